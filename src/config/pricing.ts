@@ -1,0 +1,31 @@
+/** Config section: price catalog overrides and convention precedence (src/pricing/, src/conventions/). */
+import { z } from 'zod';
+
+export const priceOverrideSchema = z.object({
+  /** Exact model name, or a pattern with `*` wildcards (matched case-insensitively). */
+  model: z.string().min(1),
+  provider: z.string().optional(),
+  /** USD per 1M tokens, by token type. Missing cache/reasoning prices fall back as documented in README. */
+  inputPerMTok: z.number().nonnegative(),
+  outputPerMTok: z.number().nonnegative(),
+  cacheReadPerMTok: z.number().nonnegative().optional(),
+  cacheWritePerMTok: z.number().nonnegative().optional(),
+  reasoningPerMTok: z.number().nonnegative().optional(),
+  /** ISO date from which this price applies. */
+  effectiveFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).default('1970-01-01'),
+});
+
+export const pricingSchema = z.object({
+  /** Extra or replacement prices; they win over the shipped catalog. */
+  overrides: z.array(priceOverrideSchema).default([]),
+});
+export type PricingConfig = z.infer<typeof pricingSchema>;
+
+export const conventionsSchema = z.object({
+  /**
+   * Session-id aliases in order of precedence when several are present on one span with different values.
+   * Names from the alias table (src/conventions/aliases.ts).
+   */
+  sessionPrecedence: z.array(z.string()).optional(),
+});
+export type ConventionsConfig = z.infer<typeof conventionsSchema>;

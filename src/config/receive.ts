@@ -1,0 +1,59 @@
+/** Config section: receivers, tenants and quotas (src/receive/). */
+import { z } from 'zod';
+
+export const tenantKeySchema = z.object({
+  /** sha256 of the API key, hex. Generate with `agenttail hash-key <key>`. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a 64-char lowercase hex sha256'),
+  /** Tenant this key writes to and reads from. */
+  tenant: z.string().min(1).max(128),
+  /** A trusted gateway may set the tenant per resource with the `tenant.id` resource attribute. */
+  trustedGateway: z.boolean().default(false),
+  /** An admin key reads every tenant's costs and sessions. */
+  admin: z.boolean().default(false),
+});
+
+export const quotaSchema = z.object({
+  /** Spans per second per tenant (token bucket, burst = 2 s worth). 0 = unlimited. */
+  spansPerSecond: z.number().nonnegative().default(0),
+  /** Request bytes per second per tenant (wire bytes). 0 = unlimited. */
+  bytesPerSecond: z.number().nonnegative().default(0),
+});
+
+export const receiveSchema = z.object({
+  grpc: z
+    .object({
+      enabled: z.boolean().default(true),
+      host: z.string().default('0.0.0.0'),
+      port: z.number().int().min(0).max(65535).default(4317),
+      /** Largest accepted gRPC message, decompressed. */
+      maxMessageBytes: z.number().int().positive().default(16 * 1024 * 1024), // 16 MiB
+    })
+    .prefault({}),
+  http: z
+    .object({
+      enabled: z.boolean().default(true),
+      host: z.string().default('0.0.0.0'),
+      port: z.number().int().min(0).max(65535).default(4318),
+      /** Largest accepted body, compressed and decompressed. */
+      maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024), // 16 MiB
+    })
+    .prefault({}),
+  /** API keys. Empty = open mode (tenant `default`, or the resource's `tenant.id`), with a warning at start. */
+  keys: z.array(tenantKeySchema).default([]),
+  /** Default per-tenant quota, and per-tenant overrides by tenant id. */
+  quota: quotaSchema.prefault({}),
+  tenantQuotas: z.record(z.string(), quotaSchema).default({}),
+  /** Structural limits applied while decoding. */
+  limits: z
+    .object({
+      maxAttributesPerSpan: z.number().int().positive().default(1024),
+      maxAnyValueDepth: z.number().int().positive().default(16),
+      maxStringBytes: z.number().int().positive().default(256 * 1024), // 256 KiB
+      maxEventsPerSpan: z.number().int().positive().default(1024),
+      maxSpansPerRequest: z.number().int().positive().default(100_000),
+      maxPastMs: z.number().int().positive().default(30 * 24 * 3600 * 1000), // 30 days
+      maxFutureMs: z.number().int().positive().default(24 * 3600 * 1000), // 1 day
+    })
+    .prefault({}),
+});
+export type ReceiveConfig = z.infer<typeof receiveSchema>;

@@ -1,0 +1,27 @@
+/** Config section: the session buffer (src/sessions/). Extended by the sessions stage. */
+import { z } from 'zod';
+
+export const sessionLimitsSchema = z.object({
+  /** Decide a session this long after its last span arrived (and its root spans ended). */
+  idleTimeoutMs: z.number().int().positive().optional(),
+  /** Decide a session at this age whatever happens. */
+  maxSessionAgeMs: z.number().int().positive().optional(),
+  /** Decide a session once it holds this many spans. */
+  maxSpansPerSession: z.number().int().positive().optional(),
+  /** Decide a session once it holds this many bytes. */
+  maxBytesPerSession: z.number().int().positive().optional(),
+});
+
+export const sessionsSchema = z.object({
+  idleTimeoutMs: z.number().int().positive().default(5_000), // 5 s
+  maxSessionAgeMs: z.number().int().positive().default(10 * 60_000), // 10 min
+  maxSpansPerSession: z.number().int().positive().default(20_000),
+  maxBytesPerSession: z.number().int().positive().default(32 * 1024 * 1024), // 32 MiB
+  /** Whole-buffer memory bound, accounted per span. */
+  maxBufferBytes: z.number().int().positive().default(512 * 1024 * 1024), // 512 MiB
+  /** Past this share of maxBufferBytes the oldest sessions are decided early (`early:memory`). */
+  softLimitRatio: z.number().gt(0).max(1).default(0.8),
+  /** Per-tenant overrides of the session limits above. */
+  tenants: z.record(z.string(), sessionLimitsSchema).default({}),
+});
+export type SessionsConfig = z.infer<typeof sessionsSchema>;

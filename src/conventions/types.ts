@@ -1,0 +1,115 @@
+/** The normalized span: what decisions and ClickHouse rows need, whatever convention the client used. */
+import type { Attributes, OtlpEvent, OtlpLink, SpanKindNumber, StatusCodeNumber } from '../otlp/types.js';
+
+/** Token counts. `inputTokens` is INCLUSIVE of cache read and cache write (GenAI semconv meaning). */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+}
+
+export type UsageField = keyof Usage;
+
+/**
+ * How a span's usage counts:
+ * - `call`: the span of an actual model call; its usage counts toward tokens and cost.
+ * - `aggregate`: a wrapper (ai.generateText, invoke_agent, ...) carrying the sum of its children;
+ *   kept for display and checked against the children, never counted.
+ * - `none`: no usage on the span.
+ */
+export type UsageRole = 'call' | 'aggregate' | 'none';
+
+export interface GenAiInfo {
+  /** chat, text_completion, embeddings, execute_tool, invoke_agent, create_agent, workflow, evaluation, ... */
+  operation: string | null;
+  provider: string | null;
+  requestModel: string | null;
+  responseModel: string | null;
+  agentName: string | null;
+  agentId: string | null;
+  toolName: string | null;
+  toolCallId: string | null;
+  toolType: string | null;
+  /** Which conventions were recognised on the span (genai, openinference, openllmetry, vercel, langfuse). */
+  conventions: string[];
+}
+
+export interface EvalResult {
+  name: string;
+  score: number | null;
+  label: string | null;
+  explanation: string | null;
+  /** What was evaluated. At least one of the ids is set. */
+  target: { sessionId: string | null; traceId: string | null; spanId: string | null };
+  source: 'event' | 'attribute' | 'evaluator-span' | 'api';
+  timeUnixNano: bigint;
+}
+
+export interface SpanCost {
+  /** USD; null when unknown (unknown model, or usage without a price). Never a silent 0. */
+  costUsd: number | null;
+  source: 'reported' | 'catalog' | 'unknown' | 'none';
+  /** Catalog version used ('' when the cost was reported by the client or there was none). */
+  priceVersion: string;
+}
+
+export interface NormalizedSpan {
+  tenantId: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  traceState: string;
+  name: string;
+  kind: SpanKindNumber;
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  statusCode: StatusCodeNumber;
+  statusMessage: string;
+
+  serviceName: string;
+  resourceAttributes: Attributes;
+  scopeName: string;
+  scopeVersion: string;
+  attributes: Attributes;
+  events: OtlpEvent[];
+  links: OtlpLink[];
+
+  genai: GenAiInfo;
+  /** Session id from the aliases on the span or its resource; null when none (the trace is its own session). */
+  sessionId: string | null;
+  userId: string | null;
+
+  /** Usage reported on the span (null when none). */
+  usage: Usage | null;
+  usageRole: UsageRole;
+  /** Usage fields the client did not report on a model-call span (e.g. streaming without counts). */
+  usageMissing: UsageField[];
+  /** Consistency problems found and recorded, never silently fixed (e.g. "cacheReadTokens>inputTokens"). */
+  usageViolations: string[];
+  cost: SpanCost;
+
+  /** Error signals: status error, error.type, exception event, failed tool call. */
+  isError: boolean;
+  errorType: string | null;
+  evals: EvalResult[];
+
+  wireBytes: number;
+}
+
+/** An empty GenAiInfo, for spans with no GenAI attributes. */
+export function emptyGenAi(): GenAiInfo {
+  return {
+    operation: null,
+    provider: null,
+    requestModel: null,
+    responseModel: null,
+    agentName: null,
+    agentId: null,
+    toolName: null,
+    toolCallId: null,
+    toolType: null,
+    conventions: [],
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Decoded OTLP trace data, as produced by the decoders in this folder (protobuf and OTLP/JSON alike).
+ * Ids are lowercase hex strings; times are unsigned nanoseconds since the epoch as bigint.
+ */
+
+/** An OTLP AnyValue. int64 values within ±2^53 are numbers; larger ones are decimal strings. */
+export type AttrValue =
+  | string
+  | number
+  | boolean
+  | Uint8Array
+  | null
+  | AttrValue[]
+  | { [key: string]: AttrValue };
+
+export type Attributes = Record<string, AttrValue>;
+
+export interface OtlpResource {
+  attributes: Attributes;
+  droppedAttributesCount: number;
+}
+
+export interface OtlpScope {
+  name: string;
+  version: string;
+  attributes: Attributes;
+}
+
+export interface OtlpEvent {
+  timeUnixNano: bigint;
+  name: string;
+  attributes: Attributes;
+}
+
+export interface OtlpLink {
+  traceId: string;
+  spanId: string;
+  traceState: string;
+  attributes: Attributes;
+}
+
+/** OTLP SpanKind numbers (0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer). */
+export type SpanKindNumber = 0 | 1 | 2 | 3 | 4 | 5;
+
+/** OTLP status code numbers (0 unset, 1 ok, 2 error). */
+export type StatusCodeNumber = 0 | 1 | 2;
+
+export interface OtlpSpan {
+  traceId: string; // 32 hex chars
+  spanId: string; // 16 hex chars
+  parentSpanId: string; // '' for a root span
+  traceState: string;
+  flags: number;
+  name: string;
+  kind: SpanKindNumber;
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  attributes: Attributes;
+  droppedAttributesCount: number;
+  events: OtlpEvent[];
+  links: OtlpLink[];
+  status: { code: StatusCodeNumber; message: string };
+  /** Shared by every span of the same ResourceSpans. */
+  resource: OtlpResource;
+  /** Shared by every span of the same ScopeSpans. */
+  scope: OtlpScope;
+  /** Size of this span's encoding on the wire (protobuf bytes, or JSON bytes for OTLP/JSON). */
+  wireBytes: number;
+}
+
+/** A span the decoder refused while accepting the rest of the request (reported via partial_success). */
+export interface SpanRejection {
+  /** Which span, as far as it could be read ("resourceSpans[0].scopeSpans[1].spans[7]"). */
+  path: string;
+  reason: string;
+}
+
+export interface DecodedExport {
+  spans: OtlpSpan[];
+  rejected: SpanRejection[];
+}
+
+/** Structural limits applied while decoding; exceeding one rejects the span or the request. */
+export interface DecodeLimits {
+  /** Attributes per span, event or link; more rejects the span. */
+  maxAttributesPerSpan: number;
+  /** Nesting depth of AnyValue (arrays, kvlists); deeper rejects the span. */
+  maxAnyValueDepth: number;
+  /** Longest string value kept, in bytes; longer values are truncated and counted. */
+  maxStringBytes: number;
+  /** Events and links per span; more rejects the span. */
+  maxEventsPerSpan: number;
+  /** Spans per request; more rejects the request. */
+  maxSpansPerRequest: number;
+  /** Timestamps must fall within [now - maxPastMs, now + maxFutureMs]. */
+  maxPastMs: number;
+  maxFutureMs: number;
+}
+
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
+  maxAttributesPerSpan: 1024,
+  maxAnyValueDepth: 16,
+  maxStringBytes: 256 * 1024, // 256 KiB
+  maxEventsPerSpan: 1024,
+  maxSpansPerRequest: 100_000,
+  maxPastMs: 30 * 24 * 3600 * 1000, // 30 days
+  maxFutureMs: 24 * 3600 * 1000, // 1 day
+};

@@ -1,0 +1,26 @@
+/** Sampling decisions. */
+
+/** What made the session complete. */
+export type DecisionTrigger =
+  | 'idle'
+  | 'max_age'
+  | 'max_spans'
+  | 'max_bytes'
+  | 'early:memory'
+  | 'shutdown'
+  | 'upgrade';
+
+export interface Decision {
+  kept: boolean;
+  /**
+   * Every policy that voted keep ('error', 'rare_path', 'cost_outlier', 'low_eval', 'latency',
+   * 'rule:<name>', 'baseline'), plus markers: 'early:memory', 'upgrade:<policy>', 'budget:thinned',
+   * 'drop:<rule>' for an explicit drop.
+   */
+  reasons: string[];
+  /** 1 / probability of keeping a session like this one; re-weights counts of kept sessions. */
+  sampleWeight: number;
+  trigger: DecisionTrigger;
+  /** Wall clock of the decision, ms since the epoch. */
+  decidedAtMs: number;
+}
