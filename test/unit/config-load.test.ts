@@ -1,0 +1,79 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { envOverrides, loadConfig } from '../../src/config/load.js';
+import { isAgtError } from '../../src/errors.js';
+
+function yamlFile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'agt-config-'));
+  const file = join(dir, 'agenttail.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+function errorOf(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('loadConfig', () => {
+  it('gives working local defaults with no file and no environment', () => {
+    const cfg = loadConfig({ env: {} });
+    expect(cfg.receive.grpc.port).toBe(4317);
+    expect(cfg.receive.http.port).toBe(4318);
+    expect(cfg.store.kind).toBe('embedded');
+    expect(cfg.receive.keys).toEqual([]);
+    expect(Object.isFrozen(cfg.receive.grpc)).toBe(true);
+  });
+
+  it('reads a YAML file and lets the environment override it', () => {
+    const file = yamlFile('receive:\n  grpc:\n    port: 5317\n  http:\n    port: 5318\nlogLevel: debug\n');
+    const cfg = loadConfig({ file, env: { AGENTTAIL_RECEIVE__GRPC__PORT: '6317', AGENTTAIL_LOG_LEVEL: 'warn' } });
+    expect(cfg.receive.grpc.port).toBe(6317);
+    expect(cfg.receive.http.port).toBe(5318);
+    expect(cfg.logLevel).toBe('warn');
+  });
+
+  it('names the field, the bad value and what is allowed', () => {
+    const err = errorOf(() => loadConfig({ env: {}, overrides: { receive: { grpc: { port: 99999 } } } }));
+    expect(isAgtError(err, 'AGT_ERR_CONFIG_INVALID')).toBe(true);
+    expect(err.message).toContain('receive.grpc.port = 99999');
+    expect(err.message).toMatch(/65535/);
+  });
+
+  it('lists the allowed values of an enum', () => {
+    const err = errorOf(() => loadConfig({ env: { AGENTTAIL_STORE__KIND: 'postgres' } }));
+    expect(err.message).toContain('store.kind = "postgres"');
+    expect(err.message).toContain('"embedded"');
+    expect(err.message).toContain('"server"');
+  });
+
+  it('refuses unknown top-level fields by name', () => {
+    const err = errorOf(() => loadConfig({ env: {}, overrides: { recieve: {} } }));
+    expect(err.message).toContain('recieve');
+  });
+
+  it('reports unreadable and non-YAML files clearly', () => {
+    expect(errorOf(() => loadConfig({ file: '/nonexistent/agenttail.yaml', env: {} })).message).toContain('cannot read');
+    expect(errorOf(() => loadConfig({ file: yamlFile('receive: [1, 2'), env: {} })).message).toContain('not valid YAML');
+  });
+
+  it('refuses equal gRPC and HTTP ports', () => {
+    const err = errorOf(() => loadConfig({ env: {}, overrides: { receive: { grpc: { port: 7000 }, http: { port: 7000 } } } }));
+    expect(err.message).toContain('receive.http.port');
+  });
+});
+
+describe('envOverrides', () => {
+  it('maps AGENTTAIL_A__B_C to a.bC and parses scalars', () => {
+    expect(envOverrides({ AGENTTAIL_SESSIONS__IDLE_TIMEOUT_MS: '2500', AGENTTAIL_RECEIVE__GRPC__ENABLED: 'false', OTHER: 'x' })).toEqual({
+      sessions: { idleTimeoutMs: 2500 },
+      receive: { grpc: { enabled: false } },
+    });
+  });
+});
