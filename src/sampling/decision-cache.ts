@@ -1,0 +1,73 @@
+/**
+ * Decisions outlive their sessions in the buffer, so later spans of a decided session follow the decision
+ * and late evals can upgrade it. Bounded by entry count and TTL (lru-cache); a bare trace id also resolves
+ * to the session it was decided in.
+ */
+import { LRUCache } from 'lru-cache';
+import type { SessionSummary } from '../sessions/types.js';
+import type { Decision } from './types.js';
+
+/** What the cache holds per decided session. */
+export interface CachedSession {
+  decision: Decision;
+  summary: SessionSummary;
+  /** The last version written for the session (ReplacingMergeTree version). */
+  version: number;
+}
+
+export interface DecisionCacheParams {
+  ttlMs: number;
+  maxEntries: number;
+  /** Monotonic clock in ms for TTLs (tests inject one); performance.now() when absent. */
+  now?: () => number;
+}
+
+// NUL cannot appear in a tenant id from a header or key config, so the pair is unambiguous.
+function keyOf(tenantId: string, id: string): string {
+  return `${tenantId}\u0000${id}`;
+}
+
+/** An LRU of decided sessions (and trace → session links), each expiring `ttlMs` after it was last set. */
+export class DecisionCache {
+  private readonly sessions: LRUCache<string, CachedSession>;
+  private readonly traces: LRUCache<string, string>;
+
+  constructor(params: DecisionCacheParams) {
+    const perf = params.now === undefined ? undefined : { now: params.now };
+    // ttlResolution 0: an injected clock must be read on every check, not cached for a millisecond.
+    const options = { max: params.maxEntries, ttl: params.ttlMs, ttlResolution: 0, updateAgeOnGet: false, ...(perf ? { perf } : {}) };
+    this.sessions = new LRUCache<string, CachedSession>(options);
+    this.traces = new LRUCache<string, string>(options);
+  }
+
+  /** The cached decision of a session, or undefined when unknown or expired. */
+  get(tenantId: string, sessionId: string): CachedSession | undefined {
+    return this.sessions.get(keyOf(tenantId, sessionId));
+  }
+
+  /** Caches (or replaces) a session's decision; its TTL starts again. */
+  set(tenantId: string, sessionId: string, entry: CachedSession): void {
+    this.sessions.set(keyOf(tenantId, sessionId), entry);
+  }
+
+  /** Also resolve a bare trace id to the session it was decided in. */
+  setTrace(tenantId: string, traceId: string, sessionId: string): void {
+    this.traces.set(keyOf(tenantId, traceId), sessionId);
+  }
+
+  /** The session a trace was decided in, or undefined when unknown or expired. */
+  sessionOfTrace(tenantId: string, traceId: string): string | undefined {
+    return this.traces.get(keyOf(tenantId, traceId));
+  }
+
+  /** Decided sessions held (expired entries may count until they are next touched or purged). */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Removes expired entries now (otherwise they go lazily or when evicted by size). */
+  purgeStale(): void {
+    this.sessions.purgeStale();
+    this.traces.purgeStale();
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The decision engine: drop rules → keep policies → budgets → baseline, with reasons and sample weights.
+ * Deterministic: every draw is a stable hash of the session key, and learning state (sketches, budget
+ * windows) changes only in decide(), in call order, with time from the injected clock.
+ */
+import { Registry } from 'prom-client';
+import type { SamplingConfig } from '../config/sampling.js';
+import type { Logger } from '../log.js';
+import { AttributeRules } from './policies/attribute-rules.js';
+import { BaselinePolicy, baselineHash, sessionKey } from './policies/baseline.js';
+import { CostOutlierPolicy } from './policies/cost-outlier.js';
+import { ErrorPolicy } from './policies/error.js';
+import { LatencyPolicy } from './policies/latency.js';
+import { LowEvalPolicy } from './policies/low-eval.js';
+import { RarePathPolicy } from './policies/rare-path.js';
+import type { Vote } from './policies/vote.js';
+import { Budget } from './budget.js';
+import { unitHash, seedOf } from './hash.js';
+import { SamplingMetrics } from './metrics.js';
+import type { SessionView } from './session-view.js';
+import type { Decision, DecisionTrigger } from './types.js';
+import { inclusionProbability } from './weight.js';
+
+export interface DecisionEngineParams {
+  config: SamplingConfig;
+  /** Where the metrics go; a private registry when absent (never the global default). */
+  registry?: Registry;
+  /** Wall clock, ms since the epoch (tests inject one). */
+  now?: () => number;
+  log?: Logger;
+}
+
+/** Decides complete sessions and reconsiders dropped ones when errors or low evals arrive later. */
+export class DecisionEngine {
+  private readonly config: SamplingConfig;
+  private readonly now: () => number;
+  private readonly log: Logger | undefined;
+  private readonly metrics: SamplingMetrics;
+  private readonly errorPolicy = new ErrorPolicy();
+  private readonly lowEval: LowEvalPolicy;
+  private readonly rules: AttributeRules;
+  private readonly costOutlier: CostOutlierPolicy;
+  private readonly latency: LatencyPolicy;
+  private readonly rarePath: RarePathPolicy;
+  private readonly baseline: BaselinePolicy;
+  private readonly budget: Budget;
+  private readonly seeds = new Map<string, number>();
+
+  constructor(params: DecisionEngineParams) {
+    const { config } = params;
+    this.config = config;
+    this.now = params.now ?? Date.now;
+    this.log = params.log;
+    this.metrics = new SamplingMetrics({ registry: params.registry ?? new Registry() });
+    this.lowEval = new LowEvalPolicy({ config: config.policies.lowEval });
+    this.rules = new AttributeRules({ rules: config.rules });
+    this.costOutlier = new CostOutlierPolicy({ config: config.policies.costOutlier });
+    this.latency = new LatencyPolicy({ config: config.policies.latency });
+    this.rarePath = new RarePathPolicy({ config: config.policies.rarePath });
+    this.baseline = new BaselinePolicy({ rate: config.policies.baseline.enabled ? config.baselineRate : 0 });
+    this.budget = new Budget({ config: config.budget });
+  }
+
+  /** Decides a complete session: drop rules → keep policies → budgets → baseline. Deterministic (hashes, not Math.random). */
+  decide(view: SessionView, trigger: DecisionTrigger): Decision {
+    const nowMs = this.now();
+    const { summary } = view;
+    const markers: string[] = trigger === 'early:memory' ? ['early:memory'] : [];
+
+    const dropRule = this.rules.dropRule(view);
+    if (dropRule !== null) {
+      // An explicit drop wins over every keep policy, and its sessions teach the sketches nothing.
+      return this.finish({ kept: false, reasons: [`drop:${dropRule}`, ...markers], sampleWeight: 0, trigger, decidedAtMs: nowMs }, false);
+    }
+
+    const votes = this.votes(view, nowMs);
+    const key = sessionKey(summary);
+    const draws = votes.map((v) => this.draw(v, key, summary));
+    const fired = votes.filter((v, i) => draws[i]! < v.probability);
+
+    const topClass = this.budget.topClass(fired.map((v) => v.policyClass));
+    const q = this.budget.admit(summary.tenantId, topClass, nowMs);
+    const effective = votes.map((v) => v.probability * q(v.policyClass));
+    const kept = votes.some((_, i) => draws[i]! < effective[i]!);
+
+    const before = inclusionProbability(votes.map((v) => v.probability));
+    const after = inclusionProbability(effective);
+    const thinned = fired.length > 0 && after < before;
+    const reasons = [...new Set(fired.map((v) => v.reason))];
+    if (thinned) reasons.push('budget:thinned');
+    reasons.push(...markers);
+
+    if (kept) this.budget.recordKept(summary.tenantId, nowMs);
+    // Dropped sessions stand for no one but themselves, and their session row is always written: weight 0.
+    const decision: Decision = { kept, reasons, sampleWeight: kept ? 1 / after : 0, trigger, decidedAtMs: nowMs };
+    return this.finish(decision, thinned);
+  }
+
+  /**
+   * After new spans or evals for an already-decided session: a dropped session becomes kept when the new
+   * view has an error or a low eval (reasons gain `upgrade:error` / `upgrade:low_eval`, trigger 'upgrade');
+   * returns null when nothing changes. A kept decision is never downgraded (returns null), and a session
+   * dropped by an explicit drop rule stays dropped.
+   */
+  reconsider(previous: Decision, view: SessionView): Decision | null {
+    if (previous.kept) return null;
+    if (previous.reasons.some((r) => r.startsWith('drop:'))) return null;
+    const upgrades: string[] = [];
+    if (this.config.policies.error.enabled && this.errorPolicy.hasError(view)) upgrades.push('error');
+    if (this.config.policies.lowEval.enabled && this.lowEval.vote(view) !== null) upgrades.push('low_eval');
+    if (upgrades.length === 0) return null;
+
+    const nowMs = this.now();
+    this.budget.recordKept(view.summary.tenantId, nowMs);
+    for (const policy of upgrades) this.metrics.upgrades.inc({ policy });
+    this.log?.debug({ tenantId: view.summary.tenantId, sessionId: view.summary.sessionId, upgrades }, 'session upgraded to kept');
+    const reasons = [...previous.reasons, ...upgrades.map((p) => `upgrade:${p}`).filter((r) => !previous.reasons.includes(r))];
+    // Errors and low evals keep with certainty: weight 1.
+    return { kept: true, reasons, sampleWeight: 1, trigger: 'upgrade', decidedAtMs: nowMs };
+  }
+
+  /** Every keep vote, in reason order. Learning policies run even when an earlier policy already keeps. */
+  private votes(view: SessionView, nowMs: number): Vote[] {
+    const p = this.config.policies;
+    const out: Vote[] = [...this.rules.votes(view)];
+    const push = (v: Vote | null): void => {
+      if (v !== null) out.push(v);
+    };
+    if (p.error.enabled) push(this.errorPolicy.vote(view));
+    if (p.lowEval.enabled) push(this.lowEval.vote(view));
+    if (p.costOutlier.enabled) push(this.costOutlier.vote(view));
+    if (p.latency.enabled) push(this.latency.vote(view));
+    if (p.rarePath.enabled) push(this.rarePath.vote(view, nowMs));
+    push(this.baseline.vote());
+    return out;
+  }
+
+  /** The uniform draw a vote is compared with: the shared baseline hash, or a per-policy salted hash. */
+  private draw(vote: Vote, key: string, summary: SessionView['summary']): number {
+    if (vote.reason === 'baseline') return baselineHash(summary);
+    let seed = this.seeds.get(vote.reason);
+    if (seed === undefined) {
+      seed = seedOf(vote.reason);
+      this.seeds.set(vote.reason, seed);
+    }
+    return unitHash(key, seed);
+  }
+
+  private finish(decision: Decision, thinned: boolean): Decision {
+    const outcome = decision.kept ? 'kept' : 'dropped';
+    this.metrics.decisions.inc({ outcome });
+    if (decision.reasons.length === 0) this.metrics.reasons.inc({ outcome, reason: 'none' });
+    for (const reason of decision.reasons) this.metrics.reasons.inc({ outcome, reason });
+    if (thinned) this.metrics.thinned.inc({ outcome });
+    return decision;
+  }
+}

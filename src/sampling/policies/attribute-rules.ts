@@ -1,0 +1,67 @@
+/** Policy `rule:<name>`: keep or drop sessions on attribute conditions. */
+import type { SamplingRule } from '../../config/sampling.js';
+import type { NormalizedSpan } from '../../conventions/types.js';
+import type { SessionView } from '../session-view.js';
+import { compileCondition, spanField, summaryField, type CompiledCondition, type LookupValue } from './rule-condition.js';
+import type { Vote } from './vote.js';
+
+interface CompiledRule {
+  name: string;
+  action: 'keep' | 'drop';
+  match: 'any' | 'all';
+  summaryConditions: Array<{ key: string; cond: CompiledCondition }>;
+  spanConditions: Array<{ key: string; cond: CompiledCondition }>;
+}
+
+function spanValue(span: NormalizedSpan, source: CompiledCondition['source'], key: string): LookupValue {
+  if (source === 'attribute') return span.attributes[key];
+  if (source === 'resource') return span.resourceAttributes[key];
+  return spanField(span, key);
+}
+
+/**
+ * A rule matches when all its summary conditions hold and its span conditions (attribute, resource, span)
+ * all hold on `any` one span (default) or on `all` spans (and the session has spans).
+ */
+export class AttributeRules {
+  private readonly rules: CompiledRule[];
+
+  constructor(params: { rules: readonly SamplingRule[] }) {
+    this.rules = params.rules
+      .filter((r) => r.enabled)
+      .map((r) => {
+        const conds = r.conditions.map((c) => ({ key: c.key, cond: compileCondition(c) }));
+        return {
+          name: r.name,
+          action: r.action,
+          match: r.match,
+          summaryConditions: conds.filter((c) => c.cond.source === 'summary'),
+          spanConditions: conds.filter((c) => c.cond.source !== 'summary'),
+        };
+      });
+  }
+
+  /** The name of the first drop rule that matches, or null. */
+  dropRule(view: SessionView): string | null {
+    for (const r of this.rules) if (r.action === 'drop' && matches(r, view)) return r.name;
+    return null;
+  }
+
+  /** A certain keep vote (`rule:<name>`) for every keep rule that matches. */
+  votes(view: SessionView): Vote[] {
+    const out: Vote[] = [];
+    for (const r of this.rules) {
+      if (r.action === 'keep' && matches(r, view)) out.push({ reason: `rule:${r.name}`, policyClass: 'rule', probability: 1 });
+    }
+    return out;
+  }
+}
+
+function matches(rule: CompiledRule, view: SessionView): boolean {
+  for (const { key, cond } of rule.summaryConditions) if (!cond.test(summaryField(view.summary, key))) return false;
+  if (rule.spanConditions.length === 0) return true;
+  const spanOk = (span: NormalizedSpan): boolean =>
+    rule.spanConditions.every(({ key, cond }) => cond.test(spanValue(span, cond.source, key)));
+  if (rule.match === 'all') return view.spans.length > 0 && view.spans.every(spanOk);
+  return view.spans.some(spanOk);
+}

@@ -1,0 +1,31 @@
+/** Policy `baseline`: a deterministic share of all sessions, the same on every instance. */
+import type { SessionSummary } from '../../sessions/types.js';
+import { unitHash } from '../hash.js';
+import type { Vote } from './vote.js';
+
+/** The session key every instance hashes: tenant, NUL, session id. */
+export function sessionKey(summary: Pick<SessionSummary, 'tenantId' | 'sessionId'>): string {
+  return `${summary.tenantId}\u0000${summary.sessionId}`;
+}
+
+/**
+ * The baseline hash of a session: murmur3 (seed 0) of its key as a number in [0, 1). The baseline keeps
+ * the session when this is under `baselineRate`, so raising the rate only adds sessions.
+ */
+export function baselineHash(summary: Pick<SessionSummary, 'tenantId' | 'sessionId'>): number {
+  return unitHash(sessionKey(summary), 0);
+}
+
+/** Always votes with probability `rate`; the engine draws baselineHash against it. */
+export class BaselinePolicy {
+  private readonly rate: number;
+
+  constructor(params: { rate: number }) {
+    this.rate = params.rate;
+  }
+
+  /** A vote with probability `rate`, or null when the rate is 0. */
+  vote(): Vote | null {
+    return this.rate > 0 ? { reason: 'baseline', policyClass: 'baseline', probability: this.rate } : null;
+  }
+}

@@ -1,0 +1,40 @@
+/** Policy `latency`: keep sessions that took unusually long for their tenant + agent. */
+import type { SamplingConfig } from '../../config/sampling.js';
+import type { SessionSummary } from '../../sessions/types.js';
+import type { SessionView } from '../session-view.js';
+import { QuantileTracker } from '../sketches/quantile-tracker.js';
+import { agentKey } from './cost-outlier.js';
+import type { Vote } from './vote.js';
+
+type LatencyConfig = SamplingConfig['policies']['latency'];
+
+/** Session duration in ms: last span end minus first span start (0 when the times are inverted). */
+export function sessionDurationMs(summary: SessionSummary): number {
+  const ns = summary.endTimeUnixNano - summary.startTimeUnixNano;
+  return ns > 0n ? Number(ns / 1000n) / 1000 : 0;
+}
+
+/** Votes keep when the duration exceeds a ceiling or (after warm-up) the quantile; learns every duration. */
+export class LatencyPolicy {
+  private readonly config: LatencyConfig;
+  private readonly durations: QuantileTracker;
+
+  constructor(params: { config: LatencyConfig }) {
+    this.config = params.config;
+    this.durations = new QuantileTracker({ maxKeys: params.config.maxKeys });
+  }
+
+  /** A certain keep vote for a slow session, else null. */
+  vote(view: SessionView): Vote | null {
+    const key = agentKey(view.summary);
+    const durationMs = sessionDurationMs(view.summary);
+    const { maxDurationMs, quantile, warmupCount } = this.config;
+    let slow = maxDurationMs !== null && durationMs > maxDurationMs;
+    if (!slow) {
+      const q = this.durations.quantile(key, quantile, warmupCount);
+      slow = q !== null && durationMs > q;
+    }
+    this.durations.add(key, durationMs);
+    return slow ? { reason: 'latency', policyClass: 'latency', probability: 1 } : null;
+  }
+}

@@ -1,0 +1,78 @@
+/** Policy `rare_path`: keep sessions whose tool trajectory is rare for their tenant. */
+import { LRUCache } from 'lru-cache';
+import type { SamplingConfig } from '../../config/sampling.js';
+import type { SessionView } from '../session-view.js';
+import { DecayingCountMin } from '../sketches/decaying-count-min.js';
+import { trajectoryKey } from '../trajectory.js';
+import type { Vote } from './vote.js';
+
+/** Below this decayed count a path counts as never seen (one sighting decays to 0.5 in one half-life). */
+const UNSEEN_BELOW = 0.5;
+
+type RarePathConfig = SamplingConfig['policies']['rarePath'];
+
+/** What the policy saw for one session (exposed for tests and the docs' worked examples). */
+export interface PathEstimate {
+  key: string;
+  /** Decayed sightings of this path before this session. */
+  count: number;
+  /** Decayed sightings of all tool paths of the tenant before this session. */
+  total: number;
+  /** Keep probability, 0 when the path is common. */
+  probability: number;
+}
+
+/**
+ * Frequency comes from a per-tenant decaying count-min sketch. A path never seen is always kept; a path
+ * whose share of the tenant's tool sessions is under `rareShare` is kept with probability
+ * min(1, keepPerPath / count), which rises as the count falls; common paths get no vote.
+ * Sessions without tool calls are not paths: no vote and no learning.
+ */
+export class RarePathPolicy {
+  private readonly config: RarePathConfig;
+  private readonly sketches: LRUCache<string, DecayingCountMin>;
+
+  constructor(params: { config: RarePathConfig }) {
+    this.config = params.config;
+    this.sketches = new LRUCache({ max: params.config.maxTenants });
+  }
+
+  /** Keep probability for a path seen `count` times among `total` (pure; see the class comment). */
+  probability(count: number, total: number): number {
+    if (count < UNSEEN_BELOW) return 1;
+    if (total > 0 && count / total >= this.config.rareShare) return 0;
+    return Math.min(1, this.config.keepPerPath / count);
+  }
+
+  /** Estimates the session's path against what was seen so far, then learns it. Null for tool-less sessions. */
+  observe(view: SessionView, nowMs: number): PathEstimate | null {
+    const key = trajectoryKey(view.summary);
+    if (key === null) return null;
+    const sketch = this.sketchOf(view.summary.tenantId, nowMs);
+    const count = sketch.estimate(key, nowMs);
+    const total = sketch.total(nowMs);
+    sketch.add(key, nowMs);
+    return { key, count, total, probability: this.probability(count, total) };
+  }
+
+  /** A keep vote with the path's keep probability, or null (no tools, or a common path). Learns the path. */
+  vote(view: SessionView, nowMs: number): Vote | null {
+    const est = this.observe(view, nowMs);
+    if (est === null || est.probability <= 0) return null;
+    return { reason: 'rare_path', policyClass: 'rare_path', probability: est.probability };
+  }
+
+  private sketchOf(tenantId: string, nowMs: number): DecayingCountMin {
+    let sketch = this.sketches.get(tenantId);
+    if (sketch === undefined) {
+      sketch = new DecayingCountMin({
+        width: this.config.sketchWidth,
+        depth: this.config.sketchDepth,
+        halfLifeMs: this.config.halfLifeMs,
+        startMs: nowMs,
+      });
+      this.sketches.set(tenantId, sketch);
+    }
+    return sketch;
+  }
+}
