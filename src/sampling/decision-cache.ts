@@ -33,7 +33,10 @@ export class DecisionCache {
   private readonly traces: LRUCache<string, string>;
 
   constructor(params: DecisionCacheParams) {
-    const perf = params.now === undefined ? undefined : { now: params.now };
+    const clock = params.now;
+    // lru-cache reads a start time of 0 as "no TTL", so an injected clock starting at 0 is shifted by 1 ms
+    // (TTLs are relative, the shift changes nothing else).
+    const perf = clock === undefined ? undefined : { now: () => clock() + 1 };
     // ttlResolution 0: an injected clock must be read on every check, not cached for a millisecond.
     const options = { max: params.maxEntries, ttl: params.ttlMs, ttlResolution: 0, updateAgeOnGet: false, ...(perf ? { perf } : {}) };
     this.sessions = new LRUCache<string, CachedSession>(options);

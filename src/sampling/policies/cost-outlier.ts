@@ -42,10 +42,7 @@ export class CostOutlierPolicy {
 
     let outlier = (maxCostUsd !== null && costUsd > maxCostUsd) || (maxTokens !== null && tokens > maxTokens);
     if (!outlier) {
-      const costQ = this.cost.quantile(key, quantile, warmupCount);
-      const tokensQ = this.tokens.quantile(key, quantile, warmupCount);
-      // Strictly above: a flat history (every session the same) flags nothing.
-      outlier = (costQ !== null && costUsd > costQ) || (tokensQ !== null && tokens > tokensQ);
+      outlier = this.cost.isAbove(key, costUsd, quantile, warmupCount) || this.tokens.isAbove(key, tokens, quantile, warmupCount);
     }
     this.cost.add(key, costUsd);
     this.tokens.add(key, tokens);

@@ -31,8 +31,7 @@ export class LatencyPolicy {
     const { maxDurationMs, quantile, warmupCount } = this.config;
     let slow = maxDurationMs !== null && durationMs > maxDurationMs;
     if (!slow) {
-      const q = this.durations.quantile(key, quantile, warmupCount);
-      slow = q !== null && durationMs > q;
+      slow = this.durations.isAbove(key, durationMs, quantile, warmupCount);
     }
     this.durations.add(key, durationMs);
     return slow ? { reason: 'latency', policyClass: 'latency', probability: 1 } : null;

@@ -43,6 +43,16 @@ export class QuantileTracker {
     return sketch.getValueAtQuantile(q);
   }
 
+  /**
+   * True when `value` is above the q-quantile of `key` by more than the sketch's error (so a flat history,
+   * every value the same, flags nothing). False before `warmupCount` values.
+   */
+  isAbove(key: string, value: number, q: number, warmupCount: number): boolean {
+    const threshold = this.quantile(key, q, warmupCount);
+    if (threshold === null) return false;
+    return value > threshold * (1 + 2 * this.relativeAccuracy) + Number.EPSILON;
+  }
+
   /** Learns one value for `key`. Non-finite values are ignored (they would poison the sketch). */
   add(key: string, value: number): void {
     if (!Number.isFinite(value)) return;

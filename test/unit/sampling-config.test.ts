@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { samplingSchema } from '../../src/config/sampling.js';
+import { configSchema } from '../../src/config/schema.js';
+
+describe('samplingSchema', () => {
+  describe('parse()', () => {
+    it('fills every default from an empty section', () => {
+      const c = samplingSchema.parse({});
+      expect(c.baselineRate).toBe(0.05);
+      expect(c.policies.rarePath.enabled).toBe(true);
+      expect(c.policies.lowEval.failingLabels).toContain('hallucinated');
+      expect(c.budget.neverThin).toEqual(['error', 'low_eval']);
+      expect(c.rules).toEqual([]);
+    });
+
+    it('is part of the whole config with defaults', () => {
+      expect(configSchema.parse({}).sampling.policies.costOutlier.maxCostUsd).toBe(5);
+    });
+
+    it('rejects an invalid regex and names the field', () => {
+      const r = samplingSchema.safeParse({ rules: [{ name: 'x', conditions: [{ key: 'k', regex: '(' }] }] });
+      expect(r.success).toBe(false);
+      expect(r.error?.issues[0]?.path).toEqual(['rules', 0, 'conditions', 0, 'regex']);
+    });
+
+    it('rejects duplicate rule names and unknown policy classes', () => {
+      const cond = [{ key: 'k', exists: true }];
+      expect(samplingSchema.safeParse({ rules: [{ name: 'a', conditions: cond }, { name: 'a', conditions: cond }] }).success).toBe(false);
+      expect(samplingSchema.safeParse({ budget: { priority: ['error', 'nope'] } }).success).toBe(false);
+    });
+
+    it('rejects unknown condition operators', () => {
+      expect(samplingSchema.safeParse({ rules: [{ name: 'a', conditions: [{ key: 'k', contains: 'x' }] }] }).success).toBe(false);
+    });
+  });
+});

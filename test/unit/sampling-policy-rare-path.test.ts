@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { RarePathPolicy } from '../../src/sampling/policies/rare-path.js';
+import { samplingConfig, view } from './sampling-fixtures.js';
+
+const HOUR = 3_600_000;
+
+function policy(over: Record<string, unknown> = {}) {
+  return new RarePathPolicy({ config: samplingConfig({ policies: { rarePath: { halfLifeMs: HOUR, rareShare: 0.05, keepPerPath: 2, ...over } } }).policies.rarePath });
+}
+
+describe('RarePathPolicy', () => {
+  describe('probability()', () => {
+    it('is 1 for a path never seen', () => {
+      expect(policy().probability(0, 1000)).toBe(1);
+    });
+
+    it('rises as the count falls, and is 0 for common paths', () => {
+      const p = policy();
+      expect(p.probability(2, 1000)).toBe(1);
+      expect(p.probability(10, 1000)).toBeCloseTo(0.2, 9);
+      expect(p.probability(40, 1000)).toBeCloseTo(0.05, 9);
+      expect(p.probability(50, 1000)).toBe(0);
+    });
+  });
+
+  describe('vote()', () => {
+    it('always keeps a path never seen before', () => {
+      const p = policy();
+      for (let i = 0; i < 200; i++) p.vote(view({ sessionId: `c${i}`, toolPath: ['search', 'answer'] }), 0);
+      const v = p.vote(view({ sessionId: 'new', toolPath: ['search', 'refund', 'refund', 'refund'] }), 0);
+      expect(v).toEqual({ reason: 'rare_path', policyClass: 'rare_path', probability: 1 });
+    });
+
+    it('stops voting for a path once it is common', () => {
+      const p = policy();
+      const common = { toolPath: ['search', 'answer'] };
+      expect(p.vote(view({ sessionId: 'c0', ...common }), 0)?.probability).toBe(1);
+      for (let i = 1; i < 100; i++) p.vote(view({ sessionId: `c${i}`, ...common }), 0);
+      expect(p.vote(view({ sessionId: 'c100', ...common }), 0)).toBeNull();
+    });
+
+    it('gives a thin probability to a path below rareShare but seen often', () => {
+      const p = policy();
+      for (let i = 0; i < 1000; i++) p.vote(view({ sessionId: `c${i}`, toolPath: ['a'] }), 0);
+      for (let i = 0; i < 20; i++) p.vote(view({ sessionId: `r${i}`, toolPath: ['b'] }), 0);
+      // 20 of ~1020: share 2% < 5%, probability keepPerPath / 20.
+      expect(p.vote(view({ sessionId: 'r20', toolPath: ['b'] }), 0)?.probability).toBeCloseTo(0.1, 6);
+    });
+
+    it('does not vote for or learn sessions without tool calls', () => {
+      const p = policy();
+      expect(p.vote(view({ toolPath: [] }), 0)).toBeNull();
+      expect(p.observe(view({ toolPath: [] }), 0)).toBeNull();
+    });
+
+    it('forgets a path after enough half-lives', () => {
+      const p = policy();
+      for (let i = 0; i < 100; i++) p.vote(view({ sessionId: `c${i}`, toolPath: ['a'] }), 0);
+      expect(p.vote(view({ toolPath: ['a'] }), 0)).toBeNull();
+      expect(p.vote(view({ toolPath: ['a'] }), 10 * HOUR)?.probability).toBe(1);
+    });
+
+    it('keeps tenants apart', () => {
+      const p = policy();
+      for (let i = 0; i < 100; i++) p.vote(view({ tenantId: 'a', sessionId: `c${i}`, toolPath: ['x'] }), 0);
+      expect(p.vote(view({ tenantId: 'b', toolPath: ['x'] }), 0)?.probability).toBe(1);
+    });
+
+    it('treats a different agent with the same tools as another path', () => {
+      const p = policy();
+      for (let i = 0; i < 100; i++) p.vote(view({ sessionId: `c${i}`, agentNames: ['a'], toolPath: ['x'] }), 0);
+      expect(p.vote(view({ agentNames: ['b'], toolPath: ['x'] }), 0)?.probability).toBe(1);
+    });
+  });
+});

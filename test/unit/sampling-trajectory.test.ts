@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { bucketRuns, repeatBucket, trajectoryKey } from '../../src/sampling/trajectory.js';
+
+describe('trajectory', () => {
+  describe('repeatBucket()', () => {
+    it('buckets runs as 1, 2-3, 4-7, 8+', () => {
+      expect([1, 2, 3, 4, 7, 8, 50].map(repeatBucket)).toEqual(['1', '2-3', '2-3', '4-7', '4-7', '8+', '8+']);
+    });
+  });
+
+  describe('bucketRuns()', () => {
+    it('collapses consecutive repeats only', () => {
+      expect(bucketRuns(['a', 'a', 'b', 'a', 'c', 'c', 'c', 'c'])).toEqual([
+        ['a', '2-3'],
+        ['b', '1'],
+        ['a', '1'],
+        ['c', '4-7'],
+      ]);
+    });
+  });
+
+  describe('trajectoryKey()', () => {
+    it('is null for sessions without tool calls', () => {
+      expect(trajectoryKey({ agentNames: ['x'], toolPath: [] })).toBeNull();
+    });
+
+    it('treats 5 and 6 retries alike but 3 and 4 apart', () => {
+      const k = (n: number) => trajectoryKey({ agentNames: ['x'], toolPath: Array<string>(n).fill('search') });
+      expect(k(5)).toBe(k(6));
+      expect(k(3)).not.toBe(k(4));
+    });
+
+    it('ignores agent arrival order but not tool order', () => {
+      expect(trajectoryKey({ agentNames: ['b', 'a'], toolPath: ['t'] })).toBe(trajectoryKey({ agentNames: ['a', 'b'], toolPath: ['t'] }));
+      expect(trajectoryKey({ agentNames: ['a'], toolPath: ['t', 'u'] })).not.toBe(trajectoryKey({ agentNames: ['a'], toolPath: ['u', 't'] }));
+    });
+
+    it('keeps tool names with separators unambiguous', () => {
+      expect(trajectoryKey({ agentNames: [], toolPath: ['a,b'] })).not.toBe(trajectoryKey({ agentNames: [], toolPath: ['a', 'b'] }));
+    });
+  });
+});
