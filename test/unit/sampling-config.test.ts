@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { samplingSchema } from '../../src/config/sampling.js';
 import { configSchema } from '../../src/config/schema.js';
 
@@ -31,6 +33,15 @@ describe('samplingSchema', () => {
 
     it('rejects unknown condition operators', () => {
       expect(samplingSchema.safeParse({ rules: [{ name: 'a', conditions: [{ key: 'k', contains: 'x' }] }] }).success).toBe(false);
+    });
+
+    it('accepts the example YAML of docs/sampling.md', () => {
+      const doc = readFileSync(new URL('../../docs/sampling.md', import.meta.url), 'utf8');
+      const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+      expect(yaml).toBeDefined();
+      const c = samplingSchema.parse((parse(yaml!) as { sampling: unknown }).sampling);
+      expect(c.rules.map((r) => r.name)).toEqual(['health', 'vip-customers', 'expensive-gpt']);
+      expect(c.budget.tenants['noisy-tenant']).toBe(600);
     });
   });
 });
