@@ -82,6 +82,12 @@ export const samplingSchema = z
         rarePath: z
           .object({
             enabled: z.boolean().default(true),
+            /**
+             * `trace`: each turn (trace) of a session is a path and the session counts as rare when its rarest
+             * turn is, so multi-turn sessions of common turns stay common. `session`: the session's whole tool
+             * path (all turns in order) is one path.
+             */
+            scope: z.enum(['trace', 'session']).default('trace'),
             /** Counts halve every this long. */
             halfLifeMs: z.number().int().positive().default(60 * 60_000), // 1 h
             /** A path whose share of the tenant's (decayed) tool sessions is at or above this is common. */

@@ -1,5 +1,7 @@
 /** The tool-call trajectory of a session: agents + ordered tool names, consecutive repeats bucketed. */
+import type { NormalizedSpan } from '../conventions/types.js';
 import type { SessionSummary } from '../sessions/types.js';
+import type { SessionView } from './session-view.js';
 
 /** Repeat-count bucket of a run of the same tool: 1, 2–3, 4–7 or 8+ (so 5 vs 6 retries is the same path). */
 export function repeatBucket(run: number): string {
@@ -31,4 +33,44 @@ export function trajectoryKey(summary: Pick<SessionSummary, 'agentNames' | 'tool
   const agents = [...summary.agentNames].sort();
   // JSON keeps tool names containing separators unambiguous.
   return JSON.stringify([agents, bucketRuns(summary.toolPath)]);
+}
+
+/** One path of a session: the agents and ordered tool names behind it. */
+export interface ToolPath {
+  agentNames: string[];
+  toolPath: string[];
+}
+
+/**
+ * The tool path of each trace (turn) of a session, from its execute_tool spans ordered by start time.
+ * Agents are those named on the trace's spans, else the session's. When the spans carry no tool calls but
+ * the summary does (spans not held), the session's whole path is the one path.
+ */
+export function turnPaths(view: SessionView): ToolPath[] {
+  const byTrace = new Map<string, NormalizedSpan[]>();
+  const agentsByTrace = new Map<string, Set<string>>();
+  for (const s of view.spans) {
+    if (s.genai.agentName !== null) {
+      let agents = agentsByTrace.get(s.traceId);
+      if (agents === undefined) agentsByTrace.set(s.traceId, (agents = new Set()));
+      agents.add(s.genai.agentName);
+    }
+    if (s.genai.operation !== 'execute_tool' || s.genai.toolName === null) continue;
+    let list = byTrace.get(s.traceId);
+    if (list === undefined) byTrace.set(s.traceId, (list = []));
+    list.push(s);
+  }
+  if (byTrace.size === 0) {
+    return view.summary.toolPath.length === 0 ? [] : [{ agentNames: view.summary.agentNames, toolPath: view.summary.toolPath }];
+  }
+  const byStart = (a: NormalizedSpan, b: NormalizedSpan): number =>
+    a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0;
+  const traces = [...byTrace.entries()];
+  for (const [, spans] of traces) spans.sort(byStart);
+  // Turns in start order, whatever order the spans arrived in.
+  traces.sort(([ta, a], [tb, b]) => byStart(a[0]!, b[0]!) || (ta < tb ? -1 : ta > tb ? 1 : 0));
+  return traces.map(([traceId, spans]) => {
+    const agents = agentsByTrace.get(traceId);
+    return { agentNames: agents === undefined ? view.summary.agentNames : [...agents], toolPath: spans.map((s) => s.genai.toolName!) };
+  });
 }

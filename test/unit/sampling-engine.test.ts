@@ -5,7 +5,7 @@ import { DecisionEngine } from '../../src/sampling/engine.js';
 import { baselineHash } from '../../src/sampling/policies/baseline.js';
 import type { Decision } from '../../src/sampling/types.js';
 import type { SessionView } from '../../src/sampling/session-view.js';
-import { evalResult, quietConfig, samplingConfig, span, view } from './sampling-fixtures.js';
+import { evalResult, quietConfig, samplingConfig, span, turnsView, view } from './sampling-fixtures.js';
 
 const T0 = 1_700_000_000_000_000_000n;
 
@@ -106,6 +106,25 @@ describe('DecisionEngine', () => {
       for (let i = 0; i < n; i++) if (e.decide(ordinary(i), 'idle').kept) kept++;
       expect(kept / n).toBeLessThanOrEqual(0.1);
       expect(kept / n).toBeGreaterThan(0.03);
+    });
+
+    it('keeps at most about 10% of ordinary multi-turn sessions with the defaults', () => {
+      const e = engine({});
+      const agents = [
+        { name: 'support', paths: [['search_kb', 'get_order'], ['search_kb'], ['get_order', 'send_email']] },
+        { name: 'coder', paths: [['read_file', 'edit_file', 'run_tests'], ['read_file', 'run_tests']] },
+      ];
+      let seed = 7;
+      const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+      let kept = 0;
+      const n = 1500;
+      for (let i = 0; i < n; i++) {
+        const agent = agents[i % agents.length]!;
+        const turns = Array.from({ length: 1 + Math.floor(rand() * 3) }, () => agent.paths[Math.floor(rand() * agent.paths.length)]!);
+        const v = turnsView(`m${i}`, turns, { agentNames: [agent.name], costUsd: 0.01 + rand() * 0.01, endTimeUnixNano: T0 + BigInt(2000 + Math.floor(rand() * 3000)) * 1_000_000n });
+        if (e.decide(v, 'idle').kept) kept++;
+      }
+      expect(kept / n).toBeLessThanOrEqual(0.1);
     });
 
     it('makes the same decisions for the same sequence of inputs', () => {

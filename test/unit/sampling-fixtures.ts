@@ -113,3 +113,23 @@ export function quietConfig(input: SamplingConfigInput = {}): SamplingConfigInpu
     budget: { enabled: false, ...input.budget },
   };
 }
+
+/** An execute_tool span of `tool` in trace `traceId`, starting `atMs` after T0. */
+export function toolSpan(traceId: string, tool: string, atMs: number, agentName: string | null = null): NormalizedSpan {
+  const start = T0 + BigInt(atMs) * 1_000_000n;
+  return span({
+    traceId,
+    spanId: `${tool}-${atMs}`.padEnd(16, '0').slice(0, 16),
+    name: `execute_tool ${tool}`,
+    startTimeUnixNano: start,
+    endTimeUnixNano: start + 1_000_000n,
+    genai: { ...emptyGenAi(), operation: 'execute_tool', toolName: tool, agentName },
+  });
+}
+
+/** A multi-turn session: one trace per turn, each with the given tools in order. */
+export function turnsView(sessionId: string, turns: string[][], over: Partial<SessionSummary> = {}): SessionView {
+  const spans: NormalizedSpan[] = [];
+  turns.forEach((tools, t) => tools.forEach((tool, i) => spans.push(toolSpan(`trace-${sessionId}-${t}`, tool, t * 10_000 + i * 100))));
+  return { summary: summary({ sessionId, toolPath: turns.flat(), ...over }), spans };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RarePathPolicy } from '../../src/sampling/policies/rare-path.js';
-import { samplingConfig, view } from './sampling-fixtures.js';
+import { samplingConfig, turnsView, view } from './sampling-fixtures.js';
 
 const HOUR = 3_600_000;
 
@@ -70,6 +70,29 @@ describe('RarePathPolicy', () => {
       const p = policy();
       for (let i = 0; i < 100; i++) p.vote(view({ sessionId: `c${i}`, agentNames: ['a'], toolPath: ['x'] }), 0);
       expect(p.vote(view({ agentNames: ['b'], toolPath: ['x'] }), 0)?.probability).toBe(1);
+    });
+  
+    it('keeps multi-turn sessions made of common turns common (scope trace)', () => {
+      const p = policy();
+      const turns = [['search', 'answer'], ['lookup'], ['search']];
+      // Warm up on single-turn sessions of each common turn.
+      for (let i = 0; i < 60; i++) p.vote(turnsView(`w${i}`, [turns[i % 3]!]), 0);
+      // A combination never seen as a whole is not rare when each of its turns is common.
+      expect(p.vote(turnsView('combo', [turns[2]!, turns[0]!, turns[1]!, turns[0]!]), 0)).toBeNull();
+      // One unusual turn makes the session rare.
+      expect(p.vote(turnsView('odd', [turns[0]!, ['refund', 'refund', 'refund', 'refund']]), 0)?.probability).toBe(1);
+    });
+
+    it('treats the whole session path as one path under scope session', () => {
+      const p = policy({ scope: 'session' });
+      const turns = [['search', 'answer'], ['lookup'], ['search']];
+      for (let i = 0; i < 60; i++) p.vote(turnsView(`w${i}`, [turns[i % 3]!]), 0);
+      expect(p.vote(turnsView('combo', [turns[2]!, turns[0]!, turns[1]!, turns[0]!]), 0)?.probability).toBe(1);
+    });
+
+    it('does not let a path repeated within one session count itself', () => {
+      const p = policy();
+      expect(p.observe(turnsView('s', [['x'], ['x']]), 0)).toMatchObject({ count: 0, probability: 1 });
     });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bucketRuns, repeatBucket, trajectoryKey } from '../../src/sampling/trajectory.js';
+import { bucketRuns, repeatBucket, trajectoryKey, turnPaths } from '../../src/sampling/trajectory.js';
+import { span, summary, toolSpan } from './sampling-fixtures.js';
 
 describe('trajectory', () => {
   describe('repeatBucket()', () => {
@@ -37,6 +38,26 @@ describe('trajectory', () => {
 
     it('keeps tool names with separators unambiguous', () => {
       expect(trajectoryKey({ agentNames: [], toolPath: ['a,b'] })).not.toBe(trajectoryKey({ agentNames: [], toolPath: ['a', 'b'] }));
+    });
+  });
+
+  describe('turnPaths()', () => {
+    it('splits tool calls by trace, ordered by start time, with the trace agents', () => {
+      const spans = [
+        toolSpan('t2', 'c', 500),
+        toolSpan('t1', 'b', 200, 'planner'),
+        toolSpan('t1', 'a', 100),
+        span({ traceId: 't2', genai: { ...span().genai, agentName: 'coder' } }),
+      ];
+      expect(turnPaths({ summary: summary({ agentNames: ['x'] }), spans })).toEqual([
+        { agentNames: ['planner'], toolPath: ['a', 'b'] },
+        { agentNames: ['coder'], toolPath: ['c'] },
+      ]);
+    });
+
+    it('falls back to the summary path when the spans hold no tool calls', () => {
+      expect(turnPaths({ summary: summary({ agentNames: ['x'], toolPath: ['a'] }), spans: [span()] })).toEqual([{ agentNames: ['x'], toolPath: ['a'] }]);
+      expect(turnPaths({ summary: summary(), spans: [span()] })).toEqual([]);
     });
   });
 });

@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { SamplingConfig } from '../../config/sampling.js';
 import type { SessionView } from '../session-view.js';
 import { DecayingCountMin } from '../sketches/decaying-count-min.js';
-import { trajectoryKey } from '../trajectory.js';
+import { trajectoryKey, turnPaths } from '../trajectory.js';
 import type { Vote } from './vote.js';
 
 /** Below this decayed count a path counts as never seen (one sighting decays to 0.5 in one half-life). */
@@ -13,18 +13,21 @@ type RarePathConfig = SamplingConfig['policies']['rarePath'];
 
 /** What the policy saw for one session (exposed for tests and the docs' worked examples). */
 export interface PathEstimate {
+  /** The rarest path of the session. */
   key: string;
-  /** Decayed sightings of this path before this session. */
+  /** Decayed sightings of that path before this session. */
   count: number;
-  /** Decayed sightings of all tool paths of the tenant before this session. */
+  /** Decayed sightings of all paths of the tenant before this session. */
   total: number;
   /** Keep probability, 0 when the path is common. */
   probability: number;
 }
 
 /**
- * Frequency comes from a per-tenant decaying count-min sketch. A path never seen is always kept; a path
- * whose share of the tenant's tool sessions is under `rareShare` is kept with probability
+ * A session's paths are its turns' tool paths (scope `trace`, default) or its whole tool path (scope
+ * `session`); its rarest path decides. Frequency comes from a per-tenant decaying count-min sketch.
+ * A path never seen is always kept; a path whose share of all the tenant's paths is under `rareShare`
+ * is kept with probability
  * min(1, keepPerPath / count), which rises as the count falls; common paths get no vote.
  * Sessions without tool calls are not paths: no vote and no learning.
  */
@@ -44,15 +47,37 @@ export class RarePathPolicy {
     return Math.min(1, this.config.keepPerPath / count);
   }
 
-  /** Estimates the session's path against what was seen so far, then learns it. Null for tool-less sessions. */
+  /** The path keys of a session under the configured scope (none for a session without tool calls). */
+  keysOf(view: SessionView): string[] {
+    if (this.config.scope === 'session') {
+      const key = trajectoryKey(view.summary);
+      return key === null ? [] : [key];
+    }
+    const keys: string[] = [];
+    for (const p of turnPaths(view)) {
+      const key = trajectoryKey(p);
+      if (key !== null) keys.push(key);
+    }
+    return keys;
+  }
+
+  /**
+   * Estimates the session's rarest path against what was seen before this session, then learns every
+   * path of it. Null for sessions without tool calls.
+   */
   observe(view: SessionView, nowMs: number): PathEstimate | null {
-    const key = trajectoryKey(view.summary);
-    if (key === null) return null;
+    const keys = this.keysOf(view);
+    if (keys.length === 0) return null;
     const sketch = this.sketchOf(view.summary.tenantId, nowMs);
-    const count = sketch.estimate(key, nowMs);
     const total = sketch.total(nowMs);
-    sketch.add(key, nowMs);
-    return { key, count, total, probability: this.probability(count, total) };
+    // Estimate every path before learning any, so a path repeated in two turns does not count itself.
+    let rarest = { key: keys[0]!, count: Infinity };
+    for (const key of keys) {
+      const count = sketch.estimate(key, nowMs);
+      if (count < rarest.count) rarest = { key, count };
+    }
+    for (const key of keys) sketch.add(key, nowMs);
+    return { key: rarest.key, count: rarest.count, total, probability: this.probability(rarest.count, total) };
   }
 
   /** A keep vote with the path's keep probability, or null (no tools, or a common path). Learns the path. */
