@@ -38,7 +38,16 @@ export class DecisionCache {
     // (TTLs are relative, the shift changes nothing else).
     const perf = clock === undefined ? undefined : { now: () => clock() + 1 };
     // ttlResolution 0: an injected clock must be read on every check, not cached for a millisecond.
-    const options = { max: params.maxEntries, ttl: params.ttlMs, ttlResolution: 0, updateAgeOnGet: false, ...(perf ? { perf } : {}) };
+    // maxSize with a size of 1 per entry bounds the count like `max`, without `max`'s up-front
+    // allocation (≈ 90 MB for two caches of 1 000 000 entries before the first decision).
+    const options = {
+      maxSize: params.maxEntries,
+      sizeCalculation: () => 1,
+      ttl: params.ttlMs,
+      ttlResolution: 0,
+      updateAgeOnGet: false,
+      ...(perf ? { perf } : {}),
+    };
     this.sessions = new LRUCache<string, CachedSession>(options);
     this.traces = new LRUCache<string, string>(options);
   }
