@@ -1,6 +1,7 @@
 /**
- * Sessions/s through DecisionEngine.decide() with realistic session views (10–40 spans, tool paths from a
- * few common trajectories plus rare ones, 3 % errors, evals, skewed costs, 20 tenants).
+ * Sessions/s through DecisionEngine.decide() with realistic session views (1–3 turns of 3–12 model calls and
+ * their tool calls, ~5–45 spans; common turn paths plus 2 % rare ones; 3 % errors; evals on 30 %; skewed
+ * costs and durations; 20 tenants).
  * Baseline in the same run: an engine with only the baseline policy (hash only, no learning, no rules).
  * Run: npx tsx bench/sampling.ts [sessions]
  */
@@ -71,21 +72,41 @@ function makeSpan(rand: () => number, i: number, tenantId: string, over: Partial
   };
 }
 
-function makeViews(n: number): SessionView[] {
+/** Views plus whether each is ordinary (no error, no low eval, no rare turn), for the ordinary kept share. */
+function makeViews(n: number): { views: SessionView[]; ordinary: boolean[] } {
   const rand = mulberry32(42);
   const views: SessionView[] = [];
+  const ordinary: boolean[] = [];
   for (let s = 0; s < n; s++) {
     const tenantId = `tenant-${s % 20}`;
     const agent = AGENTS[s % AGENTS.length]!;
     const rare = rand() < 0.02;
-    const toolPath = rare
-      ? Array.from({ length: 3 + Math.floor(rand() * 5) }, () => TOOLS[Math.floor(rand() * TOOLS.length)]!)
-      : [...COMMON_PATHS[Math.floor(rand() * COMMON_PATHS.length)]!];
-    const spanCount = 10 + Math.floor(rand() * 31);
-    const error = rand() < 0.03;
-    const spans = Array.from({ length: spanCount }, (_, i) =>
-      makeSpan(rand, i, tenantId, i === spanCount - 1 && error ? { isError: true, errorType: 'ToolTimeout', statusCode: 2 } : {}),
+    // 1–3 turns (traces); each turn a common path, the first turn of a rare session an unusual one.
+    const turns = Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, t) =>
+      rare && t === 0
+        ? Array.from({ length: 3 + Math.floor(rand() * 5) }, () => TOOLS[Math.floor(rand() * TOOLS.length)]!)
+        : [...COMMON_PATHS[Math.floor(rand() * COMMON_PATHS.length)]!],
     );
+    const toolPath = turns.flat();
+    const error = rand() < 0.03;
+    const spans: NormalizedSpan[] = [];
+    turns.forEach((tools, t) => {
+      const traceId = `${s.toString(16).padStart(24, '0')}${t.toString(16).padStart(8, '0')}`;
+      const chats = 3 + Math.floor(rand() * 10);
+      for (let c = 0; c < chats; c++) spans.push(makeSpan(rand, spans.length, tenantId, { traceId, genai: { ...emptyGenAi(), operation: 'chat', requestModel: 'gpt-4o', provider: 'openai', agentName: agent } }));
+      for (const tool of tools) {
+        spans.push(makeSpan(rand, spans.length, tenantId, { traceId, name: `execute_tool ${tool}`, usageRole: 'none', genai: { ...emptyGenAi(), operation: 'execute_tool', toolName: tool } }));
+      }
+    });
+    // Tier and environment belong to the session (the user and the deployment), not to single spans.
+    const tier = rand() < 0.02 ? 'vip' : 'free';
+    const env = rand() < 0.9 ? 'prod' : 'staging';
+    for (const sp of spans) {
+      sp.attributes = { ...sp.attributes, 'user.tier': tier };
+      sp.resourceAttributes = { ...sp.resourceAttributes, 'deployment.environment': env };
+    }
+    if (error) Object.assign(spans[spans.length - 1]!, { isError: true, errorType: 'ToolTimeout', statusCode: 2 });
+    const spanCount = spans.length;
     const evals: EvalResult[] =
       rand() < 0.3
         ? [{ name: 'faithfulness', score: rand(), label: null, explanation: null, target: { sessionId: `s${s}`, traceId: null, spanId: null }, source: 'api', timeUnixNano: T0 }]
@@ -93,6 +114,7 @@ function makeViews(n: number): SessionView[] {
     // Log-normal-ish cost: most sessions cents, a tail of dollars.
     const costUsd = Math.exp(Math.log(0.02) + rand() * rand() * 5);
     const durationMs = 2000 + Math.floor(rand() * rand() * 60_000);
+    ordinary.push(!rare && !error && !evals.some((e) => (e.score ?? 1) < 0.5));
     views.push({
       summary: {
         tenantId,
@@ -120,7 +142,7 @@ function makeViews(n: number): SessionView[] {
       spans,
     });
   }
-  return views;
+  return { views, ordinary };
 }
 
 const RULES: SamplingConfigInput['rules'] = [
@@ -137,40 +159,44 @@ interface Row {
   sessionsPerS: number;
   spansPerS: number;
   keptShare: number;
+  ordinaryKeptShare: number;
 }
 
-function run(name: string, input: SamplingConfigInput, views: SessionView[]): Row {
+function run(name: string, input: SamplingConfigInput, { views, ordinary }: { views: SessionView[]; ordinary: boolean[] }): Row {
   let now = 1_700_000_000_000;
   const engine = new DecisionEngine({ config: samplingSchema.parse(input), now: () => (now += 5) });
   // Warm up the JIT on a slice, then measure a fresh engine so the learning state starts empty.
   for (const v of views.slice(0, 2000)) engine.decide(v, 'idle');
   const measured = new DecisionEngine({ config: samplingSchema.parse(input), now: () => (now += 5) });
-  let kept = 0;
+  const kept: boolean[] = new Array<boolean>(views.length);
   let spans = 0;
   const t0 = process.hrtime.bigint();
-  for (const v of views) {
-    if (measured.decide(v, 'idle').kept) kept++;
-    spans += v.spans.length;
+  for (let i = 0; i < views.length; i++) {
+    kept[i] = measured.decide(views[i]!, 'idle').kept;
+    spans += views[i]!.spans.length;
   }
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { name, sessions: views.length, ms, sessionsPerS: (views.length / ms) * 1000, spansPerS: (spans / ms) * 1000, keptShare: kept / views.length };
+  const keptCount = kept.filter(Boolean).length;
+  const ordinaryCount = ordinary.filter(Boolean).length;
+  const ordinaryKept = kept.filter((k, i) => k && ordinary[i]).length;
+  return { name, sessions: views.length, ms, sessionsPerS: (views.length / ms) * 1000, spansPerS: (spans / ms) * 1000, keptShare: keptCount / views.length, ordinaryKeptShare: ordinaryKept / ordinaryCount };
 }
 
-const views = makeViews(SESSIONS);
+const traffic = makeViews(SESSIONS);
 const baselineOnly: SamplingConfigInput = {
   policies: { error: { enabled: false }, rarePath: { enabled: false }, costOutlier: { enabled: false }, lowEval: { enabled: false }, latency: { enabled: false } },
   budget: { enabled: false },
 };
 const rows = [
-  run('baseline only (reference)', baselineOnly, views),
-  run('defaults (all policies, budget)', {}, views),
-  run('defaults + 10 attribute rules', { rules: RULES }, views),
+  run('baseline only (reference)', baselineOnly, traffic),
+  run('defaults (all policies, budget)', {}, traffic),
+  run('defaults + 10 attribute rules', { rules: RULES }, traffic),
 ];
 const ref = rows[0]!.sessionsPerS;
 
-const table = new Table({ head: ['engine', 'sessions', 'ms', 'sessions/s', 'spans/s', 'vs reference', 'kept'], style: { head: [], border: [] } });
+const table = new Table({ head: ['engine', 'sessions', 'ms', 'sessions/s', 'spans/s', 'vs reference', 'kept', 'ordinary kept'], style: { head: [], border: [] } });
 for (const r of rows) {
-  table.push([r.name, r.sessions, r.ms.toFixed(0), r.sessionsPerS.toFixed(0), r.spansPerS.toFixed(0), `${(r.sessionsPerS / ref).toFixed(2)}×`, `${(r.keptShare * 100).toFixed(1)} %`]);
+  table.push([r.name, r.sessions, r.ms.toFixed(0), r.sessionsPerS.toFixed(0), r.spansPerS.toFixed(0), `${(r.sessionsPerS / ref).toFixed(2)}×`, `${(r.keptShare * 100).toFixed(1)} %`, `${(r.ordinaryKeptShare * 100).toFixed(1)} %`]);
 }
 console.log(table.toString());
 console.log(JSON.stringify({ bench: 'sampling', node: process.version, rows: rows.map((r) => ({ ...r, ratioToReference: r.sessionsPerS / ref })) }, null, 2));

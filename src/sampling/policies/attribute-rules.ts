@@ -59,9 +59,21 @@ export class AttributeRules {
 
 function matches(rule: CompiledRule, view: SessionView): boolean {
   for (const { key, cond } of rule.summaryConditions) if (!cond.test(summaryField(view.summary, key))) return false;
-  if (rule.spanConditions.length === 0) return true;
-  const spanOk = (span: NormalizedSpan): boolean =>
-    rule.spanConditions.every(({ key, cond }) => cond.test(spanValue(span, cond.source, key)));
-  if (rule.match === 'all') return view.spans.length > 0 && view.spans.every(spanOk);
-  return view.spans.some(spanOk);
+  const conds = rule.spanConditions;
+  if (conds.length === 0) return true;
+  if (rule.match === 'all' && view.spans.length === 0) return false;
+  // Plain loops: this runs for every rule × span of every session.
+  for (const span of view.spans) {
+    let ok = true;
+    for (let i = 0; i < conds.length; i++) {
+      const c = conds[i]!;
+      if (!c.cond.test(spanValue(span, c.cond.source, c.key))) {
+        ok = false;
+        break;
+      }
+    }
+    if (rule.match === 'any' && ok) return true;
+    if (rule.match === 'all' && !ok) return false;
+  }
+  return rule.match === 'all';
 }
