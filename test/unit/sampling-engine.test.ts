@@ -212,6 +212,16 @@ describe('DecisionEngine', () => {
       expect(text).toContain('agenttail_sampling_decisions_total{outcome="dropped"} 1');
       expect(text).toContain('agenttail_sampling_decision_reasons_total{outcome="kept",reason="error"} 1');
     });
+    it('counts sessions thinned by the budget', async () => {
+      const registry = new Registry();
+      const e = engine(quietConfig({ baselineRate: 1, policies: { baseline: { enabled: true } }, budget: { enabled: true, keptPerMinute: 5 } }), () => 0, registry);
+      let thinned = 0;
+      for (let i = 0; i < 50; i++) if (e.decide(view({ sessionId: `s${i}` }), 'idle').reasons.includes('budget:thinned')) thinned++;
+      expect(thinned).toBeGreaterThan(0);
+      const text = await registry.metrics();
+      const counted = [...text.matchAll(/agenttail_sampling_budget_thinned_total\{outcome="(?:kept|dropped)"\} (\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
+      expect(counted).toBe(thinned);
+    });
   });
 
   describe('reconsider()', () => {
