@@ -1,0 +1,114 @@
+/** OtlpSpan → NormalizedSpan through the alias table (src/conventions/aliases.ts). */
+import type { OtlpSpan } from '../otlp/types.js';
+import type { GenAiInfo, NormalizedSpan, SpanCost, UsageField } from './types.js';
+import { ALIASES, CONVENTION_PREFIXES } from './aliases.js';
+import { operationOf, readMarkers, usageRoleOf } from './classify.js';
+import { extractEvals } from './evals.js';
+import { readString } from './read-attr.js';
+import { readReportedCostUsd } from './reported-cost.js';
+import { resolveSessionId, sessionPrecedence } from './session.js';
+import { extractError } from './span-errors.js';
+import { extractUsage } from './usage.js';
+
+const USAGE_FIELDS: readonly UsageField[] = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens'];
+
+/** Maps spans of any supported convention onto the normalized span model. Stateless apart from config. */
+export class Normalizer {
+  private readonly precedence: string[];
+
+  constructor(params: { sessionPrecedence?: string[] } = {}) {
+    this.precedence = sessionPrecedence(params.sessionPrecedence);
+  }
+
+  /** The session aliases in the order they are tried. */
+  get sessionAliases(): readonly string[] {
+    return this.precedence;
+  }
+
+  /**
+   * OtlpSpan → NormalizedSpan. cost is the span's REPORTED cost (source 'reported') when it carries one,
+   * else {costUsd:null, source:'none', priceVersion:''}; the pricing stage fills catalog costs.
+   */
+  normalize(span: OtlpSpan, tenantId: string): NormalizedSpan {
+    const attrs = span.attributes;
+    const res = span.resource.attributes;
+    const markers = readMarkers(attrs);
+    const genai = this.genAi(span, operationOf(markers));
+    const { usage, reported, violations } = extractUsage(attrs);
+    const usageRole = usageRoleOf(markers, usage !== null);
+    const isCall = usageRole === 'call' || genai.operation === 'chat' || genai.operation === 'text_completion';
+    // Missing fields matter only on model calls (a streamed call without counts, no cache figures...).
+    const usageMissing = isCall ? USAGE_FIELDS.filter((f) => !reported.includes(f)) : [];
+    const reportedCost = readReportedCostUsd(attrs);
+    const cost: SpanCost = reportedCost === null ? { costUsd: null, source: 'none', priceVersion: '' } : { costUsd: reportedCost, source: 'reported', priceVersion: '' };
+    const { isError, errorType } = extractError(span, genai.operation === 'execute_tool');
+    const serviceName = readString(res, ['service.name']) ?? 'unknown_service';
+
+    return {
+      tenantId,
+      traceId: span.traceId,
+      spanId: span.spanId,
+      parentSpanId: span.parentSpanId,
+      traceState: span.traceState,
+      name: span.name,
+      kind: span.kind,
+      startTimeUnixNano: span.startTimeUnixNano,
+      endTimeUnixNano: span.endTimeUnixNano,
+      statusCode: span.status.code,
+      statusMessage: span.status.message,
+      serviceName,
+      resourceAttributes: res,
+      scopeName: span.scope.name,
+      scopeVersion: span.scope.version,
+      attributes: attrs,
+      events: span.events,
+      links: span.links,
+      genai,
+      sessionId: resolveSessionId(attrs, res, this.precedence),
+      userId: readString(attrs, ALIASES.user) ?? readString(res, ALIASES.user),
+      usage,
+      usageRole,
+      usageMissing,
+      usageViolations: violations,
+      cost,
+      isError,
+      errorType,
+      evals: extractEvals(span, genai.operation, markers.openinferenceKind),
+      wireBytes: span.wireBytes,
+    };
+  }
+
+  private genAi(span: OtlpSpan, operation: string | null): GenAiInfo {
+    const a = span.attributes;
+    const traceloopKind = readString(a, ALIASES.traceloopKind);
+    const entity = readString(a, ALIASES.traceloopEntity);
+    let toolName = readString(a, ALIASES.toolName);
+    let agentName = readString(a, ALIASES.agentName);
+    // OpenLLMetry names tools and agents only through the entity name of a typed span.
+    if (toolName === null && traceloopKind === 'tool') toolName = entity;
+    if (agentName === null && traceloopKind === 'agent') agentName = entity;
+    const langfuseType = readString(a, ALIASES.langfuseType);
+    if (toolName === null && langfuseType === 'tool') toolName = span.name;
+    if (agentName === null && langfuseType === 'agent') agentName = span.name;
+    return {
+      operation,
+      provider: readString(a, ALIASES.provider),
+      requestModel: readString(a, ALIASES.requestModel),
+      responseModel: readString(a, ALIASES.responseModel),
+      agentName,
+      agentId: readString(a, ALIASES.agentId),
+      toolName,
+      toolCallId: readString(a, ALIASES.toolCallId),
+      toolType: readString(a, ALIASES.toolType),
+      conventions: conventionsOf(Object.keys(a)),
+    };
+  }
+}
+
+function conventionsOf(keys: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const { convention, prefixes } of CONVENTION_PREFIXES) {
+    if (keys.some((k) => prefixes.some((p) => k.startsWith(p)))) out.push(convention);
+  }
+  return out;
+}

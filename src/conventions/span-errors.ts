@@ -1,0 +1,15 @@
+/** Error signals of a span: status error, `error.type`, an `exception` event, a failed tool call. */
+import type { OtlpSpan } from '../otlp/types.js';
+import { ALIASES } from './aliases.js';
+import { readString } from './read-attr.js';
+
+/** Whether the span failed, and the error type when one is named. */
+export function extractError(span: OtlpSpan, isTool: boolean): { isError: boolean; errorType: string | null } {
+  const attrType = readString(span.attributes, ALIASES.errorType);
+  const exception = span.events.find((e) => e.name === 'exception');
+  const exceptionType = exception === undefined ? null : readString(exception.attributes, ['exception.type']);
+  // A tool reporting failure through an attribute rather than the status still failed the call.
+  const toolFailed = isTool && (span.attributes['tool.error'] !== undefined || span.attributes['gen_ai.tool.call.error'] !== undefined);
+  const isError = span.status.code === 2 || attrType !== null || exception !== undefined || toolFailed;
+  return { isError, errorType: attrType ?? exceptionType };
+}

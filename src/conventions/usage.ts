@@ -1,0 +1,75 @@
+/** Token usage from any convention, converted to inclusive input, with its missing fields and violations. */
+import type { Attributes } from '../otlp/types.js';
+import type { Usage, UsageField } from './types.js';
+import { ALIASES, LANGFUSE_USAGE_KEYS } from './aliases.js';
+import { jsonNumber, readJsonObject, readNumber } from './read-attr.js';
+
+/** What a span reports about tokens. `usage` is null when it reports no input or output total. */
+export interface ExtractedUsage {
+  usage: Usage | null;
+  /** Fields the span reported (the rest are 0 in `usage`). */
+  reported: UsageField[];
+  violations: string[];
+}
+
+type Partial5 = { [K in UsageField]: number | null };
+
+/** Reads usage through the alias table; Langfuse `usage_details` (exclusive input) only when no semconv-style totals exist. */
+export function extractUsage(attrs: Attributes): ExtractedUsage {
+  const parts = fromAttributes(attrs) ?? fromLangfuse(attrs);
+  if (parts === null) return { usage: null, reported: [], violations: [] };
+  const reported = (Object.keys(parts) as UsageField[]).filter((k) => parts[k] !== null);
+  const usage: Usage = {
+    inputTokens: parts.inputTokens ?? 0,
+    outputTokens: parts.outputTokens ?? 0,
+    cacheReadTokens: parts.cacheReadTokens ?? 0,
+    cacheWriteTokens: parts.cacheWriteTokens ?? 0,
+    reasoningTokens: parts.reasoningTokens ?? 0,
+  };
+  return { usage, reported, violations: checkUsage(usage) };
+}
+
+/** Consistency checks: parts never exceed totals, no negative counts. Recorded, never corrected. */
+export function checkUsage(u: Usage): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(u)) if (v < 0) out.push(`${k}<0`);
+  if (u.cacheReadTokens > u.inputTokens) out.push('cacheReadTokens>inputTokens');
+  if (u.cacheWriteTokens > u.inputTokens) out.push('cacheWriteTokens>inputTokens');
+  else if (u.cacheReadTokens <= u.inputTokens && u.cacheReadTokens + u.cacheWriteTokens > u.inputTokens) {
+    out.push('cacheReadTokens+cacheWriteTokens>inputTokens');
+  }
+  if (u.reasoningTokens > u.outputTokens) out.push('reasoningTokens>outputTokens');
+  return out;
+}
+
+function fromAttributes(attrs: Attributes): Partial5 | null {
+  let inputTokens = readNumber(attrs, ALIASES.inputTokens);
+  const outputTokens = readNumber(attrs, ALIASES.outputTokens);
+  const cacheReadTokens = readNumber(attrs, ALIASES.cacheReadTokens);
+  const cacheWriteTokens = readNumber(attrs, ALIASES.cacheWriteTokens);
+  const reasoningTokens = readNumber(attrs, ALIASES.reasoningTokens);
+  const noCache = readNumber(attrs, ALIASES.noCacheInputTokens);
+  // The AI SDK's noCache figure is exclusive of cache: convert only when no inclusive total exists,
+  // and only alongside an output total (v7 step spans carry detail parts alone, which are no usage).
+  if (inputTokens === null && noCache !== null && outputTokens !== null) {
+    inputTokens = noCache + (cacheReadTokens ?? 0) + (cacheWriteTokens ?? 0);
+  }
+  if (inputTokens === null && outputTokens === null) return null;
+  return { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, reasoningTokens };
+}
+
+function fromLangfuse(attrs: Attributes): Partial5 | null {
+  const d = readJsonObject(attrs, ALIASES.langfuseUsageJson);
+  if (d === null) return null;
+  const inputExclusive = jsonNumber(d, LANGFUSE_USAGE_KEYS.input);
+  const outputTokens = jsonNumber(d, LANGFUSE_USAGE_KEYS.output);
+  if (inputExclusive === null && outputTokens === null) return null;
+  const cacheReadTokens = jsonNumber(d, LANGFUSE_USAGE_KEYS.cacheRead);
+  const write = jsonNumber(d, LANGFUSE_USAGE_KEYS.cacheWrite);
+  const splits = LANGFUSE_USAGE_KEYS.cacheWriteSplit.map((k) => jsonNumber(d, [k])).filter((n): n is number => n !== null);
+  const cacheWriteTokens = write === null && splits.length === 0 ? null : (write ?? 0) + splits.reduce((a, b) => a + b, 0);
+  const reasoningTokens = jsonNumber(d, LANGFUSE_USAGE_KEYS.reasoning);
+  // Langfuse stores input EXCLUSIVE of cache; agenttail's input is inclusive.
+  const inputTokens = inputExclusive === null ? null : inputExclusive + (cacheReadTokens ?? 0) + (cacheWriteTokens ?? 0);
+  return { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, reasoningTokens };
+}
