@@ -1,0 +1,119 @@
+/** Cost per span: the client's reported cost, else catalog (or config override) price × usage of model calls. */
+import type { NormalizedSpan, SpanCost, Usage } from '../conventions/types.js';
+import type { PricingConfig } from '../config/pricing.js';
+import { AgtError } from '../errors.js';
+import type { ModelPrice, Price, PriceCatalog } from './catalog-schema.js';
+import { parseCatalog } from './catalog-schema.js';
+import { costOf } from './cost.js';
+import type { TokenPrices } from './cost.js';
+import { matchesPattern, modelCandidates } from './model-name.js';
+import shippedCatalog from './catalog.json' with { type: 'json' };
+
+type Override = PricingConfig['overrides'][number];
+interface Resolved {
+  prices: TokenPrices;
+  version: string;
+}
+
+const MAX_CACHED_NAMES = 10_000; // distinct model names seen; bounds the look-up cache
+
+/** The shipped catalog, validated (a broken shipped file is a bug, hence a throw). */
+export function loadShippedCatalog(): PriceCatalog {
+  const r = parseCatalog(shippedCatalog);
+  if (r.status !== 'ok') throw r.error;
+  return r.value;
+}
+
+/** Prices spans and stored usage. Overrides from config win over the catalog. */
+export class Pricer {
+  /** Catalog version id, e.g. '2026-11-01'. */
+  readonly version: string;
+  private readonly exact = new Map<string, ModelPrice>();
+  private readonly patterns: { pattern: string; entry: ModelPrice }[] = [];
+  private readonly overrides: readonly Override[];
+  private readonly lookups = new Map<string, ModelPrice | null>();
+
+  constructor(params: { catalog?: PriceCatalog; overrides?: PricingConfig['overrides'] } = {}) {
+    const catalog = params.catalog ?? loadShippedCatalog();
+    this.version = catalog.version;
+    this.overrides = params.overrides ?? [];
+    for (const m of catalog.models) {
+      this.exact.set(m.model.toLowerCase(), m);
+      for (const pattern of m.patterns) this.patterns.push({ pattern, entry: m });
+    }
+    // The longest (most specific) pattern wins: gpt-4o-mini* before gpt-4o*.
+    this.patterns.sort((a, b) => b.pattern.length - a.pattern.length);
+  }
+
+  /** Reported cost wins; else catalog × usage for `call` spans; unknown model → {costUsd:null, source:'unknown'}; no usage → source 'none'. */
+  price(span: NormalizedSpan): SpanCost {
+    if (span.cost.source === 'reported' && span.cost.costUsd !== null) return span.cost;
+    if (span.usageRole !== 'call' || span.usage === null) return { costUsd: null, source: 'none', priceVersion: '' };
+    const atUnixMs = Number(span.startTimeUnixNano / 1_000_000n);
+    for (const model of [span.genai.responseModel, span.genai.requestModel]) {
+      if (model === null) continue;
+      const r = this.resolve(model, span.genai.provider, atUnixMs);
+      if (r !== null) return { costUsd: costOf(span.usage, r.prices), source: 'catalog', priceVersion: r.version };
+    }
+    return { costUsd: null, source: 'unknown', priceVersion: this.version };
+  }
+
+  /** Same computation from stored tokens (for `agenttail reprice`). */
+  priceUsage(p: { model: string | null; provider: string | null; usage: Usage; atUnixMs: number }): { costUsd: number | null; priceVersion: string } {
+    const r = p.model === null ? null : this.resolve(p.model, p.provider, p.atUnixMs);
+    return r === null ? { costUsd: null, priceVersion: this.version } : { costUsd: costOf(p.usage, r.prices), priceVersion: r.version };
+  }
+
+  /** The prices that apply to `model` at `atUnixMs`, or null when the model is unknown (or not yet priced then). */
+  resolve(model: string, provider: string | null, atUnixMs: number): Resolved | null {
+    if (!Number.isFinite(atUnixMs)) throw new AgtError('AGT_ERR_INTERNAL', `price look-up at a non-finite time (${atUnixMs})`);
+    const day = new Date(atUnixMs).toISOString().slice(0, 10);
+    const names = modelCandidates(model);
+    const override = this.findOverride(names, provider, day);
+    if (override !== null) return { prices: override, version: `${this.version}+overrides` };
+    const entry = this.findEntry(model, names);
+    const price = entry === null ? null : latestAt(entry.prices, day);
+    return price === null ? null : { prices: price, version: this.version };
+  }
+
+  private findEntry(model: string, names: readonly string[]): ModelPrice | null {
+    const cached = this.lookups.get(model);
+    if (cached !== undefined) return cached;
+    let found: ModelPrice | null = null;
+    for (const n of names) {
+      found = this.exact.get(n) ?? null;
+      if (found !== null) break;
+    }
+    if (found === null) {
+      outer: for (const n of names) {
+        for (const p of this.patterns) {
+          if (matchesPattern(n, p.pattern)) {
+            found = p.entry;
+            break outer;
+          }
+        }
+      }
+    }
+    if (this.lookups.size >= MAX_CACHED_NAMES) this.lookups.clear();
+    this.lookups.set(model, found);
+    return found;
+  }
+
+  private findOverride(names: readonly string[], provider: string | null, day: string): Override | null {
+    let best: Override | null = null;
+    for (const o of this.overrides) {
+      if (o.effectiveFrom > day) continue;
+      if (o.provider !== undefined && (provider === null || !provider.toLowerCase().startsWith(o.provider.toLowerCase()))) continue;
+      if (!names.some((n) => matchesPattern(n, o.model))) continue;
+      // The latest effective override wins; on a tie, the one listed last.
+      if (best === null || o.effectiveFrom >= best.effectiveFrom) best = o;
+    }
+    return best;
+  }
+}
+
+function latestAt(prices: readonly Price[], day: string): Price | null {
+  let best: Price | null = null;
+  for (const p of prices) if (p.effectiveFrom <= day && (best === null || p.effectiveFrom > best.effectiveFrom)) best = p;
+  return best;
+}
