@@ -78,6 +78,8 @@ export interface SpanRejection {
 export interface DecodedExport {
   spans: OtlpSpan[];
   rejected: SpanRejection[];
+  /** Strings cut to maxStringBytes in this request (absent when none were). */
+  truncatedStrings?: number;
 }
 
 /** Structural limits applied while decoding; exceeding one rejects the span or the request. */

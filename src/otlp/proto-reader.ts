@@ -1,0 +1,202 @@
+/**
+ * A minimal protobuf wire-format reader over one request buffer. It allocates nothing per field:
+ * callers read tags and values at `pos` and pass message ends explicitly.
+ */
+import { AgtError } from '../errors.js';
+import { decodeUtf8, utf8CutEnd } from './text.js';
+
+const WIRE_NAMES = ['varint', 'fixed64', 'length-delimited', 'start-group', 'end-group', 'fixed32', 'wire type 6', 'wire type 7'];
+const MAX_GROUP_DEPTH = 32;
+
+/** Throws the request-level error for malformed bytes. */
+export function malformed(message: string): never {
+  throw new AgtError('AGT_ERR_MALFORMED_REQUEST', message);
+}
+
+/** Reads protobuf wire values from one buffer; `pos` is the next byte to read. */
+export class ProtoReader {
+  readonly buf: Uint8Array;
+  readonly view: DataView;
+  pos = 0;
+  /** Strings cut to maxStringBytes so far. */
+  truncatedStrings = 0;
+  private readonly maxStringBytes: number;
+
+  constructor(buf: Uint8Array, maxStringBytes: number) {
+    this.buf = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.maxStringBytes = maxStringBytes;
+  }
+
+  /** An unsigned varint as a number (exact up to 2^53; lengths, tags, enums, counts, bools). */
+  uint(): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    let b = buf[pos++];
+    if (b === undefined) return malformed(`truncated varint at byte ${this.pos}`);
+    if (b < 0x80) {
+      this.pos = pos;
+      return b;
+    }
+    let v = b & 0x7f;
+    let mul = 128;
+    for (let i = 1; i < 10; i++) {
+      b = buf[pos++];
+      if (b === undefined) return malformed(`truncated varint at byte ${this.pos}`);
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) {
+        this.pos = pos;
+        return v;
+      }
+      mul *= 128;
+    }
+    return malformed(`varint longer than 10 bytes at byte ${this.pos}`);
+  }
+
+  /** A field tag; field number 0 is never valid. */
+  tag(): number {
+    const at = this.pos;
+    const t = this.uint();
+    if (t < 8) malformed(`invalid field number 0 at byte ${at}`);
+    return t;
+  }
+
+  /** A signed int64 varint: a number when it is a safe integer, otherwise its decimal string. */
+  int64(): number | string {
+    const buf = this.buf;
+    const start = this.pos;
+    let pos = start;
+    let lo = 0;
+    let hi = 0;
+    let b = 0;
+    let done = false;
+    for (let shift = 0; shift < 28; shift += 7) {
+      b = buf[pos++] ?? malformed(`truncated varint at byte ${start}`);
+      lo |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        done = true;
+        break;
+      }
+    }
+    if (!done) {
+      b = buf[pos++] ?? malformed(`truncated varint at byte ${start}`);
+      lo |= (b & 0x0f) << 28;
+      hi = (b & 0x7f) >> 4;
+      if (b >= 0x80) {
+        for (let shift = 3; ; shift += 7) {
+          if (shift > 31 + 7) malformed(`varint longer than 10 bytes at byte ${start}`);
+          b = buf[pos++] ?? malformed(`truncated varint at byte ${start}`);
+          hi |= (b & 0x7f) << shift;
+          if (b < 0x80) break;
+        }
+      }
+    }
+    this.pos = pos;
+    lo >>>= 0;
+    hi >>>= 0;
+    const v = hi & 0x80000000 ? -((~hi >>> 0) * 4294967296 + (~lo >>> 0) + 1) : hi * 4294967296 + lo;
+    if (Number.isSafeInteger(v)) return v;
+    return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)).toString();
+  }
+
+  /** Reads a length prefix and returns the end of the value it announces, checked against `end`. */
+  lengthEnd(end: number): number {
+    const at = this.pos;
+    const len = this.uint();
+    const valueEnd = this.pos + len;
+    if (valueEnd > end) malformed(`truncated length-delimited field at byte ${at}: ${len} bytes announced, ${end - this.pos} left`);
+    return valueEnd;
+  }
+
+  /** A little-endian fixed64 as an unsigned bigint (span and event times). */
+  fixed64(end: number): bigint {
+    if (this.pos + 8 > end) malformed(`truncated fixed64 field at byte ${this.pos}`);
+    const v = this.view.getBigUint64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  /** A little-endian fixed32 as an unsigned number (span and link flags). */
+  fixed32(end: number): number {
+    if (this.pos + 4 > end) malformed(`truncated fixed32 field at byte ${this.pos}`);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  /** A little-endian IEEE double. */
+  double(end: number): number {
+    if (this.pos + 8 > end) malformed(`truncated double field at byte ${this.pos}`);
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  /** A length-delimited UTF-8 string, cut to maxStringBytes (counted) on a character boundary. */
+  string(end: number): string {
+    const valueEnd = this.lengthEnd(end);
+    const start = this.pos;
+    this.pos = valueEnd;
+    const cut = utf8CutEnd(this.buf, start, valueEnd, this.maxStringBytes);
+    if (cut !== valueEnd) this.truncatedStrings++;
+    return decodeUtf8(this.buf, start, cut);
+  }
+
+  /** A length-delimited bytes value, copied so it does not pin the request buffer. */
+  bytes(end: number): Uint8Array {
+    const valueEnd = this.lengthEnd(end);
+    const copy = this.buf.slice(this.pos, valueEnd);
+    this.pos = valueEnd;
+    return copy;
+  }
+
+  /** Skips one field's value per protobuf rules (unknown fields, forward compatibility). */
+  skip(tag: number, end: number): void {
+    this.skipValue(tag, end, 0);
+  }
+
+  private skipValue(tag: number, end: number, depth: number): void {
+    switch (tag & 7) {
+      case 0:
+        this.uint();
+        return;
+      case 1:
+        this.pos += 8;
+        break;
+      case 2:
+        this.pos = this.lengthEnd(end);
+        return;
+      case 5:
+        this.pos += 4;
+        break;
+      case 3: {
+        // Deprecated groups: skip fields until the matching end-group tag.
+        if (depth >= MAX_GROUP_DEPTH) malformed(`groups nested deeper than ${MAX_GROUP_DEPTH} at byte ${this.pos}`);
+        for (;;) {
+          if (this.pos >= end) malformed(`unterminated group (field ${tag >>> 3}) at byte ${this.pos}`);
+          const inner = this.uint();
+          if ((inner & 7) === 4) {
+            if (inner >>> 3 !== tag >>> 3) malformed(`end-group for field ${inner >>> 3} closes group ${tag >>> 3}`);
+            return;
+          }
+          this.skipValue(inner, end, depth + 1);
+        }
+      }
+      default:
+        malformed(`unexpected ${WIRE_NAMES[tag & 7]} (field ${tag >>> 3}) at byte ${this.pos}`);
+    }
+    if (this.pos > end) malformed(`truncated field ${tag >>> 3} at byte ${this.pos}`);
+  }
+
+  /** Throws unless `tag` has the expected wire type. */
+  expectWire(message: string, tag: number, wireType: number): void {
+    if ((tag & 7) !== wireType) {
+      malformed(`${message} field ${tag >>> 3} has wire type ${tag & 7}, expected ${wireType} at byte ${this.pos}`);
+    }
+  }
+
+  /** Throws when the last field ran past the end of its enclosing message. */
+  checkEnd(message: string, end: number): void {
+    if (this.pos !== end) malformed(`${message} overruns its length at byte ${end}`);
+  }
+}

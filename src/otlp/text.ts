@@ -1,0 +1,87 @@
+/**
+ * String and id helpers shared by the protobuf and JSON decoders: UTF-8 decoding with a fast path,
+ * byte-limit truncation on a character boundary, and hex via a lookup table.
+ */
+
+import { SpanRejectError } from './span-checks.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Two lowercase hex characters for every byte value. */
+const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Decodes buf[start, end) as UTF-8 (short ASCII without TextDecoder); invalid UTF-8 rejects the span. */
+export function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
+  const len = end - start;
+  if (len === 0) return '';
+  if (len <= 32) {
+    // Short ASCII strings dominate attribute keys; String.fromCharCode beats a TextDecoder call here.
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      if (buf[i]! > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      let s = '';
+      for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
+      return s;
+    }
+  }
+  try {
+    return utf8.decode(buf.subarray(start, end));
+  } catch (err) {
+    throw new SpanRejectError(`string of ${len} bytes at byte ${start} is not valid UTF-8`, { cause: err });
+  }
+}
+
+/** The end index of buf[start, end) cut to at most maxBytes without splitting a UTF-8 sequence. */
+export function utf8CutEnd(buf: Uint8Array, start: number, end: number, maxBytes: number): number {
+  if (end - start <= maxBytes) return end;
+  let cut = start + maxBytes;
+  // Step back over continuation bytes (10xxxxxx) so the kept prefix ends on a character boundary.
+  while (cut > start && (buf[cut]! & 0xc0) === 0x80) cut--;
+  return cut;
+}
+
+/** Lowercase hex of buf[start, end). */
+export function hexOf(buf: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += HEX_BYTE[buf[i]!]!;
+  return s;
+}
+
+/** True when buf[start, end) is all zero bytes. */
+export function allZero(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True when a JS string has no lone surrogate, i.e. it can be encoded as UTF-8. */
+export function isWellFormedString(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+
+const encoder = new TextEncoder();
+
+/** Cuts a JS string to at most maxBytes of UTF-8; returns it unchanged (same reference) when it fits. */
+export function truncateString(s: string, maxBytes: number): string {
+  // A UTF-16 code unit never takes more than 3 UTF-8 bytes, so short strings need no byte count.
+  if (s.length * 3 <= maxBytes) return s;
+  const bytes = encoder.encode(s);
+  if (bytes.length <= maxBytes) return s;
+  const end = utf8CutEnd(bytes, 0, bytes.length, maxBytes);
+  return utf8.decode(bytes.subarray(0, end));
+}
+
+/** Sets obj[key] as an own data property, so a key named "__proto__" cannot replace the prototype. */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    obj[key] = value;
+  }
+}
