@@ -10,6 +10,8 @@ export function extractError(span: OtlpSpan, isTool: boolean): { isError: boolea
   const exceptionType = exception === undefined ? null : readString(exception.attributes, ['exception.type']);
   // A tool reporting failure through an attribute rather than the status still failed the call.
   const toolFailed = isTool && (span.attributes['tool.error'] !== undefined || span.attributes['gen_ai.tool.call.error'] !== undefined);
-  const isError = span.status.code === 2 || attrType !== null || exception !== undefined || toolFailed;
+  // Langfuse marks failed observations by level rather than status.
+  const langfuseError = span.attributes['langfuse.observation.level'] === 'ERROR';
+  const isError = span.status.code === 2 || attrType !== null || exception !== undefined || toolFailed || langfuseError;
   return { isError, errorType: attrType ?? exceptionType };
 }
