@@ -174,7 +174,7 @@ function readLink(r: ProtoReader, end: number, limits: AttrLimits): OtlpLink {
         r.expectWire('Span.Link', tag, 2);
         const idEnd = r.lengthEnd(end);
         const field = tag >>> 3;
-        checkIdBytes(field === 1 ? 'link traceId' : 'link spanId', idEnd - r.pos, field === 1 ? 16 : 8, false, false);
+        checkIdBytes(field === 1 ? 'link traceId' : 'link spanId', idEnd - r.pos, field === 1 ? 16 : 8, allZero(r.buf, r.pos, idEnd), true);
         const hex = hexOf(r.buf, r.pos, idEnd);
         r.pos = idEnd;
         if (field === 1) traceId = hex;
