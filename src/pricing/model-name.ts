@@ -1,8 +1,8 @@
 /** Model-name canonicalisation and `*` pattern matching for price look-ups. */
 
-// Bedrock cross-region prefixes (us.anthropic.claude-…) and vendor prefixes (anthropic.claude-…, meta.llama…).
-const REGION_PREFIX = /^(us|eu|apac|global|ap|ca|us-gov)\./;
-const VENDOR_DOT_PREFIX = /^(anthropic|meta|mistral|amazon|cohere|ai21|deepseek|qwen|openai|google)\./;
+// Bedrock cross-region and vendor prefixes (us.anthropic.claude-…, meta.llama…): a leading dotted part made
+// of letters and dashes only. Model names' own dots always follow a digit (gpt-4.1, gemini-2.5, qwen2.5).
+const DOT_PREFIX = /^[a-z][a-z-]*\./;
 // Dated or versioned suffixes: -2024-08-06, -20241022, @20241022 (Vertex), -v1:0, :0, -latest.
 const SUFFIXES = [/-\d{4}-\d{2}-\d{2}$/, /[-@]\d{8}$/, /-v\d+(:\d+)?$/, /:\d+$/, /-latest$/, /-preview$/];
 
@@ -17,7 +17,7 @@ export function modelCandidates(model: string): string[] {
   // openai/gpt-4o, models/gemini-2.5-pro, accounts/fireworks/models/llama-v3p1-70b: the last path part names the model.
   const slash = name.lastIndexOf('/');
   if (slash >= 0) name = name.slice(slash + 1);
-  name = name.replace(REGION_PREFIX, '').replace(VENDOR_DOT_PREFIX, '');
+  while (DOT_PREFIX.test(name)) name = name.replace(DOT_PREFIX, '');
   add(name);
   let changed = true;
   while (changed) {
