@@ -1,4 +1,4 @@
-/** Config section: ClickHouse storage (src/store/). Extended by the storage stage. */
+/** Config section: ClickHouse storage (src/store/). */
 import { z } from 'zod';
 
 export const storeSchema = z.object({
@@ -16,6 +16,26 @@ export const storeSchema = z.object({
       compression: z.boolean().default(true),
     })
     .prefault({}),
-  database: z.string().default('agenttail'),
+  /** Database holding agenttail's tables (a plain identifier; spliced into DDL). */
+  database: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a plain identifier ([A-Za-z_][A-Za-z0-9_]*)')
+    .default('agenttail'),
+  /** Rows per table that trigger an insert (ClickHouse likes ~10k-row blocks). */
+  batchRows: z.number().int().positive().default(10_000),
+  /** JSON bytes per table that trigger an insert. */
+  batchBytes: z.number().int().positive().default(8 * 1024 * 1024),
+  /** Longest a queued row waits before its table is flushed. */
+  flushIntervalMs: z.number().int().positive().default(1000),
+  /** Bytes queued or in flight above which writes are refused (AGT_ERR_WRITER_BACKPRESSURE). */
+  maxQueueBytes: z.number().int().positive().default(256 * 1024 * 1024),
+  retry: z
+    .object({
+      initialMs: z.number().int().positive().default(200),
+      maxMs: z.number().int().positive().default(30_000),
+      /** Attempts per batch (first included); after that the batch is dropped and counted. */
+      maxAttempts: z.number().int().positive().default(12),
+    })
+    .prefault({}),
 });
 export type StoreConfig = z.infer<typeof storeSchema>;

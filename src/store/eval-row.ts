@@ -1,0 +1,19 @@
+/** Row builder for the `evals` table. */
+import type { EvalResult } from '../conventions/types.js';
+import { nsCell } from './cell-format.js';
+
+/** One `evals` row as a JSONEachRow object. */
+export function buildEvalRow(tenantId: string, e: EvalResult): Record<string, unknown> {
+  return {
+    TenantId: tenantId,
+    Timestamp: nsCell(e.timeUnixNano),
+    SessionId: e.target.sessionId ?? '',
+    TraceId: e.target.traceId ?? '',
+    SpanId: e.target.spanId ?? '',
+    Name: e.name,
+    Score: e.score,
+    Label: e.label ?? '',
+    Explanation: e.explanation ?? '',
+    Source: e.source,
+  };
+}

@@ -1,0 +1,56 @@
+/** Row builder for the `spans` table (kept sessions' spans in the OTel exporter's otel_traces shape). */
+import type { NormalizedSpan } from '../conventions/types.js';
+import type { Decision } from '../sampling/types.js';
+import { attrsToMap, costCell, nsCell, spanKindString, statusCodeString } from './cell-format.js';
+
+/** The model a span is attributed to: the response model when reported, else the request model. */
+export function spanModel(span: NormalizedSpan): string {
+  return span.genai.responseModel ?? span.genai.requestModel ?? '';
+}
+
+/** One `spans` row as a JSONEachRow object. `sessionId` is the session the span was grouped into. */
+export function buildSpanRow(span: NormalizedSpan, sessionId: string, decision: Decision): Record<string, unknown> {
+  const u = span.usage;
+  const duration = span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n;
+  return {
+    Timestamp: nsCell(span.startTimeUnixNano),
+    TraceId: span.traceId,
+    SpanId: span.spanId,
+    ParentSpanId: span.parentSpanId,
+    TraceState: span.traceState,
+    SpanName: span.name,
+    SpanKind: spanKindString(span.kind),
+    ServiceName: span.serviceName,
+    ResourceAttributes: attrsToMap(span.resourceAttributes),
+    ScopeName: span.scopeName,
+    ScopeVersion: span.scopeVersion,
+    SpanAttributes: attrsToMap(span.attributes),
+    Duration: duration.toString(),
+    StatusCode: statusCodeString(span.statusCode),
+    StatusMessage: span.statusMessage,
+    'Events.Timestamp': span.events.map((e) => nsCell(e.timeUnixNano)),
+    'Events.Name': span.events.map((e) => e.name),
+    'Events.Attributes': span.events.map((e) => attrsToMap(e.attributes)),
+    'Links.TraceId': span.links.map((l) => l.traceId),
+    'Links.SpanId': span.links.map((l) => l.spanId),
+    'Links.TraceState': span.links.map((l) => l.traceState),
+    'Links.Attributes': span.links.map((l) => attrsToMap(l.attributes)),
+    TenantId: span.tenantId,
+    SessionId: sessionId,
+    GenAiOperation: span.genai.operation ?? '',
+    GenAiProvider: span.genai.provider ?? '',
+    GenAiModel: spanModel(span),
+    GenAiAgent: span.genai.agentName ?? '',
+    GenAiTool: span.genai.toolName ?? '',
+    InputTokens: u?.inputTokens ?? 0,
+    OutputTokens: u?.outputTokens ?? 0,
+    CacheReadTokens: u?.cacheReadTokens ?? 0,
+    CacheWriteTokens: u?.cacheWriteTokens ?? 0,
+    ReasoningTokens: u?.reasoningTokens ?? 0,
+    UsageRole: span.usageRole,
+    CostUsd: span.cost.costUsd === null ? null : costCell(span.cost.costUsd),
+    PriceVersion: span.cost.priceVersion,
+    SampleWeight: decision.sampleWeight,
+    SamplingReasons: decision.reasons,
+  };
+}

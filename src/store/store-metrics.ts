@@ -1,0 +1,49 @@
+/** Prometheus metrics of the storage writer, created on the registry passed in. */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The store's metrics (labels: `table`). */
+export class StoreMetrics {
+  readonly queueBytes: Gauge<'table'>;
+  readonly queueRows: Gauge<'table'>;
+  readonly insertsOk: Counter<'table'>;
+  readonly insertsFailed: Counter<'table' | 'reason'>;
+  readonly insertsRetried: Counter<'table'>;
+  readonly insertSeconds: Histogram<'table'>;
+  readonly rowsWritten: Counter<'table'>;
+  readonly rowsDropped: Counter<'table'>;
+  readonly refused: Counter<'kind'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.queueBytes = new Gauge({ name: 'agenttail_store_queue_bytes', help: 'Bytes queued or in flight per table', labelNames: ['table'], registers });
+    this.queueRows = new Gauge({ name: 'agenttail_store_queue_rows', help: 'Rows queued or in flight per table', labelNames: ['table'], registers });
+    this.insertsOk = new Counter({ name: 'agenttail_store_inserts_ok_total', help: 'Batches inserted', labelNames: ['table'], registers });
+    this.insertsFailed = new Counter({
+      name: 'agenttail_store_inserts_failed_total',
+      help: 'Insert attempts that failed (reason: retryable | fatal)',
+      labelNames: ['table', 'reason'],
+      registers,
+    });
+    this.insertsRetried = new Counter({ name: 'agenttail_store_inserts_retried_total', help: 'Insert retries (same dedup token)', labelNames: ['table'], registers });
+    this.insertSeconds = new Histogram({
+      name: 'agenttail_store_insert_duration_seconds',
+      help: 'Duration of one insert attempt',
+      labelNames: ['table'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.rowsWritten = new Counter({ name: 'agenttail_store_rows_written_total', help: 'Rows written per table', labelNames: ['table'], registers });
+    this.rowsDropped = new Counter({
+      name: 'agenttail_store_rows_dropped_total',
+      help: 'Rows given up on (non-retryable error or retries exhausted)',
+      labelNames: ['table'],
+      registers,
+    });
+    this.refused = new Counter({
+      name: 'agenttail_store_writes_refused_total',
+      help: 'write()/writeEvals() calls refused with AGT_ERR_WRITER_BACKPRESSURE',
+      labelNames: ['kind'],
+      registers,
+    });
+  }
+}

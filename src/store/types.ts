@@ -1,0 +1,15 @@
+// src/store/types.ts
+import type { EvalResult } from '../conventions/types.js';
+import type { Outcome } from '../outcome.js';
+import type { SessionWrite } from '../sessions/types.js';
+
+export interface SessionStore {
+  /** Queue one session write (SessionWrite from src/sessions/types.ts); retryable when the writer queue is full. */
+  write(w: SessionWrite): Outcome<void>;
+  /** Queue eval results (every eval, whatever the decision). */
+  writeEvals(tenantId: string, evals: EvalResult[]): Outcome<void>;
+  /** False when the queues are too full to take more (used for admission). */
+  hasCapacity(): boolean;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}

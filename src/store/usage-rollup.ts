@@ -1,0 +1,128 @@
+/** Builds `usage_hourly` rows for one batch: exact sums of the call spans' usage and cost. */
+import type { NormalizedSpan } from '../conventions/types.js';
+import type { SessionWrite } from '../sessions/types.js';
+import { costUnits, unitsCell } from './cell-format.js';
+import { spanModel } from './span-row.js';
+
+const NS_PER_HOUR = 3_600_000_000_000n;
+
+interface Acc {
+  tenantId: string;
+  hourS: number;
+  service: string;
+  agent: string;
+  provider: string;
+  model: string;
+  calls: number;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  reasoning: number;
+  costUnits: bigint;
+  unpriced: number;
+  sessions: number;
+}
+
+/** True for the write that counts its session in `Sessions`: the session's first write (version 0 or 1). */
+export function isFirstWrite(w: SessionWrite): boolean {
+  return w.version <= 1;
+}
+
+/**
+ * Accumulates the rollup of a batch of session writes. Only `call` spans of writes with `countUsage`
+ * count (aggregates repeat their children). Costs are summed as integer units of 1e-12 USD, so
+ * the rows are exactly the sum of what `spans.CostUsd` stores.
+ */
+export class UsageRollup {
+  private readonly acc = new Map<string, Acc>();
+
+  /** Number of distinct rollup rows so far. */
+  get size(): number {
+    return this.acc.size;
+  }
+
+  /** Adds one session write; returns the number of call spans counted. */
+  add(w: SessionWrite): number {
+    if (!w.countUsage) return 0;
+    const loneAgent = w.summary.agentNames.length === 1 ? w.summary.agentNames[0]! : '';
+    let first: Acc | null = null;
+    let firstStart = 0n;
+    let counted = 0;
+    for (const span of w.spans) {
+      if (span.usageRole !== 'call') continue;
+      const a = this.bucket(span, loneAgent);
+      const u = span.usage;
+      a.calls += 1;
+      if (u !== null) {
+        a.input += u.inputTokens;
+        a.output += u.outputTokens;
+        a.cacheRead += u.cacheReadTokens;
+        a.cacheWrite += u.cacheWriteTokens;
+        a.reasoning += u.reasoningTokens;
+      }
+      if (span.cost.costUsd === null) a.unpriced += 1;
+      else a.costUnits += costUnits(span.cost.costUsd);
+      if (first === null || span.startTimeUnixNano < firstStart) {
+        first = a;
+        firstStart = span.startTimeUnixNano;
+      }
+      counted += 1;
+    }
+    if (first !== null && isFirstWrite(w)) first.sessions += 1;
+    return counted;
+  }
+
+  private bucket(span: NormalizedSpan, loneAgent: string): Acc {
+    const hourS = Number((span.startTimeUnixNano / NS_PER_HOUR) * 3600n);
+    const agent = span.genai.agentName ?? loneAgent;
+    const provider = span.genai.provider ?? '';
+    const model = spanModel(span);
+    const key = JSON.stringify([span.tenantId, hourS, span.serviceName, agent, provider, model]);
+    let a = this.acc.get(key);
+    if (a === undefined) {
+      a = {
+        tenantId: span.tenantId,
+        hourS,
+        service: span.serviceName,
+        agent,
+        provider,
+        model,
+        calls: 0,
+        input: 0,
+        output: 0,
+        cacheRead: 0,
+        cacheWrite: 0,
+        reasoning: 0,
+        costUnits: 0n,
+        unpriced: 0,
+        sessions: 0,
+      };
+      this.acc.set(key, a);
+    }
+    return a;
+  }
+
+  /** The accumulated rows as JSONEachRow objects, in a stable order (so a rebuilt batch is identical). */
+  rows(): Record<string, unknown>[] {
+    return [...this.acc.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, a]) => ({
+        TenantId: a.tenantId,
+        Hour: a.hourS,
+        ServiceName: a.service,
+        AgentName: a.agent,
+        Provider: a.provider,
+        Model: a.model,
+        Calls: a.calls,
+        InputTokens: a.input,
+        OutputTokens: a.output,
+        CacheReadTokens: a.cacheRead,
+        CacheWriteTokens: a.cacheWrite,
+        ReasoningTokens: a.reasoning,
+        CostUsd: unitsCell(a.costUnits),
+        UnpricedCalls: a.unpriced,
+        Sessions: a.sessions,
+      }));
+  }
+}
