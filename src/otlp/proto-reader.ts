@@ -145,7 +145,9 @@ export class ProtoReader {
   /** A length-delimited bytes value, copied so it does not pin the request buffer. */
   bytes(end: number): Uint8Array {
     const valueEnd = this.lengthEnd(end);
-    const copy = this.buf.slice(this.pos, valueEnd);
+    // A plain Uint8Array copy: Buffer#slice would return a view that pins the whole request.
+    const copy = new Uint8Array(valueEnd - this.pos);
+    copy.set(this.buf.subarray(this.pos, valueEnd));
     this.pos = valueEnd;
     return copy;
   }
