@@ -1,9 +1,11 @@
 /** OtlpSpan → NormalizedSpan through the alias table (src/conventions/aliases.ts). */
 import type { OtlpSpan } from '../otlp/types.js';
 import type { GenAiInfo, NormalizedSpan, SpanCost, UsageField } from './types.js';
+import type { Registry } from 'prom-client';
 import { ALIASES, CONVENTION_PREFIXES } from './aliases.js';
 import { operationOf, readMarkers, usageRoleOf } from './classify.js';
 import { extractEvals } from './evals.js';
+import { ConventionsMetrics } from './metrics.js';
 import { readString } from './read-attr.js';
 import { readReportedCostUsd } from './reported-cost.js';
 import { resolveSessionId, sessionPrecedence } from './session.js';
@@ -15,9 +17,12 @@ const USAGE_FIELDS: readonly UsageField[] = ['inputTokens', 'outputTokens', 'cac
 /** Maps spans of any supported convention onto the normalized span model. Stateless apart from config. */
 export class Normalizer {
   private readonly precedence: string[];
+  private readonly metrics: ConventionsMetrics | null;
 
-  constructor(params: { sessionPrecedence?: string[] } = {}) {
+  /** `registry`: where to create the normalization metrics (none when omitted, e.g. in tests). */
+  constructor(params: { sessionPrecedence?: string[] | undefined; registry?: Registry } = {}) {
     this.precedence = sessionPrecedence(params.sessionPrecedence);
+    this.metrics = params.registry === undefined ? null : new ConventionsMetrics(params.registry);
   }
 
   /** The session aliases in the order they are tried. */
@@ -39,6 +44,10 @@ export class Normalizer {
     const isCall = usageRole === 'call' || genai.operation === 'chat' || genai.operation === 'text_completion';
     // Missing fields matter only on model calls (a streamed call without counts, no cache figures...).
     const usageMissing = isCall ? USAGE_FIELDS.filter((f) => !reported.includes(f)) : [];
+    if (this.metrics !== null) {
+      for (const v of violations) this.metrics.usageViolations.inc({ violation: v });
+      if (isCall && usage === null) this.metrics.callsWithoutUsage.inc();
+    }
     const reportedCost = readReportedCostUsd(attrs);
     const cost: SpanCost = reportedCost === null ? { costUsd: null, source: 'none', priceVersion: '' } : { costUsd: reportedCost, source: 'reported', priceVersion: '' };
     const { isError, errorType } = extractError(span, genai.operation === 'execute_tool');

@@ -6,7 +6,9 @@ import type { ModelPrice, Price, PriceCatalog } from './catalog-schema.js';
 import { parseCatalog } from './catalog-schema.js';
 import { costOf } from './cost.js';
 import type { TokenPrices } from './cost.js';
+import { PricingMetrics } from './metrics.js';
 import { matchesPattern, modelCandidates } from './model-name.js';
+import type { Registry } from 'prom-client';
 import shippedCatalog from './catalog.json' with { type: 'json' };
 
 type Override = PricingConfig['overrides'][number];
@@ -32,9 +34,12 @@ export class Pricer {
   private readonly patterns: { pattern: string; entry: ModelPrice }[] = [];
   private readonly overrides: readonly Override[];
   private readonly lookups = new Map<string, ModelPrice | null>();
+  private readonly metrics: PricingMetrics | null;
 
-  constructor(params: { catalog?: PriceCatalog; overrides?: PricingConfig['overrides'] } = {}) {
+  /** `registry`: where to create the pricing metrics (none when omitted, e.g. in `reprice` or tests). */
+  constructor(params: { catalog?: PriceCatalog; overrides?: PricingConfig['overrides']; registry?: Registry } = {}) {
     const catalog = params.catalog ?? loadShippedCatalog();
+    this.metrics = params.registry === undefined ? null : new PricingMetrics(params.registry);
     this.version = catalog.version;
     this.overrides = params.overrides ?? [];
     for (const m of catalog.models) {
@@ -47,6 +52,12 @@ export class Pricer {
 
   /** Reported cost wins; else catalog × usage for `call` spans; unknown model → {costUsd:null, source:'unknown'}; no usage → source 'none'. */
   price(span: NormalizedSpan): SpanCost {
+    const cost = this.computeSpanCost(span);
+    this.metrics?.spansPriced.inc({ source: cost.source });
+    return cost;
+  }
+
+  private computeSpanCost(span: NormalizedSpan): SpanCost {
     if (span.cost.source === 'reported' && span.cost.costUsd !== null) return span.cost;
     if (span.usageRole !== 'call' || span.usage === null) return { costUsd: null, source: 'none', priceVersion: '' };
     const atUnixMs = Number(span.startTimeUnixNano / 1_000_000n);

@@ -106,3 +106,18 @@ describe('Normalizer', () => {
     });
   });
 });
+
+describe('Normalizer', () => {
+  describe('normalize (metrics)', () => {
+    it('counts usage violations and calls without usage on the registry passed in', async () => {
+      const { Registry } = await import('prom-client');
+      const registry = new Registry();
+      const m = new Normalizer({ registry });
+      m.normalize(makeSpan({ attributes: { 'gen_ai.usage.input_tokens': 1, 'gen_ai.usage.output_tokens': 1, 'gen_ai.usage.cache_read.input_tokens': 5 } }), 't');
+      m.normalize(makeSpan({ attributes: { 'gen_ai.operation.name': 'chat' } }), 't');
+      const text = await registry.metrics();
+      expect(text).toContain('agenttail_normalize_usage_violations_total{violation="cacheReadTokens>inputTokens"} 1');
+      expect(text).toContain('agenttail_normalize_calls_without_usage_total 1');
+    });
+  });
+});

@@ -100,3 +100,13 @@ describe('checkAggregates', () => {
     expect(checkAggregates([s])).toEqual([]);
   });
 });
+
+describe('Normalizer', () => {
+  describe('normalize (Vercel AI SDK v6 tool call)', () => {
+    it('reads ai.toolCall name and id and flags its error status', () => {
+      const s = n.normalize(makeSpan({ status: 2, attributes: { 'ai.operationId': 'ai.toolCall', 'ai.toolCall.name': 'weather', 'ai.toolCall.id': 'call-7' } }), 't');
+      expect(s.genai).toMatchObject({ operation: 'execute_tool', toolName: 'weather', toolCallId: 'call-7' });
+      expect(s.isError).toBe(true);
+    });
+  });
+});

@@ -106,3 +106,15 @@ describe('Pricer', () => {
     });
   });
 });
+
+describe('Pricer', () => {
+  describe('price (metrics)', () => {
+    it('counts spans by cost source', async () => {
+      const { Registry } = await import('prom-client');
+      const registry = new Registry();
+      const pr = new Pricer({ catalog, registry });
+      pr.price(n.normalize(makeSpan({ attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'nope', 'gen_ai.usage.input_tokens': 1, 'gen_ai.usage.output_tokens': 1 } }), 't'));
+      expect(await registry.metrics()).toContain('agenttail_pricing_spans_total{source="unknown"} 1');
+    });
+  });
+});
