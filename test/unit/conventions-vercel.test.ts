@@ -78,9 +78,12 @@ describe('Normalizer', () => {
       expect(tool.genai).toMatchObject({ operation: 'execute_tool', toolName: 'weather', toolCallId: 'call-1', toolType: 'function' });
       expect(tool.isError).toBe(false);
     });
-    it('reads the session from ai.settings.context on invoke_agent', () => {
-      const s = n.normalize(makeSpan({ attributes: { 'gen_ai.operation.name': 'invoke_agent', 'ai.settings.context.sessionId': 'ctx-1' } }), 't');
-      expect(s.sessionId).toBe('ctx-1');
+    it('reads session and user from ai.settings.context on invoke_agent and step spans only', () => {
+      expect(agent).toMatchObject({ sessionId: 'sess-v7', userId: 'user-v7' });
+      for (const s of spans.filter((x) => x.name.startsWith('step'))) expect(s.sessionId).toBe('sess-v7');
+      // chat and tool spans carry no session: the sessions stage joins them through their trace.
+      for (const c of chats) expect(c.sessionId).toBeNull();
+      expect(tool.sessionId).toBeNull();
     });
   });
 });
