@@ -6,6 +6,7 @@ import { AgtError } from '../errors.js';
 import type { DecodedExport, DecodeLimits, OtlpResource, OtlpScope, OtlpSpan, SpanRejection } from './types.js';
 import { SpanRejectError, timeWindowNs } from './span-checks.js';
 import { field, isObject, readAttributes, readString, readUint, type JsonState } from './json-values.js';
+import { jsonErrorPosition } from './json-error-position.js';
 import { readJsonSpan, type JsonSpanContext } from './json-span.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -29,8 +30,7 @@ function parseBody(body: string | Uint8Array): unknown {
     return JSON.parse(text);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    const at = /position (\d+)/.exec(msg);
-    return malformed(at ? `invalid JSON at position ${at[1]}: ${msg}` : `invalid JSON: ${msg}`, err);
+    return malformed(`invalid JSON at position ${jsonErrorPosition(text)}: ${msg}`, err);
   }
 }
 
