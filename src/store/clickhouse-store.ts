@@ -1,7 +1,7 @@
 /** The ClickHouse session store: queues rows per table, inserts them in batches with dedup tokens. */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { ClickHouseClient } from '@clickhouse/client';
+import { drainStream, type ClickHouseClient } from '@clickhouse/client';
 import type { StoreConfig } from '../config/store.js';
 import { Registry } from 'prom-client';
 import type { EvalResult } from '../conventions/types.js';
@@ -308,12 +308,18 @@ export class ClickHouseStore implements SessionStore {
     for (let attempt = 1; ; attempt++) {
       const stopTimer = this.metrics.insertSeconds.startTimer({ table });
       try {
-        await this.client.insert({
-          table: `${this.database}.${table}`,
-          values: Readable.from([batch.body]),
-          format: 'JSONEachRow',
-          clickhouse_settings: { insert_deduplication_token: batch.id },
+        // exec with a byte stream, not insert(): insert() wants row objects for JSON formats, and
+        // serialising rows on the client's path blocks the loop on chDB (REFERENCE.md section 3).
+        const res = await this.client.exec({
+          query: `INSERT INTO ${this.database}.${table} FORMAT JSONEachRow`,
+          values: Readable.from([batch.body], { objectMode: false }),
+          clickhouse_settings: {
+            insert_deduplication_token: batch.id,
+            // A misspelt column must fail the insert, never silently default.
+            input_format_skip_unknown_fields: 0,
+          },
         });
+        await drainStream(res.stream);
         stopTimer();
         this.metrics.insertsOk.inc({ table });
         this.metrics.rowsWritten.inc({ table }, batch.rows);

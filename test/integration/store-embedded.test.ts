@@ -1,0 +1,272 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { ClickHouseStore } from '../../src/store/clickhouse-store.js';
+import { defaultSchemaDir, loadMigrations, runMigrations, splitStatements } from '../../src/store/migrations.js';
+import { randomSession, seeded } from './store-fixtures.js';
+
+type Conn = NonNullable<Parameters<typeof createClient>[0]>['connection'];
+
+let dir: string;
+let client: ClickHouseClient;
+const log = silentLogger();
+// Recent times: spans and lookups have a 30-day TTL, older rows vanish at insert.
+const BASE_NS = BigInt(Date.now() - 3 * 3_600_000) * 1_000_000n;
+const retry = { initialMs: 1, maxMs: 5, maxAttempts: 5 };
+
+async function rows<T>(query: string): Promise<T[]> {
+  const rs = await client.query({ query, format: 'JSONEachRow' });
+  return rs.json<T>();
+}
+
+async function totals(tenant: string): Promise<Record<string, string | number>> {
+  const [u] = await rows<Record<string, string | number>>(
+    `SELECT sum(Calls) calls, sum(InputTokens) input, sum(OutputTokens) output, sum(CacheReadTokens) cr, sum(CacheWriteTokens) cw,
+       sum(ReasoningTokens) rs, toString(sum(CostUsd)) cost, sum(UnpricedCalls) unpriced, sum(Sessions) sessions
+     FROM agenttail.usage_hourly WHERE TenantId = '${tenant}'`,
+  );
+  return u!;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'agt-store-'));
+  client = createClient({ connection: createChdbConnection({ path: dir }) as unknown as Conn });
+  await runMigrations({ client, database: 'agenttail', log });
+});
+
+afterAll(async () => {
+  await client.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('runMigrations', () => {
+  describe('on the embedded engine', () => {
+    it('records every migration once and skips them on a second run', async () => {
+      const again = await runMigrations({ client, database: 'agenttail', log });
+      const files = await loadMigrations(defaultSchemaDir, 'agenttail');
+      expect(again.applied).toEqual([]);
+      expect(again.skipped).toEqual(files.map((f) => f.name));
+      const recorded = await rows<{ c: string }>('SELECT count() c FROM agenttail.schema_migrations FINAL');
+      expect(Number(recorded[0]!.c)).toBe(files.length);
+    });
+
+    it('applies every statement of every migration a second time cleanly', async () => {
+      for (const m of await loadMigrations(defaultSchemaDir, 'agenttail')) {
+        for (const statement of m.statements) await expect(client.command({ query: statement })).resolves.toBeDefined();
+      }
+      const tables = await rows<{ name: string }>("SELECT name FROM system.tables WHERE database = 'agenttail' ORDER BY name");
+      expect(tables.map((t) => t.name)).toEqual(['evals', 'schema_migrations', 'session_ts', 'sessions', 'spans', 'trace_ts', 'usage_hourly']);
+    });
+
+    it('creates another database named in the config', async () => {
+      const report = await runMigrations({ client, database: 'agt_other', log });
+      expect(report.applied.length).toBeGreaterThan(0);
+      const t = await rows<{ c: string }>("SELECT count() c FROM system.tables WHERE database = 'agt_other'");
+      expect(Number(t[0]!.c)).toBe(7);
+    });
+
+    it('refuses a database name that is not an identifier', async () => {
+      await expect(runMigrations({ client, database: 'x; DROP', log })).rejects.toMatchObject({ code: 'AGT_ERR_CONFIG_INVALID' });
+    });
+  });
+
+  describe('cluster variant', () => {
+    it('parses every statement and puts every table ON CLUSTER', async () => {
+      const sql = readFileSync(join(defaultSchemaDir, 'cluster', '001_cluster.sql'), 'utf8').replaceAll('{{database}}', 'agenttail');
+      const statements = splitStatements(sql);
+      expect(statements.length).toBe(13);
+      for (const s of statements) {
+        expect(s).toContain("ON CLUSTER '{cluster}'");
+        const [f] = await rows<{ f: string }>(`SELECT formatQuery('${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}') AS f`);
+        expect(f!.f).toMatch(/^CREATE (TABLE|DATABASE) IF NOT EXISTS agenttail/);
+      }
+      expect(statements.filter((s) => /ENGINE = Distributed\('\{cluster\}', 'agenttail', '\w+_local', cityHash64\(TenantId/.test(s))).toHaveLength(6);
+      expect(statements.filter((s) => /ENGINE = Replicated\w*MergeTree/.test(s))).toHaveLength(6);
+    });
+  });
+});
+
+describe('ClickHouseStore', () => {
+  describe('write', () => {
+    it('stores a kept session as spans with the OTel exporter columns', async () => {
+      const store = new ClickHouseStore({ client, database: 'agenttail', retry, log, registry: new Registry() });
+      const s = randomSession({ tenantId: 't-kept', rand: seeded(1), kept: true, baseNs: BASE_NS });
+      expect(store.write(s.write).status).toBe('ok');
+      await store.flush();
+      const spans = await rows<Record<string, unknown>>(
+        "SELECT *, toString(Timestamp) ts, toUnixTimestamp64Nano(Timestamp) tsns, toString(CostUsd) cost FROM agenttail.spans WHERE TenantId = 't-kept' ORDER BY Timestamp, SpanName DESC",
+      );
+      expect(spans).toHaveLength(s.write.spans.length);
+      const root = spans.find((r) => r.ParentSpanId === '')!;
+      const src = s.write.spans[0]!;
+      expect(root).toMatchObject({
+        TraceId: src.traceId,
+        SpanId: src.spanId,
+        SpanName: 'invoke_agent triage',
+        SpanKind: 'SPAN_KIND_INTERNAL',
+        ServiceName: 'support-bot',
+        StatusCode: 'STATUS_CODE_ERROR',
+        StatusMessage: 'tool failed',
+        SessionId: s.write.summary.sessionId,
+        GenAiOperation: 'invoke_agent',
+        GenAiAgent: 'triage',
+        UsageRole: 'aggregate',
+        CostUsd: null,
+        'Links.TraceId': ['f'.repeat(32)],
+        'Links.TraceState': ['k=v'],
+        'Links.Attributes': [{ why: 'retry' }],
+        SamplingReasons: ['error'],
+      });
+      expect(String(root.tsns)).toBe(src.startTimeUnixNano.toString());
+      expect(Number(root.Duration)).toBe(Number(src.endTimeUnixNano - src.startTimeUnixNano));
+      const call = spans.find((r) => r.UsageRole === 'call' && r.cost !== null && r.cost !== '\\N')!;
+      const srcCall = s.write.spans.find((x) => x.spanId === call.SpanId)!;
+      expect(call).toMatchObject({
+        SpanKind: 'SPAN_KIND_CLIENT',
+        StatusCode: 'STATUS_CODE_UNSET',
+        GenAiProvider: 'openai',
+        GenAiModel: srcCall.genai.requestModel,
+        ResourceAttributes: { 'service.name': 'support-bot', 'deployment.environment': 'test' },
+        SpanAttributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.temperature': '0.2', 'llm.flags': '[true,false]' },
+        'Events.Name': ['gen_ai.content.prompt'],
+        'Events.Attributes': [{ 'gen_ai.prompt': 'hi' }],
+        PriceVersion: '2026-11-01',
+      });
+      expect(Number(call.InputTokens)).toBe(srcCall.usage!.inputTokens);
+      expect(Math.abs(Number(call.cost) - srcCall.cost.costUsd!)).toBeLessThan(1e-12);
+      const lookups = await rows<{ n: string }>(
+        `SELECT toString(toUnixTimestamp64Nano(min(Start))) n FROM agenttail.session_ts WHERE SessionId = '${s.write.summary.sessionId}'
+         UNION ALL SELECT toString(toUnixTimestamp64Nano(max(End))) FROM agenttail.trace_ts WHERE TraceId = '${src.traceId}'`,
+      );
+      expect(lookups.map((l) => l.n).sort()).toEqual([s.write.summary.startTimeUnixNano.toString(), s.write.summary.endTimeUnixNano.toString()].sort());
+      await store.flush();
+    });
+
+    it('stores a dropped session as a session row and rollups only', async () => {
+      const store = new ClickHouseStore({ client, database: 'agenttail', retry, log });
+      const s = randomSession({ tenantId: 't-drop', rand: seeded(2), kept: false, baseNs: BASE_NS });
+      store.write(s.write);
+      await store.flush();
+      const [counts] = await rows<Record<string, number>>(
+        `SELECT (SELECT count() FROM agenttail.spans WHERE TenantId = 't-drop') spans,
+                (SELECT count() FROM agenttail.session_ts WHERE TenantId = 't-drop') lookups,
+                (SELECT count() FROM agenttail.sessions FINAL WHERE TenantId = 't-drop' AND NOT Kept) sessions`,
+      );
+      expect(counts).toEqual({ spans: 0, lookups: 0, sessions: 1 });
+      const u = await totals('t-drop');
+      expect(Number(u.calls)).toBe(s.calls);
+      expect(Number(u.input)).toBe(s.usage.inputTokens);
+      expect(Number(u.sessions)).toBe(1);
+    });
+
+    it('keeps the highest version of a session row under FINAL', async () => {
+      const store = new ClickHouseStore({ client, database: 'agenttail', retry, log });
+      const s = randomSession({ tenantId: 't-ver', rand: seeded(3), kept: false, baseNs: BASE_NS });
+      store.write(s.write);
+      await store.flush();
+      store.write({ ...s.write, version: 2, decision: { ...s.write.decision, kept: true, reasons: ['upgrade:low_eval'], trigger: 'upgrade' }, countUsage: false });
+      await store.flush();
+      const r = await rows<{ Kept: boolean; Version: number; Reasons: string[] }>("SELECT Kept, Version, Reasons FROM agenttail.sessions FINAL WHERE TenantId = 't-ver'");
+      expect(r).toEqual([{ Kept: true, Version: 2, Reasons: ['upgrade:low_eval'] }]);
+      expect(Number((await totals('t-ver')).calls)).toBe(s.calls);
+    });
+  });
+
+  describe('totals', () => {
+    it('matches the sent tokens and cost to 1e-9 over random sessions, in usage_hourly and sessions', async () => {
+      const store = new ClickHouseStore({ client, database: 'agenttail', retry, log, batchRows: 37 });
+      const rand = seeded(42);
+      const want = { input: 0, output: 0, cr: 0, cw: 0, rs: 0, calls: 0, cost: 0 };
+      const n = 300;
+      for (let i = 0; i < n; i++) {
+        const s = randomSession({ tenantId: 't-sum', rand, kept: rand() < 0.3, baseNs: BASE_NS });
+        expect(store.write(s.write).status).toBe('ok');
+        want.input += s.usage.inputTokens;
+        want.output += s.usage.outputTokens;
+        want.cr += s.usage.cacheReadTokens;
+        want.cw += s.usage.cacheWriteTokens;
+        want.rs += s.usage.reasoningTokens;
+        want.calls += s.calls;
+        want.cost += s.costUsd;
+      }
+      await store.flush();
+      const u = await totals('t-sum');
+      expect(Number(u.input)).toBe(want.input);
+      expect(Number(u.output)).toBe(want.output);
+      expect(Number(u.cr)).toBe(want.cr);
+      expect(Number(u.cw)).toBe(want.cw);
+      expect(Number(u.rs)).toBe(want.rs);
+      expect(Number(u.calls)).toBe(want.calls);
+      expect(Number(u.sessions)).toBe(n);
+      expect(Math.abs(Number(u.cost) - want.cost)).toBeLessThan(1e-9);
+      const [s] = await rows<{ cost: string; input: string; n: string }>(
+        "SELECT toString(sum(CostUsd)) cost, sum(InputTokens) input, count() n FROM agenttail.sessions FINAL WHERE TenantId = 't-sum'",
+      );
+      expect(Number(s!.n)).toBe(n);
+      expect(Number(s!.input)).toBe(want.input);
+      expect(Math.abs(Number(s!.cost) - want.cost)).toBeLessThan(1e-9);
+    });
+
+    it('does not change when the same batches are retried or replayed', async () => {
+      const rand = seeded(7);
+      const sessions = Array.from({ length: 20 }, () => randomSession({ tenantId: 't-replay', rand, kept: true, baseNs: BASE_NS }));
+      // A client whose first insert per table succeeds on the server but reports a network failure
+      // (outcome unknown), so the store retries the same batch with the same token.
+      const failedOnce = new Set<string>();
+      const flaky = new Proxy(client, {
+        get(target, prop, receiver) {
+          if (prop !== 'exec') return Reflect.get(target, prop, receiver) as unknown;
+          return async (params: Parameters<ClickHouseClient['exec']>[0]) => {
+            const res = await target.exec(params);
+            if (!failedOnce.has(params.query)) {
+              failedOnce.add(params.query);
+              throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+            }
+            return res;
+          };
+        },
+      });
+      const registry = new Registry();
+      const ids: string[] = [];
+      const first = new ClickHouseStore({ client: flaky, database: 'agenttail', retry, log, registry, onBatchWritten: (i) => ids.push(i.batchId) });
+      for (const s of sessions) first.write(s.write);
+      await first.flush();
+      const retried = await registry.getSingleMetricAsString('agenttail_store_inserts_retried_total');
+      expect(retried).toMatch(/table="usage_hourly"} 1/);
+      const before = await totals('t-replay');
+      const spansBefore = await rows<{ c: string }>("SELECT count() c FROM agenttail.spans WHERE TenantId = 't-replay'");
+      // Replay: a fresh writer (after a restart) given the same writes forms the same batches.
+      const replayIds: string[] = [];
+      const second = new ClickHouseStore({ client, database: 'agenttail', retry, log, onBatchWritten: (i) => replayIds.push(i.batchId) });
+      for (const s of sessions) second.write(s.write);
+      await second.flush();
+      expect(replayIds.sort()).toEqual(ids.sort());
+      expect(await totals('t-replay')).toEqual(before);
+      expect(Number(before.sessions)).toBe(20);
+      expect(await rows<{ c: string }>("SELECT count() c FROM agenttail.spans WHERE TenantId = 't-replay'")).toEqual(spansBefore);
+      expect(Number(spansBefore[0]!.c)).toBe(sessions.reduce((a, s) => a + s.write.spans.length, 0));
+    });
+  });
+
+  describe('writeEvals', () => {
+    it('stores every eval with its target and source', async () => {
+      const store = new ClickHouseStore({ client, database: 'agenttail', retry, log });
+      const out = store.writeEvals('t-eval', [
+        { name: 'helpfulness', score: 0.25, label: 'bad', explanation: 'off topic', target: { sessionId: 's1', traceId: null, spanId: null }, source: 'api', timeUnixNano: 1_763_800_000_000_000_001n },
+        { name: 'toxicity', score: null, label: 'clean', explanation: null, target: { sessionId: null, traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) }, source: 'event', timeUnixNano: 1_763_800_000_000_000_002n },
+      ]);
+      expect(out.status).toBe('ok');
+      await store.flush();
+      const r = await rows<Record<string, unknown>>("SELECT SessionId, TraceId, SpanId, Name, Score, Label, Source FROM agenttail.evals WHERE TenantId = 't-eval' ORDER BY Timestamp");
+      expect(r).toEqual([
+        { SessionId: 's1', TraceId: '', SpanId: '', Name: 'helpfulness', Score: 0.25, Label: 'bad', Source: 'api' },
+        { SessionId: '', TraceId: 'a'.repeat(32), SpanId: 'b'.repeat(16), Name: 'toxicity', Score: null, Label: 'clean', Source: 'event' },
+      ]);
+    });
+  });
+});
