@@ -1,0 +1,189 @@
+import { Readable } from 'node:stream';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseError } from '@clickhouse/client';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { ClickHouseStore } from '../../src/store/clickhouse-store.js';
+import { backoffMs, isRetryable } from '../../src/store/retry-policy.js';
+import { costCell, costUnits, unitsCell } from '../../src/store/cell-format.js';
+import { randomSession, seeded } from '../integration/store-fixtures.js';
+
+interface Call {
+  query: string;
+  token: string;
+  body: string;
+}
+
+/** A client that records exec calls and fails on demand with the errors queued for it. */
+class FakeClient {
+  calls: Call[] = [];
+  failures: unknown[] = [];
+  hold: Promise<void> | null = null;
+  closed = false;
+
+  async exec(params: { query: string; values?: Readable; clickhouse_settings?: Record<string, unknown> }): Promise<{ stream: Readable }> {
+    let body = '';
+    for await (const chunk of params.values!) body += (chunk as Buffer).toString('utf8');
+    this.calls.push({ query: params.query, token: String(params.clickhouse_settings?.insert_deduplication_token), body });
+    if (this.hold !== null) await this.hold;
+    const f = this.failures.shift();
+    if (f !== undefined) throw f;
+    return { stream: Readable.from([]) };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+function chError(code: string): ClickHouseError {
+  return new ClickHouseError({ message: `code ${code}`, code, type: 'X' });
+}
+
+function setup(opts: { maxAttempts?: number; maxQueueBytes?: number } = {}) {
+  const fake = new FakeClient();
+  const registry = new Registry();
+  const written: string[] = [];
+  const store = new ClickHouseStore({
+    client: fake as unknown as ClickHouseClient,
+    database: 'agenttail',
+    retry: { initialMs: 1, maxMs: 2, maxAttempts: opts.maxAttempts ?? 4 },
+    log: silentLogger(),
+    registry,
+    ...(opts.maxQueueBytes === undefined ? {} : { maxQueueBytes: opts.maxQueueBytes }),
+    onBatchWritten: (i) => written.push(`${i.table}:${i.rows}`),
+  });
+  return { fake, registry, store, written };
+}
+
+async function metric(registry: Registry, name: string, labels: string): Promise<number> {
+  const text = await registry.getSingleMetricAsString(name);
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+}
+
+const BASE = BigInt(Date.now()) * 1_000_000n;
+
+describe('ClickHouseStore', () => {
+  describe('flush', () => {
+    it('retries a retryable ClickHouse error with the same dedup token', async () => {
+      const { fake, registry, store, written } = setup();
+      fake.failures.push(chError('252'), chError('319'));
+      store.writeEvals('t', [{ name: 'q', score: 1, label: null, explanation: null, target: { sessionId: 's', traceId: null, spanId: null }, source: 'api', timeUnixNano: BASE }]);
+      await store.flush();
+      expect(fake.calls).toHaveLength(3);
+      expect(new Set(fake.calls.map((c) => c.token)).size).toBe(1);
+      expect(fake.calls[0]!.query).toBe('INSERT INTO agenttail.evals FORMAT JSONEachRow');
+      expect(written).toEqual(['evals:1']);
+      expect(await metric(registry, 'agenttail_store_inserts_retried_total', 'table="evals"')).toBe(2);
+      expect(await metric(registry, 'agenttail_store_rows_written_total', 'table="evals"')).toBe(1);
+    });
+
+    it('retries network errors by errno', async () => {
+      const { fake, store, written } = setup();
+      fake.failures.push(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }));
+      store.write(randomSession({ tenantId: 't', rand: seeded(1), kept: false, baseNs: BASE }).write);
+      await store.flush();
+      expect(written).toContain('sessions:1');
+      expect(written.some((w) => w.startsWith('usage_hourly:'))).toBe(true);
+      expect(fake.calls.filter((c) => c.query.includes('.sessions ')).length).toBe(2);
+    });
+
+    it('drops a batch on a non-retryable error without retrying and counts it', async () => {
+      const { fake, registry, store, written } = setup();
+      fake.failures.push(chError('62')); // SYNTAX_ERROR
+      store.writeEvals('t', [{ name: 'q', score: 1, label: null, explanation: null, target: { sessionId: 's', traceId: null, spanId: null }, source: 'api', timeUnixNano: BASE }]);
+      await store.flush();
+      expect(fake.calls).toHaveLength(1);
+      expect(written).toEqual([]);
+      expect(await metric(registry, 'agenttail_store_inserts_failed_total', 'table="evals",reason="fatal"')).toBe(1);
+      expect(await metric(registry, 'agenttail_store_rows_dropped_total', 'table="evals"')).toBe(1);
+    });
+
+    it('gives up after maxAttempts on a retryable error', async () => {
+      const { fake, registry, store } = setup({ maxAttempts: 3 });
+      fake.failures.push(chError('159'), chError('159'), chError('159'), chError('159'));
+      store.writeEvals('t', [{ name: 'q', score: 1, label: null, explanation: null, target: { sessionId: 's', traceId: null, spanId: null }, source: 'api', timeUnixNano: BASE }]);
+      await store.flush();
+      expect(fake.calls).toHaveLength(3);
+      expect(await metric(registry, 'agenttail_store_rows_dropped_total', 'table="evals"')).toBe(1);
+    });
+  });
+
+  describe('write', () => {
+    it('refuses with a retryable AGT_ERR_WRITER_BACKPRESSURE when the queues are full', async () => {
+      const { fake, registry, store } = setup({ maxQueueBytes: 4000 });
+      let release!: () => void;
+      fake.hold = new Promise<void>((r) => (release = r));
+      const rand = seeded(9);
+      let refused = null;
+      for (let i = 0; i < 50 && refused === null; i++) {
+        const out = store.write(randomSession({ tenantId: 't', rand, kept: true, baseNs: BASE }).write);
+        if (out.status !== 'ok') refused = out;
+      }
+      expect(refused).toMatchObject({ status: 'retryable', error: { code: 'AGT_ERR_WRITER_BACKPRESSURE' } });
+      expect(store.hasCapacity()).toBe(false);
+      expect(await metric(registry, 'agenttail_store_writes_refused_total', 'kind="session"')).toBe(1);
+      fake.hold = null;
+      release();
+      await store.flush();
+      expect(store.hasCapacity()).toBe(true);
+      expect(store.queuedBytes()).toBe(0);
+    });
+
+    it('fails writes after close and closes the client', async () => {
+      const { fake, store } = setup();
+      await store.close();
+      expect(fake.closed).toBe(true);
+      expect(store.write(randomSession({ tenantId: 't', rand: seeded(1), kept: true, baseNs: BASE }).write)).toMatchObject({
+        status: 'failed',
+        error: { code: 'AGT_ERR_SHUTTING_DOWN' },
+      });
+    });
+
+    it('builds identical batch ids for identical writes and different ones otherwise', async () => {
+      const a = setup();
+      const b = setup();
+      const s1 = randomSession({ tenantId: 't', rand: seeded(5), kept: true, baseNs: BASE }).write;
+      const s2 = randomSession({ tenantId: 't', rand: seeded(6), kept: true, baseNs: BASE }).write;
+      a.store.write(s1);
+      b.store.write(s1);
+      await a.store.flush();
+      await b.store.flush();
+      expect(a.fake.calls.map((c) => c.token).sort()).toEqual(b.fake.calls.map((c) => c.token).sort());
+      a.store.write(s2);
+      await a.store.flush();
+      const tokens = a.fake.calls.map((c) => c.token);
+      expect(new Set(tokens).size).toBe(tokens.length);
+    });
+  });
+});
+
+describe('isRetryable', () => {
+  it('decides by ClickHouse code and errno, not by message', () => {
+    expect(isRetryable(chError('252'))).toBe(true);
+    expect(isRetryable(chError('60'))).toBe(false); // UNKNOWN_TABLE
+    expect(isRetryable(Object.assign(new Error('TOO_MANY_PARTS'), { code: '62' }))).toBe(false);
+    expect(isRetryable(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe(true);
+    expect(isRetryable(Object.assign(new Error('x'), { code: 'ERR_INVALID_ARG_TYPE' }))).toBe(false);
+    expect(isRetryable(new Error('Timeout error.'))).toBe(true);
+  });
+});
+
+describe('backoffMs', () => {
+  it('doubles per attempt up to the cap', () => {
+    expect(backoffMs(1, 100, 1000, () => 0.5)).toBe(100);
+    expect(backoffMs(3, 100, 1000, () => 0.5)).toBe(400);
+    expect(backoffMs(10, 100, 1000, () => 0.5)).toBe(1000);
+  });
+});
+
+describe('costCell', () => {
+  it('renders exact 1e-12 units', () => {
+    expect(costCell(0.1)).toBe('0.100000000000');
+    expect(costCell(1.5e-7)).toBe('0.000000150000');
+    expect(unitsCell(costUnits(12.345678901234))).toBe('12.345678901234');
+    expect(costCell(-0.5)).toBe('-0.500000000000');
+  });
+});
