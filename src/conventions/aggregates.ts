@@ -22,7 +22,7 @@ export function checkAggregates(spans: readonly NormalizedSpan[]): string[] {
     if (s.usageRole !== 'aggregate' || s.usage === null) continue;
     const sum = sumCalls(s, children);
     if (sum === null) continue; // no call below it in what we hold: nothing to check against
-    const reported = extractUsage(s.attributes).reported;
+    const reported = extractUsage(s.attributes).reported; // which fields, not their values: scope rules do not matter
     const diffs = FIELDS.filter((f) => reported.includes(f)).filter((f) => (s.usage as Usage)[f] !== sum[f]).map((f) => `${f} ${(s.usage as Usage)[f]}≠${sum[f]}`);
     if (diffs.length > 0) out.push(`span ${s.spanId} (${s.name}): aggregate usage differs from its calls: ${diffs.join(', ')}`);
   }

@@ -7,9 +7,10 @@
  * Rules applied by the normalizer (kept here so the table and its meaning stay together):
  * - Input tokens are INCLUSIVE of cache read and cache write (semconv meaning). Every convention below
  *   reports inclusive input, except: Langfuse `usage_details.input` (exclusive: converted by adding the
- *   cache parts) and the AI SDK's `inputTokenDetails.noCacheTokens` (used only when no input total is
- *   present: input = noCache + cacheRead + cacheWrite). Parts larger than totals are recorded in
- *   `usageViolations`, never corrected.
+ *   cache parts), the AI SDK's `inputTokenDetails.noCacheTokens` (used only when no input total is
+ *   present: input = noCache + cacheRead + cacheWrite), and instrumentations in EXCLUSIVE_INPUT_SCOPES,
+ *   which copy Anthropic's exclusive `input_tokens` into `gen_ai.usage.input_tokens` (converted the same
+ *   way). Parts larger than totals are recorded in `usageViolations`, never corrected.
  * - Reasoning tokens are part of output tokens.
  * - Usage is counted once. `usageRole` is 'call' for the span of an actual model call: v6
  *   `ai.*.doGenerate` / `ai.*.doStream` / `ai.*.doEmbed`, semconv (and v7) operations in CALL_OPERATIONS,
@@ -120,6 +121,12 @@ export const ALIASES = {
   langfuseUsageJson: ['langfuse.observation.usage_details'],
   langfuseCostJson: ['langfuse.observation.cost_details'],
 } as const satisfies Record<string, readonly string[]>;
+
+/**
+ * Instrumentation scopes whose `gen_ai.usage.input_tokens` is Anthropic's input EXCLUSIVE of cache
+ * (OpenLLMetry's Anthropic instrumentation sets it from `usage.input_tokens` and the cache parts beside it).
+ */
+export const EXCLUSIVE_INPUT_SCOPES: readonly string[] = ['@traceloop/instrumentation-anthropic'];
 
 /** Keys of Langfuse `usage_details` JSON (input there is EXCLUSIVE of cache). */
 export const LANGFUSE_USAGE_KEYS = {

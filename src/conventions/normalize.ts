@@ -2,7 +2,7 @@
 import type { OtlpSpan } from '../otlp/types.js';
 import type { GenAiInfo, NormalizedSpan, SpanCost, UsageField } from './types.js';
 import type { Registry } from 'prom-client';
-import { ALIASES, CONVENTION_PREFIXES } from './aliases.js';
+import { ALIASES, CONVENTION_PREFIXES, EXCLUSIVE_INPUT_SCOPES } from './aliases.js';
 import { operationOf, readMarkers, usageRoleOf } from './classify.js';
 import { extractEvals } from './evals.js';
 import { ConventionsMetrics } from './metrics.js';
@@ -39,7 +39,7 @@ export class Normalizer {
     const res = span.resource.attributes;
     const markers = readMarkers(attrs);
     const genai = this.genAi(span, operationOf(markers));
-    const { usage, reported, violations } = extractUsage(attrs);
+    const { usage, reported, violations } = extractUsage(attrs, { inputExclusive: EXCLUSIVE_INPUT_SCOPES.includes(span.scope.name) });
     const usageRole = usageRoleOf(markers, usage !== null);
     const isCall = usageRole === 'call' || genai.operation === 'chat' || genai.operation === 'text_completion';
     // Missing fields matter only on model calls (a streamed call without counts, no cache figures...).

@@ -14,9 +14,12 @@ export interface ExtractedUsage {
 
 type Partial5 = { [K in UsageField]: number | null };
 
-/** Reads usage through the alias table; Langfuse `usage_details` (exclusive input) only when no semconv-style totals exist. */
-export function extractUsage(attrs: Attributes): ExtractedUsage {
-  const parts = fromAttributes(attrs) ?? fromLangfuse(attrs);
+/**
+ * Reads usage through the alias table; Langfuse `usage_details` (exclusive input) only when no semconv-style
+ * totals exist. `inputExclusive`: the span's instrumentation reports input without cache (EXCLUSIVE_INPUT_SCOPES).
+ */
+export function extractUsage(attrs: Attributes, opts: { inputExclusive?: boolean } = {}): ExtractedUsage {
+  const parts = fromAttributes(attrs, opts.inputExclusive === true) ?? fromLangfuse(attrs);
   if (parts === null) return { usage: null, reported: [], violations: [] };
   const reported = (Object.keys(parts) as UsageField[]).filter((k) => parts[k] !== null);
   const usage: Usage = {
@@ -42,7 +45,7 @@ export function checkUsage(u: Usage): string[] {
   return out;
 }
 
-function fromAttributes(attrs: Attributes): Partial5 | null {
+function fromAttributes(attrs: Attributes, inputExclusive: boolean): Partial5 | null {
   let inputTokens = readNumber(attrs, ALIASES.inputTokens);
   const outputTokens = readNumber(attrs, ALIASES.outputTokens);
   const cacheReadTokens = readNumber(attrs, ALIASES.cacheReadTokens);
@@ -55,6 +58,7 @@ function fromAttributes(attrs: Attributes): Partial5 | null {
     inputTokens = noCache + (cacheReadTokens ?? 0) + (cacheWriteTokens ?? 0);
   }
   if (inputTokens === null && outputTokens === null) return null;
+  if (inputExclusive && inputTokens !== null) inputTokens += (cacheReadTokens ?? 0) + (cacheWriteTokens ?? 0);
   return { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, reasoningTokens };
 }
 

@@ -115,3 +115,19 @@ describe('Normalizer', () => {
     });
   });
 });
+
+describe('Normalizer', () => {
+  describe('normalize (OpenLLMetry Anthropic instrumentation)', () => {
+    const attrs = { 'gen_ai.provider.name': 'anthropic', 'gen_ai.operation.name': 'chat', 'gen_ai.usage.input_tokens': 20, 'gen_ai.usage.output_tokens': 5, 'gen_ai.usage.cache_read.input_tokens': 70, 'gen_ai.usage.cache_creation.input_tokens': 10 };
+    it('converts its exclusive input_tokens to inclusive input', () => {
+      const s = n.normalize(makeSpan({ scopeName: '@traceloop/instrumentation-anthropic', attributes: attrs }), 't');
+      expect(s.usage).toMatchObject({ inputTokens: 100, cacheReadTokens: 70, cacheWriteTokens: 10 });
+      expect(s.usageViolations).toEqual([]);
+    });
+    it('leaves the same attributes from other scopes as reported and records the violation', () => {
+      const s = n.normalize(makeSpan({ scopeName: 'my-app', attributes: attrs }), 't');
+      expect(s.usage?.inputTokens).toBe(20);
+      expect(s.usageViolations).toContain('cacheReadTokens>inputTokens');
+    });
+  });
+});
