@@ -121,3 +121,18 @@ describe('Normalizer', () => {
     });
   });
 });
+
+describe('Normalizer', () => {
+  describe('normalize (semconv evaluator span)', () => {
+    it('targets the linked span for gen_ai.operation.name=evaluation', () => {
+      const link = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceState: '', attributes: {} };
+      const s = n.normalize(
+        makeSpan({ links: [link], attributes: { 'gen_ai.operation.name': 'evaluation', 'gen_ai.evaluation.name': 'faithfulness', 'gen_ai.evaluation.score.label': 'fail', 'gen_ai.evaluation.explanation': 'made up a date' } }),
+        't',
+      );
+      expect(s.evals).toEqual([
+        { name: 'faithfulness', score: null, label: 'fail', explanation: 'made up a date', target: { sessionId: null, traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) }, source: 'evaluator-span', timeUnixNano: s.endTimeUnixNano },
+      ]);
+    });
+  });
+});

@@ -113,3 +113,21 @@ describe('Normalizer', () => {
     });
   });
 });
+
+describe('Normalizer', () => {
+  describe('normalize (Vercel AI SDK v6 streamText, real payload)', () => {
+    const spans = norm('vercel-v6-stream-text.json');
+    const call = byName(spans, 'ai.streamText.doStream')[0] as NormalizedSpan;
+
+    it('marks doStream as the call and lists the detail fields it did not report', () => {
+      expect(call.usageRole).toBe('call');
+      expect(call.usage).toEqual({ inputTokens: 42, outputTokens: 7, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 });
+      expect(call.usageMissing).toEqual(['cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens']);
+      expect(call.sessionId).toBe('sess-v6s');
+    });
+    it('keeps the streamText wrapper as an aggregate consistent with its call', () => {
+      expect((byName(spans, 'ai.streamText')[0] as NormalizedSpan).usageRole).toBe('aggregate');
+      expect(checkAggregates(spans)).toEqual([]);
+    });
+  });
+});
