@@ -24,8 +24,9 @@ export type PricingConfig = z.infer<typeof pricingSchema>;
 export const conventionsSchema = z.object({
   /**
    * Session-id aliases in order of precedence when several are present on one span with different values.
-   * Names from the alias table (src/conventions/aliases.ts).
+   * Names from the alias table (src/conventions/aliases.ts) or custom attribute names; aliases not listed
+   * keep their default order after these. Default: SESSION_ALIASES (explicit app session ids first).
    */
-  sessionPrecedence: z.array(z.string()).optional(),
+  sessionPrecedence: z.array(z.string().min(1)).min(1).optional(),
 });
 export type ConventionsConfig = z.infer<typeof conventionsSchema>;

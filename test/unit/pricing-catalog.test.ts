@@ -64,6 +64,10 @@ describe('Pricer', () => {
       ['mistral-large-latest', 2],
       ['deepseek-chat', 0.27],
       ['qwen-max', 1.6],
+      ['gpt-5-pro', 15],
+      ['o1-2024-12-17', 15],
+      ['claude-opus-4-0', 15],
+      ['claude-3-haiku-20240307', 0.25],
     ];
     it.each(cases)('prices %s', (model, usdPerMTok) => {
       expect(inputPrice(model)).toBeCloseTo(usdPerMTok, 12);
@@ -73,6 +77,9 @@ describe('Pricer', () => {
     });
     it('leaves unknown models unpriced', () => {
       expect(inputPrice('totally-new-model')).toBeNull();
+      // Variants priced differently from their family must not borrow its price.
+      expect(inputPrice('gpt-4o-audio-preview')).toBeNull();
+      expect(inputPrice('claude-opus-4-2')).toBeNull();
     });
     it('prices Anthropic cache writes and reads at their own rates', () => {
       const u: Usage = { inputTokens: 1_000_000, outputTokens: 0, cacheReadTokens: 500_000, cacheWriteTokens: 200_000, reasoningTokens: 0 };
