@@ -126,13 +126,27 @@ export class ClickHouseStore implements SessionStore {
     log: Logger,
     extra: { registry?: Registry; onBatchWritten?: (info: BatchWrittenInfo) => void; migrate?: boolean } = {},
   ): Promise<ClickHouseStore> {
-    const client = await createStoreClient(config);
-    try {
-      if (extra.migrate !== false) await runMigrations({ client, database: config.database, log });
-    } catch (err) {
-      await client.close();
-      throw err;
+    if (extra.migrate !== false) {
+      const bootstrap = config.kind === 'server' ? await createStoreClient(config, 'default') : null;
+      const client = bootstrap ?? (await createStoreClient(config));
+      try {
+        await runMigrations({ client, database: config.database, log });
+      } catch (err) {
+        await client.close();
+        throw err;
+      }
+      if (bootstrap === null) return ClickHouseStore.fromConfig(client, config, log, extra);
+      await bootstrap.close();
     }
+    return ClickHouseStore.fromConfig(await createStoreClient(config), config, log, extra);
+  }
+
+  private static fromConfig(
+    client: ClickHouseClient,
+    config: StoreConfig,
+    log: Logger,
+    extra: { registry?: Registry; onBatchWritten?: (info: BatchWrittenInfo) => void },
+  ): ClickHouseStore {
     return new ClickHouseStore({
       client,
       database: config.database,

@@ -8,8 +8,12 @@ import { checkDatabaseName } from './migrations.js';
 
 type ClickHouseConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
 
-/** A client for `config.kind`; the embedded engine's data directory is created when missing. */
-export async function createStoreClient(config: StoreConfig): Promise<ClickHouseClient> {
+/**
+ * A client for `config.kind`; the embedded engine's data directory is created when missing.
+ * `connectDatabase` overrides the server connection's default database (migrations connect to
+ * `default`, since a server refuses requests naming a database that does not exist yet).
+ */
+export async function createStoreClient(config: StoreConfig, connectDatabase?: string): Promise<ClickHouseClient> {
   checkDatabaseName(config.database);
   if (config.kind === 'embedded') {
     try {
@@ -27,7 +31,7 @@ export async function createStoreClient(config: StoreConfig): Promise<ClickHouse
     url: s.url,
     username: s.username,
     password: s.password,
-    database: s.database,
+    database: connectDatabase ?? s.database,
     request_timeout: s.requestTimeoutMs,
     compression: { request: s.compression, response: s.compression },
   });
