@@ -15,7 +15,8 @@ export function malformed(message: string): never {
 
 /** Reads protobuf wire values from one buffer; `pos` is the next byte to read. */
 export class ProtoReader {
-  readonly buf: Uint8Array;
+  /** The request bytes as a Buffer view (no copy), for native latin1 / hex slicing. */
+  readonly buf: Buffer;
   readonly view: DataView;
   pos = 0;
   /** Strings cut to maxStringBytes so far. */
@@ -23,7 +24,7 @@ export class ProtoReader {
   private readonly maxStringBytes: number;
 
   constructor(buf: Uint8Array, maxStringBytes: number) {
-    this.buf = buf;
+    this.buf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.maxStringBytes = maxStringBytes;
   }

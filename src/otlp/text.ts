@@ -7,32 +7,19 @@ import { SpanRejectError } from './span-checks.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Two lowercase hex characters for every byte value. */
-const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** Decodes buf[start, end) as UTF-8 (short ASCII without TextDecoder); invalid UTF-8 rejects the span. */
-export function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
-  const len = end - start;
-  if (len === 0) return '';
-  if (len <= 32) {
-    // Short ASCII strings dominate attribute keys; String.fromCharCode beats a TextDecoder call here.
-    let ascii = true;
-    for (let i = start; i < end; i++) {
-      if (buf[i]! > 0x7f) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) {
-      let s = '';
-      for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
-      return s;
-    }
-  }
+/**
+ * Decodes buf[start, end) as UTF-8; invalid UTF-8 rejects the span. ASCII (most keys and values) goes
+ * through Buffer#toString('latin1'), one native allocation, instead of TextDecoder's validation.
+ */
+export function decodeUtf8(buf: Buffer, start: number, end: number): string {
+  if (start === end) return '';
+  let i = start;
+  while (i < end && buf[i]! < 0x80) i++;
+  if (i === end) return buf.toString('latin1', start, end);
   try {
     return utf8.decode(buf.subarray(start, end));
   } catch (err) {
-    throw new SpanRejectError(`string of ${len} bytes at byte ${start} is not valid UTF-8`, { cause: err });
+    throw new SpanRejectError(`string of ${end - start} bytes at byte ${start} is not valid UTF-8`, { cause: err });
   }
 }
 
@@ -45,11 +32,9 @@ export function utf8CutEnd(buf: Uint8Array, start: number, end: number, maxBytes
   return cut;
 }
 
-/** Lowercase hex of buf[start, end). */
-export function hexOf(buf: Uint8Array, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i++) s += HEX_BYTE[buf[i]!]!;
-  return s;
+/** Lowercase hex of buf[start, end) (one native allocation; no per-byte string concatenation). */
+export function hexOf(buf: Buffer, start: number, end: number): string {
+  return buf.toString('hex', start, end);
 }
 
 /** True when buf[start, end) is all zero bytes. */
