@@ -50,7 +50,10 @@ export class Pricer {
     this.patterns.sort((a, b) => b.pattern.length - a.pattern.length);
   }
 
-  /** Reported cost wins; else catalog × usage for `call` spans; unknown model → {costUsd:null, source:'unknown'}; no usage → source 'none'. */
+  /**
+   * Reported cost wins; else catalog × usage for `call` spans; unknown model → {costUsd:null, source:'unknown'};
+   * no usage → source 'none'. `aggregate` spans are never costed (not even a reported cost): counted once.
+   */
   price(span: NormalizedSpan): SpanCost {
     const cost = this.computeSpanCost(span);
     this.metrics?.spansPriced.inc({ source: cost.source });
@@ -58,6 +61,8 @@ export class Pricer {
   }
 
   private computeSpanCost(span: NormalizedSpan): SpanCost {
+    // A wrapper's usage is a sum of its calls, so a cost it reports is too: counting it would count twice.
+    if (span.usageRole === 'aggregate') return { costUsd: null, source: 'none', priceVersion: '' };
     if (span.cost.source === 'reported' && span.cost.costUsd !== null) return span.cost;
     if (span.usageRole !== 'call' || span.usage === null) return { costUsd: null, source: 'none', priceVersion: '' };
     const atUnixMs = Number(span.startTimeUnixNano / 1_000_000n);

@@ -94,6 +94,11 @@ describe('Pricer', () => {
       const s = n.normalize(makeSpan({ startTimeUnixNano: start, attributes: { 'openinference.span.kind': 'LLM', 'llm.model_name': 'acme-large', 'llm.token_count.prompt': 10, 'llm.token_count.completion': 1, 'llm.cost.total': 0.5 } }), 't');
       expect(p.price(s)).toEqual({ costUsd: 0.5, source: 'reported', priceVersion: '' });
     });
+    it('does not count a cost reported on an aggregate wrapper', () => {
+      const s = n.normalize(makeSpan({ startTimeUnixNano: start, attributes: { 'openinference.span.kind': 'AGENT', 'llm.token_count.prompt': 10, 'llm.token_count.completion': 1, 'llm.cost.total': 0.5 } }), 't');
+      expect(s.cost.source).toBe('reported');
+      expect(p.price(s)).toEqual({ costUsd: null, source: 'none', priceVersion: '' });
+    });
     it('does not price aggregates or spans without usage', () => {
       const agg = n.normalize(makeSpan({ startTimeUnixNano: start, attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.request.model': 'acme-large', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 1 } }), 't');
       expect(p.price(agg)).toEqual({ costUsd: null, source: 'none', priceVersion: '' });
