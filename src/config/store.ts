@@ -29,6 +29,8 @@ export const storeSchema = z.object({
   flushIntervalMs: z.number().int().positive().default(1000),
   /** Bytes queued or in flight above which writes are refused (AGT_ERR_WRITER_BACKPRESSURE). */
   maxQueueBytes: z.number().int().positive().default(256 * 1024 * 1024),
+  /** Inserts in flight at once against a server (the embedded engine always uses 1). */
+  maxConcurrentInserts: z.number().int().positive().default(4),
   retry: z
     .object({
       initialMs: z.number().int().positive().default(200),

@@ -53,6 +53,12 @@ export interface ClickHouseStoreOptions {
   /** Bytes queued or in flight over all tables above which writes are refused (default 256 MiB). */
   maxQueueBytes?: number;
   retry: StoreRetryOptions;
+  /**
+   * Inserts in flight at once over all tables (default 1). Keep 1 on the embedded engine: chDB
+   * serialises statements on a session, and a statement waiting for the session lock blocks the
+   * event loop (bench/store.ts: 6 parallel inserts gave 219 ms loop stalls).
+   */
+  maxConcurrentInserts?: number;
   registry?: Registry;
   log: Logger;
   now?: () => number;
@@ -94,6 +100,9 @@ export class ClickHouseStore implements SessionStore {
   private readonly tables = new Map<StoreTable, TableState>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  private readonly maxConcurrent: number;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(opts: ClickHouseStoreOptions) {
     this.client = opts.client;
@@ -102,6 +111,7 @@ export class ClickHouseStore implements SessionStore {
     this.batchBytes = opts.batchBytes ?? 8 * 1024 * 1024;
     this.maxQueueBytes = opts.maxQueueBytes ?? 256 * 1024 * 1024;
     this.retryOpts = opts.retry;
+    this.maxConcurrent = opts.maxConcurrentInserts ?? 1;
     this.log = opts.log;
     this.metrics = new StoreMetrics(opts.registry ?? new Registry());
     this.onBatchWritten = opts.onBatchWritten;
@@ -155,6 +165,7 @@ export class ClickHouseStore implements SessionStore {
       flushIntervalMs: config.flushIntervalMs,
       maxQueueBytes: config.maxQueueBytes,
       retry: config.retry,
+      maxConcurrentInserts: config.kind === 'embedded' ? 1 : config.maxConcurrentInserts,
       log,
       ...(extra.registry === undefined ? {} : { registry: extra.registry }),
       ...(extra.onBatchWritten === undefined ? {} : { onBatchWritten: extra.onBatchWritten }),
@@ -320,6 +331,7 @@ export class ClickHouseStore implements SessionStore {
   private async send(batch: Batch): Promise<void> {
     const { table } = batch;
     for (let attempt = 1; ; attempt++) {
+      await this.acquire();
       const stopTimer = this.metrics.insertSeconds.startTimer({ table });
       try {
         // exec with a byte stream, not insert(): insert() wants row objects for JSON formats, and
@@ -335,6 +347,7 @@ export class ClickHouseStore implements SessionStore {
         });
         await drainStream(res.stream);
         stopTimer();
+        this.release();
         this.metrics.insertsOk.inc({ table });
         this.metrics.rowsWritten.inc({ table }, batch.rows);
         try {
@@ -345,6 +358,7 @@ export class ClickHouseStore implements SessionStore {
         return;
       } catch (err) {
         stopTimer();
+        this.release();
         const canRetry = isRetryable(err) && attempt < this.retryOpts.maxAttempts;
         this.metrics.insertsFailed.inc({ table, reason: isRetryable(err) ? 'retryable' : 'fatal' });
         if (!canRetry) {
@@ -361,6 +375,21 @@ export class ClickHouseStore implements SessionStore {
         await new Promise<void>((resolve) => setTimeout(resolve, delay));
       }
     }
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.running < this.maxConcurrent) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Hands the slot to the next waiter, or frees it. */
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next();
+    else this.running--;
   }
 
   private updateGauges(): void {
