@@ -5,6 +5,12 @@
 
 import { SpanRejectError } from './span-checks.js';
 
+/**
+ * Buffer's native slicers behind toString('latin1' | 'hex', start, end), called directly to skip
+ * toString's argument normalisation on the hottest path (present on Buffer.prototype since Node 0.x).
+ */
+type NativeSlices = Buffer & { latin1Slice(start: number, end: number): string; hexSlice(start: number, end: number): string };
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -15,7 +21,7 @@ export function decodeUtf8(buf: Buffer, start: number, end: number): string {
   if (start === end) return '';
   let i = start;
   while (i < end && buf[i]! < 0x80) i++;
-  if (i === end) return buf.toString('latin1', start, end);
+  if (i === end) return (buf as NativeSlices).latin1Slice(start, end);
   try {
     return utf8.decode(buf.subarray(start, end));
   } catch (err) {
@@ -34,7 +40,7 @@ export function utf8CutEnd(buf: Uint8Array, start: number, end: number, maxBytes
 
 /** Lowercase hex of buf[start, end) (one native allocation; no per-byte string concatenation). */
 export function hexOf(buf: Buffer, start: number, end: number): string {
-  return buf.toString('hex', start, end);
+  return (buf as NativeSlices).hexSlice(start, end);
 }
 
 /** True when buf[start, end) is all zero bytes. */
