@@ -142,6 +142,27 @@ describe('ClickHouseStore', () => {
       });
     });
 
+    it('keeps one insert in flight over all tables by default', async () => {
+      const { fake, store } = setup();
+      let inFlight = 0;
+      let peak = 0;
+      const exec = fake.exec.bind(fake);
+      fake.exec = async (params) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        try {
+          await new Promise((r) => setTimeout(r, 2));
+          return await exec(params);
+        } finally {
+          inFlight--;
+        }
+      };
+      store.write(randomSession({ tenantId: 't', rand: seeded(8), kept: true, baseNs: BASE }).write);
+      await store.flush();
+      expect(new Set(fake.calls.map((c) => c.query)).size).toBe(5);
+      expect(peak).toBe(1);
+    });
+
     it('builds identical batch ids for identical writes and different ones otherwise', async () => {
       const a = setup();
       const b = setup();

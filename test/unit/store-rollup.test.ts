@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { UsageRollup } from '../../src/store/usage-rollup.js';
+import { buildSpanRow } from '../../src/store/span-row.js';
+import { attrToString } from '../../src/store/cell-format.js';
+import { randomSession, seeded } from '../integration/store-fixtures.js';
+
+const BASE = 1_763_800_000_000_000_000n;
+
+describe('UsageRollup', () => {
+  describe('add', () => {
+    it('counts call spans only and each session once, in the hour of its first call', () => {
+      const r = new UsageRollup();
+      const s = randomSession({ tenantId: 't', rand: seeded(3), kept: false, baseNs: BASE });
+      expect(r.add(s.write)).toBe(s.calls);
+      const rows = r.rows();
+      const sum = (k: string) => rows.reduce((a, x) => a + Number(x[k]), 0);
+      expect(sum('Calls')).toBe(s.calls);
+      expect(sum('InputTokens')).toBe(s.usage.inputTokens);
+      expect(sum('Sessions')).toBe(1);
+      const firstCall = s.write.spans.filter((x) => x.usageRole === 'call').sort((a, b) => Number(a.startTimeUnixNano - b.startTimeUnixNano))[0]!;
+      const counted = rows.find((x) => x.Sessions === 1)!;
+      expect(counted.Hour).toBe(Number((firstCall.startTimeUnixNano / 3_600_000_000_000n) * 3600n));
+      expect(counted.Model).toBe(firstCall.genai.requestModel);
+      expect(counted.AgentName).toBe('triage');
+    });
+
+    it('ignores writes with countUsage false and does not count a later version as a new session', () => {
+      const r = new UsageRollup();
+      const s = randomSession({ tenantId: 't', rand: seeded(4), kept: true, baseNs: BASE });
+      expect(r.add({ ...s.write, countUsage: false })).toBe(0);
+      expect(r.size).toBe(0);
+      r.add({ ...s.write, version: 2 });
+      expect(r.rows().reduce((a, x) => a + Number(x.Sessions), 0)).toBe(0);
+    });
+
+    it('sums costs exactly in 1e-12 units and counts unpriced calls', () => {
+      const r = new UsageRollup();
+      const s = randomSession({ tenantId: 't', rand: seeded(5), kept: true, baseNs: BASE });
+      const calls = s.write.spans.filter((x) => x.usageRole === 'call');
+      calls[0]!.cost = { costUsd: 0.1, source: 'catalog', priceVersion: 'v' };
+      calls[0]!.genai = { ...calls[0]!.genai, requestModel: 'only-one' };
+      calls[0]!.startTimeUnixNano = BASE - 3_600_000_000_000n * 10n;
+      r.add(s.write);
+      const row = r.rows().find((x) => x.Model === 'only-one')!;
+      expect(row.CostUsd).toBe('0.100000000000');
+      const unpriced = calls.filter((c) => c.cost.costUsd === null).length;
+      expect(r.rows().reduce((a, x) => a + Number(x.UnpricedCalls), 0)).toBe(unpriced);
+    });
+  });
+});
+
+describe('buildSpanRow', () => {
+  it('maps kinds, statuses and nested events to the exporter columns', () => {
+    const s = randomSession({ tenantId: 't', rand: seeded(6), kept: true, baseNs: BASE });
+    const root = buildSpanRow(s.write.spans[0]!, 'sess', s.write.decision);
+    expect(root).toMatchObject({ SpanKind: 'SPAN_KIND_INTERNAL', StatusCode: 'STATUS_CODE_ERROR', SessionId: 'sess', CostUsd: null, 'Links.TraceState': ['k=v'] });
+    const call = buildSpanRow(s.write.spans[1]!, 'sess', s.write.decision);
+    expect(call).toMatchObject({ SpanKind: 'SPAN_KIND_CLIENT', StatusCode: 'STATUS_CODE_UNSET', 'Events.Name': ['gen_ai.content.prompt'] });
+    expect(call.Timestamp).toBe(s.write.spans[1]!.startTimeUnixNano.toString());
+  });
+});
+
+describe('attrToString', () => {
+  it('prints scalars and encodes structures as JSON', () => {
+    expect(attrToString('x')).toBe('x');
+    expect(attrToString(3)).toBe('3');
+    expect(attrToString(false)).toBe('false');
+    expect(attrToString(null)).toBe('');
+    expect(attrToString([1, 'a'])).toBe('[1,"a"]');
+    expect(attrToString({ k: new Uint8Array([1, 2]) })).toBe('{"k":"AQI="}');
+  });
+});
