@@ -21,6 +21,10 @@ export const sessionsSchema = z.object({
   maxBufferBytes: z.number().int().positive().default(512 * 1024 * 1024), // 512 MiB
   /** Past this share of maxBufferBytes the oldest sessions are decided early (`early:memory`). */
   softLimitRatio: z.number().gt(0).max(1).default(0.8),
+  /** How often the one sweep looks for idle / old sessions (no timer per session). */
+  sweepIntervalMs: z.number().int().positive().default(250),
+  /** The delay a client is told to wait when the buffer is at its hard limit. */
+  retryAfterMs: z.number().int().positive().default(1_000),
   /** Per-tenant overrides of the session limits above. */
   tenants: z.record(z.string(), sessionLimitsSchema).default({}),
 });

@@ -1,0 +1,41 @@
+/** Late spans and evals of an already-decided session: extend its summary, reconsider, next version. */
+import type { EvalResult, NormalizedSpan } from '../conventions/types.js';
+import type { DecisionCache } from '../sampling/decision-cache.js';
+import type { DecisionEngine } from '../sampling/engine.js';
+import type { Decision } from '../sampling/types.js';
+import { retainedBytes } from './memory.js';
+import { extendSummary } from './summary.js';
+import type { SessionWrite } from './types.js';
+
+/** What applying late data produced: the write to queue, and whether the decision became kept. */
+export interface DecidedUpdate {
+  write: SessionWrite;
+  previous: Decision;
+  upgraded: boolean;
+}
+
+/**
+ * Applies late spans and/or evals to a decided session held in the cache; null when the cache no longer
+ * knows the session (expired). The cache entry is replaced with the new summary, decision and version.
+ */
+export function updateDecided(p: {
+  cache: DecisionCache;
+  engine: DecisionEngine;
+  tenantId: string;
+  sessionId: string;
+  spans: readonly NormalizedSpan[];
+  evals: readonly EvalResult[];
+}): DecidedUpdate | null {
+  const entry = p.cache.get(p.tenantId, p.sessionId);
+  if (entry === undefined) return null;
+  const summary = extendSummary(entry.summary, p.spans, p.evals);
+  for (const s of p.spans) summary.bytes += retainedBytes(s);
+  const next = p.engine.reconsider(entry.decision, { summary, spans: p.spans });
+  const decision = next ?? entry.decision;
+  const version = entry.version + 1;
+  p.cache.set(p.tenantId, p.sessionId, { decision, summary, version });
+  for (const s of p.spans) p.cache.setTrace(p.tenantId, s.traceId, p.sessionId);
+  // Late spans follow the (possibly upgraded) decision; a dropped session's late spans still count usage.
+  const write: SessionWrite = { summary, decision, version, spans: [...p.spans], storeSpans: decision.kept, countUsage: true };
+  return { write, previous: entry.decision, upgraded: next !== null && next.kept && !entry.decision.kept };
+}

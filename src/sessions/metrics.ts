@@ -1,0 +1,36 @@
+/** Metrics of the session buffer, created on the registry passed in (never the global default). */
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** The `agenttail_sessions_*` metrics. */
+export class SessionMetrics {
+  readonly open: Gauge;
+  readonly bytes: Gauge;
+  readonly spans: Gauge;
+  readonly decided: Counter<'trigger' | 'outcome'>;
+  readonly early: Counter;
+  readonly refusals: Counter<'reason'>;
+  readonly lateSpans: Counter<'decision'>;
+  readonly upgrades: Counter;
+  readonly moved: Counter;
+  readonly duplicates: Counter;
+  readonly aggregateMismatches: Counter;
+  readonly storeRefusals: Counter<'kind'>;
+  readonly evals: Counter<'routed'>;
+
+  constructor(p: { registry: Registry }) {
+    const registers = [p.registry];
+    this.open = new Gauge({ name: 'agenttail_sessions_open_sessions', help: 'Sessions buffered, not yet decided.', registers });
+    this.bytes = new Gauge({ name: 'agenttail_sessions_buffered_bytes', help: 'Accounted bytes of buffered spans.', registers });
+    this.spans = new Gauge({ name: 'agenttail_sessions_buffered_spans', help: 'Spans buffered in open sessions.', registers });
+    this.decided = new Counter({ name: 'agenttail_sessions_decided_total', help: 'Sessions decided, by trigger and outcome.', labelNames: ['trigger', 'outcome'], registers });
+    this.early = new Counter({ name: 'agenttail_sessions_early_decisions_total', help: 'Sessions decided early because the buffer passed its soft memory limit.', registers });
+    this.refusals = new Counter({ name: 'agenttail_sessions_refusals_total', help: 'Requests refused retryably (buffer full, writer full).', labelNames: ['reason'], registers });
+    this.lateSpans = new Counter({ name: 'agenttail_sessions_late_spans_total', help: 'Spans that arrived after their session was decided, by that decision.', labelNames: ['decision'], registers });
+    this.upgrades = new Counter({ name: 'agenttail_sessions_upgrades_total', help: 'Dropped sessions upgraded to kept by late spans or evals.', registers });
+    this.moved = new Counter({ name: 'agenttail_sessions_moved_spans_total', help: 'Spans moved from a bare-trace session into the session named later in the trace.', registers });
+    this.duplicates = new Counter({ name: 'agenttail_sessions_duplicate_spans_total', help: 'Spans seen twice (same trace and span id), counted once.', registers });
+    this.aggregateMismatches = new Counter({ name: 'agenttail_sessions_aggregate_mismatches_total', help: 'Wrapper spans whose usage differs from the sum of their calls.', registers });
+    this.storeRefusals = new Counter({ name: 'agenttail_sessions_store_refusals_total', help: 'Store writes refused (queue full) and held for retry.', labelNames: ['kind'], registers });
+    this.evals = new Counter({ name: 'agenttail_sessions_evals_total', help: 'Evals received, by where they were routed.', labelNames: ['routed'], registers });
+  }
+}

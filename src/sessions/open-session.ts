@@ -1,0 +1,61 @@
+/** One session still being buffered: its spans, evals, byte count and what completion needs to know. */
+import type { EvalResult, NormalizedSpan } from '../conventions/types.js';
+import { spanKey } from './keys.js';
+import type { SessionLimits } from './limits.js';
+import { retainedBytes } from './memory.js';
+
+/** A buffered session. Mutable, owned by the SessionBuffer. */
+export class OpenSession {
+  readonly tenantId: string;
+  readonly sessionId: string;
+  readonly explicitSession: boolean;
+  readonly limits: SessionLimits;
+  readonly firstSeenMs: number;
+  lastArrivalMs: number;
+  bytes = 0;
+  readonly spans: NormalizedSpan[] = [];
+  /** Evals routed to this session out of band (API, evaluator spans of other traces). */
+  readonly evals: EvalResult[] = [];
+  readonly traceIds = new Set<string>();
+  /** Traces whose root span (no parent) has arrived ended. */
+  private readonly rootedTraces = new Set<string>();
+  private readonly seen = new Set<string>();
+
+  constructor(p: { tenantId: string; sessionId: string; explicitSession: boolean; limits: SessionLimits; nowMs: number }) {
+    this.tenantId = p.tenantId;
+    this.sessionId = p.sessionId;
+    this.explicitSession = p.explicitSession;
+    this.limits = p.limits;
+    this.firstSeenMs = p.nowMs;
+    this.lastArrivalMs = p.nowMs;
+  }
+
+  /** Adds a span; returns its charged bytes, or 0 when it is a duplicate (same trace + span id). */
+  add(span: NormalizedSpan, nowMs: number): number {
+    const key = spanKey(span.traceId, span.spanId);
+    if (this.seen.has(key)) return 0;
+    this.seen.add(key);
+    this.spans.push(span);
+    this.traceIds.add(span.traceId);
+    if (span.parentSpanId === '' && span.endTimeUnixNano >= span.startTimeUnixNano && span.endTimeUnixNano > 0n) this.rootedTraces.add(span.traceId);
+    const bytes = retainedBytes(span);
+    this.bytes += bytes;
+    this.lastArrivalMs = Math.max(this.lastArrivalMs, nowMs);
+    return bytes;
+  }
+
+  /** True when every trace of the session has its root span, ended (a trace without one is still running). */
+  rootsEnded(): boolean {
+    for (const t of this.traceIds) if (!this.rootedTraces.has(t)) return false;
+    return this.traceIds.size > 0;
+  }
+
+  /** The completion trigger due at `nowMs`, or null while the session should wait. */
+  dueTrigger(nowMs: number): 'idle' | 'max_age' | 'max_spans' | 'max_bytes' | null {
+    if (this.spans.length >= this.limits.maxSpansPerSession) return 'max_spans';
+    if (this.bytes >= this.limits.maxBytesPerSession) return 'max_bytes';
+    if (nowMs - this.firstSeenMs >= this.limits.maxSessionAgeMs) return 'max_age';
+    if (nowMs - this.lastArrivalMs >= this.limits.idleTimeoutMs && this.rootsEnded()) return 'idle';
+    return null;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Writes the store refused (its queue was full) are held here, in order, and retried on each sweep, so a
+ * decided session is never lost to back-pressure. Their spans stay accounted against the buffer's memory.
+ */
+import type { EvalResult } from '../conventions/types.js';
+import type { SessionStore } from '../store/types.js';
+import { retainedBytes } from './memory.js';
+import type { SessionWrite } from './types.js';
+
+type Held = { kind: 'session'; write: SessionWrite; bytes: number } | { kind: 'evals'; tenantId: string; evals: EvalResult[]; bytes: number };
+
+/** An ordered queue of store writes waiting for room. */
+export class PendingWrites {
+  private readonly store: SessionStore;
+  private readonly onRefused: (kind: 'session' | 'evals') => void;
+  private readonly held: Held[] = [];
+  private heldBytes = 0;
+
+  constructor(p: { store: SessionStore; onRefused: (kind: 'session' | 'evals') => void }) {
+    this.store = p.store;
+    this.onRefused = p.onRefused;
+  }
+
+  /** Writes now, or holds the write when the store refuses (or earlier writes are still held: order matters for versions). */
+  write(w: SessionWrite): void {
+    let bytes = 0;
+    for (const s of w.spans) bytes += retainedBytes(s);
+    this.submit({ kind: 'session', write: w, bytes });
+  }
+
+  /** Eval results, same rule. */
+  writeEvals(tenantId: string, evals: EvalResult[]): void {
+    this.submit({ kind: 'evals', tenantId, evals, bytes: 256 * evals.length });
+  }
+
+  /** Retries held writes in order until the store refuses again. */
+  retry(): void {
+    while (this.held.length > 0) {
+      const h = this.held[0]!;
+      if (!this.send(h)) return;
+      this.held.shift();
+      this.heldBytes -= h.bytes;
+    }
+  }
+
+  /** Held writes. */
+  get size(): number {
+    return this.held.length;
+  }
+
+  /** Accounted bytes of the held writes. */
+  get bytes(): number {
+    return this.heldBytes;
+  }
+
+  private submit(h: Held): void {
+    if (this.held.length === 0 && this.send(h)) return;
+    this.onRefused(h.kind);
+    this.held.push(h);
+    this.heldBytes += h.bytes;
+  }
+
+  private send(h: Held): boolean {
+    const out = h.kind === 'session' ? this.store.write(h.write) : this.store.writeEvals(h.tenantId, h.evals);
+    return out.status === 'ok';
+  }
+}

@@ -1,0 +1,343 @@
+/**
+ * The session buffer: groups normalized spans into agent sessions (tenant + session id, or the bare trace),
+ * decides each session once complete (idle, max age, span/byte limit, memory pressure, shutdown), routes
+ * late spans and evals to decided sessions through the decision cache, and hands every write to the store.
+ */
+import { Registry } from 'prom-client';
+import type { SessionsConfig } from '../config/sessions.js';
+import { checkAggregates } from '../conventions/aggregates.js';
+import type { EvalResult, NormalizedSpan } from '../conventions/types.js';
+import { AgtError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { ok, retryable, type Outcome } from '../outcome.js';
+import type { SpanSink } from '../pipeline.js';
+import type { DecisionCache } from '../sampling/decision-cache.js';
+import type { DecisionEngine } from '../sampling/engine.js';
+import type { DecisionTrigger } from '../sampling/types.js';
+import type { SessionStore } from '../store/types.js';
+import { updateDecided } from './decided-update.js';
+import { tenantKey } from './keys.js';
+import { limitsFor } from './limits.js';
+import { retainedBytes, retainedBytesOfRequest } from './memory.js';
+import { SessionMetrics } from './metrics.js';
+import { OpenSession } from './open-session.js';
+import { PendingWrites } from './pending-writes.js';
+import { isOwnEval, ownEvals } from './span-evals.js';
+import { emptySummary, extendSummary } from './summary.js';
+
+/** Dependencies of the session buffer. */
+export interface SessionBufferParams {
+  config: SessionsConfig;
+  engine: DecisionEngine;
+  cache: DecisionCache;
+  store: SessionStore;
+  registry?: Registry;
+  log: Logger;
+  /** Wall clock, ms since the epoch (tests inject one and drive `sweep()`). */
+  now?: () => number;
+}
+
+/** Counts for health and tests. */
+export interface SessionBufferStats {
+  openSessions: number;
+  bufferedSpans: number;
+  /** Accounted bytes of open sessions plus writes held for retry. */
+  bufferedBytes: number;
+  pendingWrites: number;
+}
+
+/** Where a span goes: an open session, or a decided one (by session id). */
+type Target = { open: OpenSession } | { decided: string };
+
+/** Groups spans into sessions and decides them; the SpanSink the receivers call. */
+export class SessionBuffer implements SpanSink {
+  private readonly config: SessionsConfig;
+  private readonly engine: DecisionEngine;
+  private readonly cache: DecisionCache;
+  private readonly store: SessionStore;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly metrics: SessionMetrics;
+  /** Open sessions by tenant + session id, in creation order (oldest first, for early decisions). */
+  private readonly open = new Map<string, OpenSession>();
+  /** Trace (tenant + trace id) → the open session holding it. */
+  private readonly traces = new Map<string, OpenSession>();
+  private readonly pending: PendingWrites;
+  private openBytes = 0;
+  private openSpans = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private draining = false;
+
+  constructor(params: SessionBufferParams) {
+    this.config = params.config;
+    this.engine = params.engine;
+    this.cache = params.cache;
+    this.store = params.store;
+    this.log = params.log;
+    this.now = params.now ?? Date.now;
+    this.metrics = new SessionMetrics({ registry: params.registry ?? new Registry() });
+    this.pending = new PendingWrites({ store: params.store, onRefused: (kind) => this.metrics.storeRefusals.inc({ kind }) });
+  }
+
+  /** Starts the periodic sweep (one unref'ed interval for all sessions). */
+  start(): void {
+    if (this.timer !== null) return;
+    this.timer = setInterval(() => this.sweep(), this.config.sweepIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Cheap admission check before decoding a request of `wireBytes`. */
+  admit(tenantId: string, wireBytes: number): Outcome<void> {
+    return this.room(tenantId, retainedBytesOfRequest(wireBytes));
+  }
+
+  /** Buffers the spans of one request (or refuses all of them retryably). */
+  accept(spans: NormalizedSpan[]): Promise<Outcome<void>> {
+    return Promise.resolve(this.acceptNow(spans));
+  }
+
+  /** Routes evals posted out of band to their session (open or decided) and queues them for the store. */
+  acceptEvals(tenantId: string, evals: EvalResult[]): Promise<Outcome<void>> {
+    if (this.draining) return Promise.resolve(this.refuse('shutdown', new AgtError('AGT_ERR_SHUTTING_DOWN', 'the collector is shutting down')));
+    if (!this.store.hasCapacity()) return Promise.resolve(this.refuse('writer', new AgtError('AGT_ERR_WRITER_BACKPRESSURE', 'the storage writer queues are full')));
+    this.routeEvals(tenantId, evals);
+    return Promise.resolve(ok());
+  }
+
+  /** Decides what is due: retries held writes, then idle / aged sessions, then memory pressure. */
+  sweep(): void {
+    const nowMs = this.now();
+    this.pending.retry();
+    for (const s of [...this.open.values()]) {
+      const trigger = s.dueTrigger(nowMs);
+      if (trigger !== null) this.decide(s, trigger);
+    }
+    this.relieveMemory();
+    this.updateGauges();
+  }
+
+  /** Decides every open session (trigger 'shutdown'), then flushes the store and retries held writes. */
+  async drain(reason: 'shutdown'): Promise<void> {
+    this.draining = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    for (const s of [...this.open.values()]) this.decide(s, reason);
+    this.pending.retry();
+    await this.store.flush();
+    this.pending.retry();
+    if (this.pending.size > 0) {
+      // The store could not take them even after a flush: say how many were not written.
+      this.log.error({ pendingWrites: this.pending.size }, 'session writes still held at shutdown');
+    }
+    this.updateGauges();
+  }
+
+  /** Current counts. */
+  stats(): SessionBufferStats {
+    return { openSessions: this.open.size, bufferedSpans: this.openSpans, bufferedBytes: this.openBytes + this.pending.bytes, pendingWrites: this.pending.size };
+  }
+
+  private acceptNow(spans: NormalizedSpan[]): Outcome<void> {
+    if (spans.length === 0) return ok();
+    let incoming = 0;
+    for (const s of spans) incoming += retainedBytes(s);
+    const room = this.room(spans[0]!.tenantId, incoming);
+    if (room.status !== 'ok') return room;
+
+    const nowMs = this.now();
+    const touched = new Set<OpenSession>();
+    const late = new Map<string, { tenantId: string; sessionId: string; spans: NormalizedSpan[] }>();
+    const foreignEvals = new Map<string, EvalResult[]>();
+    for (const span of spans) {
+      this.route(span, nowMs, touched, late);
+      for (const e of span.evals) {
+        if (isOwnEval(e, span)) continue;
+        const list = foreignEvals.get(span.tenantId) ?? [];
+        list.push(e);
+        foreignEvals.set(span.tenantId, list);
+      }
+    }
+    for (const l of late.values()) this.applyLate(l.tenantId, l.sessionId, l.spans, []);
+    for (const s of touched) {
+      // Only the size limits can be due right after an arrival (idle and age are the sweep's).
+      const trigger = s.dueTrigger(nowMs);
+      if ((trigger === 'max_spans' || trigger === 'max_bytes') && this.open.get(tenantKey(s.tenantId, s.sessionId)) === s) this.decide(s, trigger);
+    }
+    // Evals about the span's own trace are kept with it and written now; others go to their target session.
+    const own = ownEvals(spans);
+    if (own.length > 0) this.pending.writeEvals(spans[0]!.tenantId, own);
+    for (const [tenantId, evals] of foreignEvals) this.routeEvals(tenantId, evals);
+    this.relieveMemory();
+    this.updateGauges();
+    return ok();
+  }
+
+  /** Retryable when `bytes` more would pass the hard limit or the store is full. */
+  private room(tenantId: string, bytes: number): Outcome<void> {
+    if (this.draining) return this.refuse('shutdown', new AgtError('AGT_ERR_SHUTTING_DOWN', 'the collector is shutting down'));
+    const used = this.openBytes + this.pending.bytes;
+    if (used + bytes > this.config.maxBufferBytes) {
+      const msg = `session buffer full: ${used} of ${this.config.maxBufferBytes} bytes used, request needs ${bytes} (tenant ${tenantId})`;
+      return this.refuse('buffer_full', new AgtError('AGT_ERR_BUFFER_FULL', msg, { retryInMs: this.config.retryAfterMs }));
+    }
+    if (!this.store.hasCapacity()) return this.refuse('writer', new AgtError('AGT_ERR_WRITER_BACKPRESSURE', 'the storage writer queues are full', { retryInMs: this.config.retryAfterMs }));
+    return ok();
+  }
+
+  private refuse(reason: string, error: AgtError): Outcome<void> {
+    this.metrics.refusals.inc({ reason });
+    return retryable(error, error.retryInMs ?? this.config.retryAfterMs);
+  }
+
+  /** Puts one span in its session (see DESIGN: a session id anywhere in a trace takes the whole trace). */
+  private route(span: NormalizedSpan, nowMs: number, touched: Set<OpenSession>, late: Map<string, { tenantId: string; sessionId: string; spans: NormalizedSpan[] }>): void {
+    const t = span.tenantId;
+    const byTrace = this.traces.get(tenantKey(t, span.traceId));
+    let target: Target;
+    if (byTrace !== undefined && (byTrace.explicitSession || span.sessionId === null)) {
+      target = { open: byTrace };
+    } else if (span.sessionId !== null) {
+      target = this.sessionTarget(t, span.sessionId, nowMs);
+      if (byTrace !== undefined) this.moveInto(byTrace, target, nowMs, touched, late);
+    } else {
+      const decidedIn = this.cache.sessionOfTrace(t, span.traceId);
+      target = decidedIn !== undefined ? { decided: decidedIn } : { open: this.create(t, span.traceId, false, nowMs) };
+    }
+    this.place(span, target, nowMs, touched, late);
+  }
+
+  private sessionTarget(tenantId: string, sessionId: string, nowMs: number): Target {
+    const open = this.open.get(tenantKey(tenantId, sessionId));
+    if (open !== undefined) return { open };
+    if (this.cache.get(tenantId, sessionId) !== undefined) return { decided: sessionId };
+    return { open: this.create(tenantId, sessionId, true, nowMs) };
+  }
+
+  private create(tenantId: string, sessionId: string, explicitSession: boolean, nowMs: number): OpenSession {
+    const s = new OpenSession({ tenantId, sessionId, explicitSession, limits: limitsFor(this.config, tenantId), nowMs });
+    this.open.set(tenantKey(tenantId, sessionId), s);
+    return s;
+  }
+
+  private place(span: NormalizedSpan, target: Target, nowMs: number, touched: Set<OpenSession>, late: Map<string, { tenantId: string; sessionId: string; spans: NormalizedSpan[] }>): void {
+    if ('open' in target) {
+      const s = target.open;
+      const bytes = s.add(span, nowMs);
+      if (bytes === 0) {
+        this.metrics.duplicates.inc();
+        return;
+      }
+      this.openBytes += bytes;
+      this.openSpans += 1;
+      this.traces.set(tenantKey(s.tenantId, span.traceId), s);
+      touched.add(s);
+      return;
+    }
+    const key = tenantKey(span.tenantId, target.decided);
+    const entry = late.get(key) ?? { tenantId: span.tenantId, sessionId: target.decided, spans: [] };
+    if (!entry.spans.some((x) => x.traceId === span.traceId && x.spanId === span.spanId)) entry.spans.push(span);
+    else this.metrics.duplicates.inc();
+    late.set(key, entry);
+  }
+
+  /** A bare-trace session whose trace turned out to carry a session id: its spans move over whole. */
+  private moveInto(from: OpenSession, target: Target, nowMs: number, touched: Set<OpenSession>, late: Map<string, { tenantId: string; sessionId: string; spans: NormalizedSpan[] }>): void {
+    if ('open' in target && target.open === from) return;
+    this.remove(from);
+    touched.delete(from);
+    this.metrics.moved.inc(from.spans.length);
+    for (const s of from.spans) this.place(s, target, nowMs, touched, late);
+    if ('open' in target) target.open.evals.push(...from.evals);
+    else if (from.evals.length > 0) this.applyLate(from.tenantId, target.decided, [], from.evals);
+  }
+
+  private remove(s: OpenSession): void {
+    this.open.delete(tenantKey(s.tenantId, s.sessionId));
+    for (const t of s.traceIds) {
+      const k = tenantKey(s.tenantId, t);
+      if (this.traces.get(k) === s) this.traces.delete(k);
+    }
+    this.openBytes -= s.bytes;
+    this.openSpans -= s.spans.length;
+  }
+
+  /** Decides a complete session and queues its first write. */
+  private decide(s: OpenSession, trigger: DecisionTrigger): void {
+    this.remove(s);
+    const summary = extendSummary(emptySummary(s), s.spans, [...ownEvals(s.spans), ...s.evals]);
+    summary.bytes = s.bytes;
+    const mismatches = checkAggregates(s.spans);
+    if (mismatches.length > 0) {
+      this.metrics.aggregateMismatches.inc(mismatches.length);
+      this.log.debug({ tenantId: s.tenantId, sessionId: s.sessionId, mismatches }, 'aggregate usage differs from its calls');
+    }
+    const decision = this.engine.decide({ summary, spans: s.spans }, trigger);
+    this.cache.set(s.tenantId, s.sessionId, { decision, summary, version: 1 });
+    for (const t of s.traceIds) this.cache.setTrace(s.tenantId, t, s.sessionId);
+    this.metrics.decided.inc({ trigger, outcome: decision.kept ? 'kept' : 'dropped' });
+    if (trigger === 'early:memory') this.metrics.early.inc();
+    this.pending.write({ summary, decision, version: 1, spans: s.spans, storeSpans: decision.kept, countUsage: true });
+  }
+
+  /** Late spans and/or evals for a decided session; re-opens the session when the cache forgot it. */
+  private applyLate(tenantId: string, sessionId: string, spans: NormalizedSpan[], evals: EvalResult[]): void {
+    const u = updateDecided({ cache: this.cache, engine: this.engine, tenantId, sessionId, spans, evals });
+    if (u === null) {
+      const nowMs = this.now();
+      const s = this.open.get(tenantKey(tenantId, sessionId)) ?? this.create(tenantId, sessionId, spans.some((x) => x.sessionId !== null), nowMs);
+      const touched = new Set<OpenSession>();
+      for (const span of spans) this.place(span, { open: s }, nowMs, touched, new Map());
+      s.evals.push(...evals);
+      return;
+    }
+    if (spans.length > 0) this.metrics.lateSpans.inc({ decision: u.previous.kept ? 'kept' : 'dropped' }, spans.length);
+    if (u.upgraded) this.metrics.upgrades.inc();
+    this.pending.write(u.write);
+  }
+
+  /** Sends each eval to its session: by session id, else by trace id (open buffer, then the cache). */
+  private routeEvals(tenantId: string, evals: EvalResult[]): void {
+    const decided = new Map<string, EvalResult[]>();
+    for (const e of evals) {
+      const t = e.target;
+      let open: OpenSession | undefined;
+      let decidedId: string | undefined;
+      if (t.sessionId !== null) {
+        open = this.open.get(tenantKey(tenantId, t.sessionId));
+        if (open === undefined && this.cache.get(tenantId, t.sessionId) !== undefined) decidedId = t.sessionId;
+      }
+      if (open === undefined && decidedId === undefined && t.traceId !== null) {
+        open = this.traces.get(tenantKey(tenantId, t.traceId));
+        if (open === undefined) decidedId = this.cache.sessionOfTrace(tenantId, t.traceId);
+      }
+      if (open !== undefined) {
+        open.evals.push(e);
+        this.metrics.evals.inc({ routed: 'open' });
+      } else if (decidedId !== undefined) {
+        const list = decided.get(decidedId) ?? [];
+        list.push(e);
+        decided.set(decidedId, list);
+        this.metrics.evals.inc({ routed: 'decided' });
+      } else {
+        this.metrics.evals.inc({ routed: 'unmatched' });
+      }
+    }
+    for (const [sessionId, list] of decided) this.applyLate(tenantId, sessionId, [], list);
+    if (evals.length > 0) this.pending.writeEvals(tenantId, evals);
+  }
+
+  /** Past the soft limit, decides the oldest sessions early until back under it. */
+  private relieveMemory(): void {
+    const soft = this.config.maxBufferBytes * this.config.softLimitRatio;
+    for (const s of this.open.values()) {
+      if (this.openBytes + this.pending.bytes <= soft) break;
+      this.decide(s, 'early:memory');
+    }
+  }
+
+  private updateGauges(): void {
+    this.metrics.open.set(this.open.size);
+    this.metrics.bytes.set(this.openBytes + this.pending.bytes);
+    this.metrics.spans.set(this.openSpans);
+  }
+}

@@ -1,0 +1,92 @@
+/** Builds and extends a SessionSummary from spans (usage of `call` spans only, cost, tools, evals). */
+import type { EvalResult, NormalizedSpan, Usage } from '../conventions/types.js';
+import type { SessionSummary } from './types.js';
+
+/** Identity of a session a summary is started for. */
+export interface SummaryIdentity {
+  tenantId: string;
+  sessionId: string;
+  explicitSession: boolean;
+  firstSeenMs: number;
+}
+
+/** An empty usage record. */
+export function zeroUsage(): Usage {
+  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+}
+
+/** A summary of no spans. */
+export function emptySummary(id: SummaryIdentity): SessionSummary {
+  return {
+    tenantId: id.tenantId,
+    sessionId: id.sessionId,
+    explicitSession: id.explicitSession,
+    startTimeUnixNano: 0n,
+    endTimeUnixNano: 0n,
+    firstSeenMs: id.firstSeenMs,
+    serviceNames: [],
+    agentNames: [],
+    models: [],
+    providers: [],
+    userId: null,
+    traceIds: [],
+    spanCount: 0,
+    errorCount: 0,
+    toolPath: [],
+    usage: zeroUsage(),
+    costUsd: 0,
+    unpricedCalls: 0,
+    evals: [],
+    minEvalScore: null,
+    bytes: 0,
+  };
+}
+
+function addUnique(list: string[], value: string | null): void {
+  if (value !== null && value !== '' && !list.includes(value)) list.push(value);
+}
+
+/**
+ * Folds `spans` into a copy of `base`. Tool names of the new spans are appended in start-time order (late
+ * spans of a decided session come after what was already summarised). `bytes` is added by the caller.
+ */
+export function extendSummary(base: SessionSummary, spans: readonly NormalizedSpan[], evals: readonly EvalResult[]): SessionSummary {
+  const s: SessionSummary = {
+    ...base,
+    serviceNames: [...base.serviceNames],
+    agentNames: [...base.agentNames],
+    models: [...base.models],
+    providers: [...base.providers],
+    traceIds: [...base.traceIds],
+    toolPath: [...base.toolPath],
+    usage: { ...base.usage },
+    evals: [...base.evals],
+  };
+  const tools: NormalizedSpan[] = [];
+  for (const span of spans) {
+    if (s.spanCount === 0 || span.startTimeUnixNano < s.startTimeUnixNano) s.startTimeUnixNano = span.startTimeUnixNano;
+    if (span.endTimeUnixNano > s.endTimeUnixNano) s.endTimeUnixNano = span.endTimeUnixNano;
+    s.spanCount += 1;
+    addUnique(s.serviceNames, span.serviceName);
+    addUnique(s.agentNames, span.genai.agentName);
+    addUnique(s.models, span.genai.responseModel ?? span.genai.requestModel);
+    addUnique(s.providers, span.genai.provider);
+    addUnique(s.traceIds, span.traceId);
+    if (s.userId === null && span.userId !== null) s.userId = span.userId;
+    if (span.isError) s.errorCount += 1;
+    if (span.genai.operation === 'execute_tool' && span.genai.toolName !== null) tools.push(span);
+    if (span.usageRole === 'call') {
+      // Wrappers carry the sum of their calls: counting them too would double the tokens and the cost.
+      if (span.usage !== null) for (const k of Object.keys(s.usage) as (keyof Usage)[]) s.usage[k] += span.usage[k];
+      if (span.cost.costUsd === null) s.unpricedCalls += 1;
+    }
+    if (span.usageRole !== 'aggregate' && span.cost.costUsd !== null) s.costUsd += span.cost.costUsd;
+  }
+  tools.sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
+  for (const t of tools) s.toolPath.push(t.genai.toolName as string);
+  for (const e of evals) {
+    s.evals.push(e);
+    if (e.score !== null && (s.minEvalScore === null || e.score < s.minEvalScore)) s.minEvalScore = e.score;
+  }
+  return s;
+}
