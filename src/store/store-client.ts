@@ -1,10 +1,14 @@
 /** Creates the @clickhouse/client for the configured back end: embedded chDB or a ClickHouse server. */
 import { mkdir } from 'node:fs/promises';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { StoreConfig } from '../config/store.js';
 import { AgtError } from '../errors.js';
 import { checkDatabaseName } from './migrations.js';
+
+// The client's own logger prints multi-line text to stderr; the store logs every failure itself
+// (pino JSON, with the ClickHouse code), so the client's is switched off.
+const QUIET = { level: ClickHouseLogLevel.OFF };
 
 type ClickHouseConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
 
@@ -21,7 +25,7 @@ export async function createStoreClient(config: StoreConfig, connectDatabase?: s
       // chdb types its Connection against its own copy of @clickhouse/client-common; the runtime
       // contract is the same (chdb's tests run @clickhouse/client over it), hence the cast.
       const connection = createChdbConnection({ path: config.path }) as unknown as ClickHouseConnection;
-      return createClient({ connection });
+      return createClient({ connection, log: QUIET });
     } catch (cause) {
       throw new AgtError('AGT_ERR_STORE', `cannot open the embedded ClickHouse at ${config.path}: ${(cause as Error).message}`, { cause });
     }
@@ -34,5 +38,6 @@ export async function createStoreClient(config: StoreConfig, connectDatabase?: s
     database: connectDatabase ?? s.database,
     request_timeout: s.requestTimeoutMs,
     compression: { request: s.compression, response: s.compression },
+    log: QUIET,
   });
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeSchema } from '../../src/config/store.js';
 import { silentLogger } from '../../src/log.js';
@@ -59,7 +59,7 @@ describe('ClickHouseStore', () => {
     });
 
     it('times out a slow server and retries the insert', async () => {
-      const client = createClient({ url: ch.url, username: 'agt', password: 's3cret', request_timeout: 200 });
+      const client = createClient({ url: ch.url, username: 'agt', password: 's3cret', request_timeout: 200, log: { level: ClickHouseLogLevel.OFF } });
       await runMigrations({ client, database: 'agt_slow', log });
       const ids: string[] = [];
       const store = new ClickHouseStore({ client, database: 'agt_slow', retry: { initialMs: 1, maxMs: 5, maxAttempts: 5 }, log, onBatchWritten: (i) => ids.push(i.table) });
