@@ -112,6 +112,15 @@ describe('decodeExportRequest', () => {
       expect(mine).toEqual(decodeWithProtobufjs(bytes));
     });
 
+    it('decodes a view that starts inside a larger buffer (pooled Buffers, gRPC frames)', () => {
+      const bytes = build([T({ attributes: { t: 1.5 } }, 1)]);
+      const host = new Uint8Array(bytes.length + 7);
+      host.set(bytes, 3);
+      const view = host.subarray(3, 3 + bytes.length);
+      expect(decode(view)).toEqual(decode(bytes));
+      expect(decode(view).spans[0]!.startTimeUnixNano).toBe(NOW_NS - 1_000_000_000n);
+    });
+
     it('accepts an empty request and empty ResourceSpans / ScopeSpans', () => {
       expect(decode(new Uint8Array(0))).toEqual({ spans: [], rejected: [] });
       expect(decode(new Uint8Array([...ld(1, []), ...ld(1, ld(2, []))]))).toEqual({ spans: [], rejected: [] });
