@@ -3,7 +3,8 @@
  * a 2 KiB prompt/completion string on 1 span in 4, an event on 1 in 8, 8 traces mixed per request).
  * Baseline in the same run: protobufjs over the same message descriptor (raw decode, and decode plus
  * conversion to OtlpSpan, which is the work the production decoder does). Also OTLP/JSON of the same spans.
- * Run: npx tsx bench/decode.ts [requests]
+ * Run: npx tsx bench/decode.ts [requests]   (steadier: node --expose-gc --import tsx bench/decode.ts [requests],
+ * which collects the previous decoder's garbage before each run so no decoder pays for another's)
  */
 import Table from 'cli-table3';
 import { decodeExportRequest } from '../src/otlp/decode-protobuf.js';
@@ -78,7 +79,10 @@ interface Row {
   mbPerS: number;
 }
 
+const collect = (globalThis as { gc?: () => void }).gc;
+
 function run(name: string, bodies: (Uint8Array | string)[], fn: (b: Uint8Array | string) => unknown, requests: number): Row {
+  collect?.();
   let sink = 0;
   for (let i = 0; i < Math.min(50, requests); i++) sink ^= fn(bodies[i % bodies.length]!) ? 1 : 0; // warm-up
   let bytes = 0;
@@ -121,4 +125,4 @@ const table = new Table({ head: ['decoder (median of 5 rounds)', 'requests/round
 for (const r of rows) table.push([r.decoder, r.requests, r.ms, r.spansPerS.toLocaleString('en'), r.mbPerS, (r.spansPerS / ref).toFixed(2)]);
 console.log(`512-span requests, ${Math.round(pbRequests[0]!.length / 1024)} KiB protobuf / ${Math.round(jsonRequests[0]!.length / 1024)} KiB JSON each`);
 console.log(table.toString());
-console.log(JSON.stringify({ bench: 'decode', node: process.version, requestBytes: pbRequests[0]!.length, rows: rows.map((r) => ({ ...r, ratioToProtobufjs: r.spansPerS / ref })) }, null, 2));
+console.log(JSON.stringify({ bench: 'decode', node: process.version, gcBetweenRuns: collect !== undefined, requestBytes: pbRequests[0]!.length, rows: rows.map((r) => ({ ...r, ratioToProtobufjs: r.spansPerS / ref })) }, null, 2));
