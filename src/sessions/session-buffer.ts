@@ -16,7 +16,7 @@ import type { DecisionEngine } from '../sampling/engine.js';
 import type { DecisionTrigger } from '../sampling/types.js';
 import type { SessionStore } from '../store/types.js';
 import { updateDecided } from './decided-update.js';
-import { tenantKey } from './keys.js';
+import { spanKey, tenantKey } from './keys.js';
 import { limitsFor } from './limits.js';
 import { retainedBytes, retainedBytesOfRequest } from './memory.js';
 import { SessionMetrics } from './metrics.js';
@@ -45,6 +45,9 @@ export interface SessionBufferStats {
   bufferedBytes: number;
   pendingWrites: number;
 }
+
+/** Late spans of one request, grouped by decided session. */
+type LateBatch = Map<string, { tenantId: string; sessionId: string; spans: NormalizedSpan[]; seen: Set<string> }>;
 
 /** Where a span goes: an open session, or a decided one (by session id). */
 type Target = { open: OpenSession } | { decided: string };
@@ -146,7 +149,7 @@ export class SessionBuffer implements SpanSink {
 
     const nowMs = this.now();
     const touched = new Set<OpenSession>();
-    const late = new Map<string, { tenantId: string; sessionId: string; spans: NormalizedSpan[] }>();
+    const late: LateBatch = new Map();
     const foreignEvals = new Map<string, EvalResult[]>();
     for (const span of spans) {
       this.route(span, nowMs, touched, late);
@@ -190,7 +193,7 @@ export class SessionBuffer implements SpanSink {
   }
 
   /** Puts one span in its session (see DESIGN: a session id anywhere in a trace takes the whole trace). */
-  private route(span: NormalizedSpan, nowMs: number, touched: Set<OpenSession>, late: Map<string, { tenantId: string; sessionId: string; spans: NormalizedSpan[] }>): void {
+  private route(span: NormalizedSpan, nowMs: number, touched: Set<OpenSession>, late: LateBatch): void {
     const t = span.tenantId;
     const byTrace = this.traces.get(tenantKey(t, span.traceId));
     let target: Target;
@@ -219,7 +222,7 @@ export class SessionBuffer implements SpanSink {
     return s;
   }
 
-  private place(span: NormalizedSpan, target: Target, nowMs: number, touched: Set<OpenSession>, late: Map<string, { tenantId: string; sessionId: string; spans: NormalizedSpan[] }>): void {
+  private place(span: NormalizedSpan, target: Target, nowMs: number, touched: Set<OpenSession>, late: LateBatch): void {
     if ('open' in target) {
       const s = target.open;
       const bytes = s.add(span, nowMs);
@@ -234,14 +237,20 @@ export class SessionBuffer implements SpanSink {
       return;
     }
     const key = tenantKey(span.tenantId, target.decided);
-    const entry = late.get(key) ?? { tenantId: span.tenantId, sessionId: target.decided, spans: [] };
-    if (!entry.spans.some((x) => x.traceId === span.traceId && x.spanId === span.spanId)) entry.spans.push(span);
-    else this.metrics.duplicates.inc();
+    const entry = late.get(key) ?? { tenantId: span.tenantId, sessionId: target.decided, spans: [], seen: new Set<string>() };
+    const id = spanKey(span.traceId, span.spanId);
+    // Duplicates within one request are caught here; a retry of spans already written cannot be (documented).
+    if (entry.seen.has(id)) {
+      this.metrics.duplicates.inc();
+      return;
+    }
+    entry.seen.add(id);
+    entry.spans.push(span);
     late.set(key, entry);
   }
 
   /** A bare-trace session whose trace turned out to carry a session id: its spans move over whole. */
-  private moveInto(from: OpenSession, target: Target, nowMs: number, touched: Set<OpenSession>, late: Map<string, { tenantId: string; sessionId: string; spans: NormalizedSpan[] }>): void {
+  private moveInto(from: OpenSession, target: Target, nowMs: number, touched: Set<OpenSession>, late: LateBatch): void {
     if ('open' in target && target.open === from) return;
     this.remove(from);
     touched.delete(from);
