@@ -2,15 +2,16 @@
  * Memory accounting for buffered spans. A decoded span is a tree of JS objects (ids as strings, bigint
  * times, attribute records, the GenAiInfo and cost objects) whose heap size is not knowable cheaply, so
  * each span is charged an estimate: its wire size scaled by WIRE_FACTOR plus a fixed per-span overhead.
- * The constants come from bench/buffer.ts (heap delta after GC per buffered span, realistic GenAI spans);
- * the estimate errs high so that the configured maxBufferBytes bounds the real heap.
+ * The constants come from bench/buffer.ts (heap delta after GC per buffered span, decoded + normalized
+ * GenAI spans of ~930 wire bytes: ~2 150 heap bytes each, i.e. ~2.3× wire): 1 200 + 1.2 × wire charges
+ * ~2 310 bytes for such a span, a little above what it really takes, so maxBufferBytes bounds the heap.
  */
 import type { NormalizedSpan } from '../conventions/types.js';
 
 /** Fixed per-span cost in bytes: object headers, hidden classes, id strings, bigints, map entries. */
-export const SPAN_OVERHEAD_BYTES = 1_600;
+export const SPAN_OVERHEAD_BYTES = 1_200;
 /** Attribute strings are held as JS strings and records, larger than their protobuf encoding. */
-export const WIRE_FACTOR = 1.5;
+export const WIRE_FACTOR = 1.2;
 
 /** The bytes a span is charged while it is buffered. */
 export function retainedBytes(span: Pick<NormalizedSpan, 'wireBytes'>): number {
