@@ -4,7 +4,8 @@
  * Traffic: real OTLP protobuf requests (test/support fixture builder) decoded by the production decoder and
  * normalized by the production Normalizer: sessions of 2 traces × 8 spans (invoke_agent root, chat calls with
  * usage, execute_tool spans), ~12 attributes per span, a 2 KiB completion on 1 span in 4; 64 sessions per request.
- * Baseline in the same run: grouping the same spans into a Map by session id (no summary, no decision).
+ * Baselines in the same run: grouping the same spans into a Map by session id (no summary, no decision); for
+ * memory, the same decoded + normalized spans merely held in an array (the span representation's own cost).
  * Run: node --expose-gc --import tsx bench/buffer.ts [sessions]   (without --expose-gc the memory part is skipped)
  */
 import Table from 'cli-table3';
@@ -146,8 +147,29 @@ function baseline(requests: NormalizedSpan[][]) {
   return { ms: performance.now() - t0, sessions: groups.size };
 }
 
+/** Heap bytes per span when the same normalized spans are merely held in an array (the representation's floor). */
+function arrayMemory(sessions: number): number | null {
+  if (collect === undefined) return null;
+  const held: NormalizedSpan[][] = [];
+  collect();
+  const before = process.memoryUsage().heapUsed;
+  let spans = 0;
+  for (let s = 0; s < sessions; s += 1024) {
+    for (const req of makeRequests(Math.min(1024, sessions - s), 2_000_000 + s)) {
+      held.push(req);
+      spans += req.length;
+    }
+    collect();
+  }
+  collect();
+  const perSpan = (process.memoryUsage().heapUsed - before) / spans;
+  held.length = 0;
+  return perSpan;
+}
+
 async function memory(sessions: number) {
   if (collect === undefined) return null;
+  const arrayPerSpan = arrayMemory(sessions);
   const clock = { ms: NOW_MS };
   const { buffer } = makeBuffer(clock, 8 * 1024 * 1024 * 1024);
   collect();
@@ -169,7 +191,7 @@ async function memory(sessions: number) {
   if (stats.bufferedSpans !== spans) throw new Error('bench: not all spans buffered');
   const heapPerSpan = (after - before) / spans;
   const wirePerSpan = wire / spans;
-  return { spans, wirePerSpan, heapPerSpan, ratio: heapPerSpan / wirePerSpan, accountedPerSpan: stats.bufferedBytes / spans, accountedOverHeap: stats.bufferedBytes / (after - before) };
+  return { spans, wirePerSpan, arrayPerSpan, heapPerSpan, ratio: heapPerSpan / wirePerSpan, accountedPerSpan: stats.bufferedBytes / spans, accountedOverHeap: stats.bufferedBytes / (after - before) };
 }
 
 const requests = makeRequests(SESSIONS, 0);
@@ -184,8 +206,8 @@ table.push(['baseline: Map group-by', base.sessions, spans, base.ms.toFixed(1), 
 table.push(['SessionBuffer + engine + cache', run.sessions, spans, run.ms.toFixed(1), Math.round(run.sessions / (run.ms / 1000)), Math.round(spans / (run.ms / 1000))]);
 console.log(table.toString());
 if (mem !== null) {
-  const m = new Table({ head: ['buffered spans', 'wire B/span', 'heap B/span', 'heap/wire', 'accounted B/span', 'accounted/heap'] });
-  m.push([mem.spans, mem.wirePerSpan.toFixed(0), mem.heapPerSpan.toFixed(0), mem.ratio.toFixed(2), mem.accountedPerSpan.toFixed(0), mem.accountedOverHeap.toFixed(2)]);
+  const m = new Table({ head: ['buffered spans', 'wire B/span', 'baseline: array heap B/span', 'buffer heap B/span', 'heap/wire', 'accounted B/span', 'accounted/heap'] });
+  m.push([mem.spans, mem.wirePerSpan.toFixed(0), (mem.arrayPerSpan ?? 0).toFixed(0), mem.heapPerSpan.toFixed(0), mem.ratio.toFixed(2), mem.accountedPerSpan.toFixed(0), mem.accountedOverHeap.toFixed(2)]);
   console.log(m.toString());
 } else {
   console.log('memory: run with node --expose-gc --import tsx bench/buffer.ts to measure heap per span');

@@ -160,7 +160,7 @@ export class SessionBuffer implements SpanSink {
         foreignEvals.set(span.tenantId, list);
       }
     }
-    for (const l of late.values()) this.applyLate(l.tenantId, l.sessionId, l.spans, []);
+    for (const l of late.values()) this.applyLate(l.tenantId, l.sessionId, l.spans, ownEvals(l.spans));
     for (const s of touched) {
       // Only the size limits can be due right after an arrival (idle and age are the sweep's).
       const trigger = s.dueTrigger(nowMs);

@@ -230,6 +230,20 @@ describe('SessionBuffer', () => {
     });
   });
 
+  describe('late evals on spans', () => {
+    it('upgrades a dropped session when a late span carries a low eval of its own trace', async () => {
+      const h = harness();
+      await h.buffer.accept([span({ sessionId: 'ls' })]);
+      h.advance(5_000);
+      const ev = evalResult({ score: 0.1, source: 'event', target: { sessionId: null, traceId: trace(1), spanId: sid(6) } });
+      await h.buffer.accept([span({ sessionId: 'ls', spanId: sid(6), parentSpanId: sid(1), evals: [ev] })]);
+      const last = h.store.of('ls').at(-1)!;
+      expect(last.decision.reasons).toContain('upgrade:low_eval');
+      expect(last.summary.minEvalScore).toBe(0.1);
+      expect(h.store.evals.flatMap((e) => e.evals)).toEqual([ev]);
+    });
+  });
+
   describe('acceptEvals', () => {
     it('attaches an eval to an open session found by trace id', async () => {
       const h = harness();
