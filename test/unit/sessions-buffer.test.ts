@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { evalResult, harness, sid, span, T0, trace } from './sessions-fixtures.js';
 
 const S = 1_000_000_000n;
@@ -138,6 +138,35 @@ describe('SessionBuffer', () => {
     });
   });
 
+  describe('start', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('runs the sweep on its interval', async () => {
+      vi.useFakeTimers();
+      const h = harness({ sessions: { sweepIntervalMs: 100 } });
+      h.buffer.start();
+      await h.buffer.accept([span({ sessionId: 'tick' })]);
+      h.clock.ms += 5_000;
+      expect(h.store.writes).toHaveLength(0);
+      vi.advanceTimersByTime(100);
+      expect(h.store.of('tick')).toHaveLength(1);
+      await h.buffer.drain('shutdown');
+    });
+  });
+
+  describe('admit', () => {
+    it('refuses retryably while the store has no capacity', async () => {
+      const h = harness();
+      h.store.hasCapacity = () => false;
+      const out = h.buffer.admit('t1', 1_000);
+      expect(out.status === 'retryable' && out.error.code).toBe('AGT_ERR_WRITER_BACKPRESSURE');
+      expect((await h.buffer.accept([span()])).status).toBe('retryable');
+      expect(await h.metric('agenttail_sessions_refusals_total', { reason: 'writer' })).toBe(2);
+    });
+  });
+
   describe('limits', () => {
     it('decides a session when it reaches the span limit', async () => {
       const h = harness({ sessions: { maxSpansPerSession: 3 } });
@@ -214,6 +243,20 @@ describe('SessionBuffer', () => {
       expect(w).toHaveLength(2);
       expect(w[1]).toMatchObject({ version: 2, storeSpans: false, countUsage: true });
       expect(h.buffer.stats().openSessions).toBe(0);
+    });
+
+    it('sends a bare trace that names a decided session late into that session', async () => {
+      const h = harness({ keepAll: true });
+      await h.buffer.accept([span({ sessionId: 'done' })]);
+      h.advance(5_000);
+      await h.buffer.accept([span({ traceId: trace(4), spanId: sid(4), parentSpanId: sid(3) })]);
+      expect(h.buffer.stats().openSessions).toBe(1);
+      await h.buffer.accept([span({ traceId: trace(4), spanId: sid(3), sessionId: 'done' })]);
+      expect(h.buffer.stats()).toMatchObject({ openSessions: 0, bufferedSpans: 0, bufferedBytes: 0 });
+      const last = h.store.of('done').at(-1)!;
+      expect(last.version).toBe(2);
+      expect(last.spans.map((x) => x.spanId).sort()).toEqual([sid(3), sid(4)]);
+      expect(h.cache.sessionOfTrace('t1', trace(4))).toBe('done');
     });
 
     it('upgrades a dropped session on a late error', async () => {
