@@ -1,0 +1,49 @@
+/** Encodes WAL records to frame payloads and back (JSON metadata + raw body bytes; bigints as tagged strings). */
+import type { Decision } from '../../sampling/types.js';
+import type { EvalResult } from '../../conventions/types.js';
+
+/** One record of the write-ahead log. */
+export type WalRecord =
+  | { type: 'request'; tenantId: string; format: 'protobuf' | 'json'; receivedAtMs: number; body: Uint8Array }
+  | { type: 'decision'; tenantId: string; sessionId: string; version: number; decision: Decision }
+  | { type: 'written'; table: string; batchId: string; upToLsn: number }
+  | { type: 'eval'; tenantId: string; evals: EvalResult[] };
+
+const TYPE_CODES = { request: 1, decision: 2, written: 3, eval: 4 } as const;
+const TYPE_NAMES: Record<number, WalRecord['type']> = { 1: 'request', 2: 'decision', 3: 'written', 4: 'eval' };
+const BIGINT_TAG = '__bigint:';
+
+/** Frame type byte for a record type. */
+export function typeCode(type: WalRecord['type']): number {
+  return TYPE_CODES[type];
+}
+
+/** Payload: `[metaLen u32][meta JSON][body]`; only request records carry a body. */
+export function encodeRecord(record: WalRecord): Uint8Array {
+  const { body, meta } = record.type === 'request' ? { body: record.body, meta: { ...record, body: undefined } } : { body: undefined, meta: record };
+  const json = Buffer.from(JSON.stringify(meta, (_k, v: unknown) => (typeof v === 'bigint' ? BIGINT_TAG + v.toString() : v)));
+  const out = Buffer.allocUnsafe(4 + json.length + (body?.length ?? 0));
+  out.writeUInt32LE(json.length, 0);
+  out.set(json, 4);
+  if (body !== undefined) out.set(body, 4 + json.length);
+  return out;
+}
+
+/** Inverse of encodeRecord; returns null for an unknown type or unparsable payload (counted as corrupt by callers). */
+export function decodeRecord(type: number, payload: Uint8Array): WalRecord | null {
+  const name = TYPE_NAMES[type];
+  if (name === undefined || payload.length < 4) return null;
+  const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
+  const metaLen = buf.readUInt32LE(0);
+  if (4 + metaLen > buf.length) return null;
+  try {
+    const meta = JSON.parse(buf.subarray(4, 4 + metaLen).toString('utf8'), (_k, v: unknown) =>
+      typeof v === 'string' && v.startsWith(BIGINT_TAG) ? BigInt(v.slice(BIGINT_TAG.length)) : v,
+    ) as WalRecord;
+    if (meta.type !== name) return null;
+    if (meta.type === 'request') return { ...meta, body: Uint8Array.prototype.slice.call(buf, 4 + metaLen) };
+    return meta;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,276 @@
+/** Append-only segment log of accepted requests, decisions, writer progress and evals, with group commit. */
+import { mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Counter, type Registry } from 'prom-client';
+import { AgtError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { ok, retryable, type Outcome } from '../../outcome.js';
+import { encodeFrame, scanFrames } from './frame.js';
+import { decodeRecord, encodeRecord, typeCode, type WalRecord } from './record-codec.js';
+
+export type { WalRecord } from './record-codec.js';
+
+/** How durable an answered append is. */
+export type WalDurability = 'fsync' | 'batch' | 'off';
+
+/** Parameters of WriteAheadLog.open. */
+export interface WalOpenParams {
+  dir: string;
+  durability: WalDurability;
+  segmentBytes?: number;
+  maxDiskBytes?: number;
+  groupCommitMs?: number;
+  log: Logger;
+  registry?: Registry;
+}
+
+/** What a replay found. */
+export interface WalReplayReport {
+  records: number;
+  corrupt: number;
+  tornTail: boolean;
+  bytes: number;
+}
+
+interface Segment {
+  baseLsn: number;
+  bytes: number;
+}
+
+interface Pending {
+  frame: Buffer;
+  lsn: number;
+  resolve: (o: Outcome<{ lsn: number }>) => void;
+}
+
+const SEGMENT_DIGITS = 20;
+const GROUP_FLUSH_BYTES = 4 * 1024 * 1024;
+const FULL_RETRY_MS = 1000;
+
+/** The log. LSN = byte position across all segments (segment base + offset), so it is monotonic without a counter. */
+export class WriteAheadLog {
+  /** Counts fsync calls (tests use it to prove group commit). */
+  fsyncCount = 0;
+  private readonly segments: Segment[];
+  private handle: FileHandle | null = null;
+  private pending: Pending[] = [];
+  private pendingBytes = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private syncTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private nextLsn: number;
+  private diskTotal: number;
+  private readonly metrics: { appends: Counter; bytes: Counter; fsyncs: Counter; corrupt: Counter; full: Counter } | null;
+
+  private constructor(
+    private readonly p: Required<Omit<WalOpenParams, 'registry'>>,
+    segments: Segment[],
+    registry: Registry | undefined,
+  ) {
+    this.segments = segments;
+    const last = segments.at(-1);
+    this.nextLsn = last === undefined ? 0 : last.baseLsn + last.bytes;
+    this.diskTotal = segments.reduce((s, x) => s + x.bytes, 0);
+    this.metrics =
+      registry === undefined
+        ? null
+        : {
+            appends: new Counter({ name: 'agenttail_wal_appends_total', help: 'Records appended to the WAL', registers: [registry] }),
+            bytes: new Counter({ name: 'agenttail_wal_appended_bytes', help: 'Bytes appended to the WAL', registers: [registry] }),
+            fsyncs: new Counter({ name: 'agenttail_wal_fsyncs_total', help: 'fsync calls on WAL segments', registers: [registry] }),
+            corrupt: new Counter({ name: 'agenttail_wal_corrupt_records_total', help: 'Corrupt or torn records skipped on replay', registers: [registry] }),
+            full: new Counter({ name: 'agenttail_wal_full_refusals_total', help: 'Appends refused at the disk cap', registers: [registry] }),
+          };
+  }
+
+  /** Opens (creating) the log directory; new appends always go to a fresh segment after the existing ones. */
+  static async open(params: WalOpenParams): Promise<WriteAheadLog> {
+    const full = {
+      dir: params.dir,
+      durability: params.durability,
+      segmentBytes: params.segmentBytes ?? 64 * 1024 * 1024,
+      maxDiskBytes: params.maxDiskBytes ?? 10 * 1024 * 1024 * 1024,
+      groupCommitMs: params.groupCommitMs ?? 2,
+      log: params.log,
+    };
+    if (params.durability === 'off') return new WriteAheadLog(full, [], params.registry);
+    await mkdir(params.dir, { recursive: true });
+    const names = (await readdir(params.dir)).filter((n) => /^\d+\.wal$/.test(n)).sort();
+    const segments: Segment[] = [];
+    for (const name of names) {
+      const st = await stat(join(params.dir, name));
+      segments.push({ baseLsn: Number(name.slice(0, -4)), bytes: st.size });
+    }
+    const wal = new WriteAheadLog(full, segments, params.registry);
+    if (params.durability === 'batch') {
+      wal.syncTimer = setInterval(() => void wal.syncNow(), Math.max(10, full.groupCommitMs * 50));
+      wal.syncTimer.unref();
+    }
+    return wal;
+  }
+
+  /** Bytes of all segments on disk (including what is queued for the current group). */
+  get diskBytes(): number {
+    return this.diskTotal;
+  }
+
+  /** Resolves with the record's LSN once durable per the durability mode; retryable AGT_ERR_WAL_FULL at the disk cap. */
+  append(record: WalRecord): Promise<Outcome<{ lsn: number }>> {
+    if (this.p.durability === 'off') return Promise.resolve(ok({ lsn: this.nextLsn++ }));
+    const frame = encodeFrame(typeCode(record.type), encodeRecord(record));
+    if (this.diskTotal + frame.length > this.p.maxDiskBytes) {
+      this.metrics?.full.inc();
+      const err = new AgtError('AGT_ERR_WAL_FULL', `write-ahead log at its disk cap of ${this.p.maxDiskBytes} bytes`, { retryInMs: FULL_RETRY_MS });
+      return Promise.resolve(retryable(err, FULL_RETRY_MS));
+    }
+    const lsn = this.nextLsn;
+    this.nextLsn += frame.length;
+    this.diskTotal += frame.length;
+    this.metrics?.appends.inc();
+    this.metrics?.bytes.inc(frame.length);
+    return new Promise((resolve) => {
+      this.pending.push({ frame, lsn, resolve });
+      this.pendingBytes += frame.length;
+      if (this.pendingBytes >= GROUP_FLUSH_BYTES) this.kickFlush();
+      else this.timer ??= setTimeout(() => this.kickFlush(), this.p.groupCommitMs);
+    });
+  }
+
+  private kickFlush(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const group = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (group.length === 0) return;
+    this.flushing = this.flushing.then(() => this.writeGroup(group));
+  }
+
+  // One write and (in fsync mode) one fsync per group; a group never straddles segments except at rollover.
+  private async writeGroup(group: Pending[]): Promise<void> {
+    let i = 0;
+    while (i < group.length) {
+      const seg = await this.segmentFor(group[i]!);
+      const start = i;
+      let bytes = 0;
+      while (i < group.length && group[i]!.lsn === seg.baseLsn + seg.bytes + bytes && (i === start || seg.bytes + bytes + group[i]!.frame.length <= this.p.segmentBytes)) {
+        bytes += group[i]!.frame.length;
+        i++;
+      }
+      const chunk = group.slice(start, i);
+      await this.handle!.write(Buffer.concat(chunk.map((c) => c.frame)));
+      seg.bytes += bytes;
+      if (this.p.durability === 'fsync') await this.fsync();
+      for (const c of chunk) c.resolve(ok({ lsn: c.lsn }));
+    }
+  }
+
+  // Rolls to a new segment named by the record's LSN when the current one would exceed segmentBytes.
+  private async segmentFor(first: Pending): Promise<Segment> {
+    const cur = this.handle === null ? undefined : this.segments.at(-1);
+    if (cur !== undefined && cur.bytes + first.frame.length <= this.p.segmentBytes) return cur;
+    if (this.handle !== null) {
+      await this.fsync();
+      await this.handle.close();
+    }
+    const seg = { baseLsn: first.lsn, bytes: 0 };
+    this.handle = await open(join(this.p.dir, segmentName(first.lsn)), 'a');
+    this.segments.push(seg);
+    return seg;
+  }
+
+  private async fsync(): Promise<void> {
+    if (this.handle === null) return;
+    await this.handle.datasync();
+    this.fsyncCount++;
+    this.metrics?.fsyncs.inc();
+  }
+
+  private async syncNow(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.fsync()).catch((err: unknown) => this.p.log.error({ err }, 'wal fsync failed'));
+    await this.flushing;
+  }
+
+  /** Replays every intact record in order; torn/corrupt records are skipped, counted and logged. */
+  async replay(onRecord: (lsn: number, record: WalRecord) => void | Promise<void>): Promise<WalReplayReport> {
+    const report: WalReplayReport = { records: 0, corrupt: 0, tornTail: false, bytes: 0 };
+    for await (const item of this.scan(0, report)) {
+      report.records++;
+      await onRecord(item.lsn, item.record);
+    }
+    if (report.corrupt > 0 || report.tornTail) {
+      this.metrics?.corrupt.inc(report.corrupt + (report.tornTail ? 1 : 0));
+      this.p.log.warn({ corrupt: report.corrupt, tornTail: report.tornTail }, 'wal replay skipped damaged records');
+    }
+    return report;
+  }
+
+  /** Reads back request records from `fromLsn` on (e.g. to upgrade a dropped session within retention). */
+  async *readRequests(fromLsn: number, filter?: (r: WalRecord) => boolean): AsyncIterable<{ lsn: number; record: WalRecord }> {
+    const report: WalReplayReport = { records: 0, corrupt: 0, tornTail: false, bytes: 0 };
+    for await (const item of this.scan(fromLsn, report)) {
+      if (item.record.type === 'request' && (filter === undefined || filter(item.record))) yield item;
+    }
+  }
+
+  private async *scan(fromLsn: number, report: WalReplayReport): AsyncGenerator<{ lsn: number; record: WalRecord }> {
+    for (const seg of [...this.segments]) {
+      if (seg.baseLsn + seg.bytes <= fromLsn) continue;
+      let buf: Buffer;
+      try {
+        buf = await readFile(join(this.p.dir, segmentName(seg.baseLsn)));
+      } catch {
+        continue; // released concurrently
+      }
+      report.bytes += buf.length;
+      const found = scanFrames(buf);
+      report.corrupt += found.corrupt;
+      // Only the newest pre-existing segment can end torn; in older ones a bad tail is corruption.
+      if (found.tornTail) report.tornTail = true;
+      for (const f of found.frames) {
+        const lsn = seg.baseLsn + f.offset;
+        if (lsn < fromLsn) continue;
+        const record = decodeRecord(f.type, f.payload);
+        if (record === null) {
+          report.corrupt++;
+          continue;
+        }
+        yield { lsn, record };
+      }
+    }
+  }
+
+  /** Deletes closed segments whose every record is below `upToLsn` and whose file is older than `retentionMs`. */
+  async release(upToLsn: number, retentionMs: number): Promise<{ deletedSegments: number }> {
+    let deletedSegments = 0;
+    const active = this.handle === null ? undefined : this.segments.at(-1);
+    for (const seg of [...this.segments]) {
+      if (seg === active || seg.baseLsn + seg.bytes > upToLsn) continue;
+      const path = join(this.p.dir, segmentName(seg.baseLsn));
+      const st = await stat(path);
+      if (Date.now() - st.mtimeMs < retentionMs) continue;
+      await unlink(path);
+      this.segments.splice(this.segments.indexOf(seg), 1);
+      this.diskTotal -= seg.bytes;
+      deletedSegments++;
+    }
+    return { deletedSegments };
+  }
+
+  /** Flushes queued appends, fsyncs and closes the segment. */
+  async close(): Promise<void> {
+    if (this.syncTimer !== null) clearInterval(this.syncTimer);
+    this.kickFlush();
+    await this.flushing;
+    if (this.handle !== null) {
+      await this.fsync();
+      await this.handle.close();
+      this.handle = null;
+    }
+  }
+}
+
+function segmentName(baseLsn: number): string {
+  return `${String(baseLsn).padStart(SEGMENT_DIGITS, '0')}.wal`;
+}
