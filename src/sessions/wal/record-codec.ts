@@ -41,7 +41,7 @@ export function decodeRecord(type: number, payload: Uint8Array): WalRecord | nul
       typeof v === 'string' && v.startsWith(BIGINT_TAG) ? BigInt(v.slice(BIGINT_TAG.length)) : v,
     ) as WalRecord;
     if (meta.type !== name) return null;
-    if (meta.type === 'request') return { ...meta, body: Uint8Array.prototype.slice.call(buf, 4 + metaLen) };
+    if (meta.type === 'request') return { ...meta, body: new Uint8Array(buf.subarray(4 + metaLen)) };
     return meta;
   } catch {
     return null;

@@ -1,0 +1,211 @@
+import { mkdtemp, readdir, readFile, rm, truncate, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { silentLogger } from '../../src/log.js';
+import { WriteAheadLog, type WalRecord } from '../../src/sessions/wal/write-ahead-log.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'agt-wal-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const records: WalRecord[] = [
+  { type: 'request', tenantId: 't1', format: 'protobuf', receivedAtMs: 1700000000000, body: new Uint8Array([0, 1, 2, 255, 0xa9, 0xe7]) },
+  { type: 'decision', tenantId: 't1', sessionId: 's1', version: 2, decision: { kept: true, reasons: ['error'], sampleWeight: 1, trigger: 'idle', decidedAtMs: 5 } },
+  { type: 'written', table: 'spans', batchId: 'b-1', upToLsn: 42 },
+  {
+    type: 'eval',
+    tenantId: 't1',
+    evals: [{ name: 'q', score: 0.5, label: null, explanation: null, target: { sessionId: 's1', traceId: null, spanId: null }, source: 'api', timeUnixNano: 1700000000123456789n }],
+  },
+];
+
+async function openWal(extra: Partial<Parameters<typeof WriteAheadLog.open>[0]> = {}): Promise<WriteAheadLog> {
+  return WriteAheadLog.open({ dir, durability: 'fsync', log: silentLogger(), ...extra });
+}
+
+async function replayAll(wal: WriteAheadLog): Promise<{ got: { lsn: number; record: WalRecord }[]; report: Awaited<ReturnType<WriteAheadLog['replay']>> }> {
+  const got: { lsn: number; record: WalRecord }[] = [];
+  const report = await wal.replay((lsn, record) => {
+    got.push({ lsn, record });
+  });
+  return { got, report };
+}
+
+async function appendOk(wal: WriteAheadLog, r: WalRecord): Promise<number> {
+  const o = await wal.append(r);
+  if (o.status !== 'ok') throw new Error(`append ${o.status}`);
+  return o.value.lsn;
+}
+
+describe('WriteAheadLog', () => {
+  describe('append/replay', () => {
+    it('round-trips every record type with increasing LSNs', async () => {
+      const wal = await openWal({ registry: new Registry() });
+      const lsns: number[] = [];
+      for (const r of records) lsns.push(await appendOk(wal, r));
+      await wal.close();
+      expect(lsns).toEqual([...lsns].sort((a, b) => a - b));
+      expect(new Set(lsns).size).toBe(4);
+      const again = await openWal();
+      const { got, report } = await replayAll(again);
+      await again.close();
+      expect(got.map((g) => g.lsn)).toEqual(lsns);
+      expect(got.map((g) => g.record)).toEqual(records);
+      expect(report).toMatchObject({ records: 4, corrupt: 0, tornTail: false });
+    });
+
+    it('keeps LSNs increasing across reopen', async () => {
+      const a = await openWal();
+      const first = await appendOk(a, records[2]!);
+      await a.close();
+      const b = await openWal();
+      const second = await appendOk(b, records[2]!);
+      await b.close();
+      expect(second).toBeGreaterThan(first);
+    });
+  });
+
+  describe('group commit', () => {
+    it('shares one fsync among many concurrent appends', async () => {
+      const wal = await openWal({ groupCommitMs: 5 });
+      const outs = await Promise.all(Array.from({ length: 200 }, () => wal.append(records[1]!)));
+      expect(outs.every((o) => o.status === 'ok')).toBe(true);
+      expect(wal.fsyncCount).toBeLessThanOrEqual(3);
+      expect(wal.fsyncCount).toBeGreaterThanOrEqual(1);
+      await wal.close();
+    });
+
+    it('does not fsync per append in batch mode', async () => {
+      const wal = await openWal({ durability: 'batch' });
+      for (let i = 0; i < 20; i++) await appendOk(wal, records[2]!);
+      expect(wal.fsyncCount).toBeLessThan(20);
+      await wal.close();
+      const again = await openWal();
+      expect((await replayAll(again)).report.records).toBe(20);
+      await again.close();
+    });
+  });
+
+  describe('damage', () => {
+    it('reports a torn last record and returns the intact ones', async () => {
+      const wal = await openWal();
+      for (const r of records) await appendOk(wal, r);
+      await wal.close();
+      const [seg] = await readdir(dir);
+      const path = join(dir, seg!);
+      const size = (await readFile(path)).length;
+      await truncate(path, size - 5);
+      const again = await openWal();
+      const { got, report } = await replayAll(again);
+      expect(got.map((g) => g.record)).toEqual(records.slice(0, 3));
+      expect(report.tornTail).toBe(true);
+      expect(report.corrupt).toBe(0);
+      // Appending after a torn tail goes to a new segment and replays fine.
+      await appendOk(again, records[2]!);
+      await again.close();
+      const third = await openWal();
+      const r3 = await replayAll(third);
+      await third.close();
+      expect(r3.got.map((g) => g.record)).toEqual([...records.slice(0, 3), records[2]]);
+    });
+
+    it('skips a corrupted middle record and resyncs to the records after it', async () => {
+      const wal = await openWal();
+      const lsns: number[] = [];
+      for (const r of records) lsns.push(await appendOk(wal, r));
+      await wal.close();
+      const [seg] = await readdir(dir);
+      const path = join(dir, seg!);
+      const buf = await readFile(path);
+      buf[lsns[1]! + 20] ^= 0xff; // inside the decision record's payload
+      await writeFile(path, buf);
+      const again = await openWal({ registry: new Registry() });
+      const { got, report } = await replayAll(again);
+      await again.close();
+      expect(got.map((g) => g.record)).toEqual([records[0], records[2], records[3]]);
+      expect(report).toMatchObject({ records: 3, corrupt: 1, tornTail: false });
+    });
+  });
+
+  describe('segments', () => {
+    it('rolls over to a new segment at segmentBytes', async () => {
+      const wal = await openWal({ segmentBytes: 200 });
+      for (let i = 0; i < 10; i++) await appendOk(wal, records[2]!);
+      await wal.close();
+      expect((await readdir(dir)).length).toBeGreaterThan(2);
+      const again = await openWal();
+      expect((await replayAll(again)).report.records).toBe(10);
+      await again.close();
+    });
+
+    it('refuses with retryable AGT_ERR_WAL_FULL at the disk cap', async () => {
+      const wal = await openWal({ maxDiskBytes: 300 });
+      let last;
+      for (let i = 0; i < 20; i++) {
+        last = await wal.append(records[2]!);
+        if (last.status !== 'ok') break;
+      }
+      expect(last?.status).toBe('retryable');
+      if (last?.status === 'retryable') expect(last.error.code).toBe('AGT_ERR_WAL_FULL');
+      expect(wal.diskBytes).toBeLessThanOrEqual(300);
+      await wal.close();
+    });
+
+    it('release deletes only closed segments below the LSN and older than retention', async () => {
+      const wal = await openWal({ segmentBytes: 150 });
+      const lsns: number[] = [];
+      for (let i = 0; i < 8; i++) lsns.push(await appendOk(wal, records[2]!));
+      const files = (await readdir(dir)).sort();
+      expect(files.length).toBeGreaterThan(3);
+      expect((await wal.release(lsns[7]!, 60_000)).deletedSegments).toBe(0); // too young
+      const old = new Date(Date.now() - 3_600_000);
+      for (const f of files) await utimes(join(dir, f), old, old);
+      const cut = lsns[4]!;
+      const { deletedSegments } = await wal.release(cut, 60_000);
+      expect(deletedSegments).toBeGreaterThan(0);
+      const left = await readdir(dir);
+      for (const f of left) expect(f).toMatch(/\.wal$/);
+      const kept: number[] = [];
+      await wal.replay((lsn) => {
+        kept.push(lsn);
+      });
+      expect(kept).toContain(cut);
+      expect(kept).toContain(lsns[7]);
+      expect(kept).not.toContain(lsns[0]);
+      await wal.close();
+    });
+  });
+
+  describe('readRequests', () => {
+    it('yields only request records at or after fromLsn that match the filter', async () => {
+      const wal = await openWal();
+      const a = await appendOk(wal, { ...(records[0] as Extract<WalRecord, { type: 'request' }>), tenantId: 'a' });
+      await appendOk(wal, records[1]!);
+      const b = await appendOk(wal, { ...(records[0] as Extract<WalRecord, { type: 'request' }>), tenantId: 'b' });
+      const c = await appendOk(wal, { ...(records[0] as Extract<WalRecord, { type: 'request' }>), tenantId: 'c' });
+      const got: number[] = [];
+      for await (const item of wal.readRequests(b, (r) => r.type === 'request' && r.tenantId !== 'c')) got.push(item.lsn);
+      expect(got).toEqual([b]);
+      expect(a).toBeLessThan(b);
+      expect(c).toBeGreaterThan(b);
+      await wal.close();
+    });
+  });
+
+  describe('off mode', () => {
+    it('writes nothing', async () => {
+      const sub = join(dir, 'never');
+      const wal = await WriteAheadLog.open({ dir: sub, durability: 'off', log: silentLogger() });
+      expect((await wal.append(records[0]!)).status).toBe('ok');
+      await wal.close();
+      await expect(readdir(sub)).rejects.toThrow();
+      expect(wal.diskBytes).toBe(0);
+    });
+  });
+});
