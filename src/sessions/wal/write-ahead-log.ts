@@ -59,6 +59,7 @@ export class WriteAheadLog {
   private timer: NodeJS.Timeout | null = null;
   private syncTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  private inFlight = false;
   private nextLsn: number;
   private diskTotal: number;
   private readonly metrics: { appends: Counter; bytes: Counter; fsyncs: Counter; corrupt: Counter; full: Counter } | null;
@@ -133,7 +134,9 @@ export class WriteAheadLog {
       this.pending.push({ frame, lsn, resolve });
       this.pendingBytes += frame.length;
       if (this.pendingBytes >= GROUP_FLUSH_BYTES) this.kickFlush();
-      else this.timer ??= setTimeout(() => this.kickFlush(), this.p.groupCommitMs);
+      // While a write+fsync is in flight, appends gather behind it (natural group commit); otherwise batch mode
+      // flushes after the current tick and fsync mode waits groupCommitMs for company.
+      else if (!this.inFlight) this.timer ??= setTimeout(() => this.kickFlush(), this.p.durability === 'batch' ? 0 : this.p.groupCommitMs);
     });
   }
 
@@ -144,7 +147,13 @@ export class WriteAheadLog {
     this.pending = [];
     this.pendingBytes = 0;
     if (group.length === 0) return;
-    this.flushing = this.flushing.then(() => this.writeGroup(group));
+    this.inFlight = true;
+    this.flushing = this.flushing
+      .then(() => this.writeGroup(group))
+      .finally(() => {
+        this.inFlight = false;
+        if (this.pending.length > 0) this.kickFlush();
+      });
   }
 
   // One write and (in fsync mode) one fsync per group; a group never straddles segments except at rollover.
