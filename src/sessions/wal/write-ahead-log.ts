@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Counter, type Registry } from 'prom-client';
 import { AgtError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { ok, retryable, type Outcome } from '../../outcome.js';
+import { failed, ok, retryable, type Outcome } from '../../outcome.js';
 import { encodeFrame, scanFrames } from './frame.js';
 import { decodeRecord, encodeRecord, typeCode, type WalRecord } from './record-codec.js';
 
@@ -156,8 +156,27 @@ export class WriteAheadLog {
       });
   }
 
-  // One write and (in fsync mode) one fsync per group; a group never straddles segments except at rollover.
+  // A failed write answers its group (ENOSPC → retryable WAL_FULL, else failed INTERNAL) and moves new appends
+  // to a fresh segment, since the old one may now end in a partial frame.
   private async writeGroup(group: Pending[]): Promise<void> {
+    const answered = { count: 0 };
+    try {
+      await this.writeChunks(group, answered);
+    } catch (err) {
+      this.p.log.error({ err }, 'wal write failed');
+      const full = (err as NodeJS.ErrnoException).code === 'ENOSPC';
+      const outcome = full
+        ? retryable(new AgtError('AGT_ERR_WAL_FULL', 'write-ahead log disk is full', { cause: err, retryInMs: FULL_RETRY_MS }), FULL_RETRY_MS)
+        : failed(new AgtError('AGT_ERR_INTERNAL', 'write-ahead log write failed', { cause: err }));
+      for (const c of group.slice(answered.count)) c.resolve(outcome);
+      const h = this.handle;
+      this.handle = null;
+      await h?.close().catch(() => undefined);
+    }
+  }
+
+  // One write and (in fsync mode) one fsync per chunk; a group splits only at segment rollover.
+  private async writeChunks(group: Pending[], answered: { count: number }): Promise<void> {
     let i = 0;
     while (i < group.length) {
       const seg = await this.segmentFor(group[i]!);
@@ -172,6 +191,7 @@ export class WriteAheadLog {
       seg.bytes += bytes;
       if (this.p.durability === 'fsync') await this.fsync();
       for (const c of chunk) c.resolve(ok({ lsn: c.lsn }));
+      answered.count = i;
     }
   }
 
