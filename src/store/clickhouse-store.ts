@@ -88,8 +88,9 @@ const ROLLUP_ROW_BYTES = 320;
 
 /** ClickHouse-backed SessionStore (embedded chDB or a server, whichever client is passed in). */
 export class ClickHouseStore implements SessionStore {
-  private readonly client: ClickHouseClient;
-  private readonly database: string;
+  /** The client, for read-only queries of the API. */
+  readonly client: ClickHouseClient;
+  readonly database: string;
   private readonly batchRows: number;
   private readonly batchBytes: number;
   private readonly maxQueueBytes: number;

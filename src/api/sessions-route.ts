@@ -1,0 +1,116 @@
+/** Session lookup for engineers without Grafana: GET /api/v1/sessions and /api/v1/sessions/:id. */
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { AgtError } from '../errors.js';
+import type { Authenticator } from '../receive/auth.js';
+import { errorAnswer } from '../receive/answers.js';
+import { parseTime, readScope } from './read-scope.js';
+
+const listQuery = z.object({
+  tenant: z.string().min(1).optional(),
+  from: z.string().default('0'),
+  to: z.string().optional(),
+  kept: z.enum(['true', 'false']).optional(),
+  reason: z.string().min(1).optional(),
+  sessionPrefix: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(100_000).default(100),
+});
+
+const SESSION_COLUMNS = `TenantId AS tenantId, SessionId AS sessionId, Kept AS kept, Reasons AS reasons, SampleWeight AS sampleWeight,
+  toFloat64(CostUsd) AS costUsd, InputTokens AS inputTokens, OutputTokens AS outputTokens, CacheReadTokens AS cacheReadTokens,
+  CacheWriteTokens AS cacheWriteTokens, ReasoningTokens AS reasoningTokens, SpanCount AS spanCount, ErrorCount AS errorCount,
+  TraceIds AS traceIds, ToolPath AS toolPath, AgentNames AS agents, Models AS models, MinEvalScore AS minEvalScore,
+  DecisionTrigger AS trigger, toString(StartTime) AS startTime, toString(EndTime) AS endTime, toString(DecidedAt) AS decidedAt, Version AS version`;
+
+interface SpanNode {
+  spanId: string;
+  parentSpanId: string;
+  children: SpanNode[];
+  [k: string]: unknown;
+}
+
+export function sessionsRoutes(params: { client: ClickHouseClient; database: string; auth: Authenticator }): FastifyPluginAsync {
+  const db = params.database;
+  return async (app) => {
+    app.get('/api/v1/sessions', async (req, reply) => {
+      const q = listQuery.safeParse(req.query);
+      if (!q.success) {
+        const i = q.error.issues[0]!;
+        return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `${i.path.join('.')}: ${i.message}`));
+      }
+      const from = parseTime(q.data.from);
+      const to = q.data.to === undefined ? Date.now() + 86_400_000 : parseTime(q.data.to);
+      if (from === null) return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `from: ${JSON.stringify(q.data.from)} is not ISO-8601 or epoch ms`));
+      if (to === null) return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `to: ${JSON.stringify(q.data.to)} is not ISO-8601 or epoch ms`));
+      const scope = readScope(params.auth, req, q.data.tenant);
+      if (scope.status !== 'ok') return sendError(reply, scope.error);
+      const where = ['StartTime >= fromUnixTimestamp64Milli({from:Int64})', 'StartTime <= fromUnixTimestamp64Milli({to:Int64})'];
+      const qp: Record<string, unknown> = { from, to, limit: q.data.limit };
+      if (scope.value.tenant !== null) {
+        where.push('TenantId = {tenant:String}');
+        qp.tenant = scope.value.tenant;
+      }
+      if (q.data.kept !== undefined) where.push(`Kept = ${q.data.kept === 'true' ? 1 : 0}`);
+      if (q.data.reason !== undefined) {
+        where.push('has(Reasons, {reason:String})');
+        qp.reason = q.data.reason;
+      }
+      if (q.data.sessionPrefix !== undefined) {
+        where.push('startsWith(SessionId, {prefix:String})');
+        qp.prefix = q.data.sessionPrefix;
+      }
+      // FINAL: the latest version of each session row (ReplacingMergeTree(Version), docs/storage.md).
+      const rs = await params.client.query({
+        query: `SELECT ${SESSION_COLUMNS} FROM ${db}.sessions FINAL WHERE ${where.join(' AND ')} ORDER BY StartTime DESC LIMIT {limit:UInt32}`,
+        query_params: qp,
+        format: 'JSONEachRow',
+      });
+      const sessions = await rs.json();
+      return { mode: scope.value.mode, sessions };
+    });
+
+    app.get<{ Params: { id: string }; Querystring: { tenant?: string } }>('/api/v1/sessions/:id', async (req, reply) => {
+      const scope = readScope(params.auth, req, req.query.tenant);
+      if (scope.status !== 'ok') return sendError(reply, scope.error);
+      const qp: Record<string, unknown> = { id: req.params.id };
+      let tenantCond = '';
+      if (scope.value.tenant !== null) {
+        tenantCond = ' AND TenantId = {tenant:String}';
+        qp.tenant = scope.value.tenant;
+      }
+      const rs = await params.client.query({ query: `SELECT ${SESSION_COLUMNS} FROM ${db}.sessions FINAL WHERE SessionId = {id:String}${tenantCond} LIMIT 2`, query_params: qp, format: 'JSONEachRow' });
+      const rows = await rs.json<Record<string, unknown>>();
+      if (rows.length === 0) return sendError(reply, new AgtError('AGT_ERR_NOT_FOUND', `no session ${JSON.stringify(req.params.id)}${scope.value.tenant ? ` for tenant "${scope.value.tenant}"` : ''}`));
+      const session = rows[0]!;
+      const spansRs = await params.client.query({
+        query: `SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId, SpanName AS name, ServiceName AS service,
+          toString(Timestamp) AS timestamp, Duration AS durationNs, StatusCode AS statusCode, GenAiOperation AS operation,
+          GenAiModel AS model, GenAiTool AS tool, InputTokens AS inputTokens, OutputTokens AS outputTokens, toFloat64OrNull(toString(CostUsd)) AS costUsd
+          FROM ${db}.spans WHERE TenantId = {tenant:String} AND SessionId = {id:String} ORDER BY Timestamp LIMIT 100000`,
+        query_params: { tenant: session.tenantId, id: req.params.id },
+        format: 'JSONEachRow',
+      });
+      const spans = await spansRs.json<Record<string, unknown>>();
+      return { ...session, spans: buildTree(spans) };
+    });
+  };
+}
+
+/** Nests spans under their parents; spans whose parent was not stored become roots. */
+export function buildTree(rows: Record<string, unknown>[]): SpanNode[] {
+  const nodes = new Map<string, SpanNode>();
+  for (const r of rows) nodes.set(`${String(r.traceId)}/${String(r.spanId)}`, { ...r, spanId: String(r.spanId), parentSpanId: String(r.parentSpanId ?? ''), children: [] });
+  const roots: SpanNode[] = [];
+  for (const [, n] of nodes) {
+    const parent = n.parentSpanId ? nodes.get(`${String(n.traceId)}/${n.parentSpanId}`) : undefined;
+    if (parent) parent.children.push(n);
+    else roots.push(n);
+  }
+  return roots;
+}
+
+function sendError(reply: import('fastify').FastifyReply, err: AgtError) {
+  const a = errorAnswer(err, 'json');
+  return reply.code(a.status).headers(a.headers).send(a.body);
+}

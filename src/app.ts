@@ -1,0 +1,96 @@
+/** Wires the stages together (STYLE.md 3): receive → otlp → conventions → pricing → sessions → sampling → store. */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Config } from './config/schema.js';
+import { Normalizer } from './conventions/normalize.js';
+import type { Logger } from './log.js';
+import type { SpanSink } from './pipeline.js';
+import { Pricer } from './pricing/pricer.js';
+import { Authenticator } from './receive/auth.js';
+import { ExportHandler } from './receive/export-handler.js';
+import { GrpcReceiver } from './receive/grpc-server.js';
+import { otlpHttpRoutes } from './receive/http-routes.js';
+import { ReceiveMetrics } from './receive/metrics.js';
+import { QuotaManager } from './receive/quota.js';
+import { systemRoutes, type ReadinessCheck } from './api/system-routes.js';
+
+export interface CollectorParams {
+  config: Config;
+  log: Logger;
+  /** Where accepted spans go. */
+  sink: SpanSink;
+  registry?: Registry;
+  /** Extra readiness checks (store, WAL). */
+  checks?: Record<string, () => ReadinessCheck>;
+  /** Extra HTTP routes (API) registered on the 4318 server. */
+  routes?: ((app: FastifyInstance) => Promise<void>)[];
+}
+
+/** The network-facing part of the collector: both receivers and the HTTP API on one port. */
+export class Collector {
+  readonly registry: Registry;
+  readonly auth: Authenticator;
+  readonly pricer: Pricer;
+  private readonly http: FastifyInstance;
+  private readonly grpc: GrpcReceiver | null;
+  private started = false;
+
+  constructor(private readonly params: CollectorParams) {
+    const { config, log } = params;
+    this.registry = params.registry ?? new Registry();
+    this.auth = new Authenticator({ keys: config.receive.keys, log });
+    this.pricer = new Pricer({ overrides: config.pricing.overrides });
+    const handler = new ExportHandler({
+      auth: this.auth,
+      quotas: new QuotaManager({ quota: config.receive.quota, tenantQuotas: config.receive.tenantQuotas }),
+      limits: config.receive.limits,
+      normalizer: new Normalizer({ sessionPrecedence: config.conventions.sessionPrecedence }),
+      pricer: this.pricer,
+      sink: params.sink,
+      metrics: new ReceiveMetrics(this.registry),
+      log,
+    });
+    this.http = Fastify({ loggerInstance: log.child({ component: 'http' }) as unknown as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: config.receive.http.maxBodyBytes }) as unknown as FastifyInstance;
+    void this.http.register(otlpHttpRoutes({ handler, maxBodyBytes: config.receive.http.maxBodyBytes }));
+    void this.http.register(systemRoutes({ registry: this.registry, checks: params.checks ?? {} }));
+    for (const route of params.routes ?? []) void this.http.register(route);
+    this.grpc = config.receive.grpc.enabled
+      ? new GrpcReceiver({ handler, host: config.receive.grpc.host, port: config.receive.grpc.port, maxMessageBytes: config.receive.grpc.maxMessageBytes, log })
+      : null;
+  }
+
+  /** Binds both ports; resolves with the ports actually bound (0 in config = any free port). */
+  async start(): Promise<{ grpcPort: number | null; httpPort: number | null }> {
+    const { config, log } = this.params;
+    if (this.auth.open) {
+      log.warn('no API keys configured: running OPEN — any client may write, tenant from resource attribute tenant.id or "default"');
+    }
+    let grpcPort: number | null = null;
+    let httpPort: number | null = null;
+    if (this.grpc) grpcPort = (await this.grpc.start()).port;
+    if (config.receive.http.enabled) {
+      await this.http.listen({ host: config.receive.http.host, port: config.receive.http.port });
+      const addr = this.http.server.address();
+      httpPort = typeof addr === 'object' && addr ? addr.port : null;
+    } else {
+      await this.http.ready();
+    }
+    this.started = true;
+    log.info({ grpcPort, httpPort }, 'agenttail receivers listening');
+    return { grpcPort, httpPort };
+  }
+
+  /** Stops accepting: the gRPC server drains in-flight calls within graceMs; HTTP closes. */
+  async stop(graceMs: number): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await Promise.all([this.grpc?.stop(graceMs), this.http.close()]);
+  }
+}
+
+/** A fresh registry with the process metrics (CPU, memory, event-loop lag) registered. */
+export function createRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  return registry;
+}

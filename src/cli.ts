@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+/** The command line: parses arguments and calls the stage that does the work (STYLE.md 3). */
+import { Command, Option } from 'commander';
+import { loadConfig } from './config/load.js';
+import { isAgtError } from './errors.js';
+import { createLogger } from './log.js';
+import { hashApiKey } from './receive/auth.js';
+import { startServer } from './server.js';
+import { formatReport } from './simulate/format.js';
+import { progressBar } from './simulate/progress.js';
+import { runSimulation } from './simulate/run.js';
+
+const program = new Command();
+program.name('agenttail').description('OTLP collector for AI-agent traffic with session-level tail sampling');
+
+const configOption = new Option('-c, --config <file>', 'YAML configuration file');
+
+program
+  .command('serve', { isDefault: true })
+  .description('run the collector (gRPC :4317, HTTP :4318, embedded ClickHouse in ./data by default)')
+  .addOption(configOption)
+  .action(async (opts: { config?: string }) => {
+    const config = loadConfig({ file: opts.config });
+    const log = createLogger(config.logLevel);
+    const server = await startServer(config, log);
+    let signals = 0;
+    const onSignal = (signal: string): void => {
+      signals++;
+      if (signals > 1) {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      const timer = setTimeout(() => {
+        log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed: exiting');
+        process.exit(1);
+      }, config.shutdownTimeoutMs);
+      timer.unref();
+      server.shutdown().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+  });
+
+program
+  .command('simulate')
+  .description('send realistic agent sessions to a running collector and report what it kept')
+  .option('--grpc <host:port>', 'collector gRPC address', '127.0.0.1:4317')
+  .option('--http <url>', 'collector HTTP address (session API, /v1/evals)', 'http://127.0.0.1:4318')
+  .option('--api-key <key>', 'API key (also AGENTTAIL_API_KEY)', process.env.AGENTTAIL_API_KEY)
+  .option('--sessions <n>', 'sessions to send', (v) => parsePositiveInt(v, '--sessions'), 500)
+  .option('--seed <n>', 'random seed (same seed, same sessions)', (v) => parsePositiveInt(v, '--seed'), 42)
+  .option('--concurrency <n>', 'sessions in flight', (v) => parsePositiveInt(v, '--concurrency'), 8)
+  .option('--error-share <x>', 'share of sessions with a failing tool', (v) => parseShare(v, '--error-share'), 0.03)
+  .option('--rare-share <x>', 'share with an unusual tool path', (v) => parseShare(v, '--rare-share'), 0.02)
+  .option('--outlier-share <x>', 'share with outlier token use', (v) => parseShare(v, '--outlier-share'), 0.02)
+  .option('--low-eval-share <x>', 'share with a low eval on a span', (v) => parseShare(v, '--low-eval-share'), 0.02)
+  .option('--late-eval-share <x>', 'share with a low eval posted after the session ended', (v) => parseShare(v, '--late-eval-share'), 0.02)
+  .option('--wait-ms <ms>', 'how long to wait for decisions', (v) => parsePositiveInt(v, '--wait-ms'), 30_000)
+  .option('--json', 'print the report as JSON')
+  .action(async (opts: Record<string, never>) => {
+    const o = opts as unknown as {
+      grpc: string; http: string; apiKey?: string; sessions: number; seed: number; concurrency: number;
+      errorShare: number; rareShare: number; outlierShare: number; lowEvalShare: number; lateEvalShare: number; waitMs: number; json?: boolean;
+    };
+    const result = await runSimulation({
+      grpcTarget: o.grpc,
+      httpUrl: o.http.replace(/\/$/, ''),
+      apiKey: o.apiKey,
+      sessions: o.sessions,
+      seed: o.seed,
+      concurrency: o.concurrency,
+      shares: { error: o.errorShare, rarePath: o.rareShare, costOutlier: o.outlierShare, lowEval: o.lowEvalShare, lateLowEval: o.lateEvalShare },
+      decisionWaitMs: o.waitMs,
+      onProgress: progressBar('sending'),
+    });
+    process.stdout.write((o.json ? JSON.stringify(result, null, 2) : formatReport(result)) + '\n');
+  });
+
+program
+  .command('hash-key')
+  .description('print the sha256 of an API key, for receive.keys[].sha256 in the config')
+  .argument('<key>')
+  .action((key: string) => {
+    process.stdout.write(hashApiKey(key) + '\n');
+  });
+
+function parsePositiveInt(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number ≥ 0, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function parseShare(v: string, name: string): number {
+  const n = Number(v);
+  if (!(n >= 0 && n <= 1)) throw new Error(`${name} must be a number from 0 to 1, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (isAgtError(err)) process.stderr.write(`agenttail: ${err.code}: ${err.message}\n`);
+  else process.stderr.write(`agenttail: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,72 @@
+/** OTLP/gRPC receiver: opentelemetry.proto.collector.trace.v1.TraceService/Export on @grpc/grpc-js. */
+import { Metadata, Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import type { Logger } from '../log.js';
+import { toGrpcAnswer } from './answers.js';
+import type { ExportHandler } from './export-handler.js';
+
+const identity = (b: Buffer): Buffer => b;
+
+/** The service with raw-bytes (de)serializers: decoding happens in the handler, where errors are ours to name. */
+const traceService: ServiceDefinition = {
+  Export: {
+    path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  },
+};
+
+export class GrpcReceiver {
+  private readonly server: Server;
+
+  constructor(private readonly params: { handler: ExportHandler; host: string; port: number; maxMessageBytes: number; log: Logger }) {
+    // grpc-js decompresses gzip/deflate messages itself and enforces the (decompressed) size limit.
+    this.server = new Server({ 'grpc.max_receive_message_length': params.maxMessageBytes });
+    this.server.addService(traceService, { Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => this.export(call, cb) });
+  }
+
+  private export(call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>): void {
+    const md = call.metadata;
+    const first = (k: string): string | undefined => {
+      const v = md.get(k)[0];
+      return v === undefined ? undefined : String(v);
+    };
+    this.params.handler
+      .handle({ credentials: { authorization: first('authorization'), apiKey: first('x-api-key') }, body: call.request, format: 'protobuf', transport: 'grpc' })
+      .then((result) => {
+        const answer = toGrpcAnswer(result);
+        if (answer.code === 0) return cb(null, Buffer.from(answer.response!));
+        const trailer = new Metadata();
+        if (answer.statusDetails) trailer.set('grpc-status-details-bin', answer.statusDetails);
+        cb({ code: answer.code, details: answer.details, metadata: trailer }, null);
+      })
+      .catch((err: unknown) => {
+        this.params.log.error({ err }, 'gRPC export failed unexpectedly');
+        cb({ code: 13, details: 'AGT_ERR_INTERNAL: unexpected error' }, null);
+      });
+  }
+
+  start(): Promise<{ port: number }> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(`${this.params.host}:${this.params.port}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve({ port })));
+    });
+  }
+
+  /** Drains in-flight calls for up to graceMs, then forces the rest closed. */
+  stop(graceMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      timer.unref();
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}

@@ -1,0 +1,19 @@
+/** Renders the simulation report as a table for people. */
+import Table from 'cli-table3';
+import type { SimulateResult } from './run.js';
+
+export function formatReport(result: SimulateResult): string {
+  const { report } = result;
+  const table = new Table({ head: ['label', 'sent', 'decided', 'kept', 'kept %'] });
+  for (const l of report.lines) table.push([l.label, l.sent, l.decided, l.kept, (l.keptShare * 100).toFixed(1)]);
+  const diff = report.costAccountedUsd - report.costSentUsd;
+  const lines = [
+    `run ${result.runId}: ${report.sessionsSent} sessions sent, ${report.sessionsDecided} decided`,
+    table.toString(),
+    `cost sent      $${report.costSentUsd.toFixed(6)}`,
+    `cost accounted $${report.costAccountedUsd.toFixed(6)} (difference ${diff.toExponential(2)} USD)`,
+    `requests ${result.sendStats.requests}, retryable refusals ${result.sendStats.refusals}, failures ${result.sendStats.failures}`,
+  ];
+  if (report.missing.length > 0) lines.push(`not decided yet: ${report.missing.length} (e.g. ${report.missing.slice(0, 3).join(', ')})`);
+  return lines.join('\n');
+}

@@ -1,0 +1,265 @@
+/** Realistic agent sessions for `agenttail simulate`: deterministic from a seed, labelled by what should keep them. */
+
+/** Why a simulated session exists: ordinary traffic, or something the sampler must keep. */
+export type SimLabel = 'ordinary' | 'error' | 'rare_path' | 'cost_outlier' | 'low_eval' | 'late_low_eval';
+
+export interface SimUsage {
+  inputTokens: number; // inclusive of cache
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+}
+
+export interface SimSpan {
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+  startMs: number;
+  endMs: number;
+  attributes: Record<string, string | number | boolean>;
+  error?: { message: string; type: string };
+  events?: { name: string; timeMs: number; attributes: Record<string, string | number | boolean> }[];
+  /** For model-call spans: what the span reports, to total the cost sent. */
+  usage?: SimUsage;
+  model?: string;
+  provider?: string;
+}
+
+export interface SimTrace {
+  traceId: string;
+  spans: SimSpan[];
+}
+
+export interface SimSession {
+  sessionId: string;
+  label: SimLabel;
+  agent: string;
+  traces: SimTrace[];
+  /** Eval to post after the session ended (label late_low_eval). */
+  lateEval?: { name: string; score: number; label: string };
+}
+
+export interface ScenarioOptions {
+  sessions: number;
+  seed: number;
+  /** Prefix of every session id, so a run can find its own sessions afterwards. */
+  runId: string;
+  shares: { error: number; rarePath: number; costOutlier: number; lowEval: number; lateLowEval: number };
+  /** Wall clock the sessions end at (ms). */
+  nowMs: number;
+}
+
+interface AgentProfile {
+  name: string;
+  model: string;
+  provider: string;
+  /** Common tool paths; ordinary sessions use one of these. */
+  paths: string[][];
+  /** Tools available for unusual paths. */
+  tools: string[];
+}
+
+const AGENTS: AgentProfile[] = [
+  {
+    name: 'support-agent',
+    model: 'gpt-4o-mini',
+    provider: 'openai',
+    paths: [['search_kb', 'get_order'], ['search_kb'], ['get_order', 'send_email']],
+    tools: ['search_kb', 'get_order', 'refund_order', 'send_email', 'escalate_ticket', 'lookup_customer'],
+  },
+  {
+    name: 'research-agent',
+    model: 'claude-sonnet-4-5',
+    provider: 'anthropic',
+    paths: [['web_search', 'fetch_url', 'fetch_url'], ['web_search', 'fetch_url']],
+    tools: ['web_search', 'fetch_url', 'summarize', 'translate', 'extract_table', 'cite'],
+  },
+  {
+    name: 'coder-agent',
+    model: 'gemini-2.5-flash',
+    provider: 'gcp.gemini',
+    paths: [['read_file', 'edit_file', 'run_tests'], ['read_file', 'run_tests']],
+    tools: ['read_file', 'edit_file', 'run_tests', 'git_diff', 'lint', 'search_code'],
+  },
+];
+
+/** mulberry32: a small deterministic PRNG. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function hexId(rand: () => number, bytes: number): string {
+  let s = '';
+  for (let i = 0; i < bytes; i++) s += Math.floor(rand() * 256).toString(16).padStart(2, '0');
+  return /^0+$/.test(s) ? '01' + s.slice(2) : s;
+}
+
+function pickLabel(rand: () => number, shares: ScenarioOptions['shares']): SimLabel {
+  const r = rand();
+  let acc = 0;
+  const order: [SimLabel, number][] = [
+    ['error', shares.error],
+    ['rare_path', shares.rarePath],
+    ['cost_outlier', shares.costOutlier],
+    ['low_eval', shares.lowEval],
+    ['late_low_eval', shares.lateLowEval],
+  ];
+  for (const [label, share] of order) {
+    acc += share;
+    if (r < acc) return label;
+  }
+  return 'ordinary';
+}
+
+/** Generates the sessions of one run. Same options → same sessions (ids, tokens, paths). */
+export function generateScenario(opts: ScenarioOptions): SimSession[] {
+  const rand = rng(opts.seed);
+  const out: SimSession[] = [];
+  for (let i = 0; i < opts.sessions; i++) {
+    const label = pickLabel(rand, opts.shares);
+    const agent = AGENTS[Math.floor(rand() * AGENTS.length)]!;
+    const sessionId = `${opts.runId}-${String(i).padStart(6, '0')}`;
+    const turns = 1 + Math.floor(rand() * 3);
+    const errorTurn = Math.floor(rand() * turns);
+    const traces: SimTrace[] = [];
+    let t = opts.nowMs - turns * 4_000 - 1_000;
+    for (let turn = 0; turn < turns; turn++) {
+      let path = agent.paths[Math.floor(rand() * agent.paths.length)]!;
+      if (label === 'rare_path' && turn === 0) {
+        // An unusual trajectory: tools in an order ordinary traffic never uses, with a long repeat run.
+        const n = 3 + Math.floor(rand() * 3);
+        path = Array.from({ length: n }, () => agent.tools[Math.floor(rand() * agent.tools.length)]!);
+        path.push(...Array.from({ length: 8 }, () => agent.tools[agent.tools.length - 1]!));
+      }
+      const trace = buildTurn({
+        rand,
+        agent,
+        sessionId,
+        path,
+        startMs: t,
+        outlier: label === 'cost_outlier',
+        failTool: label === 'error' && turn === errorTurn,
+        inlineLowEval: label === 'low_eval' && turn === turns - 1,
+      });
+      traces.push(trace);
+      t += 4_000;
+    }
+    const session: SimSession = { sessionId, label, agent: agent.name, traces };
+    if (label === 'late_low_eval') session.lateEval = { name: 'helpfulness', score: 0.1, label: 'fail' };
+    out.push(session);
+  }
+  return out;
+}
+
+function usageFor(rand: () => number, outlier: boolean): SimUsage {
+  const scale = outlier ? 60 : 1;
+  const input = Math.floor((800 + rand() * 2_400) * scale);
+  const cacheRead = Math.floor(input * (0.2 + rand() * 0.5));
+  const cacheWrite = Math.floor((input - cacheRead) * rand() * 0.2);
+  const output = Math.floor((80 + rand() * 400) * scale);
+  return { inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, reasoningTokens: 0 };
+}
+
+function buildTurn(p: {
+  rand: () => number;
+  agent: AgentProfile;
+  sessionId: string;
+  path: string[];
+  startMs: number;
+  outlier: boolean;
+  failTool: boolean;
+  inlineLowEval: boolean;
+}): SimTrace {
+  const { rand, agent } = p;
+  const traceId = hexId(rand, 16);
+  const rootId = hexId(rand, 8);
+  const spans: SimSpan[] = [];
+  let t = p.startMs + 5;
+  const chat = (): void => {
+    const usage = usageFor(rand, p.outlier);
+    const dur = 200 + Math.floor(rand() * 800);
+    spans.push({
+      spanId: hexId(rand, 8),
+      parentSpanId: rootId,
+      name: `chat ${agent.model}`,
+      kind: 3,
+      startMs: t,
+      endMs: t + dur,
+      model: agent.model,
+      provider: agent.provider,
+      usage,
+      attributes: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': agent.provider,
+        'gen_ai.request.model': agent.model,
+        'gen_ai.response.model': agent.model,
+        'gen_ai.conversation.id': p.sessionId,
+        'gen_ai.agent.name': agent.name,
+        'gen_ai.usage.input_tokens': usage.inputTokens,
+        'gen_ai.usage.output_tokens': usage.outputTokens,
+        'gen_ai.usage.cache_read.input_tokens': usage.cacheReadTokens,
+        'gen_ai.usage.cache_creation.input_tokens': usage.cacheWriteTokens,
+      },
+    });
+    t += dur + 5;
+  };
+  chat();
+  p.path.forEach((tool, i) => {
+    const dur = 20 + Math.floor(rand() * 300);
+    const fail = p.failTool && i === p.path.length - 1;
+    spans.push({
+      spanId: hexId(rand, 8),
+      parentSpanId: rootId,
+      name: `execute_tool ${tool}`,
+      kind: 1,
+      startMs: t,
+      endMs: t + dur,
+      attributes: {
+        'gen_ai.operation.name': 'execute_tool',
+        'gen_ai.tool.name': tool,
+        'gen_ai.tool.call.id': `call_${hexId(rand, 6)}`,
+        'gen_ai.tool.type': 'function',
+        'gen_ai.conversation.id': p.sessionId,
+        'gen_ai.agent.name': agent.name,
+        ...(fail ? { 'error.type': 'ToolTimeout' } : {}),
+      },
+      ...(fail ? { error: { message: `${tool} timed out after 30s`, type: 'ToolTimeout' } } : {}),
+    });
+    t += dur + 5;
+  });
+  if (p.path.length > 0) chat();
+  spans.unshift({
+    spanId: rootId,
+    parentSpanId: '',
+    name: `invoke_agent ${agent.name}`,
+    kind: 1,
+    startMs: p.startMs,
+    endMs: t + 5,
+    attributes: {
+      'gen_ai.operation.name': 'invoke_agent',
+      'gen_ai.agent.name': agent.name,
+      'gen_ai.conversation.id': p.sessionId,
+    },
+    ...(p.inlineLowEval
+      ? {
+          events: [
+            {
+              name: 'gen_ai.evaluation.result',
+              timeMs: t,
+              attributes: { 'gen_ai.evaluation.name': 'helpfulness', 'gen_ai.evaluation.score.value': 0.12, 'gen_ai.evaluation.score.label': 'fail' },
+            },
+          ],
+        }
+      : {}),
+  });
+  return { traceId, spans };
+}

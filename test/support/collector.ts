@@ -1,0 +1,38 @@
+/** Starts the real receivers in-process on free ports with a RecordingSink, for integration tests. */
+import { Collector } from '../../src/app.js';
+import { parseConfig, deepMerge } from '../../src/config/load.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { silentLogger, type Logger } from '../../src/log.js';
+import type { SpanSink } from '../../src/pipeline.js';
+import { RecordingSink } from './recording-sink.js';
+
+export interface TestCollector {
+  collector: Collector;
+  sink: RecordingSink;
+  grpcPort: number;
+  httpPort: number;
+  /** host:port for gRPC clients. */
+  grpcTarget: string;
+  /** http://127.0.0.1:port */
+  grpcUrl: string;
+  httpUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startTestCollector(opts: { config?: ConfigInput; sink?: SpanSink; log?: Logger } = {}): Promise<TestCollector> {
+  const base = { receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } } };
+  const config = parseConfig(deepMerge(base, (opts.config ?? {}) as Record<string, unknown>));
+  const sink = new RecordingSink();
+  const collector = new Collector({ config, log: opts.log ?? silentLogger(), sink: opts.sink ?? sink });
+  const { grpcPort, httpPort } = await collector.start();
+  return {
+    collector,
+    sink,
+    grpcPort: grpcPort!,
+    httpPort: httpPort!,
+    grpcTarget: `127.0.0.1:${grpcPort}`,
+    grpcUrl: `http://127.0.0.1:${grpcPort}`,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    close: () => collector.stop(1_000),
+  };
+}
