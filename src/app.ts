@@ -50,7 +50,7 @@ export class Collector {
       metrics: new ReceiveMetrics(this.registry),
       log,
     });
-    this.http = Fastify({ loggerInstance: log.child({ component: 'http' }) as unknown as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: config.receive.http.maxBodyBytes }) as unknown as FastifyInstance;
+    this.http = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger, bodyLimit: config.receive.http.maxBodyBytes }) as unknown as FastifyInstance;
     void this.http.register(otlpHttpRoutes({ handler, maxBodyBytes: config.receive.http.maxBodyBytes }));
     void this.http.register(systemRoutes({ registry: this.registry, checks: params.checks ?? {} }));
     for (const route of params.routes ?? []) void this.http.register(route);

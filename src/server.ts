@@ -27,8 +27,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });
   const buffer = new SessionBuffer({ config: config.sessions, engine, cache, store, registry, log: log.child({ component: 'sessions' }) });
   buffer.start();
-  let collector: Collector | undefined;
-  collector = new Collector({
+  const collector: Collector = new Collector({
     config,
     log,
     sink: buffer,
@@ -38,9 +37,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     },
     routes: [
       async (app) => {
-        await app.register(evalRoutes({ sink: buffer, authenticate: (c) => collector!.auth.authenticate(c) }));
-        await app.register(sessionsRoutes({ client: store.client, database: store.database, auth: collector!.auth }));
-        await app.register(costsRoutes({ client: store.client, database: store.database, auth: collector!.auth }));
+        await app.register(evalRoutes({ sink: buffer, authenticate: (c) => collector.auth.authenticate(c) }));
+        await app.register(sessionsRoutes({ client: store.client, database: store.database, auth: collector.auth }));
+        await app.register(costsRoutes({ client: store.client, database: store.database, auth: collector.auth }));
       },
     ],
   });

@@ -1,6 +1,6 @@
 /** Session lookup for engineers without Grafana: GET /api/v1/sessions and /api/v1/sessions/:id. */
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { AgtError } from '../errors.js';
 import type { Authenticator } from '../receive/auth.js';
@@ -110,7 +110,7 @@ export function buildTree(rows: Record<string, unknown>[]): SpanNode[] {
   return roots;
 }
 
-function sendError(reply: import('fastify').FastifyReply, err: AgtError) {
+function sendError(reply: FastifyReply, err: AgtError) {
   const a = errorAnswer(err, 'json');
   return reply.code(a.status).headers(a.headers).send(a.body);
 }
