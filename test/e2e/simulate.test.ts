@@ -65,10 +65,13 @@ describe('agenttail simulate against the whole collector', () => {
     // A kept session comes back with its span tree.
     const kept = await fetch(`http://127.0.0.1:${server.httpPort}/api/v1/sessions?sessionPrefix=e2e-&kept=true&limit=1`);
     const one = ((await kept.json()) as { sessions: { sessionId: string }[] }).sessions[0]!;
-    const detail = (await (await fetch(`http://127.0.0.1:${server.httpPort}/api/v1/sessions/${one.sessionId}`)).json()) as {
-      kept: boolean;
-      spans: { name: string; children: unknown[] }[];
-    };
+    // Span rows are batched separately from session rows: wait for the batch to land.
+    type Detail = { kept: boolean; spans: { name: string; children: unknown[] }[] };
+    let detail: Detail = { kept: false, spans: [] };
+    for (let i = 0; i < 100 && detail.spans.length === 0; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      detail = (await (await fetch(`http://127.0.0.1:${server.httpPort}/api/v1/sessions/${one.sessionId}`)).json()) as Detail;
+    }
     expect(detail.kept).toBe(true);
     expect(detail.spans.length).toBeGreaterThan(0);
     expect(detail.spans[0]!.name).toMatch(/^invoke_agent /);
