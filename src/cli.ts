@@ -5,7 +5,10 @@ import { loadConfig } from './config/load.js';
 import { isAgtError } from './errors.js';
 import { createLogger } from './log.js';
 import { hashApiKey } from './receive/auth.js';
+import { runCostsCommand } from './commands/costs.js';
 import { startServer } from './server.js';
+import { createStoreClient } from './store/store-client.js';
+import { runMigrations } from './store/migrations.js';
 import { formatReport } from './simulate/format.js';
 import { progressBar } from './simulate/progress.js';
 import { runSimulation } from './simulate/run.js';
@@ -80,6 +83,37 @@ program
       onProgress: progressBar('sending'),
     });
     process.stdout.write((o.json ? JSON.stringify(result, null, 2) : formatReport(result)) + '\n');
+  });
+
+program
+  .command('migrate')
+  .description('apply the ClickHouse schema (each numbered migration once)')
+  .addOption(configOption)
+  .action(async (opts: { config?: string }) => {
+    const config = loadConfig({ file: opts.config });
+    const log = createLogger(config.logLevel);
+    const client = await createStoreClient(config.store, config.store.kind === 'server' ? 'default' : undefined);
+    try {
+      const r = await runMigrations({ client, database: config.store.database, log });
+      process.stdout.write(`applied ${r.applied.length} migration(s), ${r.skipped.length} already applied\n`);
+    } finally {
+      await client.close();
+    }
+  });
+
+program
+  .command('costs')
+  .description('per-tenant cost rollups (exact, dropped sessions included) from a running collector or the embedded data')
+  .requiredOption('--from <time>', 'start, ISO-8601 or epoch ms')
+  .requiredOption('--to <time>', 'end, ISO-8601 or epoch ms')
+  .option('--group-by <list>', 'tenant,model,agent,service,provider,hour,day', 'tenant')
+  .addOption(new Option('--format <f>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+  .option('--url <url>', 'collector HTTP address', 'http://127.0.0.1:4318')
+  .option('--api-key <key>', 'API key (also AGENTTAIL_API_KEY)', process.env.AGENTTAIL_API_KEY)
+  .addOption(configOption)
+  .action(async (opts: { from: string; to: string; groupBy: string; format: 'table' | 'csv' | 'json'; url: string; apiKey?: string; config?: string }) => {
+    const config = loadConfig({ file: opts.config });
+    await runCostsCommand({ ...opts, config }, process.stdout);
   });
 
 program
