@@ -53,7 +53,8 @@ export function otlpHttpRoutes(params: { handler: ExportHandler; maxBodyBytes: n
       return send(reply, errorAnswer(new AgtError('AGT_ERR_INTERNAL', 'unexpected error'), format));
     });
 
-    app.post('/v1/traces', { bodyLimit: params.maxBodyBytes }, async (req, reply) => {
+    // The same export also answers on Langfuse's OTLP path, so a Langfuse OTel exporter can point its baseUrl here.
+    const exportRoute = async (req: FastifyRequest, reply: FastifyReply) => {
       const format = formatOf(req);
       const body = req.body;
       if (!Buffer.isBuffer(body)) {
@@ -67,6 +68,8 @@ export function otlpHttpRoutes(params: { handler: ExportHandler; maxBodyBytes: n
         transport: 'http',
       });
       return send(reply, toHttpAnswer(result, format));
-    });
+    };
+    app.post('/v1/traces', { bodyLimit: params.maxBodyBytes }, exportRoute);
+    app.post('/api/public/otel/v1/traces', { bodyLimit: params.maxBodyBytes }, exportRoute);
   };
 }
