@@ -1,11 +1,11 @@
 /** Finance: GET /api/v1/costs — exact per-tenant cost rollups (dropped sessions included), JSON or CSV. */
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { AgtError } from '../errors.js';
-import { errorAnswer } from '../receive/answers.js';
 import type { Authenticator } from '../receive/auth.js';
 import { parseTime, readScope } from './read-scope.js';
+import { sendError } from './send-error.js';
 
 /** groupBy names → usage_hourly expressions. */
 export const GROUP_COLUMNS: Record<string, string> = {
@@ -115,9 +115,4 @@ export function costsRoutes(params: { client: ClickHouseClient; database: string
       };
     });
   };
-}
-
-function sendError(reply: FastifyReply, err: AgtError) {
-  const a = errorAnswer(err, 'json');
-  return reply.code(a.status).headers(a.headers).send(a.body);
 }

@@ -1,11 +1,11 @@
 /** Session lookup for engineers without Grafana: GET /api/v1/sessions and /api/v1/sessions/:id. */
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { AgtError } from '../errors.js';
 import type { Authenticator } from '../receive/auth.js';
-import { errorAnswer } from '../receive/answers.js';
 import { parseTime, readScope } from './read-scope.js';
+import { sendError } from './send-error.js';
 
 const listQuery = z.object({
   tenant: z.string().min(1).optional(),
@@ -108,9 +108,4 @@ export function buildTree(rows: Record<string, unknown>[]): SpanNode[] {
     else roots.push(n);
   }
   return roots;
-}
-
-function sendError(reply: FastifyReply, err: AgtError) {
-  const a = errorAnswer(err, 'json');
-  return reply.code(a.status).headers(a.headers).send(a.body);
 }
