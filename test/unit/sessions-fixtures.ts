@@ -2,7 +2,7 @@
 import { Registry } from 'prom-client';
 import { sessionsSchema, type SessionsConfig } from '../../src/config/sessions.js';
 import { samplingSchema } from '../../src/config/sampling.js';
-import { emptyGenAi, type EvalResult, type NormalizedSpan } from '../../src/conventions/types.js';
+import type { EvalResult, NormalizedSpan } from '../../src/conventions/types.js';
 import { AgtError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { ok, retryable, type Outcome } from '../../src/outcome.js';
@@ -11,6 +11,7 @@ import { DecisionEngine } from '../../src/sampling/engine.js';
 import { SessionBuffer } from '../../src/sessions/session-buffer.js';
 import type { SessionWrite } from '../../src/sessions/types.js';
 import type { SessionStore } from '../../src/store/types.js';
+import { span as baseSpan } from './sampling-fixtures.js';
 
 export const T0 = 1_700_000_000_000_000_000n;
 
@@ -26,39 +27,8 @@ export function sid(n: number): string {
 
 /** A normalized span with sensible defaults (a root span of trace(1)). */
 export function span(over: Partial<NormalizedSpan> = {}): NormalizedSpan {
-  return {
-    tenantId: 't1',
-    traceId: trace(1),
-    spanId: sid(1),
-    parentSpanId: '',
-    traceState: '',
-    name: 'invoke_agent',
-    kind: 1,
-    startTimeUnixNano: T0,
-    endTimeUnixNano: T0 + 1_000_000_000n,
-    statusCode: 0,
-    statusMessage: '',
-    serviceName: 'svc',
-    resourceAttributes: {},
-    scopeName: 'scope',
-    scopeVersion: '1',
-    attributes: {},
-    events: [],
-    links: [],
-    genai: emptyGenAi(),
-    sessionId: null,
-    userId: null,
-    usage: null,
-    usageRole: 'none',
-    usageMissing: [],
-    usageViolations: [],
-    cost: { costUsd: null, source: 'none', priceVersion: '' },
-    isError: false,
-    errorType: null,
-    evals: [],
-    wireBytes: 300,
-    ...over,
-  };
+  // The sampling fixtures' span with this file's defaults (same T0).
+  return baseSpan({ tenantId: 't1', traceId: trace(1), spanId: sid(1), name: 'invoke_agent', kind: 1, wireBytes: 300, ...over });
 }
 
 /** An eval result. */
