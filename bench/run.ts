@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['decode', 'sampling', 'buffer', 'store', 'wal'];
+const BENCHES = ['decode', 'sampling', 'buffer', 'store', 'costs-query', 'wal'];
 const only = process.argv.slice(2);
 let failed = 0;
 for (const name of BENCHES) {
