@@ -19,7 +19,9 @@ const HOURS = 30 * 24;
 const RUNS = 30;
 
 const dir = mkdtempSync(join(tmpdir(), 'agt-bench-costs-'));
-const client = createClient({ connection: createChdbConnection({ path: dir }) });
+// chdb's connection type trails @clickhouse/client's by a minor version (same shape at run time), as in src/store/store-client.ts.
+type Connection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
+const client = createClient({ connection: createChdbConnection({ path: dir }) as unknown as Connection });
 try {
   await runMigrations({ client, database: 'agenttail', log: silentLogger() });
   const startMs = Date.now() - HOURS * 3_600_000;
