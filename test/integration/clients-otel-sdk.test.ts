@@ -1,102 +1,97 @@
 import { Metadata } from '@grpc/grpc-js';
-import { context, trace, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Pricer } from '../../src/pricing/pricer.js';
 import { hashApiKey } from '../../src/receive/auth.js';
+import { expectOtelSdkAgentTurn } from '../support/client-expect.js';
+import { runOtelSdkAgentTurn } from '../support/client-scenarios.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 
-const pricer = new Pricer();
+const keys = { receive: { keys: [{ sha256: hashApiKey('secret-1'), tenant: 't1' }] } };
 
-/** One agent turn with GenAI semconv attributes: invoke_agent → chat (with cached tokens) → execute_tool. */
-async function agentTurn(exporter: SpanExporter, sessionId: string): Promise<void> {
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'support-bot' }),
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
-  });
-  const tracer: Tracer = provider.getTracer('test-agent', '1.0.0');
-  const root = tracer.startSpan('invoke_agent support', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'support', 'gen_ai.conversation.id': sessionId } });
-  const ctx = trace.setSpan(context.active(), root);
-  const chat = tracer.startSpan(
-    'chat gpt-4o-mini',
-    {
-      kind: 2,
-      attributes: {
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.provider.name': 'openai',
-        'gen_ai.request.model': 'gpt-4o-mini',
-        'gen_ai.conversation.id': sessionId,
-        'gen_ai.usage.input_tokens': 1200,
-        'gen_ai.usage.cache_read.input_tokens': 1000,
-        'gen_ai.usage.output_tokens': 300,
-      },
-    },
-    ctx,
-  );
-  chat.end();
-  const tool = tracer.startSpan('execute_tool get_order', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'get_order', 'gen_ai.tool.call.id': 'call_1' } }, ctx);
-  tool.end();
-  root.end();
-  await provider.forceFlush();
-  await provider.shutdown();
+/** Wraps an exporter to record each export's result, so a refused export is asserted, not just absent. */
+function recordingResults(exporter: SpanExporter): { exporter: SpanExporter; results: ExportResult[] } {
+  const results: ExportResult[] = [];
+  const wrapped: SpanExporter = {
+    export: (spans: ReadableSpan[], done: (r: ExportResult) => void) =>
+      exporter.export(spans, (r) => {
+        results.push(r);
+        done(r);
+      }),
+    shutdown: () => exporter.shutdown(),
+    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
+  };
+  return { exporter: wrapped, results };
 }
 
-function expectNormalized(c: TestCollector, sessionId: string, tenant = 'default'): void {
-  const spans = c.sink.spans.filter((s) => s.traceId === c.sink.spans.find((x) => x.sessionId === sessionId)?.traceId);
-  expect(spans).toHaveLength(3);
-  const chat = spans.find((s) => s.name === 'chat gpt-4o-mini')!;
-  expect(chat.tenantId).toBe(tenant);
-  expect(chat.serviceName).toBe('support-bot');
-  expect(chat.sessionId).toBe(sessionId);
-  expect(chat.genai.provider).toBe('openai');
-  expect(chat.genai.requestModel).toBe('gpt-4o-mini');
-  expect(chat.usageRole).toBe('call');
-  expect(chat.usage).toMatchObject({ inputTokens: 1200, cacheReadTokens: 1000, outputTokens: 300 });
-  const expected = pricer.priceUsage({ model: 'gpt-4o-mini', provider: 'openai', usage: chat.usage!, atUnixMs: Date.now() }).costUsd!;
-  expect(expected).toBeGreaterThan(0);
-  expect(Math.abs(chat.cost.costUsd! - expected)).toBeLessThan(1e-12);
-  expect(chat.cost.source).toBe('catalog');
-  const tool = spans.find((s) => s.name === 'execute_tool get_order')!;
-  expect(tool.genai.toolName).toBe('get_order');
-  expect(tool.genai.toolCallId).toBe('call_1');
-  expect(tool.parentSpanId).toBe(spans.find((s) => s.name === 'invoke_agent support')!.spanId);
-}
-
-describe('OpenTelemetry JS SDK exporters into the receivers', () => {
+describe('OpenTelemetry JS SDK exporters', () => {
   let c: TestCollector | undefined;
+  const savedEnv = { ...process.env };
   afterEach(async () => {
+    process.env = { ...savedEnv };
     await c?.close();
     c = undefined;
   });
 
-  it('gRPC exporter, plain and gzip', async () => {
-    c = await startTestCollector();
-    await agentTurn(new GrpcExporter({ url: c.grpcUrl }), 'sess-grpc');
-    await agentTurn(new GrpcExporter({ url: c.grpcUrl, compression: 'gzip' as never } /* CompressionAlgorithm.GZIP: otlp-exporter-base is only transitive */), 'sess-grpc-gzip');
-    await c.sink.waitForSpans(6);
-    expectNormalized(c, 'sess-grpc');
-    expectNormalized(c, 'sess-grpc-gzip');
+  describe('exporter-trace-otlp-grpc', () => {
+    it('delivers spans plain and gzip-compressed, normalized and priced field by field', async () => {
+      c = await startTestCollector();
+      await runOtelSdkAgentTurn(new GrpcExporter({ url: c.grpcUrl }), { sessionId: 'sess-grpc', userId: 'u-grpc' });
+      // compression takes CompressionAlgorithm.GZIP ('gzip'); its enum lives in otlp-exporter-base, only a transitive dependency.
+      await runOtelSdkAgentTurn(new GrpcExporter({ url: c.grpcUrl, compression: 'gzip' as never }), { sessionId: 'sess-grpc-gzip', userId: 'u-gzip' });
+      await c.sink.waitForSpans(6);
+      expectOtelSdkAgentTurn(c.sink.spans, { sessionId: 'sess-grpc', userId: 'u-grpc' });
+      expectOtelSdkAgentTurn(c.sink.spans, { sessionId: 'sess-grpc-gzip', userId: 'u-gzip' });
+    });
+
+    it('writes the key tenant when the API key is sent as gRPC metadata', async () => {
+      c = await startTestCollector({ config: keys });
+      const metadata = new Metadata();
+      metadata.set('authorization', 'Bearer secret-1');
+      await runOtelSdkAgentTurn(new GrpcExporter({ url: c.grpcUrl, metadata }), { sessionId: 'sess-key', userId: 'u-key' });
+      await c.sink.waitForSpans(3);
+      expectOtelSdkAgentTurn(c.sink.spans, { sessionId: 'sess-key', userId: 'u-key', tenantId: 't1' });
+    });
+
+    it('writes the key tenant when the API key comes from OTEL_EXPORTER_OTLP_HEADERS', async () => {
+      c = await startTestCollector({ config: keys });
+      process.env.OTEL_EXPORTER_OTLP_HEADERS = 'x-api-key=secret-1';
+      await runOtelSdkAgentTurn(new GrpcExporter({ url: c.grpcUrl }), { sessionId: 'sess-env', userId: 'u-env' });
+      await c.sink.waitForSpans(3);
+      expectOtelSdkAgentTurn(c.sink.spans, { sessionId: 'sess-env', userId: 'u-env', tenantId: 't1' });
+    });
+
+    it('is refused UNAUTHENTICATED when the key sits in the headers option, which the gRPC exporter ignores', async () => {
+      c = await startTestCollector({ config: keys });
+      const { exporter, results } = recordingResults(new GrpcExporter({ url: c.grpcUrl, headers: { authorization: 'Bearer secret-1' } } as never));
+      await expect(runOtelSdkAgentTurn(exporter, { sessionId: 'sess-hdr', userId: 'u-hdr' })).rejects.toBeDefined();
+      expect(results).toHaveLength(3);
+      for (const r of results) {
+        expect(r.code).toBe(1); // ExportResultCode.FAILED
+        expect(String(r.error)).toContain('16 UNAUTHENTICATED: AGT_ERR_UNAUTHENTICATED');
+      }
+      expect(c.sink.spans).toHaveLength(0);
+    });
   });
 
-  it('gRPC exporter with an API key in metadata writes the key tenant', async () => {
-    c = await startTestCollector({ config: { receive: { keys: [{ sha256: hashApiKey('secret-1'), tenant: 't1' }] } } });
-    const metadata = new Metadata();
-    metadata.set('authorization', 'Bearer secret-1');
-    await agentTurn(new GrpcExporter({ url: c.grpcUrl, metadata }), 'sess-key');
-    await c.sink.waitForSpans(3);
-    expectNormalized(c, 'sess-key', 't1');
-  });
+  describe('exporter-trace-otlp-http and -proto', () => {
+    it('delivers OTLP/JSON and OTLP/protobuf, normalized and priced field by field', async () => {
+      c = await startTestCollector();
+      await runOtelSdkAgentTurn(new HttpJsonExporter({ url: `${c.httpUrl}/v1/traces` }), { sessionId: 'sess-json', userId: 'u-json' });
+      await runOtelSdkAgentTurn(new ProtoExporter({ url: `${c.httpUrl}/v1/traces`, compression: 'gzip' as never }), { sessionId: 'sess-proto', userId: 'u-proto' });
+      await c.sink.waitForSpans(6);
+      expectOtelSdkAgentTurn(c.sink.spans, { sessionId: 'sess-json', userId: 'u-json' });
+      expectOtelSdkAgentTurn(c.sink.spans, { sessionId: 'sess-proto', userId: 'u-proto' });
+    });
 
-  it('HTTP exporter (OTLP/JSON) and proto exporter', async () => {
-    c = await startTestCollector();
-    await agentTurn(new HttpJsonExporter({ url: `${c.httpUrl}/v1/traces` }), 'sess-json');
-    await agentTurn(new ProtoExporter({ url: `${c.httpUrl}/v1/traces`, headers: {} }), 'sess-proto');
-    await c.sink.waitForSpans(6);
-    expectNormalized(c, 'sess-json');
-    expectNormalized(c, 'sess-proto');
+    it('writes the key tenant when the API key is in the HTTP exporter headers', async () => {
+      c = await startTestCollector({ config: keys });
+      await runOtelSdkAgentTurn(new ProtoExporter({ url: `${c.httpUrl}/v1/traces`, headers: { authorization: 'Bearer secret-1' } }), { sessionId: 'sess-hkey', userId: 'u-hkey' });
+      await c.sink.waitForSpans(3);
+      expectOtelSdkAgentTurn(c.sink.spans, { sessionId: 'sess-hkey', userId: 'u-hkey', tenantId: 't1' });
+    });
   });
 });
