@@ -192,12 +192,13 @@ export function expectTraceloop(all: readonly NormalizedSpan[], ids: { sessionId
 }
 
 /** runLangfuse: exclusive usage_details converted to inclusive input; a reported cost_details total wins over the catalog. */
-export function expectLangfuse(all: readonly NormalizedSpan[], ids: { sessionId: string; userId: string }): void {
+export function expectLangfuse(all: readonly NormalizedSpan[], ids: { sessionId: string; userId: string; tenantId?: string }): void {
   const spans = spansOfSession(all, ids.sessionId);
   expect(spans).toHaveLength(2);
   const priced = one(spans, 'generation catalog');
   const reported = one(spans, 'generation reported');
   for (const s of spans) {
+    expect(s.tenantId).toBe(ids.tenantId ?? 'default');
     expect(s.serviceName).toBe('lf-app');
     expect(s.scopeName).toBe('langfuse-sdk');
     expect(s.sessionId).toBe(ids.sessionId);

@@ -199,8 +199,15 @@ export async function runTraceloop(exporter: SpanExporter, ids: ScenarioIds & { 
  * POSTs OTLP/JSON to `${baseUrl}/api/public/otel/v1/traces` with Basic auth): two generations, one
  * with usage_details only (input EXCLUSIVE of cache: 20 + 100 cached), one with cost_details too.
  */
-export async function runLangfuse(ids: ScenarioIds & { baseUrl: string }): Promise<void> {
-  const processor = new LangfuseSpanProcessor({ baseUrl: ids.baseUrl, publicKey: 'pk-lf-test', secretKey: 'sk-lf-test', exportMode: 'immediate' });
+export async function runLangfuse(ids: ScenarioIds & { baseUrl: string; additionalHeaders?: Record<string, string> }): Promise<void> {
+  const processor = new LangfuseSpanProcessor({
+    baseUrl: ids.baseUrl,
+    publicKey: 'pk-lf-test',
+    secretKey: 'sk-lf-test',
+    exportMode: 'immediate',
+    // The processor always sends Authorization: Basic <pk:sk>; an agenttail key travels as x-api-key.
+    ...(ids.additionalHeaders ? { additionalHeaders: ids.additionalHeaders } : {}),
+  });
   const tp = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'lf-app' }), spanProcessors: [processor] });
   // @langfuse/tracing (startObservation) is not installed; its spans are these attributes on a 'langfuse-sdk' tracer.
   const tracer = tp.getTracer('langfuse-sdk');
