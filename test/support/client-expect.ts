@@ -102,6 +102,25 @@ export function expectOpenInferenceChat(all: readonly NormalizedSpan[], ids: { s
   expectCountedOnce(spans, 1);
 }
 
+/**
+ * runOpenInferenceChat with `stream`: @arizeai/openinference-instrumentation-openai 4.2.7 skips chunks
+ * without choices, so even the usage chunk asked for with stream_options.include_usage is lost. The model
+ * call arrives without usage, every field marked missing, and no cost (never a silent 0).
+ */
+export function expectOpenInferenceStreamWithoutUsage(all: readonly NormalizedSpan[], ids: { sessionId: string; userId: string }): void {
+  const spans = spansOfSession(all, ids.sessionId);
+  expect(spans).toHaveLength(1);
+  const span = one(spans, 'OpenAI Chat Completions');
+  expect(span.sessionId).toBe(ids.sessionId);
+  expect(span.userId).toBe(ids.userId);
+  expect(span.genai).toMatchObject({ operation: 'chat', provider: 'openai', requestModel: 'gpt-4o-mini' });
+  expect(span.attributes['output.value']).toBe('hello back'); // the stream was drained and recorded
+  expect(span.usage).toBeNull();
+  expect(span.usageMissing).toEqual(['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens']);
+  expect(span.cost.costUsd).toBeNull();
+  expect(span.isError).toBe(false);
+}
+
 /** runVercelV6: ai.generateText (aggregate, no cost) over ai.generateText.doGenerate (the priced call). */
 export function expectVercelV6(all: readonly NormalizedSpan[], ids: { sessionId: string; userId: string }): void {
   const spans = spansOfSession(all, ids.sessionId);

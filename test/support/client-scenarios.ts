@@ -96,8 +96,11 @@ export async function runOtelSdkAgentTurn(exporter: SpanExporter, ids: ScenarioI
   await provider.shutdown();
 }
 
-/** The openai client, instrumented by OpenInference, calling the fake OpenAI server at `baseURL` once. */
-export async function runOpenInferenceChat(exporter: SpanExporter, ids: ScenarioIds & { baseURL: string }): Promise<void> {
+/**
+ * The openai client, instrumented by OpenInference, calling the fake OpenAI server at `baseURL` once;
+ * `stream` streams the answer, with (`'with-usage'`) or without the final usage chunk.
+ */
+export async function runOpenInferenceChat(exporter: SpanExporter, ids: ScenarioIds & { baseURL: string; stream?: 'with-usage' | 'no-usage' }): Promise<void> {
   await withRegisteredProvider(exporter, 'oi-app', async (provider) => {
     const instrumentation = new OpenAIInstrumentation();
     instrumentation.setTracerProvider(provider);
@@ -105,7 +108,13 @@ export async function runOpenInferenceChat(exporter: SpanExporter, ids: Scenario
     try {
       const client = new OpenAI({ apiKey: 'test', baseURL: ids.baseURL });
       await context.with(setUser(setSession(context.active(), { sessionId: ids.sessionId }), { userId: ids.userId }), async () => {
-        await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
+        const messages = [{ role: 'user' as const, content: 'hello' }];
+        if (!ids.stream) {
+          await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+          return;
+        }
+        const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true, ...(ids.stream === 'with-usage' ? { stream_options: { include_usage: true } } : {}) });
+        for await (const chunk of stream) void chunk; // the instrumentation ends the span when the stream is drained
       });
     } finally {
       instrumentation.disable();
