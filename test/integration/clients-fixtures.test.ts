@@ -15,7 +15,7 @@ const FIXTURES: { client: string; path: string; spans: number; check: (spans: No
   { client: 'openinference', path: '/v1/traces', spans: 1, check: expectOpenInferenceChat },
   { client: 'vercel-v6', path: '/v1/traces', spans: 2, check: expectVercelV6 },
   { client: 'vercel-v7', path: '/v1/traces', spans: 6, check: expectVercelV7 },
-  { client: 'traceloop', path: '/v1/traces', spans: 4, check: expectTraceloop },
+  { client: 'traceloop', path: '/v1/traces', spans: 5, check: expectTraceloop },
   { client: 'langfuse', path: '/api/public/otel/v1/traces', spans: 2, check: expectLangfuse },
 ];
 

@@ -178,7 +178,7 @@ export async function runVercelV7(exporter: SpanExporter, ids: ScenarioIds): Pro
 
 /**
  * OpenLLMetry (@traceloop/node-server-sdk): workflow → agent → (openai chat against the fake server,
- * tool), with association properties session_id/user_id. `initialize` is global: once per process.
+ * tool, streamed chat with include_usage), with association properties session_id/user_id. `initialize` is global: once per process.
  */
 export async function runTraceloop(exporter: SpanExporter, ids: ScenarioIds & { baseURL: string }): Promise<void> {
   traceloop.initialize({
@@ -197,6 +197,8 @@ export async function runTraceloop(exporter: SpanExporter, ids: ScenarioIds & { 
       traceloop.withAgent({ name: 'support_agent' }, async () => {
         await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
         await traceloop.withTool({ name: 'get_weather' }, async () => 'sunny');
+        const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'and now?' }], stream: true, stream_options: { include_usage: true } });
+        for await (const chunk of stream) void chunk;
       }),
     ),
   );
