@@ -15,14 +15,16 @@ class Bucket {
   }
   take(n: number, nowMs: number): number {
     const cap = this.ratePerSec * 2;
-    this.tokens = Math.min(cap, this.tokens + ((nowMs - this.last) / 1000) * this.ratePerSec);
+    // A wall clock stepping back (NTP) must not drain the bucket: count no elapsed time instead.
+    this.tokens = Math.min(cap, this.tokens + (Math.max(0, nowMs - this.last) / 1000) * this.ratePerSec);
     this.last = nowMs;
     // A request larger than the whole bucket may still pass once the bucket is full, or it could never pass.
     if (this.tokens >= n || (this.tokens >= cap && n > cap)) {
       this.tokens -= n;
       return 0;
     }
-    return Math.ceil(((n - this.tokens) / this.ratePerSec) * 1000);
+    // An oversize request passes as soon as the bucket is full, so that is all it has to wait for.
+    return Math.ceil(((Math.min(n, cap) - this.tokens) / this.ratePerSec) * 1000);
   }
 }
 
