@@ -1,7 +1,7 @@
 /** Transport-independent Export: auth → quota → admission → decode → tenant → normalize + price → sink. */
 import type { Normalizer } from '../conventions/normalize.js';
 import type { NormalizedSpan } from '../conventions/types.js';
-import { AgtError, isAgtError } from '../errors.js';
+import { AgtError, isAgtError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { decodeExportRequestJson } from '../otlp/decode-json.js';
 import { decodeExportRequest } from '../otlp/decode-protobuf.js';
@@ -45,6 +45,11 @@ export class ExportHandler {
     const code = result.status === 'ok' ? 'ok' : result.error.code;
     this.params.metrics.requests.inc({ transport: req.transport, code });
     return result;
+  }
+
+  /** Counts a request the transport refused before handle() (body limit, content type, encoding), so every refusal shows in the metric. */
+  countRefused(transport: ExportRequest['transport'], code: ErrorCode): void {
+    this.params.metrics.requests.inc({ transport, code });
   }
 
   private async run(req: ExportRequest): Promise<ExportResult> {
@@ -112,14 +117,16 @@ export class ExportHandler {
   }
 }
 
-/** A low-cardinality label from a rejection reason ("trace id must be 16 bytes, got 3" → "trace_id"). */
+/** A low-cardinality label from a rejection reason ("traceId is 2 bytes, expected 16" → "trace_id"). */
 function reasonKind(reason: string): string {
   const r = reason.toLowerCase();
-  if (r.includes('trace id') || r.includes('trace_id')) return 'trace_id';
-  if (r.includes('parent')) return 'parent_span_id';
-  if (r.includes('span id') || r.includes('span_id')) return 'span_id';
+  // Decoders spell fields "traceId", "trace id" or "trace_id": compare without separators.
+  const squashed = r.replace(/[\s_]/g, '');
+  if (squashed.includes('parentspanid') || r.includes('parent')) return 'parent_span_id';
+  if (squashed.includes('traceid')) return 'trace_id';
+  if (squashed.includes('spanid')) return 'span_id';
   if (r.includes('utf-8') || r.includes('utf8')) return 'utf8';
-  if (r.includes('time') || r.includes('end')) return 'timestamp';
+  if (r.includes('time')) return 'timestamp';
   if (r.includes('attribute')) return 'attributes';
   if (r.includes('depth') || r.includes('nest')) return 'nesting';
   if (r.includes('event') || r.includes('link')) return 'events_links';

@@ -13,6 +13,22 @@ function send(reply: FastifyReply, a: HttpAnswer): FastifyReply {
   return reply.code(a.status).headers(a.headers).send(a.body);
 }
 
+/** The AgtError a request refused by fastify or zlib (before the export handler) is answered with. */
+function asAgtError(err: Error & { code?: string; statusCode?: number }, maxBodyBytes: number): AgtError {
+  if (err instanceof AgtError) return err;
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.code === 'ERR_BUFFER_TOO_LARGE' || err.statusCode === 413) {
+    return new AgtError('AGT_ERR_BODY_TOO_LARGE', `body is larger than ${maxBodyBytes} bytes (after decompression)`);
+  }
+  if (err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR' || /incorrect header check|unexpected end of file/.test(err.message)) {
+    return new AgtError('AGT_ERR_BAD_CONTENT_ENCODING', `body does not decompress: ${err.message}`);
+  }
+  if (err.statusCode === 415 || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return new AgtError('AGT_ERR_UNSUPPORTED_MEDIA_TYPE', 'use application/x-protobuf or application/json');
+  }
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return new AgtError('AGT_ERR_MALFORMED_REQUEST', err.message);
+  return new AgtError('AGT_ERR_INTERNAL', 'unexpected error', { cause: err });
+}
+
 /** Fastify plugin; its content-type parsers are encapsulated, so other routes keep fastify's defaults. */
 export function otlpHttpRoutes(params: { handler: ExportHandler; maxBodyBytes: number }): FastifyPluginAsync {
   return async (app) => {
@@ -35,22 +51,10 @@ export function otlpHttpRoutes(params: { handler: ExportHandler; maxBodyBytes: n
     });
 
     app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
-      const format = formatOf(req);
-      if (err instanceof AgtError) return send(reply, errorAnswer(err, format));
-      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.code === 'ERR_BUFFER_TOO_LARGE' || err.statusCode === 413) {
-        return send(reply, errorAnswer(new AgtError('AGT_ERR_BODY_TOO_LARGE', `body is larger than ${params.maxBodyBytes} bytes (after decompression)`), format));
-      }
-      if (err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR' || /incorrect header check|unexpected end of file/.test(err.message)) {
-        return send(reply, errorAnswer(new AgtError('AGT_ERR_BAD_CONTENT_ENCODING', `body does not decompress: ${err.message}`), format));
-      }
-      if (err.statusCode === 415 || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-        return send(reply, errorAnswer(new AgtError('AGT_ERR_UNSUPPORTED_MEDIA_TYPE', 'use application/x-protobuf or application/json'), format));
-      }
-      if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
-        return send(reply, errorAnswer(new AgtError('AGT_ERR_MALFORMED_REQUEST', err.message), format));
-      }
-      req.log.error({ err }, 'OTLP/HTTP export failed unexpectedly');
-      return send(reply, errorAnswer(new AgtError('AGT_ERR_INTERNAL', 'unexpected error'), format));
+      const refusal = asAgtError(err, params.maxBodyBytes);
+      if (refusal.code === 'AGT_ERR_INTERNAL') req.log.error({ err }, 'OTLP/HTTP export failed unexpectedly');
+      params.handler.countRefused('http', refusal.code);
+      return send(reply, errorAnswer(refusal, formatOf(req)));
     });
 
     // The same export also answers on Langfuse's OTLP path, so a Langfuse OTel exporter can point its baseUrl here.
@@ -58,6 +62,7 @@ export function otlpHttpRoutes(params: { handler: ExportHandler; maxBodyBytes: n
       const format = formatOf(req);
       const body = req.body;
       if (!Buffer.isBuffer(body)) {
+        params.handler.countRefused('http', 'AGT_ERR_UNSUPPORTED_MEDIA_TYPE');
         return send(reply, errorAnswer(new AgtError('AGT_ERR_UNSUPPORTED_MEDIA_TYPE', 'a Content-Type of application/x-protobuf or application/json is required'), format));
       }
       const h = req.headers;
