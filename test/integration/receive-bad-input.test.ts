@@ -1,221 +1,370 @@
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgtError } from '../../src/errors.js';
-import { retryable } from '../../src/outcome.js';
-import { hashApiKey } from '../../src/receive/auth.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
-import { buildExportRequest, buildExportRequestJson, fixtureId } from '../support/otlp-fixtures.js';
+import { buildExportRequest, buildExportRequestJson, buildExportRequestJsonObject, fixtureId } from '../support/otlp-fixtures.js';
+import { otlpRoot } from '../support/otlp-protobufjs.js';
 
 const EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+const HTTP_MAX = 64 * 1024;
+const GRPC_MAX = 256 * 1024;
+const MAX_SPANS = 500;
 
+// --- decoders for what comes back: ExportTraceServiceResponse and google.rpc.Status ---
+const ResponseType = otlpRoot.lookupType('ExportTraceServiceResponse');
+const StatusType = protobuf.Root.fromJSON({
+  nested: {
+    Status: { fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 }, details: { rule: 'repeated', type: 'Any', id: 3 } } },
+    Any: { fields: { type_url: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } },
+  },
+}).lookupType('Status');
+
+function partialSuccess(body: Uint8Array): { rejectedSpans: number; errorMessage: string } {
+  const r = ResponseType.toObject(ResponseType.decode(body), { longs: Number, defaults: true }) as { partialSuccess?: { rejectedSpans: number; errorMessage: string } };
+  return r.partialSuccess ?? { rejectedSpans: 0, errorMessage: '' };
+}
+
+function rpcStatus(body: Uint8Array): { code: number; message: string; details: unknown[] } {
+  return StatusType.toObject(StatusType.decode(body), { defaults: true }) as { code: number; message: string; details: unknown[] };
+}
+
+// --- clients ---
 interface GrpcReply {
   err: ServiceError | null;
   body: Buffer | null;
 }
 
-function grpcExport(target: string, body: Uint8Array, md = new Metadata(), compress = false): Promise<GrpcReply> {
-  const client = new Client(target, credentials.createInsecure(), compress ? { 'grpc.default_compression_algorithm': 2 } : {});
+function grpcExport(target: string, body: Uint8Array, opts: { compress?: boolean } = {}): Promise<GrpcReply> {
+  // grpc.default_compression_algorithm 2 = gzip; the client may send messages larger than the server allows.
+  const client = new Client(target, credentials.createInsecure(), opts.compress ? { 'grpc.default_compression_algorithm': 2 } : {});
   return new Promise((resolve) => {
-    client.makeUnaryRequest(EXPORT, (b: Buffer) => b, (b: Buffer) => b, Buffer.from(body), md, (err, res) => {
+    client.makeUnaryRequest(EXPORT, (b: Buffer) => b, (b: Buffer) => b, Buffer.from(body), new Metadata(), (err, res) => {
       client.close();
       resolve({ err: err ?? null, body: res ?? null });
     });
   });
 }
 
-/** ExportTraceServiceResponse.partial_success.rejected_spans (field 1 → field 1 varint). */
-function rejectedSpans(res: Uint8Array): number {
-  let pos = 0;
-  const varint = (): number => {
-    let v = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = res[pos++]!;
-      v += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) return v;
-    }
-  };
-  if (res.length === 0) return 0;
-  expect(res[pos++]).toBe(0x0a); // field 1, length-delimited
-  varint(); // length of partial_success
-  if (res[pos++] !== 0x08) return 0; // field 1 varint: rejected_spans
-  return varint();
+async function post(c: TestCollector, body: Uint8Array | string, headers: Record<string, string>): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+  const res = await fetch(`${c.httpUrl}/v1/traces`, { method: 'POST', headers, body });
+  return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
 }
+const PB = { 'content-type': 'application/x-protobuf' };
+const JSON_CT = { 'content-type': 'application/json' };
 
-const good = (n = 1) =>
-  buildExportRequest(
-    Array.from({ length: n }, (_, i) => ({ traceId: fixtureId(1, 16), spanId: fixtureId(i + 1, 8), name: `chat ${i}`, attributes: { 'gen_ai.operation.name': 'chat' } })),
+async function counter(c: TestCollector, name: string, labels: Record<string, string>): Promise<number> {
+  const m = await c.collector.registry.getSingleMetric(name)?.get();
+  return m?.values.filter((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v)).reduce((s, x) => s + x.value, 0) ?? 0;
+}
+const requests = (c: TestCollector, transport: string, code: string) => counter(c, 'agenttail_receive_requests_total', { transport, code });
+
+let nextTrace = 100;
+/** A valid request of n spans in a fresh trace. */
+function good(n = 1): Uint8Array {
+  const trace = fixtureId(nextTrace++, 16);
+  return buildExportRequest(
+    Array.from({ length: n }, (_, i) => ({ traceId: trace, spanId: fixtureId(i + 1, 8), name: `chat ${i}`, attributes: { 'gen_ai.operation.name': 'chat' } })),
     { 'service.name': 'svc' },
   );
-
-async function metricValue(c: TestCollector, name: string, labels: Record<string, string>): Promise<number> {
-  const m = await c.collector.registry.getSingleMetric(name)?.get();
-  const v = m?.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
-  return v?.value ?? 0;
 }
 
-describe('receivers under bad input', () => {
+/** Deterministic pseudo-random bytes (xorshift32), so a failure reproduces. */
+function randomBytes(seed: number, n: number): Buffer {
+  let x = seed >>> 0 || 1;
+  const out = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+// --- a hand-encoded request, for shapes protobufjs refuses to write ---
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}
+const ld = (field: number, bytes: number[]): number[] => [(field << 3) | 2, ...varint(bytes.length), ...bytes];
+function fixed64(field: number, v: bigint): number[] {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(v);
+  return [(field << 3) | 1, ...b];
+}
+
+/** One span whose attribute is an AnyValue of arrays nested `depth` deep. */
+function deeplyNestedRequest(depth: number): Buffer {
+  let any = ld(1, [...Buffer.from('x')]); // AnyValue.string_value
+  for (let i = 0; i < depth; i++) any = ld(5, ld(1, any)); // AnyValue.array_value { values: [any] }
+  const startNs = BigInt(Date.now() - 1000) * 1_000_000n;
+  const span = [
+    ...ld(1, [...Buffer.from(fixtureId(99, 16), 'hex')]),
+    ...ld(2, [...Buffer.from(fixtureId(1, 8), 'hex')]),
+    ...ld(5, [...Buffer.from('abyss')]),
+    ...fixed64(7, startNs),
+    ...fixed64(8, startNs + 1_000_000n),
+    ...ld(9, [...ld(1, [...Buffer.from('deep')]), ...ld(2, any)]), // KeyValue { key, value }
+  ];
+  return Buffer.from(ld(1, ld(2, ld(2, span)))); // request { resource_spans { scope_spans { spans } } }
+}
+
+describe('OTLP receivers under bad input', () => {
   let c: TestCollector;
 
   beforeAll(async () => {
-    c = await startTestCollector({ config: { receive: { http: { maxBodyBytes: 64 * 1024 }, grpc: { maxMessageBytes: 256 * 1024 } } } });
+    c = await startTestCollector({ config: { receive: { http: { maxBodyBytes: HTTP_MAX }, grpc: { maxMessageBytes: GRPC_MAX }, limits: { maxSpansPerRequest: MAX_SPANS } } } });
   });
   afterAll(async () => c.close());
 
-  it('refuses truncated and random protobuf with INVALID_ARGUMENT naming the problem, and counts it', async () => {
-    const bytes = good(3);
-    const truncated = await grpcExport(c.grpcTarget, bytes.subarray(0, bytes.length - 7));
-    expect(truncated.err?.code).toBe(status.INVALID_ARGUMENT);
-    expect(truncated.err?.details).toContain('AGT_ERR_MALFORMED_REQUEST');
-    const random = await grpcExport(c.grpcTarget, Buffer.from(Array.from({ length: 200 }, (_, i) => (i * 97 + 13) % 256)));
-    expect(random.err?.code).toBe(status.INVALID_ARGUMENT);
-    expect(await metricValue(c, 'agenttail_receive_requests_total', { transport: 'grpc', code: 'AGT_ERR_MALFORMED_REQUEST' })).toBe(2);
-    // The server stays up: a good request succeeds after.
-    const ok = await grpcExport(c.grpcTarget, good(2));
-    expect(ok.err).toBeNull();
-  });
-
-  it('accepts gzip-compressed gRPC messages', async () => {
+  /** The receivers still take a good request on both transports. */
+  async function expectStillUp(): Promise<void> {
     const before = c.sink.spans.length;
-    const r = await grpcExport(c.grpcTarget, good(4), new Metadata(), true);
-    expect(r.err).toBeNull();
-    expect(c.sink.spans.length).toBe(before + 4);
-  });
+    expect((await grpcExport(c.grpcTarget, good(1))).err).toBeNull();
+    expect((await post(c, good(1), PB)).status).toBe(200);
+    expect(c.sink.spans.length).toBe(before + 2);
+  }
 
-  it('answers partial_success for spans with bad ids and absurd timestamps', async () => {
-    const body = buildExportRequest([
-      { traceId: fixtureId(2, 16), spanId: fixtureId(1, 8) },
-      { traceId: 'abcd', spanId: fixtureId(2, 8) },
-      { traceId: fixtureId(2, 16), spanId: fixtureId(3, 8), startTimeUnixNano: 1n, endTimeUnixNano: 2n },
-    ]);
-    const r = await grpcExport(c.grpcTarget, body);
-    expect(r.err).toBeNull();
-    expect(rejectedSpans(r.body!)).toBe(2);
-    const http = await fetch(`${c.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: buildExportRequestJson([{ traceId: fixtureId(3, 16), spanId: '00' }]) });
-    expect(http.status).toBe(200);
-    const json = (await http.json()) as { partialSuccess?: { rejectedSpans: string; errorMessage: string } };
-    expect(json.partialSuccess?.rejectedSpans).toBe('1');
-    expect(json.partialSuccess?.errorMessage).toMatch(/span/i);
-  });
+  describe('gRPC Export', () => {
+    it('refuses a truncated request with INVALID_ARGUMENT and a google.rpc.Status naming the problem', async () => {
+      const before = await requests(c, 'grpc', 'AGT_ERR_MALFORMED_REQUEST');
+      const bytes = good(3);
+      const r = await grpcExport(c.grpcTarget, bytes.subarray(0, bytes.length - 7));
+      expect(r.err?.code).toBe(status.INVALID_ARGUMENT);
+      expect(r.err?.details).toMatch(/^AGT_ERR_MALFORMED_REQUEST: /);
+      const st = rpcStatus(r.err!.metadata.get('grpc-status-details-bin')[0] as Buffer);
+      expect(st.code).toBe(status.INVALID_ARGUMENT);
+      expect(st.message).toBe(r.err!.details);
+      expect(st.details).toEqual([]); // not retryable: no RetryInfo
+      expect(await requests(c, 'grpc', 'AGT_ERR_MALFORMED_REQUEST')).toBe(before + 1);
+      await expectStillUp();
+    });
 
-  it('rejects a span with 10,000 attributes, deep nesting or non-UTF-8 strings, and keeps the rest', async () => {
-    const many = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, i]));
-    let deep: Record<string, unknown> = { leaf: 'x' };
-    for (let i = 0; i < 20; i++) deep = { nested: deep }; // past maxAnyValueDepth (16)
-    const body = buildExportRequest([
-      { traceId: fixtureId(4, 16), spanId: fixtureId(1, 8), attributes: many },
-      { traceId: fixtureId(4, 16), spanId: fixtureId(2, 8), attributes: { deep: deep as never } },
-      { traceId: fixtureId(4, 16), spanId: fixtureId(3, 8), name: 'fine' },
-    ]);
-    const r = await grpcExport(c.grpcTarget, body);
-    expect(r.err).toBeNull();
-    expect(rejectedSpans(r.body!)).toBe(2);
-    // Invalid UTF-8 in a string: patch the bytes of a known marker in the encoded name.
-    const utf = Buffer.from(buildExportRequest([{ traceId: fixtureId(5, 16), spanId: fixtureId(1, 8), name: 'MARKERXX' }]));
-    const at = utf.indexOf('MARKERXX');
-    utf[at + 6] = 0xc3;
-    utf[at + 7] = 0x28; // an invalid 2-byte sequence
-    const bad = await grpcExport(c.grpcTarget, utf);
-    expect(bad.err).toBeNull();
-    expect(rejectedSpans(bad.body!)).toBe(1);
-  });
+    it('refuses random bytes with INVALID_ARGUMENT every time', async () => {
+      const before = await requests(c, 'grpc', 'AGT_ERR_MALFORMED_REQUEST');
+      for (let seed = 1; seed <= 8; seed++) {
+        const r = await grpcExport(c.grpcTarget, randomBytes(seed, 64 + seed * 37));
+        expect(r.err?.code, `seed ${seed}`).toBe(status.INVALID_ARGUMENT);
+        expect(r.err?.details).toContain('AGT_ERR_MALFORMED_REQUEST');
+      }
+      expect(await requests(c, 'grpc', 'AGT_ERR_MALFORMED_REQUEST')).toBe(before + 8);
+      await expectStillUp();
+    });
 
-  it('answers 400 for invalid JSON, 415 for a wrong content type and 413 for an oversize body', async () => {
-    const json = await fetch(`${c.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans": [' });
-    expect(json.status).toBe(400);
-    expect(((await json.json()) as { message: string }).message).toContain('AGT_ERR_MALFORMED_REQUEST');
-    const type = await fetch(`${c.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
-    expect(type.status).toBe(415);
-    const big = await fetch(`${c.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.alloc(200 * 1024, 1) });
-    expect(big.status).toBe(413);
-  });
+    it('refuses a message over receive.grpc.maxMessageBytes with RESOURCE_EXHAUSTED', async () => {
+      const before = c.sink.spans.length;
+      const big = buildExportRequest([{ traceId: fixtureId(1, 16), spanId: fixtureId(1, 8), attributes: { blob: 'x'.repeat(GRPC_MAX) } }]);
+      const r = await grpcExport(c.grpcTarget, big);
+      expect(r.err?.code).toBe(status.RESOURCE_EXHAUSTED);
+      expect(c.sink.spans.length).toBe(before);
+      await expectStillUp();
+    });
 
-  it('accepts gzip bodies, refuses a gzip bomb with 413 and a broken gzip with 400', async () => {
-    const before = c.sink.spans.length;
-    const ok = await fetch(`${c.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, body: gzipSync(good(3)) });
-    expect(ok.status).toBe(200);
-    expect(c.sink.spans.length).toBe(before + 3);
-    const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024));
-    expect(bomb.length).toBeLessThan(64 * 1024);
-    const r = await fetch(`${c.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, body: bomb });
-    expect(r.status).toBe(413);
-    const broken = await fetch(`${c.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, body: Buffer.from('not gzip at all') });
-    expect(broken.status).toBe(400);
-    const after = await fetch(`${c.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: good(1) });
-    expect(after.status).toBe(200);
-  });
+    it('refuses more spans than receive.limits.maxSpansPerRequest with INVALID_ARGUMENT', async () => {
+      const before = await requests(c, 'grpc', 'AGT_ERR_LIMIT_EXCEEDED');
+      const r = await grpcExport(c.grpcTarget, good(MAX_SPANS + 1));
+      expect(r.err?.code).toBe(status.INVALID_ARGUMENT);
+      expect(r.err?.details).toContain(`maxSpansPerRequest ${MAX_SPANS}`);
+      expect(await requests(c, 'grpc', 'AGT_ERR_LIMIT_EXCEEDED')).toBe(before + 1);
+    });
 
-  it('answers UNAVAILABLE with RetryInfo and 503 with Retry-After when the pipeline is full', async () => {
-    c.sink.nextOutcome = retryable(new AgtError('AGT_ERR_BUFFER_FULL', 'buffer full'), 2_000);
-    try {
-      const r = await grpcExport(c.grpcTarget, good(1));
-      expect(r.err?.code).toBe(status.UNAVAILABLE);
-      const details = r.err?.metadata.get('grpc-status-details-bin')[0] as Buffer;
-      expect(details.toString('latin1')).toContain('type.googleapis.com/google.rpc.RetryInfo');
-      const h = await fetch(`${c.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: good(1) });
-      expect(h.status).toBe(503);
-      expect(h.headers.get('retry-after')).toBe('2');
-    } finally {
-      c.sink.nextOutcome = null;
-    }
-  });
-});
+    it('accepts a gzip-compressed message', async () => {
+      const before = c.sink.spans.length;
+      const r = await grpcExport(c.grpcTarget, good(4), { compress: true });
+      expect(r.err).toBeNull();
+      expect(partialSuccess(r.body!).rejectedSpans).toBe(0);
+      expect(c.sink.spans.length).toBe(before + 4);
+    });
 
-describe('receivers with API keys and quotas', () => {
-  let c: TestCollector;
+    it('answers partial_success for ids of the wrong length and absurd timestamps, and keeps the good span', async () => {
+      const trace = fixtureId(7, 16);
+      const rejectedBefore = await counter(c, 'agenttail_receive_spans_rejected_total', {});
+      const before = c.sink.spans.length;
+      const yearNs = 365n * 24n * 3600n * 1_000_000_000n;
+      const nowNs = BigInt(Date.now()) * 1_000_000n;
+      const body = buildExportRequest([
+        { traceId: trace, spanId: fixtureId(1, 8), name: 'kept' },
+        { traceId: 'abcd', spanId: fixtureId(2, 8) }, // 2-byte trace id
+        { traceId: trace, spanId: 'abcdef' }, // 3-byte span id
+        { traceId: trace, spanId: fixtureId(4, 8), startTimeUnixNano: 1n, endTimeUnixNano: 2n }, // 1970
+        { traceId: trace, spanId: fixtureId(5, 8), startTimeUnixNano: nowNs + 10n * yearNs, endTimeUnixNano: nowNs + 10n * yearNs + 1n }, // 10 years ahead
+      ]);
+      const r = await grpcExport(c.grpcTarget, body);
+      expect(r.err).toBeNull();
+      const p = partialSuccess(r.body!);
+      expect(p.rejectedSpans).toBe(4);
+      expect(p.errorMessage).toContain('traceId is 2 bytes, expected 16');
+      expect(p.errorMessage).toContain('spanId is 3 bytes, expected 8');
+      expect(c.sink.spans.slice(before).map((s) => s.name)).toEqual(['kept']);
+      expect(await counter(c, 'agenttail_receive_spans_rejected_total', {})).toBe(rejectedBefore + 4);
+      expect(await counter(c, 'agenttail_receive_spans_rejected_total', { reason: 'trace_id' })).toBeGreaterThanOrEqual(1);
+      expect(await counter(c, 'agenttail_receive_spans_rejected_total', { reason: 'span_id' })).toBeGreaterThanOrEqual(1);
+      expect(await counter(c, 'agenttail_receive_spans_rejected_total', { reason: 'timestamp' })).toBeGreaterThanOrEqual(2);
+    });
 
-  beforeAll(async () => {
-    c = await startTestCollector({
-      config: {
-        receive: {
-          keys: [
-            { sha256: hashApiKey('k1'), tenant: 't1' },
-            { sha256: hashApiKey('gw'), tenant: 'gateway', trustedGateway: true },
-          ],
-          tenantQuotas: { t1: { spansPerSecond: 5, bytesPerSecond: 0 } },
-        },
-      },
+    it('answers partial_success for 10,000 attributes, deep AnyValue nesting and non-UTF-8 strings', async () => {
+      const trace = fixtureId(8, 16);
+      const before = c.sink.spans.length;
+      const many = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, i]));
+      let deep: Record<string, unknown> = { leaf: 'x' };
+      for (let i = 0; i < 20; i++) deep = { nested: deep }; // past maxAnyValueDepth (16)
+      const body = buildExportRequest([
+        { traceId: trace, spanId: fixtureId(1, 8), attributes: many },
+        { traceId: trace, spanId: fixtureId(2, 8), attributes: { deep: deep as never } },
+        { traceId: trace, spanId: fixtureId(3, 8), name: 'fine' },
+      ]);
+      const r = await grpcExport(c.grpcTarget, body);
+      expect(r.err).toBeNull();
+      const p = partialSuccess(r.body!);
+      expect(p.rejectedSpans).toBe(2);
+      expect(p.errorMessage).toMatch(/attribute/i);
+      expect(p.errorMessage).toMatch(/maxAnyValueDepth/);
+      expect(c.sink.spans.slice(before).map((s) => s.name)).toEqual(['fine']);
+
+      // Far deeper than any encoder allows: must not overflow the decoder's stack.
+      const abyss = await grpcExport(c.grpcTarget, deeplyNestedRequest(20_000));
+      expect(abyss.err).toBeNull();
+      expect(partialSuccess(abyss.body!).rejectedSpans).toBe(1);
+      expect(await counter(c, 'agenttail_receive_spans_rejected_total', { reason: 'nesting' })).toBeGreaterThanOrEqual(2);
+
+      // Invalid UTF-8 in the span name: patch the bytes of a marker in the encoded request.
+      const utf = Buffer.from(buildExportRequest([{ traceId: trace, spanId: fixtureId(4, 8), name: 'MARKERXX' }]));
+      const at = utf.indexOf('MARKERXX');
+      utf[at + 6] = 0xc3;
+      utf[at + 7] = 0x28; // an invalid 2-byte sequence
+      const bad = await grpcExport(c.grpcTarget, utf);
+      expect(bad.err).toBeNull();
+      expect(partialSuccess(bad.body!).rejectedSpans).toBe(1);
+      expect(partialSuccess(bad.body!).errorMessage).toMatch(/utf-?8/i);
+      expect(await counter(c, 'agenttail_receive_spans_rejected_total', { reason: 'utf8' })).toBeGreaterThanOrEqual(1);
+      expect(c.sink.spans.length).toBe(before + 1);
+      await expectStillUp();
     });
   });
-  afterAll(async () => c.close());
 
-  const md = (key: string) => {
-    const m = new Metadata();
-    m.set('authorization', `Bearer ${key}`);
-    return m;
-  };
+  describe('POST /v1/traces', () => {
+    it('answers 400 with a protobuf google.rpc.Status for truncated and random protobuf', async () => {
+      const before = await requests(c, 'http', 'AGT_ERR_MALFORMED_REQUEST');
+      const bytes = good(2);
+      for (const body of [bytes.subarray(0, bytes.length - 5), randomBytes(42, 300)]) {
+        const r = await post(c, body, PB);
+        expect(r.status).toBe(400);
+        expect(r.headers.get('content-type')).toContain('application/x-protobuf');
+        const st = rpcStatus(r.bytes);
+        expect(st.code).toBe(status.INVALID_ARGUMENT);
+        expect(st.message).toMatch(/^AGT_ERR_MALFORMED_REQUEST: /);
+      }
+      expect(await requests(c, 'http', 'AGT_ERR_MALFORMED_REQUEST')).toBe(before + 2);
+      await expectStillUp();
+    });
 
-  it('refuses a missing or wrong key with UNAUTHENTICATED / 401', async () => {
-    expect((await grpcExport(c.grpcTarget, good(1))).err?.code).toBe(status.UNAUTHENTICATED);
-    expect((await grpcExport(c.grpcTarget, good(1), md('wrong'))).err?.code).toBe(status.UNAUTHENTICATED);
-    const h = await fetch(`${c.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'x-api-key': 'nope' }, body: good(1) });
-    expect(h.status).toBe(401);
-  });
+    it('answers 400 with a JSON error for invalid JSON and for JSON that is not an export request', async () => {
+      const before = await requests(c, 'http', 'AGT_ERR_MALFORMED_REQUEST');
+      for (const body of ['{"resourceSpans": [', '[1, 2, 3]', '{"resourceSpans": 5}', '\u0000']) {
+        const r = await post(c, body, JSON_CT);
+        expect(r.status, body).toBe(400);
+        const err = JSON.parse(r.bytes.toString('utf8')) as { code: number; message: string; errorCode: string };
+        expect(err.code).toBe(status.INVALID_ARGUMENT);
+        expect(err.errorCode).toBe('AGT_ERR_MALFORMED_REQUEST');
+        expect(err.message).toMatch(/^AGT_ERR_MALFORMED_REQUEST: /);
+      }
+      const invalid = JSON.parse((await post(c, '{"resourceSpans": [', JSON_CT)).bytes.toString('utf8')) as { message: string };
+      expect(invalid.message).toMatch(/invalid JSON at position/);
+      expect(await requests(c, 'http', 'AGT_ERR_MALFORMED_REQUEST')).toBe(before + 5);
+      await expectStillUp();
+    });
 
-  it('writes the key tenant, and refuses a tenant key claiming another tenant', async () => {
-    const before = c.sink.spans.length;
-    expect((await grpcExport(c.grpcTarget, good(1), md('k1'))).err).toBeNull();
-    expect(c.sink.spans.at(-1)!.tenantId).toBe('t1');
-    const claim = buildExportRequest([{ traceId: fixtureId(9, 16), spanId: fixtureId(1, 8) }], { 'tenant.id': 'other' });
-    const r = await grpcExport(c.grpcTarget, claim, md('k1'));
-    expect(r.err?.code).toBe(status.PERMISSION_DENIED);
-    expect(c.sink.spans.length).toBe(before + 1);
-  });
+    it('answers 415 for a content type other than protobuf or JSON, and counts it', async () => {
+      const before = await requests(c, 'http', 'AGT_ERR_UNSUPPORTED_MEDIA_TYPE');
+      for (const ct of ['text/plain', 'application/xml', 'multipart/form-data; boundary=x']) {
+        const r = await post(c, 'hello', { 'content-type': ct });
+        expect(r.status, ct).toBe(415);
+        expect(rpcStatus(r.bytes).message).toContain('AGT_ERR_UNSUPPORTED_MEDIA_TYPE');
+      }
+      expect(await requests(c, 'http', 'AGT_ERR_UNSUPPORTED_MEDIA_TYPE')).toBe(before + 3);
+      await expectStillUp();
+    });
 
-  it('lets a trusted gateway set the tenant per resource', async () => {
-    const body = buildExportRequest([{ traceId: fixtureId(10, 16), spanId: fixtureId(1, 8) }], { 'tenant.id': 'acme' });
-    expect((await grpcExport(c.grpcTarget, body, md('gw'))).err).toBeNull();
-    expect(c.sink.spans.at(-1)!.tenantId).toBe('acme');
-  });
+    it('answers 413 for a body over receive.http.maxBodyBytes, and counts it', async () => {
+      const before = await requests(c, 'http', 'AGT_ERR_BODY_TOO_LARGE');
+      const big = await post(c, Buffer.alloc(HTTP_MAX * 3, 1), PB);
+      expect(big.status).toBe(413);
+      expect(rpcStatus(big.bytes).message).toContain('AGT_ERR_BODY_TOO_LARGE');
+      const bigJson = await post(c, JSON.stringify({ resourceSpans: [], pad: 'x'.repeat(HTTP_MAX) }), JSON_CT);
+      expect(bigJson.status).toBe(413);
+      expect((JSON.parse(bigJson.bytes.toString('utf8')) as { errorCode: string }).errorCode).toBe('AGT_ERR_BODY_TOO_LARGE');
+      expect(await requests(c, 'http', 'AGT_ERR_BODY_TOO_LARGE')).toBe(before + 2);
+      await expectStillUp();
+    });
 
-  it('answers RESOURCE_EXHAUSTED with RetryInfo / 429 with Retry-After over the quota', async () => {
-    // The bucket holds 2 s of rate (10 spans); one 8-span request fits, the next does not.
-    expect((await grpcExport(c.grpcTarget, good(8), md('k1'))).err).toBeNull();
-    const r = await grpcExport(c.grpcTarget, good(8), md('k1'));
-    expect(r.err?.code).toBe(status.RESOURCE_EXHAUSTED);
-    expect((r.err?.metadata.get('grpc-status-details-bin')[0] as Buffer).toString('latin1')).toContain('RetryInfo');
-    const h = await fetch(`${c.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', authorization: 'Bearer k1' }, body: good(8) });
-    expect(h.status).toBe(429);
-    expect(Number(h.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    it('accepts gzip and deflate bodies', async () => {
+      const before = c.sink.spans.length;
+      expect((await post(c, gzipSync(good(3)), { ...PB, 'content-encoding': 'gzip' })).status).toBe(200);
+      expect((await post(c, deflateSync(Buffer.from(buildExportRequestJson([{ traceId: fixtureId(11, 16), spanId: fixtureId(1, 8) }]))), { ...JSON_CT, 'content-encoding': 'deflate' })).status).toBe(200);
+      expect(c.sink.spans.length).toBe(before + 4);
+    });
+
+    it('refuses a gzip bomb with 413 without inflating it all', async () => {
+      const before = await requests(c, 'http', 'AGT_ERR_BODY_TOO_LARGE');
+      const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024));
+      expect(bomb.length).toBeLessThan(HTTP_MAX); // small on the wire, 50 MiB inflated
+      const r = await post(c, bomb, { ...PB, 'content-encoding': 'gzip' });
+      expect(r.status).toBe(413);
+      expect(rpcStatus(r.bytes).message).toContain('AGT_ERR_BODY_TOO_LARGE');
+      expect(await requests(c, 'http', 'AGT_ERR_BODY_TOO_LARGE')).toBe(before + 1);
+      await expectStillUp();
+    });
+
+    it('answers 400 for a body that does not decompress and for an unknown Content-Encoding', async () => {
+      const before = await requests(c, 'http', 'AGT_ERR_BAD_CONTENT_ENCODING');
+      const broken = await post(c, Buffer.from('not gzip at all'), { ...PB, 'content-encoding': 'gzip' });
+      expect(broken.status).toBe(400);
+      expect(rpcStatus(broken.bytes).message).toContain('AGT_ERR_BAD_CONTENT_ENCODING');
+      const cut = gzipSync(good(2));
+      const truncated = await post(c, cut.subarray(0, cut.length - 10), { ...PB, 'content-encoding': 'gzip' });
+      expect(truncated.status).toBe(400);
+      const br = await post(c, good(1), { ...JSON_CT, 'content-encoding': 'br' });
+      expect(br.status).toBe(400);
+      expect((JSON.parse(br.bytes.toString('utf8')) as { errorCode: string; message: string }).message).toContain('"br"');
+      expect(await requests(c, 'http', 'AGT_ERR_BAD_CONTENT_ENCODING')).toBe(before + 3);
+      await expectStillUp();
+    });
+
+    it('answers 200 with partial_success in JSON for bad ids, naming the span', async () => {
+      const before = c.sink.spans.length;
+      const obj = buildExportRequestJsonObject([
+        { traceId: fixtureId(12, 16), spanId: fixtureId(1, 8), name: 'kept' },
+        { traceId: fixtureId(12, 16), spanId: '00' },
+      ]);
+      const r = await post(c, JSON.stringify(obj), JSON_CT);
+      expect(r.status).toBe(200);
+      const json = JSON.parse(r.bytes.toString('utf8')) as { partialSuccess?: { rejectedSpans: string; errorMessage: string } };
+      expect(json.partialSuccess?.rejectedSpans).toBe('1');
+      expect(json.partialSuccess?.errorMessage).toMatch(/spans\[1\]/);
+      expect(c.sink.spans.slice(before).map((s) => s.name)).toEqual(['kept']);
+    });
+
+    it('answers 200 with partial_success in protobuf for non-UTF-8 strings and an absurd timestamp', async () => {
+      const utf = Buffer.from(
+        buildExportRequest([
+          { traceId: fixtureId(13, 16), spanId: fixtureId(1, 8), name: 'MARKERXX' },
+          { traceId: fixtureId(13, 16), spanId: fixtureId(2, 8), startTimeUnixNano: 5n, endTimeUnixNano: 1n },
+          { traceId: fixtureId(13, 16), spanId: fixtureId(3, 8), name: 'kept' },
+        ]),
+      );
+      const at = utf.indexOf('MARKERXX');
+      utf[at] = 0xff; // 0xff never occurs in UTF-8
+      const r = await post(c, utf, PB);
+      expect(r.status).toBe(200);
+      expect(partialSuccess(r.bytes).rejectedSpans).toBe(2);
+    });
   });
 });
