@@ -1,0 +1,240 @@
+import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgtError } from '../../src/errors.js';
+import { retryable } from '../../src/outcome.js';
+import { hashApiKey } from '../../src/receive/auth.js';
+import { startTestCollector, type TestCollector } from '../support/collector.js';
+import { buildExportRequest, fixtureId } from '../support/otlp-fixtures.js';
+import type { Attributes } from '../../src/otlp/types.js';
+
+const EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+const KEYS = [
+  { sha256: hashApiKey('k1'), tenant: 't1' },
+  { sha256: hashApiKey('gw'), tenant: 'gw', trustedGateway: true },
+];
+
+// --- google.rpc.Status with RetryInfo, decoded with protobufjs from the published field numbers ---
+const rpcRoot = protobuf.Root.fromJSON({
+  nested: {
+    Status: { fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 }, details: { rule: 'repeated', type: 'Any', id: 3 } } },
+    Any: { fields: { type_url: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } },
+    Duration: { fields: { seconds: { type: 'int64', id: 1 }, nanos: { type: 'int32', id: 2 } } },
+    RetryInfo: { fields: { retryDelay: { type: 'Duration', id: 1 } } },
+  },
+});
+const StatusType = rpcRoot.lookupType('Status');
+const RetryInfoType = rpcRoot.lookupType('RetryInfo');
+
+/** code, message and the RetryInfo delay (ms, or null) of a serialized google.rpc.Status. */
+function decodeStatus(bytes: Uint8Array): { code: number; message: string; retryDelayMs: number | null } {
+  const s = StatusType.toObject(StatusType.decode(bytes), { defaults: true }) as { code: number; message: string; details: { type_url: string; value: Uint8Array }[] };
+  const d = s.details.find((x) => x.type_url === 'type.googleapis.com/google.rpc.RetryInfo');
+  if (!d) return { code: s.code, message: s.message, retryDelayMs: null };
+  const ri = RetryInfoType.toObject(RetryInfoType.decode(d.value), { longs: Number, defaults: true }) as { retryDelay: { seconds: number; nanos: number } };
+  return { code: s.code, message: s.message, retryDelayMs: ri.retryDelay.seconds * 1000 + ri.retryDelay.nanos / 1e6 };
+}
+
+// --- clients ---
+function grpcExport(target: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<ServiceError | null> {
+  const md = new Metadata();
+  for (const [k, v] of Object.entries(headers)) md.set(k, v);
+  const client = new Client(target, credentials.createInsecure());
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(EXPORT, (b: Buffer) => b, (b: Buffer) => b, Buffer.from(body), md, (err) => {
+      client.close();
+      resolve(err ?? null);
+    });
+  });
+}
+
+async function post(c: TestCollector, body: Uint8Array, headers: Record<string, string>, format: 'protobuf' | 'json' = 'protobuf') {
+  const res = await fetch(`${c.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': format === 'json' ? 'application/json' : 'application/x-protobuf', ...headers }, body });
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+const statusDetails = (err: ServiceError | null) => decodeStatus(err!.metadata.get('grpc-status-details-bin')[0] as Buffer);
+
+async function counter(c: TestCollector, name: string, labels: Record<string, string>): Promise<number> {
+  const m = await c.collector.registry.getSingleMetric(name)?.get();
+  return m?.values.filter((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v)).reduce((s, x) => s + x.value, 0) ?? 0;
+}
+
+let nextTrace = 1;
+/** A request of n spans in a fresh trace, under one resource with `resource` attributes. */
+function spans(n: number, resource: Attributes = {}, name = 'chat'): Uint8Array {
+  const trace = fixtureId(nextTrace++, 16);
+  return buildExportRequest(
+    Array.from({ length: n }, (_, i) => ({ traceId: trace, spanId: fixtureId(i + 1, 8), name })),
+    { 'service.name': 'svc', ...resource },
+  );
+}
+/** Protobuf repeated fields concatenate: two requests back to back are one request with both resources. */
+const merge = (...parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
+
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+describe('OTLP receivers with API keys', () => {
+  let c: TestCollector;
+
+  beforeAll(async () => {
+    c = await startTestCollector({ config: { receive: { keys: KEYS } } });
+  });
+  afterAll(async () => c.close());
+
+  describe('authentication', () => {
+    it('refuses a request without a key with UNAUTHENTICATED / 401, and takes nothing', async () => {
+      const before = await counter(c, 'agenttail_receive_requests_total', { code: 'AGT_ERR_UNAUTHENTICATED' });
+      const err = await grpcExport(c.grpcTarget, spans(1));
+      expect(err?.code).toBe(status.UNAUTHENTICATED);
+      expect(err?.details).toMatch(/^AGT_ERR_UNAUTHENTICATED: no API key/);
+      expect(statusDetails(err).retryDelayMs).toBeNull();
+      const h = await post(c, spans(1), {}, 'json');
+      expect(h.status).toBe(401);
+      expect(h.retryAfter).toBeNull();
+      expect(JSON.parse(h.bytes.toString('utf8'))).toMatchObject({ code: status.UNAUTHENTICATED, errorCode: 'AGT_ERR_UNAUTHENTICATED' });
+      expect(c.sink.spans).toHaveLength(0);
+      expect(await counter(c, 'agenttail_receive_requests_total', { code: 'AGT_ERR_UNAUTHENTICATED' })).toBe(before + 2);
+    });
+
+    it('refuses a wrong key, the key hash and a non-Bearer scheme with UNAUTHENTICATED / 401', async () => {
+      expect((await grpcExport(c.grpcTarget, spans(1), bearer('wrong')))?.code).toBe(status.UNAUTHENTICATED);
+      expect((await grpcExport(c.grpcTarget, spans(1), { 'x-api-key': hashApiKey('k1') }))?.code).toBe(status.UNAUTHENTICATED);
+      expect((await grpcExport(c.grpcTarget, spans(1), { authorization: 'Basic k1' }))?.code).toBe(status.UNAUTHENTICATED);
+      const h = await post(c, spans(1), { 'x-api-key': 'nope' });
+      expect(h.status).toBe(401);
+      expect(decodeStatus(h.bytes)).toEqual({ code: status.UNAUTHENTICATED, message: 'AGT_ERR_UNAUTHENTICATED: unknown API key', retryDelayMs: null });
+      expect(c.sink.spans).toHaveLength(0);
+    });
+
+    it('accepts the key as Bearer or x-api-key on both transports and writes its tenant', async () => {
+      const before = c.sink.spans.length;
+      expect(await grpcExport(c.grpcTarget, spans(1, {}, 'grpc-bearer'), bearer('k1'))).toBeNull();
+      expect(await grpcExport(c.grpcTarget, spans(1, {}, 'grpc-x-api-key'), { 'x-api-key': 'k1' })).toBeNull();
+      expect((await post(c, spans(1, {}, 'http-bearer'), bearer('k1'))).status).toBe(200);
+      expect((await post(c, spans(1, {}, 'http-x-api-key'), { 'x-api-key': 'k1' })).status).toBe(200);
+      const got = c.sink.spans.slice(before);
+      expect(got.map((s) => s.name).sort()).toEqual(['grpc-bearer', 'grpc-x-api-key', 'http-bearer', 'http-x-api-key']);
+      expect(new Set(got.map((s) => s.tenantId))).toEqual(new Set(['t1']));
+    });
+  });
+
+  describe('tenant per resource', () => {
+    it('lets a tenant key name its own tenant in tenant.id', async () => {
+      const before = c.sink.spans.length;
+      expect(await grpcExport(c.grpcTarget, spans(2, { 'tenant.id': 't1' }), bearer('k1'))).toBeNull();
+      expect(c.sink.spans.slice(before).map((s) => s.tenantId)).toEqual(['t1', 't1']);
+    });
+
+    it('refuses a tenant key naming another tenant with PERMISSION_DENIED / 403, taking none of the request', async () => {
+      const before = c.sink.spans.length;
+      const refusedBefore = await counter(c, 'agenttail_receive_spans_refused_total', { reason: 'AGT_ERR_TENANT_FORBIDDEN' });
+      // The first resource is fine; the second claims tenant t2: the whole request is refused.
+      const body = merge(spans(2), spans(3, { 'tenant.id': 't2' }));
+      const err = await grpcExport(c.grpcTarget, body, bearer('k1'));
+      expect(err?.code).toBe(status.PERMISSION_DENIED);
+      expect(err?.details).toContain('AGT_ERR_TENANT_FORBIDDEN');
+      expect(err?.details).toContain('"t2"');
+      const h = await post(c, body, { 'x-api-key': 'k1' }, 'protobuf');
+      expect(h.status).toBe(403);
+      expect(decodeStatus(h.bytes).code).toBe(status.PERMISSION_DENIED);
+      expect(c.sink.spans.length).toBe(before);
+      expect(await counter(c, 'agenttail_receive_spans_refused_total', { reason: 'AGT_ERR_TENANT_FORBIDDEN' })).toBe(refusedBefore + 10);
+      expect(await counter(c, 'agenttail_receive_requests_total', { code: 'AGT_ERR_TENANT_FORBIDDEN' })).toBeGreaterThanOrEqual(2);
+    });
+
+    it('lets a trusted gateway key set the tenant per resource, defaulting to its own', async () => {
+      const before = c.sink.spans.length;
+      const body = merge(spans(2, { 'tenant.id': 'acme' }, 'for-acme'), spans(1, { 'tenant.id': 'globex' }, 'for-globex'), spans(1, {}, 'for-gw'));
+      expect(await grpcExport(c.grpcTarget, body, bearer('gw'))).toBeNull();
+      expect((await post(c, spans(1, { 'tenant.id': 'initech' }, 'for-initech'), { 'x-api-key': 'gw' })).status).toBe(200);
+      const got = c.sink.spans.slice(before).map((s) => `${s.name}@${s.tenantId}`);
+      expect(got.sort()).toEqual(['for-acme@acme', 'for-acme@acme', 'for-globex@globex', 'for-gw@gw', 'for-initech@initech']);
+    });
+  });
+
+  describe('when the pipeline is full', () => {
+    it('answers UNAVAILABLE with RetryInfo / 503 with Retry-After, takes nothing, and recovers', async () => {
+      const before = c.sink.spans.length;
+      const refusedBefore = await counter(c, 'agenttail_receive_requests_total', { code: 'AGT_ERR_BUFFER_FULL' });
+      c.sink.nextOutcome = retryable(new AgtError('AGT_ERR_BUFFER_FULL', 'session buffer at its memory limit'), 2_500);
+      try {
+        const err = await grpcExport(c.grpcTarget, spans(1), bearer('k1'));
+        expect(err?.code).toBe(status.UNAVAILABLE);
+        expect(statusDetails(err)).toEqual({ code: status.UNAVAILABLE, message: 'AGT_ERR_BUFFER_FULL: session buffer at its memory limit', retryDelayMs: 2_500 });
+        const h = await post(c, spans(1), bearer('k1'));
+        expect(h.status).toBe(503);
+        expect(h.retryAfter).toBe('3');
+        expect(decodeStatus(h.bytes).retryDelayMs).toBe(2_500);
+        const j = await post(c, Buffer.from('{}'), bearer('k1'), 'json');
+        expect(j.status).toBe(503);
+        expect(JSON.parse(j.bytes.toString('utf8'))).toMatchObject({ errorCode: 'AGT_ERR_BUFFER_FULL', retryAfterMs: 2_500 });
+      } finally {
+        c.sink.nextOutcome = null;
+      }
+      expect(c.sink.spans.length).toBe(before);
+      expect(await counter(c, 'agenttail_receive_requests_total', { code: 'AGT_ERR_BUFFER_FULL' })).toBe(refusedBefore + 3);
+      expect(await grpcExport(c.grpcTarget, spans(1), bearer('k1'))).toBeNull();
+      expect(c.sink.spans.length).toBe(before + 1);
+    });
+  });
+});
+
+describe('OTLP receivers with quotas', () => {
+  let c: TestCollector;
+
+  beforeAll(async () => {
+    c = await startTestCollector({
+      config: {
+        receive: {
+          keys: [...KEYS, { sha256: hashApiKey('k2'), tenant: 't2' }],
+          quota: { spansPerSecond: 5 },
+          tenantQuotas: { gw: { spansPerSecond: 0, bytesPerSecond: 0 }, t2: { spansPerSecond: 0, bytesPerSecond: 1_000 } },
+        },
+      },
+    });
+  });
+  afterAll(async () => c.close());
+
+  it('answers RESOURCE_EXHAUSTED with RetryInfo over the spans quota, then 429 with Retry-After', async () => {
+    // The bucket holds 2 s of rate: 10 spans. 8 pass; 8 more need (8 - 2) / 5 s = 1.2 s at most.
+    expect(await grpcExport(c.grpcTarget, spans(8), bearer('k1'))).toBeNull();
+    const before = c.sink.spans.length;
+    const err = await grpcExport(c.grpcTarget, spans(8), bearer('k1'));
+    expect(err?.code).toBe(status.RESOURCE_EXHAUSTED);
+    const st = statusDetails(err);
+    expect(st.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(st.message).toBe('AGT_ERR_QUOTA_EXCEEDED: tenant "t1" is over its quota of 5 spans/s');
+    expect(st.retryDelayMs).toBeGreaterThan(0);
+    expect(st.retryDelayMs).toBeLessThanOrEqual(1_200);
+
+    const h = await post(c, spans(8), { 'x-api-key': 'k1' });
+    expect(h.status).toBe(429);
+    expect(['1', '2']).toContain(h.retryAfter);
+    const body = decodeStatus(h.bytes);
+    expect(body.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(body.retryDelayMs).toBeGreaterThan(0);
+    expect(body.retryDelayMs).toBeLessThanOrEqual(1_200);
+    expect(c.sink.spans.length).toBe(before);
+    expect(await counter(c, 'agenttail_receive_requests_total', { code: 'AGT_ERR_QUOTA_EXCEEDED' })).toBe(2);
+    expect(await counter(c, 'agenttail_receive_spans_refused_total', { reason: 'AGT_ERR_QUOTA_EXCEEDED' })).toBe(16);
+  });
+
+  it('keeps one tenant’s quota from refusing another', async () => {
+    const before = c.sink.spans.length;
+    // t1 is out of tokens after the test above; gw is unlimited (override of 0).
+    expect(await grpcExport(c.grpcTarget, spans(50, { 'tenant.id': 'acme' }), bearer('gw'))).toBeNull();
+    expect(c.sink.spans.length).toBe(before + 50);
+  });
+
+  it('applies a per-tenant bytes quota override with 429 and Retry-After', async () => {
+    const big = spans(10, { pad: 'x'.repeat(1_000) }); // ~1.6 kB and 10 spans; t2's bucket holds 2,000 bytes, unlimited spans
+    expect(big.length).toBeGreaterThan(1_000);
+    expect(big.length).toBeLessThan(2_000);
+    expect((await post(c, big, bearer('k2'))).status).toBe(200);
+    const h = await post(c, big, bearer('k2'));
+    expect(h.status).toBe(429);
+    expect(Number(h.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(decodeStatus(h.bytes).message).toBe('AGT_ERR_QUOTA_EXCEEDED: tenant "t2" is over its quota of 1000 bytes/s');
+  });
+});
