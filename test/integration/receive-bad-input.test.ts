@@ -103,8 +103,18 @@ function fixed64(field: number, v: bigint): number[] {
 
 /** One span whose attribute is an AnyValue of arrays nested `depth` deep. */
 function deeplyNestedRequest(depth: number): Buffer {
-  let any = ld(1, [...Buffer.from('x')]); // AnyValue.string_value
-  for (let i = 0; i < depth; i++) any = ld(5, ld(1, any)); // AnyValue.array_value { values: [any] }
+  // Only length prefixes differ per level: write them inside-out, then emit outermost first (linear, no copying).
+  const core = ld(1, [...Buffer.from('x')]); // AnyValue.string_value
+  const headers: number[][] = [];
+  let len = core.length;
+  for (let i = 0; i < depth; i++) {
+    const values = [0x0a, ...varint(len)]; // ArrayValue.values (field 1)
+    len += values.length;
+    const arrayValue = [0x2a, ...varint(len)]; // AnyValue.array_value (field 5)
+    len += arrayValue.length;
+    headers.push(values, arrayValue);
+  }
+  const any = [...Buffer.concat(headers.reverse().map((h) => Buffer.from(h))), ...core];
   const startNs = BigInt(Date.now() - 1000) * 1_000_000n;
   const span = [
     ...ld(1, [...Buffer.from(fixtureId(99, 16), 'hex')]),
