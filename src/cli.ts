@@ -89,12 +89,13 @@ program
   .command('migrate')
   .description('apply the ClickHouse schema (each numbered migration once)')
   .addOption(configOption)
-  .action(async (opts: { config?: string }) => {
+  .option('--cluster', "replicated + distributed tables ON CLUSTER '{cluster}' (servers define {cluster}, {shard}, {replica})")
+  .action(async (opts: { config?: string; cluster?: boolean }) => {
     const config = loadConfig({ file: opts.config });
     const log = createLogger(config.logLevel);
     const client = await createStoreClient(config.store, config.store.kind === 'server' ? 'default' : undefined);
     try {
-      const r = await runMigrations({ client, database: config.store.database, log });
+      const r = await runMigrations({ client, database: config.store.database, log, cluster: opts.cluster === true });
       process.stdout.write(`applied ${r.applied.length} migration(s), ${r.skipped.length} already applied\n`);
     } finally {
       await client.close();

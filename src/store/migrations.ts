@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../log.js';
 import { AgtError } from '../errors.js';
+import { clusterCreateDatabase, toClusterStatements } from './cluster-ddl.js';
 
 /** The schema folder shipped with agenttail (two levels above src/store or dist/store). */
 export const defaultSchemaDir = fileURLToPath(new URL('../../schema/', import.meta.url));
@@ -35,17 +36,18 @@ export function splitStatements(sql: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** Reads `NNN_name.sql` files of a folder in order, substituting `{{database}}`. */
-export async function loadMigrations(dir: string, database: string): Promise<Migration[]> {
+/** Reads `NNN_name.sql` files of a folder in order, substituting `{{database}}`; `cluster` rewrites them (cluster-ddl.ts). */
+export async function loadMigrations(dir: string, database: string, opts: { cluster?: boolean } = {}): Promise<Migration[]> {
   checkDatabaseName(database);
   const names = (await readdir(dir)).filter((n) => /^\d{3}_[a-z0-9_]+\.sql$/.test(n)).sort();
   const out: Migration[] = [];
   for (const name of names) {
     const text = await readFile(`${dir.replace(/\/$/, '')}/${name}`, 'utf8');
+    const statements = splitStatements(text.replaceAll('{{database}}', database));
     out.push({
       name,
       checksum: createHash('sha256').update(text).digest('hex').slice(0, 16),
-      statements: splitStatements(text.replaceAll('{{database}}', database)),
+      statements: opts.cluster ? toClusterStatements(statements) : statements,
     });
   }
   return out;
@@ -63,11 +65,13 @@ export async function runMigrations(params: {
   database: string;
   log: Logger;
   dir?: string;
+  /** Replicated + Distributed tables ON CLUSTER '{cluster}' (src/store/cluster-ddl.ts). */
+  cluster?: boolean;
 }): Promise<MigrationReport> {
   const { client, database, log } = params;
-  const migrations = await loadMigrations(params.dir ?? defaultSchemaDir, database);
+  const migrations = await loadMigrations(params.dir ?? defaultSchemaDir, database, { cluster: params.cluster });
   try {
-    await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+    await client.command({ query: params.cluster ? clusterCreateDatabase(database) : `CREATE DATABASE IF NOT EXISTS ${database}` });
     await client.command({
       query: `CREATE TABLE IF NOT EXISTS ${database}.schema_migrations
         (Name String, Checksum String, AppliedAt DateTime64(3) DEFAULT now64(3))

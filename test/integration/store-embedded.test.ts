@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
@@ -7,7 +7,8 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { ClickHouseStore } from '../../src/store/clickhouse-store.js';
-import { defaultSchemaDir, loadMigrations, runMigrations, splitStatements } from '../../src/store/migrations.js';
+import { clusterCreateDatabase, toClusterStatements } from '../../src/store/cluster-ddl.js';
+import { defaultSchemaDir, loadMigrations, runMigrations } from '../../src/store/migrations.js';
 import { randomSession, seeded } from './store-fixtures.js';
 
 type Conn = NonNullable<Parameters<typeof createClient>[0]>['connection'];
@@ -76,17 +77,23 @@ describe('runMigrations', () => {
   });
 
   describe('cluster variant', () => {
-    it('parses every statement and puts every table ON CLUSTER', async () => {
-      const sql = readFileSync(join(defaultSchemaDir, 'cluster', '001_cluster.sql'), 'utf8').replaceAll('{{database}}', 'agenttail');
-      const statements = splitStatements(sql);
+    it('derives a parsing ON CLUSTER statement pair (Replicated local + Distributed) for every single-node table', async () => {
+      const migrations = await loadMigrations(defaultSchemaDir, 'agenttail', { cluster: true });
+      const statements = [clusterCreateDatabase('agenttail'), ...migrations.flatMap((m) => m.statements)];
       expect(statements.length).toBe(13);
       for (const s of statements) {
         expect(s).toContain("ON CLUSTER '{cluster}'");
+        expect(s).not.toContain('non_replicated_deduplication_window');
         const [f] = await rows<{ f: string }>(`SELECT formatQuery('${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}') AS f`);
         expect(f!.f).toMatch(/^CREATE (TABLE|DATABASE) IF NOT EXISTS agenttail/);
       }
       expect(statements.filter((s) => /ENGINE = Distributed\('\{cluster\}', 'agenttail', '\w+_local', cityHash64\(TenantId/.test(s))).toHaveLength(6);
       expect(statements.filter((s) => /ENGINE = Replicated\w*MergeTree/.test(s))).toHaveLength(6);
+      expect(statements.some((s) => s.includes('ENGINE = ReplicatedReplacingMergeTree(Version)'))).toBe(true);
+    });
+
+    it('refuses a table without a sharding key', () => {
+      expect(() => toClusterStatements(['CREATE TABLE IF NOT EXISTS agenttail.mystery (a UInt8) ENGINE = MergeTree ORDER BY a'])).toThrow(/SHARD_KEYS/);
     });
   });
 });

@@ -1,0 +1,54 @@
+/**
+ * The cluster variant of the schema, derived from the single-node migrations so the two can never drift.
+ *
+ * Each single-node table `<db>.<name>` becomes a Replicated*MergeTree `<db>.<name>_local ON CLUSTER '{cluster}'`
+ * on every node, plus a Distributed `<db>.<name>` with the single-node name, so readers and the writer use the same
+ * table names on both layouts. The servers must define the `{cluster}`, `{shard}` and `{replica}` macros.
+ *
+ * Sharding by cityHash64(TenantId, SessionId) puts a whole session (spans, session row, evals, lookups) on one
+ * shard, so session reads touch one shard and ReplacingMergeTree FINAL collapses versions locally. usage_hourly
+ * has no session key; it is sharded by tenant and read with sum() GROUP BY, which is correct across shards.
+ * Replicated tables deduplicate inserts by themselves (replicated_deduplication_window), so the writer's
+ * insert_deduplication_token works without `non_replicated_deduplication_window`, which is dropped here.
+ */
+import { AgtError } from '../errors.js';
+
+/** Distributed sharding key per table. A new table must choose one here (the transform refuses unknown tables). */
+export const SHARD_KEYS: Record<string, string> = {
+  spans: 'cityHash64(TenantId, SessionId)',
+  sessions: 'cityHash64(TenantId, SessionId)',
+  evals: 'cityHash64(TenantId, SessionId)',
+  session_ts: 'cityHash64(TenantId, SessionId)',
+  trace_ts: 'cityHash64(TenantId, TraceId)',
+  usage_hourly: 'cityHash64(TenantId)',
+};
+
+const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+)\.(\w+)\s*\(/;
+
+/** `CREATE DATABASE` for the cluster. */
+export function clusterCreateDatabase(database: string): string {
+  return `CREATE DATABASE IF NOT EXISTS ${database} ON CLUSTER '{cluster}'`;
+}
+
+/** Rewrites the statements of one single-node migration into their cluster form (local table + Distributed). */
+export function toClusterStatements(statements: string[]): string[] {
+  const out: string[] = [];
+  for (const statement of statements) {
+    const m = CREATE_TABLE.exec(statement);
+    if (!m) throw new AgtError('AGT_ERR_CONFIG_INVALID', `cluster schema: only CREATE TABLE statements can be rewritten, got: ${statement.slice(0, 60)}…`);
+    const [, database, table] = m as unknown as [string, string, string];
+    const shardKey = SHARD_KEYS[table];
+    if (shardKey === undefined) throw new AgtError('AGT_ERR_CONFIG_INVALID', `cluster schema: table ${table} has no sharding key in SHARD_KEYS`);
+    const local = statement
+      .replace(CREATE_TABLE, `CREATE TABLE IF NOT EXISTS ${database}.${table}_local ON CLUSTER '{cluster}'\n(`)
+      .replace(/ENGINE = (\w*)MergeTree/, 'ENGINE = Replicated$1MergeTree')
+      .replace(/,?\s*non_replicated_deduplication_window = \d+/, '')
+      .replace(/\s*SETTINGS\s*$/, '');
+    out.push(local);
+    out.push(
+      `CREATE TABLE IF NOT EXISTS ${database}.${table} ON CLUSTER '{cluster}' AS ${database}.${table}_local\n` +
+        `ENGINE = Distributed('{cluster}', '${database}', '${table}_local', ${shardKey})`,
+    );
+  }
+  return out;
+}
