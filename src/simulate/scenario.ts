@@ -1,4 +1,5 @@
 /** Realistic agent sessions for `agenttail simulate`: deterministic from a seed, labelled by what should keep them. */
+import { mulberry32 } from '../prng.js';
 
 /** Why a simulated session exists: ordinary traffic, or something the sampler must keep. */
 export type SimLabel = 'ordinary' | 'error' | 'rare_path' | 'cost_outlier' | 'low_eval' | 'late_low_eval';
@@ -85,17 +86,6 @@ const AGENTS: AgentProfile[] = [
   },
 ];
 
-/** mulberry32: a small deterministic PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hexId(rand: () => number, bytes: number): string {
   let s = '';
@@ -122,7 +112,7 @@ function pickLabel(rand: () => number, shares: ScenarioOptions['shares']): SimLa
 
 /** Generates the sessions of one run. Same options → same sessions (ids, tokens, paths). */
 export function generateScenario(opts: ScenarioOptions): SimSession[] {
-  const rand = rng(opts.seed);
+  const rand = mulberry32(opts.seed);
   const out: SimSession[] = [];
   for (let i = 0; i < opts.sessions; i++) {
     const label = pickLabel(rand, opts.shares);

@@ -2,17 +2,9 @@
 import { emptyGenAi, type NormalizedSpan, type Usage } from '../../src/conventions/types.js';
 import type { SessionWrite } from '../../src/sessions/types.js';
 
-/** A deterministic pseudo-random generator (mulberry32), so failures reproduce. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic test data: failures reproduce from their seed. */
+export { mulberry32 as seeded } from '../../src/prng.js';
+
 
 function hex(rand: () => number, chars: number): string {
   let s = '';

@@ -3,22 +3,12 @@ import { decodeExportRequest } from '../../src/otlp/decode-protobuf.js';
 import { decodeExportRequestJson } from '../../src/otlp/decode-json.js';
 import { DEFAULT_DECODE_LIMITS } from '../../src/otlp/types.js';
 import { AgtError } from '../../src/errors.js';
+import { mulberry32 as rng } from '../../src/prng.js';
 import { buildExportRequest, buildExportRequestJson, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';
 
 const NOW_MS = 1_750_000_000_000;
 const ITERATIONS = 4000;
 
-/** A small deterministic PRNG (mulberry32) so a failure reproduces from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const spans: FixtureSpan[] = [0, 1, 2].map((n) => ({
   traceId: fixtureId(100 + n, 16),
