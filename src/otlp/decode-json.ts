@@ -4,7 +4,7 @@
  */
 import { AgtError } from '../errors.js';
 import type { DecodedExport, DecodeLimits, OtlpResource, OtlpScope, OtlpSpan, SpanRejection } from './types.js';
-import { SpanRejectError, timeWindowNs } from './span-checks.js';
+import { SpanRejectError, timeWindowNs, type SpanProblem } from './span-checks.js';
 import { field, isObject, readAttributes, readString, readUint, type JsonState } from './json-values.js';
 import { jsonErrorPosition } from './json-error-position.js';
 import { readJsonSpan, type JsonSpanContext } from './json-span.js';
@@ -70,13 +70,13 @@ function decodeJson(body: string | Uint8Array, limits: DecodeLimits, nowMs: numb
     const rsPath = `resourceSpans[${i}]`;
     const rs = resourceSpans[i];
     if (!isObject(rs)) malformed(`${rsPath} must be an object`);
-    let problem = '';
+    let problem: SpanProblem | null = null;
     let resource: OtlpResource = { attributes: {}, droppedAttributesCount: 0 };
     try {
       resource = readResource(st, rs.resource);
     } catch (err) {
       if (!(err instanceof SpanRejectError)) throw err;
-      problem = `resource: ${err.message}`;
+      problem = { kind: err.kind, reason: `resource: ${err.message}` };
     }
     const scopeSpans = arrayAt(rs, 'scopeSpans', 'scope_spans', `${rsPath}.scopeSpans`);
     for (let j = 0; j < scopeSpans.length; j++) {
@@ -85,12 +85,12 @@ function decodeJson(body: string | Uint8Array, limits: DecodeLimits, nowMs: numb
       if (!isObject(ss)) malformed(`${ssPath} must be an object`);
       let scopeProblem = problem;
       let scope: OtlpScope = { name: '', version: '', attributes: {} };
-      if (scopeProblem === '') {
+      if (scopeProblem === null) {
         try {
           scope = readScope(st, ss.scope);
         } catch (err) {
           if (!(err instanceof SpanRejectError)) throw err;
-          scopeProblem = `scope: ${err.message}`;
+          scopeProblem = { kind: err.kind, reason: `scope: ${err.message}` };
         }
       }
       const list = arrayAt(ss, 'spans', 'spans', `${ssPath}.spans`);
@@ -101,15 +101,15 @@ function decodeJson(body: string | Uint8Array, limits: DecodeLimits, nowMs: numb
       const ctx: JsonSpanContext = { st, maxEventsPerSpan: limits.maxEventsPerSpan, window, resource, scope };
       for (let k = 0; k < list.length; k++) {
         const path = `${ssPath}.spans[${k}]`;
-        if (scopeProblem !== '') {
-          rejected.push({ path, reason: scopeProblem });
+        if (scopeProblem !== null) {
+          rejected.push({ path, ...scopeProblem });
           continue;
         }
         try {
           spans.push(readJsonSpan(list[k], ctx));
         } catch (err) {
           if (!(err instanceof SpanRejectError)) throw err;
-          rejected.push({ path, reason: err.message });
+          rejected.push({ path, kind: err.kind, reason: err.message });
         }
       }
     }
@@ -121,7 +121,7 @@ function decodeJson(body: string | Uint8Array, limits: DecodeLimits, nowMs: numb
 
 function readResource(st: JsonState, v: unknown): OtlpResource {
   if (v === undefined || v === null) return { attributes: {}, droppedAttributesCount: 0 };
-  if (!isObject(v)) throw new SpanRejectError('resource must be an object');
+  if (!isObject(v)) throw new SpanRejectError('malformed', 'resource must be an object');
   return {
     attributes: readAttributes(st, v.attributes, 'resource'),
     droppedAttributesCount: readUint(field(v, 'droppedAttributesCount', 'dropped_attributes_count'), 'droppedAttributesCount'),
@@ -130,7 +130,7 @@ function readResource(st: JsonState, v: unknown): OtlpResource {
 
 function readScope(st: JsonState, v: unknown): OtlpScope {
   if (v === undefined || v === null) return { name: '', version: '', attributes: {} };
-  if (!isObject(v)) throw new SpanRejectError('scope must be an object');
+  if (!isObject(v)) throw new SpanRejectError('malformed', 'scope must be an object');
   return {
     name: readString(st, v.name, 'scope name'),
     version: readString(st, v.version, 'scope version'),

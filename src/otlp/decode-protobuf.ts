@@ -7,7 +7,7 @@ import type { Attributes, DecodedExport, DecodeLimits, OtlpResource, OtlpScope, 
 import { ProtoReader } from './proto-reader.js';
 import { readAttribute } from './proto-attributes.js';
 import { readSpan, type SpanContext } from './proto-span.js';
-import { SpanRejectError, timeWindowNs, type TimeWindowNs } from './span-checks.js';
+import { SpanRejectError, timeWindowNs, type SpanProblem, type TimeWindowNs } from './span-checks.js';
 
 interface RequestState {
   r: ProtoReader;
@@ -65,14 +65,14 @@ function readResourceSpans(st: RequestState, end: number, path: string): void {
   }
   r.checkEnd('ResourceSpans', end);
   let resource: OtlpResource = { attributes: {}, droppedAttributesCount: 0 };
-  let problem = '';
+  let problem: SpanProblem | null = null;
   if (resStart >= 0) {
     r.pos = resStart;
     try {
       resource = readResource(st, resEnd);
     } catch (err) {
       if (!(err instanceof SpanRejectError)) throw err;
-      problem = `resource: ${err.message}`;
+      problem = { kind: err.kind, reason: `resource: ${err.message}` };
     }
   }
   r.pos = start;
@@ -106,7 +106,7 @@ function readResource(st: RequestState, end: number): OtlpResource {
   return { attributes, droppedAttributesCount };
 }
 
-function readScopeSpans(st: RequestState, end: number, path: string, resource: OtlpResource, resourceProblem: string): void {
+function readScopeSpans(st: RequestState, end: number, path: string, resource: OtlpResource, resourceProblem: SpanProblem | null): void {
   const r = st.r;
   const start = r.pos;
   let scopeStart = -1;
@@ -126,13 +126,13 @@ function readScopeSpans(st: RequestState, end: number, path: string, resource: O
   r.checkEnd('ScopeSpans', end);
   let scope: OtlpScope = { name: '', version: '', attributes: {} };
   let problem = resourceProblem;
-  if (scopeStart >= 0 && problem === '') {
+  if (scopeStart >= 0 && problem === null) {
     r.pos = scopeStart;
     try {
       scope = readScope(st, scopeEnd);
     } catch (err) {
       if (!(err instanceof SpanRejectError)) throw err;
-      problem = `scope: ${err.message}`;
+      problem = { kind: err.kind, reason: `scope: ${err.message}` };
     }
   }
   const ctx: SpanContext = { limits: st.limits, window: st.window, resource, scope };
@@ -149,8 +149,8 @@ function readScopeSpans(st: RequestState, end: number, path: string, resource: O
       throw new AgtError('AGT_ERR_LIMIT_EXCEEDED', `request has more than maxSpansPerRequest ${st.limits.maxSpansPerRequest} spans`);
     }
     const spanPath = `${path}.spans[${spanIndex++}]`;
-    if (problem !== '') {
-      st.rejected.push({ path: spanPath, reason: problem });
+    if (problem !== null) {
+      st.rejected.push({ path: spanPath, ...problem });
       r.pos = spanEnd;
       continue;
     }
@@ -158,7 +158,7 @@ function readScopeSpans(st: RequestState, end: number, path: string, resource: O
       st.spans.push(readSpan(r, spanEnd, ctx));
     } catch (err) {
       if (!(err instanceof SpanRejectError)) throw err;
-      st.rejected.push({ path: spanPath, reason: err.message });
+      st.rejected.push({ path: spanPath, kind: err.kind, reason: err.message });
       r.pos = spanEnd;
     }
   }

@@ -18,7 +18,7 @@ export interface JsonSpanContext {
 
 /** Reads one span object; throws SpanRejectError to refuse just this span. */
 export function readJsonSpan(v: unknown, ctx: JsonSpanContext): OtlpSpan {
-  if (!isObject(v)) throw new SpanRejectError('span must be an object');
+  if (!isObject(v)) throw new SpanRejectError('malformed', 'span must be an object');
   const st = ctx.st;
   const traceId = readId(field(v, 'traceId', 'trace_id'), 'traceId', 16, false);
   const spanId = readId(field(v, 'spanId', 'span_id'), 'spanId', 8, false);
@@ -31,7 +31,7 @@ export function readJsonSpan(v: unknown, ctx: JsonSpanContext): OtlpSpan {
   const statusIn = field(v, 'status', 'status');
   let status: OtlpSpan['status'] = { code: 0, message: '' };
   if (statusIn !== undefined && statusIn !== null) {
-    if (!isObject(statusIn)) throw new SpanRejectError('status must be an object');
+    if (!isObject(statusIn)) throw new SpanRejectError('malformed', 'status must be an object');
     status = {
       code: readEnum(statusIn.code, STATUS_CODES, 'status.code') as StatusCodeNumber,
       message: readString(st, statusIn.message, 'status.message'),
@@ -61,13 +61,13 @@ export function readJsonSpan(v: unknown, ctx: JsonSpanContext): OtlpSpan {
 
 function readList<T>(v: unknown, what: string, max: number, read: (item: unknown) => T): T[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new SpanRejectError(`${what} must be an array`);
-  if (v.length > max) throw new SpanRejectError(`span has more than maxEventsPerSpan ${max} ${what}`);
+  if (!Array.isArray(v)) throw new SpanRejectError('malformed', `${what} must be an array`);
+  if (v.length > max) throw new SpanRejectError('events_links', `span has more than maxEventsPerSpan ${max} ${what}`);
   return v.map(read);
 }
 
 function readEvent(st: JsonState, v: unknown): OtlpEvent {
-  if (!isObject(v)) throw new SpanRejectError('event must be an object');
+  if (!isObject(v)) throw new SpanRejectError('malformed', 'event must be an object');
   return {
     timeUnixNano: readTime(field(v, 'timeUnixNano', 'time_unix_nano'), 'event timeUnixNano'),
     name: readString(st, v.name, 'event name'),
@@ -76,7 +76,7 @@ function readEvent(st: JsonState, v: unknown): OtlpEvent {
 }
 
 function readLink(st: JsonState, v: unknown): OtlpLink {
-  if (!isObject(v)) throw new SpanRejectError('link must be an object');
+  if (!isObject(v)) throw new SpanRejectError('malformed', 'link must be an object');
   return {
     traceId: readId(field(v, 'traceId', 'trace_id'), 'link traceId', 16, true),
     spanId: readId(field(v, 'spanId', 'span_id'), 'link spanId', 8, true),

@@ -38,7 +38,7 @@ export function readKeyValueInto(r: ProtoReader, end: number, target: Attributes
 /** Reads one AnyValue message ending at `end`; `depth` is 1 for an attribute's own value. */
 export function readAnyValue(r: ProtoReader, end: number, limits: AttrLimits, depth: number): AttrValue {
   if (depth > limits.maxAnyValueDepth) {
-    throw new SpanRejectError(`AnyValue nested deeper than maxAnyValueDepth ${limits.maxAnyValueDepth}`);
+    throw new SpanRejectError('nesting', `AnyValue nested deeper than maxAnyValueDepth ${limits.maxAnyValueDepth}`);
   }
   let value: AttrValue = null;
   while (r.pos < end) {
@@ -82,7 +82,7 @@ export function readAnyValue(r: ProtoReader, end: number, limits: AttrLimits, de
 
 function readArrayValue(r: ProtoReader, end: number, limits: AttrLimits, depth: number): AttrValue[] {
   if (depth > limits.maxAnyValueDepth) {
-    throw new SpanRejectError(`AnyValue nested deeper than maxAnyValueDepth ${limits.maxAnyValueDepth}`);
+    throw new SpanRejectError('nesting', `AnyValue nested deeper than maxAnyValueDepth ${limits.maxAnyValueDepth}`);
   }
   const values: AttrValue[] = [];
   while (r.pos < end) {
@@ -100,7 +100,7 @@ function readArrayValue(r: ProtoReader, end: number, limits: AttrLimits, depth: 
 
 function readKeyValueList(r: ProtoReader, end: number, limits: AttrLimits, depth: number): Attributes {
   if (depth > limits.maxAnyValueDepth) {
-    throw new SpanRejectError(`AnyValue nested deeper than maxAnyValueDepth ${limits.maxAnyValueDepth}`);
+    throw new SpanRejectError('nesting', `AnyValue nested deeper than maxAnyValueDepth ${limits.maxAnyValueDepth}`);
   }
   const values: Attributes = {};
   while (r.pos < end) {
@@ -119,7 +119,7 @@ function readKeyValueList(r: ProtoReader, end: number, limits: AttrLimits, depth
 /** Reads one KeyValue of an attribute list, rejecting the span once `count` exceeds the limit. */
 export function readAttribute(r: ProtoReader, end: number, target: Attributes, limits: AttrLimits, count: number, owner: string): void {
   if (count > limits.maxAttributesPerSpan) {
-    throw new SpanRejectError(`${owner} has more than maxAttributesPerSpan ${limits.maxAttributesPerSpan} attributes`);
+    throw new SpanRejectError('attributes', `${owner} has more than maxAttributesPerSpan ${limits.maxAttributesPerSpan} attributes`);
   }
   readKeyValueInto(r, r.lengthEnd(end), target, limits, 1);
 }

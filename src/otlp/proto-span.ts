@@ -82,14 +82,14 @@ export function readSpan(r: ProtoReader, end: number, ctx: SpanContext): OtlpSpa
       case 11:
         r.expectWire('Span', tag, 2);
         if (events.length >= limits.maxEventsPerSpan) {
-          throw new SpanRejectError(`span has more than maxEventsPerSpan ${limits.maxEventsPerSpan} events`);
+          throw new SpanRejectError('events_links', `span has more than maxEventsPerSpan ${limits.maxEventsPerSpan} events`);
         }
         events.push(readEvent(r, r.lengthEnd(end), limits));
         break;
       case 13:
         r.expectWire('Span', tag, 2);
         if (links.length >= limits.maxEventsPerSpan) {
-          throw new SpanRejectError(`span has more than maxEventsPerSpan ${limits.maxEventsPerSpan} links`);
+          throw new SpanRejectError('events_links', `span has more than maxEventsPerSpan ${limits.maxEventsPerSpan} links`);
         }
         links.push(readLink(r, r.lengthEnd(end), limits));
         break;

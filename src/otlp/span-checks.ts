@@ -2,10 +2,30 @@
  * Span-level checks shared by both decoders. A failed check rejects one span (reported through
  * partial_success), never the whole request.
  */
-import type { DecodeLimits } from './types.js';
+import type { DecodeLimits, SpanRejectionKind } from './types.js';
 
 /** Thrown inside a decoder to reject the span being decoded; caught at the span loop, never escapes. */
-export class SpanRejectError extends Error {}
+export class SpanRejectError extends Error {
+  constructor(
+    readonly kind: SpanRejectionKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A problem that rejects every span under a bad resource or scope. */
+export interface SpanProblem {
+  kind: SpanRejectionKind;
+  reason: string;
+}
+
+/** The rejection kind of an id named as the decoders name them ('traceId', 'link spanId', 'parentSpanId'). */
+export function idKind(what: string): SpanRejectionKind {
+  if (what === 'parentSpanId') return 'parent_span_id';
+  return what.endsWith('traceId') ? 'trace_id' : 'span_id';
+}
 
 /** The accepted timestamp window in unix nanoseconds, computed once per request. */
 export interface TimeWindowNs {
@@ -25,13 +45,13 @@ export function timeWindowNs(limits: DecodeLimits, nowMs: number): TimeWindowNs 
 /** Throws SpanRejectError when the span's times are out of order or outside the window. */
 export function checkSpanTimes(startNs: bigint, endNs: bigint, window: TimeWindowNs): void {
   if (startNs < window.minNs || startNs > window.maxNs) {
-    throw new SpanRejectError(`startTimeUnixNano ${startNs} is outside the accepted window [${window.minNs}, ${window.maxNs}]`);
+    throw new SpanRejectError('timestamp', `startTimeUnixNano ${startNs} is outside the accepted window [${window.minNs}, ${window.maxNs}]`);
   }
   if (endNs < window.minNs || endNs > window.maxNs) {
-    throw new SpanRejectError(`endTimeUnixNano ${endNs} is outside the accepted window [${window.minNs}, ${window.maxNs}]`);
+    throw new SpanRejectError('timestamp', `endTimeUnixNano ${endNs} is outside the accepted window [${window.minNs}, ${window.maxNs}]`);
   }
   if (endNs < startNs) {
-    throw new SpanRejectError(`endTimeUnixNano ${endNs} is before startTimeUnixNano ${startNs}`);
+    throw new SpanRejectError('timestamp', `endTimeUnixNano ${endNs} is before startTimeUnixNano ${startNs}`);
   }
 }
 
@@ -39,7 +59,7 @@ export function checkSpanTimes(startNs: bigint, endNs: bigint, window: TimeWindo
 export function checkIdBytes(what: string, byteLength: number, expected: number, zero: boolean, mayBeEmpty: boolean): void {
   if (byteLength === 0 && mayBeEmpty) return;
   if (byteLength !== expected) {
-    throw new SpanRejectError(`${what} is ${byteLength} bytes, expected ${expected}${mayBeEmpty ? ' or empty' : ''}`);
+    throw new SpanRejectError(idKind(what), `${what} is ${byteLength} bytes, expected ${expected}${mayBeEmpty ? ' or empty' : ''}`);
   }
-  if (zero) throw new SpanRejectError(`${what} is all zero`);
+  if (zero) throw new SpanRejectError(idKind(what), `${what} is all zero`);
 }

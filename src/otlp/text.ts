@@ -25,7 +25,7 @@ export function decodeUtf8(buf: Buffer, start: number, end: number): string {
   try {
     return utf8.decode(buf.subarray(start, end));
   } catch (err) {
-    throw new SpanRejectError(`string of ${end - start} bytes at byte ${start} is not valid UTF-8`, { cause: err });
+    throw new SpanRejectError('utf8', `string of ${end - start} bytes at byte ${start} is not valid UTF-8`, { cause: err });
   }
 }
 

@@ -68,8 +68,21 @@ export interface OtlpSpan {
   wireBytes: number;
 }
 
+/** Why a span was rejected, as a code (metric label); the reason text says the details. */
+export type SpanRejectionKind =
+  | 'trace_id'
+  | 'span_id'
+  | 'parent_span_id'
+  | 'timestamp'
+  | 'utf8'
+  | 'attributes'
+  | 'nesting'
+  | 'events_links'
+  | 'malformed';
+
 /** A span the decoder refused while accepting the rest of the request (reported via partial_success). */
 export interface SpanRejection {
+  kind: SpanRejectionKind;
   /** Which span, as far as it could be read ("resourceSpans[0].scopeSpans[1].spans[7]"). */
   path: string;
   reason: string;

@@ -75,7 +75,7 @@ export class ExportHandler {
     const received = decoded.spans.length + decoded.rejected.length;
     metrics.spansReceived.inc({ transport: req.transport }, received);
     if (decoded.truncatedStrings) metrics.truncatedStrings.inc(decoded.truncatedStrings);
-    for (const r of decoded.rejected) metrics.spansRejected.inc({ reason: reasonKind(r.reason) });
+    for (const r of decoded.rejected) metrics.spansRejected.inc({ reason: r.kind });
 
     // Tenant per resource: spans of one resource share its object, so resolve once per resource.
     const normalized: NormalizedSpan[] = [];
@@ -115,20 +115,4 @@ export class ExportHandler {
     if (rejectedSpans > MAX_REASONS_IN_MESSAGE) shown.push(`… and ${rejectedSpans - MAX_REASONS_IN_MESSAGE} more`);
     return ok({ acceptedSpans: normalized.length, rejectedSpans, errorMessage: shown.join('; ') });
   }
-}
-
-/** A low-cardinality label from a rejection reason ("traceId is 2 bytes, expected 16" → "trace_id"). */
-function reasonKind(reason: string): string {
-  const r = reason.toLowerCase();
-  // Decoders spell fields "traceId", "trace id" or "trace_id": compare without separators.
-  const squashed = r.replace(/[\s_]/g, '');
-  if (squashed.includes('parentspanid') || r.includes('parent')) return 'parent_span_id';
-  if (squashed.includes('traceid')) return 'trace_id';
-  if (squashed.includes('spanid')) return 'span_id';
-  if (r.includes('utf-8') || r.includes('utf8')) return 'utf8';
-  if (r.includes('time')) return 'timestamp';
-  if (r.includes('attribute')) return 'attributes';
-  if (r.includes('depth') || r.includes('nest')) return 'nesting';
-  if (r.includes('event') || r.includes('link')) return 'events_links';
-  return 'other';
 }

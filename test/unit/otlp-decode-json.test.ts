@@ -113,7 +113,7 @@ describe('decodeExportRequestJson', () => {
       it(`rejects ${what} with its path`, () => {
         const out = decode(oneSpan(span), limits);
         expect(out.spans).toEqual([]);
-        expect(out.rejected).toEqual([{ path: 'resourceSpans[0].scopeSpans[0].spans[0]', reason: expect.stringMatching(reason) }]);
+        expect(out.rejected).toEqual([{ path: 'resourceSpans[0].scopeSpans[0].spans[0]', kind: expect.any(String), reason: expect.stringMatching(reason) }]);
       });
     }
 

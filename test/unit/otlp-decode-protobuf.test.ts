@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeExportRequest } from '../../src/otlp/decode-protobuf.js';
-import { DEFAULT_DECODE_LIMITS, type DecodeLimits, type OtlpSpan } from '../../src/otlp/types.js';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits, type OtlpSpan, type SpanRejectionKind } from '../../src/otlp/types.js';
 import { AgtError } from '../../src/errors.js';
 import { buildExportRequest, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';
 import { decodeWithProtobufjs } from '../support/otlp-protobufjs.js';
@@ -158,24 +158,25 @@ describe('decodeExportRequest', () => {
   });
 
   describe('span rejections', () => {
-    const cases: [string, Uint8Array, Partial<DecodeLimits>, RegExp][] = [
-      ['a short trace id', wrapSpan([...ld(1, [1, 2]), ...ld(2, new Array(8).fill(2)), ...times]), {}, /traceId is 2 bytes, expected 16/],
-      ['an all-zero trace id', wrapSpan([...ld(1, new Array(16).fill(0)), ...ld(2, new Array(8).fill(2)), ...times]), {}, /traceId is all zero/],
-      ['a missing span id', wrapSpan([...ld(1, new Array(16).fill(1)), ...times]), {}, /spanId is 0 bytes/],
-      ['an all-zero span id', wrapSpan([...ld(1, new Array(16).fill(1)), ...ld(2, new Array(8).fill(0)), ...times]), {}, /spanId is all zero/],
-      ['a 3-byte parent id', wrapSpan([...ids, ...ld(4, [1, 2, 3]), ...times]), {}, /parentSpanId is 3 bytes, expected 8 or empty/],
-      ['end before start', wrapSpan([...ids, ...fixed64(7, NOW_NS), ...fixed64(8, NOW_NS - 1n)]), {}, /before startTimeUnixNano/],
-      ['a start far in the past', wrapSpan([...ids, ...fixed64(7, 1n), ...fixed64(8, NOW_NS)]), {}, /startTimeUnixNano 1 is outside/],
-      ['an end far in the future', wrapSpan([...ids, ...fixed64(7, NOW_NS), ...fixed64(8, NOW_NS * 2n)]), {}, /endTimeUnixNano .* is outside/],
-      ['invalid UTF-8 in a name', wrapSpan([...ids, ...times, ...ld(5, [0x61, 0xc3, 0x28])]), {}, /not valid UTF-8/],
+    const cases: [string, Uint8Array, Partial<DecodeLimits>, RegExp, SpanRejectionKind][] = [
+      ['a short trace id', wrapSpan([...ld(1, [1, 2]), ...ld(2, new Array(8).fill(2)), ...times]), {}, /traceId is 2 bytes, expected 16/, 'trace_id'],
+      ['an all-zero trace id', wrapSpan([...ld(1, new Array(16).fill(0)), ...ld(2, new Array(8).fill(2)), ...times]), {}, /traceId is all zero/, 'trace_id'],
+      ['a missing span id', wrapSpan([...ld(1, new Array(16).fill(1)), ...times]), {}, /spanId is 0 bytes/, 'span_id'],
+      ['an all-zero span id', wrapSpan([...ld(1, new Array(16).fill(1)), ...ld(2, new Array(8).fill(0)), ...times]), {}, /spanId is all zero/, 'span_id'],
+      ['a 3-byte parent id', wrapSpan([...ids, ...ld(4, [1, 2, 3]), ...times]), {}, /parentSpanId is 3 bytes, expected 8 or empty/, 'parent_span_id'],
+      ['end before start', wrapSpan([...ids, ...fixed64(7, NOW_NS), ...fixed64(8, NOW_NS - 1n)]), {}, /before startTimeUnixNano/, 'timestamp'],
+      ['a start far in the past', wrapSpan([...ids, ...fixed64(7, 1n), ...fixed64(8, NOW_NS)]), {}, /startTimeUnixNano 1 is outside/, 'timestamp'],
+      ['an end far in the future', wrapSpan([...ids, ...fixed64(7, NOW_NS), ...fixed64(8, NOW_NS * 2n)]), {}, /endTimeUnixNano .* is outside/, 'timestamp'],
+      ['invalid UTF-8 in a name', wrapSpan([...ids, ...times, ...ld(5, [0x61, 0xc3, 0x28])]), {}, /not valid UTF-8/, 'utf8'],
     ];
-    for (const [what, bytes, limits, reason] of cases) {
+    for (const [what, bytes, limits, reason, kind] of cases) {
       it(`rejects ${what} with its path`, () => {
         const out = decode(bytes, limits);
         expect(out.spans).toEqual([]);
         expect(out.rejected).toHaveLength(1);
         expect(out.rejected[0]!.path).toBe('resourceSpans[0].scopeSpans[0].spans[0]');
         expect(out.rejected[0]!.reason).toMatch(reason);
+        expect(out.rejected[0]!.kind).toBe(kind);
       });
     }
 
@@ -188,12 +189,14 @@ describe('decodeExportRequest', () => {
       expect(out.spans.map((s) => s.spanId)).toEqual([fixtureId(3, 8)]);
       expect(out.rejected.map((r) => r.path)).toEqual([0, 1, 2].map((i) => `resourceSpans[0].scopeSpans[0].spans[${i}]`));
       expect(out.rejected.map((r) => r.reason)).toEqual([/span has more/, /event has more/, /link has more/].map((re) => expect.stringMatching(re)));
+      expect(out.rejected.map((r) => r.kind)).toEqual(['attributes', 'attributes', 'attributes']);
     });
 
     it('rejects AnyValue nesting deeper than maxAnyValueDepth', () => {
       const out = decode(build([T({ attributes: { ok: [1] } }, 0), T({ attributes: { deep: [[1]] } }, 1)]), { maxAnyValueDepth: 2 });
       expect(out.spans).toHaveLength(1);
       expect(out.rejected[0]!.reason).toMatch(/nested deeper than maxAnyValueDepth 2/);
+      expect(out.rejected[0]!.kind).toBe('nesting');
     });
 
     it('rejects more events or links than maxEventsPerSpan', () => {
