@@ -1,30 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { silentLogger } from '../../src/log.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 import { runSimulation } from '../../src/simulate/run.js';
 
 describe('agenttail simulate against the whole collector', () => {
-  let dir: string;
+  let t: TestServer;
   let server: RunningServer;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agt-e2e-'));
-    const config = parseConfig({
-      dataDir: dir,
-      store: { path: join(dir, 'clickhouse'), flushIntervalMs: 100 },
-      sessions: { idleTimeoutMs: 300, sweepIntervalMs: 50 },
-      receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } },
-    });
-    server = await startServer(config, silentLogger());
+    t = await startTestServer({ sessions: { idleTimeoutMs: 300 } });
+    server = t.server;
   });
 
   afterAll(async () => {
-    await server?.shutdown();
-    rmSync(dir, { recursive: true, force: true });
+    await t?.close();
   });
 
   it('keeps every errored, rare-path and low-eval session, few ordinary ones, and accounts every cent', async () => {

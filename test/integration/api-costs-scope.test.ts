@@ -1,27 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { silentLogger } from '../../src/log.js';
 import { hashApiKey } from '../../src/receive/auth.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
 import { runSimulation } from '../../src/simulate/run.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 describe('GET /api/v1/costs tenant scoping', () => {
-  let dir: string;
+  let t: TestServer;
   let server: RunningServer;
   const sent: Record<string, number> = {};
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agt-scope-'));
-    const config = parseConfig({
-      dataDir: dir,
-      store: { path: join(dir, 'clickhouse'), flushIntervalMs: 100 },
-      sessions: { idleTimeoutMs: 200, sweepIntervalMs: 50 },
+    t = await startTestServer({
       receive: {
-        grpc: { host: '127.0.0.1', port: 0 },
-        http: { host: '127.0.0.1', port: 0 },
         keys: [
           { sha256: hashApiKey('key-acme'), tenant: 'acme' },
           { sha256: hashApiKey('key-globex'), tenant: 'globex' },
@@ -29,7 +19,7 @@ describe('GET /api/v1/costs tenant scoping', () => {
         ],
       },
     });
-    server = await startServer(config, silentLogger());
+    server = t.server;
     for (const [tenant, key] of [['acme', 'key-acme'], ['globex', 'key-globex']] as const) {
       const r = await runSimulation({
         grpcTarget: `127.0.0.1:${server.grpcPort}`,
@@ -48,8 +38,7 @@ describe('GET /api/v1/costs tenant scoping', () => {
   });
 
   afterAll(async () => {
-    await server?.shutdown();
-    rmSync(dir, { recursive: true, force: true });
+    await t?.close();
   });
 
   async function costs(key: string | null, extra = ''): Promise<{ status: number; body: { rows?: { tenant: string; costUsd: string }[]; mode?: string; errorCode?: string } }> {

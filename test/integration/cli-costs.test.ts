@@ -1,15 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCostsCommand } from '../../src/commands/costs.js';
-import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { silentLogger } from '../../src/log.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
 import { runSimulation } from '../../src/simulate/run.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 function capture(): { out: PassThrough; text: () => string } {
   const out = new PassThrough();
@@ -27,20 +23,14 @@ function csvTotal(csv: string): { cost: number; rows: number } {
 }
 
 describe('agenttail costs', () => {
-  let dir: string;
+  let t: TestServer;
   let config: Config;
   let server: RunningServer;
   let costSentUsd = 0;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agt-costs-'));
-    config = parseConfig({
-      dataDir: dir,
-      store: { path: join(dir, 'clickhouse'), flushIntervalMs: 100 },
-      sessions: { idleTimeoutMs: 200, sweepIntervalMs: 50 },
-      receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } },
-    });
-    server = await startServer(config, silentLogger());
+    t = await startTestServer();
+    ({ server, config } = t);
     const r = await runSimulation({
       grpcTarget: `127.0.0.1:${server.grpcPort}`,
       httpUrl: `http://127.0.0.1:${server.httpPort}`,
@@ -56,8 +46,7 @@ describe('agenttail costs', () => {
   });
 
   afterAll(async () => {
-    await server?.shutdown();
-    rmSync(dir, { recursive: true, force: true });
+    await t?.close();
   });
 
   const range = { from: '0', to: String(Date.now() + 86_400_000) };

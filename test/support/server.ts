@@ -1,0 +1,44 @@
+/** Starts the whole collector (store, sampling, buffer, receivers, API) in-process on free ports and a temp dir. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deepMerge, parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { silentLogger } from '../../src/log.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+
+export interface TestServer {
+  server: RunningServer;
+  config: Config;
+  dir: string;
+  /** host:port for gRPC clients. */
+  grpcTarget: string;
+  /** http://127.0.0.1:port */
+  httpUrl: string;
+  /** Shuts the collector down (idempotent) and removes the temp dir. */
+  close(): Promise<void>;
+}
+
+/** Short idle timeouts and flush intervals so sessions are decided and written within a test's patience. */
+export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'agt-server-'));
+  const base = {
+    dataDir: dir,
+    store: { path: join(dir, 'clickhouse'), flushIntervalMs: 100 },
+    sessions: { idleTimeoutMs: 200, sweepIntervalMs: 50 },
+    receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } },
+  };
+  const config = parseConfig(deepMerge(base, overrides));
+  const server = await startServer(config, silentLogger());
+  return {
+    server,
+    config,
+    dir,
+    grpcTarget: `127.0.0.1:${server.grpcPort}`,
+    httpUrl: `http://127.0.0.1:${server.httpPort}`,
+    close: async () => {
+      await server.shutdown();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
