@@ -3,7 +3,6 @@ import { Collector } from '../../src/app.js';
 import { parseConfig, deepMerge } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { silentLogger, type Logger } from '../../src/log.js';
-import type { SpanSink } from '../../src/pipeline.js';
 import { RecordingSink } from './recording-sink.js';
 
 export interface TestCollector {
@@ -19,11 +18,11 @@ export interface TestCollector {
   close(): Promise<void>;
 }
 
-export async function startTestCollector(opts: { config?: ConfigInput; sink?: SpanSink; log?: Logger } = {}): Promise<TestCollector> {
+export async function startTestCollector(opts: { config?: ConfigInput; log?: Logger } = {}): Promise<TestCollector> {
   const base = { receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } } };
   const config = parseConfig(deepMerge(base, (opts.config ?? {}) as Record<string, unknown>));
   const sink = new RecordingSink();
-  const collector = new Collector({ config, log: opts.log ?? silentLogger(), sink: opts.sink ?? sink });
+  const collector = new Collector({ config, log: opts.log ?? silentLogger(), sink });
   const { grpcPort, httpPort } = await collector.start();
   return {
     collector,
