@@ -1,4 +1,5 @@
 /** ExportTraceServiceResponse encoders (protobuf and OTLP/JSON) carrying partial_success. */
+import { lenField, varintField } from './proto-writer.js';
 
 /** What a partial success reports: how many spans were refused and why. */
 export interface PartialSuccess {
@@ -8,29 +9,13 @@ export interface PartialSuccess {
 
 const utf8 = new TextEncoder();
 
-function varintBytes(value: number): number[] {
-  const out: number[] = [];
-  let v = Math.max(0, Math.floor(value));
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
-}
 
 /** Protobuf ExportTraceServiceResponse; the empty message when nothing was rejected and there is no message. */
 export function encodeExportResponse(p: PartialSuccess): Uint8Array {
   if (p.rejectedSpans <= 0 && p.errorMessage === '') return new Uint8Array(0);
-  const inner: number[] = [];
   // ExportTracePartialSuccess { 1: rejected_spans int64, 2: error_message string }; zero values are omitted.
-  if (p.rejectedSpans > 0) inner.push(0x08, ...varintBytes(p.rejectedSpans));
-  if (p.errorMessage !== '') {
-    const msg = utf8.encode(p.errorMessage);
-    inner.push(0x12, ...varintBytes(msg.length));
-    for (const b of msg) inner.push(b);
-  }
-  return Uint8Array.from([0x0a, ...varintBytes(inner.length), ...inner]);
+  const inner = [...varintField(1, p.rejectedSpans), ...(p.errorMessage === '' ? [] : lenField(2, utf8.encode(p.errorMessage)))];
+  return Uint8Array.from(lenField(1, inner));
 }
 
 /** OTLP/JSON ExportTraceServiceResponse: `{}` or `{ partialSuccess: { rejectedSpans: "3", errorMessage } }`. */

@@ -1,25 +1,8 @@
 /** The one place mapping Export outcomes to OTLP answers, gRPC and HTTP (STYLE.md 8; OTLP spec "Failures"). */
 import { ERRORS, GrpcCode, type AgtError } from '../errors.js';
 import { encodeExportResponse, exportResponseJson } from '../otlp/encode-response.js';
+import { lenField, varintField } from '../otlp/proto-writer.js';
 import type { ExportResult } from './export-handler.js';
-
-// --- minimal protobuf writer for google.rpc.Status / RetryInfo (three small messages, hand-encoded) ---
-function varint(n: number): number[] {
-  const out: number[] = [];
-  let v = n;
-  while (v > 0x7f) {
-    out.push((v & 0x7f) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-  return out;
-}
-function lenField(field: number, bytes: Uint8Array | number[]): number[] {
-  return [(field << 3) | 2, ...varint(bytes.length), ...bytes];
-}
-function varintField(field: number, n: number): number[] {
-  return n === 0 ? [] : [(field << 3) | 0, ...varint(n)];
-}
 
 /** google.rpc.RetryInfo { google.protobuf.Duration retry_delay = 1 } wrapped in Any. */
 function retryInfoAny(retryInMs: number): number[] {
