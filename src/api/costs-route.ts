@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { AgtError } from '../errors.js';
 import type { Authenticator } from '../receive/auth.js';
-import { parseTime, readScope } from './read-scope.js';
+import { parseQuery, readScope, timeParam } from './read-scope.js';
 import { sendError } from './send-error.js';
 
 /** groupBy names → usage_hourly expressions. */
@@ -19,8 +19,8 @@ export const GROUP_COLUMNS: Record<string, string> = {
 };
 
 const query = z.object({
-  from: z.string({ error: 'required (ISO-8601 or epoch ms)' }),
-  to: z.string({ error: 'required (ISO-8601 or epoch ms)' }),
+  from: timeParam,
+  to: timeParam,
   groupBy: z.string().default('tenant'),
   format: z.enum(['json', 'csv']).default('json'),
   tenant: z.string().min(1).optional(),
@@ -86,24 +86,18 @@ export const METRIC_COLUMNS = ['calls', 'inputTokens', 'outputTokens', 'cacheRea
 export function costsRoutes(params: { client: ClickHouseClient; database: string; auth: Authenticator }): FastifyPluginAsync {
   return async (app) => {
     app.get('/api/v1/costs', async (req, reply) => {
-      const q = query.safeParse(req.query);
-      if (!q.success) {
-        const i = q.error.issues[0]!;
-        return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `${i.path.join('.') || 'query'}: ${i.message}`));
-      }
-      const fromMs = parseTime(q.data.from);
-      const toMs = parseTime(q.data.to);
-      if (fromMs === null) return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `from: ${JSON.stringify(q.data.from)} is not ISO-8601 or epoch ms`));
-      if (toMs === null) return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `to: ${JSON.stringify(q.data.to)} is not ISO-8601 or epoch ms`));
+      const q = parseQuery(query, req.query);
+      if (q.status !== 'ok') return sendError(reply, q.error);
+      const { from: fromMs, to: toMs } = q.value;
       if (toMs <= fromMs) return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', 'to must be after from'));
-      const groupBy = q.data.groupBy.split(',').map((g) => g.trim()).filter((g) => g !== '');
+      const groupBy = q.value.groupBy.split(',').map((g) => g.trim()).filter((g) => g !== '');
       const bad = groupBy.find((g) => !(g in GROUP_COLUMNS));
       if (bad !== undefined) return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `groupBy: ${JSON.stringify(bad)} is not one of ${Object.keys(GROUP_COLUMNS).join(', ')}`));
-      const scope = readScope(params.auth, req, q.data.tenant);
+      const scope = readScope(params.auth, req, q.value.tenant);
       if (scope.status !== 'ok') return sendError(reply, scope.error);
       const rows = await queryCosts(params.client, params.database, { fromMs, toMs, groupBy, tenant: scope.value.tenant });
       reply.header('x-agenttail-mode', scope.value.mode);
-      if (q.data.format === 'csv') return reply.header('content-type', 'text/csv; charset=utf-8').send(toCsv(rows, [...groupBy, ...METRIC_COLUMNS]));
+      if (q.value.format === 'csv') return reply.header('content-type', 'text/csv; charset=utf-8').send(toCsv(rows, [...groupBy, ...METRIC_COLUMNS]));
       return {
         from: new Date(fromMs).toISOString(),
         to: new Date(toMs).toISOString(),

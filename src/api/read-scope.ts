@@ -1,5 +1,6 @@
 /** Which tenants a reader may see: admin and open mode see all; a tenant key sees only its own. */
 import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { AgtError } from '../errors.js';
 import { failed, ok, type Outcome } from '../outcome.js';
 import type { Authenticator } from '../receive/auth.js';
@@ -31,4 +32,22 @@ export function parseTime(v: string): number | null {
   if (/^\d+$/.test(v)) return Number(v);
   const t = Date.parse(v);
   return Number.isNaN(t) ? null : t;
+}
+
+/** A query parameter holding a time: ISO-8601 or epoch ms, parsed to epoch ms (a bad value names itself). */
+export const timeParam = z.string({ error: 'required: ISO-8601 or epoch ms' }).transform((v, ctx) => {
+  const t = parseTime(v);
+  if (t === null) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not ISO-8601 or epoch ms` });
+    return z.NEVER;
+  }
+  return t;
+});
+
+/** Parses a route's query with its zod schema; failure → AGT_ERR_BAD_QUERY naming the first bad parameter. */
+export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): Outcome<z.output<T>> {
+  const q = schema.safeParse(query);
+  if (q.success) return ok(q.data as z.output<T>);
+  const i = q.error.issues[0]!;
+  return failed(new AgtError('AGT_ERR_BAD_QUERY', `${i.path.join('.') || 'query'}: ${i.message}`));
 }

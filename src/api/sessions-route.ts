@@ -4,13 +4,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { AgtError } from '../errors.js';
 import type { Authenticator } from '../receive/auth.js';
-import { parseTime, readScope } from './read-scope.js';
+import { parseQuery, readScope, timeParam } from './read-scope.js';
 import { sendError } from './send-error.js';
 
 const listQuery = z.object({
   tenant: z.string().min(1).optional(),
-  from: z.string().default('0'),
-  to: z.string().optional(),
+  from: timeParam.default(0),
+  to: timeParam.optional(),
   kept: z.enum(['true', 'false']).optional(),
   reason: z.string().min(1).optional(),
   sessionPrefix: z.string().optional(),
@@ -34,31 +34,26 @@ export function sessionsRoutes(params: { client: ClickHouseClient; database: str
   const db = params.database;
   return async (app) => {
     app.get('/api/v1/sessions', async (req, reply) => {
-      const q = listQuery.safeParse(req.query);
-      if (!q.success) {
-        const i = q.error.issues[0]!;
-        return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `${i.path.join('.')}: ${i.message}`));
-      }
-      const from = parseTime(q.data.from);
-      const to = q.data.to === undefined ? Date.now() + 86_400_000 : parseTime(q.data.to);
-      if (from === null) return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `from: ${JSON.stringify(q.data.from)} is not ISO-8601 or epoch ms`));
-      if (to === null) return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `to: ${JSON.stringify(q.data.to)} is not ISO-8601 or epoch ms`));
-      const scope = readScope(params.auth, req, q.data.tenant);
+      const q = parseQuery(listQuery, req.query);
+      if (q.status !== 'ok') return sendError(reply, q.error);
+      const from = q.value.from;
+      const to = q.value.to ?? Date.now() + 86_400_000;
+      const scope = readScope(params.auth, req, q.value.tenant);
       if (scope.status !== 'ok') return sendError(reply, scope.error);
       const where = ['StartTime >= fromUnixTimestamp64Milli({from:Int64})', 'StartTime <= fromUnixTimestamp64Milli({to:Int64})'];
-      const qp: Record<string, unknown> = { from, to, limit: q.data.limit };
+      const qp: Record<string, unknown> = { from, to, limit: q.value.limit };
       if (scope.value.tenant !== null) {
         where.push('TenantId = {tenant:String}');
         qp.tenant = scope.value.tenant;
       }
-      if (q.data.kept !== undefined) where.push(`Kept = ${q.data.kept === 'true' ? 1 : 0}`);
-      if (q.data.reason !== undefined) {
+      if (q.value.kept !== undefined) where.push(`Kept = ${q.value.kept === 'true' ? 1 : 0}`);
+      if (q.value.reason !== undefined) {
         where.push('has(Reasons, {reason:String})');
-        qp.reason = q.data.reason;
+        qp.reason = q.value.reason;
       }
-      if (q.data.sessionPrefix !== undefined) {
+      if (q.value.sessionPrefix !== undefined) {
         where.push('startsWith(SessionId, {prefix:String})');
-        qp.prefix = q.data.sessionPrefix;
+        qp.prefix = q.value.sessionPrefix;
       }
       // FINAL: the latest version of each session row (ReplacingMergeTree(Version), docs/storage.md).
       const rs = await params.client.query({
