@@ -12,6 +12,7 @@ import { GrpcReceiver } from './receive/grpc-server.js';
 import { otlpHttpRoutes } from './receive/http-routes.js';
 import { ReceiveMetrics } from './receive/metrics.js';
 import { QuotaManager } from './receive/quota.js';
+import { RequestDecoder } from './receive/request-decoder.js';
 import { systemRoutes, type ReadinessCheck } from './api/system-routes.js';
 
 export interface CollectorParams {
@@ -31,6 +32,8 @@ export class Collector {
   readonly registry: Registry;
   readonly auth: Authenticator;
   readonly pricer: Pricer;
+  /** Decode → tenant → normalize → price, as the receivers do it (recovery re-reads logged requests with it). */
+  readonly decoder: RequestDecoder;
   private readonly http: FastifyInstance;
   private readonly grpc: GrpcReceiver | null;
   private started = false;
@@ -40,12 +43,16 @@ export class Collector {
     this.registry = params.registry ?? new Registry();
     this.auth = new Authenticator({ keys: config.receive.keys, log });
     this.pricer = new Pricer({ overrides: config.pricing.overrides });
-    const handler = new ExportHandler({
+    this.decoder = new RequestDecoder({
       auth: this.auth,
-      quotas: new QuotaManager({ quota: config.receive.quota, tenantQuotas: config.receive.tenantQuotas }),
       limits: config.receive.limits,
       normalizer: new Normalizer({ sessionPrecedence: config.conventions.sessionPrecedence }),
       pricer: this.pricer,
+    });
+    const handler = new ExportHandler({
+      auth: this.auth,
+      quotas: new QuotaManager({ quota: config.receive.quota, tenantQuotas: config.receive.tenantQuotas }),
+      decoder: this.decoder,
       sink: params.sink,
       metrics: new ReceiveMetrics(this.registry),
       log,

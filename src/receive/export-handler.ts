@@ -1,15 +1,10 @@
 /** Transport-independent Export: auth → quota → admission → decode → tenant → normalize + price → sink. */
-import type { Normalizer } from '../conventions/normalize.js';
-import type { NormalizedSpan } from '../conventions/types.js';
-import { AgtError, isAgtError, type ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import { decodeExportRequestJson } from '../otlp/decode-json.js';
-import { decodeExportRequest } from '../otlp/decode-protobuf.js';
-import type { DecodedExport, DecodeLimits } from '../otlp/types.js';
-import { failed, ok, type Outcome } from '../outcome.js';
+import { ok, type Outcome } from '../outcome.js';
 import type { SpanSink } from '../pipeline.js';
-import type { Pricer } from '../pricing/pricer.js';
 import type { Authenticator, Credentials } from './auth.js';
+import type { RequestDecoder } from './request-decoder.js';
 import type { ReceiveMetrics } from './metrics.js';
 import type { QuotaManager } from './quota.js';
 
@@ -30,9 +25,7 @@ export class ExportHandler {
     private readonly params: {
       auth: Authenticator;
       quotas: QuotaManager;
-      limits: DecodeLimits;
-      normalizer: Normalizer;
-      pricer: Pricer;
+      decoder: RequestDecoder;
       sink: SpanSink;
       metrics: ReceiveMetrics;
       log: Logger;
@@ -64,38 +57,21 @@ export class ExportHandler {
     const admitted = sink.admit(tenant.tenantId, req.body.byteLength);
     if (admitted.status !== 'ok') return admitted;
 
-    let decoded: DecodedExport;
-    try {
-      const nowMs = (this.params.now ?? Date.now)();
-      decoded = req.format === 'protobuf' ? decodeExportRequest(req.body, this.params.limits, nowMs) : decodeExportRequestJson(req.body, this.params.limits, nowMs);
-    } catch (err) {
-      if (isAgtError(err)) return failed(err);
-      return failed(new AgtError('AGT_ERR_MALFORMED_REQUEST', `request could not be decoded: ${(err as Error).message}`, { cause: err }));
-    }
+    const nowMs = (this.params.now ?? Date.now)();
+    const read = this.params.decoder.decode(req.body, req.format, nowMs);
+    if (read.status !== 'ok') return read;
+    const decoded = read.value;
     const received = decoded.spans.length + decoded.rejected.length;
     metrics.spansReceived.inc({ transport: req.transport }, received);
     if (decoded.truncatedStrings) metrics.truncatedStrings.inc(decoded.truncatedStrings);
     for (const r of decoded.rejected) metrics.spansRejected.inc({ reason: r.kind });
 
-    // Tenant per resource: spans of one resource share its object, so resolve once per resource.
-    const normalized: NormalizedSpan[] = [];
-    const tenantOf = new Map<object, string>();
-    for (const span of decoded.spans) {
-      let tenantId = tenantOf.get(span.resource);
-      if (tenantId === undefined) {
-        const claimed = span.resource.attributes['tenant.id'];
-        const t = auth.tenantForResource(tenant, typeof claimed === 'string' ? claimed : null);
-        if (t.status !== 'ok') {
-          metrics.spansRefused.inc({ reason: t.error.code }, received);
-          return t;
-        }
-        tenantId = t.value;
-        tenantOf.set(span.resource, tenantId);
-      }
-      const n = this.params.normalizer.normalize(span, tenantId);
-      n.cost = this.params.pricer.price(n);
-      normalized.push(n);
+    const resolved = this.params.decoder.normalize(decoded, tenant);
+    if (resolved.status !== 'ok') {
+      metrics.spansRefused.inc({ reason: resolved.error.code }, received);
+      return resolved;
     }
+    const normalized = resolved.value;
 
     const spanQuota = quotas.takeSpans(tenant.tenantId, normalized.length);
     if (spanQuota.status !== 'ok') {
@@ -103,7 +79,14 @@ export class ExportHandler {
       return spanQuota;
     }
     if (normalized.length > 0) {
-      const accepted = await sink.accept(normalized);
+      // The raw body goes with the spans: the sink logs it (write-ahead log) before the answer.
+      const accepted = await sink.accept(normalized, {
+        tenantId: tenant.tenantId,
+        mayClaimTenant: tenant.trustedGateway || tenant.open,
+        format: req.format,
+        receivedAtMs: nowMs,
+        body: req.body,
+      });
       if (accepted.status !== 'ok') {
         metrics.spansRefused.inc({ reason: accepted.error.code }, normalized.length);
         return accepted;

@@ -25,17 +25,22 @@ export function updateDecided(p: {
   sessionId: string;
   spans: readonly NormalizedSpan[];
   evals: readonly EvalResult[];
+  /** The decision to apply instead of reconsidering (recovery reuses decisions made before a crash). */
+  recorded?: (version: number) => Decision | undefined;
 }): DecidedUpdate | null {
   const entry = p.cache.get(p.tenantId, p.sessionId);
   if (entry === undefined) return null;
   const summary = extendSummary(entry.summary, p.spans, p.evals);
   for (const s of p.spans) summary.bytes += retainedBytes(s);
-  const next = p.engine.reconsider(entry.decision, { summary, spans: p.spans });
-  const decision = next ?? entry.decision;
   const version = entry.version + 1;
-  p.cache.set(p.tenantId, p.sessionId, { decision, summary, version });
+  const recorded = p.recorded?.(version);
+  const next = recorded ?? p.engine.reconsider(entry.decision, { summary, spans: p.spans });
+  const decision = next ?? entry.decision;
+  p.cache.set(p.tenantId, p.sessionId, { ...entry, decision, summary, version });
   for (const s of p.spans) p.cache.setTrace(p.tenantId, s.traceId, p.sessionId);
   // Late spans follow the (possibly upgraded) decision; a dropped session's late spans still count usage.
   const write: SessionWrite = { summary, decision, version, spans: [...p.spans], storeSpans: decision.kept, countUsage: true };
+  if (entry.epoch !== undefined) write.epoch = entry.epoch;
+  if (entry.decisionLsn !== undefined) write.pinLsn = entry.decisionLsn;
   return { write, previous: entry.decision, upgraded: next !== null && next.kept && !entry.decision.kept };
 }

@@ -16,6 +16,7 @@ export class SessionMetrics {
   readonly aggregateMismatches: Counter;
   readonly storeRefusals: Counter<'kind'>;
   readonly evals: Counter<'routed'>;
+  readonly backfilledSpans: Counter;
 
   constructor(p: { registry: Registry }) {
     const registers = [p.registry];
@@ -31,6 +32,7 @@ export class SessionMetrics {
     this.duplicates = new Counter({ name: 'agenttail_sessions_duplicate_spans_total', help: 'Spans seen twice (same trace and span id), counted once.', registers });
     this.aggregateMismatches = new Counter({ name: 'agenttail_sessions_aggregate_mismatches_total', help: 'Wrapper spans whose usage differs from the sum of their calls.', registers });
     this.storeRefusals = new Counter({ name: 'agenttail_sessions_store_refusals_total', help: 'Store writes refused (queue full) and held for retry.', labelNames: ['kind'], registers });
+    this.backfilledSpans = new Counter({ name: 'agenttail_sessions_backfilled_spans_total', help: 'Earlier spans of upgraded sessions read back from the write-ahead log and written as kept.', registers });
     this.evals = new Counter({ name: 'agenttail_sessions_evals_total', help: 'Evals received, by where they were routed.', labelNames: ['routed'], registers });
   }
 }

@@ -17,9 +17,12 @@ export class OpenSession {
   /** Evals routed to this session out of band (API, evaluator spans of other traces). */
   readonly evals: EvalResult[] = [];
   readonly traceIds = new Set<string>();
+  /** Log records (requests) that carried this session's spans, oldest first; empty without the log. */
+  readonly requestLsns: number[] = [];
   /** Traces whose root span (no parent) has arrived ended. */
   private readonly rootedTraces = new Set<string>();
   private readonly seen = new Set<string>();
+  private lowLsn = Number.MAX_SAFE_INTEGER;
 
   constructor(p: { tenantId: string; sessionId: string; explicitSession: boolean; limits: SessionLimits; nowMs: number }) {
     this.tenantId = p.tenantId;
@@ -42,6 +45,17 @@ export class OpenSession {
     this.bytes += bytes;
     this.lastArrivalMs = Math.max(this.lastArrivalMs, nowMs);
     return bytes;
+  }
+
+  /** Notes the log record the session's latest span came in. */
+  addLsn(lsn: number): void {
+    if (this.requestLsns.at(-1) !== lsn) this.requestLsns.push(lsn);
+    if (lsn < this.lowLsn) this.lowLsn = lsn;
+  }
+
+  /** The oldest log record the session needs (MAX_SAFE_INTEGER when none). */
+  get minLsn(): number {
+    return this.lowLsn;
   }
 
   /** True when every trace of the session has its root span, ended (a trace without one is still running). */

@@ -7,7 +7,13 @@ import type { SessionStore } from '../store/types.js';
 import { retainedBytes } from './memory.js';
 import type { SessionWrite } from './types.js';
 
-type Held = { kind: 'session'; write: SessionWrite; bytes: number } | { kind: 'evals'; tenantId: string; evals: EvalResult[]; bytes: number };
+/** Names an evals write for the log (see src/store/write-journal.ts). */
+export interface EvalsTag {
+  key: string;
+  pinLsn: number;
+}
+
+type Held = { kind: 'session'; write: SessionWrite; bytes: number } | { kind: 'evals'; tenantId: string; evals: EvalResult[]; tag: EvalsTag | undefined; bytes: number };
 
 /** An ordered queue of store writes waiting for room. */
 export class PendingWrites {
@@ -29,8 +35,18 @@ export class PendingWrites {
   }
 
   /** Eval results, same rule. */
-  writeEvals(tenantId: string, evals: EvalResult[]): void {
-    this.submit({ kind: 'evals', tenantId, evals, bytes: 256 * evals.length });
+  writeEvals(tenantId: string, evals: EvalResult[], tag?: EvalsTag): void {
+    this.submit({ kind: 'evals', tenantId, evals, tag, bytes: 256 * evals.length });
+  }
+
+  /** The oldest log record a held write needs (MAX_SAFE_INTEGER when none). */
+  oldestPin(): number {
+    let min = Number.MAX_SAFE_INTEGER;
+    for (const h of this.held) {
+      const pin = h.kind === 'session' ? h.write.pinLsn : h.tag?.pinLsn;
+      if (pin !== undefined && pin < min) min = pin;
+    }
+    return min;
   }
 
   /** Retries held writes in order until the store refuses again. */
@@ -61,7 +77,7 @@ export class PendingWrites {
   }
 
   private send(h: Held): boolean {
-    const out = h.kind === 'session' ? this.store.write(h.write) : this.store.writeEvals(h.tenantId, h.evals);
+    const out = h.kind === 'session' ? this.store.write(h.write) : this.store.writeEvals(h.tenantId, h.evals, h.tag);
     return out.status === 'ok';
   }
 }

@@ -10,10 +10,10 @@ import type { EvalResult, NormalizedSpan } from '../conventions/types.js';
 import { AgtError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ok, retryable, type Outcome } from '../outcome.js';
-import type { SpanSink } from '../pipeline.js';
+import type { RequestSource, SpanSink } from '../pipeline.js';
 import type { DecisionCache } from '../sampling/decision-cache.js';
 import type { DecisionEngine } from '../sampling/engine.js';
-import type { DecisionTrigger } from '../sampling/types.js';
+import type { Decision, DecisionTrigger } from '../sampling/types.js';
 import type { SessionStore } from '../store/types.js';
 import { updateDecided } from './decided-update.js';
 import { spanKey, tenantKey } from './keys.js';
@@ -24,6 +24,22 @@ import { OpenSession } from './open-session.js';
 import { PendingWrites } from './pending-writes.js';
 import { isOwnEval, ownEvals } from './span-evals.js';
 import { emptySummary, extendSummary } from './summary.js';
+import type { SessionSummary, SessionWrite } from './types.js';
+import type { WalRecord } from './wal/record-codec.js';
+
+/** A decision record of the log. */
+export type DecisionRecord = Extract<WalRecord, { type: 'decision' }>;
+
+/** What the buffer needs from the write-ahead log (src/sessions/durability.ts implements it). */
+export interface SessionJournal {
+  /** Logs a record: its LSN at once, durability later (records keep the order of the calls). */
+  log(record: WalRecord): Outcome<{ lsn: number; durable: Promise<Outcome<void>> }>;
+  /** The spans of the given request records, decoded and normalized as on arrival; records no longer in the log are left out. */
+  readSpans(lsns: readonly number[]): Promise<NormalizedSpan[]>;
+}
+
+/** No log record (the log is off, or the data did not come from a logged record). */
+const NO_LSN = -1;
 
 /** Dependencies of the session buffer. */
 export interface SessionBufferParams {
@@ -35,6 +51,8 @@ export interface SessionBufferParams {
   log: Logger;
   /** Wall clock, ms since the epoch (tests inject one and drive `sweep()`). */
   now?: () => number;
+  /** The write-ahead log; without it nothing is logged (durability `off`). */
+  journal?: SessionJournal;
 }
 
 /** Counts for health and tests. */
@@ -47,7 +65,7 @@ export interface SessionBufferStats {
 }
 
 /** Late spans of one request, grouped by decided session. */
-type LateBatch = Map<string, { tenantId: string; sessionId: string; spans: NormalizedSpan[]; seen: Set<string> }>;
+type LateBatch = Map<string, { tenantId: string; sessionId: string; spans: NormalizedSpan[]; seen: Set<string>; lsns: number[] }>;
 
 /** Where a span goes: an open session, or a decided one (by session id). */
 type Target = { open: OpenSession } | { decided: string };
@@ -70,6 +88,15 @@ export class SessionBuffer implements SpanSink {
   private openSpans = 0;
   private timer: NodeJS.Timeout | null = null;
   private draining = false;
+  private readonly journal: SessionJournal | undefined;
+  /** LSN of the log record being processed (NO_LSN without the log). */
+  private currentLsn = NO_LSN;
+  /** During recovery: decisions logged before the crash, by tenant, session, epoch and version (versions ≥ 2). */
+  private recorded: Map<string, { lsn: number; decision: Decision }> | null = null;
+  /** Upgrades reading earlier spans back from the log: the oldest record each needs. */
+  private readonly backfills = new Map<number, number>();
+  private readonly backfillDone = new Set<Promise<void>>();
+  private backfillSeq = 0;
 
   constructor(params: SessionBufferParams) {
     this.config = params.config;
@@ -80,6 +107,7 @@ export class SessionBuffer implements SpanSink {
     this.now = params.now ?? Date.now;
     this.metrics = new SessionMetrics({ registry: params.registry ?? new Registry() });
     this.pending = new PendingWrites({ store: params.store, onRefused: (kind) => this.metrics.storeRefusals.inc({ kind }) });
+    this.journal = params.journal;
   }
 
   /** Starts the periodic sweep (one unref'ed interval for all sessions). */
@@ -94,17 +122,112 @@ export class SessionBuffer implements SpanSink {
     return this.room(tenantId, retainedBytesOfRequest(wireBytes));
   }
 
-  /** Buffers the spans of one request (or refuses all of them retryably). */
-  accept(spans: NormalizedSpan[]): Promise<Outcome<void>> {
-    return Promise.resolve(this.acceptNow(spans));
+  /**
+   * Buffers the spans of one request (or refuses all of them retryably). With the log, the request is logged
+   * first and buffered in the same tick (so the log's order is the buffer's), and the answer waits until the
+   * record is durable.
+   */
+  accept(spans: NormalizedSpan[], source?: RequestSource): Promise<Outcome<void>> {
+    if (spans.length === 0) return Promise.resolve(ok());
+    let incoming = 0;
+    for (const s of spans) incoming += retainedBytes(s);
+    const room = this.room(spans[0]!.tenantId, incoming);
+    if (room.status !== 'ok') return Promise.resolve(room);
+    if (this.journal === undefined || source === undefined) return Promise.resolve(this.acceptNow(spans, this.now(), NO_LSN));
+    const logged = this.journal.log({ type: 'request', ...source });
+    if (logged.status !== 'ok') {
+      this.metrics.refusals.inc({ reason: 'wal' });
+      return Promise.resolve(logged);
+    }
+    const out = this.acceptNow(spans, this.now(), logged.value.lsn);
+    return logged.value.durable.then((d) => (d.status === 'ok' ? out : d));
   }
 
   /** Routes evals posted out of band to their session (open or decided) and queues them for the store. */
   acceptEvals(tenantId: string, evals: EvalResult[]): Promise<Outcome<void>> {
     if (this.draining) return Promise.resolve(this.refuse('shutdown', new AgtError('AGT_ERR_SHUTTING_DOWN', 'the collector is shutting down')));
     if (!this.store.hasCapacity()) return Promise.resolve(this.refuse('writer', new AgtError('AGT_ERR_WRITER_BACKPRESSURE', 'the storage writer queues are full')));
-    this.routeEvals(tenantId, evals);
-    return Promise.resolve(ok());
+    if (this.journal === undefined) {
+      this.routeEvals(tenantId, evals, NO_LSN, 'api');
+      return Promise.resolve(ok());
+    }
+    const logged = this.journal.log({ type: 'eval', tenantId, evals });
+    if (logged.status !== 'ok') {
+      this.metrics.refusals.inc({ reason: 'wal' });
+      return Promise.resolve(logged);
+    }
+    this.routeEvals(tenantId, evals, logged.value.lsn, 'api');
+    return logged.value.durable;
+  }
+
+  // ---- recovery (src/sessions/durability.ts drives these before the receivers start) ----
+
+  /** Starts recovery: decisions logged before the crash (versions ≥ 2) are reused, never re-made. */
+  beginReplay(recorded: readonly { lsn: number; record: DecisionRecord }[]): void {
+    this.recorded = new Map();
+    for (const { lsn, record } of recorded) {
+      if (record.version < 2 || record.epoch === undefined) continue;
+      this.recorded.set(decisionKey(record.tenantId, record.sessionId, record.epoch, record.version), { lsn, decision: record.decision });
+    }
+  }
+
+  /** A logged request: its spans go where they went before the crash, with the arrival time they had. */
+  replayRequest(lsn: number, spans: NormalizedSpan[], receivedAtMs: number): void {
+    this.acceptNow(spans, receivedAtMs, lsn);
+  }
+
+  /** A logged eval post. */
+  replayEvals(lsn: number, tenantId: string, evals: EvalResult[]): void {
+    this.routeEvals(tenantId, evals, lsn, 'api');
+  }
+
+  /**
+   * A logged decision. Version 1 decides the open session with the logged decision and summary; when the session
+   * is not open (its requests were settled and skipped), the decision cache is seeded from the record, as is the
+   * case for a later version whose late data was skipped.
+   */
+  replayDecision(lsn: number, r: DecisionRecord): void {
+    if (r.version === 1) {
+      const s = this.open.get(tenantKey(r.tenantId, r.sessionId));
+      if (s !== undefined) {
+        this.remove(s);
+        const summary = r.summary ?? this.summarize(s);
+        this.metrics.decided.inc({ trigger: r.decision.trigger, outcome: r.decision.kept ? 'kept' : 'dropped' });
+        this.settleDecision(s, summary, r.decision, lsn);
+        return;
+      }
+      this.seed(lsn, r, lsn);
+      return;
+    }
+    const e = this.cache.get(r.tenantId, r.sessionId);
+    if (r.epoch !== undefined && (e === undefined || e.epoch !== r.epoch || e.version < r.version)) this.seed(lsn, r, r.epoch);
+  }
+
+  /** Ends recovery once upgrades started during it have read their spans back. */
+  async endReplay(): Promise<void> {
+    this.recorded = null;
+    await this.settled();
+    this.relieveMemory();
+    this.updateGauges();
+  }
+
+  /** Resolves when every upgrade read-back in flight has been handed to the store. */
+  async settled(): Promise<void> {
+    while (this.backfillDone.size > 0) await Promise.all([...this.backfillDone]);
+  }
+
+  /** The oldest log record still needed by open sessions, held writes and upgrades in flight (MAX_SAFE_INTEGER when none). */
+  oldestPin(): number {
+    let min = this.pending.oldestPin();
+    for (const s of this.open.values()) if (s.minLsn < min) min = s.minLsn;
+    for (const pin of this.backfills.values()) if (pin < min) min = pin;
+    return min;
+  }
+
+  private seed(lsn: number, r: DecisionRecord, epoch: number): void {
+    if (r.summary === undefined) return;
+    this.cache.set(r.tenantId, r.sessionId, { decision: r.decision, summary: r.summary, version: r.version, epoch, decisionLsn: lsn, requestLsns: r.requestLsns ?? [] });
+    for (const t of r.summary.traceIds) this.cache.setTrace(r.tenantId, t, r.sessionId);
   }
 
   /** Decides what is due: retries held writes, then idle / aged sessions, then memory pressure. */
@@ -141,14 +264,10 @@ export class SessionBuffer implements SpanSink {
     return { openSessions: this.open.size, bufferedSpans: this.openSpans, bufferedBytes: this.openBytes + this.pending.bytes, pendingWrites: this.pending.size };
   }
 
-  private acceptNow(spans: NormalizedSpan[]): Outcome<void> {
+  /** Routes the spans of one request (logged at `lsn`) arriving at `nowMs`; room was checked by the caller. */
+  private acceptNow(spans: NormalizedSpan[], nowMs: number, lsn: number): Outcome<void> {
     if (spans.length === 0) return ok();
-    let incoming = 0;
-    for (const s of spans) incoming += retainedBytes(s);
-    const room = this.room(spans[0]!.tenantId, incoming);
-    if (room.status !== 'ok') return room;
-
-    const nowMs = this.now();
+    this.currentLsn = lsn;
     const touched = new Set<OpenSession>();
     const late: LateBatch = new Map();
     const foreignEvals = new Map<string, EvalResult[]>();
@@ -161,19 +280,27 @@ export class SessionBuffer implements SpanSink {
         foreignEvals.set(span.tenantId, list);
       }
     }
-    for (const l of late.values()) this.applyLate(l.tenantId, l.sessionId, l.spans, ownEvals(l.spans));
-    for (const s of touched) {
-      // Only the size limits can be due right after an arrival (idle and age are the sweep's).
-      const trigger = s.dueTrigger(nowMs);
-      if ((trigger === 'max_spans' || trigger === 'max_bytes') && this.open.get(tenantKey(s.tenantId, s.sessionId)) === s) this.decide(s, trigger);
+    for (const l of late.values()) this.applyLate(l.tenantId, l.sessionId, l.spans, ownEvals(l.spans), l.lsns);
+    // During recovery, decisions come from the log at the place they were made, never from the limits.
+    if (this.recorded === null) {
+      for (const s of touched) {
+        // Only the size limits can be due right after an arrival (idle and age are the sweep's).
+        const trigger = s.dueTrigger(nowMs);
+        if ((trigger === 'max_spans' || trigger === 'max_bytes') && this.open.get(tenantKey(s.tenantId, s.sessionId)) === s) this.decide(s, trigger);
+      }
     }
     // Evals about the span's own trace are kept with it and written now; others go to their target session.
     const own = ownEvals(spans);
-    if (own.length > 0) this.pending.writeEvals(spans[0]!.tenantId, own);
-    for (const [tenantId, evals] of foreignEvals) this.routeEvals(tenantId, evals);
-    this.relieveMemory();
+    if (own.length > 0) this.pending.writeEvals(spans[0]!.tenantId, own, this.evalsTag(lsn, 'own', spans[0]!.tenantId));
+    for (const [tenantId, evals] of foreignEvals) this.routeEvals(tenantId, evals, lsn, 'routed');
+    if (this.recorded === null) this.relieveMemory();
     this.updateGauges();
     return ok();
+  }
+
+  /** Names an evals write by the log record it came from (undefined without the log). */
+  private evalsTag(lsn: number, part: string, tenantId: string): { key: string; pinLsn: number } | undefined {
+    return lsn === NO_LSN ? undefined : { key: `e\u0000${lsn}\u0000${part}\u0000${tenantId}`, pinLsn: lsn };
   }
 
   /** Retryable when `bytes` more would pass the hard limit or the store is full. */
@@ -233,12 +360,13 @@ export class SessionBuffer implements SpanSink {
       }
       this.openBytes += bytes;
       this.openSpans += 1;
+      if (this.currentLsn !== NO_LSN) s.addLsn(this.currentLsn);
       this.traces.set(tenantKey(s.tenantId, span.traceId), s);
       touched.add(s);
       return;
     }
     const key = tenantKey(span.tenantId, target.decided);
-    const entry = late.get(key) ?? { tenantId: span.tenantId, sessionId: target.decided, spans: [], seen: new Set<string>() };
+    const entry = late.get(key) ?? { tenantId: span.tenantId, sessionId: target.decided, spans: [], seen: new Set<string>(), lsns: this.currentLsn === NO_LSN ? [] : [this.currentLsn] };
     const id = spanKey(span.traceId, span.spanId);
     // Duplicates within one request are caught here; a retry of spans already written cannot be (documented).
     if (entry.seen.has(id)) {
@@ -257,8 +385,14 @@ export class SessionBuffer implements SpanSink {
     touched.delete(from);
     this.metrics.moved.inc(from.spans.length);
     for (const s of from.spans) this.place(s, target, nowMs, touched, late);
-    if ('open' in target) target.open.evals.push(...from.evals);
-    else if (from.evals.length > 0) this.applyLate(from.tenantId, target.decided, [], from.evals);
+    if ('open' in target) {
+      target.open.evals.push(...from.evals);
+      for (const l of from.requestLsns) target.open.addLsn(l);
+    } else {
+      const entry = late.get(tenantKey(from.tenantId, target.decided));
+      if (entry !== undefined) entry.lsns.push(...from.requestLsns);
+      if (from.evals.length > 0) this.applyLate(from.tenantId, target.decided, [], from.evals, from.requestLsns);
+    }
   }
 
   private remove(s: OpenSession): void {
@@ -271,9 +405,23 @@ export class SessionBuffer implements SpanSink {
     this.openSpans -= s.spans.length;
   }
 
-  /** Decides a complete session and queues its first write. */
+  /** Decides a complete session, logs the decision and queues its first write. */
   private decide(s: OpenSession, trigger: DecisionTrigger): void {
     this.remove(s);
+    const summary = this.summarize(s);
+    const decision = this.engine.decide({ summary, spans: s.spans }, trigger);
+    this.metrics.decided.inc({ trigger, outcome: decision.kept ? 'kept' : 'dropped' });
+    if (trigger === 'early:memory') this.metrics.early.inc();
+    let lsn = NO_LSN;
+    if (this.journal !== undefined) {
+      // Small control records are never refused at the disk cap (only data records are), so this cannot fail for room.
+      const logged = this.journal.log({ type: 'decision', tenantId: s.tenantId, sessionId: s.sessionId, version: 1, decision, summary, requestLsns: s.requestLsns });
+      if (logged.status === 'ok') lsn = logged.value.lsn;
+    }
+    this.settleDecision(s, summary, decision, lsn);
+  }
+
+  private summarize(s: OpenSession): SessionSummary {
     const summary = extendSummary(emptySummary(s), s.spans, [...ownEvals(s.spans), ...s.evals]);
     summary.bytes = s.bytes;
     const mismatches = checkAggregates(s.spans);
@@ -281,32 +429,108 @@ export class SessionBuffer implements SpanSink {
       this.metrics.aggregateMismatches.inc(mismatches.length);
       this.log.debug({ tenantId: s.tenantId, sessionId: s.sessionId, mismatches }, 'aggregate usage differs from its calls');
     }
-    const decision = this.engine.decide({ summary, spans: s.spans }, trigger);
-    this.cache.set(s.tenantId, s.sessionId, { decision, summary, version: 1 });
+    return summary;
+  }
+
+  /** Caches a decision made (or replayed) for an open session, logged at `lsn`, and queues the first write. */
+  private settleDecision(s: OpenSession, summary: SessionSummary, decision: Decision, lsn: number): void {
+    const logged = lsn !== NO_LSN;
+    this.cache.set(s.tenantId, s.sessionId, {
+      decision,
+      summary,
+      version: 1,
+      ...(logged ? { epoch: lsn, decisionLsn: lsn, requestLsns: [...s.requestLsns] } : {}),
+    });
     for (const t of s.traceIds) this.cache.setTrace(s.tenantId, t, s.sessionId);
-    this.metrics.decided.inc({ trigger, outcome: decision.kept ? 'kept' : 'dropped' });
-    if (trigger === 'early:memory') this.metrics.early.inc();
-    this.pending.write({ summary, decision, version: 1, spans: s.spans, storeSpans: decision.kept, countUsage: true });
+    this.pending.write({
+      summary,
+      decision,
+      version: 1,
+      spans: s.spans,
+      storeSpans: decision.kept,
+      countUsage: true,
+      ...(logged ? { epoch: lsn, pinLsn: s.minLsn } : {}),
+    });
   }
 
   /** Late spans and/or evals for a decided session; re-opens the session when the cache forgot it. */
-  private applyLate(tenantId: string, sessionId: string, spans: NormalizedSpan[], evals: EvalResult[]): void {
-    const u = updateDecided({ cache: this.cache, engine: this.engine, tenantId, sessionId, spans, evals });
+  private applyLate(tenantId: string, sessionId: string, spans: NormalizedSpan[], evals: EvalResult[], lsns: readonly number[]): void {
+    const before = this.cache.get(tenantId, sessionId);
+    const recorded = this.recorded;
+    const u = updateDecided({
+      cache: this.cache,
+      engine: this.engine,
+      tenantId,
+      sessionId,
+      spans,
+      evals,
+      ...(recorded !== null && before?.epoch !== undefined ? { recorded: (v: number) => recorded.get(decisionKey(tenantId, sessionId, before.epoch!, v))?.decision } : {}),
+    });
     if (u === null) {
       const nowMs = this.now();
       const s = this.open.get(tenantKey(tenantId, sessionId)) ?? this.create(tenantId, sessionId, spans.some((x) => x.sessionId !== null), nowMs);
       const touched = new Set<OpenSession>();
       for (const span of spans) this.place(span, { open: s }, nowMs, touched, new Map());
+      for (const l of lsns) s.addLsn(l);
       s.evals.push(...evals);
       return;
     }
     if (spans.length > 0) this.metrics.lateSpans.inc({ decision: u.previous.kept ? 'kept' : 'dropped' }, spans.length);
     if (u.upgraded) this.metrics.upgrades.inc();
+    if (this.journal !== undefined && before?.epoch !== undefined) {
+      const entry = this.cache.get(tenantId, sessionId)!;
+      const requestLsns = [...(before.requestLsns ?? []), ...lsns.filter((l) => l !== NO_LSN)];
+      const replayed = recorded?.get(decisionKey(tenantId, sessionId, before.epoch, u.write.version));
+      let decisionLsn = replayed?.lsn;
+      if (decisionLsn === undefined) {
+        const logged = this.journal.log({ type: 'decision', tenantId, sessionId, version: u.write.version, decision: u.write.decision, epoch: before.epoch, summary: u.write.summary, requestLsns });
+        if (logged.status === 'ok') decisionLsn = logged.value.lsn;
+      }
+      this.cache.set(tenantId, sessionId, { ...entry, requestLsns, ...(decisionLsn === undefined ? {} : { decisionLsn }) });
+      if (u.upgraded) this.backfill(u.write, before.requestLsns ?? []);
+    }
     this.pending.write(u.write);
   }
 
+  /**
+   * An upgraded session's earlier spans were dropped: read them back from the log (while within retention) and
+   * write them as kept. Their usage was counted when they arrived, so the write does not count it again.
+   */
+  private backfill(w: SessionWrite, lsns: readonly number[]): void {
+    const journal = this.journal;
+    if (journal === undefined || lsns.length === 0) return;
+    const id = ++this.backfillSeq;
+    this.backfills.set(id, Math.min(...lsns));
+    const { tenantId, sessionId } = w.summary;
+    const traces = new Set(w.summary.traceIds);
+    const have = new Set(w.spans.map((x) => spanKey(x.traceId, x.spanId)));
+    const done = journal
+      .readSpans(lsns)
+      .then((read) => {
+        const spans: NormalizedSpan[] = [];
+        for (const span of read) {
+          if (span.tenantId !== tenantId) continue;
+          if (span.sessionId !== sessionId && !traces.has(span.traceId)) continue;
+          const k = spanKey(span.traceId, span.spanId);
+          if (have.has(k)) continue;
+          have.add(k);
+          spans.push(span);
+        }
+        this.metrics.backfilledSpans.inc(spans.length);
+        if (spans.length === 0) return;
+        this.pending.write({ ...w, spans, storeSpans: true, countUsage: false, part: 'backfill', pinLsn: Math.min(...lsns) });
+      })
+      .catch((err: unknown) => this.log.error({ err, tenantId, sessionId }, 'could not read an upgraded session back from the log'))
+      .finally(() => {
+        this.backfills.delete(id);
+        this.backfillDone.delete(done);
+      });
+    this.backfillDone.add(done);
+  }
+
   /** Sends each eval to its session: by session id, else by trace id (open buffer, then the cache). */
-  private routeEvals(tenantId: string, evals: EvalResult[]): void {
+  private routeEvals(tenantId: string, evals: EvalResult[], lsn: number, part: 'api' | 'routed'): void {
+    this.currentLsn = lsn;
     const decided = new Map<string, EvalResult[]>();
     for (const e of evals) {
       const t = e.target;
@@ -322,6 +546,7 @@ export class SessionBuffer implements SpanSink {
       }
       if (open !== undefined) {
         open.evals.push(e);
+        if (lsn !== NO_LSN) open.addLsn(lsn);
         this.metrics.evals.inc({ routed: 'open' });
       } else if (decidedId !== undefined) {
         const list = decided.get(decidedId) ?? [];
@@ -332,8 +557,8 @@ export class SessionBuffer implements SpanSink {
         this.metrics.evals.inc({ routed: 'unmatched' });
       }
     }
-    for (const [sessionId, list] of decided) this.applyLate(tenantId, sessionId, [], list);
-    if (evals.length > 0) this.pending.writeEvals(tenantId, evals);
+    for (const [sessionId, list] of decided) this.applyLate(tenantId, sessionId, [], list, []);
+    if (evals.length > 0) this.pending.writeEvals(tenantId, evals, this.evalsTag(lsn, part, tenantId));
   }
 
   /** Past the soft limit, decides the oldest sessions early until back under it. */
@@ -350,4 +575,8 @@ export class SessionBuffer implements SpanSink {
     this.metrics.bytes.set(this.openBytes + this.pending.bytes);
     this.metrics.spans.set(this.openSpans);
   }
+}
+
+function decisionKey(tenantId: string, sessionId: string, epoch: number, version: number): string {
+  return `${tenantId}\u0000${sessionId}\u0000${epoch}\u0000${version}`;
 }

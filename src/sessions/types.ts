@@ -45,4 +45,10 @@ export interface SessionWrite {
   storeSpans: boolean;
   /** Count `spans`' usage in the rollups (false when re-writing spans already counted, e.g. an upgrade). */
   countUsage: boolean;
+  /** LSN of the session's first decision record: with tenant, session and version it names this write across restarts. */
+  epoch?: number;
+  /** 'backfill': an upgraded session's earlier spans read back from the log (a second write of the same version). */
+  part?: 'backfill';
+  /** Oldest log record needed to rebuild this write; the log keeps it until the write is in ClickHouse. */
+  pinLsn?: number;
 }

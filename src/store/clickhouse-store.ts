@@ -18,7 +18,8 @@ import { buildSessionRow } from './session-row.js';
 import { buildSpanRow } from './span-row.js';
 import { StoreMetrics } from './store-metrics.js';
 import type { SessionStore } from './types.js';
-import { UsageRollup } from './usage-rollup.js';
+import { isFirstWrite, UsageRollup } from './usage-rollup.js';
+import { sessionWriteKey, type ReplayIntent, type ReplayPlan, type WriteJournal } from './write-journal.js';
 
 /** The tables the store writes. */
 export const STORE_TABLES = ['spans', 'sessions', 'usage_hourly', 'evals', 'session_ts', 'trace_ts'] as const;
@@ -63,6 +64,12 @@ export interface ClickHouseStoreOptions {
   log: Logger;
   now?: () => number;
   onBatchWritten?: (info: BatchWrittenInfo) => void;
+  /**
+   * The write-ahead log. With one, every batch is logged (token + write keys) before its insert, retryable
+   * failures are retried until ClickHouse takes the batch (the data is safe in the log meanwhile), and
+   * `oldestPin()` tells the log what it must keep.
+   */
+  journal?: WriteJournal;
 }
 
 interface Batch {
@@ -71,16 +78,35 @@ interface Batch {
   rows: number;
   bytes: number;
   id: string;
+  /** Keys of the writes in the batch. */
+  keys: string[];
+  /** Already in the log (a batch rebuilt on recovery). */
+  logged: boolean;
 }
 
 interface TableState {
   lines: string[];
   bytes: number;
   rollup: UsageRollup | null;
-  sourceKeys: string[];
+  /** Keys of the writes with rows pending in this table, in order. */
+  keys: string[];
+  /** Batches ready to send before the pending rows (rebuilt on recovery). */
+  ready: Batch[];
   inflight: Promise<void> | null;
   inflightBytes: number;
   inflightRows: number;
+}
+
+/** A write still on its way to ClickHouse: in how many tables, and the oldest log record it needs. */
+interface Outstanding {
+  tables: number;
+  pin: number;
+}
+
+/** A logged-but-unconfirmed batch being rebuilt during recovery. */
+interface Rebuild extends ReplayIntent {
+  lines: Map<string, string[]>;
+  writes: Map<string, SessionWrite>;
 }
 
 /** Rough JSON size of one usage_hourly row, for queue accounting. */
@@ -104,6 +130,13 @@ export class ClickHouseStore implements SessionStore {
   private readonly maxConcurrent: number;
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly journal: WriteJournal | undefined;
+  private readonly outstanding = new Map<string, Outstanding>();
+  /** The last insert attempt failed retryably and is being retried (readiness reports degraded). */
+  private failing = false;
+  private abandoned = false;
+  /** During recovery: confirmed keys per table and the batches being rebuilt, by table then key. */
+  private replay: { confirmed: Map<string, Set<string>>; byKey: Map<string, Map<string, Rebuild>>; rebuilds: Rebuild[] } | null = null;
 
   constructor(opts: ClickHouseStoreOptions) {
     this.client = opts.client;
@@ -116,12 +149,14 @@ export class ClickHouseStore implements SessionStore {
     this.log = opts.log;
     this.metrics = new StoreMetrics(opts.registry ?? new Registry());
     this.onBatchWritten = opts.onBatchWritten;
+    this.journal = opts.journal;
     for (const t of STORE_TABLES) {
       this.tables.set(t, {
         lines: [],
         bytes: 0,
         rollup: t === 'usage_hourly' ? new UsageRollup() : null,
-        sourceKeys: [],
+        keys: [],
+        ready: [],
         inflight: null,
         inflightBytes: 0,
         inflightRows: 0,
@@ -135,7 +170,7 @@ export class ClickHouseStore implements SessionStore {
   static async open(
     config: StoreConfig,
     log: Logger,
-    extra: { registry?: Registry; onBatchWritten?: (info: BatchWrittenInfo) => void; migrate?: boolean } = {},
+    extra: { registry?: Registry; onBatchWritten?: (info: BatchWrittenInfo) => void; migrate?: boolean; journal?: WriteJournal } = {},
   ): Promise<ClickHouseStore> {
     if (extra.migrate !== false) {
       const bootstrap = config.kind === 'server' ? await createStoreClient(config, 'default') : null;
@@ -156,7 +191,7 @@ export class ClickHouseStore implements SessionStore {
     client: ClickHouseClient,
     config: StoreConfig,
     log: Logger,
-    extra: { registry?: Registry; onBatchWritten?: (info: BatchWrittenInfo) => void },
+    extra: { registry?: Registry; onBatchWritten?: (info: BatchWrittenInfo) => void; journal?: WriteJournal },
   ): ClickHouseStore {
     return new ClickHouseStore({
       client,
@@ -170,6 +205,7 @@ export class ClickHouseStore implements SessionStore {
       log,
       ...(extra.registry === undefined ? {} : { registry: extra.registry }),
       ...(extra.onBatchWritten === undefined ? {} : { onBatchWritten: extra.onBatchWritten }),
+      ...(extra.journal === undefined ? {} : { journal: extra.journal }),
     });
   }
 
@@ -190,31 +226,158 @@ export class ClickHouseStore implements SessionStore {
     const refused = this.refusal('session');
     if (refused !== null) return refused;
     const { tenantId, sessionId } = w.summary;
-    this.push('sessions', buildSessionRow(w));
+    const key = sessionWriteKey(w);
+    const pin = w.pinLsn ?? Number.MAX_SAFE_INTEGER;
+    this.route('sessions', key, pin, [buildSessionRow(w)], w);
     if (w.storeSpans && w.spans.length > 0) {
-      for (const span of w.spans) this.push('spans', buildSpanRow(span, sessionId, w.decision));
+      this.route('spans', key, pin, w.spans.map((span) => buildSpanRow(span, sessionId, w.decision)), w);
       const sessionTs = buildSessionTsRow(tenantId, sessionId, w.spans);
-      if (sessionTs !== null) this.push('session_ts', sessionTs);
-      for (const row of buildTraceTsRows(tenantId, w.spans)) this.push('trace_ts', row);
+      if (sessionTs !== null) this.route('session_ts', key, pin, [sessionTs], w);
+      this.route('trace_ts', key, pin, buildTraceTsRows(tenantId, w.spans), w);
     }
-    if (w.countUsage) {
-      const usage = this.state('usage_hourly');
-      if (usage.rollup!.add(w) > 0 || w.version <= 1) {
-        usage.sourceKeys.push(`${tenantId}\u0000${sessionId}\u0000${w.version}`);
-      }
-      this.maybeKick('usage_hourly', usage);
-    }
+    // A write counts in the rollups when it has call spans, or is a session's first (the hash of a rollup batch
+    // covers its writes' keys: two batches can sum to identical rows).
+    if (w.countUsage && (isFirstWrite(w) || w.spans.some((x) => x.usageRole === 'call'))) this.route('usage_hourly', key, pin, null, w);
     this.updateGauges();
     return ok();
   }
 
-  /** Queue eval results (every eval, whatever the decision). */
-  writeEvals(tenantId: string, evals: EvalResult[]): Outcome<void> {
+  /** Queue eval results (every eval, whatever the decision); `tag` names the write for the log. */
+  writeEvals(tenantId: string, evals: EvalResult[], tag?: { key: string; pinLsn: number }): Outcome<void> {
     const refused = this.refusal('evals');
     if (refused !== null) return refused;
-    for (const e of evals) this.push('evals', buildEvalRow(tenantId, e));
+    const key = tag?.key ?? `e\u0000${tenantId}\u0000${evals.length}`;
+    this.route('evals', key, tag?.pinLsn ?? Number.MAX_SAFE_INTEGER, evals.map((e) => buildEvalRow(tenantId, e)), null);
     this.updateGauges();
     return ok();
+  }
+
+  /** True while inserts fail and are being retried (ClickHouse unreachable or refusing). */
+  get insertsFailing(): boolean {
+    return this.failing;
+  }
+
+  /** The oldest log record a write not yet in ClickHouse needs (MAX_SAFE_INTEGER when none). */
+  oldestPin(): number {
+    let min = Number.MAX_SAFE_INTEGER;
+    for (const o of this.outstanding.values()) if (o.pin < min) min = o.pin;
+    return min;
+  }
+
+  /** Writes not yet confirmed in every table they go to. */
+  get outstandingWrites(): number {
+    return this.outstanding.size;
+  }
+
+  /**
+   * Recovery: writes rebuilt from the log skip the tables where they are confirmed, and the writes of a logged,
+   * unconfirmed batch are collected and re-sent as that batch, with its token (ClickHouse drops it if it arrived).
+   */
+  beginReplay(plan: ReplayPlan): void {
+    const byKey = new Map<string, Map<string, Rebuild>>();
+    const rebuilds: Rebuild[] = [];
+    for (const intent of plan.intents) {
+      const r: Rebuild = { ...intent, lines: new Map(), writes: new Map() };
+      rebuilds.push(r);
+      let m = byKey.get(intent.table);
+      if (m === undefined) byKey.set(intent.table, (m = new Map()));
+      for (const k of intent.keys) m.set(k, r);
+    }
+    this.replay = { confirmed: plan.confirmed, byKey, rebuilds };
+  }
+
+  /** Ends recovery: batches whose writes were not all rebuilt are re-sent with what was found (counted, logged). */
+  endReplay(): { resent: number; incomplete: number; missingWrites: number } {
+    const r = this.replay;
+    this.replay = null;
+    if (r === null) return { resent: 0, incomplete: 0, missingWrites: 0 };
+    let incomplete = 0;
+    let missingWrites = 0;
+    let resent = 0;
+    for (const rb of r.rebuilds) {
+      const have = rb.lines.size + rb.writes.size;
+      if (have === rb.keys.length) {
+        resent++;
+        continue; // queued when it completed
+      }
+      incomplete++;
+      missingWrites += rb.keys.length - have;
+      if (have > 0) this.queueRebuilt(rb);
+    }
+    if (incomplete > 0) this.log.warn({ incomplete, missingWrites }, 'logged batches could not be fully rebuilt on recovery; re-sent what was found');
+    return { resent: resent + incomplete, incomplete, missingWrites };
+  }
+
+  /** Sends one write's rows for one table: skipped (confirmed before a crash), collected (for a rebuilt batch), or queued. */
+  private route(table: StoreTable, key: string, pin: number, rows: Record<string, unknown>[] | null, w: SessionWrite | null): void {
+    if (rows !== null && rows.length === 0) return;
+    const replay = this.replay;
+    if (replay !== null) {
+      if (replay.confirmed.get(table)?.has(key) === true) return;
+      const rb = replay.byKey.get(table)?.get(key);
+      if (rb !== undefined) {
+        this.hold(key, pin);
+        if (rows === null) rb.writes.set(key, w!);
+        else rb.lines.set(key, rows.map((r) => JSON.stringify(r) + '\n'));
+        if (rb.lines.size + rb.writes.size === rb.keys.length) this.queueRebuilt(rb);
+        return;
+      }
+    }
+    this.hold(key, pin);
+    const s = this.state(table);
+    s.keys.push(key);
+    if (rows === null) s.rollup!.add(w!);
+    else
+      for (const row of rows) {
+        const line = JSON.stringify(row) + '\n';
+        s.lines.push(line);
+        s.bytes += line.length;
+      }
+    this.maybeKick(table, s);
+  }
+
+  private hold(key: string, pin: number): void {
+    const o = this.outstanding.get(key);
+    if (o === undefined) this.outstanding.set(key, { tables: 1, pin });
+    else {
+      o.tables++;
+      if (pin < o.pin) o.pin = pin;
+    }
+  }
+
+  private settle(keys: readonly string[]): void {
+    for (const k of keys) {
+      const o = this.outstanding.get(k);
+      if (o === undefined) continue;
+      if (--o.tables <= 0) this.outstanding.delete(k);
+    }
+  }
+
+  /** A rebuilt batch: the writes in the order they were logged, the logged token. */
+  private queueRebuilt(rb: Rebuild): void {
+    const table = rb.table as StoreTable;
+    let text = '';
+    let rows = 0;
+    const keys = rb.keys.filter((k) => rb.lines.has(k) || rb.writes.has(k));
+    if (table === 'usage_hourly') {
+      const rollup = new UsageRollup();
+      for (const k of keys) rollup.add(rb.writes.get(k)!);
+      const built = rollup.rows();
+      rows = built.length;
+      text = built.map((r) => JSON.stringify(r) + '\n').join('');
+    } else {
+      for (const k of keys) {
+        const lines = rb.lines.get(k)!;
+        rows += lines.length;
+        text += lines.join('');
+      }
+    }
+    rb.lines.clear();
+    rb.writes.clear();
+    const s = this.state(table);
+    const body = Buffer.from(text, 'utf8');
+    s.ready.push({ table, body, rows, bytes: body.length, id: rb.batchId, keys, logged: true });
+    this.maybeKick(table, s);
   }
 
   /** Inserts everything queued and waits for it (including retries). */
@@ -230,12 +393,16 @@ export class ClickHouseStore implements SessionStore {
     }
   }
 
-  /** Refuses new writes, flushes what is queued and closes the client. */
-  async close(): Promise<void> {
+  /**
+   * Refuses new writes, flushes what is queued and closes the client. `abandon`: stop retrying and close now
+   * (shutdown past its deadline with the log on: unwritten batches are re-sent from the log on the next start).
+   */
+  async close(opts: { abandon?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    await this.flush();
+    if (opts.abandon === true) this.abandoned = true;
+    else await this.flush();
     await this.client.close();
   }
 
@@ -260,24 +427,20 @@ export class ClickHouseStore implements SessionStore {
   }
 
   private pendingRows(s: TableState): number {
-    return s.rollup !== null ? s.rollup.size : s.lines.length;
+    let n = s.rollup !== null ? s.rollup.size : s.lines.length;
+    for (const b of s.ready) n += b.rows;
+    return n;
   }
 
   private pendingBytes(s: TableState): number {
-    return s.rollup !== null ? s.rollup.size * ROLLUP_ROW_BYTES : s.bytes;
-  }
-
-  private push(table: StoreTable, row: Record<string, unknown>): void {
-    const s = this.state(table);
-    const line = JSON.stringify(row) + '\n';
-    s.lines.push(line);
-    s.bytes += line.length;
-    this.maybeKick(table, s);
+    let n = s.rollup !== null ? s.rollup.size * ROLLUP_ROW_BYTES : s.bytes;
+    for (const b of s.ready) n += b.bytes;
+    return n;
   }
 
   private maybeKick(table: StoreTable, s: TableState): void {
     if (s.inflight !== null) return;
-    if (this.pendingRows(s) >= this.batchRows || this.pendingBytes(s) >= this.batchBytes) this.kick(table, s);
+    if (s.ready.length > 0 || this.pendingRows(s) >= this.batchRows || this.pendingBytes(s) >= this.batchBytes) this.kick(table, s);
   }
 
   private kickAll(): void {
@@ -300,6 +463,8 @@ export class ClickHouseStore implements SessionStore {
   }
 
   private takeBatch(table: StoreTable, s: TableState): Batch | null {
+    const ready = s.ready.shift();
+    if (ready !== undefined) return ready;
     let text: string;
     let rows: number;
     let bytes: number;
@@ -311,9 +476,8 @@ export class ClickHouseStore implements SessionStore {
       text = rollupRows.map((r) => JSON.stringify(r) + '\n').join('');
       // The rollup rows carry no session ids: two different batches can sum to identical rows, so
       // the token also covers which session writes were summed (a true replay has the same ones).
-      for (const k of s.sourceKeys) hash.update(k).update('\n');
+      for (const k of s.keys) hash.update(k).update('\n');
       s.rollup = new UsageRollup();
-      s.sourceKeys = [];
     } else {
       rows = s.lines.length;
       bytes = s.bytes;
@@ -321,16 +485,33 @@ export class ClickHouseStore implements SessionStore {
       s.lines = [];
       s.bytes = 0;
     }
-    if (rows === 0) return null;
+    const keys = s.keys;
+    s.keys = [];
+    if (rows === 0) {
+      this.settle(keys);
+      return null;
+    }
     const body = Buffer.from(text, 'utf8');
-    // Content hash, not a sequence: a retry reuses it, and a replay of the same writes after a
-    // restart (same rows in the same batch) yields the same token, so ClickHouse drops the copy.
+    // Content hash, not a sequence: a retry reuses it. With the log on, the token and the batch's write keys
+    // are logged before the insert, and recovery rebuilds exactly this batch under this token.
     const id = hash.update(body).digest('hex').slice(0, 32);
-    return { table, body, rows, bytes, id };
+    return { table, body, rows, bytes, id, keys, logged: false };
   }
 
   private async send(batch: Batch): Promise<void> {
     const { table } = batch;
+    if (this.journal !== undefined && !batch.logged) {
+      // The batch must be in the log before ClickHouse can have it, or a crash after the insert would rebuild
+      // its writes into other batches with other tokens and count them twice.
+      for (let attempt = 1; ; attempt++) {
+        const logged = await this.journal.batchTaken(table, batch.id, batch.keys);
+        if (logged.status === 'ok') break;
+        const delay = backoffMs(attempt, this.retryOpts.initialMs, this.retryOpts.maxMs);
+        this.log.warn({ err: logged.error, table, delayMs: delay }, 'could not log a batch before its insert; retrying');
+        await new Promise<void>((resolve) => setTimeout(resolve, delay));
+      }
+      batch.logged = true;
+    }
     for (let attempt = 1; ; attempt++) {
       await this.acquire();
       const stopTimer = this.metrics.insertSeconds.startTimer({ table });
@@ -351,6 +532,9 @@ export class ClickHouseStore implements SessionStore {
         this.release();
         this.metrics.insertsOk.inc({ table });
         this.metrics.rowsWritten.inc({ table }, batch.rows);
+        this.failing = false;
+        this.journal?.batchDone(table, batch.id, false);
+        this.settle(batch.keys);
         try {
           this.onBatchWritten?.({ table, batchId: batch.id, rows: batch.rows });
         } catch (hookErr) {
@@ -360,17 +544,23 @@ export class ClickHouseStore implements SessionStore {
       } catch (err) {
         stopTimer();
         this.release();
-        const canRetry = isRetryable(err) && attempt < this.retryOpts.maxAttempts;
+        // With the log on, a retryable failure (ClickHouse down) never drops: the writer backs off and the log
+        // holds the data; receivers refuse only when the log or the queues are full.
+        const canRetry = isRetryable(err) && (this.journal !== undefined || attempt < this.retryOpts.maxAttempts);
         this.metrics.insertsFailed.inc({ table, reason: isRetryable(err) ? 'retryable' : 'fatal' });
         if (!canRetry) {
           this.metrics.rowsDropped.inc({ table }, batch.rows);
+          this.journal?.batchDone(table, batch.id, true);
+          this.settle(batch.keys);
           this.log.error(
             { err: new AgtError('AGT_ERR_STORE', `insert into ${table} failed: ${(err as Error).message}`, { cause: err }), code: errorCode(err), table, batchId: batch.id, rows: batch.rows, attempt },
             'insert failed; batch dropped',
           );
           return;
         }
+        if (this.abandoned) return;
         this.metrics.insertsRetried.inc({ table });
+        this.failing = true;
         const delay = backoffMs(attempt, this.retryOpts.initialMs, this.retryOpts.maxMs);
         this.log.warn({ code: errorCode(err), table, batchId: batch.id, attempt, delayMs: delay }, 'insert failed; retrying with the same dedup token');
         await new Promise<void>((resolve) => setTimeout(resolve, delay));

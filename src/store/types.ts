@@ -6,8 +6,8 @@ import type { SessionWrite } from '../sessions/types.js';
 export interface SessionStore {
   /** Queue one session write (SessionWrite from src/sessions/types.ts); retryable when the writer queue is full. */
   write(w: SessionWrite): Outcome<void>;
-  /** Queue eval results (every eval, whatever the decision). */
-  writeEvals(tenantId: string, evals: EvalResult[]): Outcome<void>;
+  /** Queue eval results (every eval, whatever the decision); `tag` names the write for the log. */
+  writeEvals(tenantId: string, evals: EvalResult[], tag?: { key: string; pinLsn: number }): Outcome<void>;
   /** False when the queues are too full to take more (used for admission). */
   hasCapacity(): boolean;
   flush(): Promise<void>;

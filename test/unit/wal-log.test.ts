@@ -144,16 +144,35 @@ describe('WriteAheadLog', () => {
       await again.close();
     });
 
-    it('refuses with retryable AGT_ERR_WAL_FULL at the disk cap', async () => {
+    it('refuses requests with retryable AGT_ERR_WAL_FULL at the disk cap, but never control records', async () => {
       const wal = await openWal({ maxDiskBytes: 300 });
       let last;
       for (let i = 0; i < 20; i++) {
-        last = await wal.append(records[2]!);
+        last = await wal.append(records[0]!);
         if (last.status !== 'ok') break;
       }
       expect(last?.status).toBe('retryable');
       if (last?.status === 'retryable') expect(last.error.code).toBe('AGT_ERR_WAL_FULL');
       expect(wal.diskBytes).toBeLessThanOrEqual(300);
+      // A decision or a batch confirmation past the cap still goes in: the log must describe what it holds.
+      expect((await wal.append(records[1]!)).status).toBe('ok');
+      expect((await wal.append(records[2]!)).status).toBe('ok');
+      expect(wal.diskBytes).toBeGreaterThan(300);
+      await wal.close();
+    });
+
+    it('log() gives LSNs in call order at once and readAt() reads records back by LSN', async () => {
+      const wal = await openWal();
+      const a = wal.log(records[0]!);
+      const b = wal.log(records[1]!);
+      if (a.status !== 'ok' || b.status !== 'ok') throw new Error('log refused');
+      expect(b.value.lsn).toBeGreaterThan(a.value.lsn);
+      expect(wal.endLsn).toBeGreaterThan(b.value.lsn);
+      expect((await a.value.durable).status).toBe('ok');
+      expect((await b.value.durable).status).toBe('ok');
+      const back = await wal.readAt([b.value.lsn, a.value.lsn, 999_999]);
+      expect(back.map((x) => x.record.type)).toEqual(['request', 'decision']);
+      expect(back[0]!.record).toEqual(records[0]);
       await wal.close();
     });
 

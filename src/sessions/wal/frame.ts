@@ -56,7 +56,8 @@ export function scanFrames(buf: Buffer): ScanResult {
   return { frames, corrupt, tornTail };
 }
 
-function tryFrame(buf: Buffer, pos: number): ScannedFrame | null {
+/** The intact frame starting at `pos`, or null. */
+export function tryFrame(buf: Buffer, pos: number): ScannedFrame | null {
   if (pos + FRAME_HEADER_BYTES > buf.length) return null;
   if (buf.readUInt32LE(pos) !== FRAME_MAGIC) return null;
   const len = buf.readUInt32LE(pos + 4);

@@ -1,21 +1,50 @@
 /** Encodes WAL records to frame payloads and back (JSON metadata + raw body bytes; bigints as tagged strings). */
 import type { Decision } from '../../sampling/types.js';
 import type { EvalResult } from '../../conventions/types.js';
+import type { SessionSummary } from '../types.js';
 
-/** One record of the write-ahead log. */
+/** One record of the write-ahead log (docs/durability.md). */
 export type WalRecord =
-  | { type: 'request'; tenantId: string; format: 'protobuf' | 'json'; receivedAtMs: number; body: Uint8Array }
-  | { type: 'decision'; tenantId: string; sessionId: string; version: number; decision: Decision }
-  | { type: 'written'; table: string; batchId: string; upToLsn: number }
-  | { type: 'eval'; tenantId: string; evals: EvalResult[] };
+  /**
+   * An accepted Export request: the raw body, the authenticated tenant, and whether the key may name another
+   * tenant per resource (`tenant.id`, trusted gateway or open mode), so replay resolves tenants as the receiver did.
+   */
+  | { type: 'request'; tenantId: string; mayClaimTenant?: boolean; format: 'protobuf' | 'json'; receivedAtMs: number; body: Uint8Array }
+  /**
+   * A session decision (version 1) or re-decision (late data, upgrade). `epoch` is the LSN of the session's
+   * version-1 decision record: with tenant and session it names one decided life of a session, whose writes are
+   * keyed by it. `requestLsns` are the request records that carried the session's spans (upgrades read them back).
+   */
+  | {
+      type: 'decision';
+      tenantId: string;
+      sessionId: string;
+      version: number;
+      decision: Decision;
+      epoch?: number;
+      summary?: SessionSummary;
+      requestLsns?: number[];
+    }
+  /** A batch the writer is about to insert: its dedup token and the writes (keys) it holds. Logged before the insert. */
+  | { type: 'batch'; table: string; batchId: string; keys: string[] }
+  /** The batch reached ClickHouse (or was given up as unwritable: `dropped`). */
+  | { type: 'written'; table: string; batchId: string; upToLsn: number; dropped?: boolean }
+  | { type: 'eval'; tenantId: string; evals: EvalResult[] }
+  /** Everything below `upToLsn` is settled: decided, written, no open session holds it (replay skips its requests). */
+  | { type: 'checkpoint'; upToLsn: number };
 
-const TYPE_CODES = { request: 1, decision: 2, written: 3, eval: 4 } as const;
-const TYPE_NAMES: Record<number, WalRecord['type']> = { 1: 'request', 2: 'decision', 3: 'written', 4: 'eval' };
+const TYPE_CODES = { request: 1, decision: 2, written: 3, eval: 4, batch: 5, checkpoint: 6 } as const;
+const TYPE_NAMES: Record<number, WalRecord['type']> = { 1: 'request', 2: 'decision', 3: 'written', 4: 'eval', 5: 'batch', 6: 'checkpoint' };
 const BIGINT_TAG = '__bigint:';
 
 /** Frame type byte for a record type. */
 export function typeCode(type: WalRecord['type']): number {
   return TYPE_CODES[type];
+}
+
+/** Record type of a frame type byte (undefined when unknown). */
+export function typeName(code: number): WalRecord['type'] | undefined {
+  return TYPE_NAMES[code];
 }
 
 /** Payload: `[metaLen u32][meta JSON][body]`; only request records carry a body. */

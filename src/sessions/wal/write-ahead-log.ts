@@ -6,8 +6,8 @@ import { Counter, type Registry } from 'prom-client';
 import { AgtError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { failed, ok, retryable, type Outcome } from '../../outcome.js';
-import { encodeFrame, scanFrames } from './frame.js';
-import { decodeRecord, encodeRecord, typeCode, type WalRecord } from './record-codec.js';
+import { encodeFrame, FRAME_HEADER_BYTES, scanFrames, tryFrame } from './frame.js';
+import { decodeRecord, encodeRecord, typeCode, typeName, type WalRecord } from './record-codec.js';
 
 export type { WalRecord } from './record-codec.js';
 
@@ -41,7 +41,7 @@ interface Segment {
 interface Pending {
   frame: Buffer;
   lsn: number;
-  resolve: (o: Outcome<{ lsn: number }>) => void;
+  resolve: (o: Outcome<void>) => void;
 }
 
 const SEGMENT_DIGITS = 20;
@@ -116,21 +116,40 @@ export class WriteAheadLog {
     return this.diskTotal;
   }
 
+  /** The LSN the next record will get (every record below it has been appended, durable or not). */
+  get endLsn(): number {
+    return this.nextLsn;
+  }
+
   /** Resolves with the record's LSN once durable per the durability mode; retryable AGT_ERR_WAL_FULL at the disk cap. */
-  append(record: WalRecord): Promise<Outcome<{ lsn: number }>> {
-    if (this.p.durability === 'off') return Promise.resolve(ok({ lsn: this.nextLsn++ }));
+  async append(record: WalRecord): Promise<Outcome<{ lsn: number }>> {
+    const queued = this.log(record);
+    if (queued.status !== 'ok') return queued;
+    const durable = await queued.value.durable;
+    return durable.status === 'ok' ? ok({ lsn: queued.value.lsn }) : durable;
+  }
+
+  /**
+   * Queues a record and gives its LSN at once, with a promise of its durability. Records get LSNs in call order,
+   * so a caller that logs and then acts synchronously keeps the log in the order of its actions (replay relies on it).
+   */
+  log(record: WalRecord): Outcome<{ lsn: number; durable: Promise<Outcome<void>> }> {
+    if (this.p.durability === 'off') return ok({ lsn: this.nextLsn++, durable: Promise.resolve(ok()) });
     const frame = encodeFrame(typeCode(record.type), encodeRecord(record));
-    if (this.diskTotal + frame.length > this.p.maxDiskBytes) {
+    // Only data from clients (requests, eval posts) is refused at the cap: control records (decisions, batches,
+    // confirmations) are small, and refusing them would leave the log unable to describe what it holds.
+    const data = record.type === 'request' || record.type === 'eval';
+    if (data && this.diskTotal + frame.length > this.p.maxDiskBytes) {
       this.metrics?.full.inc();
       const err = new AgtError('AGT_ERR_WAL_FULL', `write-ahead log at its disk cap of ${this.p.maxDiskBytes} bytes`, { retryInMs: FULL_RETRY_MS });
-      return Promise.resolve(retryable(err, FULL_RETRY_MS));
+      return retryable(err, FULL_RETRY_MS);
     }
     const lsn = this.nextLsn;
     this.nextLsn += frame.length;
     this.diskTotal += frame.length;
     this.metrics?.appends.inc();
     this.metrics?.bytes.inc(frame.length);
-    return new Promise((resolve) => {
+    const durable = new Promise<Outcome<void>>((resolve) => {
       this.pending.push({ frame, lsn, resolve });
       this.pendingBytes += frame.length;
       if (this.pendingBytes >= GROUP_FLUSH_BYTES) this.kickFlush();
@@ -138,6 +157,7 @@ export class WriteAheadLog {
       // flushes after the current tick and fsync mode waits groupCommitMs for company.
       else if (!this.inFlight) this.timer ??= setTimeout(() => this.kickFlush(), this.p.durability === 'batch' ? 0 : this.p.groupCommitMs);
     });
+    return ok({ lsn, durable });
   }
 
   private kickFlush(): void {
@@ -190,7 +210,7 @@ export class WriteAheadLog {
       await this.handle!.write(Buffer.concat(chunk.map((c) => c.frame)));
       seg.bytes += bytes;
       if (this.p.durability === 'fsync') await this.fsync();
-      for (const c of chunk) c.resolve(ok({ lsn: c.lsn }));
+      for (const c of chunk) c.resolve(ok());
       answered.count = i;
     }
   }
@@ -222,9 +242,9 @@ export class WriteAheadLog {
   }
 
   /** Replays every intact record in order; torn/corrupt records are skipped, counted and logged. */
-  async replay(onRecord: (lsn: number, record: WalRecord) => void | Promise<void>): Promise<WalReplayReport> {
+  async replay(onRecord: (lsn: number, record: WalRecord) => void | Promise<void>, types?: ReadonlySet<WalRecord['type']>): Promise<WalReplayReport> {
     const report: WalReplayReport = { records: 0, corrupt: 0, tornTail: false, bytes: 0 };
-    for await (const item of this.scan(0, report)) {
+    for await (const item of this.scan(0, report, types)) {
       report.records++;
       await onRecord(item.lsn, item.record);
     }
@@ -243,7 +263,43 @@ export class WriteAheadLog {
     }
   }
 
-  private async *scan(fromLsn: number, report: WalReplayReport): AsyncGenerator<{ lsn: number; record: WalRecord }> {
+  /** Reads the records at the given LSNs (missing or damaged ones are left out: their segment was released or is corrupt). */
+  async readAt(lsns: readonly number[]): Promise<{ lsn: number; record: WalRecord }[]> {
+    const out: { lsn: number; record: WalRecord }[] = [];
+    const sorted = [...new Set(lsns)].sort((a, b) => a - b);
+    let i = 0;
+    for (const seg of [...this.segments]) {
+      const end = seg.baseLsn + seg.bytes;
+      if (i >= sorted.length) break;
+      if (sorted[i]! >= end) continue;
+      let fh: FileHandle;
+      try {
+        fh = await open(join(this.p.dir, segmentName(seg.baseLsn)), 'r');
+      } catch {
+        while (i < sorted.length && sorted[i]! < end) i++;
+        continue;
+      }
+      try {
+        for (; i < sorted.length && sorted[i]! < end; i++) {
+          const at = sorted[i]! - seg.baseLsn;
+          if (at < 0) continue;
+          const head = Buffer.alloc(FRAME_HEADER_BYTES);
+          const got = await fh.read(head, 0, FRAME_HEADER_BYTES, at);
+          if (got.bytesRead < FRAME_HEADER_BYTES) continue;
+          const buf = Buffer.alloc(FRAME_HEADER_BYTES + head.readUInt32LE(4));
+          await fh.read(buf, 0, buf.length, at);
+          const frame = tryFrame(buf, 0);
+          const record = frame === null ? null : decodeRecord(frame.type, frame.payload);
+          if (record !== null) out.push({ lsn: sorted[i]!, record });
+        }
+      } finally {
+        await fh.close();
+      }
+    }
+    return out;
+  }
+
+  private async *scan(fromLsn: number, report: WalReplayReport, types?: ReadonlySet<WalRecord['type']>): AsyncGenerator<{ lsn: number; record: WalRecord }> {
     for (const seg of [...this.segments]) {
       if (seg.baseLsn + seg.bytes <= fromLsn) continue;
       let buf: Buffer;
@@ -260,6 +316,7 @@ export class WriteAheadLog {
       for (const f of found.frames) {
         const lsn = seg.baseLsn + f.offset;
         if (lsn < fromLsn) continue;
+        if (types !== undefined && !types.has(typeName(f.type) ?? 'request')) continue;
         const record = decodeRecord(f.type, f.payload);
         if (record === null) {
           report.corrupt++;

@@ -1,0 +1,252 @@
+/**
+ * The durability stage: owns the write-ahead log, implements what the session buffer (SessionJournal) and the
+ * store (WriteJournal) log, recovers both from the log on start, and periodically checkpoints and releases
+ * segments whose every record is settled and past retention. docs/durability.md describes the protocol.
+ */
+import { Gauge, type Registry } from 'prom-client';
+import type { NormalizedSpan } from '../conventions/types.js';
+import type { Logger } from '../log.js';
+import type { Outcome } from '../outcome.js';
+import type { RequestDecoder } from '../receive/request-decoder.js';
+import type { ReplayIntent, ReplayPlan, WriteJournal } from '../store/write-journal.js';
+import type { DecisionRecord, SessionBuffer, SessionJournal } from './session-buffer.js';
+import { WriteAheadLog, type WalDurability, type WalRecord } from './wal/write-ahead-log.js';
+
+/** What the stage needs of the store besides WriteJournal's callers. */
+export interface DurableStore {
+  beginReplay(plan: ReplayPlan): void;
+  endReplay(): { resent: number; incomplete: number; missingWrites: number };
+  oldestPin(): number;
+  readonly insertsFailing: boolean;
+}
+
+/** Parameters of Durability.open. */
+export interface DurabilityParams {
+  dir: string;
+  durability: WalDurability;
+  segmentBytes: number;
+  maxDiskBytes: number;
+  groupCommitMs: number;
+  retentionMs: number;
+  /** How often to checkpoint and release segments (default 5 s). */
+  checkpointIntervalMs?: number;
+  log: Logger;
+  registry?: Registry;
+}
+
+/** What recovery found and did. */
+export interface RecoveryReport {
+  records: number;
+  corrupt: number;
+  tornTail: boolean;
+  logBytes: number;
+  requestsReplayed: number;
+  requestsSkipped: number;
+  unreadableRequests: number;
+  decisionsReused: number;
+  batchesResent: number;
+  batchesIncomplete: number;
+  openSessions: number;
+  ms: number;
+}
+
+const PASS_ONE = new Set<WalRecord['type']>(['decision', 'batch', 'written', 'checkpoint']);
+const PASS_TWO = new Set<WalRecord['type']>(['request', 'eval', 'decision']);
+
+/** The write-ahead log wired into the pipeline. */
+export class Durability implements SessionJournal, WriteJournal {
+  private buffer: SessionBuffer | null = null;
+  private store: DurableStore | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private lastCheckpoint = 0;
+  private checkpointing: Promise<void> = Promise.resolve();
+  private readonly bytesGauge: Gauge | null;
+  private decoder: RequestDecoder | null = null;
+
+  private constructor(
+    readonly wal: WriteAheadLog,
+    private readonly p: DurabilityParams,
+  ) {
+    this.bytesGauge =
+      p.registry === undefined
+        ? null
+        : new Gauge({ name: 'agenttail_wal_disk_bytes', help: 'Bytes of write-ahead log segments on disk.', registers: [p.registry], collect: () => this.bytesGauge?.set(this.wal.diskBytes) });
+  }
+
+  /** Opens the log (creating its directory). */
+  static async open(p: DurabilityParams): Promise<Durability> {
+    const wal = await WriteAheadLog.open({
+      dir: p.dir,
+      durability: p.durability,
+      segmentBytes: p.segmentBytes,
+      maxDiskBytes: p.maxDiskBytes,
+      groupCommitMs: p.groupCommitMs,
+      log: p.log,
+      ...(p.registry === undefined ? {} : { registry: p.registry }),
+    });
+    return new Durability(wal, p);
+  }
+
+  /** True when the log writes nothing (durability `off`). */
+  get off(): boolean {
+    return this.p.durability === 'off';
+  }
+
+  // ---- SessionJournal ----
+
+  log(record: WalRecord): Outcome<{ lsn: number; durable: Promise<Outcome<void>> }> {
+    return this.wal.log(record);
+  }
+
+  async readSpans(lsns: readonly number[]): Promise<NormalizedSpan[]> {
+    const out: NormalizedSpan[] = [];
+    for (const { record } of await this.wal.readAt(lsns)) {
+      if (record.type !== 'request') continue;
+      const spans = this.decoder?.spansOfLogged(record);
+      if (spans?.status === 'ok') out.push(...spans.value);
+    }
+    return out;
+  }
+
+  // ---- WriteJournal ----
+
+  async batchTaken(table: string, batchId: string, keys: readonly string[]): Promise<Outcome<void>> {
+    const logged = this.wal.log({ type: 'batch', table, batchId, keys: [...keys] });
+    if (logged.status !== 'ok') return logged;
+    return logged.value.durable;
+  }
+
+  batchDone(table: string, batchId: string, dropped: boolean): void {
+    // Not awaited: if it is lost in a crash, recovery re-sends the batch under the same token and ClickHouse drops it.
+    this.wal.log({ type: 'written', table, batchId, upToLsn: 0, ...(dropped ? { dropped } : {}) });
+  }
+
+  // ---- recovery ----
+
+  /**
+   * Replays the log into the buffer and the store before the receivers start: decisions are reused, open sessions
+   * return with their original arrival times, writes confirmed in ClickHouse are skipped, and logged but
+   * unconfirmed batches are rebuilt and re-sent under their tokens. Damaged records are skipped and counted.
+   */
+  async recover(buffer: SessionBuffer, store: DurableStore, decoder: RequestDecoder): Promise<RecoveryReport> {
+    const t0 = performance.now();
+    this.decoder = decoder;
+    this.buffer = buffer;
+    this.store = store;
+    const decisions: { lsn: number; record: DecisionRecord }[] = [];
+    const batches = new Map<string, ReplayIntent>();
+    const written = new Set<string>();
+    let checkpoint = 0;
+    const first = await this.wal.replay((lsn, r) => {
+      if (r.type === 'decision') decisions.push({ lsn, record: r });
+      else if (r.type === 'batch') batches.set(`${r.table}\u0000${r.batchId}`, { table: r.table, batchId: r.batchId, keys: r.keys });
+      else if (r.type === 'written') written.add(`${r.table}\u0000${r.batchId}`);
+      else if (r.type === 'checkpoint') checkpoint = Math.max(checkpoint, r.upToLsn);
+    }, PASS_ONE);
+
+    const confirmed = new Map<string, Set<string>>();
+    const intents: ReplayIntent[] = [];
+    for (const [id, b] of batches) {
+      if (!written.has(id)) {
+        intents.push(b);
+        continue;
+      }
+      let set = confirmed.get(b.table);
+      if (set === undefined) confirmed.set(b.table, (set = new Set()));
+      for (const k of b.keys) set.add(k);
+    }
+    store.beginReplay({ confirmed, intents });
+    buffer.beginReplay(decisions);
+
+    let requestsReplayed = 0;
+    let requestsSkipped = 0;
+    let unreadableRequests = 0;
+    await this.wal.replay((lsn, r) => {
+      if (r.type === 'decision') {
+        buffer.replayDecision(lsn, r);
+        return;
+      }
+      // Below the last checkpoint everything was settled (decided, written, in no open session).
+      if (lsn < checkpoint) {
+        if (r.type === 'request') requestsSkipped++;
+        return;
+      }
+      if (r.type === 'eval') {
+        buffer.replayEvals(lsn, r.tenantId, r.evals);
+      } else if (r.type === 'request') {
+        const spans = decoder.spansOfLogged(r);
+        if (spans.status !== 'ok') {
+          unreadableRequests++;
+          return;
+        }
+        buffer.replayRequest(lsn, spans.value, r.receivedAtMs);
+        requestsReplayed++;
+      }
+    }, PASS_TWO);
+    await buffer.endReplay();
+    const resent = store.endReplay();
+    this.lastCheckpoint = checkpoint;
+    if (unreadableRequests > 0) this.p.log.error({ unreadableRequests }, 'logged requests that could not be decoded again were skipped');
+    const report: RecoveryReport = {
+      records: first.records,
+      corrupt: first.corrupt,
+      tornTail: first.tornTail,
+      logBytes: first.bytes,
+      requestsReplayed,
+      requestsSkipped,
+      unreadableRequests,
+      decisionsReused: decisions.length,
+      batchesResent: resent.resent,
+      batchesIncomplete: resent.incomplete,
+      openSessions: buffer.stats().openSessions,
+      ms: Math.round(performance.now() - t0),
+    };
+    if (report.records > 0) this.p.log.info(report, 'recovered from the write-ahead log');
+    return report;
+  }
+
+  /** Starts periodic checkpoints and segment release. */
+  start(buffer: SessionBuffer, store: DurableStore): void {
+    this.buffer = buffer;
+    this.store = store;
+    if (this.off || this.timer !== null) return;
+    this.timer = setInterval(() => void this.checkpoint(), this.p.checkpointIntervalMs ?? 5_000);
+    this.timer.unref();
+  }
+
+  /**
+   * Logs how far the log is settled (min of what open sessions, held writes, upgrades and unwritten batches need)
+   * and deletes segments below it that are older than the retention window.
+   */
+  checkpoint(): Promise<void> {
+    this.checkpointing = this.checkpointing.then(async () => {
+      if (this.buffer === null || this.store === null || this.off) return;
+      const upTo = Math.min(this.buffer.oldestPin(), this.store.oldestPin(), this.wal.endLsn);
+      if (upTo > this.lastCheckpoint) {
+        const logged = this.wal.log({ type: 'checkpoint', upToLsn: upTo });
+        if (logged.status === 'ok') {
+          const durable = await logged.value.durable;
+          if (durable.status === 'ok') this.lastCheckpoint = upTo;
+        }
+      }
+      await this.wal.release(this.lastCheckpoint, this.p.retentionMs);
+    }).catch((err: unknown) => this.p.log.error({ err }, 'wal checkpoint failed'));
+    return this.checkpointing;
+  }
+
+  /** Readiness: degraded while inserts fail (data waits in the log) or the log is past 90 % of its cap. */
+  health(): { ok: true; degraded: boolean; detail: string } {
+    const full = this.wal.diskBytes / this.p.maxDiskBytes;
+    if (this.store?.insertsFailing === true) return { ok: true, degraded: true, detail: `inserts failing; ${this.wal.diskBytes} bytes held in the log` };
+    if (full > 0.9) return { ok: true, degraded: true, detail: `log at ${Math.round(full * 100)} % of its disk cap` };
+    return { ok: true, degraded: false, detail: this.off ? 'off' : `${this.wal.diskBytes} bytes in the log` };
+  }
+
+  /** Last checkpoint, then closes the log (everything queued is written and synced). */
+  async close(): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    await this.checkpoint();
+    await this.wal.close();
+  }
+}

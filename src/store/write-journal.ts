@@ -1,0 +1,37 @@
+/**
+ * The contract between the store and the durability stage (the write-ahead log): every write carries a key
+ * that names it across restarts, every batch is logged with its dedup token and keys before it is inserted,
+ * and on recovery a replay plan says which writes already reached ClickHouse and which batches must be
+ * re-sent exactly as they were (same keys, same token), so a replay can never count a write twice.
+ */
+import type { Outcome } from '../outcome.js';
+import type { SessionWrite } from '../sessions/types.js';
+
+/** What the store asks of the log, when one is attached. */
+export interface WriteJournal {
+  /** Logs a batch (table, dedup token, write keys) durably before it is inserted; retryable when the log refuses. */
+  batchTaken(table: string, batchId: string, keys: readonly string[]): Promise<Outcome<void>>;
+  /** The batch is in ClickHouse, or was given up as unwritable (`dropped`). */
+  batchDone(table: string, batchId: string, dropped: boolean): void;
+}
+
+/** A batch logged before a crash without a confirmation: re-sent with the same token once its writes are rebuilt. */
+export interface ReplayIntent {
+  table: string;
+  batchId: string;
+  keys: string[];
+}
+
+/** What recovery knows about writes before replay rebuilds them. */
+export interface ReplayPlan {
+  /** Per table, the keys of writes confirmed in ClickHouse: rebuilt writes skip those tables. */
+  confirmed: Map<string, Set<string>>;
+  /** Batches logged but not confirmed. */
+  intents: ReplayIntent[];
+}
+
+/** The key of a session write: tenant, session, epoch (LSN of its first decision), version, and the part. */
+export function sessionWriteKey(w: SessionWrite): string {
+  const s = w.summary;
+  return `s\u0000${s.tenantId}\u0000${s.sessionId}\u0000${w.epoch ?? 0}\u0000${w.version}${w.part === undefined ? '' : `\u0000${w.part}`}`;
+}
