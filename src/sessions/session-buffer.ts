@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import type { SessionsConfig } from '../config/sessions.js';
 import { checkAggregates } from '../conventions/aggregates.js';
 import type { EvalResult, NormalizedSpan } from '../conventions/types.js';
+import { crashPoint } from '../crashpoints.js';
 import { AgtError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ok, retryable, type Outcome } from '../outcome.js';
@@ -417,6 +418,7 @@ export class SessionBuffer implements SpanSink {
       // Small control records are never refused at the disk cap (only data records are), so this cannot fail for room.
       const logged = this.journal.log({ type: 'decision', tenantId: s.tenantId, sessionId: s.sessionId, version: 1, decision, summary, requestLsns: s.requestLsns });
       if (logged.status === 'ok') lsn = logged.value.lsn;
+      crashPoint('decision-logged');
     }
     this.settleDecision(s, summary, decision, lsn);
   }

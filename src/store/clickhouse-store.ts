@@ -5,6 +5,7 @@ import { drainStream, type ClickHouseClient } from '@clickhouse/client';
 import type { StoreConfig } from '../config/store.js';
 import { Registry } from 'prom-client';
 import type { EvalResult } from '../conventions/types.js';
+import { crashPoint } from '../crashpoints.js';
 import { AgtError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { failed, ok, retryable, type Outcome } from '../outcome.js';
@@ -533,6 +534,7 @@ export class ClickHouseStore implements SessionStore {
         this.metrics.insertsOk.inc({ table });
         this.metrics.rowsWritten.inc({ table }, batch.rows);
         this.failing = false;
+        crashPoint('store-inserted');
         this.journal?.batchDone(table, batch.id, false);
         this.settle(batch.keys);
         try {

@@ -3,6 +3,7 @@ import { mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Counter, type Registry } from 'prom-client';
+import { crashPoint } from '../../crashpoints.js';
 import { AgtError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { failed, ok, retryable, type Outcome } from '../../outcome.js';
@@ -207,9 +208,11 @@ export class WriteAheadLog {
         i++;
       }
       const chunk = group.slice(start, i);
+      crashPoint('wal-write');
       await this.handle!.write(Buffer.concat(chunk.map((c) => c.frame)));
       seg.bytes += bytes;
       if (this.p.durability === 'fsync') await this.fsync();
+      crashPoint('wal-synced');
       for (const c of chunk) c.resolve(ok());
       answered.count = i;
     }

@@ -1,0 +1,106 @@
+/**
+ * kill -9 under sustained load from the real OTel gRPC exporter, at chosen points of the durability protocol,
+ * then a restart on the same data directory: every acknowledged span of a kept session is stored, the rollups
+ * equal what was acknowledged (plus, exactly, the one request in flight at the kill if its record was durable),
+ * and no row is duplicated. The collector runs built (dist/cli.js) as a child process.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { queryDataDir, startCollectorProcess } from '../support/collector-process.js';
+import { SessionLoad } from '../support/session-load.js';
+
+function configFor(dir: string): Record<string, unknown> {
+  return {
+    dataDir: dir,
+    logLevel: 'info',
+    store: { path: join(dir, 'clickhouse'), flushIntervalMs: 100, batchRows: 40 },
+    sessions: { idleTimeoutMs: 250, sweepIntervalMs: 50 },
+    sampling: { baselineRate: 0.2 },
+    receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } },
+    // Small segments, no retention and frequent checkpoints: segments are released while the load runs.
+    wal: { durability: 'fsync', segmentBytes: 65536, retentionMs: 0, checkpointIntervalMs: 150 },
+  };
+}
+
+interface Scenario {
+  name: string;
+  crashAt: string | null;
+  /** For the external kill: SIGKILL while this session's first request is in flight. */
+  killAtSession?: number;
+  /** What recovery must have done (a field of its report that must be ≥ 1). */
+  expectRecovery?: 'requestsReplayed' | 'batchesResent' | 'decisionsReused';
+}
+
+const scenarios: Scenario[] = [
+  { name: 'killed from outside while a request is in flight', crashAt: null, killAtSession: 30, expectRecovery: 'decisionsReused' },
+  { name: 'killed before a log group is written', crashAt: 'wal-write:70', expectRecovery: 'decisionsReused' },
+  { name: 'killed after a log group is synced, before the answer', crashAt: 'wal-synced:70', expectRecovery: 'requestsReplayed' },
+  { name: 'killed after an insert, before its confirmation is logged', crashAt: 'store-inserted:6', expectRecovery: 'batchesResent' },
+  { name: 'killed right after a decision is logged', crashAt: 'decision-logged:12', expectRecovery: 'requestsReplayed' },
+];
+
+describe('crash recovery (kill -9, restart on the same data directory)', () => {
+  for (const sc of scenarios) {
+    it(sc.name, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'agt-crash-'));
+      try {
+        const config = configFor(dir);
+        const first = await startCollectorProcess(dir, config, sc.crashAt === null ? {} : { AGT_CRASH_AT: sc.crashAt });
+        let dead = false;
+        void first.exited.then(() => (dead = true));
+        const load = new SessionLoad(first.grpcTarget);
+        for (let i = 0; i < 80 && !dead; i++) {
+          if (i === sc.killAtSession) setTimeout(() => first.child.kill('SIGKILL'), 1);
+          if (!(await load.sendSession(i))) break;
+        }
+        if (!dead) first.child.kill('SIGKILL');
+        const death = await first.exited;
+        expect(death.signal).toBe('SIGKILL');
+        await load.close();
+        const acked = load.totals(true);
+        const unacked = load.totals(false);
+        expect(acked.spans).toBeGreaterThan(40);
+        // One request at a time: at most the one in flight at the kill is unacknowledged.
+        expect(load.requests.filter((r) => !r.acked).length).toBeLessThanOrEqual(1);
+
+        const second = await startCollectorProcess(dir, config);
+        const recovered = second.logs.find((l) => l.msg === 'recovered from the write-ahead log');
+        expect(recovered).toBeDefined();
+        if (sc.expectRecovery !== undefined) expect(recovered![sc.expectRecovery]).toBeGreaterThanOrEqual(1);
+        second.child.kill('SIGTERM');
+        expect((await second.exited).code).toBe(0);
+
+        const [usage, spanCounts, sessions, spans] = await queryDataDir(join(dir, 'clickhouse'), [
+          'SELECT sum(InputTokens) AS i, sum(OutputTokens) AS o, toString(sum(CostUsd)) AS c FROM agenttail.usage_hourly',
+          'SELECT count() AS n, uniqExact(TraceId, SpanId) AS u FROM agenttail.spans',
+          'SELECT SessionId, Kept FROM agenttail.sessions FINAL',
+          'SELECT TraceId, SpanId FROM agenttail.spans',
+        ]);
+        const u = usage![0] as { i: string | number; o: string | number; c: string };
+        const gotCostUnits = BigInt(u.c.replace('.', '').padEnd(u.c.indexOf('.') === -1 ? u.c.length + 12 : u.c.indexOf('.') + 12, '0'));
+        const candidates = [acked, { ...acked, inputTokens: acked.inputTokens + unacked.inputTokens, outputTokens: acked.outputTokens + unacked.outputTokens, costUnits: acked.costUnits + unacked.costUnits }];
+        const match = candidates.find((c) => c.inputTokens === Number(u.i) && c.outputTokens === Number(u.o) && c.costUnits === gotCostUnits);
+        expect(match, `rollups ${JSON.stringify(u)} vs acknowledged ${JSON.stringify({ ...acked, costUnits: String(acked.costUnits) })}`).toBeDefined();
+
+        const sc0 = spanCounts![0] as { n: string | number; u: string | number };
+        expect(Number(sc0.n)).toBe(Number(sc0.u));
+        const kept = new Set((sessions as { SessionId: string; Kept: boolean | number }[]).filter((s) => Boolean(s.Kept)).map((s) => s.SessionId));
+        expect(kept.size).toBeGreaterThan(0);
+        const stored = new Set((spans as { TraceId: string; SpanId: string }[]).map((s) => `${s.TraceId}/${s.SpanId}`));
+        const missing: string[] = [];
+        for (const r of load.requests) {
+          if (!r.acked) continue;
+          for (const s of r.spans) if (kept.has(s.sessionId) && !stored.has(`${s.traceId}/${s.spanId}`)) missing.push(`${s.sessionId} ${s.spanId}`);
+        }
+        expect(missing).toEqual([]);
+        // Every error session (every fifth) that was acknowledged whole is kept.
+        const ackedSessions = new Set(load.requests.filter((r) => r.acked).flatMap((r) => r.spans.map((s) => s.sessionId)));
+        for (const id of ackedSessions) if (Number(id.slice(5)) % 5 === 0) expect(kept.has(id), id).toBe(true);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 60_000);
+  }
+});

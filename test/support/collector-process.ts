@@ -1,0 +1,59 @@
+/** The built collector (`node dist/cli.js serve`) as a child process on free ports, for crash and restart tests. */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+
+export interface CollectorProcess {
+  child: ChildProcess;
+  grpcTarget: string;
+  httpUrl: string;
+  /** Every JSON log line so far. */
+  logs: Record<string, unknown>[];
+  /** Resolves with the exit code (null when killed by a signal) and the signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Writes `config` to `<dir>/agenttail.yaml` and starts the collector on it; resolves once it listens. */
+export async function startCollectorProcess(dir: string, config: Record<string, unknown>, env: Record<string, string> = {}): Promise<CollectorProcess> {
+  const file = join(dir, 'agenttail.yaml');
+  writeFileSync(file, stringify(config));
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const ports = await new Promise<{ grpcPort: number; httpPort: number }>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          logs.push(entry);
+          if (typeof entry.grpcPort === 'number' && typeof entry.httpPort === 'number') resolve({ grpcPort: entry.grpcPort, httpPort: entry.httpPort });
+        } catch {
+          // not a log line
+        }
+      }
+    });
+    void exited.then(({ code, signal }) => reject(new Error(`collector exited before listening (code ${code}, signal ${signal}): ${stderr.slice(-2000)}`)));
+  });
+  return { child, grpcTarget: `127.0.0.1:${ports.grpcPort}`, httpUrl: `http://127.0.0.1:${ports.httpPort}`, logs, exited };
+}
+
+/** Runs SQL on an embedded data directory in a separate process; one result array per statement. */
+export async function queryDataDir<T = Record<string, unknown>>(path: string, queries: string[]): Promise<T[][]> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'chdb-query.ts'), path, JSON.stringify(queries)], {
+    cwd: ROOT,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return JSON.parse(stdout) as T[][];
+}
