@@ -26,6 +26,10 @@ export interface ClickHouseHttp {
   seen: { database: string | null; user: string | null; gzipRequest: boolean; gzipResponse: boolean; settings: Record<string, string> }[];
   /** Delay every answer by this many ms (to exercise client timeouts). */
   delayMs: number;
+  /** While true, every request's connection is reset before it runs (a ClickHouse outage). */
+  unavailable: boolean;
+  /** Requests refused while unavailable. */
+  refused: number;
   close(): Promise<void>;
 }
 
@@ -46,9 +50,14 @@ export async function startClickHouseHttp(p: { path: string; username: string; p
   const engine: ClickHouseClient = createClient({ connection: createChdbConnection({ path: p.path }) as unknown as Conn });
   // chDB runs one statement at a time; requests are serialised so `USE db` stays with its query.
   let queue: Promise<unknown> = Promise.resolve();
-  const state: ClickHouseHttp = { url: '', seen: [], delayMs: 0, close: async () => {} };
+  const state: ClickHouseHttp = { url: '', seen: [], delayMs: 0, unavailable: false, refused: 0, close: async () => {} };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (state.unavailable) {
+      state.refused++;
+      req.socket.destroy();
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/ping') {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
