@@ -50,6 +50,11 @@ export class Pricer {
     this.patterns.sort((a, b) => b.pattern.length - a.pattern.length);
   }
 
+  /** The version a re-pricing run records: the catalog's, with '+overrides' when config overrides are in force. */
+  get catalogLabel(): string {
+    return this.overrides.length > 0 ? `${this.version}+overrides` : this.version;
+  }
+
   /**
    * Reported cost wins; else catalog × usage for `call` spans; unknown model → {costUsd:null, source:'unknown'};
    * no usage → source 'none'. `aggregate` spans are never costed (not even a reported cost): counted once.
