@@ -171,11 +171,11 @@ export async function repriceUsage(params: {
   }
   const run = {
     RunId: runId,
-    // DateTime64(3) cells: an integer string is read as milliseconds.
-    StartedAt: String(startedAt),
-    FinishedAt: String(now()),
-    PeriodFrom: String(request.fromMs),
-    PeriodTo: String(request.toMs),
+    // DateTime64(3) cells as JSON integers: read as milliseconds (a short digit string such as "0" would not parse).
+    StartedAt: Math.round(startedAt),
+    FinishedAt: Math.round(now()),
+    PeriodFrom: Math.round(request.fromMs),
+    PeriodTo: Math.round(request.toMs),
     TenantId: request.tenant ?? '',
     CatalogVersion: result.catalogVersion,
     RowsExamined: result.rowsExamined,
