@@ -79,7 +79,7 @@ export class Pricer {
     return { costUsd: null, source: 'unknown', priceVersion: this.version };
   }
 
-  /** Same computation from stored tokens (for `agenttail reprice`). */
+  /** Same computation from bare usage (simulate totals what it sent with it; `reprice` uses `resolve` + exact `costUnitsOf`). */
   priceUsage(p: { model: string | null; provider: string | null; usage: Usage; atUnixMs: number }): { costUsd: number | null; priceVersion: string } {
     const r = p.model === null ? null : this.resolve(p.model, p.provider, p.atUnixMs);
     return r === null ? { costUsd: null, priceVersion: this.version } : { costUsd: costOf(p.usage, r.prices), priceVersion: r.version };
