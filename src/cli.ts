@@ -6,6 +6,7 @@ import { isAgtError } from './errors.js';
 import { createLogger } from './log.js';
 import { hashApiKey } from './receive/auth.js';
 import { runCostsCommand } from './commands/costs.js';
+import { runRepriceCommand } from './commands/reprice.js';
 import { startServer } from './server.js';
 import { createStoreClient } from './store/store-client.js';
 import { runMigrations } from './store/migrations.js';
@@ -115,6 +116,22 @@ program
   .action(async (opts: { from: string; to: string; groupBy: string; format: 'table' | 'csv' | 'json'; url: string; apiKey?: string; config?: string }) => {
     const config = loadConfig({ file: opts.config });
     await runCostsCommand({ ...opts, config }, process.stdout);
+  });
+
+program
+  .command('reprice')
+  .description('recompute the rollup costs of a period from stored tokens with the current catalog (records the catalog version)')
+  .requiredOption('--from <time>', 'start, ISO-8601 or epoch ms (the hour holding it is included)')
+  .requiredOption('--to <time>', 'end (excluded), ISO-8601 or epoch ms')
+  .option('--tenant <id>', 'only this tenant (default: every tenant)')
+  .option('--dry-run', 'show what would change, write nothing')
+  .addOption(new Option('--format <f>', 'output format').choices(['table', 'json']).default('table'))
+  .option('--url <url>', 'collector HTTP address (needs an admin key when keys are configured)', 'http://127.0.0.1:4318')
+  .option('--api-key <key>', 'API key (also AGENTTAIL_API_KEY)', process.env.AGENTTAIL_API_KEY)
+  .addOption(configOption)
+  .action(async (opts: { from: string; to: string; tenant?: string; dryRun?: boolean; format: 'table' | 'json'; url: string; apiKey?: string; config?: string }) => {
+    const config = loadConfig({ file: opts.config });
+    await runRepriceCommand({ ...opts, config, log: createLogger(config.logLevel) }, process.stdout);
   });
 
 program

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Collector, createRegistry } from './app.js';
 import { costsRoutes } from './api/costs-route.js';
 import { evalRoutes } from './api/evals-route.js';
+import { repriceRoutes } from './api/reprice-route.js';
 import { sessionsRoutes } from './api/sessions-route.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
@@ -62,6 +63,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         await app.register(evalRoutes({ sink: buffer, authenticate: (c) => collector.auth.authenticate(c) }));
         await app.register(sessionsRoutes({ client: store.client, database: store.database, auth: collector.auth }));
         await app.register(costsRoutes({ client: store.client, database: store.database, auth: collector.auth }));
+        await app.register(repriceRoutes({ client: store.client, database: store.database, auth: collector.auth, pricer: collector.pricer }));
       },
     ],
   });

@@ -17,6 +17,11 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100_000).default(100),
 });
 
+const oneQuery = z.object({ tenant: z.string().min(1).optional() });
+
+/** Rows the id look-up reads: more than one means the id exists for several tenants. */
+const ID_MATCHES = 10;
+
 const SESSION_COLUMNS = `TenantId AS tenantId, SessionId AS sessionId, Kept AS kept, Reasons AS reasons, SampleWeight AS sampleWeight,
   toFloat64(CostUsd) AS costUsd, InputTokens AS inputTokens, OutputTokens AS outputTokens, CacheReadTokens AS cacheReadTokens,
   CacheWriteTokens AS cacheWriteTokens, ReasoningTokens AS reasoningTokens, SpanCount AS spanCount, ErrorCount AS errorCount,
@@ -38,6 +43,7 @@ export function sessionsRoutes(params: { client: ClickHouseClient; database: str
       if (q.status !== 'ok') return sendError(reply, q.error);
       const from = q.value.from;
       const to = q.value.to ?? Date.now() + 86_400_000;
+      if (to < from) return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', 'to: must not be before from'));
       const scope = readScope(params.auth, req, q.value.tenant);
       if (scope.status !== 'ok') return sendError(reply, scope.error);
       const where = ['StartTime >= fromUnixTimestamp64Milli({from:Int64})', 'StartTime <= fromUnixTimestamp64Milli({to:Int64})'];
@@ -65,8 +71,10 @@ export function sessionsRoutes(params: { client: ClickHouseClient; database: str
       return { mode: scope.value.mode, sessions };
     });
 
-    app.get<{ Params: { id: string }; Querystring: { tenant?: string } }>('/api/v1/sessions/:id', async (req, reply) => {
-      const scope = readScope(params.auth, req, req.query.tenant);
+    app.get<{ Params: { id: string } }>('/api/v1/sessions/:id', async (req, reply) => {
+      const q = parseQuery(oneQuery, req.query);
+      if (q.status !== 'ok') return sendError(reply, q.error);
+      const scope = readScope(params.auth, req, q.value.tenant);
       if (scope.status !== 'ok') return sendError(reply, scope.error);
       const qp: Record<string, unknown> = { id: req.params.id };
       let tenantCond = '';
@@ -74,9 +82,18 @@ export function sessionsRoutes(params: { client: ClickHouseClient; database: str
         tenantCond = ' AND TenantId = {tenant:String}';
         qp.tenant = scope.value.tenant;
       }
-      const rs = await params.client.query({ query: `SELECT ${SESSION_COLUMNS} FROM ${db}.sessions FINAL WHERE SessionId = {id:String}${tenantCond} LIMIT 2`, query_params: qp, format: 'JSONEachRow' });
+      const rs = await params.client.query({
+        query: `SELECT ${SESSION_COLUMNS} FROM ${db}.sessions FINAL WHERE SessionId = {id:String}${tenantCond} ORDER BY TenantId LIMIT ${ID_MATCHES}`,
+        query_params: qp,
+        format: 'JSONEachRow',
+      });
       const rows = await rs.json<Record<string, unknown>>();
       if (rows.length === 0) return sendError(reply, new AgtError('AGT_ERR_NOT_FOUND', `no session ${JSON.stringify(req.params.id)}${scope.value.tenant ? ` for tenant "${scope.value.tenant}"` : ''}`));
+      // Session ids are unique per tenant only: an admin (or open mode) must say whose session it wants.
+      if (rows.length > 1) {
+        const tenants = rows.map((r) => String(r.tenantId)).join(', ');
+        return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `tenant: session ${JSON.stringify(req.params.id)} exists for several tenants (${tenants}${rows.length === ID_MATCHES ? ', …' : ''}); name one with ?tenant=`));
+      }
       const session = rows[0]!;
       const spansRs = await params.client.query({
         query: `SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId, SpanName AS name, ServiceName AS service,

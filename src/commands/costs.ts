@@ -63,7 +63,8 @@ export async function runCostsCommand(opts: CostsCommandOptions, out: NodeJS.Wri
   return source;
 }
 
-function isConnectionRefused(err: unknown): boolean {
+/** True when a fetch failed because nothing listens at the address (no collector runs). */
+export function isConnectionRefused(err: unknown): boolean {
   const cause = (err as { cause?: { code?: string } }).cause;
   return cause?.code === 'ECONNREFUSED' || (err as { code?: string }).code === 'ECONNREFUSED';
 }

@@ -30,3 +30,45 @@ export function costOf(u: Usage, p: TokenPrices): number {
   const micro = uncachedInput * p.inputPerMTok + u.cacheReadTokens * cacheRead + u.cacheWriteTokens * cacheWrite + outputPart;
   return micro / PER_MTOK;
 }
+
+/** Token counts as exact integers (sums over many calls can pass 2^53). */
+export interface TokenCounts {
+  input: bigint;
+  output: bigint;
+  cacheRead: bigint;
+  cacheWrite: bigint;
+  reasoning: bigint;
+}
+
+/** 1e-18 USD per token ("atto") for a price per 1M tokens: exact for prices with up to 12 decimals. */
+function attoPerToken(perMTok: number): bigint {
+  const [int = '0', frac = ''] = perMTok.toFixed(12).split('.');
+  return BigInt(int) * 10n ** 12n + BigInt(frac.padEnd(12, '0'));
+}
+
+const ATTO_PER_UNIT = 1_000_000n; // 1e-12 USD (what Decimal(38, 12) stores) in 1e-18 USD
+
+/**
+ * `costOf` in exact integer arithmetic: the cost in units of 1e-12 USD. With catalog prices of up to 6
+ * decimals per 1M tokens (all of catalog.json) no rounding happens at all, so the cost of summed tokens
+ * equals the sum of the per-call costs that ingest stored; finer prices are rounded once, half up.
+ * Used by `reprice`, where float sums over a whole rollup row would drift.
+ */
+export function costUnitsOf(t: TokenCounts, p: TokenPrices): bigint {
+  const zero = 0n;
+  const parts = t.input - t.cacheRead - t.cacheWrite;
+  const uncachedInput = parts > zero ? parts : zero;
+  const input = attoPerToken(p.inputPerMTok);
+  const output = attoPerToken(p.outputPerMTok);
+  let outputPart = t.output * output;
+  if (p.reasoningPerMTok !== undefined && p.reasoningPerMTok !== p.outputPerMTok) {
+    const reasoning = t.reasoning < t.output ? t.reasoning : t.output;
+    outputPart = (t.output - reasoning) * output + reasoning * attoPerToken(p.reasoningPerMTok);
+  }
+  const atto =
+    uncachedInput * input +
+    t.cacheRead * attoPerToken(p.cacheReadPerMTok ?? p.inputPerMTok) +
+    t.cacheWrite * attoPerToken(p.cacheWritePerMTok ?? p.inputPerMTok) +
+    outputPart;
+  return (atto + ATTO_PER_UNIT / 2n) / ATTO_PER_UNIT;
+}

@@ -50,6 +50,11 @@ export class Pricer {
     this.patterns.sort((a, b) => b.pattern.length - a.pattern.length);
   }
 
+  /** The version a re-pricing run records: the catalog's, with '+overrides' when config overrides are in force. */
+  get catalogLabel(): string {
+    return this.overrides.length > 0 ? `${this.version}+overrides` : this.version;
+  }
+
   /**
    * Reported cost wins; else catalog × usage for `call` spans; unknown model → {costUsd:null, source:'unknown'};
    * no usage → source 'none'. `aggregate` spans are never costed (not even a reported cost): counted once.
@@ -74,7 +79,7 @@ export class Pricer {
     return { costUsd: null, source: 'unknown', priceVersion: this.version };
   }
 
-  /** Same computation from stored tokens (for `agenttail reprice`). */
+  /** Same computation from bare usage (simulate totals what it sent with it; `reprice` uses `resolve` + exact `costUnitsOf`). */
   priceUsage(p: { model: string | null; provider: string | null; usage: Usage; atUnixMs: number }): { costUsd: number | null; priceVersion: string } {
     const r = p.model === null ? null : this.resolve(p.model, p.provider, p.atUnixMs);
     return r === null ? { costUsd: null, priceVersion: this.version } : { costUsd: costOf(p.usage, r.prices), priceVersion: r.version };

@@ -80,3 +80,11 @@ export function unitsCell(units: bigint): string {
 export function costCell(usd: number): string {
   return unitsCell(costUnits(usd));
 }
+
+/** Units of 1e-12 USD from a decimal text as ClickHouse prints a Decimal(38, 12) ("-1.5", "0.000000000001"); null when not one. */
+export function decimalUnits(text: string): bigint | null {
+  const m = /^(-?)(\d+)(?:\.(\d{1,12}))?$/.exec(text.trim());
+  if (m === null) return null;
+  const units = BigInt(m[2]!) * SCALE + BigInt((m[3] ?? '').padEnd(COST_SCALE, '0'));
+  return m[1] === '-' ? -units : units;
+}

@@ -10,6 +10,7 @@
  * has no session key; it is sharded by tenant and read with sum() GROUP BY, which is correct across shards.
  * Replicated tables deduplicate inserts by themselves (replicated_deduplication_window), so the writer's
  * insert_deduplication_token works without `non_replicated_deduplication_window`, which is dropped here.
+ * An `ALTER TABLE <db>.<name> ...` of a later migration is applied to both: the local table and the Distributed one.
  */
 import { AgtError } from '../errors.js';
 
@@ -21,9 +22,12 @@ export const SHARD_KEYS: Record<string, string> = {
   session_ts: 'cityHash64(TenantId, SessionId)',
   trace_ts: 'cityHash64(TenantId, TraceId)',
   usage_hourly: 'cityHash64(TenantId)',
+  // A handful of rows per run; any shard will do.
+  reprice_runs: 'cityHash64(RunId)',
 };
 
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+)\.(\w+)\s*\(/;
+const ALTER_TABLE = /^ALTER TABLE (\w+)\.(\w+)\s+/;
 
 /** `CREATE DATABASE` for the cluster. */
 export function clusterCreateDatabase(database: string): string {
@@ -34,8 +38,17 @@ export function clusterCreateDatabase(database: string): string {
 export function toClusterStatements(statements: string[]): string[] {
   const out: string[] = [];
   for (const statement of statements) {
+    const alter = ALTER_TABLE.exec(statement);
+    if (alter) {
+      const [, database, table] = alter as unknown as [string, string, string];
+      if (SHARD_KEYS[table] === undefined) throw new AgtError('AGT_ERR_CONFIG_INVALID', `cluster schema: ALTER of table ${table}, which is not in SHARD_KEYS`);
+      const rest = statement.slice(alter[0].length);
+      out.push(`ALTER TABLE ${database}.${table}_local ON CLUSTER '{cluster}' ${rest}`);
+      out.push(`ALTER TABLE ${database}.${table} ON CLUSTER '{cluster}' ${rest}`);
+      continue;
+    }
     const m = CREATE_TABLE.exec(statement);
-    if (!m) throw new AgtError('AGT_ERR_CONFIG_INVALID', `cluster schema: only CREATE TABLE statements can be rewritten, got: ${statement.slice(0, 60)}…`);
+    if (!m) throw new AgtError('AGT_ERR_CONFIG_INVALID', `cluster schema: only CREATE TABLE and ALTER TABLE statements can be rewritten, got: ${statement.slice(0, 60)}…`);
     const [, database, table] = m as unknown as [string, string, string];
     const shardKey = SHARD_KEYS[table];
     if (shardKey === undefined) throw new AgtError('AGT_ERR_CONFIG_INVALID', `cluster schema: table ${table} has no sharding key in SHARD_KEYS`);

@@ -21,6 +21,7 @@ interface Acc {
   reasoning: number;
   costUnits: bigint;
   unpriced: number;
+  reported: number;
   sessions: number;
 }
 
@@ -63,6 +64,7 @@ export class UsageRollup {
       }
       if (span.cost.costUsd === null) a.unpriced += 1;
       else a.costUnits += costUnits(span.cost.costUsd);
+      if (span.cost.source === 'reported' && span.cost.costUsd !== null) a.reported += 1;
       if (first === null || span.startTimeUnixNano < firstStart) {
         first = a;
         firstStart = span.startTimeUnixNano;
@@ -96,6 +98,7 @@ export class UsageRollup {
         reasoning: 0,
         costUnits: 0n,
         unpriced: 0,
+        reported: 0,
         sessions: 0,
       };
       this.acc.set(key, a);
@@ -122,6 +125,7 @@ export class UsageRollup {
         ReasoningTokens: a.reasoning,
         CostUsd: unitsCell(a.costUnits),
         UnpricedCalls: a.unpriced,
+        ReportedCalls: a.reported,
         Sessions: a.sessions,
       }));
   }

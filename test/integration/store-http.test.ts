@@ -59,8 +59,11 @@ describe('ClickHouseStore', () => {
     });
 
     it('times out a slow server and retries the insert', async () => {
+      // Migrations through a client with the default timeout: on a loaded machine a DDL statement can pass 200 ms.
+      const migrator = createClient({ url: ch.url, username: 'agt', password: 's3cret', log: { level: ClickHouseLogLevel.OFF } });
+      await runMigrations({ client: migrator, database: 'agt_slow', log });
+      await migrator.close();
       const client = createClient({ url: ch.url, username: 'agt', password: 's3cret', request_timeout: 200, log: { level: ClickHouseLogLevel.OFF } });
-      await runMigrations({ client, database: 'agt_slow', log });
       const ids: string[] = [];
       const store = new ClickHouseStore({ client, database: 'agt_slow', retry: { initialMs: 1, maxMs: 5, maxAttempts: 5 }, log, onBatchWritten: (i) => ids.push(i.table) });
       ch.delayMs = 400;

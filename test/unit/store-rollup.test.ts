@@ -46,6 +46,17 @@ describe('UsageRollup', () => {
       const unpriced = calls.filter((c) => c.cost.costUsd === null).length;
       expect(r.rows().reduce((a, x) => a + Number(x.UnpricedCalls), 0)).toBe(unpriced);
     });
+
+    it('counts calls whose cost the client reported (reprice leaves their rows alone)', () => {
+      const r = new UsageRollup();
+      const s = randomSession({ tenantId: 't', rand: seeded(7), kept: true, baseNs: BASE });
+      const calls = s.write.spans.filter((x) => x.usageRole === 'call');
+      for (const c of calls) c.cost = { costUsd: 0.5, source: 'catalog', priceVersion: 'v' };
+      calls[0]!.cost = { costUsd: 0.25, source: 'reported', priceVersion: '' };
+      r.add(s.write);
+      expect(r.rows().reduce((a, x) => a + Number(x.ReportedCalls), 0)).toBe(1);
+      expect(r.rows().reduce((a, x) => a + Number(x.Calls), 0)).toBe(calls.length);
+    });
   });
 });
 
