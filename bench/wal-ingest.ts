@@ -1,0 +1,197 @@
+/**
+ * Ingest with the write-ahead log on against off, in one run: spans/s through the production ExportHandler
+ * (open auth, decode, normalize, price) → SessionBuffer.accept (log append, group commit) → decisions, with
+ * CONCURRENCY requests in flight (as many exporters would have), for durability `fsync`, `batch` and `off`
+ * (no log). Store: a sink that only counts (this measures ingest, not ClickHouse). Then recovery time per GB:
+ * the fsync run's log is replayed (read, crc, decode, normalize, re-buffer) into a fresh buffer.
+ * Traffic: ≈500-span OTLP protobuf requests, ~12 attributes per span, a 2 KiB completion on 1 span in 4.
+ * Run: npx tsx bench/wal-ingest.ts [requests] [concurrency]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Table from 'cli-table3';
+import { Registry } from 'prom-client';
+import { receiveSchema } from '../src/config/receive.js';
+import { samplingSchema } from '../src/config/sampling.js';
+import { sessionsSchema } from '../src/config/sessions.js';
+import { Normalizer } from '../src/conventions/normalize.js';
+import type { EvalResult } from '../src/conventions/types.js';
+import { silentLogger } from '../src/log.js';
+import { ok, type Outcome } from '../src/outcome.js';
+import { Pricer } from '../src/pricing/pricer.js';
+import { Authenticator } from '../src/receive/auth.js';
+import { ExportHandler } from '../src/receive/export-handler.js';
+import { ReceiveMetrics } from '../src/receive/metrics.js';
+import { QuotaManager } from '../src/receive/quota.js';
+import { RequestDecoder } from '../src/receive/request-decoder.js';
+import { DecisionCache } from '../src/sampling/decision-cache.js';
+import { DecisionEngine } from '../src/sampling/engine.js';
+import { Durability } from '../src/sessions/durability.js';
+import { SessionBuffer } from '../src/sessions/session-buffer.js';
+import type { SessionWrite } from '../src/sessions/types.js';
+import type { SessionStore } from '../src/store/types.js';
+import { buildExportRequest, type FixtureSpan } from '../test/support/otlp-fixtures.js';
+
+const REQUESTS = Number(process.argv[2] ?? 400);
+const CONCURRENCY = Number(process.argv[3] ?? 16);
+const SESSIONS_PER_REQUEST = 32;
+const SPANS_PER_SESSION = 16;
+const NOW_MS = Date.now();
+const LONG_TEXT = 'The assistant considered the request carefully and then answered with details. '.repeat(26).slice(0, 2048);
+const log = silentLogger();
+
+let idCounter = 0;
+const hex = (bytes: number): string => (++idCounter).toString(16).padStart(bytes * 2, '0');
+
+function request(first: number): Uint8Array {
+  const specs: FixtureSpan[] = [];
+  const startNs = BigInt(NOW_MS - 60_000) * 1_000_000n;
+  for (let n = first; n < first + SESSIONS_PER_REQUEST; n++) {
+    const traceId = hex(16);
+    const rootId = hex(8);
+    for (let i = 0; i < SPANS_PER_SESSION; i++) {
+      const root = i === 0;
+      const tool = !root && i % 3 === 0;
+      const start = startNs + BigInt(i) * 10_000_000n;
+      specs.push({
+        traceId,
+        spanId: root ? rootId : hex(8),
+        ...(root ? {} : { parentSpanId: rootId }),
+        name: root ? 'invoke_agent support' : tool ? 'execute_tool search_kb' : 'chat gpt-4o-mini',
+        kind: root ? 1 : 3,
+        startTimeUnixNano: start,
+        endTimeUnixNano: root ? start + 5_000_000_000n : start + 1_000_000_000n,
+        attributes: {
+          'gen_ai.operation.name': root ? 'invoke_agent' : tool ? 'execute_tool' : 'chat',
+          'gen_ai.agent.name': 'support',
+          'gen_ai.system': 'openai',
+          'gen_ai.request.model': 'gpt-4o-mini',
+          ...(tool ? { 'gen_ai.tool.name': 'search_kb' } : {}),
+          ...(!root && !tool ? { 'gen_ai.usage.input_tokens': 1200 + i, 'gen_ai.usage.output_tokens': 150 + i } : {}),
+          'session.id': `sess-${n}`,
+          'user.id': `user-${n % 100}`,
+          'gen_ai.request.temperature': 0.7,
+          ...(i % 4 === 1 ? { 'gen_ai.completion': LONG_TEXT } : { 'http.status_code': 200 }),
+        },
+        events: [],
+        status: { code: 0 },
+      });
+    }
+  }
+  return buildExportRequest(specs, { 'service.name': 'support-agent' }, { nowMs: NOW_MS });
+}
+
+class CountingStore implements SessionStore {
+  spans = 0;
+  write(w: SessionWrite): Outcome<void> {
+    this.spans += w.spans.length;
+    return ok();
+  }
+  writeEvals(_t: string, _e: EvalResult[]): Outcome<void> {
+    return ok();
+  }
+  hasCapacity(): boolean {
+    return true;
+  }
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function pipeline(journal: Durability | undefined) {
+  const auth = new Authenticator({ keys: [], log });
+  const decoder = new RequestDecoder({ auth, limits: receiveSchema.parse({}).limits, normalizer: new Normalizer(), pricer: new Pricer({ overrides: [] }) });
+  const store = new CountingStore();
+  const buffer = new SessionBuffer({
+    config: sessionsSchema.parse({ idleTimeoutMs: 5_000, maxBufferBytes: 8 * 1024 ** 3 }),
+    engine: new DecisionEngine({ config: samplingSchema.parse({}) }),
+    cache: new DecisionCache({ ttlMs: 600_000, maxEntries: 1_000_000 }),
+    store,
+    log,
+    ...(journal ? { journal } : {}),
+  });
+  const handler = new ExportHandler({
+    auth,
+    quotas: new QuotaManager({ quota: { spansPerSecond: 1e12, bytesPerSecond: 1e15 }, tenantQuotas: {} }),
+    decoder,
+    sink: buffer,
+    metrics: new ReceiveMetrics(new Registry()),
+    log,
+  });
+  return { handler, buffer, store, decoder };
+}
+
+async function run(mode: 'fsync' | 'batch' | 'off', bodies: Uint8Array[], dir: string) {
+  const journal =
+    mode === 'off' ? undefined : await Durability.open({ dir, durability: mode, segmentBytes: 64 * 1024 ** 2, maxDiskBytes: 64 * 1024 ** 3, groupCommitMs: 2, retentionMs: 3_600_000, log });
+  const { handler, buffer } = pipeline(journal);
+  let next = 0;
+  let spans = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        const r = await handler.handle({ credentials: {}, body, format: 'protobuf', transport: 'grpc' });
+        if (r.status !== 'ok') throw new Error(`bench: refused ${r.error.code}`);
+        spans += r.value.acceptedSpans;
+        if (next % 20 === 0) buffer.sweep();
+      }
+    }),
+  );
+  const ms = performance.now() - t0;
+  await journal?.close();
+  return { ms, spans, logBytes: journal?.wal.diskBytes ?? 0 };
+}
+
+async function recovery(dir: string) {
+  const journal = await Durability.open({ dir, durability: 'fsync', segmentBytes: 64 * 1024 ** 2, maxDiskBytes: 64 * 1024 ** 3, groupCommitMs: 2, retentionMs: 3_600_000, log });
+  const { buffer, store, decoder } = pipeline(journal);
+  const report = await journal.recover(buffer, { beginReplay: () => undefined, endReplay: () => ({ resent: 0, incomplete: 0, missingWrites: 0 }), oldestPin: () => 0, insertsFailing: false }, decoder);
+  await journal.close();
+  return { ...report, bufferedSpans: buffer.stats().bufferedSpans, writtenSpans: store.spans };
+}
+
+const bodies = Array.from({ length: REQUESTS }, (_, i) => request(i * SESSIONS_PER_REQUEST));
+const wireMb = bodies.reduce((a, b) => a + b.length, 0) / 1024 ** 2;
+const dirs = { fsync: mkdtempSync(join(tmpdir(), 'agt-wi-fsync-')), batch: mkdtempSync(join(tmpdir(), 'agt-wi-batch-')), off: mkdtempSync(join(tmpdir(), 'agt-wi-off-')) };
+try {
+  await run('off', bodies.slice(0, 40), mkdtempSync(join(tmpdir(), 'agt-wi-warm-'))); // warm-up
+  const results: Record<string, { ms: number; spans: number; logBytes: number }> = {};
+  // Interleaved twice so a noisy neighbour hurts every mode alike; the better of the two runs counts.
+  for (const round of [0, 1]) {
+    for (const mode of ['off', 'fsync', 'batch'] as const) {
+      const dir = round === 0 ? dirs[mode] : mkdtempSync(join(tmpdir(), `agt-wi-${mode}-`));
+      const r = await run(mode, bodies, dir);
+      if (results[mode] === undefined || r.ms < results[mode].ms) results[mode] = r;
+      if (round === 1) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const rec = await recovery(dirs.fsync);
+  const off = results.off!;
+  const table = new Table({ head: ['durability', 'spans/s', 'MB/s wire', 'vs off', 'log bytes'] });
+  for (const mode of ['off', 'fsync', 'batch'] as const) {
+    const r = results[mode]!;
+    table.push([mode, Math.round((r.spans / r.ms) * 1000).toLocaleString(), ((wireMb / r.ms) * 1000).toFixed(1), ((off.ms / r.ms) * 100).toFixed(1) + ' %', r.logBytes.toLocaleString()]);
+  }
+  console.log(`${REQUESTS} requests × ${SESSIONS_PER_REQUEST * SPANS_PER_SESSION} spans (${wireMb.toFixed(1)} MB wire), ${CONCURRENCY} in flight`);
+  console.log(table.toString());
+  const gb = rec.logBytes / 1024 ** 3;
+  console.log(`recovery: ${rec.logBytes.toLocaleString()} bytes of log, ${rec.requestsReplayed} requests replayed into ${rec.bufferedSpans.toLocaleString()} buffered spans in ${rec.ms} ms → ${(rec.ms / 1000 / gb).toFixed(1)} s/GB`);
+  console.log(
+    JSON.stringify({
+      bench: 'wal-ingest',
+      requests: REQUESTS,
+      concurrency: CONCURRENCY,
+      spansPerSecond: Object.fromEntries(Object.entries(results).map(([k, r]) => [k, Math.round((r.spans / r.ms) * 1000)])),
+      throughputVsOff: { fsync: off.ms / results.fsync!.ms, batch: off.ms / results.batch!.ms },
+      recovery: { logBytes: rec.logBytes, ms: rec.ms, secondsPerGb: rec.ms / 1000 / gb, requestsReplayed: rec.requestsReplayed },
+    }),
+  );
+} finally {
+  for (const d of Object.values(dirs)) rmSync(d, { recursive: true, force: true });
+}
