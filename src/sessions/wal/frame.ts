@@ -24,6 +24,26 @@ export function encodeFrame(type: number, payload: Uint8Array): Buffer {
   return out;
 }
 
+/** A frame as a list of buffers (header, then the payload's parts uncopied), written with one writev. */
+export interface FrameParts {
+  bufs: Uint8Array[];
+  length: number;
+}
+
+/** Builds a frame without copying the payload parts (a request body is written from the buffer it arrived in). */
+export function encodeFrameParts(type: number, parts: readonly Uint8Array[]): FrameParts {
+  const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  let len = 0;
+  for (const p of parts) len += p.length;
+  head.writeUInt32LE(FRAME_MAGIC, 0);
+  head.writeUInt32LE(len, 4);
+  head.writeUInt8(type, 12);
+  let crc = crc32(head.subarray(12));
+  for (const p of parts) crc = crc32(p, crc);
+  head.writeUInt32LE(crc, 8);
+  return { bufs: [head, ...parts], length: FRAME_HEADER_BYTES + len };
+}
+
 /** What scanning one segment found: intact frames plus damage counts. */
 export interface ScanResult {
   frames: ScannedFrame[];

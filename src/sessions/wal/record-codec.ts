@@ -49,13 +49,22 @@ export function typeName(code: number): WalRecord['type'] | undefined {
 
 /** Payload: `[metaLen u32][meta JSON][body]`; only request records carry a body. */
 export function encodeRecord(record: WalRecord): Uint8Array {
+  return Buffer.concat(encodeRecordParts(record));
+}
+
+/** The payload as parts: `[metaLen u32 + meta JSON]` and, for a request, its body as given (not copied). */
+export function encodeRecordParts(record: WalRecord): Uint8Array[] {
   const { body, meta } = record.type === 'request' ? { body: record.body, meta: { ...record, body: undefined } } : { body: undefined, meta: record };
-  const json = Buffer.from(JSON.stringify(meta, (_k, v: unknown) => (typeof v === 'bigint' ? BIGINT_TAG + v.toString() : v)));
-  const out = Buffer.allocUnsafe(4 + json.length + (body?.length ?? 0));
-  out.writeUInt32LE(json.length, 0);
-  out.set(json, 4);
-  if (body !== undefined) out.set(body, 4 + json.length);
-  return out;
+  // Only decisions and evals can hold bigints (span times); the replacer is skipped for the rest (it slows stringify).
+  const json = record.type === 'decision' || record.type === 'eval' ? JSON.stringify(meta, bigintReplacer) : JSON.stringify(meta);
+  const head = Buffer.allocUnsafe(4 + Buffer.byteLength(json));
+  head.writeUInt32LE(head.length - 4, 0);
+  head.write(json, 4);
+  return body === undefined ? [head] : [head, body];
+}
+
+function bigintReplacer(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? BIGINT_TAG + v.toString() : v;
 }
 
 /** Inverse of encodeRecord; returns null for an unknown type or unparsable payload (counted as corrupt by callers). */

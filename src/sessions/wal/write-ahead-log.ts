@@ -7,8 +7,8 @@ import { crashPoint } from '../../crashpoints.js';
 import { AgtError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { failed, ok, retryable, type Outcome } from '../../outcome.js';
-import { encodeFrame, FRAME_HEADER_BYTES, scanFrames, tryFrame } from './frame.js';
-import { decodeRecord, encodeRecord, typeCode, typeName, type WalRecord } from './record-codec.js';
+import { encodeFrameParts, FRAME_HEADER_BYTES, scanFrames, tryFrame, type FrameParts } from './frame.js';
+import { decodeRecord, encodeRecordParts, typeCode, typeName, type WalRecord } from './record-codec.js';
 
 export type { WalRecord } from './record-codec.js';
 
@@ -40,7 +40,7 @@ interface Segment {
 }
 
 interface Pending {
-  frame: Buffer;
+  frame: FrameParts;
   lsn: number;
   resolve: (o: Outcome<void>) => void;
 }
@@ -136,7 +136,7 @@ export class WriteAheadLog {
    */
   log(record: WalRecord): Outcome<{ lsn: number; durable: Promise<Outcome<void>> }> {
     if (this.p.durability === 'off') return ok({ lsn: this.nextLsn++, durable: Promise.resolve(ok()) });
-    const frame = encodeFrame(typeCode(record.type), encodeRecord(record));
+    const frame = encodeFrameParts(typeCode(record.type), encodeRecordParts(record));
     // Only data from clients (requests, eval posts) is refused at the cap: control records (decisions, batches,
     // confirmations) are small, and refusing them would leave the log unable to describe what it holds.
     const data = record.type === 'request' || record.type === 'eval';
@@ -209,7 +209,7 @@ export class WriteAheadLog {
       }
       const chunk = group.slice(start, i);
       crashPoint('wal-write');
-      await this.handle!.write(Buffer.concat(chunk.map((c) => c.frame)));
+      await writeAll(this.handle!, chunk.flatMap((c) => c.frame.bufs));
       seg.bytes += bytes;
       if (this.p.durability === 'fsync') await this.fsync();
       crashPoint('wal-synced');
@@ -362,4 +362,20 @@ export class WriteAheadLog {
 
 function segmentName(baseLsn: number): string {
   return `${String(baseLsn).padStart(SEGMENT_DIGITS, '0')}.wal`;
+}
+
+/** Writes the buffers in order (writev in slices under IOV_MAX), retrying short writes. */
+async function writeAll(handle: FileHandle, bufs: Uint8Array[]): Promise<void> {
+  for (let i = 0; i < bufs.length; i += 512) {
+    const slice = bufs.slice(i, i + 512);
+    let want = 0;
+    for (const b of slice) want += b.length;
+    const { bytesWritten } = await handle.writev(slice);
+    if (bytesWritten < want) {
+      // A short writev (rare: a signal, a full pipe): write the rest plainly.
+      const rest = Buffer.concat(slice).subarray(bytesWritten);
+      let off = 0;
+      while (off < rest.length) off += (await handle.write(rest, off)).bytesWritten;
+    }
+  }
 }
