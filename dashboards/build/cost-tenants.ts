@@ -79,7 +79,7 @@ export const costTenants: DashboardSpec = {
           kind: 'sql',
           type: 'table',
           format: 'table',
-          title: 'Cost per tenant per day (exact, dropped sessions included)',
+          title: 'Tenant days: sessions, calls, tokens, cost (exact, dropped sessions included)',
           description: `${EXACT} Days in UTC.`,
           w: 24,
           h: 8,
