@@ -39,12 +39,12 @@ export class Collector {
     const { config, log } = params;
     this.registry = params.registry ?? new Registry();
     this.auth = new Authenticator({ keys: config.receive.keys, log });
-    this.pricer = new Pricer({ overrides: config.pricing.overrides });
+    this.pricer = new Pricer({ overrides: config.pricing.overrides, registry: this.registry });
     const handler = new ExportHandler({
       auth: this.auth,
       quotas: new QuotaManager({ quota: config.receive.quota, tenantQuotas: config.receive.tenantQuotas }),
       limits: config.receive.limits,
-      normalizer: new Normalizer({ sessionPrecedence: config.conventions.sessionPrecedence }),
+      normalizer: new Normalizer({ sessionPrecedence: config.conventions.sessionPrecedence, registry: this.registry }),
       pricer: this.pricer,
       sink: params.sink,
       metrics: new ReceiveMetrics(this.registry),
