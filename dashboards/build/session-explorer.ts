@@ -218,7 +218,7 @@ export const sessionExplorer: DashboardSpec = {
             {
               name: 'trace_id',
               displayName: 'Trace',
-              links: [{ title: 'Show this turn', url: `${SELF}?var-session=\${session}&var-trace=\${__value.raw}&var-tenant=\${tenant}&\${__url_time_range}` }],
+              links: [{ title: 'Show this turn', url: `${SELF}?\${session:queryparam}&var-trace=\${__value.raw}&\${tenant:queryparam}&\${__url_time_range}` }],
             },
             { name: 'start', displayName: 'Start' },
             { name: 'root_span', displayName: 'Root span' },

@@ -151,7 +151,9 @@ describe('dashboards/*.json', () => {
           const target = byUid.get(/^\/d\/([^/?]+)/.exec(url)![1]!);
           expect(target, `${file}: ${p.title} links to ${url}`).toBeDefined();
           const vars = new Set(target!.templating.list.map((v) => v.name));
-          for (const m of url.matchAll(/var-(\w+)=/g)) expect(vars.has(m[1]!), `${file}: ${p.title} sets var-${m[1]} on ${target!.uid}`).toBe(true);
+          // var-<name>=… and ${name:queryparam} (which Grafana renders as var-<name>=…) set the target's variables.
+          const set = [...url.matchAll(/var-(\w+)=|\$\{(\w+):queryparam\}/g)].map((m) => (m[1] ?? m[2])!);
+          for (const name of set) expect(vars.has(name), `${file}: ${p.title} sets var-${name} on ${target!.uid}`).toBe(true);
         }
       }
     }
