@@ -42,11 +42,11 @@ export class Collector {
     const { config, log } = params;
     this.registry = params.registry ?? new Registry();
     this.auth = new Authenticator({ keys: config.receive.keys, log });
-    this.pricer = new Pricer({ overrides: config.pricing.overrides });
+    this.pricer = new Pricer({ overrides: config.pricing.overrides, registry: this.registry });
     this.decoder = new RequestDecoder({
       auth: this.auth,
       limits: config.receive.limits,
-      normalizer: new Normalizer({ sessionPrecedence: config.conventions.sessionPrecedence }),
+      normalizer: new Normalizer({ sessionPrecedence: config.conventions.sessionPrecedence, registry: this.registry }),
       pricer: this.pricer,
     });
     const handler = new ExportHandler({

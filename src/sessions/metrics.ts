@@ -5,6 +5,8 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 export class SessionMetrics {
   readonly open: Gauge;
   readonly bytes: Gauge;
+  readonly limitBytes: Gauge;
+  readonly softLimitBytes: Gauge;
   readonly spans: Gauge;
   readonly decided: Counter<'trigger' | 'outcome'>;
   readonly early: Counter;
@@ -22,6 +24,8 @@ export class SessionMetrics {
     const registers = [p.registry];
     this.open = new Gauge({ name: 'agenttail_sessions_open_sessions', help: 'Sessions buffered, not yet decided.', registers });
     this.bytes = new Gauge({ name: 'agenttail_sessions_buffered_bytes', help: 'Accounted bytes of buffered spans.', registers });
+    this.limitBytes = new Gauge({ name: 'agenttail_sessions_buffer_limit_bytes', help: 'sessions.maxBufferBytes: buffered bytes past which requests are refused (retryable).', registers });
+    this.softLimitBytes = new Gauge({ name: 'agenttail_sessions_buffer_soft_limit_bytes', help: 'maxBufferBytes × softLimitRatio: buffered bytes past which the oldest sessions are decided early.', registers });
     this.spans = new Gauge({ name: 'agenttail_sessions_buffered_spans', help: 'Spans buffered in open sessions.', registers });
     this.decided = new Counter({ name: 'agenttail_sessions_decided_total', help: 'Sessions decided, by trigger and outcome.', labelNames: ['trigger', 'outcome'], registers });
     this.early = new Counter({ name: 'agenttail_sessions_early_decisions_total', help: 'Sessions decided early because the buffer passed its soft memory limit.', registers });

@@ -107,6 +107,8 @@ export class SessionBuffer implements SpanSink {
     this.log = params.log;
     this.now = params.now ?? Date.now;
     this.metrics = new SessionMetrics({ registry: params.registry ?? new Registry() });
+    this.metrics.limitBytes.set(this.config.maxBufferBytes);
+    this.metrics.softLimitBytes.set(this.config.maxBufferBytes * this.config.softLimitRatio);
     this.pending = new PendingWrites({ store: params.store, onRefused: (kind) => this.metrics.storeRefusals.inc({ kind }) });
     this.journal = params.journal;
   }

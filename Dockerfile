@@ -1,0 +1,30 @@
+# agenttail collector image: `docker build -t agenttail .`
+# Build stage compiles TypeScript with the dev dependencies; the runtime stage has production dependencies only
+# and runs as the unprivileged `node` user. Debian (glibc), not Alpine: chdb's native engine needs glibc.
+
+FROM node:20.19.5-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM node:20.19.5-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# The migrations read schema/ (two levels above dist/store) and pricing reads its catalog from dist/.
+COPY schema ./schema
+RUN mkdir -p /data && chown node:node /data
+USER node
+ENV AGENTTAIL_DATA_DIR=/data \
+    AGENTTAIL_STORE__PATH=/data/clickhouse
+VOLUME ["/data"]
+EXPOSE 4317 4318
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:4318/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "dist/cli.js"]
+CMD ["serve"]

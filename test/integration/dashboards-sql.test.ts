@@ -1,0 +1,239 @@
+/**
+ * Every panel and variable query of dashboards/*.json, expanded the way the Grafana ClickHouse plugin expands it,
+ * runs on the embedded engine against the real schema filled by the real pipeline (simulated agent traffic of three
+ * tenants through OTLP/gRPC, late evals, upgrades, early decisions), returns the columns its spec names and rows.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DASHBOARD_SPECS } from '../../dashboards/build/index.js';
+import type { SqlPanelSpec } from '../../dashboards/build/grafana.js';
+import { TRACE_COLUMNS } from '../../dashboards/build/session-explorer.js';
+import { Pricer } from '../../src/pricing/pricer.js';
+import { encodeTraces } from '../../src/simulate/encode.js';
+import { costSent } from '../../src/simulate/run.js';
+import { generateScenario, type SimSession } from '../../src/simulate/scenario.js';
+import { OtlpGrpcSender } from '../../src/simulate/sender.js';
+import { allPanels, loadDashboards, variableSql, type GrafanaDashboard } from '../support/dashboards.js';
+import { expandPanelSql, type MacroContext, type TemplateVariable } from '../support/grafana-macros.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+interface JsonResult {
+  meta: { name: string; type: string }[];
+  data: Record<string, unknown>[];
+}
+
+const TENANTS = ['default', 'acme', 'globex'];
+const SESSIONS_PER_TENANT = 70;
+
+let t: TestServer;
+let client: ClickHouseClient;
+let sent: SimSession[] = [];
+let late: SimSession[] = [];
+let range: { fromMs: number; toMs: number };
+
+async function run(query: string): Promise<JsonResult> {
+  const rs = await client.query({ query, format: 'JSON' });
+  return (await rs.json()) as unknown as JsonResult;
+}
+
+async function scalar(query: string): Promise<number> {
+  const r = await run(query);
+  return Number(Object.values(r.data[0] ?? {})[0] ?? 0);
+}
+
+async function waitFor(what: string, done: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Sends each tenant's sessions turn by turn (one Export per trace), several sessions at once. */
+async function send(sessions: SimSession[], tenant: string, sender: OtlpGrpcSender): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < sessions.length) {
+      const s = sessions[next++]!;
+      const resourceAttributes = tenant === 'default' ? undefined : { 'tenant.id': tenant };
+      for (const trace of s.traces) await sender.send(encodeTraces([trace], { serviceName: `${s.agent}-svc`, resourceAttributes }));
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, () => worker()));
+}
+
+beforeAll(async () => {
+  // A small buffer so that some sessions are decided early (soft limit 80 % of 300 kB) while traffic flows.
+  t = await startTestServer({ sessions: { idleTimeoutMs: 300, maxBufferBytes: 300_000 } });
+  client = t.server.store.client;
+  const startMs = Date.now();
+  const sender = new OtlpGrpcSender({ target: t.grpcTarget });
+  try {
+    const shares = { error: 0.08, rarePath: 0.08, costOutlier: 0.04, lowEval: 0.08, lateLowEval: 0.08 };
+    const byTenant = TENANTS.map((tenant, i) => ({
+      tenant,
+      sessions: generateScenario({ sessions: SESSIONS_PER_TENANT, seed: 11 + i, runId: `dash-${tenant}`, shares, nowMs: Date.now() }),
+    }));
+    await Promise.all(byTenant.map((b) => send(b.sessions, b.tenant, sender)));
+    sent = byTenant.flatMap((b) => b.sessions);
+    late = byTenant[0]!.sessions.filter((s) => s.lateEval);
+  } finally {
+    sender.close();
+  }
+  await waitFor('every session row', async () => (await scalar('SELECT count() FROM agenttail.sessions FINAL')) === sent.length);
+  // Late low evals (tenant "default", the open-mode tenant of /v1/evals) upgrade dropped sessions.
+  const res = await fetch(`${t.httpUrl}/v1/evals`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ evals: late.map((s) => ({ sessionId: s.sessionId, ...s.lateEval })) }),
+  });
+  expect(res.status).toBe(200);
+  const lateIds = late.map((s) => `'${s.sessionId}'`).join(',');
+  await waitFor('the upgrades', async () => (await scalar(`SELECT countIf(Kept) FROM agenttail.sessions FINAL WHERE SessionId IN (${lateIds})`)) === late.length);
+  await t.server.store.flush();
+  range = { fromMs: startMs - 3_600_000, toMs: Date.now() + 3_600_000 };
+}, 120_000);
+
+afterAll(async () => {
+  await t?.close();
+});
+
+/** Resolves each query variable in order (later ones read earlier ones) and returns the context with All selected. */
+async function contextFor(d: GrafanaDashboard, selections: Record<string, string | string[]>): Promise<MacroContext> {
+  const ctx: MacroContext = { ...range, intervalMs: 60_000, variables: {} };
+  for (const v of d.templating.list) {
+    const sql = variableSql(v);
+    const selected = selections[v.name];
+    if (sql === null) {
+      ctx.variables[v.name] = { current: selected ?? '' };
+      continue;
+    }
+    const r = await run(expandPanelSql(sql, ctx));
+    expect(r.meta.length, `variable ${v.name} returns one column`).toBe(1);
+    const options = r.data.map((row) => String(Object.values(row)[0]));
+    const variable: TemplateVariable = { current: selected ?? (v.includeAll ? ['$__all'] : (options[0] ?? '')), options };
+    ctx.variables[v.name] = variable;
+  }
+  return ctx;
+}
+
+function specOf(file: string, title: string): SqlPanelSpec {
+  const spec = DASHBOARD_SPECS[file]!;
+  const panel = spec.sections.flatMap((s) => s.panels).find((p) => p.title === title);
+  if (!panel || panel.kind !== 'sql') throw new Error(`${file}: no SQL panel spec titled ${title}`);
+  return panel;
+}
+
+/** Runs every ClickHouse panel of a dashboard in a context; returns results by panel title. */
+async function runPanels(file: string, d: GrafanaDashboard, ctx: MacroContext): Promise<Map<string, JsonResult>> {
+  const out = new Map<string, JsonResult>();
+  for (const panel of allPanels(d)) {
+    for (const target of panel.targets ?? []) {
+      if (target.rawSql === undefined) continue;
+      let result: JsonResult;
+      try {
+        result = await run(expandPanelSql(target.rawSql, ctx));
+      } catch (err) {
+        throw new Error(`${file} / ${panel.title}: ${(err as Error).message}`);
+      }
+      const spec = specOf(file, panel.title);
+      expect(result.meta.map((m) => m.name), `${file} / ${panel.title}: columns`).toEqual(spec.columns.map((c) => c.name));
+      if (target.format === 0) {
+        expect(result.meta[0]!.type, `${file} / ${panel.title}: time column`).toMatch(/^(Nullable\()?(DateTime|Date)/);
+        expect(result.meta.slice(1).some((m) => /Int|Float|Decimal/.test(m.type)), `${file} / ${panel.title}: a numeric series`).toBe(true);
+      }
+      out.set(panel.title, result);
+    }
+  }
+  return out;
+}
+
+const dashboards = loadDashboards();
+
+describe('dashboard SQL on the embedded engine with simulated traffic', () => {
+  it('the data covers what the panels show (kept, dropped, errors, rare paths, evals, upgrades, early decisions, tenants)', async () => {
+    expect(await scalar('SELECT uniqExact(TenantId) FROM agenttail.sessions FINAL')).toBe(3);
+    expect(await scalar("SELECT countIf(has(Reasons, 'early:memory')) FROM agenttail.sessions FINAL")).toBeGreaterThan(0);
+    expect(await scalar("SELECT countIf(has(Reasons, 'upgrade:low_eval')) FROM agenttail.sessions FINAL")).toBeGreaterThan(0);
+    expect(await scalar("SELECT countIf(has(Reasons, 'rare_path')) FROM agenttail.sessions FINAL")).toBeGreaterThan(0);
+    expect(await scalar('SELECT countIf(NOT Kept) FROM agenttail.sessions FINAL')).toBeGreaterThan(0);
+    expect(await scalar('SELECT count() FROM agenttail.evals')).toBeGreaterThan(0);
+  });
+
+  for (const { file, dashboard } of dashboards) {
+    it(`${file}: every panel runs with All selected, returns its columns and rows`, async () => {
+      const selections: Record<string, string | string[]> = {};
+      if (file === 'session-explorer.json') {
+        // Open a kept session with an inline low eval: it has turns, spans and evals.
+        const r = await run(
+          "SELECT SessionId FROM agenttail.sessions FINAL WHERE Kept AND has(Reasons, 'low_eval') ORDER BY SessionId LIMIT 1",
+        );
+        selections.session = String(r.data[0]!.SessionId);
+      }
+      const ctx = await contextFor(dashboard, selections);
+      const results = await runPanels(file, dashboard, ctx);
+      expect(results.size).toBe(allPanels(dashboard).filter((p) => p.targets?.some((x) => x.rawSql !== undefined)).length);
+      for (const [title, r] of results) expect(r.data.length, `${file} / ${title}: rows`).toBeGreaterThan(0);
+    });
+
+    it(`${file}: every panel runs with one tenant, service, agent and model selected`, async () => {
+      const pick = await run(
+        "SELECT TenantId, ServiceName, AgentName, Model FROM agenttail.usage_hourly WHERE TenantId = 'acme' ORDER BY Calls DESC LIMIT 1",
+      );
+      const row = pick.data[0] as Record<string, string>;
+      const selections: Record<string, string | string[]> = { tenant: [row.TenantId!], service: [row.ServiceName!], agent: [row.AgentName!], model: [row.Model!] };
+      const ctx = await contextFor(dashboard, selections);
+      await runPanels(file, dashboard, ctx);
+    });
+  }
+
+  it('finance totals are exact: the cost stat equals the cost sent, and sessions count every session', async () => {
+    const d = dashboards.find((x) => x.file === 'cost-and-tenants.json')!.dashboard;
+    const results = await runPanels('cost-and-tenants.json', d, await contextFor(d, {}));
+    const cost = Number(results.get('Cost (exact, dropped sessions included)')!.data[0]!.cost_usd);
+    expect(Math.abs(cost - costSent(sent, new Pricer()))).toBeLessThan(1e-6);
+    expect(Number(results.get('Sessions (exact, dropped included)')!.data[0]!.sessions)).toBe(sent.length);
+    const perTenant = results.get('Cost per tenant per day (exact, dropped sessions included)')!.data;
+    expect(new Set(perTenant.map((r) => r.tenant))).toEqual(new Set(TENANTS));
+  });
+
+  it('the overview counts every session and the sampling panels see early decisions and upgrades', async () => {
+    const o = dashboards.find((x) => x.file === 'agents-overview.json')!.dashboard;
+    const overview = await runPanels('agents-overview.json', o, await contextFor(o, {}));
+    expect(Number(overview.get('Sessions')!.data[0]!.sessions)).toBe(sent.length);
+    const s = dashboards.find((x) => x.file === 'sampling.json')!.dashboard;
+    const sampling = await runPanels('sampling.json', s, await contextFor(s, {}));
+    const series = sampling.get('Early decisions and upgrades over time')!.data;
+    expect(series.reduce((n, r) => n + Number(r.early), 0)).toBeGreaterThan(0);
+    const upgrades = series.reduce((n, r) => n + Number(r.upgrades), 0);
+    expect(upgrades).toBeGreaterThan(0);
+    expect(upgrades).toBe(await scalar("SELECT countIf(arrayExists(r -> startsWith(r, 'upgrade:'), Reasons)) FROM agenttail.sessions FINAL"));
+    const reasons = new Set(sampling.get('Decisions by reason over time')!.data.map((r) => r.reason));
+    for (const r of ['error', 'rare_path', 'low_eval', 'baseline', 'dropped', 'early:memory']) expect(reasons, r).toContain(r);
+  });
+
+  it('the trace panel returns one turn as the plugin trace frame: one root, the OTel columns mapped', async () => {
+    const d = dashboards.find((x) => x.file === 'session-explorer.json')!.dashboard;
+    const r = await run("SELECT SessionId FROM agenttail.sessions FINAL WHERE Kept AND has(Reasons, 'error') ORDER BY SessionId LIMIT 1");
+    const ctx = await contextFor(d, { session: String(r.data[0]!.SessionId) });
+    const trace = (await runPanels('session-explorer.json', d, ctx)).get('Span tree of turn $trace')!;
+    expect(trace.meta.map((m) => m.name)).toEqual(TRACE_COLUMNS);
+    const types = Object.fromEntries(trace.meta.map((m) => [m.name, m.type]));
+    expect(types.startTime).toBe('Float64');
+    expect(types.duration).toBe('Float64');
+    expect(types.tags).toBe('Array(Map(String, String))');
+    expect(types.serviceTags).toBe('Array(Map(String, String))');
+    expect(types.logs).toBe('Array(Tuple(name String, timestamp String, fields Array(Map(String, String))))');
+    const rows = trace.data as Record<string, unknown>[];
+    expect(new Set(rows.map((x) => x.traceID)).size).toBe(1);
+    expect(rows.filter((x) => x.parentSpanID === '')).toHaveLength(1);
+    const ids = new Set(rows.map((x) => x.spanID));
+    for (const x of rows) if (x.parentSpanID !== '') expect(ids.has(x.parentSpanID)).toBe(true);
+    const root = rows.find((x) => x.parentSpanID === '')!;
+    expect(String(root.operationName)).toMatch(/^invoke_agent /);
+    const tags = (rows[1]!.tags as Record<string, string>[]).map((m) => m.key);
+    expect(tags).toContain('gen_ai.operation.name');
+    expect(tags).toContain('agenttail.session_id');
+    expect((root.serviceTags as Record<string, string>[]).find((m) => m.key === 'service.name')?.value).toMatch(/-svc$/);
+  });
+});
