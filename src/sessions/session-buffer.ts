@@ -285,6 +285,7 @@ export class SessionBuffer implements SpanSink {
     this.cache.set(s.tenantId, s.sessionId, { decision, summary, version: 1 });
     for (const t of s.traceIds) this.cache.setTrace(s.tenantId, t, s.sessionId);
     this.metrics.decided.inc({ trigger, outcome: decision.kept ? 'kept' : 'dropped' });
+    this.metrics.decisionDelay.observe({ trigger }, Math.max(0, this.now() - s.lastArrivalMs) / 1000);
     if (trigger === 'early:memory') this.metrics.early.inc();
     this.pending.write({ summary, decision, version: 1, spans: s.spans, storeSpans: decision.kept, countUsage: true });
   }
