@@ -11,6 +11,7 @@
  * Run: npx tsx bench/e2e.ts [--duration 20] [--phases ceiling,agenttail,overload] [--rate 0] [--overload 2]
  *        [--senders 1] [--concurrency 16] [--channels 2] [--idle-ms 1000] [--baseline 0.04]
  *        [--buffer-mb 256] [--pairs 16] [--warmup 3] [--profile] [--profile-dir bench/.profiles]
+ *        [--node-args=--max-semi-space-size=64]   (node flags for the collector child, space-separated)
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -41,6 +42,7 @@ const { values: a } = parseArgs({
     pairs: { type: 'string', default: '16' },
     warmup: { type: 'string', default: '3' },
     profile: { type: 'boolean', default: false },
+    'node-args': { type: 'string', default: '' },
     'profile-dir': { type: 'string', default: fileURLToPath(new URL('./.profiles', import.meta.url)) },
   },
 });
@@ -202,6 +204,7 @@ async function collectorPhase(phase: string, spansPerSecond: number, concurrency
   const startedAt = Date.now();
   const c = await startCollector({
     profileDir,
+    nodeArgs: String(a['node-args']).split(' ').filter(Boolean),
     overrides: {
       sessions: { idleTimeoutMs: IDLE_MS, maxBufferBytes: BUFFER_BYTES },
       store: { maxQueueBytes: STORE_QUEUE_BYTES },
@@ -384,7 +387,7 @@ console.log(
     {
       bench: 'e2e',
       node: process.version,
-      params: { durationS: DURATION_MS / 1000, warmupS: WARMUP_MS / 1000, senders: SENDERS, concurrency: CONCURRENCY, channels: CHANNELS, idleMs: IDLE_MS, bufferBytes: BUFFER_BYTES, storeQueueBytes: STORE_QUEUE_BYTES, baselineRate: num('baseline', 0) },
+      params: { nodeArgs: String(a['node-args']), durationS: DURATION_MS / 1000, warmupS: WARMUP_MS / 1000, senders: SENDERS, concurrency: CONCURRENCY, channels: CHANNELS, idleMs: IDLE_MS, bufferBytes: BUFFER_BYTES, storeQueueBytes: STORE_QUEUE_BYTES, baselineRate: num('baseline', 0) },
       pool: poolInfo,
       ceilingSpansPerS: ceiling,
       phases: results.map((r) => ({ ...r, ratioToCeiling: ceiling && r.phase !== 'ceiling' ? r.acceptedSpansPerS / ceiling : null, profile: r.profile ? { file: r.profile.file, stages: r.profile.summary.stages, top: r.profile.summary.top.slice(0, 15) } : undefined })),
