@@ -103,8 +103,9 @@ export async function runGenerator(p: GeneratorParams, onReport: (r: GeneratorRe
     };
     if (p.spansPerSecond <= 0) {
       // Closed loop: each answer sends the next request until the deadline.
+      // Past the deadline a pending part B is still sent, so no session is left without its roots.
       const loop = (): void => {
-        if (performance.now() < deadline) sendOne(loop);
+        if (performance.now() < deadline || step % 2 === 1) sendOne(loop);
         else maybeEnd();
       };
       for (let i = 0; i < p.concurrency; i++) loop();
@@ -117,6 +118,7 @@ export async function runGenerator(p: GeneratorParams, onReport: (r: GeneratorRe
       const now = performance.now();
       if (now >= deadline) {
         clearInterval(pace);
+        if (step % 2 === 1) sendOne(maybeEnd);
         maybeEnd();
         return;
       }
