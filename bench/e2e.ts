@@ -312,7 +312,7 @@ try {
     else {
       const base = results.find((x) => x.phase === 'agenttail')?.acceptedSpansPerS ?? num('rate', 0);
       if (!(base > 0)) throw new Error('the overload phase needs the agenttail phase first, or --rate');
-      r = await collectorPhase('overload', base * num('overload', 1), Math.max(CONCURRENCY, 64));
+      r = await collectorPhase('overload', base * num('overload', 1), Math.max(CONCURRENCY, 128));
     }
     if (lastProfile) r.profile = lastProfile;
     results.push(r);
