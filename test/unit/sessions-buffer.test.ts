@@ -126,7 +126,7 @@ describe('SessionBuffer', () => {
       await h.buffer.accept([span({ sessionId: 'd', spanId: sid(2), parentSpanId: sid(1) })]);
       h.advance(5_250);
       expect(h.store.of('d')).toHaveLength(1);
-      const values = (await h.registry.getSingleMetric('agenttail_sessions_decision_delay_seconds')!.get()).values;
+      const values = (await h.registry.getSingleMetric('agenttail_sessions_decision_delay_seconds')!.get()).values as { metricName?: string; labels: Record<string, unknown>; value: number }[];
       const at = (metricName: string, le?: number) =>
         values.find((v) => v.metricName === metricName && v.labels.trigger === 'idle' && (le === undefined || v.labels.le === le))?.value;
       expect(at('agenttail_sessions_decision_delay_seconds_count')).toBe(1);
