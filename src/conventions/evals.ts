@@ -11,6 +11,7 @@ const SEMCONV_KEYS = {
   label: ['gen_ai.evaluation.score.label'],
   explanation: ['gen_ai.evaluation.explanation'],
 };
+const OI_EVAL_PREFIX = 'evaluations.';
 const OI_EVAL_RE = /^evaluations\.(\d+)\.evaluation\.(name|score|label|explanation)$/;
 
 /** Every eval result on the span; an evaluator span's results target the span it links to. */
@@ -49,15 +50,19 @@ function fromKeys(attrs: Attributes, keys: typeof SEMCONV_KEYS, fallbackName: st
 }
 
 function fromOpenInference(attrs: Attributes): Core[] {
-  const byIndex = new Map<string, Attributes>();
-  for (const [k, v] of Object.entries(attrs)) {
+  // Runs on every span: a prefix test before the regex, and no entries array or Map unless one matches.
+  let byIndex: Map<string, Attributes> | null = null;
+  for (const k in attrs) {
+    if (!k.startsWith(OI_EVAL_PREFIX)) continue;
     const m = OI_EVAL_RE.exec(k);
     if (m === null) continue;
+    byIndex ??= new Map();
     const idx = m[1] as string;
     const group = byIndex.get(idx) ?? {};
-    group[m[2] as string] = v;
+    group[m[2] as string] = attrs[k] as Attributes[string];
     byIndex.set(idx, group);
   }
+  if (byIndex === null) return [];
   const out: Core[] = [];
   const indexes = [...byIndex.keys()].sort((a, b) => Number(a) - Number(b));
   for (const idx of indexes) {

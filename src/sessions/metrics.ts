@@ -1,5 +1,8 @@
 /** Metrics of the session buffer, created on the registry passed in (never the global default). */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Fine around the idle timeouts people set (1–10 s), coarse beyond: the goal is p99 ≤ idle timeout + 1 s. */
+const DECISION_DELAY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 5.5, 6, 7, 8, 10, 12, 15, 20, 30, 60, 120, 300, 600];
 
 /** The `agenttail_sessions_*` metrics. */
 export class SessionMetrics {
@@ -9,6 +12,7 @@ export class SessionMetrics {
   readonly softLimitBytes: Gauge;
   readonly spans: Gauge;
   readonly decided: Counter<'trigger' | 'outcome'>;
+  readonly decisionDelay: Histogram<'trigger'>;
   readonly early: Counter;
   readonly refusals: Counter<'reason'>;
   readonly lateSpans: Counter<'decision'>;
@@ -28,6 +32,13 @@ export class SessionMetrics {
     this.softLimitBytes = new Gauge({ name: 'agenttail_sessions_buffer_soft_limit_bytes', help: 'maxBufferBytes × softLimitRatio: buffered bytes past which the oldest sessions are decided early.', registers });
     this.spans = new Gauge({ name: 'agenttail_sessions_buffered_spans', help: 'Spans buffered in open sessions.', registers });
     this.decided = new Counter({ name: 'agenttail_sessions_decided_total', help: 'Sessions decided, by trigger and outcome.', labelNames: ['trigger', 'outcome'], registers });
+    this.decisionDelay = new Histogram({
+      name: 'agenttail_sessions_decision_delay_seconds',
+      help: "Seconds from a session's last span arriving to its decision, by trigger (idle decisions wait at least the idle timeout).",
+      labelNames: ['trigger'],
+      buckets: DECISION_DELAY_BUCKETS,
+      registers,
+    });
     this.early = new Counter({ name: 'agenttail_sessions_early_decisions_total', help: 'Sessions decided early because the buffer passed its soft memory limit.', registers });
     this.refusals = new Counter({ name: 'agenttail_sessions_refusals_total', help: 'Requests refused retryably (buffer full, writer full).', labelNames: ['reason'], registers });
     this.lateSpans = new Counter({ name: 'agenttail_sessions_late_spans_total', help: 'Spans that arrived after their session was decided, by that decision.', labelNames: ['decision'], registers });

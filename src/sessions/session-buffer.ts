@@ -414,6 +414,7 @@ export class SessionBuffer implements SpanSink {
     const summary = this.summarize(s);
     const decision = this.engine.decide({ summary, spans: s.spans }, trigger);
     this.metrics.decided.inc({ trigger, outcome: decision.kept ? 'kept' : 'dropped' });
+    this.metrics.decisionDelay.observe({ trigger }, Math.max(0, this.now() - s.lastArrivalMs) / 1000);
     if (trigger === 'early:memory') this.metrics.early.inc();
     let lsn = NO_LSN;
     if (this.journal !== undefined) {

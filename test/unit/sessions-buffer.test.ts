@@ -119,6 +119,22 @@ describe('SessionBuffer', () => {
       expect(h.store.of('i')[0]!.spans).toHaveLength(2);
     });
 
+    it('records the delay from the last span arriving to the decision, by trigger', async () => {
+      const h = harness();
+      await h.buffer.accept([span({ sessionId: 'd' })]);
+      h.advance(4_000);
+      await h.buffer.accept([span({ sessionId: 'd', spanId: sid(2), parentSpanId: sid(1) })]);
+      h.advance(5_250);
+      expect(h.store.of('d')).toHaveLength(1);
+      const values = (await h.registry.getSingleMetric('agenttail_sessions_decision_delay_seconds')!.get()).values as { metricName?: string; labels: Record<string, unknown>; value: number }[];
+      const at = (metricName: string, le?: number) =>
+        values.find((v) => v.metricName === metricName && v.labels.trigger === 'idle' && (le === undefined || v.labels.le === le))?.value;
+      expect(at('agenttail_sessions_decision_delay_seconds_count')).toBe(1);
+      expect(at('agenttail_sessions_decision_delay_seconds_sum')).toBeCloseTo(5.25, 6);
+      expect(at('agenttail_sessions_decision_delay_seconds_bucket', 5)).toBe(0);
+      expect(at('agenttail_sessions_decision_delay_seconds_bucket', 5.5)).toBe(1);
+    });
+
     it('decides a session without a root at the maximum age', async () => {
       const h = harness();
       await h.buffer.accept([span({ sessionId: 'a', spanId: sid(2), parentSpanId: sid(1) })]);
