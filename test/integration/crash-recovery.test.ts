@@ -4,7 +4,7 @@
  * equal what was acknowledged (plus, exactly, the one request in flight at the kill if its record was durable),
  * and no row is duplicated. The collector runs built (dist/cli.js) as a child process.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,4 +103,47 @@ describe('crash recovery (kill -9, restart on the same data directory)', () => {
       }
     }, 60_000);
   }
+});
+
+describe('damaged log on restart', () => {
+  it('starts with a corrupted middle record and a torn last record, counting and logging the damage', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agt-damage-'));
+    try {
+      const config = { ...configFor(dir), wal: { durability: 'fsync', segmentBytes: 65536, retentionMs: 3_600_000, checkpointIntervalMs: 150 } };
+      const first = await startCollectorProcess(dir, config);
+      const load = new SessionLoad(first.grpcTarget);
+      for (let i = 0; i < 12; i++) expect(await load.sendSession(i)).toBe(true);
+      await load.close();
+      first.child.kill('SIGKILL');
+      await first.exited;
+
+      const walDir = join(dir, 'wal');
+      const segments = readdirSync(walDir).filter((n) => n.endsWith('.wal')).sort();
+      expect(segments.length).toBeGreaterThan(0);
+      // Flip a byte in the middle of the first segment (a record whose crc will not match) …
+      const firstSeg = join(walDir, segments[0]!);
+      const bytes = readFileSync(firstSeg);
+      bytes[Math.floor(bytes.length * 0.4)] ^= 0xff;
+      writeFileSync(firstSeg, bytes);
+      // … and leave half a frame at the end of the last one (a write cut short).
+      const torn = Buffer.alloc(20);
+      torn.writeUInt32LE(0xa9e77a11, 0);
+      torn.writeUInt32LE(5000, 4);
+      appendFileSync(join(walDir, segments.at(-1)!), torn);
+
+      const second = await startCollectorProcess(dir, config);
+      const damage = second.logs.find((l) => l.msg === 'wal replay skipped damaged records');
+      expect(damage).toMatchObject({ tornTail: true });
+      expect(Number(damage!.corrupt)).toBeGreaterThanOrEqual(1);
+      const metrics = await (await fetch(`${second.httpUrl}/metrics`)).text();
+      const counted = /^agenttail_wal_corrupt_records_total (\d+)/m.exec(metrics);
+      expect(Number(counted?.[1])).toBeGreaterThanOrEqual(2);
+      const ready = (await (await fetch(`${second.httpUrl}/readyz`)).json()) as { status: string };
+      expect(ready.status).toBe('ok');
+      second.child.kill('SIGTERM');
+      expect((await second.exited).code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
