@@ -11,6 +11,7 @@ import { ExportHandler } from './receive/export-handler.js';
 import { GrpcReceiver } from './receive/grpc-server.js';
 import { otlpHttpRoutes } from './receive/http-routes.js';
 import { ReceiveMetrics } from './receive/metrics.js';
+import { OverloadGuard } from './receive/overload.js';
 import { QuotaManager } from './receive/quota.js';
 import { RequestDecoder } from './receive/request-decoder.js';
 import { systemRoutes, type ReadinessCheck } from './api/system-routes.js';
@@ -34,6 +35,8 @@ export class Collector {
   readonly pricer: Pricer;
   /** Decode → tenant → normalize → price, as the receivers do it (recovery re-reads logged requests with it). */
   readonly decoder: RequestDecoder;
+  /** Sheds Export requests while the event loop lags (receive.overload). */
+  readonly overload: OverloadGuard;
   private readonly http: FastifyInstance;
   private readonly grpc: GrpcReceiver | null;
   private started = false;
@@ -49,11 +52,13 @@ export class Collector {
       normalizer: new Normalizer({ sessionPrecedence: config.conventions.sessionPrecedence, registry: this.registry }),
       pricer: this.pricer,
     });
+    this.overload = new OverloadGuard({ maxLagMs: config.receive.overload.maxEventLoopLagMs, retryAfterMs: config.receive.overload.retryAfterMs });
     const handler = new ExportHandler({
       auth: this.auth,
       quotas: new QuotaManager({ quota: config.receive.quota, tenantQuotas: config.receive.tenantQuotas }),
       decoder: this.decoder,
       sink: params.sink,
+      overload: this.overload,
       metrics: new ReceiveMetrics(this.registry),
       log,
     });
@@ -82,6 +87,7 @@ export class Collector {
     } else {
       await this.http.ready();
     }
+    this.overload.start();
     this.started = true;
     log.info({ grpcPort, httpPort }, 'agenttail receivers listening');
     return { grpcPort, httpPort };
@@ -91,6 +97,7 @@ export class Collector {
   async stop(graceMs: number): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    this.overload.stop();
     await Promise.all([this.grpc?.stop(graceMs), this.http.close()]);
   }
 }

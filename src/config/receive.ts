@@ -43,6 +43,15 @@ export const receiveSchema = z.object({
   /** Default per-tenant quota, and per-tenant overrides by tenant id. */
   quota: quotaSchema.prefault({}),
   tenantQuotas: z.record(z.string(), quotaSchema).default({}),
+  /** Load shedding: Export requests are refused (retryable, before decoding) while the event loop lags past this. */
+  overload: z
+    .object({
+      /** Lag limit in ms; 0 switches shedding off. */
+      maxEventLoopLagMs: z.number().int().min(0).default(500),
+      /** Retry delay suggested to refused clients. */
+      retryAfterMs: z.number().int().positive().default(1000),
+    })
+    .prefault({}),
   /** Structural limits applied while decoding. */
   limits: z
     .object({

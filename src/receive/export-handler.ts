@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import { ok, type Outcome } from '../outcome.js';
 import type { SpanSink } from '../pipeline.js';
 import type { Authenticator, Credentials } from './auth.js';
+import type { OverloadGuard } from './overload.js';
 import type { RequestDecoder } from './request-decoder.js';
 import type { ReceiveMetrics } from './metrics.js';
 import type { QuotaManager } from './quota.js';
@@ -27,6 +28,8 @@ export class ExportHandler {
       quotas: QuotaManager;
       decoder: RequestDecoder;
       sink: SpanSink;
+      /** Load shedding before decode (absent: never sheds). */
+      overload?: OverloadGuard;
       metrics: ReceiveMetrics;
       log: Logger;
       now?: () => number;
@@ -51,6 +54,8 @@ export class ExportHandler {
     if (who.status !== 'ok') return who;
     const tenant = who.value;
     metrics.bytesReceived.inc({ transport: req.transport }, req.body.byteLength);
+    const load = this.params.overload?.admit();
+    if (load !== undefined && load.status !== 'ok') return load;
 
     const byteQuota = quotas.takeBytes(tenant.tenantId, req.body.byteLength);
     if (byteQuota.status !== 'ok') return byteQuota;

@@ -238,3 +238,35 @@ describe('OTLP receivers with quotas', () => {
     expect(decodeStatus(h.bytes).message).toBe('AGT_ERR_QUOTA_EXCEEDED: tenant "t2" is over its quota of 1000 bytes/s');
   });
 });
+
+describe('overload shedding', () => {
+  let c: TestCollector;
+  beforeAll(async () => {
+    c = await startTestCollector({ config: { receive: { overload: { maxEventLoopLagMs: 400, retryAfterMs: 1500 } } } });
+  });
+  afterAll(async () => c.close());
+
+  it('refuses Export before decoding with UNAVAILABLE + RetryInfo / 503 + Retry-After while the loop lags, counted, then accepts again', async () => {
+    // The guard's lag reading is replaced for the duration (a real lag cannot be produced on cue in a shared
+    // process); test/unit/receive-overload.test.ts covers how the lag is measured.
+    const guard = c.collector.overload;
+    const measured = guard.lagMs.bind(guard);
+    guard.lagMs = () => 900;
+    try {
+      const err = await grpcExport(c.grpcTarget, spans(3));
+      expect(err?.code).toBe(status.UNAVAILABLE);
+      const st = statusDetails(err);
+      expect(st.message).toContain('AGT_ERR_OVERLOADED: collector overloaded: event loop 900 ms behind (limit 400 ms)');
+      expect(st.retryDelayMs).toBe(1500);
+      const h = await post(c, spans(3), {});
+      expect(h.status).toBe(503);
+      expect(h.retryAfter).toBe('2');
+      expect(c.sink.spans).toHaveLength(0);
+      expect(await counter(c, 'agenttail_receive_requests_total', { code: 'AGT_ERR_OVERLOADED' })).toBe(2);
+    } finally {
+      guard.lagMs = measured;
+    }
+    expect(await grpcExport(c.grpcTarget, spans(3))).toBeNull();
+    expect(c.sink.spans).toHaveLength(3);
+  });
+});

@@ -19,7 +19,8 @@ export interface TestCollector {
 }
 
 export async function startTestCollector(opts: { config?: ConfigInput; log?: Logger } = {}): Promise<TestCollector> {
-  const base = { receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } } };
+  // Shedding off unless a test asks for it: a loaded CI machine must not refuse requests of unrelated tests.
+  const base = { receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, overload: { maxEventLoopLagMs: 10_000 } } };
   const config = parseConfig(deepMerge(base, (opts.config ?? {}) as Record<string, unknown>));
   const sink = new RecordingSink();
   const collector = new Collector({ config, log: opts.log ?? silentLogger(), sink });
