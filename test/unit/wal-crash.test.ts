@@ -22,7 +22,8 @@ describe('WriteAheadLog', () => {
           child.on('exit', () => resolve());
         });
         const acked = out.split('\n').slice(0, -1).map(Number);
-        expect(acked.length).toBeGreaterThan(300);
+        // Killed once 300 lines were complete; the last piece (possibly a partial line) is left out.
+        expect(acked.length).toBeGreaterThanOrEqual(300);
         const wal = await WriteAheadLog.open({ dir, durability: 'fsync', log: silentLogger() });
         const seen = new Set<number>();
         const report = await wal.replay((lsn, r) => {
