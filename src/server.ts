@@ -45,7 +45,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
           registry,
         });
   const journal = durability ?? undefined;
-  const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, ...(journal ? { journal } : {}) });
+  // While ClickHouse is down, pending rows spill next to the log, against the log's own disk cap.
+  const spill = durability === null ? undefined : { dir: join(w.dir ?? join(config.dataDir, 'wal'), 'spill'), budget: durability.spillBudget };
+  const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, ...(journal && spill ? { journal, spill } : {}) });
   const engine = new DecisionEngine({ config: config.sampling, registry, log: log.child({ component: 'sampling' }) });
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });
   const buffer = new SessionBuffer({ config: config.sessions, engine, cache, store, registry, log: log.child({ component: 'sessions' }), ...(journal ? { journal } : {}) });

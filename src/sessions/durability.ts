@@ -8,6 +8,7 @@ import type { NormalizedSpan } from '../conventions/types.js';
 import type { Logger } from '../log.js';
 import type { Outcome } from '../outcome.js';
 import type { RequestDecoder } from '../receive/request-decoder.js';
+import type { SpillBudget } from '../store/spill-queue.js';
 import type { ReplayIntent, ReplayPlan, WriteJournal } from '../store/write-journal.js';
 import type { DecisionRecord, SessionBuffer, SessionJournal } from './session-buffer.js';
 import { WriteAheadLog, type WalDurability, type WalRecord } from './wal/write-ahead-log.js';
@@ -62,11 +63,19 @@ export class Durability implements SessionJournal, WriteJournal {
   private checkpointing: Promise<void> = Promise.resolve();
   private readonly bytesGauge: Gauge | null;
   private decoder: RequestDecoder | null = null;
+  /**
+   * Disk for the store's spilled rows (src/store/spill-queue.ts), shared with the log's cap: requests are refused
+   * once segments + spill reach `maxDiskBytes`; the spill may use a 25 % reserve above it, so rows of data already
+   * accepted can always be parked.
+   */
+  readonly spillBudget: SpillBudget;
 
   private constructor(
     readonly wal: WriteAheadLog,
     private readonly p: DurabilityParams,
+    spillBudget: SpillBudget,
   ) {
+    this.spillBudget = spillBudget;
     this.bytesGauge =
       p.registry === undefined
         ? null
@@ -75,7 +84,15 @@ export class Durability implements SessionJournal, WriteJournal {
 
   /** Opens the log (creating its directory). */
   static async open(p: DurabilityParams): Promise<Durability> {
+    let walRef: WriteAheadLog | null = null;
+    const spillBudget: SpillBudget = {
+      used: 0,
+      get max(): number {
+        return 1.25 * p.maxDiskBytes - (walRef?.diskBytes ?? 0);
+      },
+    };
     const wal = await WriteAheadLog.open({
+      reservedBytes: () => spillBudget.used,
       dir: p.dir,
       durability: p.durability,
       segmentBytes: p.segmentBytes,
@@ -84,7 +101,8 @@ export class Durability implements SessionJournal, WriteJournal {
       log: p.log,
       ...(p.registry === undefined ? {} : { registry: p.registry }),
     });
-    return new Durability(wal, p);
+    walRef = wal;
+    return new Durability(wal, p, spillBudget);
   }
 
   /** True when the log writes nothing (durability `off`). */
@@ -229,14 +247,17 @@ export class Durability implements SessionJournal, WriteJournal {
           if (durable.status === 'ok') this.lastCheckpoint = upTo;
         }
       }
-      await this.wal.release(this.lastCheckpoint, this.p.retentionMs);
+      // Retention (for upgrades) gives way to disk pressure: past 80 % of the cap, settled segments go at once.
+      const pressed = this.wal.diskBytes + this.spillBudget.used > 0.8 * this.p.maxDiskBytes;
+      const released = await this.wal.release(this.lastCheckpoint, pressed ? 0 : this.p.retentionMs);
+      if (pressed && released.deletedSegments > 0) this.p.log.warn({ deletedSegments: released.deletedSegments }, 'log near its disk cap: settled segments released before their retention');
     }).catch((err: unknown) => this.p.log.error({ err }, 'wal checkpoint failed'));
     return this.checkpointing;
   }
 
   /** Readiness: degraded while inserts fail (data waits in the log) or the log is past 90 % of its cap. */
   health(): { ok: true; degraded: boolean; detail: string } {
-    const full = this.wal.diskBytes / this.p.maxDiskBytes;
+    const full = (this.wal.diskBytes + this.spillBudget.used) / this.p.maxDiskBytes;
     if (this.store?.insertsFailing === true) return { ok: true, degraded: true, detail: `inserts failing; ${this.wal.diskBytes} bytes held in the log` };
     if (full > 0.9) return { ok: true, degraded: true, detail: `log at ${Math.round(full * 100)} % of its disk cap` };
     return { ok: true, degraded: false, detail: this.off ? 'off' : `${this.wal.diskBytes} bytes in the log` };

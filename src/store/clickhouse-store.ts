@@ -17,6 +17,7 @@ import { buildSessionTsRow, buildTraceTsRows } from './lookup-rows.js';
 import { backoffMs, errorCode, isRetryable } from './retry-policy.js';
 import { buildSessionRow } from './session-row.js';
 import { buildSpanRow } from './span-row.js';
+import { SpillQueue, type SpillBudget } from './spill-queue.js';
 import { StoreMetrics } from './store-metrics.js';
 import type { SessionStore } from './types.js';
 import { isFirstWrite, UsageRollup } from './usage-rollup.js';
@@ -71,6 +72,11 @@ export interface ClickHouseStoreOptions {
    * `oldestPin()` tells the log what it must keep.
    */
   journal?: WriteJournal;
+  /**
+   * With the log: where a table's pending rows go while an insert is stuck (ClickHouse down), and the disk they may
+   * take. Receivers then refuse only when this or the log is full, not when memory is.
+   */
+  spill?: { dir: string; budget: SpillBudget };
 }
 
 interface Batch {
@@ -93,6 +99,8 @@ interface TableState {
   keys: string[];
   /** Batches ready to send before the pending rows (rebuilt on recovery). */
   ready: Batch[];
+  /** Rows parked on disk during an outage (line tables, with the log on). */
+  spill: SpillQueue | null;
   inflight: Promise<void> | null;
   inflightBytes: number;
   inflightRows: number;
@@ -136,6 +144,7 @@ export class ClickHouseStore implements SessionStore {
   /** The last insert attempt failed retryably and is being retried (readiness reports degraded). */
   private failing = false;
   private abandoned = false;
+  private readonly spillBudget: SpillBudget | null;
   /** During recovery: confirmed keys per table and the batches being rebuilt, by table then key. */
   private replay: { confirmed: Map<string, Set<string>>; byKey: Map<string, Map<string, Rebuild>>; rebuilds: Rebuild[] } | null = null;
 
@@ -151,6 +160,9 @@ export class ClickHouseStore implements SessionStore {
     this.metrics = new StoreMetrics(opts.registry ?? new Registry());
     this.onBatchWritten = opts.onBatchWritten;
     this.journal = opts.journal;
+    const budget: SpillBudget | null = opts.spill !== undefined && opts.journal !== undefined ? opts.spill.budget : null;
+    if (budget !== null) SpillQueue.reset(opts.spill!.dir);
+    this.spillBudget = budget;
     for (const t of STORE_TABLES) {
       this.tables.set(t, {
         lines: [],
@@ -158,6 +170,7 @@ export class ClickHouseStore implements SessionStore {
         rollup: t === 'usage_hourly' ? new UsageRollup() : null,
         keys: [],
         ready: [],
+        spill: budget !== null && t !== 'usage_hourly' ? new SpillQueue(opts.spill!.dir, t, budget) : null,
         inflight: null,
         inflightBytes: 0,
         inflightRows: 0,
@@ -171,7 +184,7 @@ export class ClickHouseStore implements SessionStore {
   static async open(
     config: StoreConfig,
     log: Logger,
-    extra: { registry?: Registry; onBatchWritten?: (info: BatchWrittenInfo) => void; migrate?: boolean; journal?: WriteJournal } = {},
+    extra: { registry?: Registry; onBatchWritten?: (info: BatchWrittenInfo) => void; migrate?: boolean; journal?: WriteJournal; spill?: { dir: string; budget: SpillBudget } } = {},
   ): Promise<ClickHouseStore> {
     if (extra.migrate !== false) {
       const bootstrap = config.kind === 'server' ? await createStoreClient(config, 'default') : null;
@@ -192,7 +205,7 @@ export class ClickHouseStore implements SessionStore {
     client: ClickHouseClient,
     config: StoreConfig,
     log: Logger,
-    extra: { registry?: Registry; onBatchWritten?: (info: BatchWrittenInfo) => void; journal?: WriteJournal },
+    extra: { registry?: Registry; onBatchWritten?: (info: BatchWrittenInfo) => void; journal?: WriteJournal; spill?: { dir: string; budget: SpillBudget } },
   ): ClickHouseStore {
     return new ClickHouseStore({
       client,
@@ -207,6 +220,7 @@ export class ClickHouseStore implements SessionStore {
       ...(extra.registry === undefined ? {} : { registry: extra.registry }),
       ...(extra.onBatchWritten === undefined ? {} : { onBatchWritten: extra.onBatchWritten }),
       ...(extra.journal === undefined ? {} : { journal: extra.journal }),
+      ...(extra.spill === undefined ? {} : { spill: extra.spill }),
     });
   }
 
@@ -430,6 +444,7 @@ export class ClickHouseStore implements SessionStore {
   private pendingRows(s: TableState): number {
     let n = s.rollup !== null ? s.rollup.size : s.lines.length;
     for (const b of s.ready) n += b.rows;
+    if (s.spill !== null) n += s.spill.rows;
     return n;
   }
 
@@ -440,7 +455,11 @@ export class ClickHouseStore implements SessionStore {
   }
 
   private maybeKick(table: StoreTable, s: TableState): void {
-    if (s.inflight !== null) return;
+    if (s.inflight !== null) {
+      // An insert is stuck (retrying): park what piled up behind it on disk rather than in memory.
+      if (s.spill !== null && s.lines.length > 0 && s.bytes >= Math.min(this.batchBytes, this.maxQueueBytes / 8)) this.spillPending(table, s);
+      return;
+    }
     if (s.ready.length > 0 || this.pendingRows(s) >= this.batchRows || this.pendingBytes(s) >= this.batchBytes) this.kick(table, s);
   }
 
@@ -448,8 +467,38 @@ export class ClickHouseStore implements SessionStore {
     for (const [table, s] of this.tables) if (s.inflight === null && this.pendingRows(s) > 0) this.kick(table, s);
   }
 
-  /** Takes the table's pending rows as one batch and starts sending it. */
+  private spillPending(table: StoreTable, s: TableState): void {
+    const text = s.lines.join('');
+    if (!s.spill!.push(text, s.keys, s.lines.length)) return; // disk budget spent: rows stay in memory (and count there)
+    this.metrics.spilledBatches.inc({ table });
+    s.lines = [];
+    s.bytes = 0;
+    s.keys = [];
+    this.updateGauges();
+  }
+
+  /** Takes the table's next batch (rebuilt, spilled, then pending rows, in that order) and starts sending it. */
   private kick(table: StoreTable, s: TableState): void {
+    if (s.ready.length === 0 && s.spill !== null && s.spill.size > 0) {
+      const spill = s.spill;
+      s.inflight = (async () => {
+        const c = await spill.shift();
+        if (c === null) return;
+        const id = createHash('sha256').update(table).update('\n').update(c.body).digest('hex').slice(0, 32);
+        s.inflightBytes = c.body.length;
+        s.inflightRows = c.rows;
+        await this.send({ table, body: c.body, rows: c.rows, bytes: c.body.length, id, keys: c.keys, logged: false });
+      })()
+        .catch((err: unknown) => this.log.error({ err, table }, 'could not read a spilled batch back; it is rebuilt from the log on the next start'))
+        .finally(() => {
+          s.inflight = null;
+          s.inflightBytes = 0;
+          s.inflightRows = 0;
+          this.updateGauges();
+          this.maybeKick(table, s);
+        });
+      return;
+    }
     const batch = this.takeBatch(table, s);
     if (batch === null) return;
     s.inflightBytes = batch.bytes;
@@ -590,5 +639,6 @@ export class ClickHouseStore implements SessionStore {
       this.metrics.queueBytes.set({ table }, this.pendingBytes(s) + s.inflightBytes);
       this.metrics.queueRows.set({ table }, this.pendingRows(s) + s.inflightRows);
     }
+    if (this.spillBudget !== null) this.metrics.spilledBytes.set(this.spillBudget.used);
   }
 }

@@ -12,9 +12,13 @@ export class StoreMetrics {
   readonly rowsWritten: Counter<'table'>;
   readonly rowsDropped: Counter<'table'>;
   readonly refused: Counter<'kind'>;
+  readonly spilledBatches: Counter<'table'>;
+  readonly spilledBytes: Gauge;
 
   constructor(registry: Registry) {
     const registers = [registry];
+    this.spilledBatches = new Counter({ name: 'agenttail_store_spilled_batches_total', help: 'Row chunks parked on disk while an insert was stuck (log on)', labelNames: ['table'], registers });
+    this.spilledBytes = new Gauge({ name: 'agenttail_store_spilled_bytes', help: 'Bytes of rows parked on disk, waiting for ClickHouse', registers });
     this.queueBytes = new Gauge({ name: 'agenttail_store_queue_bytes', help: 'Bytes queued or in flight per table', labelNames: ['table'], registers });
     this.queueRows = new Gauge({ name: 'agenttail_store_queue_rows', help: 'Rows queued or in flight per table', labelNames: ['table'], registers });
     this.insertsOk = new Counter({ name: 'agenttail_store_inserts_ok_total', help: 'Batches inserted', labelNames: ['table'], registers });

@@ -83,34 +83,46 @@ describe('durability with ClickHouse over HTTP', () => {
     await reader.close();
   });
 
-  it('refuses retryably only past the writer capacity during an outage, and the exporter retries into a full drain', async () => {
+  it('parks rows on disk during an outage, refuses only at the log cap, and the exporter retries into a full drain', async () => {
     chDir = mkdtempSync(join(tmpdir(), 'agt-outage-cap-'));
     ch = await startClickHouseHttp({ path: chDir, username: 'agt', password: 'pw' });
     server = await startTestServer({
-      store: { kind: 'server', server: { url: ch.url, username: 'agt', password: 'pw', database: 'agenttail', requestTimeoutMs: 2000 }, retry: { initialMs: 20, maxMs: 200, maxAttempts: 2 }, maxQueueBytes: 60_000 },
+      store: {
+        kind: 'server',
+        server: { url: ch.url, username: 'agt', password: 'pw', database: 'agenttail', requestTimeoutMs: 2000 },
+        retry: { initialMs: 20, maxMs: 200, maxAttempts: 2 },
+        // Memory for a few sessions' rows only: without the spill the writer would refuse almost at once.
+        maxQueueBytes: 200_000,
+        batchBytes: 4096,
+      },
       sampling: { baselineRate: 1 },
-      // A session whose second request the exporter gave up on never sees its root span: decided by age.
       sessions: { retryAfterMs: 200, maxSessionAgeMs: 2000 },
+      wal: { maxDiskBytes: 400_000, segmentBytes: 16_384, checkpointIntervalMs: 100 },
     });
     const s = server;
     ch.unavailable = true;
     const load = new SessionLoad(s.grpcTarget);
     const sending = (async () => {
-      for (let i = 0; i < 60; i++) await load.sendSession(i);
+      for (let i = 0; i < 150; i++) await load.sendSession(i);
     })();
-    await waitFor('refusals at the writer cap', async () => (await metric(s, 'agenttail_sessions_refusals_total', 'reason="writer"')) > 0);
+    await waitFor('refusals at the log cap', async () => (await metric(s, 'agenttail_sessions_refusals_total', 'reason="wal"')) > 0, 40_000);
+    expect(await metric(s, 'agenttail_store_spilled_batches_total')).toBeGreaterThan(0);
+    // The writer's memory cap was never what refused: rows went to disk instead.
+    expect(await metric(s, 'agenttail_sessions_refusals_total', 'reason="writer"')).toBe(0);
     ch.unavailable = false;
     await sending;
-    await waitFor('the drain', () => s.server.buffer.stats().openSessions === 0 && s.server.store.outstandingWrites === 0);
+    await waitFor('the drain', () => s.server.buffer.stats().openSessions === 0 && s.server.store.outstandingWrites === 0, 40_000);
+    expect(await metric(s, 'agenttail_store_spilled_bytes')).toBe(0);
     await load.close();
     const reader = createClient({ url: ch.url, username: 'agt', password: 'pw', database: 'agenttail' });
     const [usage] = await (await reader.query({ query: 'SELECT sum(InputTokens) AS i FROM usage_hourly', format: 'JSONEachRow' })).json<{ i: string }>();
-    // The OTel exporter retried the refused requests (RESOURCE_EXHAUSTED/UNAVAILABLE with RetryInfo); what it
-    // reports acknowledged is stored exactly once.
+    // What the exporter reports acknowledged (it retried refused requests on their RetryInfo) is stored exactly once.
     expect(Number(usage!.i)).toBe(load.totals(true).inputTokens);
     expect(load.totals(true).spans).toBeGreaterThan(0);
+    const [counts] = await (await reader.query({ query: 'SELECT count() AS n, uniqExact(TraceId, SpanId) AS u FROM spans', format: 'JSONEachRow' })).json<{ n: string; u: string }>();
+    expect(Number(counts!.n)).toBe(Number(counts!.u));
     await reader.close();
-  });
+  }, 90_000);
 });
 
 describe('late low eval within retention', () => {

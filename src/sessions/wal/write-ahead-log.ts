@@ -22,6 +22,8 @@ export interface WalOpenParams {
   segmentBytes?: number;
   maxDiskBytes?: number;
   groupCommitMs?: number;
+  /** Other bytes in the log's directory counted against `maxDiskBytes` (the store's spilled rows). */
+  reservedBytes?: () => number;
   log: Logger;
   registry?: Registry;
 }
@@ -94,6 +96,7 @@ export class WriteAheadLog {
       segmentBytes: params.segmentBytes ?? 64 * 1024 * 1024,
       maxDiskBytes: params.maxDiskBytes ?? 10 * 1024 * 1024 * 1024,
       groupCommitMs: params.groupCommitMs ?? 2,
+      reservedBytes: params.reservedBytes ?? (() => 0),
       log: params.log,
     };
     if (params.durability === 'off') return new WriteAheadLog(full, [], params.registry);
@@ -140,7 +143,7 @@ export class WriteAheadLog {
     // Only data from clients (requests, eval posts) is refused at the cap: control records (decisions, batches,
     // confirmations) are small, and refusing them would leave the log unable to describe what it holds.
     const data = record.type === 'request' || record.type === 'eval';
-    if (data && this.diskTotal + frame.length > this.p.maxDiskBytes) {
+    if (data && this.diskTotal + this.p.reservedBytes() + frame.length > this.p.maxDiskBytes) {
       this.metrics?.full.inc();
       const err = new AgtError('AGT_ERR_WAL_FULL', `write-ahead log at its disk cap of ${this.p.maxDiskBytes} bytes`, { retryInMs: FULL_RETRY_MS });
       return retryable(err, FULL_RETRY_MS);
