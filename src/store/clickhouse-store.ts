@@ -157,7 +157,7 @@ export class ClickHouseStore implements SessionStore {
     this.retryOpts = opts.retry;
     this.maxConcurrent = opts.maxConcurrentInserts ?? 1;
     this.log = opts.log;
-    this.metrics = new StoreMetrics(opts.registry ?? new Registry());
+    this.metrics = new StoreMetrics(opts.registry ?? new Registry(), () => this.updateGauges());
     this.onBatchWritten = opts.onBatchWritten;
     this.journal = opts.journal;
     const budget: SpillBudget | null = opts.spill !== undefined && opts.journal !== undefined ? opts.spill.budget : null;
@@ -253,7 +253,6 @@ export class ClickHouseStore implements SessionStore {
     // A write counts in the rollups when it has call spans, or is a session's first (the hash of a rollup batch
     // covers its writes' keys: two batches can sum to identical rows).
     if (w.countUsage && (isFirstWrite(w) || w.spans.some((x) => x.usageRole === 'call'))) this.route('usage_hourly', key, pin, null, w);
-    this.updateGauges();
     return ok();
   }
 
@@ -263,7 +262,6 @@ export class ClickHouseStore implements SessionStore {
     if (refused !== null) return refused;
     const key = tag?.key ?? `e\u0000${tenantId}\u0000${evals.length}`;
     this.route('evals', key, tag?.pinLsn ?? Number.MAX_SAFE_INTEGER, evals.map((e) => buildEvalRow(tenantId, e)), null);
-    this.updateGauges();
     return ok();
   }
 
@@ -474,7 +472,6 @@ export class ClickHouseStore implements SessionStore {
     s.lines = [];
     s.bytes = 0;
     s.keys = [];
-    this.updateGauges();
   }
 
   /** Takes the table's next batch (rebuilt, spilled, then pending rows, in that order) and starts sending it. */
@@ -494,7 +491,6 @@ export class ClickHouseStore implements SessionStore {
           s.inflight = null;
           s.inflightBytes = 0;
           s.inflightRows = 0;
-          this.updateGauges();
           this.maybeKick(table, s);
         });
       return;
@@ -507,7 +503,6 @@ export class ClickHouseStore implements SessionStore {
       s.inflight = null;
       s.inflightBytes = 0;
       s.inflightRows = 0;
-      this.updateGauges();
       this.maybeKick(table, s);
     });
   }
