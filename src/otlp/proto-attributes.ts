@@ -19,7 +19,7 @@ export function readKeyValueInto(r: ProtoReader, end: number, target: Attributes
     switch (tag >>> 3) {
       case 1:
         r.expectWire('KeyValue', tag, 2);
-        key = r.string(end);
+        key = r.key(end);
         break;
       case 2: {
         r.expectWire('KeyValue', tag, 2);

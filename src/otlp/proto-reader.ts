@@ -13,6 +13,12 @@ export function malformed(message: string): never {
   throw new AgtError('AGT_ERR_MALFORMED_REQUEST', message);
 }
 
+/** Attribute keys up to this many bytes are cached (longer ones are rare and decoded each time). */
+const KEY_CACHE_MAX_BYTES = 64;
+/** Slots of the key cache (a power of two); a collision just replaces the slot. */
+const KEY_CACHE_SLOTS = 4096;
+const keyCache: ({ bytes: Uint8Array; str: string } | undefined)[] = new Array<{ bytes: Uint8Array; str: string } | undefined>(KEY_CACHE_SLOTS);
+
 /** Reads protobuf wire values from one buffer; `pos` is the next byte to read. */
 export class ProtoReader {
   /** The request bytes as a Buffer view (no copy), for native latin1 / hex slicing. */
@@ -137,6 +143,44 @@ export class ProtoReader {
   string(end: number): string {
     const valueEnd = this.lengthEnd(end);
     const start = this.pos;
+    this.pos = valueEnd;
+    const cut = utf8CutEnd(this.buf, start, valueEnd, this.maxStringBytes);
+    if (cut !== valueEnd) this.truncatedStrings++;
+    return decodeUtf8(this.buf, start, cut);
+  }
+
+  /**
+   * An attribute key. Keys repeat across spans (the same dozen names in every span), so short ones come from a small
+   * direct-mapped cache keyed by their bytes: the span's record gets the same string object each time, which spares
+   * an allocation and lets V8 reuse the internalized property name instead of hashing a fresh string per span.
+   */
+  key(end: number): string {
+    const valueEnd = this.lengthEnd(end);
+    const start = this.pos;
+    const len = valueEnd - start;
+    if (len === 0 || len > KEY_CACHE_MAX_BYTES) return this.stringAt(start, valueEnd);
+    const buf = this.buf;
+    let h = 0x811c9dc5 ^ len;
+    for (let i = start; i < valueEnd; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    const slot = (h >>> 0) & (KEY_CACHE_SLOTS - 1);
+    const hit = keyCache[slot];
+    this.pos = valueEnd;
+    if (hit !== undefined && hit.bytes.length === len) {
+      let same = true;
+      for (let i = 0; i < len; i++) {
+        if (hit.bytes[i] !== buf[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return hit.str;
+    }
+    const str = decodeUtf8(buf, start, valueEnd);
+    keyCache[slot] = { bytes: Uint8Array.prototype.slice.call(buf, start, valueEnd), str };
+    return str;
+  }
+
+  private stringAt(start: number, valueEnd: number): string {
     this.pos = valueEnd;
     const cut = utf8CutEnd(this.buf, start, valueEnd, this.maxStringBytes);
     if (cut !== valueEnd) this.truncatedStrings++;

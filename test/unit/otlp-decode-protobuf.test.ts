@@ -42,6 +42,35 @@ const ids = [...ld(1, new Array(16).fill(1)), ...ld(2, new Array(8).fill(2))];
 const times = [...fixed64(7, NOW_NS - 1000n), ...fixed64(8, NOW_NS)];
 
 describe('decodeExportRequest', () => {
+  describe('attribute key cache', () => {
+    it('gives every key back exactly across spans, with more distinct keys than cache slots (collisions replace slots)', () => {
+      // 6,000 distinct short keys in 4,096 slots: collisions are certain; each span repeats keys of earlier spans.
+      const keys = Array.from({ length: 6_000 }, (_, i) => `attr.k${i}.${'x'.repeat(i % 40)}`);
+      const spans: FixtureSpan[] = [];
+      for (let s = 0; s < 60; s++) {
+        const attributes: Record<string, string | number> = {};
+        for (let k = 0; k < 200; k++) attributes[keys[(s * 97 + k * 31) % keys.length]!] = k;
+        spans.push(T({ spanId: fixtureId(1000 + s, 8), attributes }));
+      }
+      const decoded = decodeExportRequest(build(spans), DEFAULT_DECODE_LIMITS, NOW_MS);
+      expect(decoded.rejected).toEqual([]);
+      decoded.spans.forEach((span, s) => {
+        const want: Record<string, number> = {};
+        for (let k = 0; k < 200; k++) want[keys[(s * 97 + k * 31) % keys.length]!] = k;
+        expect(span.attributes).toEqual(want);
+      });
+    });
+
+    it('still rejects a span whose key is not UTF-8, and a valid key with the same length after it decodes normally', () => {
+      const kv = (key: number[]) => ld(9, [...ld(1, key), ...ld(2, ld(1, [0x76]))]);
+      const bad = decodeExportRequest(wrapSpan([...ids, ...ld(5, [0x6e]), ...times, ...kv([0xc3, 0x28])]), DEFAULT_DECODE_LIMITS, NOW_MS);
+      expect(bad.spans).toHaveLength(0);
+      expect(bad.rejected[0]?.kind).toBe('utf8');
+      const good = decodeExportRequest(wrapSpan([...ids, ...ld(5, [0x6e]), ...times, ...kv([0x6f, 0x6b])]), DEFAULT_DECODE_LIMITS, NOW_MS);
+      expect(good.spans[0]?.attributes).toEqual({ ok: 'v' });
+    });
+  });
+
   describe('valid requests', () => {
     it('decodes every span field, attribute kind, event, link and status', () => {
       const spans: FixtureSpan[] = [
