@@ -105,7 +105,7 @@ export class Durability implements SessionJournal, WriteJournal {
     return new Durability(wal, p, spillBudget);
   }
 
-  /** True when the log writes nothing (durability `off`). */
+  /** True when the log writes nothing (durability `off`; the server then runs without this stage). */
   get off(): boolean {
     return this.p.durability === 'off';
   }
@@ -136,7 +136,7 @@ export class Durability implements SessionJournal, WriteJournal {
 
   batchDone(table: string, batchId: string, dropped: boolean): void {
     // Not awaited: if it is lost in a crash, recovery re-sends the batch under the same token and ClickHouse drops it.
-    this.wal.log({ type: 'written', table, batchId, upToLsn: 0, ...(dropped ? { dropped } : {}) });
+    this.wal.log({ type: 'written', table, batchId, ...(dropped ? { dropped } : {}) });
   }
 
   // ---- recovery ----

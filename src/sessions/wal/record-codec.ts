@@ -28,7 +28,7 @@ export type WalRecord =
   /** A batch the writer is about to insert: its dedup token and the writes (keys) it holds. Logged before the insert. */
   | { type: 'batch'; table: string; batchId: string; keys: string[] }
   /** The batch reached ClickHouse (or was given up as unwritable: `dropped`). */
-  | { type: 'written'; table: string; batchId: string; upToLsn: number; dropped?: boolean }
+  | { type: 'written'; table: string; batchId: string; upToLsn?: number; dropped?: boolean }
   | { type: 'eval'; tenantId: string; evals: EvalResult[] }
   /** Everything below `upToLsn` is settled: decided, written, no open session holds it (replay skips its requests). */
   | { type: 'checkpoint'; upToLsn: number };
