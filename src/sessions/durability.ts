@@ -179,7 +179,7 @@ export class Durability implements SessionJournal, WriteJournal {
     let requestsReplayed = 0;
     let requestsSkipped = 0;
     let unreadableRequests = 0;
-    await this.wal.replay((lsn, r) => {
+    const second = await this.wal.replay((lsn, r) => {
       if (r.type === 'decision') {
         buffer.replayDecision(lsn, r);
         return;
@@ -206,7 +206,8 @@ export class Durability implements SessionJournal, WriteJournal {
     this.lastCheckpoint = checkpoint;
     if (unreadableRequests > 0) this.p.log.error({ unreadableRequests }, 'logged requests that could not be decoded again were skipped');
     const report: RecoveryReport = {
-      records: first.records,
+      // Pass 2 reads decisions again: count them once.
+      records: first.records + second.records - decisions.length,
       corrupt: first.corrupt,
       tornTail: first.tornTail,
       logBytes: first.bytes,
