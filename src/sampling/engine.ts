@@ -119,6 +119,19 @@ export class DecisionEngine {
     return { kept: true, reasons, sampleWeight: 1, trigger: 'upgrade', decidedAtMs: nowMs };
   }
 
+  /**
+   * Teaches the learning policies (cost and latency quantiles, rare-path counts) a session decided earlier, without
+   * deciding: recovery replays logged decisions through it so the sketches do not start cold after a restart.
+   * These policies read only the summary. A session dropped by an explicit drop rule taught nothing; nor does it here.
+   */
+  learn(view: SessionView, decided: Decision): void {
+    if (decided.reasons.some((r) => r.startsWith('drop:'))) return;
+    const p = this.config.policies;
+    if (p.costOutlier.enabled) this.costOutlier.vote(view);
+    if (p.latency.enabled) this.latency.vote(view);
+    if (p.rarePath.enabled) this.rarePath.vote(view, decided.decidedAtMs);
+  }
+
   /** Every keep vote, in reason order. Learning policies run even when an earlier policy already keeps. */
   private votes(view: SessionView, nowMs: number): Vote[] {
     const p = this.config.policies;

@@ -191,6 +191,8 @@ export class SessionBuffer implements SpanSink {
    */
   replayDecision(lsn: number, r: DecisionRecord): void {
     if (r.version === 1) {
+      // The sketches learn from every logged session again, as they did when it was decided.
+      if (r.summary !== undefined) this.engine.learn({ summary: r.summary, spans: [] }, r.decision);
       const s = this.open.get(tenantKey(r.tenantId, r.sessionId));
       if (s !== undefined) {
         this.remove(s);

@@ -268,4 +268,35 @@ describe('DecisionEngine', () => {
       expect(engine(quietConfig()).reconsider(dropped, view({ errorCount: 1, evals: [evalResult({ score: 0 })] }))).toBeNull();
     });
   });
+
+  describe('learn()', () => {
+    const dropped: Decision = { kept: false, reasons: [], sampleWeight: 0, trigger: 'idle', decidedAtMs: 1_000_000 };
+
+    it('warms the rare-path counts like decide() did, so a path seen before a restart is common after it', () => {
+      const config = quietConfig({ policies: { rarePath: { enabled: true } } });
+      const cold = engine(config);
+      const warm = engine(config);
+      for (let i = 0; i < 200; i++) warm.learn(ordinary(i), dropped);
+      const probe = ordinary(1_000);
+      expect(cold.decide(probe, 'idle').reasons).toContain('rare_path');
+      expect(warm.decide(probe, 'idle').reasons).not.toContain('rare_path');
+    });
+
+    it('warms the cost quantiles, so an outlier is recognised without a new warm-up', () => {
+      const config = quietConfig({ policies: { costOutlier: { enabled: true } } });
+      const cold = engine(config);
+      const warm = engine(config);
+      for (let i = 0; i < 300; i++) warm.learn(ordinary(i), dropped);
+      const outlier = view({ ...ordinary(2_000).summary, costUsd: 5 });
+      expect(cold.decide(outlier, 'idle').kept).toBe(false);
+      expect(warm.decide(outlier, 'idle').reasons).toContain('cost_outlier');
+    });
+
+    it('learns nothing from a session an explicit drop rule dropped', () => {
+      const config = quietConfig({ policies: { rarePath: { enabled: true } } });
+      const e = engine(config);
+      for (let i = 0; i < 200; i++) e.learn(ordinary(i), { ...dropped, reasons: ['drop:health'] });
+      expect(e.decide(ordinary(1_000), 'idle').reasons).toContain('rare_path');
+    });
+  });
 });
