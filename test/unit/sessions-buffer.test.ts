@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { evalResult, harness, sid, span, T0, trace } from './sessions-fixtures.js';
+import { summary, view } from './sampling-fixtures.js';
 
 const S = 1_000_000_000n;
 
@@ -355,6 +356,26 @@ describe('SessionBuffer', () => {
       expect(h.store.flushes).toBe(1);
       const out = await h.buffer.accept([span({ sessionId: 'z' })]);
       expect(out.status === 'retryable' && out.error.code).toBe('AGT_ERR_SHUTTING_DOWN');
+    });
+  });
+
+  describe('recovery', () => {
+    it('teaches every logged decision to the sampling sketches, so a path common before the crash is common after it', async () => {
+      const dropped = { kept: false, reasons: [], sampleWeight: 0, trigger: 'idle' as const, decidedAtMs: 1_700_000_000_000 };
+      const session = (i: number) => summary({ tenantId: 't', sessionId: `s${i}`, toolPath: ['search_kb', 'answer'] });
+      const warm = harness({ rarePath: true });
+      warm.buffer.beginReplay([]);
+      for (let i = 0; i < 200; i++) {
+        warm.buffer.replayDecision(1_000 + i, { type: 'decision', tenantId: 't', sessionId: `s${i}`, version: 1, decision: dropped, summary: session(i), requestLsns: [] });
+      }
+      await warm.buffer.endReplay();
+      expect(warm.engine.decide(view(session(999)), 'idle').reasons).not.toContain('rare_path');
+      // The same probe on a buffer that replayed nothing: the path is new, so it is rare.
+      const cold = harness({ rarePath: true });
+      expect(cold.engine.decide(view(session(999)), 'idle').reasons).toContain('rare_path');
+      // The replayed sessions are in the decision cache, not re-decided.
+      expect(warm.cache.get('t', 's5')?.decision).toEqual(dropped);
+      expect(warm.store.writes).toHaveLength(0);
     });
   });
 });

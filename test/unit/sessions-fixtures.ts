@@ -75,14 +75,14 @@ export class FakeStore implements SessionStore {
 }
 
 /** A buffer wired to the real DecisionEngine and DecisionCache, a fake store and an injected clock. */
-export function harness(opts: { sessions?: Partial<SessionsConfig>; keepAll?: boolean } = {}) {
+export function harness(opts: { sessions?: Partial<SessionsConfig>; keepAll?: boolean; rarePath?: boolean } = {}) {
   const clock = { ms: 1_700_000_000_000 };
   const now = (): number => clock.ms;
   const registry = new Registry();
   // Only the error, low-eval and baseline policies vote, so outcomes are certain: baseline 1 keeps all, 0 drops.
   const sampling = samplingSchema.parse({
     baselineRate: opts.keepAll === true ? 1 : 0,
-    policies: { rarePath: { enabled: false }, costOutlier: { enabled: false }, latency: { enabled: false } },
+    policies: { rarePath: { enabled: opts.rarePath === true }, costOutlier: { enabled: false }, latency: { enabled: false } },
     budget: { enabled: false },
   });
   const engine = new DecisionEngine({ config: sampling, now });
