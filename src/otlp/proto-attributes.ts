@@ -46,7 +46,7 @@ export function readAnyValue(r: ProtoReader, end: number, limits: AttrLimits, de
     switch (tag >>> 3) {
       case 1:
         r.expectWire('AnyValue', tag, 2);
-        value = r.string(end);
+        value = r.value(end);
         break;
       case 2:
         r.expectWire('AnyValue', tag, 0);

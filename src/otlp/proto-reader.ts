@@ -15,9 +15,12 @@ export function malformed(message: string): never {
 
 /** Attribute keys up to this many bytes are cached (longer ones are rare and decoded each time). */
 const KEY_CACHE_MAX_BYTES = 64;
-/** Slots of the key cache (a power of two); a collision just replaces the slot. */
-const KEY_CACHE_SLOTS = 4096;
-const keyCache: ({ bytes: Uint8Array; str: string } | undefined)[] = new Array<{ bytes: Uint8Array; str: string } | undefined>(KEY_CACHE_SLOTS);
+/** String attribute values up to this many bytes are cached. */
+const VALUE_CACHE_MAX_BYTES = 48;
+/** A direct-mapped cache of decoded strings by their bytes (length a power of two; a collision replaces the slot). */
+type StringCache = ({ bytes: Uint8Array; str: string } | undefined)[];
+const keyCache: StringCache = new Array<{ bytes: Uint8Array; str: string } | undefined>(4096);
+const valueCache: StringCache = new Array<{ bytes: Uint8Array; str: string } | undefined>(8192);
 
 /** Reads protobuf wire values from one buffer; `pos` is the next byte to read. */
 export class ProtoReader {
@@ -155,15 +158,28 @@ export class ProtoReader {
    * an allocation and lets V8 reuse the internalized property name instead of hashing a fresh string per span.
    */
   key(end: number): string {
+    return this.cached(end, keyCache, KEY_CACHE_MAX_BYTES);
+  }
+
+  /**
+   * A string attribute value. Short values repeat too (model, provider, operation, service, the session and user ids
+   * of every span of a session), so they come from their own cache: the buffered spans share one string per value.
+   */
+  value(end: number): string {
+    return this.cached(end, valueCache, VALUE_CACHE_MAX_BYTES);
+  }
+
+  private cached(end: number, cache: StringCache, maxBytes: number): string {
     const valueEnd = this.lengthEnd(end);
     const start = this.pos;
     const len = valueEnd - start;
-    if (len === 0 || len > KEY_CACHE_MAX_BYTES) return this.stringAt(start, valueEnd);
+    // Longer strings, and any string the byte limit would cut, take the plain path (with its truncation count).
+    if (len === 0 || len > maxBytes || len > this.maxStringBytes) return this.stringAt(start, valueEnd);
     const buf = this.buf;
     let h = 0x811c9dc5 ^ len;
     for (let i = start; i < valueEnd; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-    const slot = (h >>> 0) & (KEY_CACHE_SLOTS - 1);
-    const hit = keyCache[slot];
+    const slot = (h >>> 0) & (cache.length - 1);
+    const hit = cache[slot];
     this.pos = valueEnd;
     if (hit !== undefined && hit.bytes.length === len) {
       let same = true;
@@ -176,7 +192,7 @@ export class ProtoReader {
       if (same) return hit.str;
     }
     const str = decodeUtf8(buf, start, valueEnd);
-    keyCache[slot] = { bytes: Uint8Array.prototype.slice.call(buf, start, valueEnd), str };
+    cache[slot] = { bytes: Uint8Array.prototype.slice.call(buf, start, valueEnd), str };
     return str;
   }
 

@@ -178,6 +178,13 @@ describe('decodeExportRequest', () => {
       expect(out.truncatedStrings).toBe(3); // the name, the attribute and the scope name "agenttail-fixture"
     });
 
+    it('truncates a short value under a small limit even after the same value was decoded (and cached) in full', () => {
+      const spans = [T({ name: 'n', attributes: { model: 'gpt-4o-mini' } })];
+      expect(decode(build(spans)).spans[0]!.attributes).toEqual({ model: 'gpt-4o-mini' });
+      const cut = decode(build(spans), { maxStringBytes: 6 });
+      expect(cut.spans[0]!.attributes).toEqual({ model: 'gpt-4o' });
+    });
+
     it('keeps a "__proto__" attribute key as an ordinary property', () => {
       const out = decode(build([T({ attributes: JSON.parse('{"__proto__": "x"}') as Record<string, string> })]));
       const attrs = out.spans[0]!.attributes;
