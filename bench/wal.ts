@@ -14,7 +14,7 @@ const BIG = Number(process.argv[2] ?? 200);
 const SMALL = Number(process.argv[3] ?? 20000);
 const CONCURRENCY = 32;
 const bigBody = new Uint8Array(280 * 1024).map((_, i) => (i * 31) & 0xff);
-const bigRecord: WalRecord = { type: 'request', tenantId: 't', format: 'protobuf', receivedAtMs: 0, body: bigBody };
+const bigRecord: WalRecord = { type: 'request', mayClaimTenant: false, tenantId: 't', format: 'protobuf', receivedAtMs: 0, body: bigBody };
 const smallRecord: WalRecord = { type: 'written', table: 'spans', batchId: 'batch-000001', upToLsn: 123456 };
 
 type Put = (i: number, value: Uint8Array, record: WalRecord) => Promise<unknown>;

@@ -9,6 +9,7 @@ import { decodeExportRequestJson } from '../otlp/decode-json.js';
 import { decodeExportRequest } from '../otlp/decode-protobuf.js';
 import type { DecodedExport, DecodeLimits } from '../otlp/types.js';
 import { failed, ok, type Outcome } from '../outcome.js';
+import type { RequestSource } from '../pipeline.js';
 import type { Pricer } from '../pricing/pricer.js';
 import type { Authenticator, TenantAuth } from './auth.js';
 
@@ -48,10 +49,9 @@ export class RequestDecoder {
   }
 
   /** Both steps for a logged request, as the receiver did them on arrival (recovery and upgrade read-backs). */
-  spansOfLogged(r: { tenantId: string; mayClaimTenant?: boolean; format: 'protobuf' | 'json'; receivedAtMs: number; body: Uint8Array }): Outcome<NormalizedSpan[]> {
+  spansOfLogged(r: RequestSource): Outcome<NormalizedSpan[]> {
     const decoded = this.decode(r.body, r.format, r.receivedAtMs);
     if (decoded.status !== 'ok') return decoded;
-    const claim = r.mayClaimTenant === true;
-    return this.normalize(decoded.value, { tenantId: r.tenantId, trustedGateway: claim, admin: false, open: false, keyId: 'log' });
+    return this.normalize(decoded.value, { tenantId: r.tenantId, trustedGateway: r.mayClaimTenant, admin: false, open: false, keyId: 'log' });
   }
 }

@@ -24,7 +24,8 @@ export interface DurableStore {
 /** Parameters of Durability.open. */
 export interface DurabilityParams {
   dir: string;
-  durability: WalDurability;
+  /** `off` means no log at all: the server then runs without this stage. */
+  durability: Exclude<WalDurability, 'off'>;
   segmentBytes: number;
   maxDiskBytes: number;
   groupCommitMs: number;
@@ -103,11 +104,6 @@ export class Durability implements SessionJournal, WriteJournal {
     });
     walRef = wal;
     return new Durability(wal, p, spillBudget);
-  }
-
-  /** True when the log writes nothing (durability `off`; the server then runs without this stage). */
-  get off(): boolean {
-    return this.p.durability === 'off';
   }
 
   // ---- SessionJournal ----
@@ -228,7 +224,7 @@ export class Durability implements SessionJournal, WriteJournal {
   start(buffer: SessionBuffer, store: DurableStore): void {
     this.buffer = buffer;
     this.store = store;
-    if (this.off || this.timer !== null) return;
+    if (this.timer !== null) return;
     this.timer = setInterval(() => void this.checkpoint(), this.p.checkpointIntervalMs ?? 5_000);
     this.timer.unref();
   }
@@ -239,7 +235,7 @@ export class Durability implements SessionJournal, WriteJournal {
    */
   checkpoint(): Promise<void> {
     this.checkpointing = this.checkpointing.then(async () => {
-      if (this.buffer === null || this.store === null || this.off) return;
+      if (this.buffer === null || this.store === null) return;
       const upTo = Math.min(this.buffer.oldestPin(), this.store.oldestPin(), this.wal.endLsn);
       if (upTo > this.lastCheckpoint) {
         const logged = this.wal.log({ type: 'checkpoint', upToLsn: upTo });
@@ -261,7 +257,7 @@ export class Durability implements SessionJournal, WriteJournal {
     const full = (this.wal.diskBytes + this.spillBudget.used) / this.p.maxDiskBytes;
     if (this.store?.insertsFailing === true) return { ok: true, degraded: true, detail: `inserts failing; ${this.wal.diskBytes} bytes held in the log` };
     if (full > 0.9) return { ok: true, degraded: true, detail: `log at ${Math.round(full * 100)} % of its disk cap` };
-    return { ok: true, degraded: false, detail: this.off ? 'off' : `${this.wal.diskBytes} bytes in the log` };
+    return { ok: true, degraded: false, detail: `${this.wal.diskBytes} bytes in the log` };
   }
 
   /** Last checkpoint, then closes the log (everything queued is written and synced). */

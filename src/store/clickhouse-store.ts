@@ -79,6 +79,9 @@ export interface ClickHouseStoreOptions {
   spill?: { dir: string; budget: SpillBudget };
 }
 
+/** What the process wires into the store besides its config: metrics, hooks, and the log with its spill. */
+export type StoreWiring = Pick<ClickHouseStoreOptions, 'registry' | 'onBatchWritten' | 'journal' | 'spill'>;
+
 interface Batch {
   table: StoreTable;
   body: Buffer;
@@ -184,9 +187,10 @@ export class ClickHouseStore implements SessionStore {
   static async open(
     config: StoreConfig,
     log: Logger,
-    extra: { registry?: Registry; onBatchWritten?: (info: BatchWrittenInfo) => void; migrate?: boolean; journal?: WriteJournal; spill?: { dir: string; budget: SpillBudget } } = {},
+    extra: StoreWiring & { migrate?: boolean } = {},
   ): Promise<ClickHouseStore> {
-    if (extra.migrate !== false) {
+    const { migrate, ...wiring } = extra;
+    if (migrate !== false) {
       const bootstrap = config.kind === 'server' ? await createStoreClient(config, 'default') : null;
       const client = bootstrap ?? (await createStoreClient(config));
       try {
@@ -195,17 +199,17 @@ export class ClickHouseStore implements SessionStore {
         await client.close();
         throw err;
       }
-      if (bootstrap === null) return ClickHouseStore.fromConfig(client, config, log, extra);
+      if (bootstrap === null) return ClickHouseStore.fromConfig(client, config, log, wiring);
       await bootstrap.close();
     }
-    return ClickHouseStore.fromConfig(await createStoreClient(config), config, log, extra);
+    return ClickHouseStore.fromConfig(await createStoreClient(config), config, log, wiring);
   }
 
   private static fromConfig(
     client: ClickHouseClient,
     config: StoreConfig,
     log: Logger,
-    extra: { registry?: Registry; onBatchWritten?: (info: BatchWrittenInfo) => void; journal?: WriteJournal; spill?: { dir: string; budget: SpillBudget } },
+    wiring: StoreWiring,
   ): ClickHouseStore {
     return new ClickHouseStore({
       client,
@@ -217,10 +221,7 @@ export class ClickHouseStore implements SessionStore {
       retry: config.retry,
       maxConcurrentInserts: config.kind === 'embedded' ? 1 : config.maxConcurrentInserts,
       log,
-      ...(extra.registry === undefined ? {} : { registry: extra.registry }),
-      ...(extra.onBatchWritten === undefined ? {} : { onBatchWritten: extra.onBatchWritten }),
-      ...(extra.journal === undefined ? {} : { journal: extra.journal }),
-      ...(extra.spill === undefined ? {} : { spill: extra.spill }),
+      ...wiring,
     });
   }
 

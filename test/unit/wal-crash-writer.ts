@@ -6,7 +6,7 @@ const wal = await WriteAheadLog.open({ dir: process.argv[2]!, durability: 'fsync
 const body = new Uint8Array(3000).fill(7);
 for (let i = 0; ; i++) {
   const outs = await Promise.all(
-    Array.from({ length: 8 }, () => wal.append({ type: 'request', tenantId: 't', format: 'json', receivedAtMs: i, body })),
+    Array.from({ length: 8 }, () => wal.append({ type: 'request', tenantId: 't', mayClaimTenant: false, format: 'json', receivedAtMs: i, body })),
   );
   for (const o of outs) if (o.status === 'ok') process.stdout.write(`${o.value.lsn}\n`);
 }

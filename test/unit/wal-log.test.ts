@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 const records: WalRecord[] = [
-  { type: 'request', tenantId: 't1', format: 'protobuf', receivedAtMs: 1700000000000, body: new Uint8Array([0, 1, 2, 255, 0xa9, 0xe7]) },
+  { type: 'request', tenantId: 't1', mayClaimTenant: false, format: 'protobuf', receivedAtMs: 1700000000000, body: new Uint8Array([0, 1, 2, 255, 0xa9, 0xe7]) },
   { type: 'decision', tenantId: 't1', sessionId: 's1', version: 2, decision: { kept: true, reasons: ['error'], sampleWeight: 1, trigger: 'idle', decidedAtMs: 5 } },
   { type: 'written', table: 'spans', batchId: 'b-1', upToLsn: 42 },
   {

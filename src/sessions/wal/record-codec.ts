@@ -1,6 +1,7 @@
 /** Encodes WAL records to frame payloads and back (JSON metadata + raw body bytes; bigints as tagged strings). */
 import type { Decision } from '../../sampling/types.js';
 import type { EvalResult } from '../../conventions/types.js';
+import type { RequestSource } from '../../pipeline.js';
 import type { SessionSummary } from '../types.js';
 
 /** One record of the write-ahead log (docs/durability.md). */
@@ -9,7 +10,7 @@ export type WalRecord =
    * An accepted Export request: the raw body, the authenticated tenant, and whether the key may name another
    * tenant per resource (`tenant.id`, trusted gateway or open mode), so replay resolves tenants as the receiver did.
    */
-  | { type: 'request'; tenantId: string; mayClaimTenant?: boolean; format: 'protobuf' | 'json'; receivedAtMs: number; body: Uint8Array }
+  | ({ type: 'request' } & RequestSource)
   /**
    * A session decision (version 1) or re-decision (late data, upgrade). `epoch` is the LSN of the session's
    * version-1 decision record: with tenant and session it names one decided life of a session, whose writes are
