@@ -5,27 +5,15 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { rawTraceService } from '../../src/otlp/trace-service.js';
 
-const identity = (b: Buffer): Buffer => b;
 const EMPTY = Buffer.alloc(0);
-
-const traceService: ServiceDefinition = {
-  Export: {
-    path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  },
-};
 
 /** Binds the ceiling server on host:port (0 = any free port); resolves with the bound port and a stop function. */
 export function startCeilingServer(host = '127.0.0.1', port = 0): Promise<{ port: number; stop: () => void }> {
   const server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
-  server.addService(traceService, { Export: (_call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => cb(null, EMPTY) });
+  server.addService(rawTraceService, { Export: (_call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => cb(null, EMPTY) });
   return new Promise((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => {
       if (err) return reject(err);

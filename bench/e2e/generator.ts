@@ -6,6 +6,7 @@
  */
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
+import { rawBytes, TRACE_EXPORT_PATH } from '../../src/otlp/trace-service.js';
 import { poolFromJson, stamp, type RequestTemplate } from './requests.js';
 
 export interface GeneratorParams {
@@ -41,8 +42,6 @@ export interface GeneratorReport {
   cpuSystemMs: number;
 }
 
-const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
-const identity = (b: Buffer): Buffer => b;
 const STATUS_NAMES = new Map<number, string>(Object.entries(status).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v as number, k]));
 
 /** Runs one generator to completion. Exported for the smoke test; the process entry calls it below. */
@@ -77,7 +76,7 @@ export async function runGenerator(p: GeneratorParams, onReport: (r: GeneratorRe
     inFlight++;
     r.sentSpans += t.spans;
     const started = performance.now();
-    client.makeUnaryRequest(EXPORT_PATH, identity, identity, body, new Metadata(), { deadline: Date.now() + 60_000 }, (err: ServiceError | null) => {
+    client.makeUnaryRequest(TRACE_EXPORT_PATH, rawBytes, rawBytes, body, new Metadata(), { deadline: Date.now() + 60_000 }, (err: ServiceError | null) => {
       inFlight--;
       if (err) {
         const name = STATUS_NAMES.get(err.code) ?? String(err.code);

@@ -1,23 +1,10 @@
 /** OTLP/gRPC receiver: opentelemetry.proto.collector.trace.v1.TraceService/Export on @grpc/grpc-js. */
-import { Metadata, Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { Metadata, Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { rawTraceService } from '../otlp/trace-service.js';
 import type { Logger } from '../log.js';
 import { toGrpcAnswer } from './answers.js';
 import type { ExportHandler } from './export-handler.js';
 
-const identity = (b: Buffer): Buffer => b;
-
-/** The service with raw-bytes (de)serializers: decoding happens in the handler, where errors are ours to name. */
-const traceService: ServiceDefinition = {
-  Export: {
-    path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  },
-};
 
 export class GrpcReceiver {
   private readonly server: Server;
@@ -25,7 +12,7 @@ export class GrpcReceiver {
   constructor(private readonly params: { handler: ExportHandler; host: string; port: number; maxMessageBytes: number; log: Logger }) {
     // grpc-js decompresses gzip/deflate messages itself and enforces the (decompressed) size limit.
     this.server = new Server({ 'grpc.max_receive_message_length': params.maxMessageBytes });
-    this.server.addService(traceService, { Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => this.export(call, cb) });
+    this.server.addService(rawTraceService, { Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => this.export(call, cb) });
   }
 
   private export(call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>): void {

@@ -1,7 +1,6 @@
 /** Sends raw OTLP Export requests over gRPC, retrying retryable refusals with backoff (as OTel exporters do). */
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
-
-const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+import { rawBytes, TRACE_EXPORT_PATH } from '../otlp/trace-service.js';
 
 export interface SendStats {
   requests: number;
@@ -44,9 +43,9 @@ export class OtlpGrpcSender {
     if (this.params.apiKey) md.set('authorization', `Bearer ${this.params.apiKey}`);
     return new Promise((resolve) => {
       this.client.makeUnaryRequest(
-        EXPORT_PATH,
-        (b: Buffer) => b,
-        (b: Buffer) => b,
+        TRACE_EXPORT_PATH,
+        rawBytes,
+        rawBytes,
         Buffer.from(body.buffer, body.byteOffset, body.byteLength),
         md,
         { deadline: Date.now() + 30_000 },

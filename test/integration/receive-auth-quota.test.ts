@@ -7,8 +7,8 @@ import { hashApiKey } from '../../src/receive/auth.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { buildExportRequest, fixtureId } from '../support/otlp-fixtures.js';
 import type { Attributes } from '../../src/otlp/types.js';
+import { rawBytes, TRACE_EXPORT_PATH } from '../../src/otlp/trace-service.js';
 
-const EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const KEYS = [
   { sha256: hashApiKey('k1'), tenant: 't1' },
   { sha256: hashApiKey('gw'), tenant: 'gw', trustedGateway: true },
@@ -41,7 +41,7 @@ function grpcExport(target: string, body: Uint8Array, headers: Record<string, st
   for (const [k, v] of Object.entries(headers)) md.set(k, v);
   const client = new Client(target, credentials.createInsecure());
   return new Promise((resolve) => {
-    client.makeUnaryRequest(EXPORT, (b: Buffer) => b, (b: Buffer) => b, Buffer.from(body), md, (err) => {
+    client.makeUnaryRequest(TRACE_EXPORT_PATH, rawBytes, rawBytes, Buffer.from(body), md, (err) => {
       client.close();
       resolve(err ?? null);
     });

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { buildExportRequest, buildExportRequestJson, buildExportRequestJsonObject, fixtureId } from '../support/otlp-fixtures.js';
 import { otlpRoot } from '../support/otlp-protobufjs.js';
+import { rawBytes, TRACE_EXPORT_PATH } from '../../src/otlp/trace-service.js';
 
-const EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const HTTP_MAX = 64 * 1024;
 const GRPC_MAX = 256 * 1024;
 const MAX_SPANS = 500;
@@ -39,7 +39,7 @@ function grpcExport(target: string, body: Uint8Array, opts: { compress?: boolean
   // grpc.default_compression_algorithm 2 = gzip; the client may send messages larger than the server allows.
   const client = new Client(target, credentials.createInsecure(), opts.compress ? { 'grpc.default_compression_algorithm': 2 } : {});
   return new Promise((resolve) => {
-    client.makeUnaryRequest(EXPORT, (b: Buffer) => b, (b: Buffer) => b, Buffer.from(body), new Metadata(), (err, res) => {
+    client.makeUnaryRequest(TRACE_EXPORT_PATH, rawBytes, rawBytes, Buffer.from(body), new Metadata(), (err, res) => {
       client.close();
       resolve({ err: err ?? null, body: res ?? null });
     });
