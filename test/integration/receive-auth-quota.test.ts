@@ -1,11 +1,11 @@
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgtError } from '../../src/errors.js';
 import { retryable } from '../../src/outcome.js';
 import { hashApiKey } from '../../src/receive/auth.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { buildExportRequest, fixtureId } from '../support/otlp-fixtures.js';
+import { decodeRpcStatus } from '../support/rpc-status.js';
 import type { Attributes } from '../../src/otlp/types.js';
 import { rawBytes, TRACE_EXPORT_PATH } from '../../src/otlp/trace-service.js';
 
@@ -14,25 +14,10 @@ const KEYS = [
   { sha256: hashApiKey('gw'), tenant: 'gw', trustedGateway: true },
 ];
 
-// --- google.rpc.Status with RetryInfo, decoded with protobufjs from the published field numbers ---
-const rpcRoot = protobuf.Root.fromJSON({
-  nested: {
-    Status: { fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 }, details: { rule: 'repeated', type: 'Any', id: 3 } } },
-    Any: { fields: { type_url: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } },
-    Duration: { fields: { seconds: { type: 'int64', id: 1 }, nanos: { type: 'int32', id: 2 } } },
-    RetryInfo: { fields: { retryDelay: { type: 'Duration', id: 1 } } },
-  },
-});
-const StatusType = rpcRoot.lookupType('Status');
-const RetryInfoType = rpcRoot.lookupType('RetryInfo');
-
 /** code, message and the RetryInfo delay (ms, or null) of a serialized google.rpc.Status. */
 function decodeStatus(bytes: Uint8Array): { code: number; message: string; retryDelayMs: number | null } {
-  const s = StatusType.toObject(StatusType.decode(bytes), { defaults: true }) as { code: number; message: string; details: { type_url: string; value: Uint8Array }[] };
-  const d = s.details.find((x) => x.type_url === 'type.googleapis.com/google.rpc.RetryInfo');
-  if (!d) return { code: s.code, message: s.message, retryDelayMs: null };
-  const ri = RetryInfoType.toObject(RetryInfoType.decode(d.value), { longs: Number, defaults: true }) as { retryDelay: { seconds: number; nanos: number } };
-  return { code: s.code, message: s.message, retryDelayMs: ri.retryDelay.seconds * 1000 + ri.retryDelay.nanos / 1e6 };
+  const { code, message, retryDelayMs } = decodeRpcStatus(bytes);
+  return { code, message, retryDelayMs };
 }
 
 // --- clients ---

@@ -1,11 +1,11 @@
 import { deflateSync, gzipSync } from 'node:zlib';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { buildExportRequest, buildExportRequestJson, buildExportRequestJsonObject, fixtureId } from '../support/otlp-fixtures.js';
 import { otlpRoot } from '../support/otlp-protobufjs.js';
 import { rawBytes, TRACE_EXPORT_PATH } from '../../src/otlp/trace-service.js';
+import { decodeRpcStatus } from '../support/rpc-status.js';
 
 const HTTP_MAX = 64 * 1024;
 const GRPC_MAX = 256 * 1024;
@@ -13,21 +13,11 @@ const MAX_SPANS = 500;
 
 // --- decoders for what comes back: ExportTraceServiceResponse and google.rpc.Status ---
 const ResponseType = otlpRoot.lookupType('ExportTraceServiceResponse');
-const StatusType = protobuf.Root.fromJSON({
-  nested: {
-    Status: { fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 }, details: { rule: 'repeated', type: 'Any', id: 3 } } },
-    Any: { fields: { type_url: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } },
-  },
-}).lookupType('Status');
-
 function partialSuccess(body: Uint8Array): { rejectedSpans: number; errorMessage: string } {
   const r = ResponseType.toObject(ResponseType.decode(body), { longs: Number, defaults: true }) as { partialSuccess?: { rejectedSpans: number; errorMessage: string } };
   return r.partialSuccess ?? { rejectedSpans: 0, errorMessage: '' };
 }
 
-function rpcStatus(body: Uint8Array): { code: number; message: string; details: unknown[] } {
-  return StatusType.toObject(StatusType.decode(body), { defaults: true }) as { code: number; message: string; details: unknown[] };
-}
 
 // --- clients ---
 interface GrpcReply {
@@ -150,10 +140,10 @@ describe('OTLP receivers under bad input', () => {
       const r = await grpcExport(c.grpcTarget, bytes.subarray(0, bytes.length - 7));
       expect(r.err?.code).toBe(status.INVALID_ARGUMENT);
       expect(r.err?.details).toMatch(/^AGT_ERR_MALFORMED_REQUEST: /);
-      const st = rpcStatus(r.err!.metadata.get('grpc-status-details-bin')[0] as Buffer);
+      const st = decodeRpcStatus(r.err!.metadata.get('grpc-status-details-bin')[0] as Buffer);
       expect(st.code).toBe(status.INVALID_ARGUMENT);
       expect(st.message).toBe(r.err!.details);
-      expect(st.details).toEqual([]); // not retryable: no RetryInfo
+      expect(st.detailTypes).toEqual([]); // not retryable: no RetryInfo
       expect(await requests(c, 'grpc', 'AGT_ERR_MALFORMED_REQUEST')).toBe(before + 1);
       await expectStillUp();
     });
@@ -268,7 +258,7 @@ describe('OTLP receivers under bad input', () => {
         const r = await post(c, body, PB);
         expect(r.status).toBe(400);
         expect(r.headers.get('content-type')).toContain('application/x-protobuf');
-        const st = rpcStatus(r.bytes);
+        const st = decodeRpcStatus(r.bytes);
         expect(st.code).toBe(status.INVALID_ARGUMENT);
         expect(st.message).toMatch(/^AGT_ERR_MALFORMED_REQUEST: /);
       }
@@ -297,7 +287,7 @@ describe('OTLP receivers under bad input', () => {
       for (const ct of ['text/plain', 'application/xml', 'multipart/form-data; boundary=x']) {
         const r = await post(c, 'hello', { 'content-type': ct });
         expect(r.status, ct).toBe(415);
-        expect(rpcStatus(r.bytes).message).toContain('AGT_ERR_UNSUPPORTED_MEDIA_TYPE');
+        expect(decodeRpcStatus(r.bytes).message).toContain('AGT_ERR_UNSUPPORTED_MEDIA_TYPE');
       }
       expect(await requests(c, 'http', 'AGT_ERR_UNSUPPORTED_MEDIA_TYPE')).toBe(before + 3);
       await expectStillUp();
@@ -307,7 +297,7 @@ describe('OTLP receivers under bad input', () => {
       const before = await requests(c, 'http', 'AGT_ERR_BODY_TOO_LARGE');
       const big = await post(c, Buffer.alloc(HTTP_MAX * 3, 1), PB);
       expect(big.status).toBe(413);
-      expect(rpcStatus(big.bytes).message).toContain('AGT_ERR_BODY_TOO_LARGE');
+      expect(decodeRpcStatus(big.bytes).message).toContain('AGT_ERR_BODY_TOO_LARGE');
       const bigJson = await post(c, JSON.stringify({ resourceSpans: [], pad: 'x'.repeat(HTTP_MAX) }), JSON_CT);
       expect(bigJson.status).toBe(413);
       expect((JSON.parse(bigJson.bytes.toString('utf8')) as { errorCode: string }).errorCode).toBe('AGT_ERR_BODY_TOO_LARGE');
@@ -328,7 +318,7 @@ describe('OTLP receivers under bad input', () => {
       expect(bomb.length).toBeLessThan(HTTP_MAX); // small on the wire, 50 MiB inflated
       const r = await post(c, bomb, { ...PB, 'content-encoding': 'gzip' });
       expect(r.status).toBe(413);
-      expect(rpcStatus(r.bytes).message).toContain('AGT_ERR_BODY_TOO_LARGE');
+      expect(decodeRpcStatus(r.bytes).message).toContain('AGT_ERR_BODY_TOO_LARGE');
       expect(await requests(c, 'http', 'AGT_ERR_BODY_TOO_LARGE')).toBe(before + 1);
       await expectStillUp();
     });
@@ -337,7 +327,7 @@ describe('OTLP receivers under bad input', () => {
       const before = await requests(c, 'http', 'AGT_ERR_BAD_CONTENT_ENCODING');
       const broken = await post(c, Buffer.from('not gzip at all'), { ...PB, 'content-encoding': 'gzip' });
       expect(broken.status).toBe(400);
-      expect(rpcStatus(broken.bytes).message).toContain('AGT_ERR_BAD_CONTENT_ENCODING');
+      expect(decodeRpcStatus(broken.bytes).message).toContain('AGT_ERR_BAD_CONTENT_ENCODING');
       const cut = gzipSync(good(2));
       const truncated = await post(c, cut.subarray(0, cut.length - 10), { ...PB, 'content-encoding': 'gzip' });
       expect(truncated.status).toBe(400);

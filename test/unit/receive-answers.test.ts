@@ -1,41 +1,12 @@
-import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { AgtError, ERRORS, type ErrorCode } from '../../src/errors.js';
 import { failed, ok, retryable } from '../../src/outcome.js';
 import { encodeRpcStatus, errorAnswer, toGrpcAnswer, toHttpAnswer } from '../../src/receive/answers.js';
 import { otlpRoot } from '../support/otlp-protobufjs.js';
+import { decodeRpcStatus } from '../support/rpc-status.js';
 
-/** google.rpc.Status, google.protobuf.Any/Duration and google.rpc.RetryInfo, from their published field numbers. */
-const rpcRoot = protobuf.Root.fromJSON({
-  nested: {
-    Status: { fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 }, details: { rule: 'repeated', type: 'Any', id: 3 } } },
-    Any: { fields: { type_url: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } },
-    Duration: { fields: { seconds: { type: 'int64', id: 1 }, nanos: { type: 'int32', id: 2 } } },
-    RetryInfo: { fields: { retryDelay: { type: 'Duration', id: 1 } } },
-  },
-});
-const StatusType = rpcRoot.lookupType('Status');
-const RetryInfoType = rpcRoot.lookupType('RetryInfo');
 const ResponseType = otlpRoot.lookupType('ExportTraceServiceResponse');
 
-interface DecodedStatus {
-  code: number;
-  message: string;
-  /** The RetryInfo delay in ms, or null when there is no RetryInfo detail. */
-  retryDelayMs: number | null;
-  detailTypes: string[];
-}
-
-function decodeStatus(bytes: Uint8Array): DecodedStatus {
-  const s = StatusType.toObject(StatusType.decode(bytes), { longs: Number, defaults: true }) as { code: number; message: string; details: { type_url: string; value: Uint8Array }[] };
-  const retry = s.details.find((d) => d.type_url === 'type.googleapis.com/google.rpc.RetryInfo');
-  let retryDelayMs: number | null = null;
-  if (retry) {
-    const ri = RetryInfoType.toObject(RetryInfoType.decode(retry.value), { longs: Number, defaults: true }) as { retryDelay: { seconds: number; nanos: number } };
-    retryDelayMs = ri.retryDelay.seconds * 1000 + ri.retryDelay.nanos / 1_000_000;
-  }
-  return { code: s.code, message: s.message, retryDelayMs, detailTypes: s.details.map((d) => d.type_url) };
-}
 
 function decodeResponse(bytes: Uint8Array): unknown {
   return ResponseType.toObject(ResponseType.decode(bytes), { longs: Number });
@@ -68,20 +39,20 @@ describe('toGrpcAnswer', () => {
     expect(a.code).toBe(3);
     expect(a.details).toBe('AGT_ERR_MALFORMED_REQUEST: truncated message at byte 12');
     expect(a.response).toBeUndefined();
-    expect(decodeStatus(a.statusDetails!)).toEqual({ code: 3, message: 'AGT_ERR_MALFORMED_REQUEST: truncated message at byte 12', retryDelayMs: null, detailTypes: [] });
+    expect(decodeRpcStatus(a.statusDetails!)).toEqual({ code: 3, message: 'AGT_ERR_MALFORMED_REQUEST: truncated message at byte 12', retryDelayMs: null, detailTypes: [] });
   });
 
   it('answers RESOURCE_EXHAUSTED with RetryInfo holding the exact delay when over quota', () => {
     const a = toGrpcAnswer(overQuota);
     expect(a.code).toBe(8);
-    const s = decodeStatus(a.statusDetails!);
+    const s = decodeRpcStatus(a.statusDetails!);
     expect(s).toEqual({ code: 8, message: 'AGT_ERR_QUOTA_EXCEEDED: tenant "t1" is over its quota of 5 spans/s', retryDelayMs: 1_500, detailTypes: ['type.googleapis.com/google.rpc.RetryInfo'] });
   });
 
   it('answers UNAVAILABLE with RetryInfo when the pipeline is full', () => {
     const a = toGrpcAnswer(bufferFull);
     expect(a.code).toBe(14);
-    expect(decodeStatus(a.statusDetails!).retryDelayMs).toBe(2_250);
+    expect(decodeRpcStatus(a.statusDetails!).retryDelayMs).toBe(2_250);
   });
 
   it('answers each error code with the gRPC status of the registry', () => {
@@ -89,20 +60,20 @@ describe('toGrpcAnswer', () => {
       if (ERRORS[code].grpc === 0) continue; // AGT_ERR_INVALID_SPAN is reported through partial_success only
       const a = toGrpcAnswer(failed(new AgtError(code, 'x')));
       expect(a.code).toBe(ERRORS[code].grpc);
-      expect(decodeStatus(a.statusDetails!).code).toBe(ERRORS[code].grpc);
+      expect(decodeRpcStatus(a.statusDetails!).code).toBe(ERRORS[code].grpc);
     }
   });
 });
 
 describe('encodeRpcStatus', () => {
   it('encodes sub-second, whole-second and long delays as a Duration', () => {
-    expect(decodeStatus(encodeRpcStatus(14, 'm', 200)).retryDelayMs).toBe(200);
-    expect(decodeStatus(encodeRpcStatus(14, 'm', 3_000)).retryDelayMs).toBe(3_000);
-    expect(decodeStatus(encodeRpcStatus(14, 'm', 86_400_123)).retryDelayMs).toBe(86_400_123);
+    expect(decodeRpcStatus(encodeRpcStatus(14, 'm', 200)).retryDelayMs).toBe(200);
+    expect(decodeRpcStatus(encodeRpcStatus(14, 'm', 3_000)).retryDelayMs).toBe(3_000);
+    expect(decodeRpcStatus(encodeRpcStatus(14, 'm', 86_400_123)).retryDelayMs).toBe(86_400_123);
   });
 
   it('keeps non-ASCII messages intact', () => {
-    expect(decodeStatus(encodeRpcStatus(3, 'bad span “ü” ✓')).message).toBe('bad span “ü” ✓');
+    expect(decodeRpcStatus(encodeRpcStatus(3, 'bad span “ü” ✓')).message).toBe('bad span “ü” ✓');
   });
 });
 
@@ -131,7 +102,7 @@ describe('toHttpAnswer', () => {
     const pb = toHttpAnswer(malformed, 'protobuf');
     expect(pb.status).toBe(400);
     expect(pb.headers['retry-after']).toBeUndefined();
-    expect(decodeStatus(pb.body as Buffer)).toEqual({ code: 3, message: 'AGT_ERR_MALFORMED_REQUEST: truncated message at byte 12', retryDelayMs: null, detailTypes: [] });
+    expect(decodeRpcStatus(pb.body as Buffer)).toEqual({ code: 3, message: 'AGT_ERR_MALFORMED_REQUEST: truncated message at byte 12', retryDelayMs: null, detailTypes: [] });
     const json = toHttpAnswer(malformed, 'json');
     expect(json.status).toBe(400);
     expect(JSON.parse(String(json.body))).toEqual({ code: 3, message: 'AGT_ERR_MALFORMED_REQUEST: truncated message at byte 12', errorCode: 'AGT_ERR_MALFORMED_REQUEST' });
@@ -141,7 +112,7 @@ describe('toHttpAnswer', () => {
     const pb = toHttpAnswer(overQuota, 'protobuf');
     expect(pb.status).toBe(429);
     expect(pb.headers['retry-after']).toBe('2');
-    const s = decodeStatus(pb.body as Buffer);
+    const s = decodeRpcStatus(pb.body as Buffer);
     expect(s.code).toBe(8);
     expect(s.retryDelayMs).toBe(1_500);
     const json = toHttpAnswer(overQuota, 'json');
@@ -159,7 +130,7 @@ describe('toHttpAnswer', () => {
   it('never answers Retry-After: 0, even for a delay under a second', () => {
     const a = toHttpAnswer(retryable(new AgtError('AGT_ERR_QUOTA_EXCEEDED', 'over'), 200), 'protobuf');
     expect(a.headers['retry-after']).toBe('1');
-    expect(decodeStatus(a.body as Buffer).retryDelayMs).toBe(200);
+    expect(decodeRpcStatus(a.body as Buffer).retryDelayMs).toBe(200);
   });
 });
 
@@ -169,7 +140,7 @@ describe('errorAnswer', () => {
     const d = errorAnswer(new AgtError('AGT_ERR_WAL_FULL', 'disk cap'), 'protobuf');
     expect(d.status).toBe(503);
     expect(d.headers['retry-after']).toBe('1');
-    expect(decodeStatus(d.body as Buffer).retryDelayMs).toBe(1_000);
+    expect(decodeRpcStatus(d.body as Buffer).retryDelayMs).toBe(1_000);
   });
 
   it('answers each error code with the HTTP status of the registry', () => {
