@@ -1,14 +1,12 @@
 /** `agenttail reprice`: re-prices a period's rollups through a running collector, or on the embedded data directory. */
 import Table from 'cli-table3';
-import { parseTime } from '../api/read-scope.js';
-import { isConnectionRefused } from './costs.js';
 import type { Config } from '../config/schema.js';
 import { AgtError, ERRORS, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { Pricer } from '../pricing/pricer.js';
 import { runMigrations } from '../store/migrations.js';
 import { repriceUsage, type RepriceResult } from '../store/reprice.js';
-import { createStoreClient } from '../store/store-client.js';
+import { parsePeriodFlags, viaCollectorOrEmbedded } from './collector-or-embedded.js';
 
 export interface RepriceCommandOptions {
   from: string;
@@ -27,49 +25,35 @@ const TABLE_CHANGES = 50;
 
 /** Runs the re-pricing and prints what changed; returns where it ran. Throws AgtError on bad input or failure. */
 export async function runRepriceCommand(opts: RepriceCommandOptions, out: NodeJS.WritableStream): Promise<'api' | 'embedded'> {
-  const fromMs = parseTime(opts.from);
-  const toMs = parseTime(opts.to);
-  if (fromMs === null) throw new AgtError('AGT_ERR_BAD_QUERY', `--from ${JSON.stringify(opts.from)} is not ISO-8601 or epoch ms`);
-  if (toMs === null) throw new AgtError('AGT_ERR_BAD_QUERY', `--to ${JSON.stringify(opts.to)} is not ISO-8601 or epoch ms`);
+  const { fromMs, toMs } = parsePeriodFlags(opts.from, opts.to);
   if (toMs <= fromMs) throw new AgtError('AGT_ERR_BAD_QUERY', `--to (${new Date(toMs).toISOString()}) must be after --from (${new Date(fromMs).toISOString()})`);
   if (opts.tenant === '') throw new AgtError('AGT_ERR_BAD_QUERY', '--tenant must not be empty');
   const request = { fromMs, toMs, tenant: opts.tenant ?? null, dryRun: opts.dryRun === true };
 
-  let result: RepriceResult;
-  let source: 'api' | 'embedded' = 'api';
-  try {
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) };
-    const res = await fetch(`${opts.url.replace(/\/$/, '')}/api/v1/reprice`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ from: fromMs, to: toMs, dryRun: request.dryRun, ...(opts.tenant === undefined ? {} : { tenant: opts.tenant }) }),
-    });
-    const body = (await res.json()) as RepriceResult & { message?: string; errorCode?: string };
-    if (!res.ok) {
-      const code: ErrorCode = body.errorCode !== undefined && body.errorCode in ERRORS ? (body.errorCode as ErrorCode) : 'AGT_ERR_STORE';
-      throw new AgtError(code, `the collector answered ${res.status}: ${body.message ?? ''}`);
-    }
-    result = body;
-  } catch (err) {
-    if (err instanceof AgtError || !isConnectionRefused(err)) throw err;
-    // No collector answers: work on the embedded data directory ourselves (chDB locks it to one process).
-    if (opts.config.store.kind !== 'embedded') throw new AgtError('AGT_ERR_STORE', `no collector at ${opts.url}`, { cause: err });
-    source = 'embedded';
-    let client;
-    try {
-      client = await createStoreClient(opts.config.store);
-    } catch (e) {
-      throw new AgtError('AGT_ERR_STORE', `no collector at ${opts.url}, and the data directory ${opts.config.store.path} cannot be opened (is another process holding it?): ${(e as Error).message}`, { cause: e });
-    }
-    try {
+  const { value: result, source } = await viaCollectorOrEmbedded({
+    url: opts.url,
+    store: opts.config.store,
+    api: async () => {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) };
+      const res = await fetch(`${opts.url.replace(/\/$/, '')}/api/v1/reprice`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ from: fromMs, to: toMs, dryRun: request.dryRun, ...(opts.tenant === undefined ? {} : { tenant: opts.tenant }) }),
+      });
+      const body = (await res.json()) as RepriceResult & { message?: string; errorCode?: string };
+      if (!res.ok) {
+        const code: ErrorCode = body.errorCode !== undefined && body.errorCode in ERRORS ? (body.errorCode as ErrorCode) : 'AGT_ERR_STORE';
+        throw new AgtError(code, `the collector answered ${res.status}: ${body.message ?? ''}`);
+      }
+      return body as RepriceResult;
+    },
+    embedded: async (client) => {
       // A data directory written by an older agenttail may lack the reprice columns and table.
       await runMigrations({ client, database: opts.config.store.database, log: opts.log });
       const pricer = new Pricer({ overrides: opts.config.pricing.overrides });
-      result = await repriceUsage({ client, database: opts.config.store.database, pricer, request });
-    } finally {
-      await client.close();
-    }
-  }
+      return repriceUsage({ client, database: opts.config.store.database, pricer, request });
+    },
+  });
   if (opts.format === 'json') out.write(JSON.stringify({ source, ...result }, null, 2) + '\n');
   else out.write(formatTable(source, result));
   return source;

@@ -1,0 +1,54 @@
+/**
+ * What the data commands (`costs`, `reprice`) share: period flags, and running through a running collector's API or,
+ * when none listens, on the embedded data directory itself (chDB locks a data directory to one process, so the
+ * command can open it only when no collector holds it).
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { parseTime } from '../api/read-scope.js';
+import type { StoreConfig } from '../config/store.js';
+import { AgtError } from '../errors.js';
+import { createStoreClient } from '../store/store-client.js';
+
+/** `--from` / `--to` as epoch ms (ISO-8601 or epoch ms accepted); AGT_ERR_BAD_QUERY naming the flag otherwise. */
+export function parsePeriodFlags(from: string, to: string): { fromMs: number; toMs: number } {
+  const fromMs = parseTime(from);
+  const toMs = parseTime(to);
+  if (fromMs === null) throw new AgtError('AGT_ERR_BAD_QUERY', `--from ${JSON.stringify(from)} is not ISO-8601 or epoch ms`);
+  if (toMs === null) throw new AgtError('AGT_ERR_BAD_QUERY', `--to ${JSON.stringify(to)} is not ISO-8601 or epoch ms`);
+  return { fromMs, toMs };
+}
+
+/**
+ * `api()` against the collector at `url`; when nothing listens there and the store is embedded, `embedded(client)`
+ * on the data directory (the client is closed afterwards). Errors of `api()` other than a refused connection pass.
+ */
+export async function viaCollectorOrEmbedded<T>(p: {
+  url: string;
+  store: StoreConfig;
+  api: () => Promise<T>;
+  embedded: (client: ClickHouseClient) => Promise<T>;
+}): Promise<{ value: T; source: 'api' | 'embedded' }> {
+  try {
+    return { value: await p.api(), source: 'api' };
+  } catch (err) {
+    if (err instanceof AgtError || !isConnectionRefused(err)) throw err;
+    if (p.store.kind !== 'embedded') throw new AgtError('AGT_ERR_STORE', `no collector at ${p.url}`, { cause: err });
+  }
+  let client: ClickHouseClient;
+  try {
+    client = await createStoreClient(p.store);
+  } catch (e) {
+    throw new AgtError('AGT_ERR_STORE', `no collector at ${p.url}, and the data directory ${p.store.path} cannot be opened (is another process holding it?): ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    return { value: await p.embedded(client), source: 'embedded' };
+  } finally {
+    await client.close();
+  }
+}
+
+/** True when a fetch failed because nothing listens at the address (no collector runs). */
+export function isConnectionRefused(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string } }).cause;
+  return cause?.code === 'ECONNREFUSED' || (err as { code?: string }).code === 'ECONNREFUSED';
+}
