@@ -12,17 +12,15 @@ import Table from 'cli-table3';
 import { sessionsSchema } from '../src/config/sessions.js';
 import { samplingSchema } from '../src/config/sampling.js';
 import { Normalizer } from '../src/conventions/normalize.js';
-import type { EvalResult, NormalizedSpan } from '../src/conventions/types.js';
+import type { NormalizedSpan } from '../src/conventions/types.js';
 import { silentLogger } from '../src/log.js';
 import { decodeExportRequest } from '../src/otlp/decode-protobuf.js';
 import { DEFAULT_DECODE_LIMITS } from '../src/otlp/types.js';
-import { ok, type Outcome } from '../src/outcome.js';
 import { DecisionCache } from '../src/sampling/decision-cache.js';
 import { DecisionEngine } from '../src/sampling/engine.js';
 import { SessionBuffer } from '../src/sessions/session-buffer.js';
-import type { SessionWrite } from '../src/sessions/types.js';
-import type { SessionStore } from '../src/store/types.js';
 import { buildExportRequest, type FixtureSpan } from '../test/support/otlp-fixtures.js';
+import { CountingStore } from './support/counting-store.js';
 
 const SESSIONS = Number(process.argv[2] ?? 20_000);
 const SESSIONS_PER_REQUEST = 64;
@@ -85,28 +83,6 @@ function makeRequests(sessions: number, first: number): NormalizedSpan[][] {
     out.push(decoded.spans.map((x) => normalizer.normalize(x, 'bench')));
   }
   return out;
-}
-
-class CountingStore implements SessionStore {
-  writes = 0;
-  spans = 0;
-  write(w: SessionWrite): Outcome<void> {
-    this.writes += 1;
-    this.spans += w.spans.length;
-    return ok();
-  }
-  writeEvals(_t: string, _e: EvalResult[]): Outcome<void> {
-    return ok();
-  }
-  hasCapacity(): boolean {
-    return true;
-  }
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
 }
 
 function makeBuffer(clock: { ms: number }, maxBufferBytes: number) {

@@ -16,9 +16,7 @@ import { receiveSchema } from '../src/config/receive.js';
 import { samplingSchema } from '../src/config/sampling.js';
 import { sessionsSchema } from '../src/config/sessions.js';
 import { Normalizer } from '../src/conventions/normalize.js';
-import type { EvalResult } from '../src/conventions/types.js';
 import { silentLogger } from '../src/log.js';
-import { ok, type Outcome } from '../src/outcome.js';
 import { Pricer } from '../src/pricing/pricer.js';
 import { Authenticator } from '../src/receive/auth.js';
 import { ExportHandler } from '../src/receive/export-handler.js';
@@ -29,9 +27,8 @@ import { DecisionCache } from '../src/sampling/decision-cache.js';
 import { DecisionEngine } from '../src/sampling/engine.js';
 import { Durability } from '../src/sessions/durability.js';
 import { SessionBuffer } from '../src/sessions/session-buffer.js';
-import type { SessionWrite } from '../src/sessions/types.js';
-import type { SessionStore } from '../src/store/types.js';
 import { buildExportRequest, type FixtureSpan } from '../test/support/otlp-fixtures.js';
+import { CountingStore } from './support/counting-store.js';
 
 const REQUESTS = Number(process.argv[2] ?? 400);
 const CONCURRENCY = Number(process.argv[3] ?? 16);
@@ -80,26 +77,6 @@ function request(first: number): Uint8Array {
     }
   }
   return buildExportRequest(specs, { 'service.name': 'support-agent' }, { nowMs: NOW_MS });
-}
-
-class CountingStore implements SessionStore {
-  spans = 0;
-  write(w: SessionWrite): Outcome<void> {
-    this.spans += w.spans.length;
-    return ok();
-  }
-  writeEvals(_t: string, _e: EvalResult[]): Outcome<void> {
-    return ok();
-  }
-  hasCapacity(): boolean {
-    return true;
-  }
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
 }
 
 function pipeline(journal: Durability | undefined) {

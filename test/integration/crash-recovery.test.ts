@@ -8,6 +8,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decimalUnits } from '../../src/store/cell-format.js';
 import { queryDataDir, startCollectorProcess } from '../support/collector-process.js';
 import { SessionLoad } from '../support/session-load.js';
 
@@ -79,7 +80,7 @@ describe('crash recovery (kill -9, restart on the same data directory)', () => {
           'SELECT TraceId, SpanId FROM agenttail.spans',
         ]);
         const u = usage![0] as { i: string | number; o: string | number; c: string };
-        const gotCostUnits = BigInt(u.c.replace('.', '').padEnd(u.c.indexOf('.') === -1 ? u.c.length + 12 : u.c.indexOf('.') + 12, '0'));
+        const gotCostUnits = decimalUnits(u.c);
         const candidates = [acked, { ...acked, inputTokens: acked.inputTokens + unacked.inputTokens, outputTokens: acked.outputTokens + unacked.outputTokens, costUnits: acked.costUnits + unacked.costUnits }];
         const match = candidates.find((c) => c.inputTokens === Number(u.i) && c.outputTokens === Number(u.o) && c.costUnits === gotCostUnits);
         expect(match, `rollups ${JSON.stringify(u)} vs acknowledged ${JSON.stringify({ ...acked, costUnits: String(acked.costUnits) })}`).toBeDefined();

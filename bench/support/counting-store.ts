@@ -1,0 +1,27 @@
+/** A SessionStore that only counts what it is given: the benches measure the stages before ClickHouse with it. */
+import type { EvalResult } from '../../src/conventions/types.js';
+import { ok, type Outcome } from '../../src/outcome.js';
+import type { SessionWrite } from '../../src/sessions/types.js';
+import type { SessionStore } from '../../src/store/types.js';
+
+export class CountingStore implements SessionStore {
+  writes = 0;
+  spans = 0;
+  write(w: SessionWrite): Outcome<void> {
+    this.writes += 1;
+    this.spans += w.spans.length;
+    return ok();
+  }
+  writeEvals(_t: string, _e: EvalResult[]): Outcome<void> {
+    return ok();
+  }
+  hasCapacity(): boolean {
+    return true;
+  }
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
