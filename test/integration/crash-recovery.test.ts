@@ -48,7 +48,7 @@ describe('crash recovery (kill -9, restart on the same data directory)', () => {
       const dir = mkdtempSync(join(tmpdir(), 'agt-crash-'));
       try {
         const config = configFor(dir);
-        const first = await startCollectorProcess(dir, config, sc.crashAt === null ? {} : { AGT_CRASH_AT: sc.crashAt });
+        const first = await startCollectorProcess(dir, config, sc.crashAt === null ? {} : { env: { AGT_CRASH_AT: sc.crashAt } });
         let dead = false;
         void first.exited.then(() => (dead = true));
         const load = new SessionLoad(first.grpcTarget);

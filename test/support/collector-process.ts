@@ -1,4 +1,7 @@
-/** The built collector (`node dist/cli.js serve`) as a child process on free ports, for crash and restart tests. */
+/**
+ * The built collector (`node dist/cli.js serve`) as a child process on free ports: crash and restart tests, and the
+ * e2e bench (bench/e2e/collector.ts), run it this way so its CPU, memory and fate are its own.
+ */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,17 +19,36 @@ export interface CollectorProcess {
   logs: Record<string, unknown>[];
   /** Resolves with the exit code (null when killed by a signal) and the signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The last lines the process wrote (stdout and stderr), for failure messages. */
+  tail(): string;
 }
 
-/** Writes `config` to `<dir>/agenttail.yaml` and starts the collector on it; resolves once it listens. */
-export async function startCollectorProcess(dir: string, config: Record<string, unknown>, env: Record<string, string> = {}): Promise<CollectorProcess> {
+/** How to start it besides the config. */
+export interface CollectorProcessOptions {
+  /** Extra environment (e.g. AGT_CRASH_AT). */
+  env?: Record<string, string>;
+  /** Node flags before the script (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+}
+
+/**
+ * Writes `config` to `<dir>/agenttail.yaml` and starts the collector on it; resolves once it listens (its
+ * "receivers listening" log line, which carries the ports it bound: the config may say port 0). The config's
+ * logLevel must let info lines through.
+ */
+export async function startCollectorProcess(dir: string, config: Record<string, unknown>, opts: CollectorProcessOptions = {}): Promise<CollectorProcess> {
   const file = join(dir, 'agenttail.yaml');
   writeFileSync(file, stringify(config));
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'serve', '--config', file], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const recent: string[] = [];
+  const remember = (line: string): void => {
+    recent.push(line);
+    if (recent.length > 30) recent.shift();
+  };
+  child.stderr!.on('data', (d: Buffer) => d.toString().split('\n').filter(Boolean).forEach(remember));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const tail = (): string => recent.join('\n');
   const ports = await new Promise<{ grpcPort: number; httpPort: number }>((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -35,6 +57,7 @@ export async function startCollectorProcess(dir: string, config: Record<string, 
       while ((nl = buf.indexOf('\n')) !== -1) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
+        remember(line);
         try {
           const entry = JSON.parse(line) as Record<string, unknown>;
           logs.push(entry);
@@ -44,9 +67,9 @@ export async function startCollectorProcess(dir: string, config: Record<string, 
         }
       }
     });
-    void exited.then(({ code, signal }) => reject(new Error(`collector exited before listening (code ${code}, signal ${signal}): ${stderr.slice(-2000)}`)));
+    void exited.then(({ code, signal }) => reject(new Error(`collector exited before listening (code ${code}, signal ${signal}): ${tail()}`)));
   });
-  return { child, grpcTarget: `127.0.0.1:${ports.grpcPort}`, httpUrl: `http://127.0.0.1:${ports.httpPort}`, logs, exited };
+  return { child, grpcTarget: `127.0.0.1:${ports.grpcPort}`, httpUrl: `http://127.0.0.1:${ports.httpPort}`, logs, exited, tail };
 }
 
 /** Runs SQL on an embedded data directory in a separate process; one result array per statement. */
