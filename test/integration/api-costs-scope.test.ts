@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashApiKey } from '../../src/receive/auth.js';
 import type { RunningServer } from '../../src/server.js';
 import { runSimulation } from '../../src/simulate/run.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { startTestServer, TENANT_KEYS, type TestServer } from '../support/server.js';
 
 describe('GET /api/v1/costs tenant scoping', () => {
   let t: TestServer;
@@ -10,15 +9,7 @@ describe('GET /api/v1/costs tenant scoping', () => {
   const sent: Record<string, number> = {};
 
   beforeAll(async () => {
-    t = await startTestServer({
-      receive: {
-        keys: [
-          { sha256: hashApiKey('key-acme'), tenant: 'acme' },
-          { sha256: hashApiKey('key-globex'), tenant: 'globex' },
-          { sha256: hashApiKey('key-admin'), tenant: 'finance', admin: true },
-        ],
-      },
-    });
+    t = await startTestServer(TENANT_KEYS);
     server = t.server;
     for (const [tenant, key] of [['acme', 'key-acme'], ['globex', 'key-globex']] as const) {
       const r = await runSimulation({

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attributes } from '../../src/otlp/types.js';
-import { hashApiKey } from '../../src/receive/auth.js';
 import { buildExportRequest, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { startTestServer, TENANT_KEYS, type TestServer } from '../support/server.js';
 
 const HOUR_NS = 3_600_000_000_000n;
 const NOW_NS = BigInt(Date.now()) * 1_000_000n;
@@ -110,13 +109,7 @@ describe('GET /api/v1/sessions and /api/v1/sessions/:id', () => {
 
   beforeAll(async () => {
     t = await startTestServer({
-      receive: {
-        keys: [
-          { sha256: hashApiKey('key-acme'), tenant: 'acme' },
-          { sha256: hashApiKey('key-globex'), tenant: 'globex' },
-          { sha256: hashApiKey('key-admin'), tenant: 'finance', admin: true },
-        ],
-      },
+      ...TENANT_KEYS,
       // Only errors keep: ordinary sessions are dropped deterministically.
       sampling: { baselineRate: 0, policies: { rarePath: { enabled: false } } },
     });

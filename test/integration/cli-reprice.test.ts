@@ -7,21 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRepriceCommand } from '../../src/commands/reprice.js';
 import { silentLogger } from '../../src/log.js';
 import { loadShippedCatalog } from '../../src/pricing/pricer.js';
-import { hashApiKey } from '../../src/receive/auth.js';
 import { runSimulation } from '../../src/simulate/run.js';
 import { decimalUnits } from '../../src/store/cell-format.js';
 import type { RepriceResult } from '../../src/store/reprice.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { startTestServer, TENANT_KEYS, type TestServer } from '../support/server.js';
 
-const keys = {
-  receive: {
-    keys: [
-      { sha256: hashApiKey('key-acme'), tenant: 'acme' },
-      { sha256: hashApiKey('key-globex'), tenant: 'globex' },
-      { sha256: hashApiKey('key-admin'), tenant: 'finance', admin: true },
-    ],
-  },
-};
+
 // The "old catalog" the sessions were priced with at ingest: every model at $1 in / $3 out per 1M tokens.
 const OLD_PRICES = { pricing: { overrides: [{ model: '*', inputPerMTok: 1, outputPerMTok: 3 }] } };
 
@@ -79,7 +70,7 @@ describe('agenttail reprice', () => {
   }
 
   beforeAll(async () => {
-    first = await startTestServer({ ...keys, ...OLD_PRICES });
+    first = await startTestServer({ ...TENANT_KEYS, ...OLD_PRICES });
     for (const [tenant, key] of [['acme', 'key-acme'], ['globex', 'key-globex']] as const) {
       const r = await runSimulation({
         grpcTarget: first.grpcTarget,
@@ -97,7 +88,7 @@ describe('agenttail reprice', () => {
     }
     // A new version with the current catalog starts on the same data directory.
     await first.server.shutdown();
-    t = await startTestServer({ ...keys, dataDir: first.dir, store: { path: first.config.store.path } });
+    t = await startTestServer({ ...TENANT_KEYS, dataDir: first.dir, store: { path: first.config.store.path } });
   });
 
   afterAll(async () => {

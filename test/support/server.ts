@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { deepMerge, parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
+import { hashApiKey } from '../../src/receive/auth.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 export interface TestServer {
@@ -44,3 +45,17 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
     },
   };
 }
+
+/**
+ * Keys of the read-API tests: `key-acme` (tenant acme), `key-globex` (tenant globex), `key-admin` (tenant finance,
+ * admin: reads every tenant). Merge into startTestServer's overrides.
+ */
+export const TENANT_KEYS = {
+  receive: {
+    keys: [
+      { sha256: hashApiKey('key-acme'), tenant: 'acme' },
+      { sha256: hashApiKey('key-globex'), tenant: 'globex' },
+      { sha256: hashApiKey('key-admin'), tenant: 'finance', admin: true },
+    ],
+  },
+};
