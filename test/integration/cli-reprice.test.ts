@@ -12,7 +12,6 @@ import { decimalUnits } from '../../src/store/cell-format.js';
 import type { RepriceResult } from '../../src/store/reprice.js';
 import { startTestServer, TENANT_KEYS, type TestServer } from '../support/server.js';
 
-
 // The "old catalog" the sessions were priced with at ingest: every model at $1 in / $3 out per 1M tokens.
 const OLD_PRICES = { pricing: { overrides: [{ model: '*', inputPerMTok: 1, outputPerMTok: 3 }] } };
 
