@@ -94,10 +94,8 @@ export class SessionBuffer implements SpanSink {
   private currentLsn = NO_LSN;
   /** During recovery: decisions logged before the crash, by tenant, session, epoch and version (versions ≥ 2). */
   private recorded: Map<string, { lsn: number; decision: Decision }> | null = null;
-  /** Upgrades reading earlier spans back from the log: the oldest record each needs. */
-  private readonly backfills = new Map<number, number>();
-  private readonly backfillDone = new Set<Promise<void>>();
-  private backfillSeq = 0;
+  /** Upgrades reading earlier spans back from the log, each with the oldest record it needs. */
+  private readonly backfills = new Map<Promise<void>, number>();
 
   constructor(params: SessionBufferParams) {
     this.config = params.config;
@@ -218,7 +216,7 @@ export class SessionBuffer implements SpanSink {
 
   /** Resolves when every upgrade read-back in flight has been handed to the store. */
   async settled(): Promise<void> {
-    while (this.backfillDone.size > 0) await Promise.all([...this.backfillDone]);
+    while (this.backfills.size > 0) await Promise.all([...this.backfills.keys()]);
   }
 
   /** The oldest log record still needed by open sessions, held writes and upgrades in flight (MAX_SAFE_INTEGER when none). */
@@ -506,8 +504,7 @@ export class SessionBuffer implements SpanSink {
   private backfill(w: SessionWrite, lsns: readonly number[]): void {
     const journal = this.journal;
     if (journal === undefined || lsns.length === 0) return;
-    const id = ++this.backfillSeq;
-    this.backfills.set(id, Math.min(...lsns));
+    const pin = lsns.reduce((a, b) => Math.min(a, b));
     const { tenantId, sessionId } = w.summary;
     const traces = new Set(w.summary.traceIds);
     const have = new Set(w.spans.map((x) => spanKey(x.traceId, x.spanId)));
@@ -525,14 +522,11 @@ export class SessionBuffer implements SpanSink {
         }
         this.metrics.backfilledSpans.inc(spans.length);
         if (spans.length === 0) return;
-        this.pending.write({ ...w, spans, storeSpans: true, countUsage: false, part: 'backfill', pinLsn: Math.min(...lsns) });
+        this.pending.write({ ...w, spans, storeSpans: true, countUsage: false, part: 'backfill', pinLsn: pin });
       })
       .catch((err: unknown) => this.log.error({ err, tenantId, sessionId }, 'could not read an upgraded session back from the log'))
-      .finally(() => {
-        this.backfills.delete(id);
-        this.backfillDone.delete(done);
-      });
-    this.backfillDone.add(done);
+      .finally(() => this.backfills.delete(done));
+    this.backfills.set(done, pin);
   }
 
   /** Sends each eval to its session: by session id, else by trace id (open buffer, then the cache). */
