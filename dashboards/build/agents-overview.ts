@@ -1,6 +1,6 @@
 /** "Agents overview": how many sessions, how many kept, errors, cost and duration percentiles, tokens, top models/agents. */
 import { DB, SESSIONS_WHERE, USAGE_WHERE, filterVariables } from './filters.js';
-import type { DashboardSpec } from './grafana.js';
+import { COLUMNS, type DashboardSpec } from './grafana.js';
 
 const SESSIONS = `${DB}.sessions FINAL`;
 const USAGE = `${DB}.usage_hourly`;
@@ -20,18 +20,16 @@ export const agentsOverview: DashboardSpec = {
         {
           kind: 'sql',
           type: 'stat',
-          format: 'table',
           title: 'Sessions',
           description: 'Sessions that started in the range: exact, dropped ones included.',
           w: 4,
           h: 4,
           sql: `SELECT count() AS sessions\nFROM ${SESSIONS}\nWHERE ${SESSIONS_WHERE}`,
-          columns: [{ name: 'sessions', displayName: 'Sessions' }],
+          columns: [COLUMNS.sessions],
         },
         {
           kind: 'sql',
           type: 'stat',
-          format: 'table',
           title: 'Kept share',
           description: 'Share of sessions whose spans were stored (kept by a policy or upgraded later).',
           w: 4,
@@ -42,7 +40,6 @@ export const agentsOverview: DashboardSpec = {
         {
           kind: 'sql',
           type: 'stat',
-          format: 'table',
           title: 'Sessions with errors',
           description: 'Sessions with at least one error (status, error.type, exception or failed tool call) and their share.',
           w: 4,
@@ -56,7 +53,6 @@ export const agentsOverview: DashboardSpec = {
         {
           kind: 'sql',
           type: 'stat',
-          format: 'table',
           title: 'Cache-read share of input tokens',
           description: 'Σ cache-read tokens / Σ input tokens (input includes cache reads and writes), from the exact rollup.',
           w: 4,
@@ -67,29 +63,26 @@ export const agentsOverview: DashboardSpec = {
         {
           kind: 'sql',
           type: 'stat',
-          format: 'table',
           title: 'Cost (exact rollup)',
           description: 'Σ cost of every model call in the range from usage_hourly: exact, dropped sessions included.',
           w: 4,
           h: 4,
           sql: `SELECT toFloat64(sum(CostUsd)) AS cost_usd\nFROM ${USAGE}\nWHERE ${USAGE_WHERE}`,
-          columns: [{ name: 'cost_usd', displayName: 'Cost', unit: 'currencyUSD' }],
+          columns: [COLUMNS.cost],
         },
         {
           kind: 'sql',
           type: 'stat',
-          format: 'table',
           title: 'Model calls (exact rollup)',
           description: 'Model-call spans in the range, from usage_hourly (every session).',
           w: 4,
           h: 4,
           sql: `SELECT sum(Calls) AS calls\nFROM ${USAGE}\nWHERE ${USAGE_WHERE}`,
-          columns: [{ name: 'calls', displayName: 'Calls' }],
+          columns: [COLUMNS.calls],
         },
         {
           kind: 'sql',
           type: 'timeseries',
-          format: 'timeseries',
           title: 'Sessions over time: kept and dropped',
           description: 'Sessions by start time; kept ones had their spans stored.',
           w: 12,
@@ -102,7 +95,6 @@ export const agentsOverview: DashboardSpec = {
         {
           kind: 'sql',
           type: 'timeseries',
-          format: 'timeseries',
           title: 'Error share over time',
           description: 'Share of sessions with an error, by start time.',
           w: 12,
@@ -119,7 +111,6 @@ export const agentsOverview: DashboardSpec = {
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Session cost and duration percentiles',
           description: 'p50/p95/p99 over every session of the range (kept or dropped), per agent.',
           w: 24,
@@ -139,8 +130,8 @@ export const agentsOverview: DashboardSpec = {
             'ORDER BY sessions DESC',
           ].join('\n'),
           columns: [
-            { name: 'agent', displayName: 'Agent' },
-            { name: 'sessions', displayName: 'Sessions' },
+            COLUMNS.agent,
+            COLUMNS.sessions,
             { name: 'cost_p50', displayName: 'Cost p50', unit: 'currencyUSD' },
             { name: 'cost_p95', displayName: 'Cost p95', unit: 'currencyUSD' },
             { name: 'cost_p99', displayName: 'Cost p99', unit: 'currencyUSD' },
@@ -152,7 +143,6 @@ export const agentsOverview: DashboardSpec = {
         {
           kind: 'sql',
           type: 'timeseries',
-          format: 'timeseries',
           title: 'Session cost p50/p95/p99 over time',
           description: 'Percentiles of per-session cost by start time (every session).',
           w: 12,
@@ -164,7 +154,6 @@ export const agentsOverview: DashboardSpec = {
         {
           kind: 'sql',
           type: 'timeseries',
-          format: 'timeseries',
           title: 'Session duration p50/p95/p99 over time',
           description: 'Percentiles of session duration (first span start to last span end) by start time.',
           w: 12,
@@ -181,7 +170,6 @@ export const agentsOverview: DashboardSpec = {
         {
           kind: 'sql',
           type: 'timeseries',
-          format: 'timeseries',
           title: 'Tokens by type (exact rollup)',
           description:
             'Hourly token sums from usage_hourly (every session). Input is split into uncached input, cache reads and cache writes; reasoning is part of output where the provider reports it.',
@@ -213,7 +201,6 @@ export const agentsOverview: DashboardSpec = {
         {
           kind: 'sql',
           type: 'timeseries',
-          format: 'timeseries',
           title: 'Cache-read share of input tokens over time',
           description: 'Σ cache-read / Σ input tokens per hour (exact rollup).',
           w: 12,
@@ -225,7 +212,6 @@ export const agentsOverview: DashboardSpec = {
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Top models (exact rollup)',
           description: 'Calls, tokens and cost per model from usage_hourly (every session).',
           w: 12,
@@ -240,19 +226,18 @@ export const agentsOverview: DashboardSpec = {
             'LIMIT 20',
           ].join('\n'),
           columns: [
-            { name: 'model', displayName: 'Model' },
-            { name: 'provider', displayName: 'Provider' },
-            { name: 'calls', displayName: 'Calls' },
-            { name: 'input_tokens', displayName: 'Input tokens' },
-            { name: 'cache_read_tokens', displayName: 'Cache-read tokens' },
-            { name: 'output_tokens', displayName: 'Output tokens' },
-            { name: 'cost_usd', displayName: 'Cost', unit: 'currencyUSD' },
+            COLUMNS.model,
+            COLUMNS.provider,
+            COLUMNS.calls,
+            COLUMNS.inputTokens,
+            COLUMNS.cacheReadTokens,
+            COLUMNS.outputTokens,
+            COLUMNS.cost,
           ],
         },
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Top agents (exact rollup)',
           description: 'Sessions (counted once, under the agent of their first call), calls, tokens and cost per agent.',
           w: 12,
@@ -267,11 +252,11 @@ export const agentsOverview: DashboardSpec = {
             'LIMIT 20',
           ].join('\n'),
           columns: [
-            { name: 'agent', displayName: 'Agent' },
-            { name: 'sessions', displayName: 'Sessions' },
-            { name: 'calls', displayName: 'Calls' },
+            COLUMNS.agent,
+            COLUMNS.sessions,
+            COLUMNS.calls,
             { name: 'tokens', displayName: 'Tokens' },
-            { name: 'cost_usd', displayName: 'Cost', unit: 'currencyUSD' },
+            COLUMNS.cost,
           ],
         },
       ],

@@ -1,6 +1,6 @@
 /** "Cost and tenants" (finance): exact totals from usage_hourly, which counts every session whatever was sampled. */
 import { DB, SESSIONS_WHERE, USAGE_WHERE, filterVariables } from './filters.js';
-import type { DashboardSpec } from './grafana.js';
+import { COLUMNS, type DashboardSpec } from './grafana.js';
 import { CATALOG_VERSION, savingsPerTokenSql } from './prices.js';
 
 const USAGE = `${DB}.usage_hourly`;
@@ -20,29 +20,26 @@ export const costTenants: DashboardSpec = {
         {
           kind: 'sql',
           type: 'stat',
-          format: 'table',
           title: 'Cost (exact, dropped sessions included)',
           description: `Σ cost of known-price calls. ${EXACT}`,
           w: 6,
           h: 4,
           sql: `SELECT toFloat64(sum(CostUsd)) AS cost_usd\nFROM ${USAGE}\nWHERE ${USAGE_WHERE}`,
-          columns: [{ name: 'cost_usd', displayName: 'Cost', unit: 'currencyUSD' }],
+          columns: [COLUMNS.cost],
         },
         {
           kind: 'sql',
           type: 'stat',
-          format: 'table',
           title: 'Sessions (exact, dropped included)',
           description: `Sessions whose first model call falls in the range. ${EXACT}`,
           w: 6,
           h: 4,
           sql: `SELECT sum(Sessions) AS sessions\nFROM ${USAGE}\nWHERE ${USAGE_WHERE}`,
-          columns: [{ name: 'sessions', displayName: 'Sessions' }],
+          columns: [COLUMNS.sessions],
         },
         {
           kind: 'sql',
           type: 'stat',
-          format: 'table',
           title: 'Cost per session (exact)',
           description: `Σ cost / Σ sessions. ${EXACT}`,
           w: 6,
@@ -53,7 +50,6 @@ export const costTenants: DashboardSpec = {
         {
           kind: 'sql',
           type: 'stat',
-          format: 'table',
           title: 'Unpriced calls (exact, dropped sessions included)',
           description: `Model calls whose model has no price: their cost is unknown and not in the totals (never counted as 0). Add the model to pricing.overrides. ${EXACT}`,
           w: 6,
@@ -64,7 +60,6 @@ export const costTenants: DashboardSpec = {
         {
           kind: 'sql',
           type: 'timeseries',
-          format: 'timeseries',
           title: 'Cost per tenant per day (exact, dropped sessions included)',
           description: EXACT,
           w: 24,
@@ -78,7 +73,6 @@ export const costTenants: DashboardSpec = {
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Tenant days: sessions, calls, tokens, cost (exact, dropped sessions included)',
           description: `${EXACT} Days in UTC.`,
           w: 24,
@@ -93,12 +87,12 @@ export const costTenants: DashboardSpec = {
           ].join('\n'),
           columns: [
             { name: 'day', displayName: 'Day (UTC)' },
-            { name: 'tenant', displayName: 'Tenant' },
-            { name: 'sessions', displayName: 'Sessions' },
-            { name: 'calls', displayName: 'Calls' },
-            { name: 'input_tokens', displayName: 'Input tokens' },
-            { name: 'output_tokens', displayName: 'Output tokens' },
-            { name: 'cost_usd', displayName: 'Cost', unit: 'currencyUSD' },
+            COLUMNS.tenant,
+            COLUMNS.sessions,
+            COLUMNS.calls,
+            COLUMNS.inputTokens,
+            COLUMNS.outputTokens,
+            COLUMNS.cost,
           ],
         },
       ],
@@ -109,54 +103,50 @@ export const costTenants: DashboardSpec = {
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Cost by model and provider (exact)',
           description: EXACT,
           w: 8,
           h: 9,
           sql: `SELECT Provider AS provider, Model AS model, sum(Calls) AS calls, toFloat64(sum(CostUsd)) AS cost_usd\nFROM ${USAGE}\nWHERE ${USAGE_WHERE}\nGROUP BY provider, model\nORDER BY cost_usd DESC`,
           columns: [
-            { name: 'provider', displayName: 'Provider' },
-            { name: 'model', displayName: 'Model' },
-            { name: 'calls', displayName: 'Calls' },
-            { name: 'cost_usd', displayName: 'Cost', unit: 'currencyUSD' },
+            COLUMNS.provider,
+            COLUMNS.model,
+            COLUMNS.calls,
+            COLUMNS.cost,
           ],
         },
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Cost by agent (exact)',
           description: EXACT,
           w: 8,
           h: 9,
           sql: `SELECT AgentName AS agent, sum(Sessions) AS sessions, sum(Calls) AS calls, toFloat64(sum(CostUsd)) AS cost_usd\nFROM ${USAGE}\nWHERE ${USAGE_WHERE}\nGROUP BY agent\nORDER BY cost_usd DESC`,
           columns: [
-            { name: 'agent', displayName: 'Agent' },
-            { name: 'sessions', displayName: 'Sessions' },
-            { name: 'calls', displayName: 'Calls' },
-            { name: 'cost_usd', displayName: 'Cost', unit: 'currencyUSD' },
+            COLUMNS.agent,
+            COLUMNS.sessions,
+            COLUMNS.calls,
+            COLUMNS.cost,
           ],
         },
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Cost by provider (exact)',
           description: EXACT,
           w: 8,
           h: 9,
           sql: `SELECT Provider AS provider, sum(Calls) AS calls, toFloat64(sum(CostUsd)) AS cost_usd\nFROM ${USAGE}\nWHERE ${USAGE_WHERE}\nGROUP BY provider\nORDER BY cost_usd DESC`,
           columns: [
-            { name: 'provider', displayName: 'Provider' },
-            { name: 'calls', displayName: 'Calls' },
-            { name: 'cost_usd', displayName: 'Cost', unit: 'currencyUSD' },
+            COLUMNS.provider,
+            COLUMNS.calls,
+            COLUMNS.cost,
           ],
         },
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Cached-token savings by model (estimate at list prices)',
           description:
             `Cache-read tokens × (input price − cache-read price), at the latest list prices of the shipped catalog (version ${CATALOG_VERSION}); ` +
@@ -176,9 +166,9 @@ export const costTenants: DashboardSpec = {
             'ORDER BY savings_usd DESC',
           ].join('\n'),
           columns: [
-            { name: 'model', displayName: 'Model' },
-            { name: 'cache_read_tokens', displayName: 'Cache-read tokens' },
-            { name: 'input_tokens', displayName: 'Input tokens' },
+            COLUMNS.model,
+            COLUMNS.cacheReadTokens,
+            COLUMNS.inputTokens,
             { name: 'cache_read_share', displayName: 'Cache-read share', unit: 'percentunit' },
             { name: 'savings_usd', displayName: 'Saved (est.)', unit: 'currencyUSD' },
           ],
@@ -191,7 +181,6 @@ export const costTenants: DashboardSpec = {
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Top sessions by cost',
           description:
             'The costliest sessions of the range from the sessions table (one row per session, dropped ones included). Kept sessions link to the session explorer.',
@@ -211,9 +200,9 @@ export const costTenants: DashboardSpec = {
               displayName: 'Session',
               links: [{ title: 'Open in the session explorer', url: '/d/agenttail-sessions/agenttail-session-explorer?var-session=${__value.raw}&var-tenant=${__data.fields.tenant}&${__url_time_range}' }],
             },
-            { name: 'tenant', displayName: 'Tenant' },
-            { name: 'start', displayName: 'Start' },
-            { name: 'cost_usd', displayName: 'Cost', unit: 'currencyUSD' },
+            COLUMNS.tenant,
+            COLUMNS.start,
+            COLUMNS.cost,
             { name: 'tokens', displayName: 'Tokens' },
             { name: 'agents', displayName: 'Agents' },
             { name: 'models', displayName: 'Models' },

@@ -16,7 +16,12 @@ export const PROMETHEUS = { type: 'prometheus', uid: PROMETHEUS_UID } as const;
 
 /** Query formats of the plugin (sqlds): 0 time series, 1 table, 3 trace. */
 const FORMATS = { timeseries: 0, table: 1, traces: 3 } as const;
-export type QueryFormat = keyof typeof FORMATS;
+type QueryFormat = keyof typeof FORMATS;
+
+/** The query format a panel type reads: time series for time series, traces for the trace view, else a table. */
+function formatOf(type: SqlPanelSpec['type']): QueryFormat {
+  return type === 'timeseries' ? 'timeseries' : type === 'traces' ? 'traces' : 'table';
+}
 
 /** A column the query returns; unit, display name and links become field overrides. */
 export interface ColumnSpec {
@@ -25,6 +30,23 @@ export interface ColumnSpec {
   displayName?: string;
   links?: { title: string; url: string }[];
 }
+
+/** Columns several panels return, named and displayed the same everywhere. */
+export const COLUMNS = {
+  cost: { name: 'cost_usd', displayName: 'Cost', unit: 'currencyUSD' },
+  sessions: { name: 'sessions', displayName: 'Sessions' },
+  calls: { name: 'calls', displayName: 'Calls' },
+  tenant: { name: 'tenant', displayName: 'Tenant' },
+  inputTokens: { name: 'input_tokens', displayName: 'Input tokens' },
+  outputTokens: { name: 'output_tokens', displayName: 'Output tokens' },
+  cacheReadTokens: { name: 'cache_read_tokens', displayName: 'Cache-read tokens' },
+  start: { name: 'start', displayName: 'Start' },
+  reasons: { name: 'reasons', displayName: 'Reasons' },
+  provider: { name: 'provider', displayName: 'Provider' },
+  model: { name: 'model', displayName: 'Model' },
+  agent: { name: 'agent', displayName: 'Agent' },
+  errors: { name: 'errors', displayName: 'Errors' },
+} satisfies Record<string, ColumnSpec>;
 
 export interface PanelSpecBase {
   title: string;
@@ -40,7 +62,6 @@ export interface PanelSpecBase {
 export interface SqlPanelSpec extends PanelSpecBase {
   kind: 'sql';
   type: 'stat' | 'timeseries' | 'table' | 'barchart' | 'traces';
-  format: QueryFormat;
   sql: string;
   /** Every column the query returns, in order. */
   columns: ColumnSpec[];
@@ -128,7 +149,7 @@ function buildPanel(p: PanelSpec, id: number, gridPos: { h: number; w: number; x
       options: panelOptions(p.type),
     };
   }
-  const queryType = p.format === 'traces' ? 'traces' : p.format === 'timeseries' ? 'timeseries' : 'table';
+  const format = formatOf(p.type);
   const custom =
     p.type === 'timeseries'
       ? { drawStyle: p.bars ? 'bars' : 'line', fillOpacity: p.bars ? 80 : 10, stacking: { mode: p.stacked ? 'normal' : 'none', group: 'A' } }
@@ -136,7 +157,7 @@ function buildPanel(p: PanelSpec, id: number, gridPos: { h: number; w: number; x
   return {
     ...common,
     datasource: CLICKHOUSE,
-    targets: [{ refId: 'A', datasource: CLICKHOUSE, editorType: 'sql', format: FORMATS[p.format], queryType, rawSql: p.sql, pluginVersion: PLUGIN_VERSION }],
+    targets: [{ refId: 'A', datasource: CLICKHOUSE, editorType: 'sql', format: FORMATS[format], queryType: format, rawSql: p.sql, pluginVersion: PLUGIN_VERSION }],
     fieldConfig: { defaults: { ...(p.unit ? { unit: p.unit } : {}), custom }, overrides: columnOverrides(p.columns) },
     options: panelOptions(p.type),
   };

@@ -3,7 +3,7 @@
  * buffer/refusal state that only the collectors know, from their Prometheus /metrics.
  */
 import { DB, SESSIONS_WHERE, filterVariables } from './filters.js';
-import type { DashboardSpec } from './grafana.js';
+import { COLUMNS, type DashboardSpec } from './grafana.js';
 
 const SESSIONS = `${DB}.sessions FINAL`;
 /** Decisions are bucketed by when they were made; the filters still apply to the session. */
@@ -24,7 +24,6 @@ export const sampling: DashboardSpec = {
         {
           kind: 'sql',
           type: 'timeseries',
-          format: 'timeseries',
           title: 'Decisions by reason over time',
           description:
             'Sessions by decision time and reason (a session with several reasons counts once per reason; "dropped" = no keep reason). Reasons: error, low_eval, rule:<name>, cost_outlier, latency, rare_path, baseline, markers early:memory, budget:thinned, upgrade:*, drop:<rule>.',
@@ -46,7 +45,6 @@ export const sampling: DashboardSpec = {
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Kept rate per policy',
           description:
             'Per reason: kept sessions carrying it and their share of all sessions decided in the range. Shares add up to more than the kept share when sessions have several reasons.',
@@ -72,7 +70,6 @@ export const sampling: DashboardSpec = {
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Decisions by trigger',
           description:
             'What completed each session: idle, max_age, max_spans, max_bytes, early:memory (buffer past its soft limit), shutdown, upgrade (latest version of the session).',
@@ -87,7 +84,7 @@ export const sampling: DashboardSpec = {
           ].join('\n'),
           columns: [
             { name: 'trigger', displayName: 'Trigger' },
-            { name: 'sessions', displayName: 'Sessions' },
+            COLUMNS.sessions,
             { name: 'kept', displayName: 'Kept' },
             { name: 'kept_share', displayName: 'Kept share', unit: 'percentunit' },
           ],
@@ -95,7 +92,6 @@ export const sampling: DashboardSpec = {
         {
           kind: 'sql',
           type: 'timeseries',
-          format: 'timeseries',
           title: 'Early decisions and upgrades over time',
           description:
             'Early: decided before completion because the buffer passed its soft memory limit (reason early:memory). Upgrades: dropped sessions turned kept by a later error or low eval (upgrade:*).',
@@ -116,7 +112,6 @@ export const sampling: DashboardSpec = {
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Recent upgrades',
           description: 'Sessions dropped at decision time and kept later, with why.',
           w: 12,
@@ -135,15 +130,14 @@ export const sampling: DashboardSpec = {
               displayName: 'Session',
               links: [{ title: 'Open in the session explorer', url: '/d/agenttail-sessions/agenttail-session-explorer?var-session=${__value.raw}&var-tenant=${__data.fields.tenant}&${__url_time_range}' }],
             },
-            { name: 'tenant', displayName: 'Tenant' },
+            COLUMNS.tenant,
             { name: 'decided_at', displayName: 'Decided at' },
-            { name: 'reasons', displayName: 'Reasons' },
+            COLUMNS.reasons,
           ],
         },
         {
           kind: 'sql',
           type: 'timeseries',
-          format: 'timeseries',
           title: 'Sample weight of kept sessions',
           description: 'Σ SampleWeight of kept sessions (the population they stand for) against the sessions decided.',
           w: 24,

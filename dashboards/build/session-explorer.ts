@@ -6,7 +6,7 @@
  * trace_ts lookup like the plugin's trace-id query.
  */
 import { DB, SESSIONS_WHERE, filterVariables, hasAnyFilter } from './filters.js';
-import type { DashboardSpec } from './grafana.js';
+import { COLUMNS, type DashboardSpec } from './grafana.js';
 
 const SELF = '/d/agenttail-sessions/agenttail-session-explorer';
 const SESSION = '${session:singlequote}';
@@ -119,7 +119,6 @@ export const sessionExplorer: DashboardSpec = {
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Kept sessions',
           description: 'Sessions whose spans are stored, newest first. Click a session id to open it below.',
           w: 24,
@@ -142,14 +141,14 @@ export const sessionExplorer: DashboardSpec = {
               displayName: 'Session',
               links: [{ title: 'Open this session', url: `${SELF}?var-session=\${__value.raw}&var-tenant=\${__data.fields.tenant}&\${__url_time_range}` }],
             },
-            { name: 'tenant', displayName: 'Tenant' },
-            { name: 'start', displayName: 'Start' },
+            COLUMNS.tenant,
+            COLUMNS.start,
             { name: 'duration_s', displayName: 'Duration', unit: 's' },
             { name: 'traces', displayName: 'Turns' },
             { name: 'spans', displayName: 'Spans' },
-            { name: 'errors', displayName: 'Errors' },
-            { name: 'cost_usd', displayName: 'Cost', unit: 'currencyUSD' },
-            { name: 'reasons', displayName: 'Reasons' },
+            COLUMNS.errors,
+            COLUMNS.cost,
+            COLUMNS.reasons,
             { name: 'agents', displayName: 'Agents' },
             { name: 'models', displayName: 'Models' },
             { name: 'min_eval', displayName: 'Min eval' },
@@ -164,7 +163,6 @@ export const sessionExplorer: DashboardSpec = {
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Decision',
           description: 'The latest version of the session row: decision, reasons, trigger, weight and totals.',
           w: 24,
@@ -180,16 +178,16 @@ export const sessionExplorer: DashboardSpec = {
           ].join('\n'),
           columns: [
             { name: 'session_id', displayName: 'Session' },
-            { name: 'tenant', displayName: 'Tenant' },
+            COLUMNS.tenant,
             { name: 'decision', displayName: 'Decision' },
-            { name: 'reasons', displayName: 'Reasons' },
+            COLUMNS.reasons,
             { name: 'trigger', displayName: 'Trigger' },
             { name: 'decided_at', displayName: 'Decided at' },
             { name: 'weight', displayName: 'Weight' },
-            { name: 'cost_usd', displayName: 'Cost', unit: 'currencyUSD' },
-            { name: 'input_tokens', displayName: 'Input tokens' },
-            { name: 'cache_read_tokens', displayName: 'Cache-read tokens' },
-            { name: 'output_tokens', displayName: 'Output tokens' },
+            COLUMNS.cost,
+            COLUMNS.inputTokens,
+            COLUMNS.cacheReadTokens,
+            COLUMNS.outputTokens,
             { name: 'tool_path', displayName: 'Tool path' },
             { name: 'user_id', displayName: 'User' },
           ],
@@ -197,7 +195,6 @@ export const sessionExplorer: DashboardSpec = {
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Turns (traces) of the session',
           description: 'Each stored trace of the session with its root span; click a trace id to show its span tree.',
           w: 14,
@@ -220,18 +217,17 @@ export const sessionExplorer: DashboardSpec = {
               displayName: 'Trace',
               links: [{ title: 'Show this turn', url: `${SELF}?\${session:queryparam}&var-trace=\${__value.raw}&\${tenant:queryparam}&\${__url_time_range}` }],
             },
-            { name: 'start', displayName: 'Start' },
+            COLUMNS.start,
             { name: 'root_span', displayName: 'Root span' },
             { name: 'spans', displayName: 'Spans' },
-            { name: 'errors', displayName: 'Errors' },
+            COLUMNS.errors,
             { name: 'duration_ms', displayName: 'Duration', unit: 'ms' },
-            { name: 'cost_usd', displayName: 'Cost', unit: 'currencyUSD' },
+            COLUMNS.cost,
           ],
         },
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Evals of the session',
           description: 'Every eval result that targets the session or one of its traces and spans (events, attributes, evaluator spans, POST /v1/evals).',
           w: 10,
@@ -255,7 +251,6 @@ export const sessionExplorer: DashboardSpec = {
         {
           kind: 'sql',
           type: 'traces',
-          format: 'traces',
           title: 'Span tree of turn $trace',
           description:
             'Grafana trace view of the selected turn. Span attributes, resource attributes, events and links as the plugin maps them for OTel tables; agenttail.* tags add cost, tokens and sampling reasons.',

@@ -4,7 +4,7 @@
  * latency percentiles are over the stored calls, each weighted likewise.
  */
 import { DB, SESSIONS_WHERE, SPANS_WHERE, filterVariables } from './filters.js';
-import type { DashboardSpec } from './grafana.js';
+import { COLUMNS, type DashboardSpec } from './grafana.js';
 
 const TOOL_SPANS = `${DB}.spans`;
 const TOOL_WHERE = `GenAiOperation = 'execute_tool'\n  AND ${SPANS_WHERE}`;
@@ -35,7 +35,6 @@ export const tools: DashboardSpec = {
         {
           kind: 'sql',
           type: 'timeseries',
-          format: 'timeseries',
           title: 'Tool calls per tool (estimated)',
           description: ESTIMATE,
           w: 12,
@@ -53,7 +52,6 @@ export const tools: DashboardSpec = {
         {
           kind: 'sql',
           type: 'timeseries',
-          format: 'timeseries',
           title: 'Tool error rate per tool',
           description: 'Weighted share of tool calls with status error. Every errored session is kept (weight 1), so errors are counted exactly.',
           w: 12,
@@ -73,7 +71,6 @@ export const tools: DashboardSpec = {
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Tools: calls, errors and latency',
           description: `${ESTIMATE} Latency percentiles are weighted the same way.`,
           w: 24,
@@ -107,7 +104,6 @@ export const tools: DashboardSpec = {
         {
           kind: 'sql',
           type: 'timeseries',
-          format: 'timeseries',
           title: 'Tool latency p95 per tool',
           description: 'Weighted p95 duration of stored tool calls.',
           w: 24,
@@ -132,7 +128,6 @@ export const tools: DashboardSpec = {
         {
           kind: 'sql',
           type: 'table',
-          format: 'table',
           title: 'Rare tool paths kept',
           description:
             'Sessions the rare_path policy kept (a tool trajectory the tenant seldom or never showed), grouped by their tool path, with an example session.',
@@ -150,15 +145,15 @@ export const tools: DashboardSpec = {
           ].join('\n'),
           columns: [
             { name: 'tool_path', displayName: 'Tool path' },
-            { name: 'sessions', displayName: 'Sessions' },
+            COLUMNS.sessions,
             { name: 'last_seen', displayName: 'Last seen' },
             {
               name: 'example_session',
               displayName: 'Example session',
               links: [{ title: 'Open in the session explorer', url: '/d/agenttail-sessions/agenttail-session-explorer?var-session=${__value.raw}&var-tenant=${__data.fields.tenant}&${__url_time_range}' }],
             },
-            { name: 'tenant', displayName: 'Tenant' },
-            { name: 'errors', displayName: 'Errors' },
+            COLUMNS.tenant,
+            COLUMNS.errors,
           ],
         },
       ],
