@@ -20,6 +20,7 @@ import { DecisionCache } from '../src/sampling/decision-cache.js';
 import { DecisionEngine } from '../src/sampling/engine.js';
 import { SessionBuffer } from '../src/sessions/session-buffer.js';
 import { buildExportRequest, type FixtureSpan } from '../test/support/otlp-fixtures.js';
+import { agentTrace } from './support/agent-traffic.js';
 import { CountingStore } from './support/counting-store.js';
 
 const SESSIONS = Number(process.argv[2] ?? 20_000);
@@ -27,47 +28,11 @@ const SESSIONS_PER_REQUEST = 64;
 const TRACES_PER_SESSION = 2;
 const SPANS_PER_TRACE = 8;
 const NOW_MS = Date.now();
-const LONG_TEXT = 'The assistant considered the request carefully and then answered with details. '.repeat(26).slice(0, 2048);
 const collect = (globalThis as { gc?: () => void }).gc;
-
-let idCounter = 0;
-const nextHex = (bytes: number): string => (++idCounter).toString(16).padStart(bytes * 2, '0');
 
 function sessionSpans(n: number): FixtureSpan[] {
   const out: FixtureSpan[] = [];
-  const startNs = BigInt(NOW_MS - 60_000) * 1_000_000n;
-  for (let t = 0; t < TRACES_PER_SESSION; t++) {
-    const traceId = nextHex(16);
-    const rootId = nextHex(8);
-    for (let i = 0; i < SPANS_PER_TRACE; i++) {
-      const root = i === 0;
-      const tool = !root && i % 3 === 0;
-      const start = startNs + BigInt(i) * 10_000_000n;
-      out.push({
-        traceId,
-        spanId: root ? rootId : nextHex(8),
-        ...(root ? {} : { parentSpanId: rootId }),
-        name: root ? 'invoke_agent support' : tool ? 'execute_tool search_kb' : 'chat gpt-4o-mini',
-        kind: root ? 1 : tool ? 1 : 3,
-        startTimeUnixNano: start,
-        endTimeUnixNano: root ? start + 5_000_000_000n : start + 1_000_000_000n,
-        attributes: {
-          'gen_ai.operation.name': root ? 'invoke_agent' : tool ? 'execute_tool' : 'chat',
-          'gen_ai.agent.name': 'support',
-          'gen_ai.system': 'openai',
-          'gen_ai.request.model': 'gpt-4o-mini',
-          ...(tool ? { 'gen_ai.tool.name': 'search_kb' } : {}),
-          ...(!root && !tool ? { 'gen_ai.usage.input_tokens': 1200 + i, 'gen_ai.usage.output_tokens': 150 + i, 'gen_ai.response.model': 'gpt-4o-mini-2024-07-18' } : {}),
-          'session.id': `sess-${n}`,
-          'user.id': `user-${n % 100}`,
-          'gen_ai.request.temperature': 0.7,
-          ...(i % 4 === 1 ? { 'gen_ai.completion': LONG_TEXT } : { 'http.status_code': 200 }),
-        },
-        events: [],
-        status: { code: 0 },
-      });
-    }
-  }
+  for (let t = 0; t < TRACES_PER_SESSION; t++) out.push(...agentTrace(n, SPANS_PER_TRACE, NOW_MS));
   return out;
 }
 
