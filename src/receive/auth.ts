@@ -49,10 +49,15 @@ export class Authenticator {
     return ok({ tenantId: entry.tenant, trustedGateway: entry.trustedGateway, admin: entry.admin, open: false, keyId: hash.slice(0, 8) });
   }
 
+  /** Whether the caller may name the tenant per resource (`tenant.id`): a trusted gateway key, or open mode. */
+  mayClaimTenant(auth: Pick<TenantAuth, 'open' | 'trustedGateway'>): boolean {
+    return auth.open || auth.trustedGateway;
+  }
+
   /** The tenant for the spans of one resource (its `tenant.id` attribute, when the key may set it). */
   tenantForResource(auth: TenantAuth, resourceTenant: string | null): Outcome<string> {
     if (resourceTenant === null || resourceTenant === '') return ok(auth.tenantId);
-    if (auth.open || auth.trustedGateway) return ok(resourceTenant);
+    if (this.mayClaimTenant(auth)) return ok(resourceTenant);
     if (resourceTenant === auth.tenantId) return ok(resourceTenant);
     return failed(
       new AgtError('AGT_ERR_TENANT_FORBIDDEN', `key ${auth.keyId} belongs to tenant "${auth.tenantId}" and may not write tenant.id "${resourceTenant}" (only trusted gateway keys may)`),

@@ -87,7 +87,7 @@ export class ExportHandler {
       // The raw body goes with the spans: the sink logs it (write-ahead log) before the answer.
       const accepted = await sink.accept(normalized, {
         tenantId: tenant.tenantId,
-        mayClaimTenant: tenant.trustedGateway || tenant.open,
+        mayClaimTenant: auth.mayClaimTenant(tenant),
         format: req.format,
         receivedAtMs: nowMs,
         body: req.body,
