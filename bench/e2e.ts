@@ -10,8 +10,10 @@
  * p50/p99 (last span → decision, idle trigger), insert latency, and per second RSS, event-loop lag, CPU.
  * Run: npx tsx bench/e2e.ts [--duration 20] [--phases ceiling,agenttail,overload] [--rate 0] [--overload 2]
  *        [--senders 1] [--concurrency 16] [--channels 2] [--idle-ms 1000] [--baseline 0.04]
- *        [--buffer-mb 256] [--pairs 16] [--warmup 3] [--profile] [--profile-dir bench/.profiles]
+ *        [--buffer-mb 256] [--rss-cap-mb 0] [--pairs 16] [--warmup 3] [--profile] [--profile-dir bench/.profiles]
  *        [--node-args=--max-semi-space-size=64]   (node flags for the collector child, space-separated)
+ * --rss-cap-mb N runs the overload phase's collector with receive.overload.maxRssBytes = N MiB (0, the default: no
+ * cap); the overload target is then judged against that cap.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { formatSummary, readProfile, summarizeProfile, type ProfileSummary } from './cpuprofile-top.js';
-import { startCollector } from './e2e/collector.js';
+import { phaseOverrides, startCollector } from './e2e/collector.js';
 import type { GeneratorReport } from './e2e/generator.js';
 import { runLoad, type LoadResult } from './e2e/load.js';
 import { histogramQuantile, scrape, sum, labelValues, type Scrape } from './e2e/prom.js';
@@ -39,6 +41,7 @@ const { values: a } = parseArgs({
     'idle-ms': { type: 'string', default: '1000' },
     baseline: { type: 'string', default: '0.04' },
     'buffer-mb': { type: 'string', default: '256' },
+    'rss-cap-mb': { type: 'string', default: '0' },
     pairs: { type: 'string', default: '16' },
     warmup: { type: 'string', default: '3' },
     profile: { type: 'boolean', default: false },
@@ -61,6 +64,7 @@ const CHANNELS = num('channels', 1);
 const IDLE_MS = num('idle-ms', 1);
 const BUFFER_BYTES = num('buffer-mb', 1) * 1024 * 1024;
 const STORE_QUEUE_BYTES = 64 * 1024 * 1024;
+const RSS_CAP_MB = num('rss-cap-mb', 0);
 const PHASES = String(a.phases).split(',').map((s) => s.trim());
 for (const p of PHASES) if (!['ceiling', 'agenttail', 'overload'].includes(p)) throw new Error(`--phases: unknown phase '${p}' (ceiling, agenttail, overload)`);
 
@@ -198,18 +202,14 @@ function newestProfile(dir: string, since: number): string | undefined {
     .sort((x, y) => statSync(y).mtimeMs - statSync(x).mtimeMs)[0];
 }
 
-async function collectorPhase(phase: string, spansPerSecond: number, concurrency: number): Promise<PhaseResult> {
+async function collectorPhase(phase: string, spansPerSecond: number, concurrency: number, rssCapBytes: number): Promise<PhaseResult> {
   const profileDir = a.profile ? resolvePath(String(a['profile-dir'])) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const startedAt = Date.now();
   const c = await startCollector({
     profileDir,
     nodeArgs: String(a['node-args']).split(' ').filter(Boolean),
-    overrides: {
-      sessions: { idleTimeoutMs: IDLE_MS, maxBufferBytes: BUFFER_BYTES },
-      store: { maxQueueBytes: STORE_QUEUE_BYTES },
-      sampling: { baselineRate: num('baseline', 0) },
-    },
+    overrides: phaseOverrides({ idleMs: IDLE_MS, bufferBytes: BUFFER_BYTES, storeQueueBytes: STORE_QUEUE_BYTES, baselineRate: num('baseline', 0), rssCapBytes }),
   });
   const scrapes: Scrape[] = [];
   let scraping = false;
@@ -308,11 +308,11 @@ try {
     lastProfile = undefined;
     let r: PhaseResult;
     if (phase === 'ceiling') r = await ceilingPhase();
-    else if (phase === 'agenttail') r = await collectorPhase('agenttail', num('rate', 0), CONCURRENCY);
+    else if (phase === 'agenttail') r = await collectorPhase('agenttail', num('rate', 0), CONCURRENCY, 0);
     else {
       const base = results.find((x) => x.phase === 'agenttail')?.acceptedSpansPerS ?? num('rate', 0);
       if (!(base > 0)) throw new Error('the overload phase needs the agenttail phase first, or --rate');
-      r = await collectorPhase('overload', base * num('overload', 1), Math.max(CONCURRENCY, 128));
+      r = await collectorPhase('overload', base * num('overload', 1), Math.max(CONCURRENCY, 128), Math.round(RSS_CAP_MB * 1024 * 1024));
     }
     if (lastProfile) r.profile = lastProfile;
     results.push(r);
@@ -357,7 +357,9 @@ for (const r of results) {
 
 const agent = results.find((r) => r.phase === 'agenttail');
 const over = results.find((r) => r.phase === 'overload');
-const capMb = over?.rssIdleMb != null ? over.rssIdleMb + (BUFFER_BYTES + STORE_QUEUE_BYTES) / 1024 / 1024 : null;
+// With --rss-cap-mb the collector enforces a cap itself and is judged against it; without, against the memory it is configured to hold.
+const capMb = RSS_CAP_MB > 0 ? RSS_CAP_MB : over?.rssIdleMb != null ? over.rssIdleMb + (BUFFER_BYTES + STORE_QUEUE_BYTES) / 1024 / 1024 : null;
+const capSource = RSS_CAP_MB > 0 ? 'receive.overload.maxRssBytes, --rss-cap-mb' : 'idle RSS + maxBufferBytes + store maxQueueBytes';
 const targets = {
   spansPerS: agent ? { goal: 200_000, measured: Math.round(agent.acceptedSpansPerS), met: agent.acceptedSpansPerS >= 200_000 } : null,
   ceilingRatio: agent && ceiling ? { goal: 0.4, measured: +(agent.acceptedSpansPerS / ceiling).toFixed(3), met: agent.acceptedSpansPerS / ceiling >= 0.4 } : null,
@@ -377,7 +379,7 @@ console.log(
     targets.spansPerS && `≥200K spans/s: ${targets.spansPerS.met ? 'met' : 'NOT met'} (${k(targets.spansPerS.measured)})`,
     targets.ceilingRatio && `≥40% of ceiling: ${targets.ceilingRatio.met ? 'met' : 'NOT met'} (${(targets.ceilingRatio.measured * 100).toFixed(1)}%)`,
     targets.decisionP99 && `decision p99 ≤ idle + 1 s (${targets.decisionP99.goalS} s): ${targets.decisionP99.met ? 'met' : 'NOT met'} (${targets.decisionP99.measuredS} s)`,
-    targets.overload && `overload: RSS max ${targets.overload.rssMaxMb} MB vs cap ${Math.round(targets.overload.capMb ?? NaN)} MB (idle RSS + maxBufferBytes + store maxQueueBytes), refusals ${codes(targets.overload.refusals)}: ${targets.overload.met ? 'met' : 'NOT met'}`,
+    targets.overload && `overload: RSS max ${targets.overload.rssMaxMb} MB vs cap ${Math.round(targets.overload.capMb ?? NaN)} MB (${capSource}), refusals ${codes(targets.overload.refusals)}: ${targets.overload.met ? 'met' : 'NOT met'}`,
   ]
     .filter(Boolean)
     .join('\n'),
@@ -387,7 +389,7 @@ console.log(
     {
       bench: 'e2e',
       node: process.version,
-      params: { nodeArgs: String(a['node-args']), durationS: DURATION_MS / 1000, warmupS: WARMUP_MS / 1000, senders: SENDERS, concurrency: CONCURRENCY, channels: CHANNELS, idleMs: IDLE_MS, bufferBytes: BUFFER_BYTES, storeQueueBytes: STORE_QUEUE_BYTES, baselineRate: num('baseline', 0) },
+      params: { nodeArgs: String(a['node-args']), durationS: DURATION_MS / 1000, warmupS: WARMUP_MS / 1000, senders: SENDERS, concurrency: CONCURRENCY, channels: CHANNELS, idleMs: IDLE_MS, bufferBytes: BUFFER_BYTES, storeQueueBytes: STORE_QUEUE_BYTES, rssCapMb: RSS_CAP_MB, baselineRate: num('baseline', 0) },
       pool: poolInfo,
       ceilingSpansPerS: ceiling,
       phases: results.map((r) => ({ ...r, ratioToCeiling: ceiling && r.phase !== 'ceiling' ? r.acceptedSpansPerS / ceiling : null, profile: r.profile ? { file: r.profile.file, stages: r.profile.summary.stages, top: r.profile.summary.top.slice(0, 15) } : undefined })),

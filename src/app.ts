@@ -11,6 +11,7 @@ import { ExportHandler } from './receive/export-handler.js';
 import { GrpcReceiver } from './receive/grpc-server.js';
 import { otlpHttpRoutes } from './receive/http-routes.js';
 import { ReceiveMetrics } from './receive/metrics.js';
+import { resolveRssCap, type ResolvedRssCap } from './receive/memory-limit.js';
 import { OverloadGuard } from './receive/overload.js';
 import { QuotaManager } from './receive/quota.js';
 import { RequestDecoder } from './receive/request-decoder.js';
@@ -26,6 +27,12 @@ export interface CollectorParams {
   checks?: Record<string, () => ReadinessCheck>;
   /** Extra HTTP routes (API) registered on the 4318 server. */
   routes?: ((app: FastifyInstance) => Promise<void>)[];
+  /** Told when RSS reaches receive.overload.maxRssBytes (true) and when it is back under it (false): the session buffer sheds. */
+  onMemoryPressure?: (over: boolean) => void;
+  /** Where `maxRssBytes: auto` reads the cgroup v2 limit (tests point it at a fake file). */
+  cgroupMemoryMaxPath?: string;
+  /** Reads the process RSS (tests inject one). */
+  readRssBytes?: () => number;
 }
 
 /** The network-facing part of the collector: both receivers and the HTTP API on one port. */
@@ -35,8 +42,10 @@ export class Collector {
   readonly pricer: Pricer;
   /** Decode → tenant → normalize → price, as the receivers do it (recovery re-reads logged requests with it). */
   readonly decoder: RequestDecoder;
-  /** Sheds Export requests while the event loop lags (receive.overload). */
+  /** Sheds Export requests while the event loop lags or RSS is over the cap (receive.overload). */
   readonly overload: OverloadGuard;
+  /** The memory cap as resolved at construction (explicit, from the cgroup limit, or off). */
+  readonly rssCap: ResolvedRssCap;
   private readonly http: FastifyInstance;
   private readonly grpc: GrpcReceiver | null;
   private started = false;
@@ -52,14 +61,25 @@ export class Collector {
       normalizer: new Normalizer({ sessionPrecedence: config.conventions.sessionPrecedence, registry: this.registry }),
       pricer: this.pricer,
     });
-    this.overload = new OverloadGuard({ maxLagMs: config.receive.overload.maxEventLoopLagMs, retryAfterMs: config.receive.overload.retryAfterMs });
+    const overload = config.receive.overload;
+    this.rssCap = resolveRssCap(overload.maxRssBytes, params.cgroupMemoryMaxPath);
+    const metrics = new ReceiveMetrics(this.registry);
+    metrics.rssLimitBytes.set(this.rssCap.bytes);
+    this.overload = new OverloadGuard({
+      maxLagMs: overload.maxEventLoopLagMs,
+      maxRssBytes: this.rssCap.bytes,
+      retryAfterMs: overload.retryAfterMs,
+      log: log.child({ component: 'overload' }),
+      ...(params.readRssBytes ? { readRssBytes: params.readRssBytes } : {}),
+      ...(params.onMemoryPressure ? { onMemoryPressure: params.onMemoryPressure } : {}),
+    });
     const handler = new ExportHandler({
       auth: this.auth,
       quotas: new QuotaManager({ quota: config.receive.quota, tenantQuotas: config.receive.tenantQuotas }),
       decoder: this.decoder,
       sink: params.sink,
       overload: this.overload,
-      metrics: new ReceiveMetrics(this.registry),
+      metrics,
       log,
     });
     this.http = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger, bodyLimit: config.receive.http.maxBodyBytes }) as unknown as FastifyInstance;
@@ -89,7 +109,7 @@ export class Collector {
     }
     this.overload.start();
     this.started = true;
-    log.info({ grpcPort, httpPort }, 'agenttail receivers listening');
+    log.info({ grpcPort, httpPort, maxRssBytes: this.rssCap.bytes, maxRssSource: this.rssCap.source }, 'agenttail receivers listening');
     return { grpcPort, httpPort };
   }
 

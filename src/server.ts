@@ -56,6 +56,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     log,
     sink: buffer,
     registry,
+    onMemoryPressure: (over) => buffer.setMemoryPressure(over),
     checks: {
       store: () => ({ ok: true, degraded: !store.hasCapacity(), detail: store.hasCapacity() ? 'ok' : 'writer queues full' }),
       ...(durability ? { wal: () => durability.health() } : {}),

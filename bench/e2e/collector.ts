@@ -68,6 +68,27 @@ export function benchConfig(dir: string): Record<string, unknown> {
   };
 }
 
+/** What the e2e flags set over benchConfig for one collector phase. */
+export interface PhaseSettings {
+  idleMs: number;
+  bufferBytes: number;
+  storeQueueBytes: number;
+  baselineRate: number;
+  /** `receive.overload.maxRssBytes` (`--rss-cap-mb`); 0 = no cap. */
+  rssCapBytes: number;
+}
+
+/** The config overrides of one phase (same shape as the YAML config). */
+export function phaseOverrides(s: PhaseSettings): Record<string, unknown> {
+  return {
+    sessions: { idleTimeoutMs: s.idleMs, maxBufferBytes: s.bufferBytes },
+    store: { maxQueueBytes: s.storeQueueBytes },
+    sampling: { baselineRate: s.baselineRate },
+    // Always explicit: under the default (`auto`) a cgroup memory limit on the bench machine would set a cap.
+    receive: { overload: { maxRssBytes: s.rssCapBytes } },
+  };
+}
+
 export async function startCollector(opts: CollectorOptions = {}): Promise<CollectorChild> {
   ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'agt-e2e-'));

@@ -43,11 +43,18 @@ export const receiveSchema = z.object({
   /** Default per-tenant quota, and per-tenant overrides by tenant id. */
   quota: quotaSchema.prefault({}),
   tenantQuotas: z.record(z.string(), quotaSchema).default({}),
-  /** Load shedding: Export requests are refused (retryable, before decoding) while the event loop lags past this. */
+  /** Load shedding: Export requests are refused (retryable, before decoding) while the event loop lags or RSS is over the cap. */
   overload: z
     .object({
       /** Lag limit in ms; 0 switches shedding off. */
       maxEventLoopLagMs: z.number().int().min(0).default(500),
+      /**
+       * Process RSS (bytes) at or above which Export requests are refused, until it falls below 95 % of it; 0 = off.
+       * `auto` (the default) = 80 % of the cgroup v2 memory limit (`/sys/fs/cgroup/memory.max`) when one is set, else off.
+       */
+      maxRssBytes: z
+        .union([z.literal('auto'), z.number().int().min(0)], { error: 'expected "auto" or a whole number of bytes ≥ 0 (0 = off)' })
+        .default('auto'),
       /** Retry delay suggested to refused clients. */
       retryAfterMs: z.number().int().positive().default(1000),
     })

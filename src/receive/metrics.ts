@@ -1,5 +1,5 @@
 /** Metrics of the receive stage. */
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 export class ReceiveMetrics {
   readonly requests: Counter<'transport' | 'code'>;
@@ -9,6 +9,7 @@ export class ReceiveMetrics {
   readonly spansRefused: Counter<'reason'>;
   readonly bytesReceived: Counter<'transport'>;
   readonly truncatedStrings: Counter;
+  readonly rssLimitBytes: Gauge;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -19,5 +20,6 @@ export class ReceiveMetrics {
     this.spansRefused = new Counter({ name: 'agenttail_receive_spans_refused_total', help: 'Spans refused with a retryable or fatal answer, by error code', labelNames: ['reason'], registers });
     this.bytesReceived = new Counter({ name: 'agenttail_receive_bytes_total', help: 'Request bytes received (decompressed)', labelNames: ['transport'], registers });
     this.truncatedStrings = new Counter({ name: 'agenttail_receive_truncated_strings_total', help: 'String values cut to receive.limits.maxStringBytes', registers });
+    this.rssLimitBytes = new Gauge({ name: 'agenttail_process_rss_limit_bytes', help: 'receive.overload.maxRssBytes as resolved at start: RSS at which Export requests are refused (retryable); 0 = off', registers });
   }
 }

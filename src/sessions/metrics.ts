@@ -39,7 +39,7 @@ export class SessionMetrics {
       buckets: DECISION_DELAY_BUCKETS,
       registers,
     });
-    this.early = new Counter({ name: 'agenttail_sessions_early_decisions_total', help: 'Sessions decided early because the buffer passed its soft memory limit.', registers });
+    this.early = new Counter({ name: 'agenttail_sessions_early_decisions_total', help: 'Sessions decided early because the buffer passed its soft memory limit or the process its memory cap (receive.overload.maxRssBytes).', registers });
     this.refusals = new Counter({ name: 'agenttail_sessions_refusals_total', help: 'Requests refused retryably (buffer full, writer full).', labelNames: ['reason'], registers });
     this.lateSpans = new Counter({ name: 'agenttail_sessions_late_spans_total', help: 'Spans that arrived after their session was decided, by that decision.', labelNames: ['decision'], registers });
     this.upgrades = new Counter({ name: 'agenttail_sessions_upgrades_total', help: 'Dropped sessions upgraded to kept by late spans or evals.', registers });

@@ -42,6 +42,9 @@ export interface SessionJournal {
 /** No log record (the log is off, or the data did not come from a logged record). */
 const NO_LSN = -1;
 
+/** Under process memory pressure, one sweep decides early the oldest sessions holding up to this share of the open bytes. */
+export const PRESSURE_SHARE_PER_SWEEP = 0.25;
+
 /** Dependencies of the session buffer. */
 export interface SessionBufferParams {
   config: SessionsConfig;
@@ -96,6 +99,8 @@ export class SessionBuffer implements SpanSink {
   private recorded: Map<string, { lsn: number; decision: Decision }> | null = null;
   /** Upgrades reading earlier spans back from the log, each with the oldest record it needs. */
   private readonly backfills = new Map<Promise<void>, number>();
+  /** Set while the process is over its memory cap (receive.overload.maxRssBytes): each sweep decides the oldest sessions early. */
+  private memoryPressure = false;
 
   constructor(params: SessionBufferParams) {
     this.config = params.config;
@@ -233,6 +238,15 @@ export class SessionBuffer implements SpanSink {
     for (const t of r.summary.traceIds) this.cache.setTrace(r.tenantId, t, r.sessionId);
   }
 
+  /**
+   * The process is over its memory cap (true) or back under it (false). While it is, each sweep decides the oldest
+   * open sessions holding up to PRESSURE_SHARE_PER_SWEEP of the open bytes (at least one session) early, so their
+   * spans go to the store and leave the buffer; the share bounds the work of one sweep.
+   */
+  setMemoryPressure(over: boolean): void {
+    this.memoryPressure = over;
+  }
+
   /** Decides what is due: retries held writes, then idle / aged sessions, then memory pressure. */
   sweep(): void {
     const nowMs = this.now();
@@ -243,6 +257,7 @@ export class SessionBuffer implements SpanSink {
       if (trigger !== null) this.decide(s, trigger);
     }
     this.relieveMemory();
+    if (this.memoryPressure) this.relieveProcessMemory();
     this.updateGauges();
   }
 
@@ -567,6 +582,17 @@ export class SessionBuffer implements SpanSink {
     const soft = this.config.maxBufferBytes * this.config.softLimitRatio;
     for (const s of this.open.values()) {
       if (this.openBytes + this.pending.bytes <= soft) break;
+      this.decide(s, 'early:memory');
+    }
+  }
+
+  /** Under process memory pressure: decides the oldest sessions early, up to a share of the open bytes per sweep. */
+  private relieveProcessMemory(): void {
+    const budget = this.openBytes * PRESSURE_SHARE_PER_SWEEP;
+    let freed = 0;
+    for (const s of this.open.values()) {
+      if (freed > 0 && freed + s.bytes > budget) break;
+      freed += s.bytes;
       this.decide(s, 'early:memory');
     }
   }

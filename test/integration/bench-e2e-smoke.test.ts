@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCeilingServer } from '../../bench/e2e/ceiling-server.js';
+import { phaseOverrides } from '../../bench/e2e/collector.js';
 import { runGenerator, type GeneratorParams } from '../../bench/e2e/generator.js';
 import { histogramQuantile, parseMetrics, sum } from '../../bench/e2e/prom.js';
 import { buildPool, poolToJson, stamp, type TemplatePair } from '../../bench/e2e/requests.js';
 import { decodeExportRequest } from '../../src/otlp/decode-protobuf.js';
 import { DEFAULT_DECODE_LIMITS } from '../../src/otlp/types.js';
+import { deepMerge } from '../../src/config/load.js';
 import { startTestServer } from '../support/server.js';
 
 let dir: string;
@@ -84,6 +86,24 @@ describe('bench/e2e', () => {
       }
       expect(sum(m, 'agenttail_sessions_decided_total')).toBeGreaterThan(0);
       expect(histogramQuantile(m, null, 'agenttail_sessions_decision_delay_seconds', 0.5, { trigger: 'idle' })).toBeGreaterThanOrEqual(0.1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('runs a phase with --rss-cap-mb as receive.overload.maxRssBytes: over the cap every send is refused UNAVAILABLE, as the overload target expects', async () => {
+    const settings = { idleMs: 100, bufferBytes: 64 * 1024 * 1024, storeQueueBytes: 16 * 1024 * 1024, baselineRate: 0.04 };
+    expect(phaseOverrides({ ...settings, rssCapBytes: 0 })).toMatchObject({ receive: { overload: { maxRssBytes: 0 } } });
+    // 1 byte: any process is over it.
+    const t = await startTestServer(deepMerge(phaseOverrides({ ...settings, rssCapBytes: 1 }), { sessions: { sweepIntervalMs: 20 } }));
+    try {
+      expect(t.config.receive.overload.maxRssBytes).toBe(1);
+      const r = await runGenerator(params(t.grpcTarget, { spansPerSecond: 1_000, durationMs: 300 }), () => {});
+      expect(r.okRequests).toBe(0);
+      expect(Object.keys(r.codes)).toEqual(['UNAVAILABLE']);
+      const m = parseMetrics(await (await fetch(`${t.httpUrl}/metrics`)).text(), Date.now());
+      expect(sum(m, 'agenttail_receive_requests_total', { code: 'AGT_ERR_MEMORY_LIMIT' })).toBe(r.codes.UNAVAILABLE);
+      expect(sum(m, 'agenttail_process_rss_limit_bytes')).toBe(1);
     } finally {
       await t.close();
     }

@@ -19,7 +19,7 @@ function configFor(dir: string): Record<string, unknown> {
     store: { path: join(dir, 'clickhouse'), flushIntervalMs: 100, batchRows: 40 },
     sessions: { idleTimeoutMs: 250, sweepIntervalMs: 50 },
     sampling: { baselineRate: 0.2 },
-    receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, overload: { maxEventLoopLagMs: 10_000 } },
+    receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, overload: { maxEventLoopLagMs: 10_000, maxRssBytes: 0 } },
     // Small segments, no retention and frequent checkpoints: segments are released while the load runs.
     wal: { durability: 'fsync', segmentBytes: 65536, retentionMs: 0, checkpointIntervalMs: 150 },
   };

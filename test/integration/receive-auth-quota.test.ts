@@ -1,4 +1,7 @@
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgtError } from '../../src/errors.js';
 import { retryable } from '../../src/outcome.js';
@@ -255,3 +258,84 @@ describe('overload shedding', () => {
     expect(c.sink.spans).toHaveLength(3);
   });
 });
+
+describe('memory cap shedding', () => {
+  const MiB = 1024 * 1024;
+  const rss = { bytes: 100 * MiB };
+  const pressure: boolean[] = [];
+  let c: TestCollector;
+  beforeAll(async () => {
+    c = await startTestCollector({
+      config: { receive: { overload: { maxRssBytes: 200 * MiB, retryAfterMs: 1500 } } },
+      hooks: { readRssBytes: () => rss.bytes, onMemoryPressure: (over) => pressure.push(over) },
+    });
+  });
+  afterAll(async () => c.close());
+
+  it('refuses Export before decoding with UNAVAILABLE + RetryInfo / 503 + Retry-After while RSS is over the cap, counted, then accepts again below 95 %', async () => {
+    expect(await counter(c, 'agenttail_process_rss_limit_bytes', {})).toBe(200 * MiB);
+    expect(await grpcExport(c.grpcTarget, spans(2))).toBeNull();
+    rss.bytes = 210 * MiB;
+    // The guard samples RSS on its own 100 ms timer; a real sample is awaited rather than forced.
+    await waitFor(() => c.collector.overload.memoryPressure);
+    expect(pressure).toEqual([true]);
+    const err = await grpcExport(c.grpcTarget, spans(3));
+    expect(err?.code).toBe(status.UNAVAILABLE);
+    const st = statusDetails(err);
+    expect(st.message).toBe(
+      `AGT_ERR_MEMORY_LIMIT: collector over its memory cap: RSS 210.0 MiB (${210 * MiB} bytes) ≥ receive.overload.maxRssBytes 200.0 MiB (${200 * MiB} bytes); refusing until RSS < 190.0 MiB (${190 * MiB} bytes)`,
+    );
+    expect(st.retryDelayMs).toBe(1500);
+    const h = await post(c, spans(3), {});
+    expect(h.status).toBe(503);
+    expect(h.retryAfter).toBe('2');
+    expect(decodeStatus(h.bytes).message).toMatch(/^AGT_ERR_MEMORY_LIMIT: collector over its memory cap: RSS 210\.0 MiB/);
+    expect(c.sink.spans).toHaveLength(2);
+    expect(await counter(c, 'agenttail_receive_requests_total', { code: 'AGT_ERR_MEMORY_LIMIT' })).toBe(2);
+    expect(await counter(c, 'agenttail_receive_requests_total', { code: 'AGT_ERR_MEMORY_LIMIT', transport: 'grpc' })).toBe(1);
+
+    rss.bytes = 195 * MiB; // under the cap but above the resume level: still refused
+    await sleep(250);
+    expect((await grpcExport(c.grpcTarget, spans(1)))?.code).toBe(status.UNAVAILABLE);
+    rss.bytes = 180 * MiB;
+    await waitFor(() => !c.collector.overload.memoryPressure);
+    expect(pressure).toEqual([true, false]);
+    expect(await grpcExport(c.grpcTarget, spans(3))).toBeNull();
+    expect(c.sink.spans).toHaveLength(5);
+    expect(await counter(c, 'agenttail_receive_requests_total', { code: 'AGT_ERR_MEMORY_LIMIT' })).toBe(3);
+  });
+});
+
+describe('memory cap from the cgroup limit', () => {
+  let dir: string;
+  let c: TestCollector | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'agt-cgroup-'));
+  });
+  afterAll(async () => {
+    await c?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes 80 % of memory.max under auto and shows it in /metrics', async () => {
+    const path = join(dir, 'memory.max');
+    writeFileSync(path, '2147483648\n');
+    c = await startTestCollector({ config: { receive: { overload: { maxRssBytes: 'auto' } } }, hooks: { cgroupMemoryMaxPath: path, readRssBytes: () => 0 } });
+    expect(c.collector.rssCap).toEqual({ bytes: 1_717_986_918, source: 'cgroup', cgroupLimitBytes: 2_147_483_648 });
+    const text = await (await fetch(`${c.httpUrl}/metrics`)).text();
+    expect(text).toMatch(/^agenttail_process_rss_limit_bytes 1717986918$/m);
+    expect(await grpcExport(c.grpcTarget, spans(1))).toBeNull();
+  });
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitFor(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await sleep(20);
+  }
+}

@@ -28,8 +28,8 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
     store: { path: join(dir, 'clickhouse'), flushIntervalMs: 100 },
     sessions: { idleTimeoutMs: 200, sweepIntervalMs: 50 },
     // A 2-core CI machine running two test forks can stall the loop past the production shedding limit; tests
-    // that are not about shedding must not see spurious retryable refusals.
-    receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, overload: { maxEventLoopLagMs: 10_000 } },
+    // that are not about shedding must not see spurious retryable refusals; nor may a container's memory limit set a cap.
+    receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, overload: { maxEventLoopLagMs: 10_000, maxRssBytes: 0 } },
   };
   const config = parseConfig(deepMerge(base, overrides));
   const server = await startServer(config, silentLogger());

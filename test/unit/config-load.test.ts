@@ -53,6 +53,15 @@ describe('loadConfig', () => {
     expect(err.message).toContain('"server"');
   });
 
+  it('takes receive.overload.maxRssBytes as auto (the default), bytes from the environment, or 0; anything else named', () => {
+    expect(loadConfig({ env: {} }).receive.overload.maxRssBytes).toBe('auto');
+    expect(loadConfig({ env: { AGENTTAIL_RECEIVE__OVERLOAD__MAX_RSS_BYTES: '1073741824' } }).receive.overload.maxRssBytes).toBe(1_073_741_824);
+    expect(loadConfig({ env: { AGENTTAIL_RECEIVE__OVERLOAD__MAX_RSS_BYTES: '0' } }).receive.overload.maxRssBytes).toBe(0);
+    const err = errorOf(() => loadConfig({ env: { AGENTTAIL_RECEIVE__OVERLOAD__MAX_RSS_BYTES: '1GB' } }));
+    expect(err.message).toContain('receive.overload.maxRssBytes = "1GB": expected "auto" or a whole number of bytes ≥ 0 (0 = off)');
+    expect(errorOf(() => loadConfig({ env: {}, overrides: { receive: { overload: { maxRssBytes: -1 } } } })).message).toContain('receive.overload.maxRssBytes = -1');
+  });
+
   it('refuses unknown top-level fields by name', () => {
     const err = errorOf(() => loadConfig({ env: {}, overrides: { recieve: {} } }));
     expect(err.message).toContain('recieve');

@@ -54,3 +54,117 @@ describe('OverloadGuard', () => {
     expect(idle.admit().status).toBe('ok');
   });
 });
+
+describe('OverloadGuard memory cap', () => {
+  const MiB = 1024 * 1024;
+  function guard(maxRssBytes: number, opts: { maxLagMs?: number } = {}) {
+    const clock = { ms: 1_000 };
+    const rss = { bytes: 100 * MiB, reads: 0 };
+    const pressure: boolean[] = [];
+    const g = new OverloadGuard({
+      maxLagMs: opts.maxLagMs ?? 0,
+      maxRssBytes,
+      intervalMs: 20,
+      rssIntervalMs: 100,
+      retryAfterMs: 750,
+      now: () => clock.ms,
+      readRssBytes: () => {
+        rss.reads += 1;
+        return rss.bytes;
+      },
+      onMemoryPressure: (over) => pressure.push(over),
+    });
+    g.start();
+    /** Advances the clock by `ms` in timer ticks of `step` ms. */
+    const run = (ms: number, step = 100): void => {
+      for (let t = 0; t < ms; t += step) {
+        clock.ms += step;
+        g.tick();
+      }
+    };
+    return { g, clock, rss, pressure, run };
+  }
+
+  describe('admit', () => {
+    it('refuses with AGT_ERR_MEMORY_LIMIT naming RSS and the cap once a sample is at or above the cap', () => {
+      const { g, rss, pressure, run } = guard(200 * MiB);
+      expect(g.admit().status).toBe('ok');
+      rss.bytes = 200 * MiB;
+      run(100);
+      const out = g.admit();
+      expect(out.status).toBe('retryable');
+      if (out.status === 'retryable') {
+        expect(out.error.code).toBe('AGT_ERR_MEMORY_LIMIT');
+        expect(out.error.message).toBe(
+          `collector over its memory cap: RSS 200.0 MiB (${200 * MiB} bytes) ≥ receive.overload.maxRssBytes 200.0 MiB (${200 * MiB} bytes); refusing until RSS < 190.0 MiB (${190 * MiB} bytes)`,
+        );
+        expect(out.retryInMs).toBe(750);
+        expect(out.error.spec).toMatchObject({ grpc: 14, http: 503, retryable: true });
+      }
+      expect(g.memoryPressure).toBe(true);
+      expect(pressure).toEqual([true]);
+      g.stop();
+    });
+
+    it('keeps refusing between the cap and 95 % of it, and admits below (hysteresis: one signal each way)', () => {
+      const { g, rss, pressure, run } = guard(200 * MiB);
+      rss.bytes = 250 * MiB;
+      run(100);
+      rss.bytes = 195 * MiB; // under the cap, over the resume level
+      run(500);
+      expect(g.admit().status).toBe('retryable');
+      rss.bytes = 190 * MiB; // exactly the resume level still refuses
+      run(100);
+      expect(g.admit().status).toBe('retryable');
+      rss.bytes = 189 * MiB;
+      run(100);
+      expect(g.admit().status).toBe('ok');
+      rss.bytes = 199 * MiB; // below the cap again: no refusal until the cap itself is reached
+      run(300);
+      expect(g.admit().status).toBe('ok');
+      expect(pressure).toEqual([true, false]);
+      g.stop();
+    });
+
+    it('samples RSS at start and then once per rssIntervalMs, not on every lag tick or request', () => {
+      const { g, rss, run } = guard(200 * MiB, { maxLagMs: 500 });
+      expect(rss.reads).toBe(1);
+      run(1_000, 20); // 50 lag ticks
+      expect(rss.reads).toBe(11);
+      for (let i = 0; i < 100; i++) g.admit();
+      expect(rss.reads).toBe(11);
+      g.stop();
+    });
+
+    it('runs its timer with only the memory cap on, and does not check the lag then', () => {
+      const { g, clock, rss } = guard(200 * MiB, { maxLagMs: 0 });
+      clock.ms += 5_000; // a "lag" that would refuse were the lag check on
+      expect(g.admit().status).toBe('ok');
+      rss.bytes = 300 * MiB;
+      g.tick();
+      expect(g.admit().status).toBe('retryable');
+      g.stop();
+    });
+
+    it('reports the lag first when both limits are passed', () => {
+      const { g, clock, rss } = guard(200 * MiB, { maxLagMs: 500 });
+      rss.bytes = 300 * MiB;
+      clock.ms += 800;
+      g.tick();
+      const out = g.admit();
+      expect(out.status === 'retryable' && out.error.code).toBe('AGT_ERR_OVERLOADED');
+      g.stop();
+    });
+
+    it('never refuses for memory and never reads RSS when the cap is 0', () => {
+      const { g, rss, pressure, run } = guard(0, { maxLagMs: 500 });
+      rss.bytes = 64 * 1024 * MiB;
+      run(1_000, 20);
+      expect(g.admit().status).toBe('ok');
+      expect(rss.reads).toBe(0);
+      expect(pressure).toEqual([]);
+      expect(g.rssLimitBytes).toBe(0);
+      g.stop();
+    });
+  });
+});

@@ -236,6 +236,47 @@ describe('SessionBuffer', () => {
     });
   });
 
+  describe('setMemoryPressure', () => {
+    it('while the process is over its memory cap, each sweep decides the oldest sessions early, a quarter of the open bytes at most', async () => {
+      const h = harness();
+      // Eight sessions of equal size, created in order s0 … s7, 100 ms apart (none idle yet).
+      for (let i = 0; i < 8; i++) {
+        await h.buffer.accept([span({ sessionId: `s${i}`, traceId: trace(i + 1), wireBytes: 1_000 })]);
+        h.clock.ms += 100;
+      }
+      const perSession = h.buffer.stats().bufferedBytes / 8;
+      h.advance(100);
+      expect(h.store.writes).toHaveLength(0);
+      h.buffer.setMemoryPressure(true);
+      h.advance(100);
+      // A quarter of 8 equal sessions: the two oldest.
+      expect(h.store.writes.map((w) => w.summary.sessionId)).toEqual(['s0', 's1']);
+      expect(h.store.writes.every((w) => w.decision.trigger === 'early:memory' && w.decision.reasons.includes('early:memory'))).toBe(true);
+      expect(h.buffer.stats()).toMatchObject({ openSessions: 6, bufferedBytes: 6 * perSession });
+      h.advance(100); // a quarter of 6: one session (two would pass the share)
+      expect(h.store.writes.map((w) => w.summary.sessionId)).toEqual(['s0', 's1', 's2']);
+      h.buffer.setMemoryPressure(false);
+      h.advance(100);
+      h.advance(100);
+      expect(h.buffer.stats().openSessions).toBe(5);
+      expect(await h.metric('agenttail_sessions_early_decisions_total')).toBe(3);
+      expect(await h.metric('agenttail_sessions_decided_total', { trigger: 'early:memory' })).toBe(3);
+    });
+
+    it('decides at least one session per sweep, even one larger than the share', async () => {
+      const h = harness();
+      await h.buffer.accept(Array.from({ length: 10 }, (_, i) => span({ sessionId: 'big', spanId: sid(i + 1), wireBytes: 5_000 })));
+      await h.buffer.accept([span({ sessionId: 'small', traceId: trace(2), wireBytes: 100 })]);
+      h.buffer.setMemoryPressure(true);
+      h.advance(100);
+      expect(h.store.writes.map((w) => w.summary.sessionId)).toEqual(['big']);
+      h.advance(100);
+      expect(h.store.writes.map((w) => w.summary.sessionId)).toEqual(['big', 'small']);
+      h.advance(100); // nothing left: the sweep is a no-op
+      expect(h.buffer.stats()).toMatchObject({ openSessions: 0, bufferedBytes: 0 });
+    });
+  });
+
   describe('late spans', () => {
     it('stores late spans of a kept session with the next version', async () => {
       const h = harness({ keepAll: true });
