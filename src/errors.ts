@@ -37,7 +37,7 @@ export const ERRORS = {
   AGT_ERR_BUFFER_FULL: { grpc: GrpcCode.UNAVAILABLE, http: 503, retryable: true, summary: 'The session buffer is at its hard memory limit; retry after the delay given.' },
   AGT_ERR_WRITER_BACKPRESSURE: { grpc: GrpcCode.UNAVAILABLE, http: 503, retryable: true, summary: 'The storage writer queues are full (ClickHouse slow or down); retry after the delay given.' },
   AGT_ERR_OVERLOADED: { grpc: GrpcCode.UNAVAILABLE, http: 503, retryable: true, summary: 'The collector is CPU-bound (its event loop lags past receive.overload.maxEventLoopLagMs); the request was refused before decoding; retry after the delay given.' },
-  AGT_ERR_MEMORY_LIMIT: { grpc: GrpcCode.UNAVAILABLE, http: 503, retryable: true, summary: 'The collector process is over its memory cap (RSS at or above receive.overload.maxRssBytes); the request was refused before decoding; retry after the delay given.' },
+  AGT_ERR_MEMORY_LIMIT: { grpc: GrpcCode.UNAVAILABLE, http: 503, retryable: true, summary: 'The collector process is at its memory limit (RSS at or above 90 % of receive.overload.maxRssBytes); the request was refused before decoding; retry after the delay given.' },
   AGT_ERR_WAL_FULL: { grpc: GrpcCode.UNAVAILABLE, http: 503, retryable: true, summary: 'The write-ahead log reached its disk cap; retry after the delay given.' },
   AGT_ERR_SHUTTING_DOWN: { grpc: GrpcCode.UNAVAILABLE, http: 503, retryable: true, summary: 'The collector is shutting down and accepts nothing new; retry against another instance or later.' },
   AGT_ERR_INVALID_EVAL: { grpc: GrpcCode.INVALID_ARGUMENT, http: 400, retryable: false, summary: 'An eval posted to /v1/evals is not valid (missing target, name, or score/label).' },

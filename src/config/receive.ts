@@ -49,7 +49,8 @@ export const receiveSchema = z.object({
       /** Lag limit in ms; 0 switches shedding off. */
       maxEventLoopLagMs: z.number().int().min(0).default(500),
       /**
-       * Process RSS (bytes) at or above which Export requests are refused, until it falls below 95 % of it; 0 = off.
+       * The process RSS (bytes) to stay under: Export requests are refused from 90 % of it until RSS falls below 85 %;
+       * 0 = off.
        * `auto` (the default) = 80 % of the cgroup v2 memory limit (`/sys/fs/cgroup/memory.max`) when one is set, else off.
        */
       maxRssBytes: z

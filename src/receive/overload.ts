@@ -6,16 +6,22 @@
  * queue drains and clients back off on the RetryInfo.
  *
  * The loop does not always lag when the process is overloaded (many short callbacks keep the timer on time while
- * queued request bodies pile up), so the guard also samples the process RSS on the same timer: at or above
- * `maxRssBytes` it refuses until RSS falls below RSS_RESUME_RATIO of the cap (hysteresis, so it does not flap), and
+ * queued request bodies pile up), so the guard also samples the process RSS on the same timer: from RSS_REFUSE_RATIO
+ * of `maxRssBytes` on it refuses until RSS falls below RSS_RESUME_RATIO of the cap (hysteresis, so it does not flap), and
  * tells `onMemoryPressure` when the state changes so the session buffer can give memory back.
  */
 import { AgtError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ok, retryable, type Outcome } from '../outcome.js';
 
+/**
+ * Refusing for memory starts at this share of the cap: requests already admitted, and memory V8 and the store engine
+ * do not hand back at once, keep RSS growing for a while after the first refusal (measured: ~5 % past the level where
+ * refusals began, bench/e2e.ts --rss-cap-mb), so the cap itself is the line RSS must stay under.
+ */
+export const RSS_REFUSE_RATIO = 0.9;
 /** Refusing for memory stops once RSS is below this share of the cap. */
-export const RSS_RESUME_RATIO = 0.95;
+export const RSS_RESUME_RATIO = 0.85;
 
 /** Parameters of OverloadGuard. */
 export interface OverloadGuardParams {
@@ -115,10 +121,14 @@ export class OverloadGuard {
       }
     }
     if (this.overMemory) {
-      const msg = `collector over its memory cap: RSS ${mib(this.lastRssBytes)} ≥ receive.overload.maxRssBytes ${mib(this.maxRssBytes)}; refusing until RSS < ${mib(this.resumeBelowBytes())}`;
+      const msg = `collector at its memory limit: RSS ${mib(this.lastRssBytes)} ≥ ${mib(this.refuseFromBytes())}, ${RSS_REFUSE_RATIO * 100} % of receive.overload.maxRssBytes ${mib(this.maxRssBytes)}; refusing until RSS < ${mib(this.resumeBelowBytes())}`;
       return retryable(new AgtError('AGT_ERR_MEMORY_LIMIT', msg, { retryInMs: this.p.retryAfterMs }), this.p.retryAfterMs);
     }
     return ok();
+  }
+
+  private refuseFromBytes(): number {
+    return Math.floor(this.maxRssBytes * RSS_REFUSE_RATIO);
   }
 
   private resumeBelowBytes(): number {
@@ -130,10 +140,10 @@ export class OverloadGuard {
     this.lastRssAt = t;
     const rss = this.readRssBytes();
     this.lastRssBytes = rss;
-    const over = this.overMemory ? rss >= this.resumeBelowBytes() : rss >= this.maxRssBytes;
+    const over = this.overMemory ? rss >= this.resumeBelowBytes() : rss >= this.refuseFromBytes();
     if (over === this.overMemory) return;
     this.overMemory = over;
-    if (over) this.p.log?.warn({ rssBytes: rss, maxRssBytes: this.maxRssBytes }, 'RSS reached receive.overload.maxRssBytes: refusing Export requests (retryable) and deciding open sessions early');
+    if (over) this.p.log?.warn({ rssBytes: rss, maxRssBytes: this.maxRssBytes }, 'RSS reached 90 % of receive.overload.maxRssBytes: refusing Export requests (retryable) and deciding open sessions early');
     else this.p.log?.info({ rssBytes: rss, resumeBelowBytes: this.resumeBelowBytes() }, 'RSS back under the memory cap: accepting Export requests again');
     this.p.onMemoryPressure?.(over);
   }

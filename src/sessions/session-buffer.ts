@@ -99,7 +99,7 @@ export class SessionBuffer implements SpanSink {
   private recorded: Map<string, { lsn: number; decision: Decision }> | null = null;
   /** Upgrades reading earlier spans back from the log, each with the oldest record it needs. */
   private readonly backfills = new Map<Promise<void>, number>();
-  /** Set while the process is over its memory cap (receive.overload.maxRssBytes): each sweep decides the oldest sessions early. */
+  /** Set while the process is at its memory limit (90 % of receive.overload.maxRssBytes): each sweep decides the oldest sessions early. */
   private memoryPressure = false;
 
   constructor(params: SessionBufferParams) {
@@ -239,7 +239,7 @@ export class SessionBuffer implements SpanSink {
   }
 
   /**
-   * The process is over its memory cap (true) or back under it (false). While it is, each sweep decides the oldest
+   * The process is at its memory limit (true) or back under it (false). While it is, each sweep decides the oldest
    * open sessions holding up to PRESSURE_SHARE_PER_SWEEP of the open bytes (at least one session) early, so their
    * spans go to the store and leave the buffer; the share bounds the work of one sweep.
    */

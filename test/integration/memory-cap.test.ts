@@ -35,7 +35,7 @@ describe('collector over its memory cap', () => {
   it('refuses Export with UNAVAILABLE / AGT_ERR_MEMORY_LIMIT, counted in /metrics', async () => {
     const err = await grpcExport(buildExportRequest([{ traceId: fixtureId(1, 16), spanId: fixtureId(1, 8), name: 'chat' }], { 'service.name': 'svc' }));
     expect(err?.code).toBe(status.UNAVAILABLE);
-    expect(err?.details).toMatch(/^AGT_ERR_MEMORY_LIMIT: collector over its memory cap: RSS [\d.]+ MiB/);
+    expect(err?.details).toMatch(/^AGT_ERR_MEMORY_LIMIT: collector at its memory limit: RSS [\d.]+ MiB/);
     const text = await (await fetch(`${t.httpUrl}/metrics`)).text();
     expect(text).toMatch(/^agenttail_receive_requests_total\{transport="grpc",code="AGT_ERR_MEMORY_LIMIT"\} 1$/m);
     expect(text).toMatch(/^agenttail_process_rss_limit_bytes 1$/m);

@@ -96,7 +96,7 @@ describe('OverloadGuard memory cap', () => {
       if (out.status === 'retryable') {
         expect(out.error.code).toBe('AGT_ERR_MEMORY_LIMIT');
         expect(out.error.message).toBe(
-          `collector over its memory cap: RSS 200.0 MiB (${200 * MiB} bytes) ≥ receive.overload.maxRssBytes 200.0 MiB (${200 * MiB} bytes); refusing until RSS < 190.0 MiB (${190 * MiB} bytes)`,
+          `collector at its memory limit: RSS 200.0 MiB (${200 * MiB} bytes) ≥ 180.0 MiB (${180 * MiB} bytes), 90 % of receive.overload.maxRssBytes 200.0 MiB (${200 * MiB} bytes); refusing until RSS < 170.0 MiB (${170 * MiB} bytes)`,
         );
         expect(out.retryInMs).toBe(750);
         expect(out.error.spec).toMatchObject({ grpc: 14, http: 503, retryable: true });
@@ -106,20 +106,24 @@ describe('OverloadGuard memory cap', () => {
       g.stop();
     });
 
-    it('keeps refusing between the cap and 95 % of it, and admits below (hysteresis: one signal each way)', () => {
+    it('refuses from 90 % of the cap, keeps refusing down to 85 %, admits below (hysteresis: one signal each way)', () => {
       const { g, rss, pressure, run } = guard(200 * MiB);
-      rss.bytes = 250 * MiB;
-      run(100);
-      rss.bytes = 195 * MiB; // under the cap, over the resume level
-      run(500);
-      expect(g.admit().status).toBe('retryable');
-      rss.bytes = 190 * MiB; // exactly the resume level still refuses
-      run(100);
-      expect(g.admit().status).toBe('retryable');
-      rss.bytes = 189 * MiB;
+      rss.bytes = 179 * MiB; // under the refusal level
       run(100);
       expect(g.admit().status).toBe('ok');
-      rss.bytes = 199 * MiB; // below the cap again: no refusal until the cap itself is reached
+      rss.bytes = 180 * MiB; // exactly 90 % refuses
+      run(100);
+      expect(g.admit().status).toBe('retryable');
+      rss.bytes = 175 * MiB; // under the refusal level, over the resume level
+      run(500);
+      expect(g.admit().status).toBe('retryable');
+      rss.bytes = 170 * MiB; // exactly the resume level still refuses
+      run(100);
+      expect(g.admit().status).toBe('retryable');
+      rss.bytes = 169 * MiB;
+      run(100);
+      expect(g.admit().status).toBe('ok');
+      rss.bytes = 179 * MiB; // below the refusal level again: no refusal until 90 % is reached
       run(300);
       expect(g.admit().status).toBe('ok');
       expect(pressure).toEqual([true, false]);
