@@ -88,6 +88,7 @@ interface TimelineRow {
   acceptedPerS: number;
   rssMb: number;
   heapMb: number;
+  externalMb: number;
   lagP99Ms: number;
   lagMaxMs: number;
   bufferedMb: number;
@@ -110,7 +111,10 @@ interface PhaseResult {
   decisionDelayS: { p50: number | null; p99: number | null; maxBucketS: number | null; triggers: Record<string, number> } | null;
   insertS: { p50: number | null; p99: number | null } | null;
   rssIdleMb: number | null;
+  /** Highest RSS scraped while the generators sent (the window the overload target is about). */
   rssMaxMb: number | null;
+  /** Highest RSS scraped after the load stopped, while the last sessions were decided and written. */
+  rssMaxAfterMb: number | null;
   lagP99MaxMs: number | null;
   collectorCpu: number | null;
   generatorCpu: number;
@@ -165,6 +169,7 @@ async function ceilingPhase(): Promise<PhaseResult> {
       insertS: null,
       rssIdleMb: null,
       rssMaxMb: null,
+      rssMaxAfterMb: null,
       lagP99MaxMs: null,
       collectorCpu: null,
       generatorCpu: generatorCpuShare(load),
@@ -177,6 +182,9 @@ async function ceilingPhase(): Promise<PhaseResult> {
   }
 }
 
+/** A scraped byte gauge in MB. */
+const mbOf = (s: Scrape, name: string): number => Math.round(sum(s, name) / 1024 / 1024);
+
 function timelineRow(prev: Scrape, cur: Scrape, t0: number): TimelineRow {
   const dt = (cur.atMs - prev.atMs) / 1000;
   const mb = (x: number): number => Math.round(x / 1024 / 1024);
@@ -185,6 +193,7 @@ function timelineRow(prev: Scrape, cur: Scrape, t0: number): TimelineRow {
     acceptedPerS: Math.round((sum(cur, 'agenttail_receive_spans_accepted_total') - sum(prev, 'agenttail_receive_spans_accepted_total')) / dt),
     rssMb: mb(sum(cur, 'process_resident_memory_bytes')),
     heapMb: mb(sum(cur, 'nodejs_heap_size_used_bytes')),
+    externalMb: mb(sum(cur, 'nodejs_external_memory_bytes')),
     lagP99Ms: +(sum(cur, 'nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(1),
     lagMaxMs: +(sum(cur, 'nodejs_eventloop_lag_max_seconds') * 1000).toFixed(1),
     bufferedMb: mb(sum(cur, 'agenttail_sessions_buffered_bytes')),
@@ -282,7 +291,8 @@ async function collectorPhase(phase: string, spansPerSecond: number, concurrency
         p99: histogramQuantile(end, s0, 'agenttail_store_insert_duration_seconds', 0.99),
       },
       rssIdleMb: Math.round(sum(s0, 'process_resident_memory_bytes') / 1024 / 1024),
-      rssMaxMb: Math.max(...timeline.map((r) => r.rssMb)),
+      rssMaxMb: Math.max(...scrapes.filter((s) => s.atMs <= sendEnd.atMs).map((s) => mbOf(s, 'process_resident_memory_bytes'))),
+      rssMaxAfterMb: Math.max(...scrapes.filter((s) => s.atMs > sendEnd.atMs).map((s) => mbOf(s, 'process_resident_memory_bytes'))),
       lagP99MaxMs: Math.max(...during.map((r) => r.lagP99Ms)),
       collectorCpu: windowS > 0 ? (sum(sendEnd, 'process_cpu_seconds_total') - sum(steadyFrom, 'process_cpu_seconds_total')) / windowS : null,
       generatorCpu: generatorCpuShare(load),
@@ -327,7 +337,7 @@ const f2 = (x: number | null | undefined, d = 2): string => (x === null || x ===
 const codes = (c: Record<string, number>): string => Object.entries(c).map(([name, n]) => `${name} ${n}`).join(', ') || '–';
 
 const summary = new Table({
-  head: ['phase', 'target spans/s', 'accepted spans/s', 'vs ceiling', 'refused (gRPC code: requests)', 'kept', 'decision p50/p99 s', 'insert p50/p99 s', 'RSS idle/max MB', 'loop lag p99 max ms', 'CPU collector/generator'],
+  head: ['phase', 'target spans/s', 'accepted spans/s', 'vs ceiling', 'refused (gRPC code: requests)', 'kept', 'decision p50/p99 s', 'insert p50/p99 s', 'RSS idle / max under load / max after MB', 'loop lag p99 max ms', 'CPU collector/generator'],
   style: { head: [], border: [] },
 });
 for (const r of results) {
@@ -340,7 +350,7 @@ for (const r of results) {
     r.keptShare === null ? '–' : `${(r.keptShare * 100).toFixed(1)}%`,
     r.decisionDelayS ? `${f2(r.decisionDelayS.p50)} / ${f2(r.decisionDelayS.p99)}` : '–',
     r.insertS ? `${f2(r.insertS.p50, 3)} / ${f2(r.insertS.p99, 3)}` : '–',
-    r.rssMaxMb === null ? '–' : `${r.rssIdleMb} / ${r.rssMaxMb}`,
+    r.rssMaxMb === null ? '–' : `${r.rssIdleMb} / ${r.rssMaxMb} / ${r.rssMaxAfterMb}`,
     f2(r.lagP99MaxMs, 1),
     `${f2(r.collectorCpu)} / ${f2(r.generatorCpu)}`,
   ]);
@@ -349,8 +359,8 @@ console.log(summary.toString());
 
 for (const r of results) {
   if (r.timeline.length === 0) continue;
-  const t = new Table({ head: [`${r.phase}: t s`, 'accepted/s', 'RSS MB', 'heap MB', 'lag p99/max ms', 'buffered MB', 'open sessions', 'store queue MB', 'CPU'], style: { head: [], border: [] } });
-  for (const x of r.timeline) t.push([x.t, k(x.acceptedPerS), x.rssMb, x.heapMb, `${x.lagP99Ms} / ${x.lagMaxMs}`, x.bufferedMb, k(x.openSessions), x.storeQueueMb, x.cpu]);
+  const t = new Table({ head: [`${r.phase}: t s`, 'accepted/s', 'RSS MB', 'heap MB', 'external MB', 'lag p99/max ms', 'buffered MB', 'open sessions', 'store queue MB', 'CPU'], style: { head: [], border: [] } });
+  for (const x of r.timeline) t.push([x.t, k(x.acceptedPerS), x.rssMb, x.heapMb, x.externalMb, `${x.lagP99Ms} / ${x.lagMaxMs}`, x.bufferedMb, k(x.openSessions), x.storeQueueMb, x.cpu]);
   console.log(t.toString());
   if (r.profile) console.log(`${r.phase} profile ${r.profile.file}\n${formatSummary(r.profile.summary)}`);
 }
@@ -368,6 +378,7 @@ const targets = {
     ? {
         capMb,
         rssMaxMb: over.rssMaxMb,
+        rssMaxAfterMb: over.rssMaxAfterMb,
         refusals: over.codes,
         crashed: over.crashed,
         met: !over.crashed && capMb !== null && (over.rssMaxMb ?? Infinity) <= capMb && Object.keys(over.codes).every((c) => c === 'UNAVAILABLE' || c === 'RESOURCE_EXHAUSTED'),
@@ -379,7 +390,7 @@ console.log(
     targets.spansPerS && `≥200K spans/s: ${targets.spansPerS.met ? 'met' : 'NOT met'} (${k(targets.spansPerS.measured)})`,
     targets.ceilingRatio && `≥40% of ceiling: ${targets.ceilingRatio.met ? 'met' : 'NOT met'} (${(targets.ceilingRatio.measured * 100).toFixed(1)}%)`,
     targets.decisionP99 && `decision p99 ≤ idle + 1 s (${targets.decisionP99.goalS} s): ${targets.decisionP99.met ? 'met' : 'NOT met'} (${targets.decisionP99.measuredS} s)`,
-    targets.overload && `overload: RSS max ${targets.overload.rssMaxMb} MB vs cap ${Math.round(targets.overload.capMb ?? NaN)} MB (${capSource}), refusals ${codes(targets.overload.refusals)}: ${targets.overload.met ? 'met' : 'NOT met'}`,
+    targets.overload && `overload: RSS max under load ${targets.overload.rssMaxMb} MB (after: ${targets.overload.rssMaxAfterMb} MB) vs cap ${Math.round(targets.overload.capMb ?? NaN)} MB (${capSource}), refusals ${codes(targets.overload.refusals)}: ${targets.overload.met ? 'met' : 'NOT met'}`,
   ]
     .filter(Boolean)
     .join('\n'),
