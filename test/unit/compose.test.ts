@@ -25,6 +25,7 @@ interface Service {
   profiles?: string[];
   restart?: string;
   healthcheck?: { test: string[] };
+  mem_limit?: string;
 }
 const compose = parseYaml(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
 const services = compose.services;
@@ -101,6 +102,10 @@ describe('docker-compose.yml', () => {
     expect(services['migrate-cluster']!.command).toEqual(['migrate', '--cluster']);
     for (const n of ['agenttail-1', 'agenttail-2']) expect(services[n]!.depends_on?.['migrate-cluster']?.condition).toBe('service_completed_successfully');
     expect(services.collector!.ports).toEqual(['4317:4317', '4318:4318']);
+  });
+
+  it('gives every collector a memory limit, so receive.overload.maxRssBytes (auto) derives a cap from it', () => {
+    for (const n of ['collector', 'agenttail-1', 'agenttail-2']) expect(services[n]!.mem_limit, n).toMatch(/^\d+[mg]$/);
   });
 
   it('gives the agenttail services an environment the config loader accepts, pointing at ClickHouse as the writer user', () => {
