@@ -77,7 +77,14 @@ export function extendSummary(base: SessionSummary, spans: readonly NormalizedSp
     if (span.genai.operation === 'execute_tool' && span.genai.toolName !== null) tools.push(span);
     if (span.usageRole === 'call') {
       // Wrappers carry the sum of their calls: counting them too would double the tokens and the cost.
-      if (span.usage !== null) for (const k of Object.keys(s.usage) as (keyof Usage)[]) s.usage[k] += span.usage[k];
+      const u = span.usage;
+      if (u !== null) {
+        s.usage.inputTokens += u.inputTokens;
+        s.usage.outputTokens += u.outputTokens;
+        s.usage.cacheReadTokens += u.cacheReadTokens;
+        s.usage.cacheWriteTokens += u.cacheWriteTokens;
+        s.usage.reasoningTokens += u.reasoningTokens;
+      }
       if (span.cost.costUsd === null) s.unpricedCalls += 1;
     }
     if (span.usageRole !== 'aggregate' && span.cost.costUsd !== null) s.costUsd += span.cost.costUsd;
