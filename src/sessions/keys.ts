@@ -17,15 +17,24 @@ export function spanKey(traceId: string, spanId: string): string {
  */
 export class TenantIndex<V> {
   private readonly byTenant = new Map<string, Map<string, V>>();
+  // The last lookup: consecutive spans of a request mostly share a trace, and a string compare is cheaper than
+  // hashing a fresh id string into a large map. Every set and delete of that pair updates it.
+  private lastTenant: string | null = null;
+  private lastId: string | null = null;
+  private lastValue: V | undefined = undefined;
 
   get(tenantId: string, id: string): V | undefined {
-    return this.byTenant.get(tenantId)?.get(id);
+    if (id === this.lastId && tenantId === this.lastTenant) return this.lastValue;
+    const v = this.byTenant.get(tenantId)?.get(id);
+    this.remember(tenantId, id, v);
+    return v;
   }
 
   set(tenantId: string, id: string, value: V): void {
     let m = this.byTenant.get(tenantId);
     if (m === undefined) this.byTenant.set(tenantId, (m = new Map()));
     m.set(id, value);
+    this.remember(tenantId, id, value);
   }
 
   /** Removes the entry when it holds `value` (not one set since by someone else). */
@@ -34,5 +43,12 @@ export class TenantIndex<V> {
     if (m === undefined || m.get(id) !== value) return;
     m.delete(id);
     if (m.size === 0) this.byTenant.delete(tenantId);
+    if (id === this.lastId && tenantId === this.lastTenant) this.lastValue = undefined;
+  }
+
+  private remember(tenantId: string, id: string, value: V | undefined): void {
+    this.lastTenant = tenantId;
+    this.lastId = id;
+    this.lastValue = value;
   }
 }
