@@ -104,7 +104,10 @@ export class SessionBuffer implements SpanSink {
     this.store = params.store;
     this.log = params.log;
     this.now = params.now ?? Date.now;
-    this.metrics = new SessionMetrics({ registry: params.registry ?? new Registry() });
+    this.metrics = new SessionMetrics({
+      registry: params.registry ?? new Registry(),
+      state: () => ({ openSessions: this.open.size, bufferedBytes: this.openBytes + this.pending.bytes, bufferedSpans: this.openSpans }),
+    });
     this.metrics.limitBytes.set(this.config.maxBufferBytes);
     this.metrics.softLimitBytes.set(this.config.maxBufferBytes * this.config.softLimitRatio);
     this.pending = new PendingWrites({ store: params.store, onRefused: (kind) => this.metrics.storeRefusals.inc({ kind }) });
@@ -195,7 +198,7 @@ export class SessionBuffer implements SpanSink {
       if (s !== undefined) {
         this.remove(s);
         const summary = r.summary ?? this.summarize(s);
-        this.metrics.decided.inc({ trigger: r.decision.trigger, outcome: r.decision.kept ? 'kept' : 'dropped' });
+        this.metrics.countDecided(r.decision.trigger, r.decision.kept);
         this.settleDecision(s, summary, r.decision, lsn);
         return;
       }
@@ -211,7 +214,6 @@ export class SessionBuffer implements SpanSink {
     this.recorded = null;
     await this.settled();
     this.relieveMemory();
-    this.updateGauges();
   }
 
   /** Resolves when every upgrade read-back in flight has been handed to the store. */
@@ -243,7 +245,6 @@ export class SessionBuffer implements SpanSink {
       if (trigger !== null) this.decide(s, trigger);
     }
     this.relieveMemory();
-    this.updateGauges();
   }
 
   /** Decides every open session (trigger 'shutdown'), then flushes the store and retries held writes. */
@@ -259,7 +260,6 @@ export class SessionBuffer implements SpanSink {
       // The store could not take them even after a flush: say how many were not written.
       this.log.error({ pendingWrites: this.pending.size }, 'session writes still held at shutdown');
     }
-    this.updateGauges();
   }
 
   /** Current counts. */
@@ -297,7 +297,6 @@ export class SessionBuffer implements SpanSink {
     if (own.length > 0) this.pending.writeEvals(spans[0]!.tenantId, own, this.evalsTag(lsn, 'own', spans[0]!.tenantId));
     for (const [tenantId, evals] of foreignEvals) this.routeEvals(tenantId, evals, lsn, 'routed');
     if (this.recorded === null) this.relieveMemory();
-    this.updateGauges();
     return ok();
   }
 
@@ -417,7 +416,7 @@ export class SessionBuffer implements SpanSink {
     this.remove(s);
     const summary = this.summarize(s);
     const decision = this.engine.decide({ summary, spans: s.spans }, trigger);
-    this.metrics.decided.inc({ trigger, outcome: decision.kept ? 'kept' : 'dropped' });
+    this.metrics.countDecided(trigger, decision.kept);
     this.metrics.decisionDelay.observe({ trigger }, Math.max(0, this.now() - s.lastArrivalMs) / 1000);
     if (trigger === 'early:memory') this.metrics.early.inc();
     let lsn = NO_LSN;
@@ -573,12 +572,6 @@ export class SessionBuffer implements SpanSink {
       if (this.openBytes + this.pending.bytes <= soft) break;
       this.decide(s, 'early:memory');
     }
-  }
-
-  private updateGauges(): void {
-    this.metrics.open.set(this.open.size);
-    this.metrics.bytes.set(this.openBytes + this.pending.bytes);
-    this.metrics.spans.set(this.openSpans);
   }
 }
 
