@@ -10,6 +10,8 @@ const FIELDS: readonly UsageField[] = ['inputTokens', 'outputTokens', 'cacheRead
  * reports are compared (v6 wrappers, for one, may omit cache figures their calls carry).
  */
 export function checkAggregates(spans: readonly NormalizedSpan[]): string[] {
+  // Most sessions hold no wrapper with usage: skip building the parent index (run for every decided session).
+  if (!spans.some((s) => s.usageRole === 'aggregate' && s.usage !== null)) return [];
   const children = new Map<string, NormalizedSpan[]>();
   for (const s of spans) {
     const key = `${s.traceId}/${s.parentSpanId}`;

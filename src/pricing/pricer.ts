@@ -61,7 +61,7 @@ export class Pricer {
    */
   price(span: NormalizedSpan): SpanCost {
     const cost = this.computeSpanCost(span);
-    this.metrics?.spansPriced.inc({ source: cost.source });
+    this.metrics?.countPriced(cost.source);
     return cost;
   }
 

@@ -160,11 +160,7 @@ export class DecisionEngine {
   }
 
   private finish(decision: Decision, thinned: boolean): Decision {
-    const outcome = decision.kept ? 'kept' : 'dropped';
-    this.metrics.decisions.inc({ outcome });
-    if (decision.reasons.length === 0) this.metrics.reasons.inc({ outcome, reason: 'none' });
-    for (const reason of decision.reasons) this.metrics.reasons.inc({ outcome, reason });
-    if (thinned) this.metrics.thinned.inc({ outcome });
+    this.metrics.countDecision(decision.kept, decision.reasons, thinned);
     return decision;
   }
 }

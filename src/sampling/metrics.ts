@@ -1,26 +1,32 @@
 /** Prometheus metrics of the sampling stage, created on the registry passed in. */
 import { Counter, type Registry } from 'prom-client';
+import { TalliedCounter, type TallySlot } from '../metric-tally.js';
+
+type Outcome = 'kept' | 'dropped';
 
 /** Counters for decisions, reasons, upgrades and budget thinning. */
 export class SamplingMetrics {
-  /** Sessions decided, by outcome (kept / dropped). */
-  readonly decisions: Counter<'outcome'>;
+  /** Sessions decided, by outcome (kept / dropped); counted per decision, so tallied (see metric-tally.ts). */
+  readonly decisions: TalliedCounter<'outcome'>;
   /** One count per reason on each decision, by outcome. */
-  readonly reasons: Counter<'outcome' | 'reason'>;
+  readonly reasons: TalliedCounter<'outcome' | 'reason'>;
   /** Dropped sessions turned kept, by the policy that upgraded them. */
   readonly upgrades: Counter<'policy'>;
   /** Sessions whose keep probability the budget lowered, by final outcome. */
-  readonly thinned: Counter<'outcome'>;
+  readonly thinned: TalliedCounter<'outcome'>;
+  private readonly decisionSlots: Record<Outcome, TallySlot>;
+  private readonly thinnedSlots: Record<Outcome, TallySlot>;
+  private readonly reasonSlots: Record<Outcome, Map<string, TallySlot>> = { kept: new Map(), dropped: new Map() };
 
   constructor(params: { registry: Registry }) {
     const registers = [params.registry];
-    this.decisions = new Counter({
+    this.decisions = new TalliedCounter({
       name: 'agenttail_sampling_decisions_total',
       help: 'Sessions decided, by outcome.',
       labelNames: ['outcome'],
       registers,
     });
-    this.reasons = new Counter({
+    this.reasons = new TalliedCounter({
       name: 'agenttail_sampling_decision_reasons_total',
       help: 'Reasons carried by decisions (a decision with several reasons counts once per reason), by outcome.',
       labelNames: ['outcome', 'reason'],
@@ -32,11 +38,30 @@ export class SamplingMetrics {
       labelNames: ['policy'],
       registers,
     });
-    this.thinned = new Counter({
+    this.thinned = new TalliedCounter({
       name: 'agenttail_sampling_budget_thinned_total',
       help: 'Sessions whose keep probability the per-tenant budget lowered, by final outcome.',
       labelNames: ['outcome'],
       registers,
     });
+    this.decisionSlots = { kept: this.decisions.slot({ outcome: 'kept' }), dropped: this.decisions.slot({ outcome: 'dropped' }) };
+    this.thinnedSlots = { kept: this.thinned.slot({ outcome: 'kept' }), dropped: this.thinned.slot({ outcome: 'dropped' }) };
+  }
+
+  /** Counts one decision: its outcome, each reason ('none' without one), and whether the budget thinned it. */
+  countDecision(kept: boolean, reasons: readonly string[], thinned: boolean): void {
+    const outcome: Outcome = kept ? 'kept' : 'dropped';
+    this.decisionSlots[outcome].n += 1;
+    // Reasons repeat across decisions ('baseline', 'rule:<name>', ...): one slot per outcome and reason, made once.
+    if (reasons.length === 0) this.reasonSlot(outcome, 'none').n += 1;
+    for (const reason of reasons) this.reasonSlot(outcome, reason).n += 1;
+    if (thinned) this.thinnedSlots[outcome].n += 1;
+  }
+
+  private reasonSlot(outcome: Outcome, reason: string): TallySlot {
+    const byReason = this.reasonSlots[outcome];
+    let slot = byReason.get(reason);
+    if (slot === undefined) byReason.set(reason, (slot = this.reasons.slot({ outcome, reason })));
+    return slot;
   }
 }

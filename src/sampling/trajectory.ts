@@ -49,14 +49,21 @@ export interface ToolPath {
 export function turnPaths(view: SessionView): ToolPath[] {
   const byTrace = new Map<string, NormalizedSpan[]>();
   const agentsByTrace = new Map<string, Set<string>>();
+  // Spans of a trace mostly come together: look the trace up once per run of spans, not per span.
+  let runTrace: string | null = null;
+  let agents: Set<string> | undefined;
+  let list: NormalizedSpan[] | undefined;
   for (const s of view.spans) {
+    if (s.traceId !== runTrace) {
+      runTrace = s.traceId;
+      agents = agentsByTrace.get(s.traceId);
+      list = byTrace.get(s.traceId);
+    }
     if (s.genai.agentName !== null) {
-      let agents = agentsByTrace.get(s.traceId);
       if (agents === undefined) agentsByTrace.set(s.traceId, (agents = new Set()));
       agents.add(s.genai.agentName);
     }
     if (s.genai.operation !== 'execute_tool' || s.genai.toolName === null) continue;
-    let list = byTrace.get(s.traceId);
     if (list === undefined) byTrace.set(s.traceId, (list = []));
     list.push(s);
   }

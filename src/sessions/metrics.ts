@@ -1,5 +1,14 @@
 /** Metrics of the session buffer, created on the registry passed in (never the global default). */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { TalliedCounter, type TallySlot } from '../metric-tally.js';
+import type { DecisionTrigger } from '../sampling/types.js';
+
+/** The buffer's current counts, read at scrape time for the gauges (not set on every request). */
+export interface BufferGaugeState {
+  openSessions: number;
+  bufferedBytes: number;
+  bufferedSpans: number;
+}
 
 /** Fine around the idle timeouts people set (1–10 s), coarse beyond: the goal is p99 ≤ idle timeout + 1 s. */
 const DECISION_DELAY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 5.5, 6, 7, 8, 10, 12, 15, 20, 30, 60, 120, 300, 600];
@@ -11,7 +20,8 @@ export class SessionMetrics {
   readonly limitBytes: Gauge;
   readonly softLimitBytes: Gauge;
   readonly spans: Gauge;
-  readonly decided: Counter<'trigger' | 'outcome'>;
+  /** Counted per decision, so tallied (see metric-tally.ts): use countDecided. */
+  readonly decided: TalliedCounter<'trigger' | 'outcome'>;
   readonly decisionDelay: Histogram<'trigger'>;
   readonly early: Counter;
   readonly refusals: Counter<'reason'>;
@@ -24,14 +34,17 @@ export class SessionMetrics {
   readonly evals: Counter<'routed'>;
   readonly backfilledSpans: Counter;
 
-  constructor(p: { registry: Registry }) {
+  private readonly decidedSlots = new Map<DecisionTrigger, { kept: TallySlot; dropped: TallySlot }>();
+
+  constructor(p: { registry: Registry; state: () => BufferGaugeState }) {
     const registers = [p.registry];
-    this.open = new Gauge({ name: 'agenttail_sessions_open_sessions', help: 'Sessions buffered, not yet decided.', registers });
-    this.bytes = new Gauge({ name: 'agenttail_sessions_buffered_bytes', help: 'Accounted bytes of buffered spans.', registers });
+    const state = p.state;
+    this.open = new Gauge({ name: 'agenttail_sessions_open_sessions', help: 'Sessions buffered, not yet decided.', registers, collect() { this.set(state().openSessions); } });
+    this.bytes = new Gauge({ name: 'agenttail_sessions_buffered_bytes', help: 'Accounted bytes of buffered spans.', registers, collect() { this.set(state().bufferedBytes); } });
     this.limitBytes = new Gauge({ name: 'agenttail_sessions_buffer_limit_bytes', help: 'sessions.maxBufferBytes: buffered bytes past which requests are refused (retryable).', registers });
     this.softLimitBytes = new Gauge({ name: 'agenttail_sessions_buffer_soft_limit_bytes', help: 'maxBufferBytes × softLimitRatio: buffered bytes past which the oldest sessions are decided early.', registers });
-    this.spans = new Gauge({ name: 'agenttail_sessions_buffered_spans', help: 'Spans buffered in open sessions.', registers });
-    this.decided = new Counter({ name: 'agenttail_sessions_decided_total', help: 'Sessions decided, by trigger and outcome.', labelNames: ['trigger', 'outcome'], registers });
+    this.spans = new Gauge({ name: 'agenttail_sessions_buffered_spans', help: 'Spans buffered in open sessions.', registers, collect() { this.set(state().bufferedSpans); } });
+    this.decided = new TalliedCounter({ name: 'agenttail_sessions_decided_total', help: 'Sessions decided, by trigger and outcome.', labelNames: ['trigger', 'outcome'], registers });
     this.decisionDelay = new Histogram({
       name: 'agenttail_sessions_decision_delay_seconds',
       help: "Seconds from a session's last span arriving to its decision, by trigger (idle decisions wait at least the idle timeout).",
@@ -49,5 +62,15 @@ export class SessionMetrics {
     this.storeRefusals = new Counter({ name: 'agenttail_sessions_store_refusals_total', help: 'Store writes refused (queue full) and held for retry.', labelNames: ['kind'], registers });
     this.backfilledSpans = new Counter({ name: 'agenttail_sessions_backfilled_spans_total', help: 'Earlier spans of upgraded sessions read back from the write-ahead log and written as kept.', registers });
     this.evals = new Counter({ name: 'agenttail_sessions_evals_total', help: 'Evals received, by where they were routed.', labelNames: ['routed'], registers });
+  }
+
+  /** Counts one session decision by trigger and outcome. */
+  countDecided(trigger: DecisionTrigger, kept: boolean): void {
+    let slots = this.decidedSlots.get(trigger);
+    if (slots === undefined) {
+      slots = { kept: this.decided.slot({ trigger, outcome: 'kept' }), dropped: this.decided.slot({ trigger, outcome: 'dropped' }) };
+      this.decidedSlots.set(trigger, slots);
+    }
+    (kept ? slots.kept : slots.dropped).n += 1;
   }
 }

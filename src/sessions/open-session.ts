@@ -1,6 +1,6 @@
 /** One session still being buffered: its spans, evals, byte count and what completion needs to know. */
 import type { EvalResult, NormalizedSpan } from '../conventions/types.js';
-import { spanKey } from './keys.js';
+import { tenantKey } from './keys.js';
 import type { SessionLimits } from './limits.js';
 import { retainedBytes } from './memory.js';
 
@@ -8,6 +8,8 @@ import { retainedBytes } from './memory.js';
 export class OpenSession {
   readonly tenantId: string;
   readonly sessionId: string;
+  /** The buffer's map key of the session (tenant + session id), built once. */
+  readonly key: string;
   readonly explicitSession: boolean;
   readonly limits: SessionLimits;
   readonly firstSeenMs: number;
@@ -21,12 +23,17 @@ export class OpenSession {
   readonly requestLsns: number[] = [];
   /** Traces whose root span (no parent) has arrived ended. */
   private readonly rootedTraces = new Set<string>();
-  private readonly seen = new Set<string>();
+  /**
+   * Span ids seen, per trace id: the duplicate check without building a trace/span key string per span (the
+   * trace id strings are the spans' own, so nothing is allocated for a trace already known).
+   */
+  private readonly seen = new Map<string, Set<string>>();
   private lowLsn = Number.MAX_SAFE_INTEGER;
 
   constructor(p: { tenantId: string; sessionId: string; explicitSession: boolean; limits: SessionLimits; nowMs: number }) {
     this.tenantId = p.tenantId;
     this.sessionId = p.sessionId;
+    this.key = tenantKey(p.tenantId, p.sessionId);
     this.explicitSession = p.explicitSession;
     this.limits = p.limits;
     this.firstSeenMs = p.nowMs;
@@ -35,13 +42,17 @@ export class OpenSession {
 
   /** Adds a span; returns its charged bytes, or 0 when it is a duplicate (same trace + span id). */
   add(span: NormalizedSpan, nowMs: number): number {
-    const key = spanKey(span.traceId, span.spanId);
-    if (this.seen.has(key)) return 0;
-    this.seen.add(key);
+    const ids = this.seen.get(span.traceId);
+    if (ids === undefined) {
+      this.seen.set(span.traceId, new Set([span.spanId]));
+      this.traceIds.add(span.traceId);
+    } else {
+      if (ids.has(span.spanId)) return 0;
+      ids.add(span.spanId);
+    }
     this.spans.push(span);
-    this.traceIds.add(span.traceId);
-    if (span.parentSpanId === '' && span.endTimeUnixNano >= span.startTimeUnixNano && span.endTimeUnixNano > 0n) this.rootedTraces.add(span.traceId);
     const bytes = retainedBytes(span);
+    if (span.parentSpanId === '' && span.endTimeUnixNano >= span.startTimeUnixNano && span.endTimeUnixNano > 0n) this.rootedTraces.add(span.traceId);
     this.bytes += bytes;
     this.lastArrivalMs = Math.max(this.lastArrivalMs, nowMs);
     return bytes;

@@ -17,7 +17,7 @@ import type { DecisionEngine } from '../sampling/engine.js';
 import type { Decision, DecisionTrigger } from '../sampling/types.js';
 import type { SessionStore } from '../store/types.js';
 import { updateDecided } from './decided-update.js';
-import { spanKey, tenantKey } from './keys.js';
+import { spanKey, TenantIndex, tenantKey } from './keys.js';
 import { limitsFor } from './limits.js';
 import { retainedBytes, retainedBytesOfRequest } from './memory.js';
 import { SessionMetrics } from './metrics.js';
@@ -85,8 +85,8 @@ export class SessionBuffer implements SpanSink {
   private readonly metrics: SessionMetrics;
   /** Open sessions by tenant + session id, in creation order (oldest first, for early decisions). */
   private readonly open = new Map<string, OpenSession>();
-  /** Trace (tenant + trace id) → the open session holding it. */
-  private readonly traces = new Map<string, OpenSession>();
+  /** Trace (tenant, trace id) → the open session holding it. */
+  private readonly traces = new TenantIndex<OpenSession>();
   private readonly pending: PendingWrites;
   private openBytes = 0;
   private openSpans = 0;
@@ -109,7 +109,10 @@ export class SessionBuffer implements SpanSink {
     this.store = params.store;
     this.log = params.log;
     this.now = params.now ?? Date.now;
-    this.metrics = new SessionMetrics({ registry: params.registry ?? new Registry() });
+    this.metrics = new SessionMetrics({
+      registry: params.registry ?? new Registry(),
+      state: () => ({ openSessions: this.open.size, bufferedBytes: this.openBytes + this.pending.bytes, bufferedSpans: this.openSpans }),
+    });
     this.metrics.limitBytes.set(this.config.maxBufferBytes);
     this.metrics.softLimitBytes.set(this.config.maxBufferBytes * this.config.softLimitRatio);
     this.pending = new PendingWrites({ store: params.store, onRefused: (kind) => this.metrics.storeRefusals.inc({ kind }) });
@@ -200,7 +203,7 @@ export class SessionBuffer implements SpanSink {
       if (s !== undefined) {
         this.remove(s);
         const summary = r.summary ?? this.summarize(s);
-        this.metrics.decided.inc({ trigger: r.decision.trigger, outcome: r.decision.kept ? 'kept' : 'dropped' });
+        this.metrics.countDecided(r.decision.trigger, r.decision.kept);
         this.settleDecision(s, summary, r.decision, lsn);
         return;
       }
@@ -216,7 +219,6 @@ export class SessionBuffer implements SpanSink {
     this.recorded = null;
     await this.settled();
     this.relieveMemory();
-    this.updateGauges();
   }
 
   /** Resolves when every upgrade read-back in flight has been handed to the store. */
@@ -258,7 +260,6 @@ export class SessionBuffer implements SpanSink {
     }
     this.relieveMemory();
     if (this.memoryPressure) this.relieveProcessMemory();
-    this.updateGauges();
   }
 
   /** Decides every open session (trigger 'shutdown'), then flushes the store and retries held writes. */
@@ -274,7 +275,6 @@ export class SessionBuffer implements SpanSink {
       // The store could not take them even after a flush: say how many were not written.
       this.log.error({ pendingWrites: this.pending.size }, 'session writes still held at shutdown');
     }
-    this.updateGauges();
   }
 
   /** Current counts. */
@@ -304,7 +304,7 @@ export class SessionBuffer implements SpanSink {
       for (const s of touched) {
         // Only the size limits can be due right after an arrival (idle and age are the sweep's).
         const trigger = s.dueTrigger(nowMs);
-        if ((trigger === 'max_spans' || trigger === 'max_bytes') && this.open.get(tenantKey(s.tenantId, s.sessionId)) === s) this.decide(s, trigger);
+        if ((trigger === 'max_spans' || trigger === 'max_bytes') && this.open.get(s.key) === s) this.decide(s, trigger);
       }
     }
     // Evals about the span's own trace are kept with it and written now; others go to their target session.
@@ -312,7 +312,6 @@ export class SessionBuffer implements SpanSink {
     if (own.length > 0) this.pending.writeEvals(spans[0]!.tenantId, own, this.evalsTag(lsn, 'own', spans[0]!.tenantId));
     for (const [tenantId, evals] of foreignEvals) this.routeEvals(tenantId, evals, lsn, 'routed');
     if (this.recorded === null) this.relieveMemory();
-    this.updateGauges();
     return ok();
   }
 
@@ -341,11 +340,14 @@ export class SessionBuffer implements SpanSink {
   /** Puts one span in its session (see DESIGN: a session id anywhere in a trace takes the whole trace). */
   private route(span: NormalizedSpan, nowMs: number, touched: Set<OpenSession>, late: LateBatch): void {
     const t = span.tenantId;
-    const byTrace = this.traces.get(tenantKey(t, span.traceId));
-    let target: Target;
+    const byTrace = this.traces.get(t, span.traceId);
     if (byTrace !== undefined && (byTrace.explicitSession || span.sessionId === null)) {
-      target = { open: byTrace };
-    } else if (span.sessionId !== null) {
+      // The common case (the span's trace is open): no target object, and the trace is already mapped.
+      this.placeOpen(span, byTrace, nowMs, touched, true);
+      return;
+    }
+    let target: Target;
+    if (span.sessionId !== null) {
       target = this.sessionTarget(t, span.sessionId, nowMs);
       if (byTrace !== undefined) this.moveInto(byTrace, target, nowMs, touched, late);
     } else {
@@ -364,23 +366,13 @@ export class SessionBuffer implements SpanSink {
 
   private create(tenantId: string, sessionId: string, explicitSession: boolean, nowMs: number): OpenSession {
     const s = new OpenSession({ tenantId, sessionId, explicitSession, limits: limitsFor(this.config, tenantId), nowMs });
-    this.open.set(tenantKey(tenantId, sessionId), s);
+    this.open.set(s.key, s);
     return s;
   }
 
   private place(span: NormalizedSpan, target: Target, nowMs: number, touched: Set<OpenSession>, late: LateBatch): void {
     if ('open' in target) {
-      const s = target.open;
-      const bytes = s.add(span, nowMs);
-      if (bytes === 0) {
-        this.metrics.duplicates.inc();
-        return;
-      }
-      this.openBytes += bytes;
-      this.openSpans += 1;
-      if (this.currentLsn !== NO_LSN) s.addLsn(this.currentLsn);
-      this.traces.set(tenantKey(s.tenantId, span.traceId), s);
-      touched.add(s);
+      this.placeOpen(span, target.open, nowMs, touched, false);
       return;
     }
     const key = tenantKey(span.tenantId, target.decided);
@@ -394,6 +386,20 @@ export class SessionBuffer implements SpanSink {
     entry.seen.add(id);
     entry.spans.push(span);
     late.set(key, entry);
+  }
+
+  /** Adds a span to an open session; `traceMapped` when its trace is known to map to `s` already. */
+  private placeOpen(span: NormalizedSpan, s: OpenSession, nowMs: number, touched: Set<OpenSession>, traceMapped: boolean): void {
+    const bytes = s.add(span, nowMs);
+    if (bytes === 0) {
+      this.metrics.duplicates.inc();
+      return;
+    }
+    this.openBytes += bytes;
+    this.openSpans += 1;
+    if (this.currentLsn !== NO_LSN) s.addLsn(this.currentLsn);
+    if (!traceMapped) this.traces.set(s.tenantId, span.traceId, s);
+    touched.add(s);
   }
 
   /** A bare-trace session whose trace turned out to carry a session id: its spans move over whole. */
@@ -414,11 +420,8 @@ export class SessionBuffer implements SpanSink {
   }
 
   private remove(s: OpenSession): void {
-    this.open.delete(tenantKey(s.tenantId, s.sessionId));
-    for (const t of s.traceIds) {
-      const k = tenantKey(s.tenantId, t);
-      if (this.traces.get(k) === s) this.traces.delete(k);
-    }
+    this.open.delete(s.key);
+    for (const t of s.traceIds) this.traces.deleteIf(s.tenantId, t, s);
     this.openBytes -= s.bytes;
     this.openSpans -= s.spans.length;
   }
@@ -428,7 +431,7 @@ export class SessionBuffer implements SpanSink {
     this.remove(s);
     const summary = this.summarize(s);
     const decision = this.engine.decide({ summary, spans: s.spans }, trigger);
-    this.metrics.decided.inc({ trigger, outcome: decision.kept ? 'kept' : 'dropped' });
+    this.metrics.countDecided(trigger, decision.kept);
     this.metrics.decisionDelay.observe({ trigger }, Math.max(0, this.now() - s.lastArrivalMs) / 1000);
     if (trigger === 'early:memory') this.metrics.early.inc();
     let lsn = NO_LSN;
@@ -557,7 +560,7 @@ export class SessionBuffer implements SpanSink {
         if (open === undefined && this.cache.get(tenantId, t.sessionId) !== undefined) decidedId = t.sessionId;
       }
       if (open === undefined && decidedId === undefined && t.traceId !== null) {
-        open = this.traces.get(tenantKey(tenantId, t.traceId));
+        open = this.traces.get(tenantId, t.traceId);
         if (open === undefined) decidedId = this.cache.sessionOfTrace(tenantId, t.traceId);
       }
       if (open !== undefined) {
@@ -595,12 +598,6 @@ export class SessionBuffer implements SpanSink {
       freed += s.bytes;
       this.decide(s, 'early:memory');
     }
-  }
-
-  private updateGauges(): void {
-    this.metrics.open.set(this.open.size);
-    this.metrics.bytes.set(this.openBytes + this.pending.bytes);
-    this.metrics.spans.set(this.openSpans);
   }
 }
 

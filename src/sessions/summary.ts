@@ -63,6 +63,8 @@ export function extendSummary(base: SessionSummary, spans: readonly NormalizedSp
     evals: [...base.evals],
   };
   const tools: NormalizedSpan[] = [];
+  // Spans of a trace mostly come together: skip the list scan while the trace id repeats.
+  let lastTraceId: string | null = null;
   for (const span of spans) {
     if (s.spanCount === 0 || span.startTimeUnixNano < s.startTimeUnixNano) s.startTimeUnixNano = span.startTimeUnixNano;
     if (span.endTimeUnixNano > s.endTimeUnixNano) s.endTimeUnixNano = span.endTimeUnixNano;
@@ -71,13 +73,23 @@ export function extendSummary(base: SessionSummary, spans: readonly NormalizedSp
     addUnique(s.agentNames, span.genai.agentName);
     addUnique(s.models, span.genai.responseModel ?? span.genai.requestModel);
     addUnique(s.providers, span.genai.provider);
-    addUnique(s.traceIds, span.traceId);
+    if (span.traceId !== lastTraceId) {
+      addUnique(s.traceIds, span.traceId);
+      lastTraceId = span.traceId;
+    }
     if (s.userId === null && span.userId !== null) s.userId = span.userId;
     if (span.isError) s.errorCount += 1;
     if (span.genai.operation === 'execute_tool' && span.genai.toolName !== null) tools.push(span);
     if (span.usageRole === 'call') {
       // Wrappers carry the sum of their calls: counting them too would double the tokens and the cost.
-      if (span.usage !== null) for (const k of Object.keys(s.usage) as (keyof Usage)[]) s.usage[k] += span.usage[k];
+      const u = span.usage;
+      if (u !== null) {
+        s.usage.inputTokens += u.inputTokens;
+        s.usage.outputTokens += u.outputTokens;
+        s.usage.cacheReadTokens += u.cacheReadTokens;
+        s.usage.cacheWriteTokens += u.cacheWriteTokens;
+        s.usage.reasoningTokens += u.reasoningTokens;
+      }
       if (span.cost.costUsd === null) s.unpricedCalls += 1;
     }
     if (span.usageRole !== 'aggregate' && span.cost.costUsd !== null) s.costUsd += span.cost.costUsd;

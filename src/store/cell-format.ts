@@ -60,11 +60,10 @@ const SCALE = 10n ** BigInt(COST_SCALE);
 /** A USD amount as integer units of 1e-12 (what Decimal(38, 12) stores), rounded half away from zero by toFixed. */
 export function costUnits(usd: number): bigint {
   if (!Number.isFinite(usd)) return 0n;
+  // toFixed(12) always prints 12 fractional digits: the units are its digits without the point ("-0.5…" → -5…).
   const s = usd.toFixed(COST_SCALE);
-  const neg = s.startsWith('-');
-  const [int = '0', frac = ''] = (neg ? s.slice(1) : s).split('.');
-  const units = BigInt(int) * SCALE + BigInt(frac.padEnd(COST_SCALE, '0'));
-  return neg ? -units : units;
+  const point = s.length - COST_SCALE - 1;
+  return BigInt(s.slice(0, point) + s.slice(point + 1));
 }
 
 /** A Decimal(38, 12) cell (a string, so no float rounding happens on the way) from units of 1e-12. */
@@ -76,9 +75,17 @@ export function unitsCell(units: bigint): string {
   return `${neg ? '-' : ''}${int.toString()}.${frac}`;
 }
 
-/** A Decimal(38, 12) cell from a USD number. */
+const ZERO_CELL = unitsCell(0n);
+/** Magnitude from which toFixed prints an exponent (the BigInt path then throws, as it always did). */
+const TO_FIXED_LIMIT = 1e21;
+
+/** A Decimal(38, 12) cell from a USD number: `unitsCell(costUnits(usd))`, without the round trip through a bigint. */
 export function costCell(usd: number): string {
-  return unitsCell(costUnits(usd));
+  if (!Number.isFinite(usd)) return ZERO_CELL;
+  if (Math.abs(usd) >= TO_FIXED_LIMIT) return unitsCell(costUnits(usd));
+  const s = usd.toFixed(COST_SCALE);
+  // A negative amount that rounds to zero units prints "-0.000000000000"; as units it is 0.
+  return s.charCodeAt(0) === 45 /* - */ && s === `-${ZERO_CELL}` ? ZERO_CELL : s;
 }
 
 /** Units of 1e-12 USD from a decimal text as ClickHouse prints a Decimal(38, 12) ("-1.5", "0.000000000001"); null when not one. */

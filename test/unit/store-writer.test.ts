@@ -207,4 +207,25 @@ describe('costCell', () => {
     expect(unitsCell(costUnits(12.345678901234))).toBe('12.345678901234');
     expect(costCell(-0.5)).toBe('-0.500000000000');
   });
+
+  it('agrees with unitsCell(costUnits(x)) and with the split-and-pad units of before, edge cases included', () => {
+    const scale = 10n ** 12n;
+    // The first implementation of costUnits, kept here as the reference.
+    const reference = (usd: number): bigint => {
+      if (!Number.isFinite(usd)) return 0n;
+      const s = usd.toFixed(12);
+      const neg = s.startsWith('-');
+      const [int = '0', frac = ''] = (neg ? s.slice(1) : s).split('.');
+      const units = BigInt(int) * scale + BigInt(frac.padEnd(12, '0'));
+      return neg ? -units : units;
+    };
+    let seed = 7;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const values = [0, -0, 1e-13, -1e-13, 5e-13, -5e-13, 1e-12, -1e-12, 0.1, 123456789.12345679, 9.99e20, -9.99e20, NaN, Infinity, -Infinity];
+    for (let i = 0; i < 2000; i++) values.push((rnd() - 0.5) * 10 ** Math.floor(rnd() * 16 - 10));
+    for (const v of values) {
+      expect(costUnits(v), String(v)).toBe(reference(v));
+      expect(costCell(v), String(v)).toBe(unitsCell(reference(v)));
+    }
+  });
 });

@@ -56,8 +56,7 @@ export function encodeRecord(record: WalRecord): Uint8Array {
 /** The payload as parts: `[metaLen u32 + meta JSON]` and, for a request, its body as given (not copied). */
 export function encodeRecordParts(record: WalRecord): Uint8Array[] {
   const { body, meta } = record.type === 'request' ? { body: record.body, meta: { ...record, body: undefined } } : { body: undefined, meta: record };
-  // Only decisions and evals can hold bigints (span times); the replacer is skipped for the rest (it slows stringify).
-  const json = record.type === 'decision' || record.type === 'eval' ? JSON.stringify(meta, bigintReplacer) : JSON.stringify(meta);
+  const json = metaJson(meta);
   const head = Buffer.allocUnsafe(4 + Buffer.byteLength(json));
   head.writeUInt32LE(head.length - 4, 0);
   head.write(json, 4);
@@ -66,6 +65,35 @@ export function encodeRecordParts(record: WalRecord): Uint8Array[] {
 
 function bigintReplacer(_k: string, v: unknown): unknown {
   return typeof v === 'bigint' ? BIGINT_TAG + v.toString() : v;
+}
+
+function tagged(v: bigint): unknown {
+  return typeof v === 'bigint' ? BIGINT_TAG + v.toString() : v;
+}
+
+function taggedEvals(evals: readonly EvalResult[]): unknown[] {
+  return evals.map((e) => ({ ...e, timeUnixNano: tagged(e.timeUnixNano) }));
+}
+
+/**
+ * The record's metadata as JSON, bigints as tagged strings. A replacer makes V8 leave its fast stringify path (it
+ * cost ~8 µs per decision record, one per session), so the bigint fields the types declare (summary times, eval
+ * times) are tagged in a shallow copy instead, keeping key order and so the bytes; a bigint anywhere else (a field
+ * added later) makes the plain stringify throw, and the replacer handles that record.
+ */
+function metaJson(meta: object): string {
+  const r = meta as WalRecord;
+  try {
+    if (r.type === 'decision' && r.summary !== undefined) {
+      const summary = { ...r.summary, startTimeUnixNano: tagged(r.summary.startTimeUnixNano), endTimeUnixNano: tagged(r.summary.endTimeUnixNano), evals: taggedEvals(r.summary.evals) };
+      return JSON.stringify({ ...r, summary });
+    }
+    if (r.type === 'eval') return JSON.stringify({ ...r, evals: taggedEvals(r.evals) });
+    return JSON.stringify(meta);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    return JSON.stringify(meta, bigintReplacer);
+  }
 }
 
 /** Inverse of encodeRecord; returns null for an unknown type or unparsable payload (counted as corrupt by callers). */
