@@ -18,6 +18,9 @@ interface Resolved {
 }
 
 const MAX_CACHED_NAMES = 10_000; // distinct model names seen; bounds the look-up cache
+/** Distinct (model, provider, UTC day) resolutions kept; every model-call span asks for one. */
+const MAX_CACHED_RESOLUTIONS = 10_000;
+const DAY_MS = 86_400_000;
 
 /** The shipped catalog, validated (a broken shipped file is a bug, hence a throw). */
 export function loadShippedCatalog(): PriceCatalog {
@@ -34,6 +37,8 @@ export class Pricer {
   private readonly patterns: { pattern: string; entry: ModelPrice }[] = [];
   private readonly overrides: readonly Override[];
   private readonly lookups = new Map<string, ModelPrice | null>();
+  /** resolve() results by model, provider and UTC day number (the day string and the name candidates cost ~1 µs per call). */
+  private readonly resolutions = new Map<string, Resolved | null>();
   private readonly metrics: PricingMetrics | null;
 
   /** `registry`: where to create the pricing metrics (none when omitted, e.g. in `reprice` or tests). */
@@ -88,7 +93,17 @@ export class Pricer {
   /** The prices that apply to `model` at `atUnixMs`, or null when the model is unknown (or not yet priced then). */
   resolve(model: string, provider: string | null, atUnixMs: number): Resolved | null {
     if (!Number.isFinite(atUnixMs)) throw new AgtError('AGT_ERR_INTERNAL', `price look-up at a non-finite time (${atUnixMs})`);
-    const day = new Date(atUnixMs).toISOString().slice(0, 10);
+    // Prices change by UTC day, so the day number (what toISOString's date part names) is the time part of the key.
+    const key = `${model}\u0000${provider ?? '\u0001'}\u0000${Math.floor(atUnixMs / DAY_MS)}`;
+    const cached = this.resolutions.get(key);
+    if (cached !== undefined) return cached;
+    const resolved = this.resolveAt(model, provider, new Date(atUnixMs).toISOString().slice(0, 10));
+    if (this.resolutions.size >= MAX_CACHED_RESOLUTIONS) this.resolutions.clear();
+    this.resolutions.set(key, resolved);
+    return resolved;
+  }
+
+  private resolveAt(model: string, provider: string | null, day: string): Resolved | null {
     const names = modelCandidates(model);
     const override = this.findOverride(names, provider, day);
     if (override !== null) return { prices: override, version: `${this.version}+overrides` };

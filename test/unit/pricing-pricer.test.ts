@@ -51,6 +51,19 @@ describe('Pricer', () => {
       expect(p.priceUsage({ model: 'acme-large', provider: null, usage: u, atUnixMs: at('2025-06-01') }).costUsd).toBe(10);
       expect(p.priceUsage({ model: 'acme-large', provider: null, usage: u, atUnixMs: at('2025-06-01') - DAY_MS }).costUsd).toBe(20);
     });
+    it('answers repeated look-ups from its cache by UTC day and provider, never across a price change', () => {
+      const u = usage({ inputTokens: 1_000_000, outputTokens: 1_000_000 });
+      const o = new Pricer({ catalog, overrides: [{ model: 'acme-large*', provider: 'corp', inputPerMTok: 7, outputPerMTok: 7, effectiveFrom: '2025-01-01' }] });
+      const cost = (atUnixMs: number, provider: string | null = null): number | null => o.priceUsage({ model: 'acme-large', provider, usage: u, atUnixMs }).costUsd;
+      const june1 = Date.parse('2025-06-01T00:00:00Z');
+      for (let i = 0; i < 2; i++) {
+        expect(cost(june1 - 1)).toBe(20);
+        expect(cost(june1)).toBe(10);
+        expect(cost(june1 + DAY_MS - 1)).toBe(10);
+        expect(cost(june1 - 1, 'corp')).toBe(14);
+        expect(cost(june1 - DAY_MS)).toBe(20);
+      }
+    });
     it('returns null before the first effective date', () => {
       expect(p.priceUsage({ model: 'acme-large', provider: null, usage: usage({ inputTokens: 1 }), atUnixMs: at('2024-12-31') }).costUsd).toBeNull();
     });
