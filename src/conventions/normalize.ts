@@ -1,5 +1,5 @@
 /** OtlpSpan → NormalizedSpan through the alias table (src/conventions/aliases.ts). */
-import type { OtlpSpan } from '../otlp/types.js';
+import type { Attributes, OtlpSpan } from '../otlp/types.js';
 import type { GenAiInfo, NormalizedSpan, SpanCost, UsageField } from './types.js';
 import type { Registry } from 'prom-client';
 import { ALIASES, CONVENTION_PREFIXES, EXCLUSIVE_INPUT_SCOPES } from './aliases.js';
@@ -109,15 +109,36 @@ export class Normalizer {
       toolName,
       toolCallId: readString(a, ALIASES.toolCallId),
       toolType: readString(a, ALIASES.toolType),
-      conventions: conventionsOf(Object.keys(a)),
+      conventions: conventionsOf(a),
     };
   }
 }
 
-function conventionsOf(keys: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const { convention, prefixes } of CONVENTION_PREFIXES) {
-    if (keys.some((k) => prefixes.some((p) => k.startsWith(p)))) out.push(convention);
+/** Convention bits per attribute key: keys repeat across spans, so each is tested against the prefixes once. */
+const conventionBits = new Map<string, number>();
+/** Bounds conventionBits (distinct keys seen; custom attribute names are open-ended). */
+const MAX_REMEMBERED_KEYS = 10_000;
+/** One shared, frozen list per combination of conventions (at most 2^5): spans hold the same array. */
+const conventionLists = new Map<number, string[]>();
+
+function conventionsOf(attrs: Attributes): string[] {
+  let mask = 0;
+  for (const k in attrs) {
+    let bits = conventionBits.get(k);
+    if (bits === undefined) {
+      bits = 0;
+      CONVENTION_PREFIXES.forEach(({ prefixes }, i) => {
+        if (prefixes.some((p) => k.startsWith(p))) bits! |= 1 << i;
+      });
+      if (conventionBits.size >= MAX_REMEMBERED_KEYS) conventionBits.clear();
+      conventionBits.set(k, bits);
+    }
+    mask |= bits;
   }
-  return out;
+  let list = conventionLists.get(mask);
+  if (list === undefined) {
+    list = Object.freeze(CONVENTION_PREFIXES.filter((_, i) => (mask & (1 << i)) !== 0).map((c) => c.convention)) as string[];
+    conventionLists.set(mask, list);
+  }
+  return list;
 }

@@ -130,4 +130,18 @@ describe('Normalizer', () => {
       expect(s.usageViolations).toContain('cacheReadTokens>inputTokens');
     });
   });
+
+  describe('conventions recognised', () => {
+    it('lists each convention whose prefix some key carries, in table order, the same list object for the same set', () => {
+      const a = n.normalize(makeSpan({ attributes: { 'langfuse.observation.type': 'generation', 'gen_ai.request.model': 'm', 'custom.x': 1 } }), 't1');
+      const b = n.normalize(makeSpan({ attributes: { 'gen_ai.system': 'openai', 'langfuse.user.id': 'u' } }), 't1');
+      const c = n.normalize(makeSpan({ attributes: { 'ai.operationId': 'ai.generateText', 'llm.usage.prompt_tokens': 3, 'evaluations.0.evaluation.name': 'x' } }), 't1');
+      const none = n.normalize(makeSpan({ attributes: { 'http.method': 'GET' } }), 't1');
+      expect(a.genai.conventions).toEqual(['genai', 'langfuse']);
+      expect(b.genai.conventions).toBe(a.genai.conventions);
+      expect(c.genai.conventions).toEqual(['openinference', 'openllmetry', 'vercel']);
+      expect(none.genai.conventions).toEqual([]);
+      expect(Object.isFrozen(a.genai.conventions)).toBe(true);
+    });
+  });
 });
