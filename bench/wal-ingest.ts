@@ -11,25 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Table from 'cli-table3';
-import { Registry } from 'prom-client';
-import { receiveSchema } from '../src/config/receive.js';
-import { samplingSchema } from '../src/config/sampling.js';
-import { sessionsSchema } from '../src/config/sessions.js';
-import { Normalizer } from '../src/conventions/normalize.js';
 import { silentLogger } from '../src/log.js';
-import { Pricer } from '../src/pricing/pricer.js';
-import { Authenticator } from '../src/receive/auth.js';
-import { ExportHandler } from '../src/receive/export-handler.js';
-import { ReceiveMetrics } from '../src/receive/metrics.js';
-import { QuotaManager } from '../src/receive/quota.js';
-import { RequestDecoder } from '../src/receive/request-decoder.js';
-import { DecisionCache } from '../src/sampling/decision-cache.js';
-import { DecisionEngine } from '../src/sampling/engine.js';
 import { Durability } from '../src/sessions/durability.js';
-import { SessionBuffer } from '../src/sessions/session-buffer.js';
 import { buildExportRequest, type FixtureSpan } from '../test/support/otlp-fixtures.js';
 import { agentTrace } from './support/agent-traffic.js';
 import { CountingStore } from './support/counting-store.js';
+import { ingestPipeline } from './support/ingest-pipeline.js';
 
 const REQUESTS = Number(process.argv[2] ?? 400);
 const CONCURRENCY = Number(process.argv[3] ?? 16);
@@ -45,26 +32,8 @@ function request(first: number): Uint8Array {
 }
 
 function pipeline(journal: Durability | undefined) {
-  const auth = new Authenticator({ keys: [], log });
-  const decoder = new RequestDecoder({ auth, limits: receiveSchema.parse({}).limits, normalizer: new Normalizer(), pricer: new Pricer({ overrides: [] }) });
   const store = new CountingStore();
-  const buffer = new SessionBuffer({
-    config: sessionsSchema.parse({ idleTimeoutMs: 5_000, maxBufferBytes: 8 * 1024 ** 3 }),
-    engine: new DecisionEngine({ config: samplingSchema.parse({}) }),
-    cache: new DecisionCache({ ttlMs: 600_000, maxEntries: 1_000_000 }),
-    store,
-    log,
-    ...(journal ? { journal } : {}),
-  });
-  const handler = new ExportHandler({
-    auth,
-    quotas: new QuotaManager({ quota: { spansPerSecond: 1e12, bytesPerSecond: 1e15 }, tenantQuotas: {} }),
-    decoder,
-    sink: buffer,
-    metrics: new ReceiveMetrics(new Registry()),
-    log,
-  });
-  return { handler, buffer, store, decoder };
+  return { ...ingestPipeline({ store, journal, sessions: { idleTimeoutMs: 5_000, maxBufferBytes: 8 * 1024 ** 3 } }), store };
 }
 
 async function run(mode: 'fsync' | 'batch' | 'off', bodies: Uint8Array[], dir: string) {

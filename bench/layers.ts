@@ -1,0 +1,108 @@
+/**
+ * Where the whole-collector figure goes, layer by layer, in one process: the e2e bench's traffic
+ * (bench/e2e/requests.ts: ~500-span requests, sessions split over two requests, ~10 % kept) through
+ *   1. ingest: ExportHandler → SessionBuffer with the write-ahead log (fsync), no session decided during the run;
+ *   2. + decisions: sessions go idle after 250 ms and are decided by the buffer's sweep; a store that only counts;
+ *   3. + embedded store: the same with the production ClickHouseStore on chDB (rows built, batches inserted, flushed).
+ * Compare with bench/e2e.ts, which adds the gRPC transport, the rest of the server and the load generator on the
+ * same two cores. Reports wall spans/s and the main thread's busy µs per span (event-loop utilization), the better
+ * of two interleaved rounds. Baseline in the same run: layer 1.
+ * Run: npx tsx bench/layers.ts [requests] [concurrency]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Table from 'cli-table3';
+import { storeSchema } from '../src/config/store.js';
+import { silentLogger } from '../src/log.js';
+import { Durability } from '../src/sessions/durability.js';
+import { ClickHouseStore } from '../src/store/clickhouse-store.js';
+import type { SessionStore } from '../src/store/types.js';
+import { buildPool, stamp } from './e2e/requests.js';
+import { CountingStore } from './support/counting-store.js';
+import { ingestPipeline } from './support/ingest-pipeline.js';
+
+const REQUESTS = Number(process.argv[2] ?? 240);
+const CONCURRENCY = Number(process.argv[3] ?? 16);
+const log = silentLogger();
+const pool = buildPool({ pairs: 16, spansPerRequest: 500, seed: 7 });
+const templates = pool.flatMap((p) => [p.a, p.b]);
+/** e2e's collector settings that shape decisions (bench/e2e/collector.ts), with a shorter idle time. */
+const SAMPLING = { baselineRate: 0.04, budget: { enabled: false } };
+let nonceBase = 0;
+
+type Layer = 'ingest' | 'decide' | 'store';
+interface Result {
+  layer: Layer;
+  spans: number;
+  wallMs: number;
+  busyMs: number;
+}
+
+async function run(layer: Layer, chStore: ClickHouseStore): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), 'agt-layers-'));
+  const journal = await Durability.open({ dir, durability: 'fsync', segmentBytes: 64 * 1024 ** 2, maxDiskBytes: 64 * 1024 ** 3, groupCommitMs: 2, retentionMs: 3_600_000, log });
+  const store: SessionStore = layer === 'store' ? chStore : new CountingStore();
+  const deciding = layer !== 'ingest';
+  const { handler, buffer } = ingestPipeline({
+    store,
+    journal,
+    sessions: { idleTimeoutMs: deciding ? 250 : 600_000, sweepIntervalMs: 50, maxBufferBytes: 8 * 1024 ** 3 },
+    sampling: SAMPLING,
+  });
+  // Fresh sessions and traces every run: each template pair gets a nonce no earlier run used.
+  const base = nonceBase;
+  nonceBase += Math.ceil(REQUESTS / templates.length) + 1;
+  const bodies = Array.from({ length: REQUESTS }, (_, i) => stamp(templates[i % templates.length]!, base + Math.floor(i / templates.length) + 1));
+  if (deciding) buffer.start();
+  const elu0 = performance.eventLoopUtilization();
+  const t0 = performance.now();
+  let next = 0;
+  let spans = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) {
+        const r = await handler.handle({ credentials: {}, body: bodies[next++]!, format: 'protobuf', transport: 'grpc' });
+        if (r.status !== 'ok') throw new Error(`bench: refused ${r.error.code}`);
+        spans += r.value.acceptedSpans;
+      }
+    }),
+  );
+  if (deciding) {
+    // Every session decided and, with the embedded store, every row inserted.
+    while (buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
+    await store.flush();
+  }
+  const wallMs = performance.now() - t0 - (deciding ? 250 : 0);
+  const busyMs = performance.eventLoopUtilization(elu0).active;
+  await buffer.drain('shutdown');
+  await journal.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { layer, spans, wallMs, busyMs };
+}
+
+const chDir = mkdtempSync(join(tmpdir(), 'agt-layers-ch-'));
+const chStore = await ClickHouseStore.open(storeSchema.parse({ kind: 'embedded', path: chDir }), log);
+try {
+  await run('decide', chStore); // warm-up
+  const best = new Map<Layer, Result>();
+  for (let round = 0; round < 2; round++) {
+    for (const layer of ['ingest', 'decide', 'store'] as const) {
+      const r = await run(layer, chStore);
+      const b = best.get(layer);
+      if (b === undefined || r.spans / r.wallMs > b.spans / b.wallMs) best.set(layer, r);
+    }
+  }
+  const base = best.get('ingest')!;
+  const rate = (r: Result): number => (r.spans / r.wallMs) * 1000;
+  const names: Record<Layer, string> = { ingest: '1. ingest (decode … buffer, WAL fsync)', decide: '2. + decisions (counting store)', store: '3. + embedded store (chDB)' };
+  const table = new Table({ head: [`${REQUESTS} requests, ${CONCURRENCY} in flight`, 'spans/s', 'vs layer 1', 'main busy µs/span'] });
+  const rows = [...best.values()].map((r) => ({ layer: r.layer, spansPerS: Math.round(rate(r)), vsIngest: rate(r) / rate(base), busyUsPerSpan: (r.busyMs * 1000) / r.spans }));
+  for (const r of rows) table.push([names[r.layer], r.spansPerS.toLocaleString('en-US'), `${r.vsIngest.toFixed(2)}×`, r.busyUsPerSpan.toFixed(1)]);
+  console.log(table.toString());
+  console.log(JSON.stringify({ bench: 'layers', node: process.version, requests: REQUESTS, concurrency: CONCURRENCY, rows }, null, 2));
+} finally {
+  await chStore.close();
+  rmSync(chDir, { recursive: true, force: true });
+}

@@ -1,0 +1,53 @@
+/**
+ * The collector's ingest path built in process for the benches: the production ExportHandler (open auth, decode,
+ * normalize, price) → SessionBuffer (optionally with the write-ahead log) → DecisionEngine → a SessionStore.
+ */
+import { Registry } from 'prom-client';
+import { receiveSchema } from '../../src/config/receive.js';
+import { samplingSchema } from '../../src/config/sampling.js';
+import { sessionsSchema } from '../../src/config/sessions.js';
+import { Normalizer } from '../../src/conventions/normalize.js';
+import { silentLogger } from '../../src/log.js';
+import { Pricer } from '../../src/pricing/pricer.js';
+import { Authenticator } from '../../src/receive/auth.js';
+import { ExportHandler } from '../../src/receive/export-handler.js';
+import { ReceiveMetrics } from '../../src/receive/metrics.js';
+import { QuotaManager } from '../../src/receive/quota.js';
+import { RequestDecoder } from '../../src/receive/request-decoder.js';
+import { DecisionCache } from '../../src/sampling/decision-cache.js';
+import { DecisionEngine } from '../../src/sampling/engine.js';
+import type { Durability } from '../../src/sessions/durability.js';
+import { SessionBuffer } from '../../src/sessions/session-buffer.js';
+import type { SessionStore } from '../../src/store/types.js';
+
+export interface IngestPipelineOptions {
+  store: SessionStore;
+  journal?: Durability | undefined;
+  /** Overrides of the sessions config (the benches set idleTimeoutMs and maxBufferBytes). */
+  sessions?: Record<string, unknown>;
+  /** Overrides of the sampling config. */
+  sampling?: Record<string, unknown>;
+}
+
+export function ingestPipeline(o: IngestPipelineOptions) {
+  const log = silentLogger();
+  const auth = new Authenticator({ keys: [], log });
+  const decoder = new RequestDecoder({ auth, limits: receiveSchema.parse({}).limits, normalizer: new Normalizer(), pricer: new Pricer({ overrides: [] }) });
+  const buffer = new SessionBuffer({
+    config: sessionsSchema.parse(o.sessions ?? {}),
+    engine: new DecisionEngine({ config: samplingSchema.parse(o.sampling ?? {}) }),
+    cache: new DecisionCache({ ttlMs: 600_000, maxEntries: 1_000_000 }),
+    store: o.store,
+    log,
+    ...(o.journal ? { journal: o.journal } : {}),
+  });
+  const handler = new ExportHandler({
+    auth,
+    quotas: new QuotaManager({ quota: { spansPerSecond: 1e12, bytesPerSecond: 1e15 }, tenantQuotas: {} }),
+    decoder,
+    sink: buffer,
+    metrics: new ReceiveMetrics(new Registry()),
+    log,
+  });
+  return { handler, buffer, decoder };
+}
