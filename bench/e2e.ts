@@ -16,7 +16,7 @@
  * cap); the overload target is then judged against that cap.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,6 +106,10 @@ interface PhaseResult {
   codes: Record<string, number>;
   refusedByCollector: Record<string, number>;
   behind: number;
+  /** Spans that arrived after their session was decided (a session decided before its second request got in). */
+  lateSpans: number;
+  /** Spans moved from a bare-trace session into the session named later. */
+  movedSpans: number;
   keptShare: number | null;
   sessionsDecidedPerS: number | null;
   decisionDelayS: { p50: number | null; p99: number | null; maxBucketS: number | null; triggers: Record<string, number> } | null;
@@ -141,6 +145,18 @@ function generatorCpuShare(load: LoadResult): number {
   return (l.cpuUserMs + l.cpuSystemMs - f.cpuUserMs - f.cpuSystemMs) / (l.elapsedMs - f.elapsedMs);
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); null where that cannot be read. */
+function procCpuSeconds(pid: number | undefined): number | null {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 async function ceilingPhase(): Promise<PhaseResult> {
   const server = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./e2e/ceiling-server.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
@@ -153,7 +169,10 @@ async function ceilingPhase(): Promise<PhaseResult> {
     server.once('exit', (code) => reject(new Error(`ceiling server exited with ${code}`)));
   });
   try {
+    const cpu0 = procCpuSeconds(server.pid);
+    const t0 = Date.now();
     const load = await runLoad({ target: `127.0.0.1:${port}`, poolFile, senders: SENDERS, durationMs: DURATION_MS, spansPerSecond: 0, concurrency: CONCURRENCY, channels: CHANNELS });
+    const cpu1 = procCpuSeconds(server.pid);
     return {
       phase: 'ceiling',
       targetSpansPerS: null,
@@ -163,6 +182,8 @@ async function ceilingPhase(): Promise<PhaseResult> {
       codes: load.totals.codes,
       refusedByCollector: {},
       behind: load.totals.behind,
+      lateSpans: 0,
+      movedSpans: 0,
       keptShare: null,
       sessionsDecidedPerS: null,
       decisionDelayS: null,
@@ -171,7 +192,8 @@ async function ceilingPhase(): Promise<PhaseResult> {
       rssMaxMb: null,
       rssMaxAfterMb: null,
       lagP99MaxMs: null,
-      collectorCpu: null,
+      // The ceiling server's own CPU over the whole load (warm-up included): what the transport alone costs.
+      collectorCpu: cpu0 === null || cpu1 === null ? null : (cpu1 - cpu0) / ((Date.now() - t0) / 1000),
       generatorCpu: generatorCpuShare(load),
       rttMs: load.rttMs,
       crashed: server.exitCode !== null,
@@ -278,6 +300,8 @@ async function collectorPhase(phase: string, spansPerSecond: number, concurrency
       codes: load.totals.codes,
       refusedByCollector,
       behind: load.totals.behind,
+      lateSpans: sum(end, 'agenttail_sessions_late_spans_total') - sum(s0, 'agenttail_sessions_late_spans_total'),
+      movedSpans: sum(end, 'agenttail_sessions_moved_spans_total') - sum(s0, 'agenttail_sessions_moved_spans_total'),
       keptShare: decidedTotal > 0 ? (decided(end, 'kept') - decided(s0, 'kept')) / decidedTotal : null,
       sessionsDecidedPerS: windowS > 0 ? (decided(sendEnd) - decided(steadyFrom)) / windowS : null,
       decisionDelayS: {

@@ -3,7 +3,9 @@
  * (bench/e2e/requests.ts: ~500-span requests, sessions split over two requests, ~10 % kept) through
  *   1. ingest: ExportHandler → SessionBuffer with the write-ahead log (fsync), no session decided during the run;
  *   2. + decisions: sessions go idle after 250 ms and are decided by the buffer's sweep; a store that only counts;
- *   3. + embedded store: the same with the production ClickHouseStore on chDB (rows built, batches inserted, flushed).
+ *   3. + embedded store: the same with the production ClickHouseStore on chDB (rows built, batches inserted, flushed);
+ *   4. whole server: `startServer` as `agenttail serve` builds it (store batches in the log, metrics registry, overload
+ *      guard, receivers listening) with requests handed to its ExportHandler directly, without the gRPC transport.
  * Compare with bench/e2e.ts, which adds the gRPC transport, the rest of the server and the load generator on the
  * same two cores. Reports wall spans/s and the main thread's busy µs per span (event-loop utilization), the better
  * of two interleaved rounds. Baseline in the same run: layer 1.
@@ -14,11 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Table from 'cli-table3';
+import { parseConfig } from '../src/config/load.js';
 import { storeSchema } from '../src/config/store.js';
 import { silentLogger } from '../src/log.js';
 import { Durability } from '../src/sessions/durability.js';
+import { startServer } from '../src/server.js';
 import { ClickHouseStore } from '../src/store/clickhouse-store.js';
 import type { SessionStore } from '../src/store/types.js';
+import { benchConfig } from './e2e/collector.js';
 import { buildPool, stamp } from './e2e/requests.js';
 import { CountingStore } from './support/counting-store.js';
 import { ingestPipeline } from './support/ingest-pipeline.js';
@@ -32,7 +37,7 @@ const templates = pool.flatMap((p) => [p.a, p.b]);
 const SAMPLING = { baselineRate: 0.04, budget: { enabled: false } };
 let nonceBase = 0;
 
-type Layer = 'ingest' | 'decide' | 'store';
+type Layer = 'ingest' | 'decide' | 'store' | 'server';
 interface Result {
   layer: Layer;
   spans: number;
@@ -41,6 +46,7 @@ interface Result {
 }
 
 async function run(layer: Layer, chStore: ClickHouseStore): Promise<Result> {
+  if (layer === 'server') return runServer();
   const dir = mkdtempSync(join(tmpdir(), 'agt-layers-'));
   const journal = await Durability.open({ dir, durability: 'fsync', segmentBytes: 64 * 1024 ** 2, maxDiskBytes: 64 * 1024 ** 3, groupCommitMs: 2, retentionMs: 3_600_000, log });
   const store: SessionStore = layer === 'store' ? chStore : new CountingStore();
@@ -51,10 +57,7 @@ async function run(layer: Layer, chStore: ClickHouseStore): Promise<Result> {
     sessions: { idleTimeoutMs: deciding ? 250 : 600_000, sweepIntervalMs: 50, maxBufferBytes: 8 * 1024 ** 3 },
     sampling: SAMPLING,
   });
-  // Fresh sessions and traces every run: each template pair gets a nonce no earlier run used.
-  const base = nonceBase;
-  nonceBase += Math.ceil(REQUESTS / templates.length) + 1;
-  const bodies = Array.from({ length: REQUESTS }, (_, i) => stamp(templates[i % templates.length]!, base + Math.floor(i / templates.length) + 1));
+  const bodies = freshBodies();
   if (deciding) buffer.start();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
@@ -82,13 +85,55 @@ async function run(layer: Layer, chStore: ClickHouseStore): Promise<Result> {
   return { layer, spans, wallMs, busyMs };
 }
 
+/** Fresh sessions and traces every run: each template pair gets a nonce no earlier run used. */
+function freshBodies(): Buffer[] {
+  const base = nonceBase;
+  nonceBase += Math.ceil(REQUESTS / templates.length) + 1;
+  return Array.from({ length: REQUESTS }, (_, i) => stamp(templates[i % templates.length]!, base + Math.floor(i / templates.length) + 1));
+}
+
+/** Layer 4: the server as `serve` builds it (its config as the e2e bench's collector has it, idle 250 ms). */
+async function runServer(): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), 'agt-layers-srv-'));
+  const config = parseConfig({
+    ...benchConfig(dir),
+    logLevel: 'warn',
+    // chDB binds one data directory per process: the server opens the same one as layer 3.
+    store: { kind: 'embedded', path: chDir },
+    sessions: { idleTimeoutMs: 250, sweepIntervalMs: 50, maxBufferBytes: 8 * 1024 ** 3 },
+    receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, overload: { maxRssBytes: 0 } },
+  });
+  const server = await startServer(config, log);
+  const bodies = freshBodies();
+  const elu0 = performance.eventLoopUtilization();
+  const t0 = performance.now();
+  let next = 0;
+  let spans = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) {
+        const r = await server.collector.handler.handle({ credentials: {}, body: bodies[next++]!, format: 'protobuf', transport: 'grpc' });
+        if (r.status !== 'ok') throw new Error(`bench: refused ${r.error.code}`);
+        spans += r.value.acceptedSpans;
+      }
+    }),
+  );
+  while (server.buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
+  await server.store.flush();
+  const wallMs = performance.now() - t0 - 250;
+  const busyMs = performance.eventLoopUtilization(elu0).active;
+  await server.shutdown();
+  rmSync(dir, { recursive: true, force: true });
+  return { layer: 'server', spans, wallMs, busyMs };
+}
+
 const chDir = mkdtempSync(join(tmpdir(), 'agt-layers-ch-'));
 const chStore = await ClickHouseStore.open(storeSchema.parse({ kind: 'embedded', path: chDir }), log);
 try {
   await run('decide', chStore); // warm-up
   const best = new Map<Layer, Result>();
   for (let round = 0; round < 2; round++) {
-    for (const layer of ['ingest', 'decide', 'store'] as const) {
+    for (const layer of ['ingest', 'decide', 'store', 'server'] as const) {
       const r = await run(layer, chStore);
       const b = best.get(layer);
       if (b === undefined || r.spans / r.wallMs > b.spans / b.wallMs) best.set(layer, r);
@@ -96,7 +141,7 @@ try {
   }
   const base = best.get('ingest')!;
   const rate = (r: Result): number => (r.spans / r.wallMs) * 1000;
-  const names: Record<Layer, string> = { ingest: '1. ingest (decode … buffer, WAL fsync)', decide: '2. + decisions (counting store)', store: '3. + embedded store (chDB)' };
+  const names: Record<Layer, string> = { ingest: '1. ingest (decode … buffer, WAL fsync)', decide: '2. + decisions (counting store)', store: '3. + embedded store (chDB)', server: '4. whole server, no transport' };
   const table = new Table({ head: [`${REQUESTS} requests, ${CONCURRENCY} in flight`, 'spans/s', 'vs layer 1', 'main busy µs/span'] });
   const rows = [...best.values()].map((r) => ({ layer: r.layer, spansPerS: Math.round(rate(r)), vsIngest: rate(r) / rate(base), busyUsPerSpan: (r.busyMs * 1000) / r.spans }));
   for (const r of rows) table.push([names[r.layer], r.spansPerS.toLocaleString('en-US'), `${r.vsIngest.toFixed(2)}×`, r.busyUsPerSpan.toFixed(1)]);

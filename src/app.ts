@@ -44,6 +44,8 @@ export class Collector {
   readonly decoder: RequestDecoder;
   /** Sheds Export requests while the event loop lags or RSS is over the cap (receive.overload). */
   readonly overload: OverloadGuard;
+  /** The transport-independent Export path both receivers call (benches feed it directly). */
+  readonly handler: ExportHandler;
   /** The memory cap as resolved at construction (explicit, from the cgroup limit, or off). */
   readonly rssCap: ResolvedRssCap;
   private readonly http: FastifyInstance;
@@ -73,7 +75,7 @@ export class Collector {
       ...(params.readRssBytes ? { readRssBytes: params.readRssBytes } : {}),
       ...(params.onMemoryPressure ? { onMemoryPressure: params.onMemoryPressure } : {}),
     });
-    const handler = new ExportHandler({
+    const handler = (this.handler = new ExportHandler({
       auth: this.auth,
       quotas: new QuotaManager({ quota: config.receive.quota, tenantQuotas: config.receive.tenantQuotas }),
       decoder: this.decoder,
@@ -81,7 +83,7 @@ export class Collector {
       overload: this.overload,
       metrics,
       log,
-    });
+    }));
     this.http = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger, bodyLimit: config.receive.http.maxBodyBytes }) as unknown as FastifyInstance;
     void this.http.register(otlpHttpRoutes({ handler, maxBodyBytes: config.receive.http.maxBodyBytes }));
     void this.http.register(systemRoutes({ registry: this.registry, checks: params.checks ?? {} }));
