@@ -19,6 +19,7 @@ import Table from 'cli-table3';
 import { parseConfig } from '../src/config/load.js';
 import { storeSchema } from '../src/config/store.js';
 import { silentLogger } from '../src/log.js';
+import type { ExportHandler } from '../src/receive/export-handler.js';
 import { Durability } from '../src/sessions/durability.js';
 import { startServer } from '../src/server.js';
 import { ClickHouseStore } from '../src/store/clickhouse-store.js';
@@ -61,17 +62,7 @@ async function run(layer: Layer, chStore: ClickHouseStore): Promise<Result> {
   if (deciding) buffer.start();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
-  let next = 0;
-  let spans = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < bodies.length) {
-        const r = await handler.handle({ credentials: {}, body: bodies[next++]!, format: 'protobuf', transport: 'grpc' });
-        if (r.status !== 'ok') throw new Error(`bench: refused ${r.error.code}`);
-        spans += r.value.acceptedSpans;
-      }
-    }),
-  );
+  const spans = await sendAll(handler, bodies);
   if (deciding) {
     // Every session decided and, with the embedded store, every row inserted.
     while (buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
@@ -83,6 +74,22 @@ async function run(layer: Layer, chStore: ClickHouseStore): Promise<Result> {
   await journal.close();
   rmSync(dir, { recursive: true, force: true });
   return { layer, spans, wallMs, busyMs };
+}
+
+/** Hands every body to the handler with CONCURRENCY requests in flight; the spans accepted. */
+async function sendAll(handler: ExportHandler, bodies: readonly Buffer[]): Promise<number> {
+  let next = 0;
+  let spans = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) {
+        const r = await handler.handle({ credentials: {}, body: bodies[next++]!, format: 'protobuf', transport: 'grpc' });
+        if (r.status !== 'ok') throw new Error(`bench: refused ${r.error.code}`);
+        spans += r.value.acceptedSpans;
+      }
+    }),
+  );
+  return spans;
 }
 
 /** Fresh sessions and traces every run: each template pair gets a nonce no earlier run used. */
@@ -107,17 +114,7 @@ async function runServer(): Promise<Result> {
   const bodies = freshBodies();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
-  let next = 0;
-  let spans = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < bodies.length) {
-        const r = await server.collector.handler.handle({ credentials: {}, body: bodies[next++]!, format: 'protobuf', transport: 'grpc' });
-        if (r.status !== 'ok') throw new Error(`bench: refused ${r.error.code}`);
-        spans += r.value.acceptedSpans;
-      }
-    }),
-  );
+  const spans = await sendAll(server.collector.handler, bodies);
   while (server.buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
   await server.store.flush();
   const wallMs = performance.now() - t0 - 250;
