@@ -17,10 +17,52 @@ export function malformed(message: string): never {
 const KEY_CACHE_MAX_BYTES = 64;
 /** String attribute values up to this many bytes are cached. */
 const VALUE_CACHE_MAX_BYTES = 48;
-/** A direct-mapped cache of decoded strings by their bytes (length a power of two; a collision replaces the slot). */
-type StringCache = ({ bytes: Uint8Array; str: string } | undefined)[];
-const keyCache: StringCache = new Array<{ bytes: Uint8Array; str: string } | undefined>(4096);
-const valueCache: StringCache = new Array<{ bytes: Uint8Array; str: string } | undefined>(8192);
+
+/**
+ * A direct-mapped cache of decoded strings by their bytes; a collision replaces the slot. Slot `s` holds the string,
+ * its byte length (0: empty) and its bytes as little-endian 32-bit words, read at offsets 0, 4, 8, … and once more
+ * ending at the last byte (overlapping the word before when the length is not a multiple of 4); a string under 4
+ * bytes is one word of its bytes. Equal lengths and equal words mean equal bytes, so a hit compares a quarter as many
+ * values as a byte-by-byte check, and the entries live in three flat arrays instead of an object and a copy each.
+ */
+class StringCache {
+  readonly lens: Int32Array;
+  readonly words: Int32Array;
+  readonly strs: string[];
+  /** Words per slot: ceil(maxBytes / 4). */
+  readonly stride: number;
+  /** 32 - log2(slots): the slot is the top bits of the hash. */
+  readonly shift: number;
+
+  constructor(slotsLog2: number, maxBytes: number) {
+    const slots = 1 << slotsLog2;
+    this.lens = new Int32Array(slots);
+    this.stride = Math.ceil(maxBytes / 4);
+    this.words = new Int32Array(slots * this.stride);
+    this.strs = new Array<string>(slots).fill('');
+    this.shift = 32 - slotsLog2;
+  }
+}
+
+const keyCache = new StringCache(12, KEY_CACHE_MAX_BYTES); // 4,096 slots
+const valueCache = new StringCache(13, VALUE_CACHE_MAX_BYTES); // 8,192 slots
+
+/**
+ * Mixes one 32-bit word into the hash: multiply, then rotate so the high bits the multiply filled reach the low bits
+ * the next multiply spreads (on the bench and e2e traffic it misses as rarely as byte-wise FNV-1a did).
+ */
+function mix(h: number, w: number): number {
+  h = Math.imul(h ^ w, 0x9e3779b1);
+  return (h << 13) | (h >>> 19);
+}
+
+/** buf[start, end) (1 to 3 bytes) as one little-endian word. */
+function shortWord(buf: Buffer, start: number, end: number): number {
+  let w = buf[start]!;
+  if (start + 1 < end) w |= buf[start + 1]! << 8;
+  if (start + 2 < end) w |= buf[start + 2]! << 16;
+  return w;
+}
 
 /** Reads protobuf wire values from one buffer; `pos` is the next byte to read. */
 export class ProtoReader {
@@ -175,24 +217,47 @@ export class ProtoReader {
     const len = valueEnd - start;
     // Longer strings, and any string the byte limit would cut, take the plain path (with its truncation count).
     if (len === 0 || len > maxBytes || len > this.maxStringBytes) return this.stringAt(start, valueEnd);
-    const buf = this.buf;
-    let h = 0x811c9dc5 ^ len;
-    for (let i = start; i < valueEnd; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-    const slot = (h >>> 0) & (cache.length - 1);
-    const hit = cache[slot];
     this.pos = valueEnd;
-    if (hit !== undefined && hit.bytes.length === len) {
-      let same = true;
-      for (let i = 0; i < len; i++) {
-        if (hit.bytes[i] !== buf[start + i]) {
-          same = false;
-          break;
+    const { view, buf } = this;
+    const { words, lens } = cache;
+    // The words of the string, hashed: every byte counts, so ids that differ anywhere land in different slots.
+    const lastAt = valueEnd - 4;
+    let h = Math.imul(len, 0x85ebca6b);
+    if (len < 4) {
+      h = mix(h, shortWord(buf, start, valueEnd));
+    } else {
+      for (let i = start; i < lastAt; i += 4) h = mix(h, view.getInt32(i, true));
+      h = mix(h, view.getInt32(lastAt, true));
+    }
+    const slot = Math.imul(h, 0xc2b2ae35) >>> cache.shift;
+    const base = slot * cache.stride;
+    if (lens[slot] === len) {
+      let same: boolean;
+      if (len < 4) {
+        same = words[base] === shortWord(buf, start, valueEnd);
+      } else {
+        same = true;
+        let j = base;
+        for (let i = start; i < lastAt; i += 4) {
+          if (words[j++] !== view.getInt32(i, true)) {
+            same = false;
+            break;
+          }
         }
+        if (same) same = words[j] === view.getInt32(lastAt, true);
       }
-      if (same) return hit.str;
+      if (same) return cache.strs[slot]!;
     }
     const str = decodeUtf8(buf, start, valueEnd);
-    cache[slot] = { bytes: Uint8Array.prototype.slice.call(buf, start, valueEnd), str };
+    lens[slot] = len;
+    cache.strs[slot] = str;
+    if (len < 4) {
+      words[base] = shortWord(buf, start, valueEnd);
+    } else {
+      let j = base;
+      for (let i = start; i < lastAt; i += 4) words[j++] = view.getInt32(i, true);
+      words[j] = view.getInt32(lastAt, true);
+    }
     return str;
   }
 

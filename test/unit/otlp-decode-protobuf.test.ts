@@ -42,7 +42,7 @@ const ids = [...ld(1, new Array(16).fill(1)), ...ld(2, new Array(8).fill(2))];
 const times = [...fixed64(7, NOW_NS - 1000n), ...fixed64(8, NOW_NS)];
 
 describe('decodeExportRequest', () => {
-  describe('attribute key cache', () => {
+  describe('attribute key and value caches', () => {
     it('gives every key back exactly across spans, with more distinct keys than cache slots (collisions replace slots)', () => {
       // 6,000 distinct short keys in 4,096 slots: collisions are certain; each span repeats keys of earlier spans.
       const keys = Array.from({ length: 6_000 }, (_, i) => `attr.k${i}.${'x'.repeat(i % 40)}`);
@@ -59,6 +59,70 @@ describe('decodeExportRequest', () => {
         for (let k = 0; k < 200; k++) want[keys[(s * 97 + k * 31) % keys.length]!] = k;
         expect(span.attributes).toEqual(want);
       });
+    });
+
+    it('tells apart keys and values that differ in one byte anywhere, at every cached length, decoded again and again', () => {
+      // The caches compare strings as 32-bit words (the last one overlapping): a byte missed by the hash or the
+      // compare, first, middle, last or in the overlapped tail, would hand back the other string's cached copy.
+      const variants = (base: string): string[] => {
+        const out = [base];
+        for (let at = 0; at < base.length; at++) out.push(base.slice(0, at) + String.fromCharCode(base.charCodeAt(at) ^ 1) + base.slice(at + 1));
+        return out;
+      };
+      const lengths = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 24, 47, 48, 49, 63, 64, 65];
+      const base = (len: number) => Array.from({ length: len }, (_, i) => String.fromCharCode(97 + ((i * 7) % 26))).join('');
+      const values = lengths.filter((l) => l <= 49).flatMap((l) => variants(base(l)));
+      const keys = lengths.flatMap((l) => variants(`K${base(l - 1)}`));
+      const spans: FixtureSpan[] = [];
+      for (let s = 0; s < 12; s++) {
+        const attributes: Record<string, string> = {};
+        // Each span walks the lists from a different start, so equal strings meet other strings' slots in between.
+        for (let i = 0; i < keys.length; i++) attributes[keys[(i + s * 37) % keys.length]!] = values[(i * 5 + s * 11) % values.length]!;
+        spans.push(T({ spanId: fixtureId(2000 + s, 8), attributes }));
+      }
+      for (let round = 0; round < 2; round++) {
+        const decoded = decodeExportRequest(build(spans), DEFAULT_DECODE_LIMITS, NOW_MS);
+        expect(decoded.rejected).toEqual([]);
+        decoded.spans.forEach((span, s) => expect(span.attributes).toEqual(spans[s]!.attributes));
+      }
+    });
+
+    it('gives back every one of 12,000 values of one length that differ only in one 4-byte field (slots collide)', () => {
+      // More same-length values than the value cache has slots: many land on a slot held by a value equal to them
+      // except in the field, so a compare that skipped any word (first, middle, overlapped last) would return it.
+      for (const [pre, post] of [['', '-p0b0-0000000001'], ['sess-0000', '-p0b0-0001'], ['sess-00000000-p0b0-', ''], ['sess-00000000-p0b0-0', '']]) {
+        const value = (n: number) => `${pre}${n.toString(36).padStart(4, '0')}${post}`.slice(0, 24);
+        const spans = Array.from({ length: 60 }, (_, s) => {
+          const attributes: Record<string, string> = {};
+          for (let k = 0; k < 200; k++) attributes[`a${k}`] = value((s * 200 + k) * 7);
+          return T({ spanId: fixtureId(5000 + s, 8), attributes });
+        });
+        const decoded = decodeExportRequest(build(spans), DEFAULT_DECODE_LIMITS, NOW_MS);
+        decoded.spans.forEach((span, s) => expect(span.attributes).toEqual(spans[s]!.attributes));
+      }
+    });
+
+    it('keeps alternating session ids that differ only inside their nonce apart (no stale hit), and UTF-8 values too', () => {
+      // The e2e traffic's shape: same length, prefix and suffix; only middle bytes differ between sessions.
+      const ids = ['0000000003e9-p0b0-000001', '0000000003ea-p0b0-000001', '0000000103e9-p0b0-000001', '0000000003e9-p0b0-000002'];
+      const texts = ['héllo wörld ✓', 'héllo wörld ✗', 'é', 'ü', '✓✓', '✓✗'];
+      const spans = Array.from({ length: 40 }, (_, s) =>
+        T({ spanId: fixtureId(3000 + s, 8), attributes: { 'session.id': ids[s % ids.length]!, text: texts[s % texts.length]!, [texts[(s + 1) % texts.length]!]: 1 } }),
+      );
+      const decoded = decodeExportRequest(build(spans), DEFAULT_DECODE_LIMITS, NOW_MS);
+      expect(decoded.rejected).toEqual([]);
+      decoded.spans.forEach((span, s) => expect(span.attributes).toEqual(spans[s]!.attributes));
+    });
+
+    it('reads cached strings right from a request that starts at an odd offset of its buffer', () => {
+      const spans = Array.from({ length: 6 }, (_, s) => T({ spanId: fixtureId(4000 + s, 8), attributes: { 'gen_ai.request.model': s % 2 ? 'gpt-4o-mini' : 'gpt-4o-mini-2024-07-18', abc: `user-${s % 3}` } }));
+      const bytes = build(spans);
+      for (const offset of [1, 2, 3, 5]) {
+        const backing = new Uint8Array(bytes.length + offset + 3);
+        backing.set(bytes, offset);
+        const decoded = decodeExportRequest(backing.subarray(offset, offset + bytes.length), DEFAULT_DECODE_LIMITS, NOW_MS);
+        decoded.spans.forEach((span, s) => expect(span.attributes).toEqual(spans[s]!.attributes));
+      }
     });
 
     it('still rejects a span whose key is not UTF-8, and a valid key with the same length after it decodes normally', () => {
