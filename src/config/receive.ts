@@ -51,7 +51,8 @@ export const receiveSchema = z.object({
       /**
        * The process RSS (bytes) to stay under: Export requests are refused from 90 % of it until RSS falls below 85 %;
        * 0 = off.
-       * `auto` (the default) = 80 % of the cgroup v2 memory limit (`/sys/fs/cgroup/memory.max`) when one is set, else off.
+       * `auto` (the default) = 80 % of the cgroup memory limit (v2 `/sys/fs/cgroup/memory.max`, else v1
+       * `/sys/fs/cgroup/memory/memory.limit_in_bytes`) when one is set, else off.
        */
       maxRssBytes: z
         .union([z.literal('auto'), z.number().int().min(0)], { error: 'expected "auto" or a whole number of bytes ≥ 0 (0 = off)' })

@@ -37,6 +37,13 @@ describe('resolveRssCap', () => {
     expect(resolveRssCap('auto', join(dir, 'absent'))).toEqual({ bytes: 0, source: 'off', cgroupLimitBytes: null });
   });
 
+  it('falls back to the cgroup v1 limit when there is no v2 file; a v2 "max" or v1 "unlimited" is no limit', () => {
+    const v1 = memoryMax('536870912\n');
+    expect(resolveRssCap('auto', [join(dir, 'absent'), v1])).toEqual({ bytes: Math.floor(536_870_912 * 0.8), source: 'cgroup', cgroupLimitBytes: 536_870_912 });
+    expect(resolveRssCap('auto', [memoryMax('max\n'), v1])).toEqual({ bytes: 0, source: 'off', cgroupLimitBytes: null });
+    expect(resolveRssCap('auto', [join(dir, 'absent'), memoryMax('9223372036854771712\n')])).toEqual({ bytes: 0, source: 'off', cgroupLimitBytes: null });
+  });
+
   it('takes an explicit number as is, whatever the cgroup says; 0 is off', () => {
     const limited = memoryMax('1000000000\n');
     expect(resolveRssCap(123_456_789, limited)).toEqual({ bytes: 123_456_789, source: 'config' });
