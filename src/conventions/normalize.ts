@@ -1,5 +1,5 @@
 /** OtlpSpan → NormalizedSpan through the alias table (src/conventions/aliases.ts). */
-import type { Attributes, OtlpSpan } from '../otlp/types.js';
+import { shareEmpty, type Attributes, type OtlpSpan } from '../otlp/types.js';
 import type { GenAiInfo, NormalizedSpan, SpanCost, UsageField } from './types.js';
 import type { Registry } from 'prom-client';
 import { ALIASES, CONVENTION_PREFIXES, EXCLUSIVE_INPUT_SCOPES } from './aliases.js';
@@ -43,7 +43,7 @@ export class Normalizer {
     const usageRole = usageRoleOf(markers, usage !== null);
     const isCall = usageRole === 'call' || genai.operation === 'chat' || genai.operation === 'text_completion';
     // Missing fields matter only on model calls (a streamed call without counts, no cache figures...).
-    const usageMissing = isCall ? USAGE_FIELDS.filter((f) => !reported.includes(f)) : [];
+    const usageMissing = shareEmpty(isCall ? USAGE_FIELDS.filter((f) => !reported.includes(f)) : []);
     if (this.metrics !== null) {
       for (const v of violations) this.metrics.usageViolations.inc({ violation: v });
       if (isCall && usage === null) this.metrics.callsWithoutUsage.inc();
@@ -82,7 +82,7 @@ export class Normalizer {
       cost,
       isError,
       errorType,
-      evals: extractEvals(span, genai.operation, markers.openinferenceKind),
+      evals: shareEmpty(extractEvals(span, genai.operation, markers.openinferenceKind)),
       wireBytes: span.wireBytes,
     };
   }

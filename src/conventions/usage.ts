@@ -1,5 +1,5 @@
 /** Token usage from any convention, converted to inclusive input, with its missing fields and violations. */
-import type { Attributes } from '../otlp/types.js';
+import { shareEmpty, type Attributes } from '../otlp/types.js';
 import type { Usage, UsageField } from './types.js';
 import { ALIASES, LANGFUSE_USAGE_KEYS } from './aliases.js';
 import { jsonNumber, readJsonObject, readNumber } from './read-attr.js';
@@ -20,7 +20,7 @@ type Partial5 = { [K in UsageField]: number | null };
  */
 export function extractUsage(attrs: Attributes, opts: { inputExclusive?: boolean } = {}): ExtractedUsage {
   const parts = fromAttributes(attrs, opts.inputExclusive === true) ?? fromLangfuse(attrs);
-  if (parts === null) return { usage: null, reported: [], violations: [] };
+  if (parts === null) return { usage: null, reported: shareEmpty([]), violations: shareEmpty([]) };
   const reported = (Object.keys(parts) as UsageField[]).filter((k) => parts[k] !== null);
   const usage: Usage = {
     inputTokens: parts.inputTokens ?? 0,
@@ -29,7 +29,7 @@ export function extractUsage(attrs: Attributes, opts: { inputExclusive?: boolean
     cacheWriteTokens: parts.cacheWriteTokens ?? 0,
     reasoningTokens: parts.reasoningTokens ?? 0,
   };
-  return { usage, reported, violations: checkUsage(usage) };
+  return { usage, reported, violations: shareEmpty(checkUsage(usage)) };
 }
 
 /** Consistency checks: parts never exceed totals, no negative counts. Recorded, never corrected. */

@@ -1,5 +1,5 @@
 /** Protobuf decoding of one Span with its events, links and status (opentelemetry-proto trace/v1). */
-import type { Attributes, OtlpEvent, OtlpLink, OtlpResource, OtlpScope, OtlpSpan, SpanKindNumber, StatusCodeNumber } from './types.js';
+import { shareEmpty, type Attributes, type OtlpEvent, type OtlpLink, type OtlpResource, type OtlpScope, type OtlpSpan, type SpanKindNumber, type StatusCodeNumber } from './types.js';
 import type { ProtoReader } from './proto-reader.js';
 import { readAttribute, type AttrLimits } from './proto-attributes.js';
 import { checkIdBytes, checkSpanTimes, SpanRejectError, type TimeWindowNs } from './span-checks.js';
@@ -123,8 +123,8 @@ export function readSpan(r: ProtoReader, end: number, ctx: SpanContext): OtlpSpa
     endTimeUnixNano: endNs,
     attributes,
     droppedAttributesCount,
-    events,
-    links,
+    events: shareEmpty(events),
+    links: shareEmpty(links),
     status,
     resource: ctx.resource,
     scope: ctx.scope,

@@ -121,3 +121,15 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
   maxPastMs: 30 * 24 * 3600 * 1000, // 30 days
   maxFutureMs: 24 * 3600 * 1000, // 1 day
 };
+
+/**
+ * One frozen empty list that spans share for their empty events, links, evals and usage lists: a buffered span holds
+ * five such lists, mostly empty, and a fresh empty array costs 16 heap bytes each (bench/buffer.ts). Frozen, so a
+ * stray push fails loudly instead of changing every span.
+ */
+const NOTHING: readonly never[] = Object.freeze([]);
+
+/** `xs`, or the shared frozen empty list when it is empty. */
+export function shareEmpty<T>(xs: T[]): T[] {
+  return xs.length === 0 ? (NOTHING as never[]) : xs;
+}

@@ -42,6 +42,17 @@ const ids = [...ld(1, new Array(16).fill(1)), ...ld(2, new Array(8).fill(2))];
 const times = [...fixed64(7, NOW_NS - 1000n), ...fixed64(8, NOW_NS)];
 
 describe('decodeExportRequest', () => {
+  it('gives spans without events or links one shared frozen empty list, and each span with some its own', () => {
+    const withEvent = T({ events: [{ name: 'exception', timeUnixNano: NOW_NS - 500n, attributes: { 'exception.type': 'E' } }] }, 3);
+    const [a, b, c] = decode(build([T({}, 1), T({}, 2), withEvent])).spans;
+    expect(a!.events).toBe(b!.events);
+    expect(a!.links).toBe(b!.events);
+    expect(Object.isFrozen(a!.events)).toBe(true);
+    expect(() => (a!.events as unknown[]).push(1)).toThrow(TypeError);
+    expect(c!.events.map((e) => e.name)).toEqual(['exception']);
+    expect(Object.isFrozen(c!.events)).toBe(false);
+  });
+
   describe('attribute key and value caches', () => {
     it('gives every key back exactly across spans, with more distinct keys than cache slots (collisions replace slots)', () => {
       // 6,000 distinct short keys in 4,096 slots: collisions are certain; each span repeats keys of earlier spans.
