@@ -4,9 +4,9 @@
  * each span is charged an estimate: its wire size scaled by WIRE_FACTOR plus a fixed per-span overhead.
  * The constants come from bench/buffer.ts (heap delta after GC per buffered span, decoded + normalized
  * GenAI spans of ~930 wire bytes: ~2 150 heap bytes each, i.e. ~2.3× wire): 1 200 + 1.2 × wire charges
- * ~2 310 bytes for such a span, a little above what it really takes, so maxBufferBytes bounds the heap. (Since the
- * protobuf reader shares repeated key and short value strings, such a span takes ~1 960 heap bytes: the charge is
- * ~18 % high, which errs on the safe side.)
+ * ~2 310 bytes for such a span, a little above what it really takes, so maxBufferBytes bounds the heap. (Since then
+ * the reader shares repeated strings and spans share empty lists: such a span takes ~1 580 heap bytes and the charge
+ * is ~46 % high. Left so on purpose: spans with many small attributes take more heap per wire byte than this traffic.)
  */
 import type { NormalizedSpan } from '../conventions/types.js';
 
