@@ -11,6 +11,7 @@ import { ExportHandler } from './receive/export-handler.js';
 import { GrpcReceiver } from './receive/grpc-server.js';
 import { otlpHttpRoutes } from './receive/http-routes.js';
 import { ReceiveMetrics } from './receive/metrics.js';
+import { collectGarbage } from './receive/force-gc.js';
 import { resolveRssCap, type ResolvedRssCap } from './receive/memory-limit.js';
 import { OverloadGuard } from './receive/overload.js';
 import { QuotaManager } from './receive/quota.js';
@@ -33,6 +34,8 @@ export interface CollectorParams {
   cgroupMemoryMaxPath?: string;
   /** Reads the process RSS (tests inject one). */
   readRssBytes?: () => number;
+  /** Forces a full garbage collection while over the memory limit; false when it could not (tests inject one). */
+  collectGarbage?: () => boolean;
 }
 
 /** The network-facing part of the collector: both receivers and the HTTP API on one port. */
@@ -74,6 +77,9 @@ export class Collector {
       log: log.child({ component: 'overload' }),
       ...(params.readRssBytes ? { readRssBytes: params.readRssBytes } : {}),
       ...(params.onMemoryPressure ? { onMemoryPressure: params.onMemoryPressure } : {}),
+      collectGarbage: () => {
+        if ((params.collectGarbage ?? collectGarbage)()) metrics.forcedGcs.inc();
+      },
     });
     const handler = (this.handler = new ExportHandler({
       auth: this.auth,

@@ -10,6 +10,7 @@ export class ReceiveMetrics {
   readonly bytesReceived: Counter<'transport'>;
   readonly truncatedStrings: Counter;
   readonly rssLimitBytes: Gauge;
+  readonly forcedGcs: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -20,6 +21,7 @@ export class ReceiveMetrics {
     this.spansRefused = new Counter({ name: 'agenttail_receive_spans_refused_total', help: 'Spans refused with a retryable or fatal answer, by error code', labelNames: ['reason'], registers });
     this.bytesReceived = new Counter({ name: 'agenttail_receive_bytes_total', help: 'Request bytes received (decompressed)', labelNames: ['transport'], registers });
     this.truncatedStrings = new Counter({ name: 'agenttail_receive_truncated_strings_total', help: 'String values cut to receive.limits.maxStringBytes', registers });
+    this.forcedGcs = new Counter({ name: 'agenttail_process_forced_gc_total', help: 'Full garbage collections forced while RSS was at the memory limit (receive.overload.maxRssBytes)', registers });
     this.rssLimitBytes = new Gauge({ name: 'agenttail_process_rss_limit_bytes', help: 'receive.overload.maxRssBytes as resolved at start: RSS at which Export requests are refused (retryable); 0 = off', registers });
   }
 }

@@ -8,7 +8,8 @@
  * The loop does not always lag when the process is overloaded (many short callbacks keep the timer on time while
  * queued request bodies pile up), so the guard also samples the process RSS on the same timer: from RSS_REFUSE_RATIO
  * of `maxRssBytes` on it refuses until RSS falls below RSS_RESUME_RATIO of the cap (hysteresis, so it does not flap), and
- * tells `onMemoryPressure` when the state changes so the session buffer can give memory back.
+ * tells `onMemoryPressure` when the state changes so the session buffer can give memory back. While over, it also
+ * forces a full garbage collection at most every `gcIntervalMs`: garbage V8 has not collected yet counts in RSS.
  */
 import { AgtError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -43,6 +44,10 @@ export interface OverloadGuardParams {
   onMemoryPressure?: (over: boolean) => void;
   /** One line per change of the memory state. */
   log?: Logger;
+  /** Forces a full garbage collection (src/receive/force-gc.ts); called while RSS is over the limit. */
+  collectGarbage?: () => void;
+  /** At most one forced collection per this many ms while over the limit (default 2000). */
+  gcIntervalMs?: number;
 }
 
 /** Event-loop lag and RSS measurement and the admission check built on them. */
@@ -57,6 +62,7 @@ export class OverloadGuard {
   private lastRssAt = -Infinity;
   private lastRssBytes = 0;
   private overMemory = false;
+  private lastGcAt = -Infinity;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly p: OverloadGuardParams) {
@@ -141,6 +147,10 @@ export class OverloadGuard {
     const rss = this.readRssBytes();
     this.lastRssBytes = rss;
     const over = this.overMemory ? rss >= this.resumeBelowBytes() : rss >= this.refuseFromBytes();
+    if (over && this.p.collectGarbage !== undefined && t - this.lastGcAt >= (this.p.gcIntervalMs ?? 2_000)) {
+      this.lastGcAt = t;
+      this.p.collectGarbage();
+    }
     if (over === this.overMemory) return;
     this.overMemory = over;
     if (over) this.p.log?.warn({ rssBytes: rss, maxRssBytes: this.maxRssBytes }, 'RSS reached 90 % of receive.overload.maxRssBytes: refusing Export requests (retryable) and deciding open sessions early');

@@ -263,11 +263,12 @@ describe('memory cap shedding', () => {
   const MiB = 1024 * 1024;
   const rss = { bytes: 100 * MiB };
   const pressure: boolean[] = [];
+  let gcs = 0;
   let c: TestCollector;
   beforeAll(async () => {
     c = await startTestCollector({
       config: { receive: { overload: { maxRssBytes: 200 * MiB, retryAfterMs: 1500 } } },
-      hooks: { readRssBytes: () => rss.bytes, onMemoryPressure: (over) => pressure.push(over) },
+      hooks: { readRssBytes: () => rss.bytes, onMemoryPressure: (over) => pressure.push(over), collectGarbage: () => (gcs++, true) },
     });
   });
   afterAll(async () => c.close());
@@ -279,6 +280,11 @@ describe('memory cap shedding', () => {
     // The guard samples RSS on its own 100 ms timer; a real sample is awaited rather than forced.
     await waitFor(() => c.collector.overload.memoryPressure);
     expect(pressure).toEqual([true]);
+    // A full collection is forced on reaching the limit, and counted.
+    expect(gcs).toBeGreaterThanOrEqual(1);
+    const forced = await counter(c, 'agenttail_process_forced_gc_total', {});
+    expect(forced).toBeGreaterThanOrEqual(1);
+    expect(forced).toBeLessThanOrEqual(gcs); // another may run (every 2 s) while /metrics is read
     const err = await grpcExport(c.grpcTarget, spans(3));
     expect(err?.code).toBe(status.UNAVAILABLE);
     const st = statusDetails(err);

@@ -19,7 +19,7 @@ export interface TestCollector {
 }
 
 /** Collector parameters a test may inject besides the config (RSS reader, cgroup file, memory-pressure listener). */
-export type TestCollectorHooks = Pick<CollectorParams, 'readRssBytes' | 'cgroupMemoryMaxPath' | 'onMemoryPressure'>;
+export type TestCollectorHooks = Pick<CollectorParams, 'readRssBytes' | 'cgroupMemoryMaxPath' | 'onMemoryPressure' | 'collectGarbage'>;
 
 export async function startTestCollector(opts: { config?: ConfigInput; log?: Logger; hooks?: TestCollectorHooks } = {}): Promise<TestCollector> {
   // Shedding off unless a test asks for it (lag and memory cap): a loaded CI machine or a container's memory limit

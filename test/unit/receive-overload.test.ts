@@ -61,6 +61,7 @@ describe('OverloadGuard memory cap', () => {
     const clock = { ms: 1_000 };
     const rss = { bytes: 100 * MiB, reads: 0 };
     const pressure: boolean[] = [];
+    const gcs: number[] = [];
     const g = new OverloadGuard({
       maxLagMs: opts.maxLagMs ?? 0,
       maxRssBytes,
@@ -73,6 +74,7 @@ describe('OverloadGuard memory cap', () => {
         return rss.bytes;
       },
       onMemoryPressure: (over) => pressure.push(over),
+      collectGarbage: () => gcs.push(clock.ms),
     });
     g.start();
     /** Advances the clock by `ms` in timer ticks of `step` ms. */
@@ -82,7 +84,7 @@ describe('OverloadGuard memory cap', () => {
         g.tick();
       }
     };
-    return { g, clock, rss, pressure, run };
+    return { g, clock, rss, pressure, gcs, run };
   }
 
   describe('admit', () => {
@@ -157,6 +159,24 @@ describe('OverloadGuard memory cap', () => {
       g.tick();
       const out = g.admit();
       expect(out.status === 'retryable' && out.error.code).toBe('AGT_ERR_OVERLOADED');
+      g.stop();
+    });
+
+    it('forces a full collection when RSS reaches the limit, then at most every 2 s while it stays there, none below', () => {
+      const { g, clock, rss, gcs, run } = guard(200 * MiB);
+      run(1_000);
+      expect(gcs).toEqual([]);
+      rss.bytes = 190 * MiB;
+      run(100);
+      const first = clock.ms;
+      expect(gcs).toEqual([first]);
+      run(1_900);
+      expect(gcs).toEqual([first]);
+      run(100);
+      expect(gcs).toEqual([first, first + 2_000]);
+      rss.bytes = 100 * MiB;
+      run(5_000);
+      expect(gcs).toEqual([first, first + 2_000]);
       g.stop();
     });
 
