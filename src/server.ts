@@ -56,7 +56,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     log,
     sink: buffer,
     registry,
-    onMemoryPressure: (over) => buffer.setMemoryPressure(over),
+    onMemoryPressure: (over) => {
+      buffer.setMemoryPressure(over);
+      store.setMemoryPressure(over);
+    },
     checks: {
       store: () => ({ ok: true, degraded: !store.hasCapacity(), detail: store.hasCapacity() ? 'ok' : 'writer queues full' }),
       ...(durability ? { wal: () => durability.health() } : {}),

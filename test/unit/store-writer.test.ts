@@ -41,7 +41,7 @@ function chError(code: string): ClickHouseError {
   return new ClickHouseError({ message: `code ${code}`, code, type: 'X' });
 }
 
-function setup(opts: { maxAttempts?: number; maxQueueBytes?: number } = {}) {
+function setup(opts: { maxAttempts?: number; maxQueueBytes?: number; batchBytes?: number } = {}) {
   const fake = new FakeClient();
   const registry = new Registry();
   const written: string[] = [];
@@ -52,6 +52,7 @@ function setup(opts: { maxAttempts?: number; maxQueueBytes?: number } = {}) {
     log: silentLogger(),
     registry,
     ...(opts.maxQueueBytes === undefined ? {} : { maxQueueBytes: opts.maxQueueBytes }),
+    ...(opts.batchBytes === undefined ? {} : { batchBytes: opts.batchBytes, flushIntervalMs: 3_600_000 }),
     onBatchWritten: (i) => written.push(`${i.table}:${i.rows}`),
   });
   return { fake, registry, store, written };
@@ -66,6 +67,37 @@ async function metric(registry: Registry, name: string, labels: string): Promise
 const BASE = BigInt(Date.now()) * 1_000_000n;
 
 describe('ClickHouseStore', () => {
+  describe('memory pressure', () => {
+    it('sends a table once a quarter of batchBytes is pending while the process is at its memory limit, batchBytes otherwise', async () => {
+      const { fake, store } = setup({ batchBytes: 64 * 1024 });
+      const session = (i: number) => randomSession({ tenantId: 't', rand: seeded(100 + i), kept: false, baseNs: BASE }).write;
+      const sessionInserts = () => fake.calls.filter((c) => c.query.includes('.sessions ')).length;
+      const tick = () => new Promise((r) => setTimeout(r, 1));
+      /** Writes sessions one at a time until a sessions insert goes out; how many it took. */
+      const writesUntilInsert = async (from: number): Promise<number> => {
+        const before = sessionInserts();
+        for (let n = 1; n <= 1_000; n++) {
+          store.write(session(from + n));
+          await tick();
+          if (sessionInserts() > before) return n;
+        }
+        return Infinity;
+      };
+      store.setMemoryPressure(true);
+      const underPressure = await writesUntilInsert(0);
+      await store.flush();
+      store.setMemoryPressure(false);
+      const normal = await writesUntilInsert(10_000);
+      await store.flush();
+      await store.close();
+      expect(underPressure).toBeGreaterThan(1);
+      expect(normal).toBeLessThan(Infinity);
+      // A quarter of the bytes: about a quarter of the rows (sessions differ in size a little).
+      expect(normal / underPressure).toBeGreaterThan(3);
+      expect(normal / underPressure).toBeLessThan(5.5);
+    });
+  });
+
   describe('flush', () => {
     it('retries a retryable ClickHouse error with the same dedup token', async () => {
       const { fake, registry, store, written } = setup();
