@@ -458,8 +458,9 @@ export class ClickHouseStore implements SessionStore {
   /**
    * The process is at its memory limit (true) or back under it (false). Meanwhile a table's rows are sent once a quarter
    * of batchBytes has piled up: the embedded engine's memory per insert grows with the batch, and under pressure many
-   * sessions are decided at once (measured with bench/e2e.ts --rss-cap-mb 700: 2 MiB batches kept RSS at 675–686 MB
-   * under load where 8 MiB ones reached 652–777 MB, at the same throughput).
+   * sessions are decided at once. (bench/e2e.ts --rss-cap-mb 700, RSS max under load: 2 MiB batches throughout 675 and
+   * 686 MB, 8 MiB 652, 753 and 777 MB, quarter batches under pressure only 688 and 751 MB: the runs vary too much to
+   * rank the last two; the reason stands on its own.)
    */
   setMemoryPressure(over: boolean): void {
     this.memoryPressure = over;
