@@ -17,7 +17,6 @@ interface Resolved {
   version: string;
 }
 
-const MAX_CACHED_NAMES = 10_000; // distinct model names seen; bounds the look-up cache
 /** Distinct (model, provider, UTC day) resolutions kept; every model-call span asks for one. */
 const MAX_CACHED_RESOLUTIONS = 10_000;
 const DAY_MS = 86_400_000;
@@ -36,7 +35,6 @@ export class Pricer {
   private readonly exact = new Map<string, ModelPrice>();
   private readonly patterns: { pattern: string; entry: ModelPrice }[] = [];
   private readonly overrides: readonly Override[];
-  private readonly lookups = new Map<string, ModelPrice | null>();
   /** resolve() results by model, provider and UTC day number (the day string and the name candidates cost ~1 µs per call). */
   private readonly resolutions = new Map<string, Resolved | null>();
   private readonly metrics: PricingMetrics | null;
@@ -107,14 +105,13 @@ export class Pricer {
     const names = modelCandidates(model);
     const override = this.findOverride(names, provider, day);
     if (override !== null) return { prices: override, version: `${this.version}+overrides` };
-    const entry = this.findEntry(model, names);
+    const entry = this.findEntry(names);
     const price = entry === null ? null : latestAt(entry.prices, day);
     return price === null ? null : { prices: price, version: this.version };
   }
 
-  private findEntry(model: string, names: readonly string[]): ModelPrice | null {
-    const cached = this.lookups.get(model);
-    if (cached !== undefined) return cached;
+  /** Exact name first, then the longest matching pattern (resolve's cache spares repeating this per span). */
+  private findEntry(names: readonly string[]): ModelPrice | null {
     let found: ModelPrice | null = null;
     for (const n of names) {
       found = this.exact.get(n) ?? null;
@@ -130,8 +127,6 @@ export class Pricer {
         }
       }
     }
-    if (this.lookups.size >= MAX_CACHED_NAMES) this.lookups.clear();
-    this.lookups.set(model, found);
     return found;
   }
 
