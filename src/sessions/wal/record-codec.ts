@@ -63,12 +63,13 @@ export function encodeRecordParts(record: WalRecord): Uint8Array[] {
   return body === undefined ? [head] : [head, body];
 }
 
-function bigintReplacer(_k: string, v: unknown): unknown {
+/** A bigint as its tagged string (decodeRecord turns it back); anything else as is. */
+function tagged(v: unknown): unknown {
   return typeof v === 'bigint' ? BIGINT_TAG + v.toString() : v;
 }
 
-function tagged(v: bigint): unknown {
-  return typeof v === 'bigint' ? BIGINT_TAG + v.toString() : v;
+function bigintReplacer(_k: string, v: unknown): unknown {
+  return tagged(v);
 }
 
 function taggedEvals(evals: readonly EvalResult[]): unknown[] {
