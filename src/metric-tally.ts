@@ -27,6 +27,19 @@ export class TalliedCounter<L extends string> {
     return slot;
   }
 
+  /**
+   * Slots made on first use, one per key (label values that are open-ended, like reasons or triggers): the returned
+   * function gives the same slot for the same key, so callers keep it instead of a map of their own.
+   */
+  keyed<K>(labelsOf: (key: K) => LabelValues<L>): (key: K) => TallySlot {
+    const slots = new Map<K, TallySlot>();
+    return (key) => {
+      let slot = slots.get(key);
+      if (slot === undefined) slots.set(key, (slot = this.slot(labelsOf(key))));
+      return slot;
+    };
+  }
+
   /** Adds the pending counts to the counter (runs when the counter is read). */
   private flush(): void {
     for (const { labels, slot } of this.slots) {

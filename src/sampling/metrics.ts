@@ -16,7 +16,7 @@ export class SamplingMetrics {
   readonly thinned: TalliedCounter<'outcome'>;
   private readonly decisionSlots: Record<Outcome, TallySlot>;
   private readonly thinnedSlots: Record<Outcome, TallySlot>;
-  private readonly reasonSlots: Record<Outcome, Map<string, TallySlot>> = { kept: new Map(), dropped: new Map() };
+  private readonly reasonSlots: Record<Outcome, (reason: string) => TallySlot>;
 
   constructor(params: { registry: Registry }) {
     const registers = [params.registry];
@@ -46,22 +46,17 @@ export class SamplingMetrics {
     });
     this.decisionSlots = { kept: this.decisions.slot({ outcome: 'kept' }), dropped: this.decisions.slot({ outcome: 'dropped' }) };
     this.thinnedSlots = { kept: this.thinned.slot({ outcome: 'kept' }), dropped: this.thinned.slot({ outcome: 'dropped' }) };
+    // Reasons repeat across decisions ('baseline', 'rule:<name>', ...): one slot per outcome and reason, made once.
+    this.reasonSlots = { kept: this.reasons.keyed((reason) => ({ outcome: 'kept', reason })), dropped: this.reasons.keyed((reason) => ({ outcome: 'dropped', reason })) };
   }
 
   /** Counts one decision: its outcome, each reason ('none' without one), and whether the budget thinned it. */
   countDecision(kept: boolean, reasons: readonly string[], thinned: boolean): void {
     const outcome: Outcome = kept ? 'kept' : 'dropped';
     this.decisionSlots[outcome].n += 1;
-    // Reasons repeat across decisions ('baseline', 'rule:<name>', ...): one slot per outcome and reason, made once.
-    if (reasons.length === 0) this.reasonSlot(outcome, 'none').n += 1;
-    for (const reason of reasons) this.reasonSlot(outcome, reason).n += 1;
+    const reasonSlot = this.reasonSlots[outcome];
+    if (reasons.length === 0) reasonSlot('none').n += 1;
+    for (const reason of reasons) reasonSlot(reason).n += 1;
     if (thinned) this.thinnedSlots[outcome].n += 1;
-  }
-
-  private reasonSlot(outcome: Outcome, reason: string): TallySlot {
-    const byReason = this.reasonSlots[outcome];
-    let slot = byReason.get(reason);
-    if (slot === undefined) byReason.set(reason, (slot = this.reasons.slot({ outcome, reason })));
-    return slot;
   }
 }

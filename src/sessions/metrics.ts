@@ -34,7 +34,7 @@ export class SessionMetrics {
   readonly evals: Counter<'routed'>;
   readonly backfilledSpans: Counter;
 
-  private readonly decidedSlots = new Map<DecisionTrigger, { kept: TallySlot; dropped: TallySlot }>();
+  private readonly decidedSlots: { kept: (trigger: DecisionTrigger) => TallySlot; dropped: (trigger: DecisionTrigger) => TallySlot };
 
   constructor(p: { registry: Registry; state: () => BufferGaugeState }) {
     const registers = [p.registry];
@@ -45,6 +45,7 @@ export class SessionMetrics {
     this.softLimitBytes = new Gauge({ name: 'agenttail_sessions_buffer_soft_limit_bytes', help: 'maxBufferBytes × softLimitRatio: buffered bytes past which the oldest sessions are decided early.', registers });
     this.spans = new Gauge({ name: 'agenttail_sessions_buffered_spans', help: 'Spans buffered in open sessions.', registers, collect() { this.set(state().bufferedSpans); } });
     this.decided = new TalliedCounter({ name: 'agenttail_sessions_decided_total', help: 'Sessions decided, by trigger and outcome.', labelNames: ['trigger', 'outcome'], registers });
+    this.decidedSlots = { kept: this.decided.keyed((trigger) => ({ trigger, outcome: 'kept' })), dropped: this.decided.keyed((trigger) => ({ trigger, outcome: 'dropped' })) };
     this.decisionDelay = new Histogram({
       name: 'agenttail_sessions_decision_delay_seconds',
       help: "Seconds from a session's last span arriving to its decision, by trigger (idle decisions wait at least the idle timeout).",
@@ -66,11 +67,6 @@ export class SessionMetrics {
 
   /** Counts one session decision by trigger and outcome. */
   countDecided(trigger: DecisionTrigger, kept: boolean): void {
-    let slots = this.decidedSlots.get(trigger);
-    if (slots === undefined) {
-      slots = { kept: this.decided.slot({ trigger, outcome: 'kept' }), dropped: this.decided.slot({ trigger, outcome: 'dropped' }) };
-      this.decidedSlots.set(trigger, slots);
-    }
-    (kept ? slots.kept : slots.dropped).n += 1;
+    (kept ? this.decidedSlots.kept : this.decidedSlots.dropped)(trigger).n += 1;
   }
 }

@@ -49,4 +49,26 @@ describe('TalliedCounter', () => {
       expect((await c.counter.get()).values[0]!.labels).toEqual({ outcome: 'kept', reason: 'error' });
     });
   });
+
+  describe('keyed', () => {
+    it('makes one slot per key on first use and gives it back after, each under its own labels', async () => {
+      const registry = new Registry();
+      const c = counter(registry);
+      const made: string[] = [];
+      const byReason = c.keyed((reason: string) => {
+        made.push(reason);
+        return { outcome: 'kept', reason };
+      });
+      byReason('error').n += 1;
+      byReason('baseline').n += 1;
+      byReason('error').n += 2;
+      expect(byReason('error')).toBe(byReason('error'));
+      expect(made).toEqual(['error', 'baseline']);
+      const values = (await c.counter.get()).values.map((v) => [v.labels.reason, v.value]);
+      expect(values).toEqual([
+        ['error', 3],
+        ['baseline', 1],
+      ]);
+    });
+  });
 });
