@@ -30,7 +30,7 @@ export interface CollectorParams {
   routes?: ((app: FastifyInstance) => Promise<void>)[];
   /** Told when RSS reaches receive.overload.maxRssBytes (true) and when it is back under it (false): the session buffer sheds. */
   onMemoryPressure?: (over: boolean) => void;
-  /** Where `maxRssBytes: auto` reads the cgroup v2 limit (tests point it at a fake file). */
+  /** Where `maxRssBytes: auto` reads the cgroup memory limit (default: the v2 file, else the v1 one; tests point it at a fake file). */
   cgroupMemoryMaxPath?: string;
   /** Reads the process RSS (tests inject one). */
   readRssBytes?: () => number;

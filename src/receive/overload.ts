@@ -153,7 +153,7 @@ export class OverloadGuard {
     }
     if (over === this.overMemory) return;
     this.overMemory = over;
-    if (over) this.p.log?.warn({ rssBytes: rss, maxRssBytes: this.maxRssBytes }, 'RSS reached 90 % of receive.overload.maxRssBytes: refusing Export requests (retryable) and deciding open sessions early');
+    if (over) this.p.log?.warn({ rssBytes: rss, maxRssBytes: this.maxRssBytes }, `RSS reached ${RSS_REFUSE_RATIO * 100} % of receive.overload.maxRssBytes: refusing Export requests (retryable) and deciding open sessions early`);
     else this.p.log?.info({ rssBytes: rss, resumeBelowBytes: this.resumeBelowBytes() }, 'RSS back under the memory cap: accepting Export requests again');
     this.p.onMemoryPressure?.(over);
   }

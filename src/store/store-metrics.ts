@@ -18,16 +18,17 @@ export class StoreMetrics {
   /** `collect` runs at scrape time to set the queue gauges (not on every write: it is on the ingest path). */
   constructor(registry: Registry, collect?: () => void) {
     const registers = [registry];
+    const onScrape = collect === undefined ? {} : { collect };
     this.spilledBatches = new Counter({ name: 'agenttail_store_spilled_batches_total', help: 'Row chunks parked on disk while an insert was stuck (log on)', labelNames: ['table'], registers });
-    this.spilledBytes = new Gauge({ name: 'agenttail_store_spilled_bytes', help: 'Bytes of rows parked on disk, waiting for ClickHouse', registers, ...(collect === undefined ? {} : { collect }) });
+    this.spilledBytes = new Gauge({ name: 'agenttail_store_spilled_bytes', help: 'Bytes of rows parked on disk, waiting for ClickHouse', registers, ...onScrape });
     this.queueBytes = new Gauge({
       name: 'agenttail_store_queue_bytes',
       help: 'Bytes queued or in flight per table',
       labelNames: ['table'],
       registers,
-      ...(collect === undefined ? {} : { collect }),
+      ...onScrape,
     });
-    this.queueRows = new Gauge({ name: 'agenttail_store_queue_rows', help: 'Rows queued or in flight per table', labelNames: ['table'], registers, ...(collect === undefined ? {} : { collect }) });
+    this.queueRows = new Gauge({ name: 'agenttail_store_queue_rows', help: 'Rows queued or in flight per table', labelNames: ['table'], registers, ...onScrape });
     this.insertsOk = new Counter({ name: 'agenttail_store_inserts_ok_total', help: 'Batches inserted', labelNames: ['table'], registers });
     this.insertsFailed = new Counter({
       name: 'agenttail_store_inserts_failed_total',
