@@ -47,6 +47,9 @@ class StringCache {
 const keyCache = new StringCache(12, KEY_CACHE_MAX_BYTES); // 4,096 slots
 const valueCache = new StringCache(13, VALUE_CACHE_MAX_BYTES); // 8,192 slots
 
+/** The words of the string being looked up (ProtoReader.wordsOf): one scratch for both caches, reads are synchronous. */
+const WORDS = new Int32Array(Math.ceil(Math.max(KEY_CACHE_MAX_BYTES, VALUE_CACHE_MAX_BYTES) / 4));
+
 /**
  * Mixes one 32-bit word into the hash: multiply, then rotate so the high bits the multiply filled reach the low bits
  * the next multiply spreads (on the bench and e2e traffic it misses as rarely as byte-wise FNV-1a did).
@@ -218,47 +221,43 @@ export class ProtoReader {
     // Longer strings, and any string the byte limit would cut, take the plain path (with its truncation count).
     if (len === 0 || len > maxBytes || len > this.maxStringBytes) return this.stringAt(start, valueEnd);
     this.pos = valueEnd;
-    const { view, buf } = this;
     const { words, lens } = cache;
-    // The words of the string, hashed: every byte counts, so ids that differ anywhere land in different slots.
-    const lastAt = valueEnd - 4;
+    // The string as words (once), then: hashed (every byte counts, so ids that differ anywhere land in different
+    // slots), compared with the slot's words, copied into the slot on a miss.
+    const n = this.wordsOf(start, valueEnd);
+    const cur = WORDS;
     let h = Math.imul(len, 0x85ebca6b);
-    if (len < 4) {
-      h = mix(h, shortWord(buf, start, valueEnd));
-    } else {
-      for (let i = start; i < lastAt; i += 4) h = mix(h, view.getInt32(i, true));
-      h = mix(h, view.getInt32(lastAt, true));
-    }
+    for (let i = 0; i < n; i++) h = mix(h, cur[i]!);
     const slot = Math.imul(h, 0xc2b2ae35) >>> cache.shift;
     const base = slot * cache.stride;
     if (lens[slot] === len) {
-      let same: boolean;
-      if (len < 4) {
-        same = words[base] === shortWord(buf, start, valueEnd);
-      } else {
-        same = true;
-        let j = base;
-        for (let i = start; i < lastAt; i += 4) {
-          if (words[j++] !== view.getInt32(i, true)) {
-            same = false;
-            break;
-          }
-        }
-        if (same) same = words[j] === view.getInt32(lastAt, true);
-      }
-      if (same) return cache.strs[slot]!;
+      let i = 0;
+      while (i < n && words[base + i] === cur[i]) i++;
+      if (i === n) return cache.strs[slot]!;
     }
-    const str = decodeUtf8(buf, start, valueEnd);
+    const str = decodeUtf8(this.buf, start, valueEnd);
     lens[slot] = len;
     cache.strs[slot] = str;
-    if (len < 4) {
-      words[base] = shortWord(buf, start, valueEnd);
-    } else {
-      let j = base;
-      for (let i = start; i < lastAt; i += 4) words[j++] = view.getInt32(i, true);
-      words[j] = view.getInt32(lastAt, true);
-    }
+    words.set(cur.subarray(0, n), base);
     return str;
+  }
+
+  /**
+   * buf[start, end) into WORDS as little-endian 32-bit words, read at offsets 0, 4, 8, … and once more ending at the
+   * last byte (overlapping the word before when the length is not a multiple of 4); under 4 bytes, one word of them.
+   * Returns how many words.
+   */
+  private wordsOf(start: number, end: number): number {
+    if (end - start < 4) {
+      WORDS[0] = shortWord(this.buf, start, end);
+      return 1;
+    }
+    const view = this.view;
+    const lastAt = end - 4;
+    let n = 0;
+    for (let i = start; i < lastAt; i += 4) WORDS[n++] = view.getInt32(i, true);
+    WORDS[n++] = view.getInt32(lastAt, true);
+    return n;
   }
 
   private stringAt(start: number, valueEnd: number): string {
