@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decimalUnits } from '../../src/store/cell-format.js';
 import { queryDataDir, startCollectorProcess } from '../support/collector-process.js';
+import { TEST_RECEIVE } from '../support/collector.js';
 import { SessionLoad } from '../support/session-load.js';
 
 function configFor(dir: string): Record<string, unknown> {
@@ -19,7 +20,7 @@ function configFor(dir: string): Record<string, unknown> {
     store: { path: join(dir, 'clickhouse'), flushIntervalMs: 100, batchRows: 40 },
     sessions: { idleTimeoutMs: 250, sweepIntervalMs: 50 },
     sampling: { baselineRate: 0.2 },
-    receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, overload: { maxEventLoopLagMs: 10_000, maxRssBytes: 0 } },
+    receive: TEST_RECEIVE,
     // Small segments, no retention and frequent checkpoints: segments are released while the load runs.
     wal: { durability: 'fsync', segmentBytes: 65536, retentionMs: 0, checkpointIntervalMs: 150 },
   };

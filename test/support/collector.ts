@@ -5,6 +5,13 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { RecordingSink } from './recording-sink.js';
 
+/**
+ * The receive config of every test collector and server: free ports on loopback, shedding off unless a test asks for
+ * it. A 2-core CI machine running two test forks can stall the loop past the production lag limit, and a container's
+ * memory limit would set a cap under `auto`: neither may refuse requests of tests that are not about shedding.
+ */
+export const TEST_RECEIVE = { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, overload: { maxEventLoopLagMs: 10_000, maxRssBytes: 0 } };
+
 export interface TestCollector {
   collector: Collector;
   sink: RecordingSink;
@@ -18,13 +25,11 @@ export interface TestCollector {
   close(): Promise<void>;
 }
 
-/** Collector parameters a test may inject besides the config (RSS reader, cgroup file, memory-pressure listener). */
+/** Collector parameters a test may inject besides the config (RSS reader, cgroup file, memory-pressure listener, forced GC). */
 export type TestCollectorHooks = Pick<CollectorParams, 'readRssBytes' | 'cgroupMemoryMaxPath' | 'onMemoryPressure' | 'collectGarbage'>;
 
 export async function startTestCollector(opts: { config?: ConfigInput; log?: Logger; hooks?: TestCollectorHooks } = {}): Promise<TestCollector> {
-  // Shedding off unless a test asks for it (lag and memory cap): a loaded CI machine or a container's memory limit
-  // must not refuse requests of unrelated tests.
-  const base = { receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, overload: { maxEventLoopLagMs: 10_000, maxRssBytes: 0 } } };
+  const base = { receive: TEST_RECEIVE };
   const config = parseConfig(deepMerge(base, (opts.config ?? {}) as Record<string, unknown>));
   const sink = new RecordingSink();
   const collector = new Collector({ config, log: opts.log ?? silentLogger(), sink, ...opts.hooks });

@@ -7,6 +7,7 @@ import type { Config } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
 import { hashApiKey } from '../../src/receive/auth.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { TEST_RECEIVE } from './collector.js';
 
 export interface TestServer {
   server: RunningServer;
@@ -27,9 +28,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
     dataDir: dir,
     store: { path: join(dir, 'clickhouse'), flushIntervalMs: 100 },
     sessions: { idleTimeoutMs: 200, sweepIntervalMs: 50 },
-    // A 2-core CI machine running two test forks can stall the loop past the production shedding limit; tests
-    // that are not about shedding must not see spurious retryable refusals; nor may a container's memory limit set a cap.
-    receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, overload: { maxEventLoopLagMs: 10_000, maxRssBytes: 0 } },
+    receive: TEST_RECEIVE,
   };
   const config = parseConfig(deepMerge(base, overrides));
   const server = await startServer(config, silentLogger());
