@@ -106,14 +106,14 @@ program
 program
   .command('costs')
   .description('per-tenant cost rollups (exact, dropped sessions included) from a running collector or the embedded data')
-  .requiredOption('--from <time>', 'start, ISO-8601 or epoch ms')
-  .requiredOption('--to <time>', 'end, ISO-8601 or epoch ms')
-  .option('--group-by <list>', 'tenant,model,agent,service,provider,hour,day', 'tenant')
+  .option('--from <time>', 'start, ISO-8601 or epoch ms (default: 00:00 UTC on the 1st of this month)')
+  .option('--to <time>', 'end (excluded), ISO-8601 or epoch ms (default: now)')
+  .option('--group-by <list>', 'tenant,model,responseModel,agent,service,provider,hour,day', 'tenant')
   .addOption(new Option('--format <f>', 'output format').choices(['table', 'csv', 'json']).default('table'))
   .option('--url <url>', 'collector HTTP address', 'http://127.0.0.1:4318')
   .option('--api-key <key>', 'API key (also AGENTTAIL_API_KEY)', process.env.AGENTTAIL_API_KEY)
   .addOption(configOption)
-  .action(async (opts: { from: string; to: string; groupBy: string; format: 'table' | 'csv' | 'json'; url: string; apiKey?: string; config?: string }) => {
+  .action(async (opts: { from?: string; to?: string; groupBy: string; format: 'table' | 'csv' | 'json'; url: string; apiKey?: string; config?: string }) => {
     const config = loadConfig({ file: opts.config });
     await runCostsCommand({ ...opts, config }, process.stdout);
   });

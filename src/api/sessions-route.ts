@@ -5,7 +5,12 @@ import { z } from 'zod';
 import { AgtError } from '../errors.js';
 import type { Authenticator } from '../receive/auth.js';
 import { parseQuery, readScope, timeParam } from './read-scope.js';
+import { isoUtcSql } from './read-time.js';
+import { decodeCursor, nextLink, type SessionCursor } from './session-cursor.js';
 import { sendError } from './send-error.js';
+
+/** The most rows one page of the list answers. */
+const MAX_PAGE_ROWS = 1000;
 
 const listQuery = z.object({
   tenant: z.string().min(1).optional(),
@@ -14,7 +19,10 @@ const listQuery = z.object({
   kept: z.enum(['true', 'false']).optional(),
   reason: z.string().min(1).optional(),
   sessionPrefix: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** Rows per page; follow `next` for more. */
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_ROWS).default(100),
+  /** Opaque: from the `next` link of the previous page. */
+  cursor: z.string().min(1).optional(),
 });
 
 const oneQuery = z.object({ tenant: z.string().min(1).optional() });
@@ -22,11 +30,14 @@ const oneQuery = z.object({ tenant: z.string().min(1).optional() });
 /** Rows the id look-up reads: more than one means the id exists for several tenants. */
 const ID_MATCHES = 10;
 
+// Money as exact decimal text (as GET /api/v1/costs answers it); times ISO-8601 UTC with a Z.
 const SESSION_COLUMNS = `TenantId AS tenantId, SessionId AS sessionId, Kept AS kept, Reasons AS reasons, SampleWeight AS sampleWeight,
-  toFloat64(CostUsd) AS costUsd, InputTokens AS inputTokens, OutputTokens AS outputTokens, CacheReadTokens AS cacheReadTokens,
+  toString(CostUsd) AS costUsd, UsageIncompleteCalls AS usageIncompleteCalls, toString(CostOverstatedUpToUsd) AS costOverstatedUpToUsd,
+  InputTokens AS inputTokens, OutputTokens AS outputTokens, CacheReadTokens AS cacheReadTokens,
   CacheWriteTokens AS cacheWriteTokens, ReasoningTokens AS reasoningTokens, SpanCount AS spanCount, ErrorCount AS errorCount,
   TraceIds AS traceIds, ToolPath AS toolPath, AgentNames AS agents, Models AS models, MinEvalScore AS minEvalScore,
-  DecisionTrigger AS trigger, toString(StartTime) AS startTime, toString(EndTime) AS endTime, toString(DecidedAt) AS decidedAt, Version AS version`;
+  DecisionTrigger AS trigger, ${isoUtcSql('StartTime')} AS startTime, ${isoUtcSql('EndTime')} AS endTime, ${isoUtcSql('DecidedAt')} AS decidedAt,
+  Version AS version`;
 
 interface SpanNode {
   spanId: string;
@@ -61,14 +72,27 @@ export function sessionsRoutes(params: { client: ClickHouseClient; database: str
         where.push('startsWith(SessionId, {prefix:String})');
         qp.prefix = q.value.sessionPrefix;
       }
-      // FINAL: the latest version of each session row (ReplacingMergeTree(Version), docs/storage.md).
+      if (q.value.cursor !== undefined) {
+        const c = decodeCursor(q.value.cursor);
+        if (c.status !== 'ok') return sendError(reply, c.error);
+        where.push('(StartTime, TenantId, SessionId) < (fromUnixTimestamp64Nano({cs:Int64}), {ct:String}, {ci:String})');
+        Object.assign(qp, { cs: c.value.startNs, ct: c.value.tenantId, ci: c.value.sessionId });
+      }
+      // FINAL: the latest version of each session row (ReplacingMergeTree(Version), docs/storage.md). One row more
+      // than the page says whether a next page exists; the order is total, so pages neither skip nor repeat rows.
       const rs = await params.client.query({
-        query: `SELECT ${SESSION_COLUMNS} FROM ${db}.sessions FINAL WHERE ${where.join(' AND ')} ORDER BY StartTime DESC LIMIT {limit:UInt32}`,
-        query_params: qp,
+        query: `SELECT ${SESSION_COLUMNS}, toString(toUnixTimestamp64Nano(StartTime)) AS cursorStartNs FROM ${db}.sessions FINAL
+          WHERE ${where.join(' AND ')} ORDER BY StartTime DESC, TenantId DESC, SessionId DESC LIMIT {limit:UInt32}`,
+        query_params: { ...qp, limit: q.value.limit + 1 },
         format: 'JSONEachRow',
       });
-      const sessions = await rs.json();
-      return { mode: scope.value.mode, sessions };
+      const rows = await rs.json<Record<string, unknown> & { cursorStartNs: string }>();
+      const more = rows.length > q.value.limit;
+      const page = rows.slice(0, q.value.limit);
+      const last = page.at(-1);
+      const cursor: SessionCursor | null = more && last !== undefined ? { startNs: last.cursorStartNs, tenantId: String(last.tenantId), sessionId: String(last.sessionId) } : null;
+      const sessions = page.map(({ cursorStartNs: _, ...row }) => row);
+      return { mode: scope.value.mode, sessions, next: cursor === null ? null : nextLink('/api/v1/sessions', req.query as Record<string, unknown>, cursor) };
     });
 
     app.get<{ Params: { id: string } }>('/api/v1/sessions/:id', async (req, reply) => {
@@ -97,8 +121,9 @@ export function sessionsRoutes(params: { client: ClickHouseClient; database: str
       const session = rows[0]!;
       const spansRs = await params.client.query({
         query: `SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId, SpanName AS name, ServiceName AS service,
-          toString(Timestamp) AS timestamp, Duration AS durationNs, StatusCode AS statusCode, GenAiOperation AS operation,
-          GenAiModel AS model, GenAiTool AS tool, InputTokens AS inputTokens, OutputTokens AS outputTokens, toFloat64OrNull(toString(CostUsd)) AS costUsd
+          ${isoUtcSql('Timestamp')} AS timestamp, Duration AS durationNs, StatusCode AS statusCode, GenAiOperation AS operation,
+          GenAiModel AS model, GenAiTool AS tool, InputTokens AS inputTokens, OutputTokens AS outputTokens,
+          if(isNull(CostUsd), NULL, toString(CostUsd)) AS costUsd, UsageIncomplete AS usageIncomplete
           FROM ${db}.spans WHERE TenantId = {tenant:String} AND SessionId = {id:String} ORDER BY Timestamp LIMIT 100000`,
         query_params: { tenant: session.tenantId, id: req.params.id },
         format: 'JSONEachRow',

@@ -1,13 +1,16 @@
 /** `agenttail costs`: cost rollups from a running collector's API, or from the embedded data directory. */
 import Table from 'cli-table3';
-import { GROUP_COLUMNS, METRIC_COLUMNS, queryCosts, toCsv, type CostRow } from '../api/costs-route.js';
+import { isoUtc, monthSoFarUtc } from '../api/read-time.js';
+import { costColumns, GROUP_COLUMNS, queryCosts, sessionsMeaning, toCsv, usageIncompleteSummary, type CostRow } from '../api/costs-route.js';
 import type { Config } from '../config/schema.js';
 import { AgtError } from '../errors.js';
 import { parsePeriodFlags, viaCollectorOrEmbedded } from './collector-or-embedded.js';
 
 export interface CostsCommandOptions {
-  from: string;
-  to: string;
+  /** Start (ISO-8601 or epoch ms); default: 00:00 UTC on the 1st of this month. */
+  from?: string | undefined;
+  /** End (excluded); default: now. */
+  to?: string | undefined;
   groupBy: string;
   format: 'table' | 'csv' | 'json';
   url: string;
@@ -17,7 +20,9 @@ export interface CostsCommandOptions {
 
 /** Prints the rollup; returns where it came from. Throws AgtError on bad input or an unreachable store. */
 export async function runCostsCommand(opts: CostsCommandOptions, out: NodeJS.WritableStream): Promise<'api' | 'embedded'> {
-  const { fromMs, toMs } = parsePeriodFlags(opts.from, opts.to);
+  const month = monthSoFarUtc(Date.now());
+  const { fromMs, toMs } = parsePeriodFlags(opts.from ?? String(month.fromMs), opts.to ?? String(month.toMs));
+  if (toMs <= fromMs) throw new AgtError('AGT_ERR_BAD_QUERY', `--to (${isoUtc(toMs)}) must be after --from (${isoUtc(fromMs)})`);
   const groupBy = opts.groupBy.split(',').map((g) => g.trim()).filter(Boolean);
   const bad = groupBy.find((g) => !(g in GROUP_COLUMNS));
   if (bad) throw new AgtError('AGT_ERR_BAD_QUERY', `--group-by ${JSON.stringify(bad)} is not one of ${Object.keys(GROUP_COLUMNS).join(', ')}`);
@@ -35,13 +40,17 @@ export async function runCostsCommand(opts: CostsCommandOptions, out: NodeJS.Wri
     },
     embedded: (client) => queryCosts(client, opts.config.store.database, { fromMs, toMs, groupBy, tenant: null }),
   });
-  const columns = [...groupBy, ...METRIC_COLUMNS];
-  if (opts.format === 'json') out.write(JSON.stringify({ source, groupBy, rows }, null, 2) + '\n');
-  else if (opts.format === 'csv') out.write(toCsv(rows, columns));
+  const columns = costColumns(groupBy);
+  const incomplete = usageIncompleteSummary(rows);
+  if (opts.format === 'json') {
+    const body = { source, from: isoUtc(fromMs), to: isoUtc(toMs), groupBy, sessionsMeaning: sessionsMeaning(groupBy), usageIncomplete: incomplete, rows };
+    out.write(JSON.stringify(body, null, 2) + '\n');
+  } else if (opts.format === 'csv') out.write(toCsv(rows, columns));
   else {
     const table = new Table({ head: columns });
     for (const r of rows) table.push(columns.map((c) => String(r[c] ?? '')));
-    out.write(table.toString() + '\n');
+    out.write(`${isoUtc(fromMs)} to ${isoUtc(toMs)}\n${table.toString()}\nsessions: ${sessionsMeaning(groupBy)}\n`);
+    if (incomplete.calls > 0) out.write(`${incomplete.note}\n`);
   }
   return source;
 }

@@ -13,6 +13,12 @@ export interface Usage {
 export type UsageField = keyof Usage;
 
 /**
+ * The cache parts a model call did not report although its model's price has them (`usageIncompleteOf`,
+ * docs/clients.md lists which clients send which fields). Such a call is priced as if nothing was cached.
+ */
+export type UsageIncomplete = 'cache_read' | 'cache_write' | 'cache_read+cache_write';
+
+/**
  * How a span's usage counts:
  * - `call`: the span of an actual model call; its usage counts toward tokens and cost.
  * - `aggregate`: a wrapper (ai.generateText, invoke_agent, ...) carrying the sum of its children;
@@ -53,6 +59,14 @@ export interface SpanCost {
   source: 'reported' | 'catalog' | 'unknown' | 'none';
   /** Catalog version used ('' when the cost was reported by the client or there was none). */
   priceVersion: string;
+  /** The catalog's canonical name of the call's model (set by the pricing stage; absent when the catalog does not know it). */
+  catalogModel?: string;
+  /** Cache parts the call did not report although its price has them (pricing stage; absent when complete). */
+  usageIncomplete?: UsageIncomplete;
+  /** With `usageIncomplete`: how much `costUsd` may overstate the true cost at most (docs/clients.md, "Incomplete usage"). */
+  overstatedUpToUsd?: number;
+  /** With `usageIncomplete`: the input tokens that bound is computed from (uncached-priced, long enough to be cached). */
+  cacheUnreportedInputTokens?: number;
 }
 
 export interface NormalizedSpan {

@@ -1,6 +1,6 @@
 /** Token usage from any convention, converted to inclusive input, with its missing fields and violations. */
 import { shareEmpty, type Attributes } from '../otlp/types.js';
-import type { Usage, UsageField } from './types.js';
+import type { Usage, UsageField, UsageIncomplete } from './types.js';
 import { ALIASES, LANGFUSE_USAGE_KEYS } from './aliases.js';
 import { jsonNumber, readJsonObject, readNumber } from './read-attr.js';
 
@@ -76,4 +76,16 @@ function fromLangfuse(attrs: Attributes): Partial5 | null {
   // Langfuse stores input EXCLUSIVE of cache; agenttail's input is inclusive.
   const inputTokens = inputExclusive === null ? null : inputExclusive + (cacheReadTokens ?? 0) + (cacheWriteTokens ?? 0);
   return { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, reasoningTokens };
+}
+
+/**
+ * The `UsageIncomplete` kind of a model call from its missing usage fields and which cache prices its model has:
+ * only a cache part that is priced differently from input changes the cost when it goes unreported.
+ */
+export function usageIncompleteOf(missing: readonly UsageField[], priced: { cacheRead: boolean; cacheWrite: boolean }): UsageIncomplete | null {
+  const read = priced.cacheRead && missing.includes('cacheReadTokens');
+  const write = priced.cacheWrite && missing.includes('cacheWriteTokens');
+  if (read && write) return 'cache_read+cache_write';
+  if (read) return 'cache_read';
+  return write ? 'cache_write' : null;
 }

@@ -72,3 +72,30 @@ export function costUnitsOf(t: TokenCounts, p: TokenPrices): bigint {
     outputPart;
   return (atto + ATTO_PER_UNIT / 2n) / ATTO_PER_UNIT;
 }
+
+/**
+ * Prompts shorter than this are never cached: OpenAI caches prompts of 1,024 tokens or more, Anthropic's smallest
+ * cacheable prompt is 1,024 tokens (2,048 or 4,096 for some models), Gemini's implicit cache starts at 1,024 or more.
+ * The smallest of these keeps the overstatement bound an upper bound for every provider.
+ */
+export const MIN_CACHEABLE_INPUT_TOKENS = 1024;
+
+/**
+ * Input tokens of a call that did not report its cache-read part and that could have been read from cache: its
+ * input less the cache writes it reported, when the prompt is long enough to be cached at all; else 0.
+ */
+export function cacheUnreportedTokens(u: { inputTokens: number; cacheWriteTokens: number }): number {
+  if (u.inputTokens < MIN_CACHEABLE_INPUT_TOKENS) return 0;
+  return Math.max(0, u.inputTokens - u.cacheWriteTokens);
+}
+
+/**
+ * The most that pricing `tokens` as uncached input overstates their cost, in exact 1e-12 USD units: the cheapest
+ * plausible case is every one of them read from cache, so the bound is tokens × (input − cache-read price). 0 when
+ * the price has no cache-read price below the input price (nothing cached would have been cheaper).
+ */
+export function overstatedUnitsOf(tokens: bigint, p: TokenPrices): bigint {
+  if (p.cacheReadPerMTok === undefined || p.cacheReadPerMTok >= p.inputPerMTok) return 0n;
+  const atto = tokens * (attoPerToken(p.inputPerMTok) - attoPerToken(p.cacheReadPerMTok));
+  return (atto + ATTO_PER_UNIT / 2n) / ATTO_PER_UNIT;
+}

@@ -4,7 +4,8 @@ import type { PricingConfig } from '../config/pricing.js';
 import { AgtError } from '../errors.js';
 import type { ModelPrice, Price, PriceCatalog } from './catalog-schema.js';
 import { parseCatalog } from './catalog-schema.js';
-import { costOf } from './cost.js';
+import { cacheUnreportedTokens, costOf, overstatedUnitsOf } from './cost.js';
+import { usageIncompleteOf } from '../conventions/usage.js';
 import type { TokenPrices } from './cost.js';
 import { PricingMetrics } from './metrics.js';
 import { matchesPattern, modelCandidates } from './model-name.js';
@@ -37,6 +38,8 @@ export class Pricer {
   private readonly overrides: readonly Override[];
   /** resolve() results by model, provider and UTC day number (the day string and the name candidates cost ~1 µs per call). */
   private readonly resolutions = new Map<string, Resolved | null>();
+  /** canonicalModel() results by the name as reported. */
+  private readonly canonical = new Map<string, string>();
   private readonly metrics: PricingMetrics | null;
 
   /** `registry`: where to create the pricing metrics (none when omitted, e.g. in `reprice` or tests). */
@@ -65,7 +68,24 @@ export class Pricer {
   price(span: NormalizedSpan): SpanCost {
     const cost = this.computeSpanCost(span);
     this.metrics?.countPriced(cost.source);
-    return cost;
+    if (span.usageRole !== 'call') return cost;
+    const model = span.genai.responseModel ?? span.genai.requestModel;
+    return model === null ? cost : { ...cost, catalogModel: this.canonicalModel(model) };
+  }
+
+  /**
+   * The catalog's name for a model as reported (`gpt-4o-mini-2024-07-18` → `gpt-4o-mini`, the same look-up as
+   * pricing: exact name, provider path and dated suffixes stripped, then patterns). A model the catalog does not
+   * know keeps its name as reported (trimmed): dated names of unknown models are not merged by guesswork.
+   */
+  canonicalModel(model: string): string {
+    let name = this.canonical.get(model);
+    if (name === undefined) {
+      name = this.findEntry(modelCandidates(model))?.model ?? model.trim();
+      if (this.canonical.size >= MAX_CACHED_RESOLUTIONS) this.canonical.clear();
+      this.canonical.set(model, name);
+    }
+    return name;
   }
 
   private computeSpanCost(span: NormalizedSpan): SpanCost {
@@ -77,7 +97,7 @@ export class Pricer {
     for (const model of [span.genai.responseModel, span.genai.requestModel]) {
       if (model === null) continue;
       const r = this.resolve(model, span.genai.provider, atUnixMs);
-      if (r !== null) return { costUsd: costOf(span.usage, r.prices), source: 'catalog', priceVersion: r.version };
+      if (r !== null) return withIncompleteness({ costUsd: costOf(span.usage, r.prices), source: 'catalog', priceVersion: r.version }, span, r.prices);
     }
     return { costUsd: null, source: 'unknown', priceVersion: this.version };
   }
@@ -141,6 +161,21 @@ export class Pricer {
     }
     return best;
   }
+}
+
+/**
+ * Flags a catalog-priced call that did not report a cache part its price has (`usageIncomplete`), with the bound
+ * of how much its cost may be overstated (docs/clients.md, "Incomplete usage"). A reported cost is never flagged.
+ */
+function withIncompleteness(cost: SpanCost, span: NormalizedSpan, prices: TokenPrices): SpanCost {
+  if (span.usageMissing.length === 0 || span.usage === null) return cost;
+  const priced = { cacheRead: prices.cacheReadPerMTok !== undefined, cacheWrite: prices.cacheWritePerMTok !== undefined };
+  const kind = usageIncompleteOf(span.usageMissing, priced);
+  if (kind === null) return cost;
+  const tokens = kind === 'cache_write' ? 0 : cacheUnreportedTokens(span.usage);
+  // Exact units of 1e-12 USD carried as a float: < 2^53 units (9,007 USD) per call, so the rollup's costUnits() gets them back.
+  const overstatedUpToUsd = Number(overstatedUnitsOf(BigInt(tokens), prices)) / 1e12;
+  return { ...cost, usageIncomplete: kind, overstatedUpToUsd, cacheUnreportedInputTokens: tokens };
 }
 
 function latestAt(prices: readonly Price[], day: string): Price | null {

@@ -39,7 +39,9 @@ export function updateDecided(p: {
   p.cache.set(p.tenantId, p.sessionId, { ...entry, decision, summary, version });
   for (const s of p.spans) p.cache.setTrace(p.tenantId, s.traceId, p.sessionId);
   // Late spans follow the (possibly upgraded) decision; a dropped session's late spans still count usage.
-  const write: SessionWrite = { summary, decision, version, spans: [...p.spans], storeSpans: decision.kept, countUsage: true };
+  const before = entry.summary.callModels ?? [];
+  const newCallModels = (summary.callModels ?? []).filter((m) => !before.includes(m));
+  const write: SessionWrite = { summary, decision, version, spans: [...p.spans], storeSpans: decision.kept, countUsage: true, newCallModels };
   if (entry.epoch !== undefined) write.epoch = entry.epoch;
   if (entry.decisionLsn !== undefined) write.pinLsn = entry.decisionLsn;
   return { write, previous: entry.decision, upgraded: next !== null && next.kept && !entry.decision.kept };

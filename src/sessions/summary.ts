@@ -36,6 +36,9 @@ export function emptySummary(id: SummaryIdentity): SessionSummary {
     usage: zeroUsage(),
     costUsd: 0,
     unpricedCalls: 0,
+    callModels: [],
+    usageIncompleteCalls: 0,
+    costOverstatedUpToUsd: 0,
     evals: [],
     minEvalScore: null,
     bytes: 0,
@@ -62,6 +65,9 @@ export function extendSummary(base: SessionSummary, spans: readonly NormalizedSp
     usage: { ...base.usage },
     evals: [...base.evals],
   };
+  const callModels = [...(base.callModels ?? [])];
+  let incompleteCalls = base.usageIncompleteCalls ?? 0;
+  let overstatedUsd = base.costOverstatedUpToUsd ?? 0;
   const tools: NormalizedSpan[] = [];
   // Spans of a trace mostly come together: skip the list scan while the trace id repeats.
   let lastTraceId: string | null = null;
@@ -91,9 +97,17 @@ export function extendSummary(base: SessionSummary, spans: readonly NormalizedSp
         s.usage.reasoningTokens += u.reasoningTokens;
       }
       if (span.cost.costUsd === null) s.unpricedCalls += 1;
+      addUnique(callModels, span.cost.catalogModel ?? span.genai.responseModel ?? span.genai.requestModel);
+      if (span.cost.usageIncomplete !== undefined) {
+        incompleteCalls += 1;
+        overstatedUsd += span.cost.overstatedUpToUsd ?? 0;
+      }
     }
     if (span.usageRole !== 'aggregate' && span.cost.costUsd !== null) s.costUsd += span.cost.costUsd;
   }
+  s.callModels = callModels;
+  s.usageIncompleteCalls = incompleteCalls;
+  s.costOverstatedUpToUsd = overstatedUsd;
   tools.sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
   for (const t of tools) s.toolPath.push(t.genai.toolName as string);
   for (const e of evals) {

@@ -28,6 +28,12 @@ export interface SessionSummary {
   costUsd: number;
   /** Model-call spans whose cost is unknown (unpriced model). */
   unpricedCalls: number;
+  /** Canonical (catalog) models of the session's model calls, in the order first used. Optional: absent in summaries logged before it existed. */
+  callModels?: string[];
+  /** Model calls priced without a cache part their price has (`SpanCost.usageIncomplete`). */
+  usageIncompleteCalls?: number;
+  /** Σ of those calls' `overstatedUpToUsd`: how much `costUsd` may overstate the session's cost at most. */
+  costOverstatedUpToUsd?: number;
   evals: EvalResult[];
   minEvalScore: number | null;
   bytes: number;
@@ -45,6 +51,8 @@ export interface SessionWrite {
   storeSpans: boolean;
   /** Count `spans`' usage in the rollups (false when re-writing spans already counted, e.g. an upgrade). */
   countUsage: boolean;
+  /** Canonical models this write calls that earlier writes of the session did not (late writes; a first write: all). */
+  newCallModels?: string[];
   /** LSN of the session's first decision record: with tenant, session and version it names this write across restarts. */
   epoch?: number;
   /** 'backfill': an upgraded session's earlier spans read back from the log (a second write of the same version). */

@@ -10,7 +10,8 @@
  * has no session key; it is sharded by tenant and read with sum() GROUP BY, which is correct across shards.
  * Replicated tables deduplicate inserts by themselves (replicated_deduplication_window), so the writer's
  * insert_deduplication_token works without `non_replicated_deduplication_window`, which is dropped here.
- * An `ALTER TABLE <db>.<name> ...` of a later migration is applied to both: the local table and the Distributed one.
+ * An `ALTER TABLE <db>.<name> ...` of a later migration is applied to both: the local table and the Distributed one
+ * (without its `MODIFY ORDER BY`, which only the local table has).
  */
 import { AgtError } from '../errors.js';
 
@@ -28,6 +29,8 @@ export const SHARD_KEYS: Record<string, string> = {
 
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+)\.(\w+)\s*\(/;
 const ALTER_TABLE = /^ALTER TABLE (\w+)\.(\w+)\s+/;
+/** `MODIFY ORDER BY (...)` clauses of an ALTER (key tuples of plain column names). */
+const SORTING_KEY_CHANGE = /,?\s*MODIFY ORDER BY \([^)]*\)/g;
 
 /** `CREATE DATABASE` for the cluster. */
 export function clusterCreateDatabase(database: string): string {
@@ -44,7 +47,9 @@ export function toClusterStatements(statements: string[]): string[] {
       if (SHARD_KEYS[table] === undefined) throw new AgtError('AGT_ERR_CONFIG_INVALID', `cluster schema: ALTER of table ${table}, which is not in SHARD_KEYS`);
       const rest = statement.slice(alter[0].length);
       out.push(`ALTER TABLE ${database}.${table}_local ON CLUSTER '{cluster}' ${rest}`);
-      out.push(`ALTER TABLE ${database}.${table} ON CLUSTER '{cluster}' ${rest}`);
+      // A Distributed table has columns but no sorting key: it takes the column changes only.
+      const distributed = rest.replace(SORTING_KEY_CHANGE, '').replace(/^\s*,\s*/, '');
+      if (distributed.trim() !== '') out.push(`ALTER TABLE ${database}.${table} ON CLUSTER '{cluster}' ${distributed}`);
       continue;
     }
     const m = CREATE_TABLE.exec(statement);

@@ -8,7 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { drainStream, type ClickHouseClient } from '@clickhouse/client';
 import { AgtError } from '../errors.js';
-import { costUnitsOf } from '../pricing/cost.js';
+import { costUnitsOf, overstatedUnitsOf } from '../pricing/cost.js';
 import type { Pricer } from '../pricing/pricer.js';
 import { decimalUnits, unitsCell } from './cell-format.js';
 
@@ -29,12 +29,17 @@ export interface RepriceChange {
   service: string;
   agent: string;
   provider: string;
+  /** Canonical model, and the name as reported ('' in rows written before migration 008). */
   model: string;
+  rawModel: string;
   calls: number;
   unpricedCallsBefore: number;
   costBeforeUsd: string;
   costAfterUsd: string;
   deltaUsd: string;
+  /** The bound on how much the cost may be overstated (incomplete usage), before and after. */
+  overstatedUpToBeforeUsd: string;
+  overstatedUpToAfterUsd: string;
 }
 
 /** The outcome of a run (also what `reprice_runs` records, for runs that write). */
@@ -64,6 +69,7 @@ interface KeyRow {
   agent: string;
   provider: string;
   model: string;
+  rawModel: string;
   calls: string;
   input: string;
   output: string;
@@ -73,6 +79,8 @@ interface KeyRow {
   cost: string;
   unpriced: string;
   reported: string;
+  cacheUnreported: string;
+  overstated: string;
 }
 
 /** Correction rows per insert; each insert has its own dedup token. */
@@ -107,13 +115,14 @@ export async function repriceUsage(params: {
     const next = newCost(k, pricer);
     if (next === 'unknown') unknown += 1;
     if (next === 'reported') reported += 1;
-    if (typeof next !== 'bigint') {
+    if (typeof next === 'string') {
       after += current;
       continue;
     }
-    after += next;
+    after += next.cost;
     const unpriced = BigInt(k.unpriced);
-    if (next === current && unpriced === 0n) continue;
+    const overstated = decimalUnits(k.overstated) ?? 0n;
+    if (next.cost === current && unpriced === 0n && next.overstated === overstated) continue;
     corrections.push({
       TenantId: k.tenant,
       Hour: k.hourS,
@@ -121,16 +130,21 @@ export async function repriceUsage(params: {
       AgentName: k.agent,
       Provider: k.provider,
       Model: k.model,
+      RawModel: k.rawModel,
       Calls: 0,
       InputTokens: 0,
       OutputTokens: 0,
       CacheReadTokens: 0,
       CacheWriteTokens: 0,
       ReasoningTokens: 0,
-      CostUsd: unitsCell(next - current),
+      CostUsd: unitsCell(next.cost - current),
       UnpricedCalls: (-unpriced).toString(),
       ReportedCalls: 0,
       Sessions: 0,
+      ModelSessions: 0,
+      UsageIncompleteCalls: 0,
+      CacheUnreportedInputTokens: 0,
+      CostOverstatedUpToUsd: unitsCell(next.overstated - overstated),
     });
     changes.push({
       tenant: k.tenant,
@@ -139,11 +153,14 @@ export async function repriceUsage(params: {
       agent: k.agent,
       provider: k.provider,
       model: k.model,
+      rawModel: k.rawModel,
       calls: Number(k.calls),
       unpricedCallsBefore: Number(unpriced),
       costBeforeUsd: unitsCell(current),
-      costAfterUsd: unitsCell(next),
-      deltaUsd: unitsCell(next - current),
+      costAfterUsd: unitsCell(next.cost),
+      deltaUsd: unitsCell(next.cost - current),
+      overstatedUpToBeforeUsd: unitsCell(overstated),
+      overstatedUpToAfterUsd: unitsCell(next.overstated),
     });
   }
 
@@ -189,15 +206,20 @@ export async function repriceUsage(params: {
   return result;
 }
 
-/** The key's cost with the current catalog in 1e-12 units; or why it stays as it is. */
-function newCost(k: KeyRow, pricer: Pricer): bigint | 'unknown' | 'reported' {
+/**
+ * The key's cost and overstatement bound with the current catalog in 1e-12 units; or why it stays as it is. The
+ * price is looked up by the name as reported (overrides may name a dated model), else by the canonical model.
+ */
+function newCost(k: KeyRow, pricer: Pricer): { cost: bigint; overstated: bigint } | 'unknown' | 'reported' {
   if (BigInt(k.reported) > 0n) return 'reported';
-  const resolved = k.model === '' ? null : pricer.resolve(k.model, k.provider === '' ? null : k.provider, k.hourS * 1000);
+  const model = k.rawModel !== '' ? k.rawModel : k.model;
+  const resolved = model === '' ? null : pricer.resolve(model, k.provider === '' ? null : k.provider, k.hourS * 1000);
   if (resolved === null) return 'unknown';
-  return costUnitsOf(
+  const cost = costUnitsOf(
     { input: BigInt(k.input), output: BigInt(k.output), cacheRead: BigInt(k.cacheRead), cacheWrite: BigInt(k.cacheWrite), reasoning: BigInt(k.reasoning) },
     resolved.prices,
   );
+  return { cost, overstated: overstatedUnitsOf(BigInt(k.cacheUnreported), resolved.prices) };
 }
 
 /** Every usage_hourly key of the period with its sums; integers and decimals as text so nothing is rounded. */
@@ -210,12 +232,13 @@ async function readKeys(client: ClickHouseClient, database: string, r: RepriceRe
   }
   const rs = await client.query({
     query: `SELECT TenantId AS tenant, toUInt32(toUnixTimestamp(Hour)) AS hourS, ServiceName AS service, AgentName AS agent,
-        Provider AS provider, Model AS model, toString(sum(Calls)) AS calls, toString(sum(InputTokens)) AS input,
+        Provider AS provider, Model AS model, RawModel AS rawModel, toString(sum(Calls)) AS calls, toString(sum(InputTokens)) AS input,
         toString(sum(OutputTokens)) AS output, toString(sum(CacheReadTokens)) AS cacheRead, toString(sum(CacheWriteTokens)) AS cacheWrite,
         toString(sum(ReasoningTokens)) AS reasoning, toString(sum(CostUsd)) AS cost, toString(sum(UnpricedCalls)) AS unpriced,
-        toString(sum(ReportedCalls)) AS reported
+        toString(sum(ReportedCalls)) AS reported, toString(sum(CacheUnreportedInputTokens)) AS cacheUnreported,
+        toString(sum(CostOverstatedUpToUsd)) AS overstated
       FROM ${database}.usage_hourly WHERE ${where.join(' AND ')}
-      GROUP BY tenant, hourS, service, agent, provider, model ORDER BY tenant, hourS, service, agent, provider, model`,
+      GROUP BY tenant, hourS, service, agent, provider, model, rawModel ORDER BY tenant, hourS, service, agent, provider, model, rawModel`,
     query_params: qp,
     format: 'JSONEachRow',
   });

@@ -31,6 +31,8 @@ export function buildSessionRow(w: SessionWrite): Record<string, unknown> {
     ReasoningTokens: s.usage.reasoningTokens,
     CostUsd: costCell(s.costUsd),
     UnpricedCalls: s.unpricedCalls,
+    UsageIncompleteCalls: s.usageIncompleteCalls ?? 0,
+    CostOverstatedUpToUsd: costCell(s.costOverstatedUpToUsd ?? 0),
     MinEvalScore: s.minEvalScore,
     Kept: d.kept,
     Reasons: d.reasons,

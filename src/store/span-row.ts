@@ -48,6 +48,7 @@ export function buildSpanRow(span: NormalizedSpan, sessionId: string, decision: 
     CacheWriteTokens: u?.cacheWriteTokens ?? 0,
     ReasoningTokens: u?.reasoningTokens ?? 0,
     UsageRole: span.usageRole,
+    UsageIncomplete: span.cost.usageIncomplete ?? '',
     CostUsd: span.cost.costUsd === null ? null : costCell(span.cost.costUsd),
     PriceVersion: span.cost.priceVersion,
     SampleWeight: decision.sampleWeight,

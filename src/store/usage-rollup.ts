@@ -12,7 +12,9 @@ interface Acc {
   service: string;
   agent: string;
   provider: string;
+  /** The catalog's canonical model; `rawModel` is the name as the span reported it. */
   model: string;
+  rawModel: string;
   calls: number;
   input: number;
   output: number;
@@ -23,6 +25,10 @@ interface Acc {
   unpriced: number;
   reported: number;
   sessions: number;
+  modelSessions: number;
+  incompleteCalls: number;
+  cacheUnreportedTokens: number;
+  overstatedUnits: bigint;
 }
 
 /** True for the write that counts its session in `Sessions`: the session's first write (version 0 or 1). */
@@ -30,10 +36,17 @@ export function isFirstWrite(w: SessionWrite): boolean {
   return w.version <= 1;
 }
 
+/** The canonical model a call span is grouped under (the pricing stage's catalog name, else the reported name). */
+export function rollupModel(span: NormalizedSpan): string {
+  return span.cost.catalogModel ?? spanModel(span);
+}
+
 /**
  * Accumulates the rollup of a batch of session writes. Only `call` spans of writes with `countUsage`
  * count (aggregates repeat their children). Costs are summed as integer units of 1e-12 USD, so
- * the rows are exactly the sum of what `spans.CostUsd` stores.
+ * the rows are exactly the sum of what `spans.CostUsd` stores. `Sessions` counts a session once, in the
+ * row of its earliest call of its first write; `ModelSessions` once per canonical model it called, in the
+ * row of its earliest call of that model in the write that first called it (docs/storage.md).
  */
 export class UsageRollup {
   private readonly acc = new Map<string, Acc>();
@@ -50,6 +63,9 @@ export class UsageRollup {
     let first: Acc | null = null;
     let firstStart = 0n;
     let counted = 0;
+    // null: every model this write calls is new to the session (its first write).
+    const fresh = w.newCallModels !== undefined ? new Set(w.newCallModels) : isFirstWrite(w) ? null : new Set<string>();
+    const firstOfModel = new Map<string, { a: Acc; start: bigint }>();
     for (const span of w.spans) {
       if (span.usageRole !== 'call') continue;
       const a = this.bucket(span, loneAgent);
@@ -65,6 +81,13 @@ export class UsageRollup {
       if (span.cost.costUsd === null) a.unpriced += 1;
       else a.costUnits += costUnits(span.cost.costUsd);
       if (span.cost.source === 'reported' && span.cost.costUsd !== null) a.reported += 1;
+      if (span.cost.usageIncomplete !== undefined) {
+        a.incompleteCalls += 1;
+        a.cacheUnreportedTokens += span.cost.cacheUnreportedInputTokens ?? 0;
+        a.overstatedUnits += costUnits(span.cost.overstatedUpToUsd ?? 0);
+      }
+      const earliest = firstOfModel.get(a.model);
+      if (earliest === undefined || span.startTimeUnixNano < earliest.start) firstOfModel.set(a.model, { a, start: span.startTimeUnixNano });
       if (first === null || span.startTimeUnixNano < firstStart) {
         first = a;
         firstStart = span.startTimeUnixNano;
@@ -72,6 +95,7 @@ export class UsageRollup {
       counted += 1;
     }
     if (first !== null && isFirstWrite(w)) first.sessions += 1;
+    for (const [model, { a }] of firstOfModel) if (fresh === null || fresh.has(model)) a.modelSessions += 1;
     return counted;
   }
 
@@ -79,8 +103,9 @@ export class UsageRollup {
     const hourS = Number((span.startTimeUnixNano / NS_PER_HOUR) * 3600n);
     const agent = span.genai.agentName ?? loneAgent;
     const provider = span.genai.provider ?? '';
-    const model = spanModel(span);
-    const key = JSON.stringify([span.tenantId, hourS, span.serviceName, agent, provider, model]);
+    const rawModel = spanModel(span);
+    const model = rollupModel(span);
+    const key = JSON.stringify([span.tenantId, hourS, span.serviceName, agent, provider, model, rawModel]);
     let a = this.acc.get(key);
     if (a === undefined) {
       a = {
@@ -90,6 +115,7 @@ export class UsageRollup {
         agent,
         provider,
         model,
+        rawModel,
         calls: 0,
         input: 0,
         output: 0,
@@ -100,6 +126,10 @@ export class UsageRollup {
         unpriced: 0,
         reported: 0,
         sessions: 0,
+        modelSessions: 0,
+        incompleteCalls: 0,
+        cacheUnreportedTokens: 0,
+        overstatedUnits: 0n,
       };
       this.acc.set(key, a);
     }
@@ -117,6 +147,7 @@ export class UsageRollup {
         AgentName: a.agent,
         Provider: a.provider,
         Model: a.model,
+        RawModel: a.rawModel,
         Calls: a.calls,
         InputTokens: a.input,
         OutputTokens: a.output,
@@ -127,6 +158,10 @@ export class UsageRollup {
         UnpricedCalls: a.unpriced,
         ReportedCalls: a.reported,
         Sessions: a.sessions,
+        ModelSessions: a.modelSessions,
+        UsageIncompleteCalls: a.incompleteCalls,
+        CacheUnreportedInputTokens: a.cacheUnreportedTokens,
+        CostOverstatedUpToUsd: unitsCell(a.overstatedUnits),
       }));
   }
 }
