@@ -85,8 +85,8 @@ describe('runMigrations', () => {
     it('derives a parsing ON CLUSTER statement pair (Replicated local + Distributed) for every single-node table', async () => {
       const migrations = await loadMigrations(defaultSchemaDir, 'agenttail', { cluster: true });
       const statements = [clusterCreateDatabase('agenttail'), ...migrations.flatMap((m) => m.statements)];
-      // 7 tables × (local + Distributed), 2 ALTERs × (local + Distributed), CREATE DATABASE.
-      expect(statements.length).toBe(19);
+      // 7 tables × (local + Distributed), 5 ALTERs × (local + Distributed), CREATE DATABASE.
+      expect(statements.length).toBe(25);
       for (const s of statements) {
         expect(s).toContain("ON CLUSTER '{cluster}'");
         expect(s).not.toContain('non_replicated_deduplication_window');
@@ -102,7 +102,17 @@ describe('runMigrations', () => {
         'ALTER TABLE agenttail.usage_hourly',
         'ALTER TABLE agenttail.usage_hourly_local',
         'ALTER TABLE agenttail.usage_hourly',
+        'ALTER TABLE agenttail.usage_hourly_local',
+        'ALTER TABLE agenttail.usage_hourly',
+        'ALTER TABLE agenttail.sessions_local',
+        'ALTER TABLE agenttail.sessions',
+        'ALTER TABLE agenttail.spans_local',
+        'ALTER TABLE agenttail.spans',
       ]);
+      // Migration 008 extends the sorting key: only the local table has one (a Distributed table takes the columns).
+      const keyChanges = alters.filter((s) => s.includes('MODIFY ORDER BY'));
+      expect(keyChanges.map((s) => s.slice(0, s.indexOf(' ON CLUSTER')))).toEqual(['ALTER TABLE agenttail.usage_hourly_local']);
+      expect(alters.filter((s) => s.startsWith('ALTER TABLE agenttail.usage_hourly ') && s.includes('RawModel'))).toHaveLength(1);
       expect(statements.some((s) => s.includes('ENGINE = ReplicatedReplacingMergeTree(Version)'))).toBe(true);
     });
 

@@ -16,7 +16,10 @@ export interface FakeOpenAI {
 /** Usage in every answer: 120 prompt tokens of which 100 cached; 40 completion tokens of which 12 reasoning. */
 export const FAKE_USAGE = { prompt_tokens: 120, completion_tokens: 40, total_tokens: 160, prompt_tokens_details: { cached_tokens: 100 }, completion_tokens_details: { reasoning_tokens: 12 } };
 
-function answerJson(res: ServerResponse, id: string, model: string): void {
+/** OpenAI's usage object as the fake answers it. */
+export type FakeUsage = typeof FAKE_USAGE;
+
+function answerJson(res: ServerResponse, id: string, model: string, usage: FakeUsage): void {
   res.setHeader('content-type', 'application/json');
   res.end(
     JSON.stringify({
@@ -25,7 +28,7 @@ function answerJson(res: ServerResponse, id: string, model: string): void {
       created: 1,
       model,
       choices: [{ index: 0, message: { role: 'assistant', content: 'hello back' }, finish_reason: 'stop' }],
-      usage: FAKE_USAGE,
+      usage,
     }),
   );
 }
@@ -41,8 +44,8 @@ function answerStream(res: ServerResponse, id: string, model: string, includeUsa
   res.end('data: [DONE]\n\n');
 }
 
-/** Starts the fake server on a free localhost port; `model` is the dated model name it answers with. */
-export async function startFakeOpenAI(model = 'gpt-4o-mini-2024-07-18'): Promise<FakeOpenAI> {
+/** Starts the fake server on a free localhost port; `model` is the dated model name it answers with, `usage` its usage (non-streamed answers). */
+export async function startFakeOpenAI(model = 'gpt-4o-mini-2024-07-18', usage: FakeUsage = FAKE_USAGE): Promise<FakeOpenAI> {
   const state = { requests: 0, bodies: [] as Record<string, unknown>[] };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -63,7 +66,7 @@ export async function startFakeOpenAI(model = 'gpt-4o-mini-2024-07-18'): Promise
         const opts = body.stream_options as { include_usage?: boolean } | undefined;
         answerStream(res, id, model, opts?.include_usage === true);
       } else {
-        answerJson(res, id, model);
+        answerJson(res, id, model, usage);
       }
     });
   });

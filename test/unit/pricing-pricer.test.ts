@@ -105,7 +105,7 @@ describe('Pricer', () => {
     });
     it('keeps a reported cost', () => {
       const s = n.normalize(makeSpan({ startTimeUnixNano: start, attributes: { 'openinference.span.kind': 'LLM', 'llm.model_name': 'acme-large', 'llm.token_count.prompt': 10, 'llm.token_count.completion': 1, 'llm.cost.total': 0.5 } }), 't');
-      expect(p.price(s)).toEqual({ costUsd: 0.5, source: 'reported', priceVersion: '' });
+      expect(p.price(s)).toEqual({ costUsd: 0.5, source: 'reported', priceVersion: '', catalogModel: 'acme-large' });
     });
     it('does not count a cost reported on an aggregate wrapper', () => {
       const s = n.normalize(makeSpan({ startTimeUnixNano: start, attributes: { 'openinference.span.kind': 'AGENT', 'llm.token_count.prompt': 10, 'llm.token_count.completion': 1, 'llm.cost.total': 0.5 } }), 't');
@@ -120,7 +120,7 @@ describe('Pricer', () => {
     });
     it('reports an unknown model as unknown with a null cost', () => {
       const s = n.normalize(makeSpan({ startTimeUnixNano: start, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'nope', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 1 } }), 't');
-      expect(p.price(s)).toEqual({ costUsd: null, source: 'unknown', priceVersion: 'test-1' });
+      expect(p.price(s)).toEqual({ costUsd: null, source: 'unknown', priceVersion: 'test-1', catalogModel: 'nope' });
     });
   });
 });
