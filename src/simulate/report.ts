@@ -6,7 +6,8 @@ export interface SessionRow {
   sessionId: string;
   kept: boolean;
   reasons: string[];
-  costUsd: number;
+  /** Exact decimal as text. */
+  costUsd: string;
 }
 
 export interface LabelLine {
@@ -44,7 +45,7 @@ export function buildReport(sent: SimSession[], rows: SessionRow[], costSentUsd:
     }
     line.decided++;
     if (row.kept) line.kept++;
-    costAccountedUsd += row.costUsd;
+    costAccountedUsd += Number(row.costUsd);
   }
   for (const line of lines.values()) line.keptShare = line.decided === 0 ? 0 : line.kept / line.decided;
   const order: SimLabel[] = ['ordinary', 'error', 'rare_path', 'cost_outlier', 'low_eval', 'late_low_eval'];

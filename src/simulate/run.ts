@@ -85,11 +85,17 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulateResu
 }
 
 async function fetchRows(fetchImpl: typeof fetch, httpUrl: string, headers: Record<string, string>, runId: string): Promise<SessionRow[]> {
-  const url = `${httpUrl}/api/v1/sessions?sessionPrefix=${encodeURIComponent(runId + '-')}&limit=100000&from=0`;
-  const res = await fetchImpl(url, { headers });
-  if (!res.ok) throw new Error(`GET /api/v1/sessions answered ${res.status}: ${await res.text()}`);
-  const body = (await res.json()) as { sessions: SessionRow[] };
-  return body.sessions;
+  const rows: SessionRow[] = [];
+  // The list answers a page at a time; `next` is the link to the following page (null after the last).
+  let path: string | null = `/api/v1/sessions?sessionPrefix=${encodeURIComponent(runId + '-')}&limit=1000&from=0`;
+  while (path !== null) {
+    const res = await fetchImpl(`${httpUrl}${path}`, { headers });
+    if (!res.ok) throw new Error(`GET /api/v1/sessions answered ${res.status}: ${await res.text()}`);
+    const body = (await res.json()) as { sessions: SessionRow[]; next: string | null };
+    rows.push(...body.sessions);
+    path = body.next;
+  }
+  return rows;
 }
 
 async function waitForRows(fetchImpl: typeof fetch, httpUrl: string, headers: Record<string, string>, runId: string, n: number, timeoutMs: number): Promise<void> {
