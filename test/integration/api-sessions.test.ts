@@ -13,7 +13,7 @@ interface SessionJson {
   kept: boolean;
   reasons: string[];
   sampleWeight: number;
-  costUsd: number;
+  costUsd: string;
   inputTokens: number;
   outputTokens: number;
   spanCount: number;
@@ -23,6 +23,8 @@ interface SessionJson {
   models: string[];
   trigger: string;
   startTime: string;
+  endTime: string;
+  decidedAt: string;
   version: number;
   spans?: SpanJson[];
 }
@@ -37,7 +39,8 @@ interface SpanJson {
   statusCode: string;
   inputTokens: number;
   outputTokens: number;
-  costUsd: number | null;
+  costUsd: string | null;
+  timestamp: string;
   children: SpanJson[];
 }
 
@@ -207,6 +210,57 @@ describe('GET /api/v1/sessions and /api/v1/sessions/:id', () => {
     });
   });
 
+  describe('paging', () => {
+    const page = async (path: string) => get<{ sessions: SessionJson[]; next: string | null }>(path);
+
+    it('walks every session once through the next links, in the order of the whole list', async () => {
+      const whole = await page('/api/v1/sessions?limit=100');
+      expect(whole.body.next).toBeNull();
+      // Ties on the start time (the two shared-1 sessions) are broken by tenant, then session id: a total order.
+      expect(names(whole).slice(4)).toEqual(['globex/shared-1', 'acme/shared-1']);
+      const seen: string[] = [];
+      let path: string | null = '/api/v1/sessions?limit=2';
+      let pages = 0;
+      while (path !== null) {
+        const r = await page(path);
+        expect(r.status).toBe(200);
+        seen.push(...names(r));
+        pages += 1;
+        path = r.body.next;
+      }
+      expect(pages).toBe(3);
+      expect(seen).toEqual(names(whole));
+    });
+
+    it('keeps the filters in the next link', async () => {
+      const first = await page('/api/v1/sessions?tenant=acme&limit=3');
+      expect(names(first)).toEqual(['acme/acme-s1', 'acme/acme-s2', 'acme/acme-other-3']);
+      expect(first.body.next).toMatch(/^\/api\/v1\/sessions\?tenant=acme&limit=3&cursor=/);
+      const second = await page(first.body.next!);
+      expect(names(second)).toEqual(['acme/shared-1']);
+      expect(second.body.next).toBeNull();
+    });
+
+    it('refuses a cursor it did not issue with 400', async () => {
+      for (const cursor of ['garbage', 'eyJ2IjoyfQ', '%%%']) {
+        const r = await page(`/api/v1/sessions?cursor=${cursor}`);
+        expect(r.status, cursor).toBe(400);
+        expect(r.body.errorCode).toBe('AGT_ERR_BAD_QUERY');
+        expect(r.body.message).toMatch(/\bcursor\b/);
+      }
+    });
+
+    it('answers timestamps as ISO-8601 UTC with a Z', async () => {
+      const { body } = await get<SessionJson>('/api/v1/sessions/acme-s1');
+      const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+      expect(body.startTime).toMatch(iso);
+      expect(body.endTime).toMatch(iso);
+      expect(body.decidedAt).toMatch(iso);
+      expect(body.spans![0]!.timestamp).toMatch(iso);
+      expect(Date.parse(body.startTime)).toBe(Number(START.s1 / MS));
+    });
+  });
+
   describe('one session', () => {
     it('returns the decision, cost, tokens and the kept spans as a tree', async () => {
       const { status, body: s } = await get<SessionJson>('/api/v1/sessions/acme-s1');
@@ -217,7 +271,8 @@ describe('GET /api/v1/sessions and /api/v1/sessions/:id', () => {
       expect(s.toolPath).toEqual(['search']);
       expect(s.traceIds.sort()).toEqual([tree.traceA, tree.traceB].sort());
       // gpt-4o-mini at 0.15 in / 0.6 out per 1M: (1000×0.15 + 500×0.6 + 2000×0.15 + 100×0.6) / 1e6
-      expect(s.costUsd).toBeCloseTo(0.00081, 12);
+      // Money as exact decimal text, as the costs API answers it.
+      expect(s.costUsd).toBe('0.00081');
 
       const roots = s.spans!;
       expect(roots.map((r) => r.spanId)).toEqual([tree.root, tree.rootB]);
@@ -226,19 +281,19 @@ describe('GET /api/v1/sessions and /api/v1/sessions/:id', () => {
       expect(a.children.map((c) => c.spanId)).toEqual([tree.chat1, tree.tool]);
       const [chat1, tool] = a.children as [SpanJson, SpanJson];
       expect(chat1).toMatchObject({ operation: 'chat', model: 'gpt-4o-mini', inputTokens: 1000, outputTokens: 500, children: [] });
-      expect(chat1.costUsd).toBeCloseTo(0.00045, 12);
+      expect(chat1.costUsd).toBe('0.00045');
       expect(tool).toMatchObject({ operation: 'execute_tool', tool: 'search', statusCode: 'STATUS_CODE_ERROR', parentSpanId: tree.root });
       expect(tool.children.map((c) => [c.spanId, c.name, c.children.length])).toEqual([[tree.http, 'GET /search', 0]]);
       expect(a.costUsd).toBeNull();
       expect(b.children.map((c) => c.spanId)).toEqual([tree.chat2]);
-      expect(b.children[0]!.costUsd).toBeCloseTo(0.00036, 12);
+      expect(b.children[0]!.costUsd).toBe('0.00036');
     });
 
     it('returns a dropped session with its cost and no spans', async () => {
       const { status, body } = await get<SessionJson>('/api/v1/sessions/acme-s2');
       expect(status).toBe(200);
       expect(body).toMatchObject({ kept: false, sampleWeight: 0, spanCount: 2, inputTokens: 1000, spans: [] });
-      expect(body.costUsd).toBeCloseTo(0.00045, 12);
+      expect(body.costUsd).toBe('0.00045');
     });
 
     it('answers 404 for an unknown id and for another tenant\'s session', async () => {
