@@ -220,4 +220,28 @@ describe('repriceUsage', () => {
     await expect(run({ fromMs: PERIOD.fromMs, toMs: PERIOD.fromMs })).rejects.toMatchObject({ code: 'AGT_ERR_BAD_QUERY' });
     await expect(run({ fromMs: Number.NaN })).rejects.toMatchObject({ code: 'AGT_ERR_BAD_QUERY' });
   });
+  it('re-prices canonical-model keys by their reported name and corrects the overstatement bound (migration 008)', async () => {
+    const row = (rawModel: string, cost: string, unreported: number, bound: string) => ({
+      TenantId: 't3', Hour: H2, ServiceName: 'svc', AgentName: 'agent', Provider: 'openai', Model: 'alpha', RawModel: rawModel,
+      Calls: 1, InputTokens: 1_000_000, OutputTokens: 0, CacheReadTokens: 0, CacheWriteTokens: 0, ReasoningTokens: 0, CostUsd: cost,
+      UnpricedCalls: 0, ReportedCalls: 0, Sessions: 1, ModelSessions: 1, UsageIncompleteCalls: unreported > 0 ? 1 : 0,
+      CacheUnreportedInputTokens: unreported, CostOverstatedUpToUsd: bound,
+    });
+    // Priced at the old alpha price (2 per 1M, cache read 0.5: bound 1.5); at H2 the price is 1 (cache read 0.25: bound 0.75).
+    await client.insert({ table: 'agenttail.usage_hourly', format: 'JSONEachRow', values: [row('alpha-2026-11-01', '2', 1_000_000, '1.5'), row('alpha', '1', 0, '0')] });
+    const r = await run({ tenant: 't3' });
+    expect(r.changes.map((c) => [c.model, c.rawModel, c.costAfterUsd, c.overstatedUpToBeforeUsd, c.overstatedUpToAfterUsd])).toEqual([
+      ['alpha', 'alpha-2026-11-01', '1.000000000000', '1.500000000000', '0.750000000000'],
+    ]);
+    await client.command({ query: 'OPTIMIZE TABLE agenttail.usage_hourly FINAL' });
+    // The two reported names stay two keys after the merge (RawModel is part of the sorting key).
+    const keys = await query<{ RawModel: string; cost: string; bound: string }>(
+      `SELECT RawModel, toString(CostUsd) AS cost, toString(CostOverstatedUpToUsd) AS bound FROM agenttail.usage_hourly WHERE TenantId = 't3' ORDER BY RawModel`,
+    );
+    expect(keys).toEqual([
+      { RawModel: 'alpha', cost: '1', bound: '0' },
+      { RawModel: 'alpha-2026-11-01', cost: '1', bound: '0.75' },
+    ]);
+    expect((await run({ tenant: 't3' })).rowsChanged).toBe(0);
+  });
 });
