@@ -68,6 +68,7 @@ export class Pricer {
   price(span: NormalizedSpan): SpanCost {
     const cost = this.computeSpanCost(span);
     this.metrics?.countPriced(cost.source);
+    if (cost.usageIncomplete !== undefined) this.metrics?.countIncomplete(cost.usageIncomplete);
     if (span.usageRole !== 'call') return cost;
     const model = span.genai.responseModel ?? span.genai.requestModel;
     return model === null ? cost : { ...cost, catalogModel: this.canonicalModel(model) };

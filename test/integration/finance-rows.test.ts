@@ -151,6 +151,8 @@ describe('finance rows (costs API and CLI over the embedded store)', () => {
     expect(body.rows.filter((r) => r.responseModel !== 'gpt-4o-mini-2024-07-18').every((r) => r.usageIncompleteCalls === 0 && Number(r.costOverstatedUpToUsd) === 0)).toBe(true);
     expect(body.usageIncomplete).toMatchObject({ calls: 2, costMayBeOverstatedByUpToUsd: '0.000225000000' });
     expect(body.usageIncomplete.note).toContain('cost may be overstated by up to 0.000225000000 USD');
+    const metrics = await (await fetch(`${t.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^agenttail_pricing_usage_incomplete_total\{kind="cache_read"\} 2$/m);
   });
 
   it('counts the flag on the session row', async () => {
