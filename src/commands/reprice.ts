@@ -73,10 +73,10 @@ function formatTable(source: 'api' | 'embedded', r: RepriceResult): string {
   );
   let text = summary.toString() + '\n';
   if (r.changes.length > 0) {
-    const head = ['tenant', 'hour', 'service', 'agent', 'provider', 'model', 'calls', 'before', 'after', 'delta'];
+    const head = ['tenant', 'hour', 'service', 'agent', 'provider', 'model', 'reported as', 'calls', 'before', 'after', 'delta'];
     const changes = new Table({ head });
     for (const c of r.changes.slice(0, TABLE_CHANGES)) {
-      changes.push([c.tenant, c.hour, c.service, c.agent, c.provider, c.model, String(c.calls), c.costBeforeUsd, c.costAfterUsd, c.deltaUsd]);
+      changes.push([c.tenant, c.hour, c.service, c.agent, c.provider, c.model, c.rawModel, String(c.calls), c.costBeforeUsd, c.costAfterUsd, c.deltaUsd]);
     }
     text += changes.toString() + '\n';
     if (r.changes.length > TABLE_CHANGES) text += `… and ${r.changes.length - TABLE_CHANGES} more changed rows (--format json lists all)\n`;
