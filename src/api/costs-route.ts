@@ -155,7 +155,10 @@ export function costsRoutes(params: { client: ClickHouseClient; database: string
       const q = parseQuery(query, req.query);
       if (q.status !== 'ok') return sendError(reply, q.error);
       const { fromMs, toMs } = costPeriod(q.value.from, q.value.to, Date.now());
-      if (toMs <= fromMs) return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', 'to must be after from'));
+      if (toMs <= fromMs) {
+        const defaults = q.value.from === undefined || q.value.to === undefined ? ' (the default period is this month so far, UTC)' : '';
+        return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `to (${isoUtc(toMs)}) must be after from (${isoUtc(fromMs)})${defaults}`));
+      }
       const groupBy = q.value.groupBy.split(',').map((g) => g.trim()).filter((g) => g !== '');
       const bad = groupBy.find((g) => !(g in GROUP_COLUMNS));
       if (bad !== undefined) return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `groupBy: ${JSON.stringify(bad)} is not one of ${Object.keys(GROUP_COLUMNS).join(', ')}`));

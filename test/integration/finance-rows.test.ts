@@ -178,4 +178,13 @@ describe('finance rows (costs API and CLI over the embedded store)', () => {
     expect(typeof cli.rows[0]!.costUsd).toBe('string');
     expect(cli.usageIncomplete.calls).toBe(2);
   });
+
+  it('refuses an end before the default start with 400 naming both times', async () => {
+    const res = await fetch(`${t.httpUrl}/api/v1/costs?to=2020-01-01T00:00:00Z`);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errorCode: string; message: string };
+    expect(body.errorCode).toBe('AGT_ERR_BAD_QUERY');
+    expect(body.message).toContain('to (2020-01-01T00:00:00.000Z) must be after from');
+    expect(body.message).toContain('this month so far, UTC');
+  });
 });
