@@ -14,6 +14,8 @@ export class StoreMetrics {
   readonly refused: Counter<'kind'>;
   readonly spilledBatches: Counter<'table'>;
   readonly spilledBytes: Gauge;
+  readonly rowsParked: Counter<'table' | 'code'>;
+  readonly batchesIsolated: Counter<'table'>;
 
   /** `collect` runs at scrape time to set the queue gauges (not on every write: it is on the ingest path). */
   constructor(registry: Registry, collect?: () => void) {
@@ -51,6 +53,13 @@ export class StoreMetrics {
       labelNames: ['table'],
       registers,
     });
+    this.rowsParked = new Counter({
+      name: 'agenttail_store_rows_parked_total',
+      help: 'Rows ClickHouse refused (non-retryable), parked in dead_letter while the rest of their batch was inserted',
+      labelNames: ['table', 'code'],
+      registers,
+    });
+    this.batchesIsolated = new Counter({ name: 'agenttail_store_batches_isolated_total', help: 'Refused batches split to isolate the refused rows', labelNames: ['table'], registers });
     this.refused = new Counter({
       name: 'agenttail_store_writes_refused_total',
       help: 'write()/writeEvals() calls refused with AGT_ERR_WRITER_BACKPRESSURE',

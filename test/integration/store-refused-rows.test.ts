@@ -1,0 +1,111 @@
+/**
+ * Issue 12.1, defence in depth: a row the engine refuses (here a span with -5 input tokens that bypassed
+ * normalization: "Unsigned type must not contain '-'") used to drop its whole batch, other tenants' rows with it.
+ * Now the batch is split, the rows not at fault are inserted, the refused rows are parked in dead_letter and
+ * counted, and sending the same batches again duplicates nothing.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { ClickHouseStore } from '../../src/store/clickhouse-store.js';
+import { runMigrations } from '../../src/store/migrations.js';
+import { randomSession, seeded } from './store-fixtures.js';
+
+type Conn = NonNullable<Parameters<typeof createClient>[0]>['connection'];
+
+let dir: string;
+let client: ClickHouseClient;
+const log = silentLogger();
+const BASE_NS = BigInt(Date.now() - 3 * 3_600_000) * 1_000_000n;
+const retry = { initialMs: 1, maxMs: 5, maxAttempts: 5 };
+
+async function rows<T>(query: string): Promise<T[]> {
+  return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
+}
+async function metric(registry: Registry, name: string, labels: string): Promise<number> {
+  const text = await registry.getSingleMetricAsString(name);
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'agt-refused-'));
+  client = createClient({ connection: createChdbConnection({ path: dir }) as unknown as Conn });
+  await runMigrations({ client, database: 'agenttail', log });
+});
+
+afterAll(async () => {
+  await client.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a batch with one row the engine refuses', () => {
+  const rand = seeded(12);
+  const victims = Array.from({ length: 30 }, () => randomSession({ tenantId: 'victim', rand, kept: true, baseNs: BASE_NS }));
+  const poison = randomSession({ tenantId: 'attacker', rand, kept: true, baseNs: BASE_NS });
+  // One call span with a negative count, as if normalization had let it through; alone in its rollup row.
+  const bad = poison.write.spans[1]!;
+  poison.write.spans = [poison.write.spans[0]!, { ...bad, usage: { ...bad.usage!, inputTokens: -5, cacheReadTokens: 0 }, genai: { ...bad.genai, requestModel: 'poison-model' } }];
+  poison.write.summary.spanCount = 2;
+  const writes = [...victims.slice(0, 15).map((v) => v.write), poison.write, ...victims.slice(15).map((v) => v.write)];
+  const sentSpans = victims.reduce((n, v) => n + v.write.spans.length, 0);
+  const sent = { input: victims.reduce((n, v) => n + v.usage.inputTokens, 0), calls: victims.reduce((n, v) => n + v.calls, 0) };
+  const registry = new Registry();
+  const batches: { table: string; rows: number }[] = [];
+
+  beforeAll(async () => {
+    const store = new ClickHouseStore({ client, database: 'agenttail', retry, log, registry, onBatchWritten: (i) => batches.push(i) });
+    for (const w of writes) expect(store.write(w).status).toBe('ok');
+    await store.flush();
+  });
+
+  it('inserts every row not at fault: spans, session rows and exact usage_hourly totals of the other tenant', async () => {
+    const [spans] = await rows<{ n: string }>("SELECT count() n FROM agenttail.spans WHERE TenantId = 'victim'");
+    expect(Number(spans!.n)).toBe(sentSpans);
+    const [sessions] = await rows<{ n: string }>("SELECT count() n FROM agenttail.sessions FINAL WHERE TenantId IN ('victim', 'attacker')");
+    expect(Number(sessions!.n)).toBe(31);
+    const [usage] = await rows<{ i: string; c: string; s: string }>("SELECT sum(InputTokens) i, sum(Calls) c, sum(Sessions) s FROM agenttail.usage_hourly WHERE TenantId = 'victim'");
+    expect(Number(usage!.i)).toBe(sent.input);
+    expect(Number(usage!.c)).toBe(sent.calls);
+    expect(Number(usage!.s)).toBe(30);
+    // The attacker's valid root span is in; only the refused span is missing.
+    const attacker = await rows<{ SpanId: string }>("SELECT SpanId FROM agenttail.spans WHERE TenantId = 'attacker'");
+    expect(attacker.map((r) => r.SpanId)).toEqual([poison.write.spans[0]!.spanId]);
+  });
+
+  it('parks the refused rows whole in dead_letter with the engine error, and counts them', async () => {
+    const parked = await rows<{ TargetTable: string; ErrorCode: string; Error: string; Row: string }>('SELECT TargetTable, ErrorCode, Error, Row FROM agenttail.dead_letter ORDER BY TargetTable');
+    expect(parked.map((p) => [p.TargetTable, p.ErrorCode])).toEqual([
+      ['spans', '72'],
+      ['usage_hourly', '72'],
+    ]);
+    expect(parked[0]!.Error).toMatch(/Unsigned type must not contain '-'/);
+    expect(JSON.parse(parked[0]!.Row)).toMatchObject({ SpanId: bad.spanId, InputTokens: -5 });
+    // The rollup row is parked whole: the attacker's usage counts nowhere in usage_hourly, never in part.
+    expect(JSON.parse(parked[1]!.Row)).toMatchObject({ TenantId: 'attacker', Model: 'poison-model', InputTokens: -5, Calls: 1 });
+    expect(await rows<{ TenantId: string }>("SELECT TenantId FROM agenttail.usage_hourly WHERE TenantId = 'attacker' AND Model = 'poison-model'")).toEqual([]);
+    expect(await metric(registry, 'agenttail_store_rows_parked_total', 'table="spans",code="72"')).toBe(1);
+    expect(await metric(registry, 'agenttail_store_rows_parked_total', 'table="usage_hourly",code="72"')).toBe(1);
+    expect(await metric(registry, 'agenttail_store_rows_dropped_total', 'table="spans"')).toBe(0);
+    expect(batches.find((b) => b.table === 'spans')?.rows).toBe(sentSpans + 1);
+  });
+
+  it('duplicates nothing when the same batches are sent again (a retry, or a replay after a crash)', async () => {
+    const before = await rows<Record<string, string>>(
+      "SELECT (SELECT count() FROM agenttail.spans) s, (SELECT count() FROM agenttail.sessions) r, (SELECT sum(InputTokens) FROM agenttail.usage_hourly) u, (SELECT count() FROM agenttail.dead_letter) d",
+    );
+    const again = new ClickHouseStore({ client, database: 'agenttail', retry, log });
+    for (const w of writes) again.write(w);
+    await again.flush();
+    const after = await rows<Record<string, string>>(
+      "SELECT (SELECT count() FROM agenttail.spans) s, (SELECT count() FROM agenttail.sessions) r, (SELECT sum(InputTokens) FROM agenttail.usage_hourly) u, (SELECT count() FROM agenttail.dead_letter) d",
+    );
+    expect(after).toEqual(before);
+    expect(Number(before[0]!.d)).toBe(2);
+  });
+});
