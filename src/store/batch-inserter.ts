@@ -41,6 +41,8 @@ export class BatchInserter {
       metrics: StoreMetrics;
       log: Logger;
       gate?: ResumeGate;
+      /** Jitter source of the backoff (tests fix it). */
+      random?: () => number;
     },
   ) {
     this.gate = p.gate ?? new ResumeGate({ ping: async () => (await p.client.ping()).success });
@@ -90,7 +92,7 @@ export class BatchInserter {
         if (this.abandoned) return { status: 'abandoned' };
         metrics.insertsRetried.inc({ table });
         this.failing = true;
-        const delay = backoffMs(attempt, retry.initialMs, retry.maxMs);
+        const delay = backoffMs(attempt, retry.initialMs, retry.maxMs, this.p.random);
         const code = errorCode(err);
         this.p.log.warn({ code, table, token, attempt, delayMs: delay }, 'insert failed; retrying with the same dedup token');
         // A ClickHouse error code means the server answered (and refused): a ping would succeed at once, so only
