@@ -2,8 +2,19 @@
 import { Metadata, Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { rawTraceService } from '../otlp/trace-service.js';
 import type { Logger } from '../log.js';
+import { AgtError } from '../errors.js';
+import { failed } from '../outcome.js';
 import { toGrpcAnswer } from './answers.js';
 import type { ExportHandler } from './export-handler.js';
+
+/**
+ * gzip's magic bytes. A request whose message still starts with them was sent with the compressed flag but no
+ * `grpc-encoding` (grpc-js then passes the bytes on as they are); a real ExportTraceServiceRequest never starts with
+ * 0x1f (field 3, wire type 7 does not exist).
+ */
+function isGzip(body: Buffer): boolean {
+  return body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
+}
 
 
 export class GrpcReceiver {
@@ -21,6 +32,15 @@ export class GrpcReceiver {
       const v = md.get(k)[0];
       return v === undefined ? undefined : String(v);
     };
+    if (isGzip(call.request)) {
+      const err = new AgtError('AGT_ERR_BAD_CONTENT_ENCODING', 'the message is gzip data but the request names no grpc-encoding: send grpc-encoding: gzip with compressed messages');
+      this.params.handler.countRefused('grpc', err.code);
+      const answer = toGrpcAnswer(failed(err));
+      const trailer = new Metadata();
+      trailer.set('grpc-status-details-bin', answer.statusDetails!);
+      cb({ code: answer.code, details: answer.details, metadata: trailer }, null);
+      return;
+    }
     this.params.handler
       .handle({ credentials: { authorization: first('authorization'), apiKey: first('x-api-key') }, body: call.request, format: 'protobuf', transport: 'grpc' })
       .then((result) => {
