@@ -49,7 +49,7 @@ export class StoreMetrics {
     this.rowsWritten = new Counter({ name: 'agenttail_store_rows_written_total', help: 'Rows written per table', labelNames: ['table'], registers });
     this.rowsDropped = new Counter({
       name: 'agenttail_store_rows_dropped_total',
-      help: 'Rows given up on (non-retryable error or retries exhausted)',
+      help: 'Rows given up on (retries exhausted with the log off, or dead letters that could not be written)',
       labelNames: ['table'],
       registers,
     });
