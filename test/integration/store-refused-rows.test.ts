@@ -12,7 +12,10 @@ import { createChdbConnection } from 'chdb/connection';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
+import { ok } from '../../src/outcome.js';
+import type { SessionWrite } from '../../src/sessions/types.js';
 import { ClickHouseStore } from '../../src/store/clickhouse-store.js';
+import type { ReplayIntent, WriteJournal } from '../../src/store/write-journal.js';
 import { runMigrations } from '../../src/store/migrations.js';
 import { randomSession, seeded } from './store-fixtures.js';
 
@@ -44,17 +47,23 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('a batch with one row the engine refuses', () => {
-  const rand = seeded(12);
-  const victims = Array.from({ length: 30 }, () => randomSession({ tenantId: 'victim', rand, kept: true, baseNs: BASE_NS }));
-  const poison = randomSession({ tenantId: 'attacker', rand, kept: true, baseNs: BASE_NS });
-  // One call span with a negative count, as if normalization had let it through; alone in its rollup row.
+/** Sessions of `victim` with one session of `attacker` among them whose call span has -5 input tokens (alone in its rollup row). */
+function poisoned(seed: number, victim: string, attacker: string, count: number) {
+  const rand = seeded(seed);
+  const victims = Array.from({ length: count }, () => randomSession({ tenantId: victim, rand, kept: true, baseNs: BASE_NS }));
+  const poison = randomSession({ tenantId: attacker, rand, kept: true, baseNs: BASE_NS });
   const bad = poison.write.spans[1]!;
   poison.write.spans = [poison.write.spans[0]!, { ...bad, usage: { ...bad.usage!, inputTokens: -5, cacheReadTokens: 0 }, genai: { ...bad.genai, requestModel: 'poison-model' } }];
   poison.write.summary.spanCount = 2;
-  const writes = [...victims.slice(0, 15).map((v) => v.write), poison.write, ...victims.slice(15).map((v) => v.write)];
+  const half = count >>> 1;
+  const writes: SessionWrite[] = [...victims.slice(0, half).map((v) => v.write), poison.write, ...victims.slice(half).map((v) => v.write)];
   const sentSpans = victims.reduce((n, v) => n + v.write.spans.length, 0);
   const sent = { input: victims.reduce((n, v) => n + v.usage.inputTokens, 0), calls: victims.reduce((n, v) => n + v.calls, 0) };
+  return { poison, bad, writes, sentSpans, sent };
+}
+
+describe('a batch with one row the engine refuses', () => {
+  const { poison, bad, writes, sentSpans, sent } = poisoned(12, 'victim', 'attacker', 30);
   const registry = new Registry();
   const batches: { table: string; rows: number }[] = [];
 
@@ -107,5 +116,61 @@ describe('a batch with one row the engine refuses', () => {
     );
     expect(after).toEqual(before);
     expect(Number(before[0]!.d)).toBe(2);
+  });
+});
+
+describe('a crash in the middle of isolating a refused batch', () => {
+  it('re-sent from the log under its token, inserts the parts not yet in and duplicates none', async () => {
+    const { writes, sentSpans, sent } = poisoned(21, 'victim2', 'attacker2', 12);
+    const taken: ReplayIntent[] = [];
+    const done: string[] = [];
+    const journal: WriteJournal = {
+      batchTaken: async (table, batchId, keys) => {
+        taken.push({ table, batchId, keys: [...keys] });
+        return ok();
+      },
+      batchDone: (table, batchId) => void done.push(`${table}:${batchId}`),
+    };
+    // The first writer dies after the first part of the refused spans batch is in: nothing it sends later returns.
+    let spanInserts = 0;
+    let dead = false;
+    const dying = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop !== 'exec') return Reflect.get(target, prop, receiver) as unknown;
+        return async (params: Parameters<ClickHouseClient['exec']>[0]) => {
+          if (dead) return new Promise(() => undefined);
+          const res = await target.exec(params);
+          if (params.query.includes('.spans ') && ++spanInserts === 2) dead = true;
+          return res;
+        };
+      },
+    });
+    const first = new ClickHouseStore({ client: dying, database: 'agenttail', retry, log, journal });
+    for (const w of writes) first.write(w);
+    void first.flush();
+    for (let i = 0; i < 200 && !dead; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(dead).toBe(true);
+    const spansBatch = taken.find((b) => b.table === 'spans')!.batchId;
+    expect(done).not.toContain(`spans:${spansBatch}`);
+    const [partial] = await rows<{ n: string }>("SELECT count() n FROM agenttail.spans WHERE TenantId = 'victim2'");
+    expect(Number(partial!.n)).toBeGreaterThan(0);
+    expect(Number(partial!.n)).toBeLessThan(sentSpans);
+
+    // Recovery: nothing confirmed (as if every confirmation were lost), every logged batch rebuilt from the same writes and re-sent under its token.
+    const second = new ClickHouseStore({ client, database: 'agenttail', retry, log, journal });
+    second.beginReplay({ confirmed: new Map(), intents: [...taken] });
+    for (const w of writes) second.write(w);
+    second.endReplay();
+    await second.flush();
+
+    const [spans] = await rows<{ n: string; u: string }>("SELECT count() n, uniqExact(SpanId) u FROM agenttail.spans WHERE TenantId = 'victim2'");
+    expect(Number(spans!.n)).toBe(sentSpans);
+    expect(Number(spans!.u)).toBe(sentSpans);
+    const [usage] = await rows<{ i: string; c: string }>("SELECT sum(InputTokens) i, sum(Calls) c FROM agenttail.usage_hourly WHERE TenantId = 'victim2'");
+    expect(Number(usage!.i)).toBe(sent.input);
+    expect(Number(usage!.c)).toBe(sent.calls);
+    const parked = await rows<{ TargetTable: string }>(`SELECT TargetTable FROM agenttail.dead_letter WHERE BatchId = '${spansBatch}'`);
+    expect(parked).toEqual([{ TargetTable: 'spans' }]);
+    expect(done).toContain(`spans:${spansBatch}`);
   });
 });
