@@ -8,7 +8,7 @@ import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attributes } from '../../src/otlp/types.js';
 import { rawBytes, TRACE_EXPORT_PATH } from '../../src/otlp/trace-service.js';
-import { buildExportRequest, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';
+import { buildExportRequest, buildExportRequestJson, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';
 import { otlpRoot } from '../support/otlp-protobufjs.js';
 import { startTestServer, TENANT_KEYS, type TestServer } from '../support/server.js';
 
@@ -57,7 +57,7 @@ function session(sessionId: string, startNs: bigint): { spans: FixtureSpan[]; in
   return { spans, input, output };
 }
 
-describe('a poison value of one tenant beside another tenant\'s session (keys on, gRPC and HTTP)', () => {
+describe('a poison value of one tenant beside another tenant\'s session (keys on, gRPC, HTTP protobuf and OTLP/JSON)', () => {
   let t: TestServer;
   const victim = { sessions: [] as string[], input: 0, output: 0 };
   const attacker = { goodSpans: [] as string[], poisonSpans: [] as string[], input: 0 };
@@ -80,6 +80,17 @@ describe('a poison value of one tenant beside another tenant\'s session (keys on
     expect(res.status).toBe(200);
     return partialSuccess(Buffer.from(await res.arrayBuffer()));
   }
+  async function jsonExport(key: string, body: string): Promise<Partial> {
+    const res = await fetch(`${t.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body });
+    expect(res.status).toBe(200);
+    const r = (await res.json()) as { partialSuccess?: { rejectedSpans?: string; errorMessage?: string } };
+    return { rejectedSpans: Number(r.partialSuccess?.rejectedSpans ?? 0), errorMessage: r.partialSuccess?.errorMessage ?? '' };
+  }
+  const TRANSPORTS = {
+    grpc: (key: string, spans: FixtureSpan[], res: Record<string, string>) => grpcExport(key, buildExportRequest(spans, res)),
+    http: (key: string, spans: FixtureSpan[], res: Record<string, string>) => httpExport(key, buildExportRequest(spans, res)),
+    'http-json': (key: string, spans: FixtureSpan[], res: Record<string, string>) => jsonExport(key, buildExportRequestJson(spans, res)),
+  };
 
   const query = async <T>(sql: string): Promise<T[]> => (await t.server.store.client.query({ query: sql, format: 'JSONEachRow' })).json<T>();
 
@@ -88,8 +99,8 @@ describe('a poison value of one tenant beside another tenant\'s session (keys on
     t = await startTestServer({ ...TENANT_KEYS, sampling: { baselineRate: 1 } });
     const nowNs = BigInt(Date.now()) * MS;
     let n = 0;
-    for (const transport of ['grpc', 'http'] as const) {
-      const send = transport === 'grpc' ? grpcExport : httpExport;
+    for (const transport of ['grpc', 'http', 'http-json'] as const) {
+      const send = TRANSPORTS[transport];
       for (const poison of POISONS) {
         const startNs = nowNs - BigInt(60_000 + n++ * 1000) * MS;
         const v = session(`acme-${transport}-${n}`, startNs);
@@ -104,8 +115,8 @@ describe('a poison value of one tenant beside another tenant\'s session (keys on
         attacker.input += 7;
         // Sent together, so both tenants' rows meet in the same store batches.
         const [, partial] = await Promise.all([
-          send('key-acme', buildExportRequest(v.spans, { 'service.name': 'victim-svc' })).then((p) => expect(p.rejectedSpans).toBe(0)),
-          send('key-globex', buildExportRequest([good, bad], { 'service.name': 'attacker-svc' })),
+          send('key-acme', v.spans, { 'service.name': 'victim-svc' }).then((p) => expect(p.rejectedSpans).toBe(0)),
+          send('key-globex', [good, bad], { 'service.name': 'attacker-svc' }),
         ]);
         answers.push({ transport, poison, partial });
       }
@@ -124,7 +135,7 @@ describe('a poison value of one tenant beside another tenant\'s session (keys on
 
   afterAll(async () => t?.close());
 
-  it.each(POISONS.flatMap((p) => [['grpc', p] as const, ['http', p] as const]))('%s: refuses the span with %s through partial_success, naming the attribute and value', (transport, poison) => {
+  it.each(POISONS.flatMap((p) => [['grpc', p] as const, ['http', p] as const, ['http-json', p] as const]))('%s: refuses the span with %s through partial_success, naming the attribute and value', (transport, poison) => {
     const a = answers.find((x) => x.transport === transport && x.poison === poison)!;
     expect(a.partial.rejectedSpans).toBe(1);
     expect(a.partial.errorMessage).toMatch(poison.message);
@@ -152,8 +163,8 @@ describe('a poison value of one tenant beside another tenant\'s session (keys on
     expect(Number(usage!.c)).toBe(attacker.goodSpans.length);
     const text = await (await fetch(`${t.httpUrl}/metrics`)).text();
     const rejected = (reason: string): number => Number(new RegExp(`^agenttail_receive_spans_rejected_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-    expect(rejected('usage')).toBe(2 * 5);
-    expect(rejected('cost')).toBe(2);
-    expect(rejected('timestamp')).toBe(2);
+    expect(rejected('usage')).toBe(3 * 5);
+    expect(rejected('cost')).toBe(3);
+    expect(rejected('timestamp')).toBe(3);
   });
 });

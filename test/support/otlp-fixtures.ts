@@ -134,7 +134,7 @@ export function buildExportRequestJsonObject(spans: FixtureSpan[], resourceAttrs
                 kind: s.kind ?? 1,
                 startTimeUnixNano: t.start.toString(),
                 endTimeUnixNano: t.end.toString(),
-                attributes: jsonAttrs(s.attributes),
+                attributes: [...jsonAttrs(s.attributes), ...Object.entries(s.doubleAttributes ?? {}).map(([key, doubleValue]) => ({ key, value: { doubleValue } }))],
                 events: (s.events ?? []).map((e) => ({ timeUnixNano: (e.timeUnixNano ?? t.start).toString(), name: e.name, attributes: jsonAttrs(e.attributes) })),
                 links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: jsonAttrs(l.attributes) })),
                 status: { code: s.status?.code ?? 0, ...(s.status?.message ? { message: s.status.message } : {}) },
