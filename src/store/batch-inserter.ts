@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { drainStream, type ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../log.js';
 import { ResumeGate } from './resume-gate.js';
-import { backoffMs, errorCode, isRetryable } from './retry-policy.js';
+import { backoffMs, errorCode, isRetryable, RETRYABLE_NETWORK_CODES } from './retry-policy.js';
 import type { StoreMetrics } from './store-metrics.js';
 
 /** How an insert ended: taken, refused for good (a non-retryable error), retries used up, or the store gave up (shutdown). */
@@ -95,9 +95,10 @@ export class BatchInserter {
         const delay = backoffMs(attempt, retry.initialMs, retry.maxMs, this.p.random);
         const code = errorCode(err);
         this.p.log.warn({ code, table, token, attempt, delayMs: delay }, 'insert failed; retrying with the same dedup token');
-        // A ClickHouse error code means the server answered (and refused): a ping would succeed at once, so only
-        // connection failures end their wait when a ping is answered.
-        await this.gate.wait(delay, code === undefined || !/^\d+$/.test(code));
+        // Only a failed connection (ECONNREFUSED, ECONNRESET, ...) ends its wait when a ping is answered: a ClickHouse
+        // error code means the server answered and refused, and a timeout may be a server too busy to insert yet
+        // quick to answer a ping; those keep their backoff (unless another insert goes through).
+        await this.gate.wait(delay, code !== undefined && RETRYABLE_NETWORK_CODES.has(code));
         if (this.abandoned) return { status: 'abandoned' };
       }
     }

@@ -41,7 +41,8 @@ export class ResumeGate {
 
   /**
    * Resolves after `delayMs`, or sooner: when an insert succeeds (wake()), or, with `wakeOnPing`, when ClickHouse
-   * answers a ping. A live server that refuses (TOO_MANY_PARTS, memory) answers pings too: its waits use `wakeOnPing` false.
+   * answers a ping. A live server that refuses (TOO_MANY_PARTS, memory) or times out answers pings too: its waits use
+   * `wakeOnPing` false.
    */
   wait(delayMs: number, wakeOnPing: boolean): Promise<void> {
     if (this.closed) return Promise.resolve();
