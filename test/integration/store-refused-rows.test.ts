@@ -4,48 +4,28 @@
  * Now the batch is split, the rows not at fault are inserted, the refused rows are parked in dead_letter and
  * counted, and sending the same batches again duplicates nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { ok } from '../../src/outcome.js';
 import type { SessionWrite } from '../../src/sessions/types.js';
 import { ClickHouseStore } from '../../src/store/clickhouse-store.js';
 import type { ReplayIntent, WriteJournal } from '../../src/store/write-journal.js';
-import { runMigrations } from '../../src/store/migrations.js';
-import { randomSession, seeded } from './store-fixtures.js';
+import { useTestEngine } from '../support/test-engine.js';
+import { randomSession, recentBaseNs, seeded, TEST_STORE_RETRY } from './store-fixtures.js';
 
-type Conn = NonNullable<Parameters<typeof createClient>[0]>['connection'];
-
-let dir: string;
-let client: ClickHouseClient;
+const engine = useTestEngine('agt-refused-');
+const rows = <T>(query: string): Promise<T[]> => engine.rows<T>(query);
 const log = silentLogger();
-const BASE_NS = BigInt(Date.now() - 3 * 3_600_000) * 1_000_000n;
-const retry = { initialMs: 1, maxMs: 5, maxAttempts: 5 };
+const BASE_NS = recentBaseNs();
+const retry = TEST_STORE_RETRY;
 
-async function rows<T>(query: string): Promise<T[]> {
-  return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
-}
 async function metric(registry: Registry, name: string, labels: string): Promise<number> {
   const text = await registry.getSingleMetricAsString(name);
   const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
   return line === undefined ? 0 : Number(line.split(' ').pop());
 }
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'agt-refused-'));
-  client = createClient({ connection: createChdbConnection({ path: dir }) as unknown as Conn });
-  await runMigrations({ client, database: 'agenttail', log });
-});
-
-afterAll(async () => {
-  await client.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 /** Sessions of `victim` with one session of `attacker` among them whose call span has -5 input tokens (alone in its rollup row). */
 function poisoned(seed: number, victim: string, attacker: string, count: number) {
@@ -68,7 +48,7 @@ describe('a batch with one row the engine refuses', () => {
   const batches: { table: string; rows: number }[] = [];
 
   beforeAll(async () => {
-    const store = new ClickHouseStore({ client, database: 'agenttail', retry, log, registry, onBatchWritten: (i) => batches.push(i) });
+    const store = new ClickHouseStore({ client: engine.client, database: 'agenttail', retry, log, registry, onBatchWritten: (i) => batches.push(i) });
     for (const w of writes) expect(store.write(w).status).toBe('ok');
     await store.flush();
   });
@@ -108,7 +88,7 @@ describe('a batch with one row the engine refuses', () => {
     const before = await rows<Record<string, string>>(
       "SELECT (SELECT count() FROM agenttail.spans) s, (SELECT count() FROM agenttail.sessions) r, (SELECT sum(InputTokens) FROM agenttail.usage_hourly) u, (SELECT count() FROM agenttail.dead_letter) d",
     );
-    const again = new ClickHouseStore({ client, database: 'agenttail', retry, log });
+    const again = new ClickHouseStore({ client: engine.client, database: 'agenttail', retry, log });
     for (const w of writes) again.write(w);
     await again.flush();
     const after = await rows<Record<string, string>>(
@@ -134,7 +114,7 @@ describe('a crash in the middle of isolating a refused batch', () => {
     // The first writer dies after the first part of the refused spans batch is in: nothing it sends later returns.
     let spanInserts = 0;
     let dead = false;
-    const dying = new Proxy(client, {
+    const dying = new Proxy(engine.client, {
       get(target, prop, receiver) {
         if (prop !== 'exec') return Reflect.get(target, prop, receiver) as unknown;
         return async (params: Parameters<ClickHouseClient['exec']>[0]) => {
@@ -157,7 +137,7 @@ describe('a crash in the middle of isolating a refused batch', () => {
     expect(Number(partial!.n)).toBeLessThan(sentSpans);
 
     // Recovery: nothing confirmed (as if every confirmation were lost), every logged batch rebuilt from the same writes and re-sent under its token.
-    const second = new ClickHouseStore({ client, database: 'agenttail', retry, log, journal });
+    const second = new ClickHouseStore({ client: engine.client, database: 'agenttail', retry, log, journal });
     second.beginReplay({ confirmed: new Map(), intents: [...taken] });
     for (const w of writes) second.write(w);
     second.endReplay();
