@@ -39,7 +39,9 @@ export class Normalizer {
     const res = span.resource.attributes;
     const markers = readMarkers(attrs);
     const genai = this.genAi(span, operationOf(markers));
+    // Both throw SpanRejectError for a value no column can hold (value-checks.ts): read before anything is counted.
     const { usage, reported, violations } = extractUsage(attrs, { inputExclusive: EXCLUSIVE_INPUT_SCOPES.includes(span.scope.name) });
+    const reportedCost = readReportedCostUsd(attrs);
     const usageRole = usageRoleOf(markers, usage !== null);
     const isCall = usageRole === 'call' || genai.operation === 'chat' || genai.operation === 'text_completion';
     // Missing fields matter only on model calls (a streamed call without counts, no cache figures...).
@@ -48,7 +50,6 @@ export class Normalizer {
       for (const v of violations) this.metrics.usageViolations.inc({ violation: v });
       if (isCall && usage === null) this.metrics.callsWithoutUsage.inc();
     }
-    const reportedCost = readReportedCostUsd(attrs);
     const cost: SpanCost = reportedCost === null ? { costUsd: null, source: 'none', priceVersion: '' } : { costUsd: reportedCost, source: 'reported', priceVersion: '' };
     const { isError, errorType } = extractError(span, genai.operation === 'execute_tool');
     const serviceName = readString(res, ['service.name']) ?? 'unknown_service';

@@ -1,22 +1,25 @@
 /** A cost the client computed itself (OpenInference `llm.cost.*`, OpenLIT `gen_ai.usage.cost`, Langfuse `cost_details`). */
 import type { Attributes } from '../otlp/types.js';
 import { ALIASES } from './aliases.js';
-import { readJsonObject, readNumber } from './read-attr.js';
+import { readJsonObject } from './read-attr.js';
+import { checkCostUsd, readCostUsd } from './value-checks.js';
 
-/** The reported cost in USD, or null when the span reports none. */
+/** The reported cost in USD, or null when the span reports none. Every present figure is checked (throws SpanRejectError). */
 export function readReportedCostUsd(attrs: Attributes): number | null {
-  const total = readNumber(attrs, ALIASES.reportedCostUsd);
+  const total = readCostUsd(attrs, ALIASES.reportedCostUsd);
   if (total !== null) return total;
   let sum: number | null = null;
   for (const name of ALIASES.reportedCostPartsUsd) {
-    const n = readNumber(attrs, [name]);
+    const n = readCostUsd(attrs, [name]);
     if (n !== null) sum = (sum ?? 0) + n;
   }
-  if (sum !== null) return sum;
+  if (sum !== null) return checkCostUsd(ALIASES.reportedCostPartsUsd.join('+'), sum, sum);
   const details = readJsonObject(attrs, ALIASES.langfuseCostJson);
   if (details === null) return null;
-  if (typeof details.total === 'number' && Number.isFinite(details.total)) return details.total;
+  const where = ALIASES.langfuseCostJson[0]!;
+  // Numbers only (as before): other values in the details object are labels, not amounts.
+  if (typeof details.total === 'number') return checkCostUsd(`${where}.total`, details.total, details.total);
   let parts: number | null = null;
-  for (const v of Object.values(details)) if (typeof v === 'number' && Number.isFinite(v)) parts = (parts ?? 0) + v;
-  return parts;
+  for (const [k, v] of Object.entries(details)) if (typeof v === 'number') parts = (parts ?? 0) + checkCostUsd(`${where}.${k}`, v, v);
+  return parts === null ? null : checkCostUsd(`${where} (sum)`, parts, parts);
 }

@@ -2,7 +2,8 @@
 import { shareEmpty, type Attributes } from '../otlp/types.js';
 import type { Usage, UsageField, UsageIncomplete } from './types.js';
 import { ALIASES, LANGFUSE_USAGE_KEYS } from './aliases.js';
-import { jsonNumber, readJsonObject, readNumber } from './read-attr.js';
+import { readJsonObject } from './read-attr.js';
+import { checkTokenCount, jsonChecked, readTokenCount } from './value-checks.js';
 
 /** What a span reports about tokens. `usage` is null when it reports no input or output total. */
 export interface ExtractedUsage {
@@ -15,7 +16,7 @@ export interface ExtractedUsage {
 type Partial5 = { [K in UsageField]: number | null };
 
 /**
- * Reads usage through the alias table; Langfuse `usage_details` (exclusive input) only when no semconv-style
+ * Reads usage through the alias table (every present count checked: value-checks.ts, throws SpanRejectError); Langfuse `usage_details` (exclusive input) only when no semconv-style
  * totals exist. `inputExclusive`: the span's instrumentation reports input without cache (EXCLUSIVE_INPUT_SCOPES).
  */
 export function extractUsage(attrs: Attributes, opts: { inputExclusive?: boolean } = {}): ExtractedUsage {
@@ -46,12 +47,12 @@ export function checkUsage(u: Usage): string[] {
 }
 
 function fromAttributes(attrs: Attributes, inputExclusive: boolean): Partial5 | null {
-  let inputTokens = readNumber(attrs, ALIASES.inputTokens);
-  const outputTokens = readNumber(attrs, ALIASES.outputTokens);
-  const cacheReadTokens = readNumber(attrs, ALIASES.cacheReadTokens);
-  const cacheWriteTokens = readNumber(attrs, ALIASES.cacheWriteTokens);
-  const reasoningTokens = readNumber(attrs, ALIASES.reasoningTokens);
-  const noCache = readNumber(attrs, ALIASES.noCacheInputTokens);
+  let inputTokens = readTokenCount(attrs, ALIASES.inputTokens);
+  const outputTokens = readTokenCount(attrs, ALIASES.outputTokens);
+  const cacheReadTokens = readTokenCount(attrs, ALIASES.cacheReadTokens);
+  const cacheWriteTokens = readTokenCount(attrs, ALIASES.cacheWriteTokens);
+  const reasoningTokens = readTokenCount(attrs, ALIASES.reasoningTokens);
+  const noCache = readTokenCount(attrs, ALIASES.noCacheInputTokens);
   // The AI SDK's noCache figure is exclusive of cache: convert only when no inclusive total exists,
   // and only alongside an output total (v7 step spans carry detail parts alone, which are no usage).
   if (inputTokens === null && noCache !== null && outputTokens !== null) {
@@ -65,6 +66,8 @@ function fromAttributes(attrs: Attributes, inputExclusive: boolean): Partial5 | 
 function fromLangfuse(attrs: Attributes): Partial5 | null {
   const d = readJsonObject(attrs, ALIASES.langfuseUsageJson);
   if (d === null) return null;
+  const where = ALIASES.langfuseUsageJson[0]!;
+  const jsonNumber = (o: Record<string, unknown>, keys: readonly string[]): number | null => jsonChecked(o, keys, where, checkTokenCount);
   const inputExclusive = jsonNumber(d, LANGFUSE_USAGE_KEYS.input);
   const outputTokens = jsonNumber(d, LANGFUSE_USAGE_KEYS.output);
   if (inputExclusive === null && outputTokens === null) return null;

@@ -1,6 +1,6 @@
 /** OTLP/JSON decoding of one span object with its events, links and status. */
 import type { OtlpEvent, OtlpLink, OtlpResource, OtlpScope, OtlpSpan, SpanKindNumber, StatusCodeNumber } from './types.js';
-import { checkSpanTimes, SpanRejectError, type TimeWindowNs } from './span-checks.js';
+import { checkEventTimes, checkSpanTimes, SpanRejectError, type TimeWindowNs } from './span-checks.js';
 import { field, isObject, readAttributes, readEnum, readId, readString, readTime, readUint, type JsonState } from './json-values.js';
 
 const SPAN_KINDS = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'] as const;
@@ -27,6 +27,7 @@ export function readJsonSpan(v: unknown, ctx: JsonSpanContext): OtlpSpan {
   const endTimeUnixNano = readTime(field(v, 'endTimeUnixNano', 'end_time_unix_nano'), 'endTimeUnixNano');
   checkSpanTimes(startTimeUnixNano, endTimeUnixNano, ctx.window);
   const events = readList(field(v, 'events', 'events'), 'events', ctx.maxEventsPerSpan, (e) => readEvent(st, e));
+  checkEventTimes(events, ctx.window);
   const links = readList(field(v, 'links', 'links'), 'links', ctx.maxEventsPerSpan, (l) => readLink(st, l));
   const statusIn = field(v, 'status', 'status');
   let status: OtlpSpan['status'] = { code: 0, message: '' };

@@ -2,7 +2,7 @@
 import { shareEmpty, type Attributes, type OtlpEvent, type OtlpLink, type OtlpResource, type OtlpScope, type OtlpSpan, type SpanKindNumber, type StatusCodeNumber } from './types.js';
 import type { ProtoReader } from './proto-reader.js';
 import { readAttribute, type AttrLimits } from './proto-attributes.js';
-import { checkIdBytes, checkSpanTimes, SpanRejectError, type TimeWindowNs } from './span-checks.js';
+import { checkEventTimes, checkIdBytes, checkSpanTimes, SpanRejectError, type TimeWindowNs } from './span-checks.js';
 import { allZero, hexOf } from './text.js';
 
 /** Everything a span decode needs besides the reader. */
@@ -110,6 +110,7 @@ export function readSpan(r: ProtoReader, end: number, ctx: SpanContext): OtlpSpa
   if (traceId === '') checkIdBytes('traceId', 0, 16, false, false);
   if (spanId === '') checkIdBytes('spanId', 0, 8, false, false);
   checkSpanTimes(startNs, endNs, ctx.window);
+  checkEventTimes(events, ctx.window);
   return {
     traceId,
     spanId,

@@ -55,6 +55,20 @@ export function checkSpanTimes(startNs: bigint, endNs: bigint, window: TimeWindo
   }
 }
 
+/**
+ * Throws SpanRejectError when an event's time is outside the accepted window. Events are stamped by the span's own
+ * clock, so the span's window applies; outside it, a DateTime64(9) cell cannot hold the value (>= 2^63 ns) or
+ * ClickHouse would read it in another unit (a short number is read as seconds).
+ */
+export function checkEventTimes(events: readonly { timeUnixNano: bigint }[], window: TimeWindowNs): void {
+  for (let i = 0; i < events.length; i++) {
+    const t = events[i]!.timeUnixNano;
+    if (t < window.minNs || t > window.maxNs) {
+      throw new SpanRejectError('timestamp', `events[${i}].timeUnixNano ${t} is outside the accepted window [${window.minNs}, ${window.maxNs}]`);
+    }
+  }
+}
+
 /** Throws SpanRejectError when an id has the wrong length or is all zero (parent ids may also be empty). */
 export function checkIdBytes(what: string, byteLength: number, expected: number, zero: boolean, mayBeEmpty: boolean): void {
   if (byteLength === 0 && mayBeEmpty) return;

@@ -78,7 +78,11 @@ export type SpanRejectionKind =
   | 'attributes'
   | 'nesting'
   | 'events_links'
-  | 'malformed';
+  | 'malformed'
+  /** A token count that is not a non-negative integer, or above the plausibility ceiling (conventions/value-checks.ts). */
+  | 'usage'
+  /** A reported cost that is negative, not finite, or above the plausibility ceiling. */
+  | 'cost';
 
 /** A span the decoder refused while accepting the rest of the request (reported via partial_success). */
 export interface SpanRejection {

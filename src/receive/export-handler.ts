@@ -69,13 +69,14 @@ export class ExportHandler {
     const received = decoded.spans.length + decoded.rejected.length;
     metrics.spansReceived.inc({ transport: req.transport }, received);
     if (decoded.truncatedStrings) metrics.truncatedStrings.inc(decoded.truncatedStrings);
-    for (const r of decoded.rejected) metrics.spansRejected.inc({ reason: r.kind });
 
     const resolved = this.params.decoder.normalize(decoded, tenant);
     if (resolved.status !== 'ok') {
       metrics.spansRefused.inc({ reason: resolved.error.code }, received);
       return resolved;
     }
+    // After normalization: it rejects spans whose values no column can hold.
+    for (const r of decoded.rejected) metrics.spansRejected.inc({ reason: r.kind });
     const normalized = resolved.value;
 
     const spanQuota = quotas.takeSpans(tenant.tenantId, normalized.length);

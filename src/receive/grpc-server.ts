@@ -2,9 +2,27 @@
 import { Metadata, Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { rawTraceService } from '../otlp/trace-service.js';
 import type { Logger } from '../log.js';
-import { toGrpcAnswer } from './answers.js';
+import { AgtError } from '../errors.js';
+import { failed } from '../outcome.js';
+import { toGrpcAnswer, type GrpcAnswer } from './answers.js';
 import type { ExportHandler } from './export-handler.js';
 
+/**
+ * gzip's magic bytes. A request whose message still starts with them was sent with the compressed flag but no
+ * `grpc-encoding` (grpc-js then passes the bytes on as they are); a real ExportTraceServiceRequest never starts with
+ * 0x1f (field 3, wire type 7 does not exist).
+ */
+function isGzip(body: Buffer): boolean {
+  return body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
+}
+
+/** Sends an answer: the response, or the status with its google.rpc.Status in `grpc-status-details-bin`. */
+function reply(cb: sendUnaryData<Buffer>, answer: GrpcAnswer): void {
+  if (answer.code === 0) return cb(null, Buffer.from(answer.response!));
+  const trailer = new Metadata();
+  if (answer.statusDetails) trailer.set('grpc-status-details-bin', answer.statusDetails);
+  cb({ code: answer.code, details: answer.details, metadata: trailer }, null);
+}
 
 export class GrpcReceiver {
   private readonly server: Server;
@@ -21,15 +39,15 @@ export class GrpcReceiver {
       const v = md.get(k)[0];
       return v === undefined ? undefined : String(v);
     };
+    if (isGzip(call.request)) {
+      const err = new AgtError('AGT_ERR_BAD_CONTENT_ENCODING', 'the message is gzip data but the request names no grpc-encoding: send grpc-encoding: gzip with compressed messages');
+      this.params.handler.countRefused('grpc', err.code);
+      reply(cb, toGrpcAnswer(failed(err)));
+      return;
+    }
     this.params.handler
       .handle({ credentials: { authorization: first('authorization'), apiKey: first('x-api-key') }, body: call.request, format: 'protobuf', transport: 'grpc' })
-      .then((result) => {
-        const answer = toGrpcAnswer(result);
-        if (answer.code === 0) return cb(null, Buffer.from(answer.response!));
-        const trailer = new Metadata();
-        if (answer.statusDetails) trailer.set('grpc-status-details-bin', answer.statusDetails);
-        cb({ code: answer.code, details: answer.details, metadata: trailer }, null);
-      })
+      .then((result) => reply(cb, toGrpcAnswer(result)))
       .catch((err: unknown) => {
         this.params.log.error({ err }, 'gRPC export failed unexpectedly');
         cb({ code: 13, details: 'AGT_ERR_INTERNAL: unexpected error' }, null);

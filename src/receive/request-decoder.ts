@@ -7,6 +7,7 @@ import type { NormalizedSpan } from '../conventions/types.js';
 import { AgtError, isAgtError } from '../errors.js';
 import { decodeExportRequestJson } from '../otlp/decode-json.js';
 import { decodeExportRequest } from '../otlp/decode-protobuf.js';
+import { SpanRejectError } from '../otlp/span-checks.js';
 import type { DecodedExport, DecodeLimits } from '../otlp/types.js';
 import { failed, ok, type Outcome } from '../outcome.js';
 import type { RequestSource } from '../pipeline.js';
@@ -27,7 +28,10 @@ export class RequestDecoder {
     }
   }
 
-  /** Resolves each resource's tenant (a resource `tenant.id` only where the key may name it), normalizes and prices. */
+  /**
+   * Resolves each resource's tenant (a resource `tenant.id` only where the key may name it), normalizes and prices.
+   * A span whose values fail the column checks (conventions/value-checks.ts) is moved to `decoded.rejected`.
+   */
   normalize(decoded: DecodedExport, principal: TenantAuth): Outcome<NormalizedSpan[]> {
     const normalized: NormalizedSpan[] = [];
     // Spans of one resource share its object, so resolve once per resource.
@@ -41,7 +45,14 @@ export class RequestDecoder {
         tenantId = t.value;
         tenantOf.set(span.resource, tenantId);
       }
-      const n = this.p.normalizer.normalize(span, tenantId);
+      let n: NormalizedSpan;
+      try {
+        n = this.p.normalizer.normalize(span, tenantId);
+      } catch (err) {
+        if (!(err instanceof SpanRejectError)) throw err;
+        decoded.rejected.push({ path: `span ${span.spanId} of trace ${span.traceId}`, kind: err.kind, reason: err.message });
+        continue;
+      }
       n.cost = this.p.pricer.price(n);
       normalized.push(n);
     }

@@ -1,7 +1,6 @@
 /** The ClickHouse session store: queues rows per table, inserts them in batches with dedup tokens. */
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { drainStream, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { StoreConfig } from '../config/store.js';
 import { Registry } from 'prom-client';
 import type { EvalResult } from '../conventions/types.js';
@@ -14,7 +13,10 @@ import { buildEvalRow } from './eval-row.js';
 import { runMigrations } from './migrations.js';
 import { createStoreClient } from './store-client.js';
 import { buildSessionTsRow, buildTraceTsRows } from './lookup-rows.js';
-import { backoffMs, errorCode, isRetryable } from './retry-policy.js';
+import { BatchInserter } from './batch-inserter.js';
+import { isolateRefusedRows } from './batch-isolation.js';
+import { DEAD_LETTER_TABLE } from './dead-letter.js';
+import { backoffMs, errorCode } from './retry-policy.js';
 import { buildSessionRow } from './session-row.js';
 import { buildSpanRow } from './span-row.js';
 import { SpillQueue, type SpillBudget } from './spill-queue.js';
@@ -141,14 +143,10 @@ export class ClickHouseStore implements SessionStore {
   private readonly tables = new Map<StoreTable, TableState>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
-  private readonly maxConcurrent: number;
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly inserter: BatchInserter;
+  private readonly now: () => number;
   private readonly journal: WriteJournal | undefined;
   private readonly outstanding = new Map<string, Outstanding>();
-  /** The last insert attempt failed retryably and is being retried (readiness reports degraded). */
-  private failing = false;
-  private abandoned = false;
   private readonly spillBudget: SpillBudget | null;
   /** During recovery: confirmed keys per table and the batches being rebuilt, by table then key. */
   private replay: { confirmed: Map<string, Set<string>>; byKey: Map<string, Map<string, Rebuild>>; rebuilds: Rebuild[] } | null = null;
@@ -160,9 +158,10 @@ export class ClickHouseStore implements SessionStore {
     this.batchBytes = opts.batchBytes ?? 8 * 1024 * 1024;
     this.maxQueueBytes = opts.maxQueueBytes ?? 256 * 1024 * 1024;
     this.retryOpts = opts.retry;
-    this.maxConcurrent = opts.maxConcurrentInserts ?? 1;
     this.log = opts.log;
+    this.now = opts.now ?? Date.now;
     this.metrics = new StoreMetrics(opts.registry ?? new Registry(), () => this.updateGauges());
+    this.inserter = new BatchInserter({ client: opts.client, database: opts.database, retry: opts.retry, durable: opts.journal !== undefined, maxConcurrent: opts.maxConcurrentInserts ?? 1, metrics: this.metrics, log: opts.log });
     this.onBatchWritten = opts.onBatchWritten;
     this.journal = opts.journal;
     const budget: SpillBudget | null = opts.spill !== undefined && opts.journal !== undefined ? opts.spill.budget : null;
@@ -270,7 +269,7 @@ export class ClickHouseStore implements SessionStore {
 
   /** True while inserts fail and are being retried (ClickHouse unreachable or refusing). */
   get insertsFailing(): boolean {
-    return this.failing;
+    return this.inserter.failing;
   }
 
   /** The oldest log record a write not yet in ClickHouse needs (MAX_SAFE_INTEGER when none). */
@@ -417,8 +416,9 @@ export class ClickHouseStore implements SessionStore {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    if (opts.abandon === true) this.abandoned = true;
+    if (opts.abandon === true) this.inserter.abandon();
     else await this.flush();
+    this.inserter.gate.close();
     await this.client.close();
   }
 
@@ -568,80 +568,51 @@ export class ClickHouseStore implements SessionStore {
         if (logged.status === 'ok') break;
         const delay = backoffMs(attempt, this.retryOpts.initialMs, this.retryOpts.maxMs);
         this.log.warn({ err: logged.error, table, delayMs: delay }, 'could not log a batch before its insert; retrying');
-        await new Promise<void>((resolve) => setTimeout(resolve, delay));
+        await this.inserter.gate.wait(delay, false);
       }
       batch.logged = true;
     }
-    for (let attempt = 1; ; attempt++) {
-      await this.acquire();
-      const stopTimer = this.metrics.insertSeconds.startTimer({ table });
-      try {
-        // exec with a byte stream, not insert(): insert() wants row objects for JSON formats, and
-        // serialising rows on the client's path blocks the loop on chDB (REFERENCE.md section 3).
-        const res = await this.client.exec({
-          query: `INSERT INTO ${this.database}.${table} FORMAT JSONEachRow`,
-          values: Readable.from([batch.body], { objectMode: false }),
-          clickhouse_settings: {
-            insert_deduplication_token: batch.id,
-            // A misspelt column must fail the insert, never silently default.
-            input_format_skip_unknown_fields: 0,
-          },
-        });
-        await drainStream(res.stream);
-        stopTimer();
-        this.release();
-        this.metrics.insertsOk.inc({ table });
-        this.metrics.rowsWritten.inc({ table }, batch.rows);
-        this.failing = false;
-        crashPoint('store-inserted');
-        this.journal?.batchDone(table, batch.id, false);
-        this.settle(batch.keys);
-        try {
-          this.onBatchWritten?.({ table, batchId: batch.id, rows: batch.rows });
-        } catch (hookErr) {
-          this.log.error({ err: hookErr, table }, 'onBatchWritten hook threw');
-        }
-        return;
-      } catch (err) {
-        stopTimer();
-        this.release();
-        // With the log on, a retryable failure (ClickHouse down) never drops: the writer backs off and the log
-        // holds the data; receivers refuse only when the log or the queues are full.
-        const canRetry = isRetryable(err) && (this.journal !== undefined || attempt < this.retryOpts.maxAttempts);
-        this.metrics.insertsFailed.inc({ table, reason: isRetryable(err) ? 'retryable' : 'fatal' });
-        if (!canRetry) {
-          this.metrics.rowsDropped.inc({ table }, batch.rows);
-          this.journal?.batchDone(table, batch.id, true);
-          this.settle(batch.keys);
-          this.log.error(
-            { err: new AgtError('AGT_ERR_STORE', `insert into ${table} failed: ${(err as Error).message}`, { cause: err }), code: errorCode(err), table, batchId: batch.id, rows: batch.rows, attempt },
-            'insert failed; batch dropped',
-          );
-          return;
-        }
-        if (this.abandoned) return;
-        this.metrics.insertsRetried.inc({ table });
-        this.failing = true;
-        const delay = backoffMs(attempt, this.retryOpts.initialMs, this.retryOpts.maxMs);
-        this.log.warn({ code: errorCode(err), table, batchId: batch.id, attempt, delayMs: delay }, 'insert failed; retrying with the same dedup token');
-        await new Promise<void>((resolve) => setTimeout(resolve, delay));
-      }
+    const r = await this.inserter.insert(table, batch.body, batch.id);
+    if (r.status === 'ok') {
+      crashPoint('store-inserted');
+      return this.written(batch, batch.rows);
+    }
+    if (r.status === 'abandoned') return;
+    if (r.status === 'refused') return this.isolate(batch, r.err);
+    this.metrics.rowsDropped.inc({ table }, batch.rows);
+    this.journal?.batchDone(table, batch.id, true);
+    this.settle(batch.keys);
+    this.log.error(
+      { err: new AgtError('AGT_ERR_STORE', `insert into ${table} failed: ${(r.err as Error).message}`, { cause: r.err }), code: errorCode(r.err), table, batchId: batch.id, rows: batch.rows },
+      'insert failed; batch dropped',
+    );
+  }
+
+  /** The batch is settled in ClickHouse: confirmed in the log, its writes released, the hook told. */
+  private written(batch: Batch, rows: number, dropped = false): void {
+    this.metrics.rowsWritten.inc({ table: batch.table }, rows);
+    this.journal?.batchDone(batch.table, batch.id, dropped);
+    this.settle(batch.keys);
+    try {
+      this.onBatchWritten?.({ table: batch.table, batchId: batch.id, rows });
+    } catch (hookErr) {
+      this.log.error({ err: hookErr, table: batch.table }, 'onBatchWritten hook threw');
     }
   }
 
-  private async acquire(): Promise<void> {
-    if (this.running < this.maxConcurrent) {
-      this.running++;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-
-  /** Hands the slot to the next waiter, or frees it. */
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next !== undefined) next();
-    else this.running--;
+  /** A non-retryable refusal: the rows not at fault are inserted, the refused ones parked (batch-isolation.ts). */
+  private async isolate(batch: Batch, err: unknown): Promise<void> {
+    const { table } = batch;
+    this.metrics.batchesIsolated.inc({ table });
+    const r = await isolateRefusedRows({ table, batchId: batch.id, body: batch.body, err, insert: (t, body, token) => this.inserter.insert(t, body, token), nowMs: this.now() });
+    if (r.abandoned) return; // shutdown: the log re-sends the batch, and its parts dedup
+    for (const p of r.parked) this.metrics.rowsParked.inc({ table, code: errorCode(p.err) ?? '' });
+    if (r.droppedRows > 0) this.metrics.rowsDropped.inc({ table }, r.droppedRows);
+    this.log.error(
+      { code: errorCode(err), table, batchId: batch.id, rows: batch.rows, inserted: r.insertedRows, parked: r.parked.length, dropped: r.droppedRows, deadLetterErr: r.deadLetterError ?? undefined },
+      `insert into ${table} refused (${(err as Error).message.slice(0, 200)}); refused rows parked in ${DEAD_LETTER_TABLE}, the rest inserted`,
+    );
+    this.written(batch, r.insertedRows, r.droppedRows > 0);
   }
 
   private updateGauges(): void {

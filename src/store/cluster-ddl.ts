@@ -25,6 +25,8 @@ export const SHARD_KEYS: Record<string, string> = {
   usage_hourly: 'cityHash64(TenantId)',
   // A handful of rows per run; any shard will do.
   reprice_runs: 'cityHash64(RunId)',
+  // Parked rows of a batch; rare, read by table and time.
+  dead_letter: 'cityHash64(BatchId)',
 };
 
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+)\.(\w+)\s*\(/;

@@ -14,6 +14,8 @@ export class StoreMetrics {
   readonly refused: Counter<'kind'>;
   readonly spilledBatches: Counter<'table'>;
   readonly spilledBytes: Gauge;
+  readonly rowsParked: Counter<'table' | 'code'>;
+  readonly batchesIsolated: Counter<'table'>;
 
   /** `collect` runs at scrape time to set the queue gauges (not on every write: it is on the ingest path). */
   constructor(registry: Registry, collect?: () => void) {
@@ -47,10 +49,17 @@ export class StoreMetrics {
     this.rowsWritten = new Counter({ name: 'agenttail_store_rows_written_total', help: 'Rows written per table', labelNames: ['table'], registers });
     this.rowsDropped = new Counter({
       name: 'agenttail_store_rows_dropped_total',
-      help: 'Rows given up on (non-retryable error or retries exhausted)',
+      help: 'Rows given up on (retries exhausted with the log off, or dead letters that could not be written)',
       labelNames: ['table'],
       registers,
     });
+    this.rowsParked = new Counter({
+      name: 'agenttail_store_rows_parked_total',
+      help: 'Rows ClickHouse refused (non-retryable), parked in dead_letter while the rest of their batch was inserted',
+      labelNames: ['table', 'code'],
+      registers,
+    });
+    this.batchesIsolated = new Counter({ name: 'agenttail_store_batches_isolated_total', help: 'Refused batches split to isolate the refused rows', labelNames: ['table'], registers });
     this.refused = new Counter({
       name: 'agenttail_store_writes_refused_total',
       help: 'write()/writeEvals() calls refused with AGT_ERR_WRITER_BACKPRESSURE',

@@ -1,29 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { ClickHouseStore } from '../../src/store/clickhouse-store.js';
 import { clusterCreateDatabase, toClusterStatements } from '../../src/store/cluster-ddl.js';
 import { defaultSchemaDir, loadMigrations, runMigrations } from '../../src/store/migrations.js';
-import { randomSession, seeded } from './store-fixtures.js';
+import { useTestEngine } from '../support/test-engine.js';
+import { randomSession, recentBaseNs, seeded, TEST_STORE_RETRY } from './store-fixtures.js';
 
-type Conn = NonNullable<Parameters<typeof createClient>[0]>['connection'];
-
-let dir: string;
-let client: ClickHouseClient;
+const engine = useTestEngine('agt-store-');
+const rows = <T>(query: string): Promise<T[]> => engine.rows<T>(query);
 const log = silentLogger();
-// Recent times: spans and lookups have a 30-day TTL, older rows vanish at insert.
-const BASE_NS = BigInt(Date.now() - 3 * 3_600_000) * 1_000_000n;
-const retry = { initialMs: 1, maxMs: 5, maxAttempts: 5 };
-
-async function rows<T>(query: string): Promise<T[]> {
-  const rs = await client.query({ query, format: 'JSONEachRow' });
-  return rs.json<T>();
-}
+const BASE_NS = recentBaseNs();
+const retry = TEST_STORE_RETRY;
 
 async function totals(tenant: string): Promise<Record<string, string | number>> {
   const [u] = await rows<Record<string, string | number>>(
@@ -34,21 +23,10 @@ async function totals(tenant: string): Promise<Record<string, string | number>> 
   return u!;
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'agt-store-'));
-  client = createClient({ connection: createChdbConnection({ path: dir }) as unknown as Conn });
-  await runMigrations({ client, database: 'agenttail', log });
-});
-
-afterAll(async () => {
-  await client.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
 describe('runMigrations', () => {
   describe('on the embedded engine', () => {
     it('records every migration once and skips them on a second run', async () => {
-      const again = await runMigrations({ client, database: 'agenttail', log });
+      const again = await runMigrations({ client: engine.client, database: 'agenttail', log });
       const files = await loadMigrations(defaultSchemaDir, 'agenttail');
       expect(again.applied).toEqual([]);
       expect(again.skipped).toEqual(files.map((f) => f.name));
@@ -58,10 +36,10 @@ describe('runMigrations', () => {
 
     it('applies every statement of every migration a second time cleanly', async () => {
       for (const m of await loadMigrations(defaultSchemaDir, 'agenttail')) {
-        for (const statement of m.statements) await expect(client.command({ query: statement })).resolves.toBeDefined();
+        for (const statement of m.statements) await expect(engine.client.command({ query: statement })).resolves.toBeDefined();
       }
       const tables = await rows<{ name: string }>("SELECT name FROM system.tables WHERE database = 'agenttail' ORDER BY name");
-      expect(tables.map((t) => t.name)).toEqual(['evals', 'reprice_runs', 'schema_migrations', 'session_ts', 'sessions', 'spans', 'trace_ts', 'usage_hourly']);
+      expect(tables.map((t) => t.name)).toEqual(['dead_letter', 'evals', 'reprice_runs', 'schema_migrations', 'session_ts', 'sessions', 'spans', 'trace_ts', 'usage_hourly']);
       // 006: reprice corrections need a signed UnpricedCalls and the ReportedCalls column.
       const cols = await rows<{ name: string; type: string }>(
         "SELECT name, type FROM system.columns WHERE database = 'agenttail' AND table = 'usage_hourly' AND name IN ('UnpricedCalls', 'ReportedCalls') ORDER BY name",
@@ -70,14 +48,14 @@ describe('runMigrations', () => {
     });
 
     it('creates another database named in the config', async () => {
-      const report = await runMigrations({ client, database: 'agt_other', log });
+      const report = await runMigrations({ client: engine.client, database: 'agt_other', log });
       expect(report.applied.length).toBeGreaterThan(0);
       const t = await rows<{ c: string }>("SELECT count() c FROM system.tables WHERE database = 'agt_other'");
-      expect(Number(t[0]!.c)).toBe(8);
+      expect(Number(t[0]!.c)).toBe(9);
     });
 
     it('refuses a database name that is not an identifier', async () => {
-      await expect(runMigrations({ client, database: 'x; DROP', log })).rejects.toMatchObject({ code: 'AGT_ERR_CONFIG_INVALID' });
+      await expect(runMigrations({ client: engine.client, database: 'x; DROP', log })).rejects.toMatchObject({ code: 'AGT_ERR_CONFIG_INVALID' });
     });
   });
 
@@ -85,8 +63,8 @@ describe('runMigrations', () => {
     it('derives a parsing ON CLUSTER statement pair (Replicated local + Distributed) for every single-node table', async () => {
       const migrations = await loadMigrations(defaultSchemaDir, 'agenttail', { cluster: true });
       const statements = [clusterCreateDatabase('agenttail'), ...migrations.flatMap((m) => m.statements)];
-      // 7 tables × (local + Distributed), 5 ALTERs × (local + Distributed), CREATE DATABASE.
-      expect(statements.length).toBe(25);
+      // 8 tables × (local + Distributed), 5 ALTERs × (local + Distributed), CREATE DATABASE.
+      expect(statements.length).toBe(27);
       for (const s of statements) {
         expect(s).toContain("ON CLUSTER '{cluster}'");
         expect(s).not.toContain('non_replicated_deduplication_window');
@@ -95,7 +73,8 @@ describe('runMigrations', () => {
       }
       expect(statements.filter((s) => /ENGINE = Distributed\('\{cluster\}', 'agenttail', '\w+_local', cityHash64\(TenantId/.test(s))).toHaveLength(6);
       expect(statements.filter((s) => /ENGINE = Distributed\('\{cluster\}', 'agenttail', 'reprice_runs_local', cityHash64\(RunId\)\)/.test(s))).toHaveLength(1);
-      expect(statements.filter((s) => /ENGINE = Replicated\w*MergeTree/.test(s))).toHaveLength(7);
+      expect(statements.filter((s) => /ENGINE = Distributed\('\{cluster\}', 'agenttail', 'dead_letter_local', cityHash64\(BatchId\)\)/.test(s))).toHaveLength(1);
+      expect(statements.filter((s) => /ENGINE = Replicated\w*MergeTree/.test(s))).toHaveLength(8);
       const alters = statements.filter((s) => s.startsWith('ALTER TABLE'));
       expect(alters.map((s) => s.slice(0, s.indexOf(" ON CLUSTER")))).toEqual([
         'ALTER TABLE agenttail.usage_hourly_local',
@@ -127,7 +106,7 @@ describe('runMigrations', () => {
 describe('ClickHouseStore', () => {
   describe('write', () => {
     it('stores a kept session as spans with the OTel exporter columns', async () => {
-      const store = new ClickHouseStore({ client, database: 'agenttail', retry, log, registry: new Registry() });
+      const store = new ClickHouseStore({ client: engine.client, database: 'agenttail', retry, log, registry: new Registry() });
       const s = randomSession({ tenantId: 't-kept', rand: seeded(1), kept: true, baseNs: BASE_NS });
       expect(store.write(s.write).status).toBe('ok');
       await store.flush();
@@ -181,7 +160,7 @@ describe('ClickHouseStore', () => {
     });
 
     it('stores a dropped session as a session row and rollups only', async () => {
-      const store = new ClickHouseStore({ client, database: 'agenttail', retry, log });
+      const store = new ClickHouseStore({ client: engine.client, database: 'agenttail', retry, log });
       const s = randomSession({ tenantId: 't-drop', rand: seeded(2), kept: false, baseNs: BASE_NS });
       store.write(s.write);
       await store.flush();
@@ -198,7 +177,7 @@ describe('ClickHouseStore', () => {
     });
 
     it('keeps the highest version of a session row under FINAL', async () => {
-      const store = new ClickHouseStore({ client, database: 'agenttail', retry, log });
+      const store = new ClickHouseStore({ client: engine.client, database: 'agenttail', retry, log });
       const s = randomSession({ tenantId: 't-ver', rand: seeded(3), kept: false, baseNs: BASE_NS });
       store.write(s.write);
       await store.flush();
@@ -212,7 +191,7 @@ describe('ClickHouseStore', () => {
 
   describe('totals', () => {
     it('matches the sent tokens and cost to 1e-9 over random sessions, in usage_hourly and sessions', async () => {
-      const store = new ClickHouseStore({ client, database: 'agenttail', retry, log, batchRows: 37 });
+      const store = new ClickHouseStore({ client: engine.client, database: 'agenttail', retry, log, batchRows: 37 });
       const rand = seeded(42);
       const want = { input: 0, output: 0, cr: 0, cw: 0, rs: 0, calls: 0, cost: 0 };
       const n = 300;
@@ -251,7 +230,7 @@ describe('ClickHouseStore', () => {
       // A client whose first insert per table succeeds on the server but reports a network failure
       // (outcome unknown), so the store retries the same batch with the same token.
       const failedOnce = new Set<string>();
-      const flaky = new Proxy(client, {
+      const flaky = new Proxy(engine.client, {
         get(target, prop, receiver) {
           if (prop !== 'exec') return Reflect.get(target, prop, receiver) as unknown;
           return async (params: Parameters<ClickHouseClient['exec']>[0]) => {
@@ -275,7 +254,7 @@ describe('ClickHouseStore', () => {
       const spansBefore = await rows<{ c: string }>("SELECT count() c FROM agenttail.spans WHERE TenantId = 't-replay'");
       // Replay: a fresh writer (after a restart) given the same writes forms the same batches.
       const replayIds: string[] = [];
-      const second = new ClickHouseStore({ client, database: 'agenttail', retry, log, onBatchWritten: (i) => replayIds.push(i.batchId) });
+      const second = new ClickHouseStore({ client: engine.client, database: 'agenttail', retry, log, onBatchWritten: (i) => replayIds.push(i.batchId) });
       for (const s of sessions) second.write(s.write);
       await second.flush();
       expect(replayIds.sort()).toEqual(ids.sort());
@@ -288,7 +267,7 @@ describe('ClickHouseStore', () => {
 
   describe('writeEvals', () => {
     it('stores every eval with its target and source', async () => {
-      const store = new ClickHouseStore({ client, database: 'agenttail', retry, log });
+      const store = new ClickHouseStore({ client: engine.client, database: 'agenttail', retry, log });
       const out = store.writeEvals('t-eval', [
         { name: 'helpfulness', score: 0.25, label: 'bad', explanation: 'off topic', target: { sessionId: 's1', traceId: null, spanId: null }, source: 'api', timeUnixNano: 1_763_800_000_000_000_001n },
         { name: 'toxicity', score: null, label: 'clean', explanation: null, target: { sessionId: null, traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) }, source: 'event', timeUnixNano: 1_763_800_000_000_000_002n },

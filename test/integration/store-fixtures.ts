@@ -150,3 +150,9 @@ export function randomSession(p: { tenantId: string; rand: () => number; kept: b
   };
   return { write, usage: total, costUsd, calls: n };
 }
+
+/** Retry settings of the store tests: fast, a few attempts. */
+export const TEST_STORE_RETRY = { initialMs: 1, maxMs: 5, maxAttempts: 5 };
+
+/** Three hours ago in ns: spans and lookups have a 30-day TTL, older rows vanish at insert. */
+export const recentBaseNs = (): bigint => BigInt(Date.now() - 3 * 3_600_000) * 1_000_000n;

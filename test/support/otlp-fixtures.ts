@@ -18,6 +18,8 @@ export interface FixtureSpan {
   /** Defaults to start + 100 ms. */
   endTimeUnixNano?: bigint;
   attributes?: Attributes;
+  /** Attributes sent as AnyValue.double_value even when integral (1e300; `attributes` sends integral numbers as int64). */
+  doubleAttributes?: Record<string, number>;
   events?: { timeUnixNano?: bigint; name: string; attributes?: Attributes }[];
   links?: { traceId: string; spanId: string; attributes?: Attributes }[];
   status?: { code: StatusCodeNumber; message?: string };
@@ -82,7 +84,7 @@ export function buildExportRequest(spans: FixtureSpan[], resourceAttrs: Attribut
                 kind: s.kind ?? 1,
                 startTimeUnixNano: u64(t.start),
                 endTimeUnixNano: u64(t.end),
-                attributes: pbAttrs(s.attributes),
+                attributes: [...pbAttrs(s.attributes), ...Object.entries(s.doubleAttributes ?? {}).map(([key, doubleValue]) => ({ key, value: { doubleValue } }))],
                 events: (s.events ?? []).map((e) => ({ timeUnixNano: u64(e.timeUnixNano ?? t.start), name: e.name, attributes: pbAttrs(e.attributes) })),
                 links: (s.links ?? []).map((l) => ({ traceId: idBytes(l.traceId), spanId: idBytes(l.spanId), attributes: pbAttrs(l.attributes) })),
                 status: { code: s.status?.code ?? 0, message: s.status?.message ?? '' },
@@ -132,7 +134,7 @@ export function buildExportRequestJsonObject(spans: FixtureSpan[], resourceAttrs
                 kind: s.kind ?? 1,
                 startTimeUnixNano: t.start.toString(),
                 endTimeUnixNano: t.end.toString(),
-                attributes: jsonAttrs(s.attributes),
+                attributes: [...jsonAttrs(s.attributes), ...Object.entries(s.doubleAttributes ?? {}).map(([key, doubleValue]) => ({ key, value: { doubleValue } }))],
                 events: (s.events ?? []).map((e) => ({ timeUnixNano: (e.timeUnixNano ?? t.start).toString(), name: e.name, attributes: jsonAttrs(e.attributes) })),
                 links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: jsonAttrs(l.attributes) })),
                 status: { code: s.status?.code ?? 0, ...(s.status?.message ? { message: s.status.message } : {}) },

@@ -122,15 +122,46 @@ describe('ClickHouseStore', () => {
       expect(fake.calls.filter((c) => c.query.includes('.sessions ')).length).toBe(2);
     });
 
-    it('drops a batch on a non-retryable error without retrying and counts it', async () => {
+    it('parks a one-row batch refused with a non-retryable error in dead_letter, without retrying, and counts it', async () => {
       const { fake, registry, store, written } = setup();
       fake.failures.push(chError('62')); // SYNTAX_ERROR
       store.writeEvals('t', [{ name: 'q', score: 1, label: null, explanation: null, target: { sessionId: 's', traceId: null, spanId: null }, source: 'api', timeUnixNano: BASE }]);
       await store.flush();
-      expect(fake.calls).toHaveLength(1);
-      expect(written).toEqual([]);
+      expect(fake.calls.map((c) => c.query)).toEqual(['INSERT INTO agenttail.evals FORMAT JSONEachRow', 'INSERT INTO agenttail.dead_letter FORMAT JSONEachRow']);
+      const parked = JSON.parse(fake.calls[1]!.body) as Record<string, string>;
+      expect(parked).toMatchObject({ TargetTable: 'evals', BatchId: fake.calls[0]!.token, ErrorCode: '62', Error: 'code 62', Row: fake.calls[0]!.body.trim() });
+      expect(written).toEqual(['evals:0']);
       expect(await metric(registry, 'agenttail_store_inserts_failed_total', 'table="evals",reason="fatal"')).toBe(1);
-      expect(await metric(registry, 'agenttail_store_rows_dropped_total', 'table="evals"')).toBe(1);
+      expect(await metric(registry, 'agenttail_store_rows_parked_total', 'table="evals",code="62"')).toBe(1);
+      expect(await metric(registry, 'agenttail_store_rows_dropped_total', 'table="evals"')).toBe(0);
+    });
+
+    it('splits a refused batch to insert the rows not at fault under tokens derived from the batch token, parking only the refused row', async () => {
+      const { fake, registry, store, written } = setup();
+      // whole batch refused; [a b] taken; [c d] refused; [c] refused; [d] taken; dead letter taken.
+      fake.failures.push(chError('72'), undefined, chError('72'), chError('72'));
+      const ev = (name: string) => ({ name, score: 1, label: null, explanation: null, target: { sessionId: 's', traceId: null, spanId: null }, source: 'api' as const, timeUnixNano: BASE });
+      store.writeEvals('t', [ev('a'), ev('b'), ev('c'), ev('d')]);
+      await store.flush();
+      const names = (body: string) => body.trim().split('\n').map((l) => (JSON.parse(l) as { Name: string }).Name).join('');
+      expect(fake.calls.slice(0, 5).map((c) => names(c.body))).toEqual(['abcd', 'ab', 'cd', 'c', 'd']);
+      const batchToken = fake.calls[0]!.token;
+      const tokens = fake.calls.map((c) => c.token);
+      expect(new Set(tokens).size).toBe(tokens.length);
+      expect(tokens.every((t) => /^[0-9a-f]{32}$/.test(t))).toBe(true);
+      expect(fake.calls[5]!.query).toBe('INSERT INTO agenttail.dead_letter FORMAT JSONEachRow');
+      expect(JSON.parse(fake.calls[5]!.body)).toMatchObject({ TargetTable: 'evals', BatchId: batchToken, ErrorCode: '72' });
+      expect(written).toEqual(['evals:3']);
+      expect(await metric(registry, 'agenttail_store_rows_written_total', 'table="evals"')).toBe(3);
+      expect(await metric(registry, 'agenttail_store_rows_parked_total', 'table="evals",code="72"')).toBe(1);
+      expect(await metric(registry, 'agenttail_store_batches_isolated_total', 'table="evals"')).toBe(1);
+
+      // The same batch again (a retry or a replay) is split the same way under the same tokens: ClickHouse drops the parts it has.
+      const again = setup();
+      again.fake.failures.push(chError('72'), undefined, chError('72'), chError('72'));
+      again.store.writeEvals('t', [ev('a'), ev('b'), ev('c'), ev('d')]);
+      await again.store.flush();
+      expect(again.fake.calls.map((c) => c.token)).toEqual(tokens);
     });
 
     it('gives up after maxAttempts on a retryable error', async () => {
