@@ -119,6 +119,8 @@ interface Outstanding {
 interface Rebuild extends ReplayIntent {
   lines: Map<string, string[]>;
   writes: Map<string, SessionWrite>;
+  /** Queued once all its writes were rebuilt (queueRebuilt empties the maps, so their sizes no longer tell). */
+  queued: boolean;
 }
 
 /** Rough JSON size of one usage_hourly row, for queue accounting. */
@@ -293,7 +295,7 @@ export class ClickHouseStore implements SessionStore {
     const byKey = new Map<string, Map<string, Rebuild>>();
     const rebuilds: Rebuild[] = [];
     for (const intent of plan.intents) {
-      const r: Rebuild = { ...intent, lines: new Map(), writes: new Map() };
+      const r: Rebuild = { ...intent, lines: new Map(), writes: new Map(), queued: false };
       rebuilds.push(r);
       let m = byKey.get(intent.table);
       if (m === undefined) byKey.set(intent.table, (m = new Map()));
@@ -310,17 +312,19 @@ export class ClickHouseStore implements SessionStore {
     let incomplete = 0;
     let missingWrites = 0;
     let resent = 0;
+    const sample: string[] = [];
     for (const rb of r.rebuilds) {
-      const have = rb.lines.size + rb.writes.size;
-      if (have === rb.keys.length) {
+      if (rb.queued) {
         resent++;
-        continue; // queued when it completed
+        continue;
       }
+      const have = rb.lines.size + rb.writes.size;
       incomplete++;
       missingWrites += rb.keys.length - have;
+      for (const k of rb.keys) if (sample.length < 5 && !rb.lines.has(k) && !rb.writes.has(k)) sample.push(`${rb.table} ${k.replaceAll('\u0000', '/')}`);
       if (have > 0) this.queueRebuilt(rb);
     }
-    if (incomplete > 0) this.log.warn({ incomplete, missingWrites }, 'logged batches could not be fully rebuilt on recovery; re-sent what was found');
+    if (incomplete > 0) this.log.warn({ incomplete, missingWrites, sample }, 'logged batches could not be fully rebuilt on recovery; re-sent what was found');
     return { resent: resent + incomplete, incomplete, missingWrites };
   }
 
@@ -390,6 +394,7 @@ export class ClickHouseStore implements SessionStore {
     }
     rb.lines.clear();
     rb.writes.clear();
+    rb.queued = true;
     const s = this.state(table);
     const body = Buffer.from(text, 'utf8');
     s.ready.push({ table, body, rows, bytes: body.length, id: rb.batchId, keys, logged: true });
