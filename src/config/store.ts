@@ -1,11 +1,20 @@
 /** Config section: ClickHouse storage (src/store/). */
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
+
+/** Where the embedded store lives: `path` as given when absolute, else under `dataDir` (one root for the log and the store). */
+export function resolveStorePath(dataDir: string, path: string): string {
+  return isAbsolute(path) ? path : join(dataDir, path);
+}
 
 export const storeSchema = z.object({
   /** `embedded`: chDB in-process with data in `path` (default). `server`: ClickHouse over HTTP. */
   kind: z.enum(['embedded', 'server']).default('embedded'),
-  /** Data directory of the embedded engine. */
-  path: z.string().default('./data/clickhouse'),
+  /**
+   * Data directory of the embedded engine: absolute as given, relative under `dataDir` (so the store follows dataDir
+   * like the log does, whatever the working directory); the loaded config holds the resolved path.
+   */
+  path: z.string().min(1).default('clickhouse'),
   server: z
     .object({
       url: z.string().url().default('http://localhost:8123'),
