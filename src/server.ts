@@ -13,7 +13,9 @@ import { DecisionCache } from './sampling/decision-cache.js';
 import { DecisionEngine } from './sampling/engine.js';
 import { Durability, type RecoveryReport } from './sessions/durability.js';
 import { SessionBuffer } from './sessions/session-buffer.js';
+import { resolveRssCap } from './receive/memory-limit.js';
 import { ClickHouseStore } from './store/clickhouse-store.js';
+import { insertBudgetBytes } from './store/insert-budget.js';
 
 export interface RunningServer {
   grpcPort: number | null;
@@ -50,7 +52,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // While ClickHouse is down, pending rows spill next to the log, against the log's own disk cap.
   const spill = durability === null ? undefined : { dir: join(w.dir ?? join(config.dataDir, 'wal'), 'spill'), budget: durability.spillBudget };
   if (durability !== null) await refuseMissingStore(config, durability, w.dir ?? join(config.dataDir, 'wal'));
-  const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, ...(journal && spill ? { journal, spill } : {}) });
+  // The embedded engine's insert memory is budgeted under the process memory cap (src/store/insert-budget.ts).
+  const insertBudget = insertBudgetBytes(config.store, resolveRssCap(config.receive.overload.maxRssBytes).bytes);
+  const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, insertBudgetBytes: insertBudget, ...(journal && spill ? { journal, spill } : {}) });
   const engine = new DecisionEngine({ config: config.sampling, registry, log: log.child({ component: 'sampling' }) });
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });
   const buffer = new SessionBuffer({ config: config.sessions, engine, cache, store, registry, log: log.child({ component: 'sessions' }), ...(journal ? { journal } : {}) });

@@ -38,6 +38,11 @@ export const storeSchema = z.object({
   flushIntervalMs: z.number().int().positive().default(1000),
   /** Bytes queued or in flight above which writes are refused (AGT_ERR_WRITER_BACKPRESSURE). */
   maxQueueBytes: z.number().int().positive().default(256 * 1024 * 1024),
+  /**
+   * Memory one embedded insert may take (`max_memory_usage` on the INSERT, src/store/insert-budget.ts). `auto`: 10 % of
+   * receive.overload.maxRssBytes (at least 32 MiB) when a memory cap is on, else none; 0 = none. Ignored for a server.
+   */
+  insertMaxMemoryBytes: z.union([z.literal('auto'), z.number().int().min(0)], { error: 'expected "auto" or a whole number of bytes ≥ 0 (0 = none)' }).default('auto'),
   /** Inserts in flight at once against a server (the embedded engine always uses 1). */
   maxConcurrentInserts: z.number().int().positive().default(4),
   retry: z

@@ -21,6 +21,7 @@ import { SpillQueue, type SpillBudget } from './spill-queue.js';
 import { StoreMetrics } from './store-metrics.js';
 import type { SessionStore } from './types.js';
 import { isFirstWrite, UsageRollup } from './usage-rollup.js';
+import { BUDGET_FAILURES_BEFORE_LIFT, budgetSettings, MEMORY_LIMIT_EXCEEDED } from './insert-budget.js';
 import { sessionWriteKey, type ReplayIntent, type ReplayPlan, type WriteJournal } from './write-journal.js';
 
 /** The tables the store writes. */
@@ -77,10 +78,12 @@ export interface ClickHouseStoreOptions {
    * take. Receivers then refuse only when this or the log is full, not when memory is.
    */
   spill?: { dir: string; budget: SpillBudget };
+  /** Memory one insert may take in the engine (`max_memory_usage`; src/store/insert-budget.ts); 0 or absent = none. */
+  insertBudgetBytes?: number;
 }
 
 /** What the process wires into the store besides its config: metrics, hooks, and the log with its spill. */
-export type StoreWiring = Pick<ClickHouseStoreOptions, 'registry' | 'onBatchWritten' | 'journal' | 'spill'>;
+export type StoreWiring = Pick<ClickHouseStoreOptions, 'registry' | 'onBatchWritten' | 'journal' | 'spill' | 'insertBudgetBytes'>;
 
 interface Batch {
   table: StoreTable;
@@ -152,6 +155,7 @@ export class ClickHouseStore implements SessionStore {
   private failing = false;
   private abandoned = false;
   private readonly spillBudget: SpillBudget | null;
+  private readonly insertBudgetBytes: number;
   /** During recovery: confirmed keys per table and the batches being rebuilt, by table then key. */
   private replay: { confirmed: Map<string, Set<string>>; byKey: Map<string, Map<string, Rebuild>>; rebuilds: Rebuild[] } | null = null;
 
@@ -167,6 +171,7 @@ export class ClickHouseStore implements SessionStore {
     this.metrics = new StoreMetrics(opts.registry ?? new Registry(), () => this.updateGauges());
     this.onBatchWritten = opts.onBatchWritten;
     this.journal = opts.journal;
+    this.insertBudgetBytes = opts.insertBudgetBytes ?? 0;
     const budget: SpillBudget | null = opts.spill !== undefined && opts.journal !== undefined ? opts.spill.budget : null;
     if (budget !== null) SpillQueue.reset(opts.spill!.dir);
     this.spillBudget = budget;
@@ -577,8 +582,11 @@ export class ClickHouseStore implements SessionStore {
       }
       batch.logged = true;
     }
+    let budgetFailures = 0;
     for (let attempt = 1; ; attempt++) {
       await this.acquire();
+      const budget = budgetSettings(this.insertBudgetBytes, budgetFailures);
+      if (budgetFailures === BUDGET_FAILURES_BEFORE_LIFT && this.insertBudgetBytes > 0) this.log.warn({ table, batchId: batch.id, bytes: batch.bytes, insertBudgetBytes: this.insertBudgetBytes }, 'batch refused for the insert memory budget 3 times: sending it without the budget');
       const stopTimer = this.metrics.insertSeconds.startTimer({ table });
       try {
         // exec with a byte stream, not insert(): insert() wants row objects for JSON formats, and
@@ -590,6 +598,7 @@ export class ClickHouseStore implements SessionStore {
             insert_deduplication_token: batch.id,
             // A misspelt column must fail the insert, never silently default.
             input_format_skip_unknown_fields: 0,
+            ...budget,
           },
         });
         await drainStream(res.stream);
@@ -610,6 +619,7 @@ export class ClickHouseStore implements SessionStore {
       } catch (err) {
         stopTimer();
         this.release();
+        if (errorCode(err) === MEMORY_LIMIT_EXCEEDED && budget.max_memory_usage !== undefined) budgetFailures++;
         // With the log on, a retryable failure (ClickHouse down) never drops: the writer backs off and the log
         // holds the data; receivers refuse only when the log or the queues are full.
         const canRetry = isRetryable(err) && (this.journal !== undefined || attempt < this.retryOpts.maxAttempts);
