@@ -68,7 +68,7 @@ export class Collector {
     });
     const overload = config.receive.overload;
     this.rssCap = resolveRssCap(overload.maxRssBytes, params.cgroupMemoryMaxPath);
-    const metrics = new ReceiveMetrics(this.registry);
+    const metrics = new ReceiveMetrics(this.registry, () => this.overload.peakRssBytes);
     metrics.rssLimitBytes.set(this.rssCap.bytes);
     this.overload = new OverloadGuard({
       maxLagMs: overload.maxEventLoopLagMs,

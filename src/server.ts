@@ -1,4 +1,5 @@
 /** The whole collector process: log, store, sampling, session buffer and receivers, with recovery and graceful shutdown. */
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Collector, createRegistry } from './app.js';
 import { costsRoutes } from './api/costs-route.js';
@@ -6,12 +7,15 @@ import { evalRoutes } from './api/evals-route.js';
 import { repriceRoutes } from './api/reprice-route.js';
 import { sessionsRoutes } from './api/sessions-route.js';
 import type { Config } from './config/schema.js';
+import { AgtError } from './errors.js';
 import type { Logger } from './log.js';
 import { DecisionCache } from './sampling/decision-cache.js';
 import { DecisionEngine } from './sampling/engine.js';
 import { Durability, type RecoveryReport } from './sessions/durability.js';
 import { SessionBuffer } from './sessions/session-buffer.js';
+import { resolveRssCap } from './receive/memory-limit.js';
 import { ClickHouseStore } from './store/clickhouse-store.js';
+import { insertBudgetBytes } from './store/insert-budget.js';
 
 export interface RunningServer {
   grpcPort: number | null;
@@ -47,7 +51,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const journal = durability ?? undefined;
   // While ClickHouse is down, pending rows spill next to the log, against the log's own disk cap.
   const spill = durability === null ? undefined : { dir: join(w.dir ?? join(config.dataDir, 'wal'), 'spill'), budget: durability.spillBudget };
-  const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, ...(journal && spill ? { journal, spill } : {}) });
+  if (durability !== null) await refuseMissingStore(config, durability, w.dir ?? join(config.dataDir, 'wal'));
+  // The embedded engine's insert memory is budgeted under the process memory cap (src/store/insert-budget.ts).
+  const insertBudget = insertBudgetBytes(config.store, resolveRssCap(config.receive.overload.maxRssBytes).bytes);
+  const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, insertBudgetBytes: insertBudget, ...(journal && spill ? { journal, spill } : {}) });
   const engine = new DecisionEngine({ config: config.sampling, registry, log: log.child({ component: 'sampling' }) });
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });
   const buffer = new SessionBuffer({ config: config.sessions, engine, cache, store, registry, log: log.child({ component: 'sessions' }), ...(journal ? { journal } : {}) });
@@ -96,6 +103,21 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     return shuttingDown;
   };
   return { grpcPort, httpPort, collector, buffer, store, durability, recovery, shutdown };
+}
+
+/**
+ * Opening the embedded store creates it, so a store that is not where the log wrote to (another working directory,
+ * a moved path) would start empty and recovery would skip the batches the log says it holds: refuse instead.
+ */
+async function refuseMissingStore(config: Config, durability: Durability, walDir: string): Promise<void> {
+  const path = config.store.path;
+  if (config.store.kind !== 'embedded' || (existsSync(path) && readdirSync(path).length > 0)) return;
+  const stored = await durability.storedBatches();
+  if (stored === 0) return;
+  throw new AgtError(
+    'AGT_ERR_STORE_MISSING',
+    `the write-ahead log at ${walDir} says ${stored} batches were written to an embedded store, but ${path} is missing or empty (another working directory or store.path?); start with the data directory that holds it, or move the log away to start empty`,
+  );
 }
 
 function sleep(ms: number): Promise<void> {

@@ -4,7 +4,7 @@ import { receiveSchema } from './receive.js';
 import { conventionsSchema, pricingSchema } from './pricing.js';
 import { sessionsSchema } from './sessions.js';
 import { samplingSchema } from './sampling.js';
-import { storeSchema } from './store.js';
+import { resolveStorePath, storeSchema } from './store.js';
 import { walSchema } from './wal.js';
 
 export const configSchema = z
@@ -33,7 +33,9 @@ export const configSchema = z
       if (hashes.has(k.sha256)) ctx.addIssue({ code: 'custom', path: ['receive', 'keys', i, 'sha256'], message: 'duplicate key hash' });
       hashes.add(k.sha256);
     });
-  });
+  })
+  // The embedded store lives under dataDir unless its path is absolute (see store.path).
+  .transform((cfg) => ({ ...cfg, store: { ...cfg.store, path: resolveStorePath(cfg.dataDir, cfg.store.path) } }));
 
 export type Config = z.infer<typeof configSchema>;
 /** What a user writes: every field optional. */

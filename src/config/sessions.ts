@@ -25,6 +25,11 @@ export const sessionsSchema = z.object({
   sweepIntervalMs: z.number().int().positive().default(250),
   /** The delay a client is told to wait when the buffer is at its hard limit. */
   retryAfterMs: z.number().int().positive().default(1_000),
+  /**
+   * Memory of what decided sessions counted (span identities, src/sessions/counted-spans.ts), so a re-delivered span
+   * is counted once after its session is decided; past this the least recently counted sessions are forgotten (counted).
+   */
+  countedSpansMaxBytes: z.number().int().positive().default(64 * 1024 * 1024), // 64 MiB ≈ 2.5 M spans in sessions of 16, 7 M in sessions of 200
   /** Per-tenant overrides of the session limits above. */
   tenants: z.record(z.string(), sessionLimitsSchema).default({}),
 });

@@ -1,11 +1,20 @@
 /** Config section: ClickHouse storage (src/store/). */
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
+
+/** Where the embedded store lives: `path` as given when absolute, else under `dataDir` (one root for the log and the store). */
+export function resolveStorePath(dataDir: string, path: string): string {
+  return isAbsolute(path) ? path : join(dataDir, path);
+}
 
 export const storeSchema = z.object({
   /** `embedded`: chDB in-process with data in `path` (default). `server`: ClickHouse over HTTP. */
   kind: z.enum(['embedded', 'server']).default('embedded'),
-  /** Data directory of the embedded engine. */
-  path: z.string().default('./data/clickhouse'),
+  /**
+   * Data directory of the embedded engine: absolute as given, relative under `dataDir` (so the store follows dataDir
+   * like the log does, whatever the working directory); the loaded config holds the resolved path.
+   */
+  path: z.string().min(1).default('clickhouse'),
   server: z
     .object({
       url: z.string().url().default('http://localhost:8123'),
@@ -29,6 +38,11 @@ export const storeSchema = z.object({
   flushIntervalMs: z.number().int().positive().default(1000),
   /** Bytes queued or in flight above which writes are refused (AGT_ERR_WRITER_BACKPRESSURE). */
   maxQueueBytes: z.number().int().positive().default(256 * 1024 * 1024),
+  /**
+   * Memory one embedded insert may take (`max_memory_usage` on the INSERT, src/store/insert-budget.ts). `auto`: 10 % of
+   * receive.overload.maxRssBytes (at least 32 MiB) when a memory cap is on, else none; 0 = none. Ignored for a server.
+   */
+  insertMaxMemoryBytes: z.union([z.literal('auto'), z.number().int().min(0)], { error: 'expected "auto" or a whole number of bytes ≥ 0 (0 = none)' }).default('auto'),
   /** Inserts in flight at once against a server (the embedded engine always uses 1). */
   maxConcurrentInserts: z.number().int().positive().default(4),
   retry: z

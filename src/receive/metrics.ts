@@ -11,8 +11,10 @@ export class ReceiveMetrics {
   readonly truncatedStrings: Counter;
   readonly rssLimitBytes: Gauge;
   readonly forcedGcs: Counter;
+  readonly rssPeakBytes: Gauge;
 
-  constructor(registry: Registry) {
+  /** `peakRssBytes`: the highest RSS the memory guard sampled (every 100 ms while a cap is on). */
+  constructor(registry: Registry, peakRssBytes: () => number = () => 0) {
     const registers = [registry];
     this.requests = new Counter({ name: 'agenttail_receive_requests_total', help: 'Export requests by transport and outcome code (ok or AGT_ERR_*)', labelNames: ['transport', 'code'], registers });
     this.spansReceived = new Counter({ name: 'agenttail_receive_spans_received_total', help: 'Spans decoded from requests', labelNames: ['transport'], registers });
@@ -22,6 +24,7 @@ export class ReceiveMetrics {
     this.bytesReceived = new Counter({ name: 'agenttail_receive_bytes_total', help: 'Request bytes received (decompressed)', labelNames: ['transport'], registers });
     this.truncatedStrings = new Counter({ name: 'agenttail_receive_truncated_strings_total', help: 'String values cut to receive.limits.maxStringBytes', registers });
     this.forcedGcs = new Counter({ name: 'agenttail_process_forced_gc_total', help: 'Full garbage collections forced while RSS was at the memory limit (receive.overload.maxRssBytes)', registers });
+    this.rssPeakBytes = new Gauge({ name: 'agenttail_process_rss_peak_bytes', help: 'Highest RSS sampled by the memory guard since start (every 100 ms while receive.overload.maxRssBytes is on; 0 = off): what the cap bounds', registers, collect() { this.set(peakRssBytes()); } });
     this.rssLimitBytes = new Gauge({ name: 'agenttail_process_rss_limit_bytes', help: 'receive.overload.maxRssBytes as resolved at start: RSS at which Export requests are refused (retryable); 0 = off', registers });
   }
 }

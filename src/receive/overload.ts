@@ -61,6 +61,7 @@ export class OverloadGuard {
   private lastLagMs = 0;
   private lastRssAt = -Infinity;
   private lastRssBytes = 0;
+  private peakRss = 0;
   private overMemory = false;
   private lastGcAt = -Infinity;
   private timer: NodeJS.Timeout | null = null;
@@ -78,6 +79,11 @@ export class OverloadGuard {
   /** The memory cap in bytes (0 = off). */
   get rssLimitBytes(): number {
     return this.maxRssBytes;
+  }
+
+  /** The highest RSS sampled since start (0 while the memory check is off). */
+  get peakRssBytes(): number {
+    return this.peakRss;
   }
 
   /** True while requests are refused for memory. */
@@ -146,6 +152,7 @@ export class OverloadGuard {
     this.lastRssAt = t;
     const rss = this.readRssBytes();
     this.lastRssBytes = rss;
+    if (rss > this.peakRss) this.peakRss = rss;
     const over = this.overMemory ? rss >= this.resumeBelowBytes() : rss >= this.refuseFromBytes();
     if (over && this.p.collectGarbage !== undefined && t - this.lastGcAt >= (this.p.gcIntervalMs ?? 2_000)) {
       this.lastGcAt = t;

@@ -53,6 +53,17 @@ export interface RecoveryReport {
 }
 
 const PASS_ONE = new Set<WalRecord['type']>(['decision', 'batch', 'written', 'checkpoint']);
+
+/** What pass 1 of recovery reads: the control records. */
+interface ControlRecords {
+  decisions: { lsn: number; record: DecisionRecord }[];
+  batches: Map<string, ReplayIntent>;
+  /** Batches confirmed in ClickHouse (`written`), by table + token; `dropped` ones are not in it. */
+  written: Set<string>;
+  stored: number;
+  checkpoint: number;
+  report: Awaited<ReturnType<WriteAheadLog['replay']>>;
+}
 const PASS_TWO = new Set<WalRecord['type']>(['request', 'eval', 'decision']);
 
 /** The write-ahead log wired into the pipeline. */
@@ -64,6 +75,8 @@ export class Durability implements SessionJournal, WriteJournal {
   private checkpointing: Promise<void> = Promise.resolve();
   private readonly bytesGauge: Gauge | null;
   private decoder: RequestDecoder | null = null;
+  /** Pass 1 of recovery, read once (the server asks before opening the store, recovery uses it). */
+  private control: Promise<ControlRecords> | null = null;
   /**
    * Disk for the store's spilled rows (src/store/spill-queue.ts), shared with the log's cap: requests are refused
    * once segments + spill reach `maxDiskBytes`; the spill may use a 25 % reserve above it, so rows of data already
@@ -147,16 +160,7 @@ export class Durability implements SessionJournal, WriteJournal {
     this.decoder = decoder;
     this.buffer = buffer;
     this.store = store;
-    const decisions: { lsn: number; record: DecisionRecord }[] = [];
-    const batches = new Map<string, ReplayIntent>();
-    const written = new Set<string>();
-    let checkpoint = 0;
-    const first = await this.wal.replay((lsn, r) => {
-      if (r.type === 'decision') decisions.push({ lsn, record: r });
-      else if (r.type === 'batch') batches.set(`${r.table}\u0000${r.batchId}`, { table: r.table, batchId: r.batchId, keys: r.keys });
-      else if (r.type === 'written') written.add(`${r.table}\u0000${r.batchId}`);
-      else if (r.type === 'checkpoint') checkpoint = Math.max(checkpoint, r.upToLsn);
-    }, PASS_ONE);
+    const { decisions, batches, written, checkpoint, report: first } = await this.readControl();
 
     const confirmed = new Map<string, Set<string>>();
     const intents: ReplayIntent[] = [];
@@ -218,6 +222,30 @@ export class Durability implements SessionJournal, WriteJournal {
     };
     if (report.records > 0) this.p.log.info(report, 'recovered from the write-ahead log');
     return report;
+  }
+
+  /**
+   * How many batches the log says reached ClickHouse (confirmed, not dropped). The server asks before it opens the
+   * embedded store, to refuse starting on a store that is not there (a different working directory or path).
+   */
+  async storedBatches(): Promise<number> {
+    return (await this.readControl()).stored;
+  }
+
+  private readControl(): Promise<ControlRecords> {
+    this.control ??= (async () => {
+      const c: Omit<ControlRecords, 'report'> = { decisions: [], batches: new Map(), written: new Set(), stored: 0, checkpoint: 0 };
+      const report = await this.wal.replay((lsn, r) => {
+        if (r.type === 'decision') c.decisions.push({ lsn, record: r });
+        else if (r.type === 'batch') c.batches.set(`${r.table}\u0000${r.batchId}`, { table: r.table, batchId: r.batchId, keys: r.keys });
+        else if (r.type === 'written') {
+          c.written.add(`${r.table}\u0000${r.batchId}`);
+          if (r.dropped !== true) c.stored++;
+        } else if (r.type === 'checkpoint') c.checkpoint = Math.max(c.checkpoint, r.upToLsn);
+      }, PASS_ONE);
+      return { ...c, report };
+    })();
+    return this.control;
   }
 
   /** Starts periodic checkpoints and segment release. */

@@ -21,6 +21,8 @@ export class OpenSession {
   readonly traceIds = new Set<string>();
   /** Log records (requests) that carried this session's spans, oldest first; empty without the log. */
   readonly requestLsns: number[] = [];
+  /** The session was decided before (and forgotten by the decision cache): spans it counted then are not counted again. */
+  countedBefore = false;
   /** Traces whose root span (no parent) has arrived ended. */
   private readonly rootedTraces = new Set<string>();
   /**

@@ -16,6 +16,7 @@ import type { DecisionCache } from '../sampling/decision-cache.js';
 import type { DecisionEngine } from '../sampling/engine.js';
 import type { Decision, DecisionTrigger } from '../sampling/types.js';
 import type { SessionStore } from '../store/types.js';
+import { CountedSpans } from './counted-spans.js';
 import { updateDecided } from './decided-update.js';
 import { spanKey, TenantIndex, tenantKey } from './keys.js';
 import { limitsFor } from './limits.js';
@@ -101,6 +102,8 @@ export class SessionBuffer implements SpanSink {
   private readonly backfills = new Map<Promise<void>, number>();
   /** Set while the process is at its memory limit (90 % of receive.overload.maxRssBytes): each sweep decides the oldest sessions early. */
   private memoryPressure = false;
+  /** What decided sessions counted, so a re-delivery after the decision is counted once. */
+  private readonly counted: CountedSpans;
 
   constructor(params: SessionBufferParams) {
     this.config = params.config;
@@ -117,6 +120,7 @@ export class SessionBuffer implements SpanSink {
     this.metrics.softLimitBytes.set(this.config.maxBufferBytes * this.config.softLimitRatio);
     this.pending = new PendingWrites({ store: params.store, onRefused: (kind) => this.metrics.storeRefusals.inc({ kind }) });
     this.journal = params.journal;
+    this.counted = new CountedSpans({ maxBytes: this.config.countedSpansMaxBytes, registry: params.registry ?? new Registry() });
   }
 
   /** Starts the periodic sweep (one unref'ed interval for all sessions). */
@@ -196,12 +200,14 @@ export class SessionBuffer implements SpanSink {
    * case for a later version whose late data was skipped.
    */
   replayDecision(lsn: number, r: DecisionRecord): void {
+    if (r.counted !== undefined) this.counted.restore(r.tenantId, r.sessionId, r.counted);
     if (r.version === 1) {
       // The sketches learn from every logged session again, as they did when it was decided.
       if (r.summary !== undefined) this.engine.learn({ summary: r.summary, spans: [] }, r.decision);
       const s = this.open.get(tenantKey(r.tenantId, r.sessionId));
       if (s !== undefined) {
         this.remove(s);
+        if (r.counted === undefined) this.counted.add(s.tenantId, s.sessionId, s.spans);
         const summary = r.summary ?? this.summarize(s);
         this.metrics.countDecided(r.decision.trigger, r.decision.kept);
         this.settleDecision(s, summary, r.decision, lsn);
@@ -366,6 +372,8 @@ export class SessionBuffer implements SpanSink {
 
   private create(tenantId: string, sessionId: string, explicitSession: boolean, nowMs: number): OpenSession {
     const s = new OpenSession({ tenantId, sessionId, explicitSession, limits: limitsFor(this.config, tenantId), nowMs });
+    // A session decided before and forgotten by the decision cache: its re-delivered spans are still counted once.
+    s.countedBefore = this.counted.knows(tenantId, sessionId);
     this.open.set(s.key, s);
     return s;
   }
@@ -378,8 +386,8 @@ export class SessionBuffer implements SpanSink {
     const key = tenantKey(span.tenantId, target.decided);
     const entry = late.get(key) ?? { tenantId: span.tenantId, sessionId: target.decided, spans: [], seen: new Set<string>(), lsns: this.currentLsn === NO_LSN ? [] : [this.currentLsn] };
     const id = spanKey(span.traceId, span.spanId);
-    // Duplicates within one request are caught here; a retry of spans already written cannot be (documented).
-    if (entry.seen.has(id)) {
+    // Duplicates within one request, and re-deliveries of spans the decided session counted already.
+    if (entry.seen.has(id) || this.counted.has(span.tenantId, target.decided, span.traceId, span.spanId)) {
       this.metrics.duplicates.inc();
       return;
     }
@@ -390,7 +398,7 @@ export class SessionBuffer implements SpanSink {
 
   /** Adds a span to an open session; `traceMapped` when its trace is known to map to `s` already. */
   private placeOpen(span: NormalizedSpan, s: OpenSession, nowMs: number, touched: Set<OpenSession>, traceMapped: boolean): void {
-    const bytes = s.add(span, nowMs);
+    const bytes = s.countedBefore && this.counted.has(s.tenantId, s.sessionId, span.traceId, span.spanId) ? 0 : s.add(span, nowMs);
     if (bytes === 0) {
       this.metrics.duplicates.inc();
       return;
@@ -435,9 +443,10 @@ export class SessionBuffer implements SpanSink {
     this.metrics.decisionDelay.observe({ trigger }, Math.max(0, this.now() - s.lastArrivalMs) / 1000);
     if (trigger === 'early:memory') this.metrics.early.inc();
     let lsn = NO_LSN;
+    const counted = this.counted.add(s.tenantId, s.sessionId, s.spans);
     if (this.journal !== undefined) {
       // Small control records are never refused at the disk cap (only data records are), so this cannot fail for room.
-      const logged = this.journal.log({ type: 'decision', tenantId: s.tenantId, sessionId: s.sessionId, version: 1, decision, summary, requestLsns: s.requestLsns });
+      const logged = this.journal.log({ type: 'decision', tenantId: s.tenantId, sessionId: s.sessionId, version: 1, decision, summary, requestLsns: s.requestLsns, counted });
       if (logged.status === 'ok') lsn = logged.value.lsn;
       crashPoint('decision-logged');
     }
@@ -499,6 +508,7 @@ export class SessionBuffer implements SpanSink {
       return;
     }
     if (spans.length > 0) this.metrics.lateSpans.inc({ decision: u.previous.kept ? 'kept' : 'dropped' }, spans.length);
+    const counted = this.counted.add(tenantId, sessionId, spans);
     if (u.upgraded) this.metrics.upgrades.inc();
     if (this.journal !== undefined && before?.epoch !== undefined) {
       const entry = this.cache.get(tenantId, sessionId)!;
@@ -506,7 +516,7 @@ export class SessionBuffer implements SpanSink {
       const replayed = recorded?.get(decisionKey(tenantId, sessionId, before.epoch, u.write.version));
       let decisionLsn = replayed?.lsn;
       if (decisionLsn === undefined) {
-        const logged = this.journal.log({ type: 'decision', tenantId, sessionId, version: u.write.version, decision: u.write.decision, epoch: before.epoch, summary: u.write.summary, requestLsns });
+        const logged = this.journal.log({ type: 'decision', tenantId, sessionId, version: u.write.version, decision: u.write.decision, epoch: before.epoch, summary: u.write.summary, requestLsns, ...(counted === '' ? {} : { counted }) });
         if (logged.status === 'ok') decisionLsn = logged.value.lsn;
       }
       this.cache.set(tenantId, sessionId, { ...entry, requestLsns, ...(decisionLsn === undefined ? {} : { decisionLsn }) });

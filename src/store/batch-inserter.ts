@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { ResumeGate } from './resume-gate.js';
 import { backoffMs, errorCode, isRetryable, RETRYABLE_NETWORK_CODES } from './retry-policy.js';
 import type { StoreMetrics } from './store-metrics.js';
+import { BUDGET_FAILURES_BEFORE_LIFT, budgetSettings, MEMORY_LIMIT_EXCEEDED } from './insert-budget.js';
 
 /** How an insert ended: taken, refused for good (a non-retryable error), retries used up, or the store gave up (shutdown). */
 export type InsertResult = { status: 'ok' } | { status: 'refused'; err: unknown } | { status: 'gave-up'; err: unknown } | { status: 'abandoned' };
@@ -38,6 +39,8 @@ export class BatchInserter {
       /** The write-ahead log holds the data: retryable failures are retried until ClickHouse takes the rows. */
       durable: boolean;
       maxConcurrent: number;
+      /** Memory one insert may take in the embedded engine (`max_memory_usage`; insert-budget.ts); 0 or absent = none. */
+      insertBudgetBytes?: number;
       metrics: StoreMetrics;
       log: Logger;
       gate?: ResumeGate;
@@ -57,8 +60,12 @@ export class BatchInserter {
   /** Inserts `body` into `table` under `token`, retrying retryable failures. */
   async insert(table: string, body: Buffer, token: string): Promise<InsertResult> {
     const { metrics, retry } = this.p;
+    const insertBudgetBytes = this.p.insertBudgetBytes ?? 0;
+    let budgetFailures = 0;
     for (let attempt = 1; ; attempt++) {
       await this.acquire();
+      const budget = budgetSettings(insertBudgetBytes, budgetFailures);
+      if (budgetFailures === BUDGET_FAILURES_BEFORE_LIFT && insertBudgetBytes > 0) this.p.log.warn({ table, token, bytes: body.length, insertBudgetBytes }, 'batch refused for the insert memory budget 3 times: sending it without the budget');
       const stopTimer = metrics.insertSeconds.startTimer({ table });
       try {
         // exec with a byte stream, not insert(): insert() wants row objects for JSON formats, and
@@ -70,6 +77,7 @@ export class BatchInserter {
             insert_deduplication_token: token,
             // A misspelt column must fail the insert, never silently default.
             input_format_skip_unknown_fields: 0,
+            ...budget,
           },
         });
         await drainStream(res.stream);
@@ -83,6 +91,7 @@ export class BatchInserter {
       } catch (err) {
         stopTimer();
         this.release();
+        if (errorCode(err) === MEMORY_LIMIT_EXCEEDED && budget.max_memory_usage !== undefined) budgetFailures++;
         const retryable = isRetryable(err);
         metrics.insertsFailed.inc({ table, reason: retryable ? 'retryable' : 'fatal' });
         if (!retryable) return { status: 'refused', err };

@@ -79,10 +79,12 @@ export interface ClickHouseStoreOptions {
    * take. Receivers then refuse only when this or the log is full, not when memory is.
    */
   spill?: { dir: string; budget: SpillBudget };
+  /** Memory one insert may take in the engine (`max_memory_usage`; src/store/insert-budget.ts); 0 or absent = none. */
+  insertBudgetBytes?: number;
 }
 
 /** What the process wires into the store besides its config: metrics, hooks, and the log with its spill. */
-export type StoreWiring = Pick<ClickHouseStoreOptions, 'registry' | 'onBatchWritten' | 'journal' | 'spill'>;
+export type StoreWiring = Pick<ClickHouseStoreOptions, 'registry' | 'onBatchWritten' | 'journal' | 'spill' | 'insertBudgetBytes'>;
 
 interface Batch {
   table: StoreTable;
@@ -121,6 +123,8 @@ interface Outstanding {
 interface Rebuild extends ReplayIntent {
   lines: Map<string, string[]>;
   writes: Map<string, SessionWrite>;
+  /** Queued once all its writes were rebuilt (queueRebuilt empties the maps, so their sizes no longer tell). */
+  queued: boolean;
 }
 
 /** Rough JSON size of one usage_hourly row, for queue accounting. */
@@ -161,7 +165,7 @@ export class ClickHouseStore implements SessionStore {
     this.log = opts.log;
     this.now = opts.now ?? Date.now;
     this.metrics = new StoreMetrics(opts.registry ?? new Registry(), () => this.updateGauges());
-    this.inserter = new BatchInserter({ client: opts.client, database: opts.database, retry: opts.retry, durable: opts.journal !== undefined, maxConcurrent: opts.maxConcurrentInserts ?? 1, metrics: this.metrics, log: opts.log });
+    this.inserter = new BatchInserter({ client: opts.client, database: opts.database, retry: opts.retry, durable: opts.journal !== undefined, maxConcurrent: opts.maxConcurrentInserts ?? 1, insertBudgetBytes: opts.insertBudgetBytes ?? 0, metrics: this.metrics, log: opts.log });
     this.onBatchWritten = opts.onBatchWritten;
     this.journal = opts.journal;
     const budget: SpillBudget | null = opts.spill !== undefined && opts.journal !== undefined ? opts.spill.budget : null;
@@ -292,7 +296,7 @@ export class ClickHouseStore implements SessionStore {
     const byKey = new Map<string, Map<string, Rebuild>>();
     const rebuilds: Rebuild[] = [];
     for (const intent of plan.intents) {
-      const r: Rebuild = { ...intent, lines: new Map(), writes: new Map() };
+      const r: Rebuild = { ...intent, lines: new Map(), writes: new Map(), queued: false };
       rebuilds.push(r);
       let m = byKey.get(intent.table);
       if (m === undefined) byKey.set(intent.table, (m = new Map()));
@@ -309,17 +313,19 @@ export class ClickHouseStore implements SessionStore {
     let incomplete = 0;
     let missingWrites = 0;
     let resent = 0;
+    const sample: string[] = [];
     for (const rb of r.rebuilds) {
-      const have = rb.lines.size + rb.writes.size;
-      if (have === rb.keys.length) {
+      if (rb.queued) {
         resent++;
-        continue; // queued when it completed
+        continue;
       }
+      const have = rb.lines.size + rb.writes.size;
       incomplete++;
       missingWrites += rb.keys.length - have;
+      for (const k of rb.keys) if (sample.length < 5 && !rb.lines.has(k) && !rb.writes.has(k)) sample.push(`${rb.table} ${k.replaceAll('\u0000', '/')}`);
       if (have > 0) this.queueRebuilt(rb);
     }
-    if (incomplete > 0) this.log.warn({ incomplete, missingWrites }, 'logged batches could not be fully rebuilt on recovery; re-sent what was found');
+    if (incomplete > 0) this.log.warn({ incomplete, missingWrites, sample }, 'logged batches could not be fully rebuilt on recovery; re-sent what was found');
     return { resent: resent + incomplete, incomplete, missingWrites };
   }
 
@@ -389,6 +395,7 @@ export class ClickHouseStore implements SessionStore {
     }
     rb.lines.clear();
     rb.writes.clear();
+    rb.queued = true;
     const s = this.state(table);
     const body = Buffer.from(text, 'utf8');
     s.ready.push({ table, body, rows, bytes: body.length, id: rb.batchId, keys, logged: true });

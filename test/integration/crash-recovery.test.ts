@@ -71,6 +71,9 @@ describe('crash recovery (kill -9, restart on the same data directory)', () => {
         const recovered = second.logs.find((l) => l.msg === 'recovered from the write-ahead log');
         expect(recovered).toBeDefined();
         if (sc.expectRecovery !== undefined) expect(recovered![sc.expectRecovery]).toBeGreaterThanOrEqual(1);
+        // Regression: batches rebuilt whole were reported as "could not be fully rebuilt" after ordinary crashes.
+        expect(recovered!.batchesIncomplete).toBe(0);
+        expect(second.logs.filter((l) => l.incomplete !== undefined)).toEqual([]);
         second.child.kill('SIGTERM');
         expect((await second.exited).code).toBe(0);
 

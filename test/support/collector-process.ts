@@ -29,6 +29,8 @@ export interface CollectorProcessOptions {
   env?: Record<string, string>;
   /** Node flags before the script (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** Working directory of the process (default: this one). */
+  cwd?: string;
 }
 
 /**
@@ -39,7 +41,7 @@ export interface CollectorProcessOptions {
 export async function startCollectorProcess(dir: string, config: Record<string, unknown>, opts: CollectorProcessOptions = {}): Promise<CollectorProcess> {
   const file = join(dir, 'agenttail.yaml');
   writeFileSync(file, stringify(config));
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'serve', '--config', file], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'serve', '--config', file], { env: { ...process.env, ...opts.env }, ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }), stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   const recent: string[] = [];
   const remember = (line: string): void => {

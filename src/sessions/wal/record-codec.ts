@@ -15,6 +15,7 @@ export type WalRecord =
    * A session decision (version 1) or re-decision (late data, upgrade). `epoch` is the LSN of the session's
    * version-1 decision record: with tenant and session it names one decided life of a session, whose writes are
    * keyed by it. `requestLsns` are the request records that carried the session's spans (upgrades read them back).
+   * `counted`: identities of the spans this version counted (src/sessions/counted-spans.ts), restored on recovery.
    */
   | {
       type: 'decision';
@@ -25,6 +26,7 @@ export type WalRecord =
       epoch?: number;
       summary?: SessionSummary;
       requestLsns?: number[];
+      counted?: string;
     }
   /** A batch the writer is about to insert: its dedup token and the writes (keys) it holds. Logged before the insert. */
   | { type: 'batch'; table: string; batchId: string; keys: string[] }
