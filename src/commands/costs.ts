@@ -1,9 +1,9 @@
 /** `agenttail costs`: cost rollups from a running collector's API, or from the embedded data directory. */
-import Table from 'cli-table3';
 import { GROUP_COLUMNS, METRIC_COLUMNS, queryCosts, toCsv, type CostRow } from '../api/costs-route.js';
 import type { Config } from '../config/schema.js';
 import { AgtError } from '../errors.js';
 import { parsePeriodFlags, viaCollectorOrEmbedded } from './collector-or-embedded.js';
+import { newTable } from './table.js';
 
 export interface CostsCommandOptions {
   from: string;
@@ -39,7 +39,7 @@ export async function runCostsCommand(opts: CostsCommandOptions, out: NodeJS.Wri
   if (opts.format === 'json') out.write(JSON.stringify({ source, groupBy, rows }, null, 2) + '\n');
   else if (opts.format === 'csv') out.write(toCsv(rows, columns));
   else {
-    const table = new Table({ head: columns });
+    const table = newTable(out, columns);
     for (const r of rows) table.push(columns.map((c) => String(r[c] ?? '')));
     out.write(table.toString() + '\n');
   }

@@ -1,13 +1,13 @@
 /** Config section: ClickHouse storage (src/store/). */
 import { z } from 'zod';
 
-export const storeSchema = z.object({
+export const storeSchema = z.strictObject({
   /** `embedded`: chDB in-process with data in `path` (default). `server`: ClickHouse over HTTP. */
   kind: z.enum(['embedded', 'server']).default('embedded'),
   /** Data directory of the embedded engine. */
   path: z.string().default('./data/clickhouse'),
   server: z
-    .object({
+    .strictObject({
       url: z.string().url().default('http://localhost:8123'),
       username: z.string().default('default'),
       password: z.string().default(''),
@@ -32,7 +32,7 @@ export const storeSchema = z.object({
   /** Inserts in flight at once against a server (the embedded engine always uses 1). */
   maxConcurrentInserts: z.number().int().positive().default(4),
   retry: z
-    .object({
+    .strictObject({
       initialMs: z.number().int().positive().default(200),
       maxMs: z.number().int().positive().default(30_000),
       /** Attempts per batch (first included); after that the batch is dropped and counted. */
