@@ -4,7 +4,7 @@ import { colourAllowed, newTable } from '../../src/commands/table.js';
 import { formatReport } from '../../src/simulate/format.js';
 import type { SimulateResult } from '../../src/simulate/run.js';
 
-const ANSI = new RegExp(String.fromCharCode(27) + "\\[");
+const ANSI = new RegExp(String.fromCharCode(27) + '\\[');
 const tty = Object.assign(new PassThrough(), { isTTY: true });
 
 describe('newTable', () => {
