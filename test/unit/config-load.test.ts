@@ -5,21 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { envOverrides } from '../../src/config/env.js';
 import { loadConfig } from '../../src/config/load.js';
 import { isAgtError } from '../../src/errors.js';
+import { errorOf } from '../support/error-of.js';
 
 function yamlFile(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'agt-config-'));
   const file = join(dir, 'agenttail.yaml');
   writeFileSync(file, text);
   return file;
-}
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('loadConfig', () => {
