@@ -20,8 +20,12 @@ COPY --from=build /app/dist ./dist
 COPY schema ./schema
 RUN mkdir -p /data && chown node:node /data
 USER node
-ENV AGENTTAIL_DATA_DIR=/data \
-    AGENTTAIL_STORE__PATH=/data/clickhouse
+# The receivers bind 127.0.0.1 by default (like the OpenTelemetry Collector); in a container they must listen on
+# every interface to be reachable through published ports, so the image says so explicitly.
+ENV AGENTTAIL_CFG__DATA_DIR=/data \
+    AGENTTAIL_CFG__STORE__PATH=/data/clickhouse \
+    AGENTTAIL_CFG__RECEIVE__GRPC__HOST=0.0.0.0 \
+    AGENTTAIL_CFG__RECEIVE__HTTP__HOST=0.0.0.0
 VOLUME ["/data"]
 EXPOSE 4317 4318
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -15,6 +15,7 @@ import { collectGarbage } from './receive/force-gc.js';
 import { resolveRssCap, type ResolvedRssCap } from './receive/memory-limit.js';
 import { OverloadGuard } from './receive/overload.js';
 import { QuotaManager } from './receive/quota.js';
+import { RefusalLog } from './receive/refusal-log.js';
 import { RequestDecoder } from './receive/request-decoder.js';
 import { systemRoutes, type ReadinessCheck } from './api/system-routes.js';
 
@@ -51,6 +52,8 @@ export class Collector {
   readonly handler: ExportHandler;
   /** The memory cap as resolved at construction (explicit, from the cgroup limit, or off). */
   readonly rssCap: ResolvedRssCap;
+  /** Refused requests, logged as totals per interval. */
+  readonly refusals: RefusalLog;
   private readonly http: FastifyInstance;
   private readonly grpc: GrpcReceiver | null;
   private started = false;
@@ -81,6 +84,7 @@ export class Collector {
         if ((params.collectGarbage ?? collectGarbage)()) metrics.forcedGcs.inc();
       },
     });
+    this.refusals = new RefusalLog({ log: log.child({ component: 'receive' }) });
     const handler = (this.handler = new ExportHandler({
       auth: this.auth,
       quotas: new QuotaManager({ quota: config.receive.quota, tenantQuotas: config.receive.tenantQuotas }),
@@ -88,6 +92,8 @@ export class Collector {
       sink: params.sink,
       overload: this.overload,
       metrics,
+      refusals: this.refusals,
+      maxStringBytes: config.receive.limits.maxStringBytes,
       log,
     }));
     this.http = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger, bodyLimit: config.receive.http.maxBodyBytes }) as unknown as FastifyInstance;
@@ -116,6 +122,7 @@ export class Collector {
       await this.http.ready();
     }
     this.overload.start();
+    this.refusals.start();
     this.started = true;
     log.info({ grpcPort, httpPort, maxRssBytes: this.rssCap.bytes, maxRssSource: this.rssCap.source }, 'agenttail receivers listening');
     return { grpcPort, httpPort };
@@ -127,6 +134,7 @@ export class Collector {
     this.started = false;
     this.overload.stop();
     await Promise.all([this.grpc?.stop(graceMs), this.http.close()]);
+    this.refusals.stop();
   }
 }
 

@@ -6,12 +6,13 @@ import { isAgtError } from './errors.js';
 import { createLogger } from './log.js';
 import { hashApiKey } from './receive/auth.js';
 import { runCostsCommand } from './commands/costs.js';
+import { CliError } from './commands/cli-error.js';
 import { runRepriceCommand } from './commands/reprice.js';
 import { startServer } from './server.js';
 import { createStoreClient } from './store/store-client.js';
 import { runMigrations } from './store/migrations.js';
 import { formatReport } from './simulate/format.js';
-import { progressBar } from './simulate/progress.js';
+import { progressBar, waitProgress } from './simulate/progress.js';
 import { runSimulation } from './simulate/run.js';
 
 const program = new Command();
@@ -82,8 +83,13 @@ program
       shares: { error: o.errorShare, rarePath: o.rareShare, costOutlier: o.outlierShare, lowEval: o.lowEvalShare, lateLowEval: o.lateEvalShare },
       decisionWaitMs: o.waitMs,
       onProgress: progressBar('sending'),
+      onWait: waitProgress(),
     });
     process.stdout.write((o.json ? JSON.stringify(result, null, 2) : formatReport(result)) + '\n');
+    const { missing, sessionsSent } = result.report;
+    if (missing.length > 0) {
+      throw new CliError(`report incomplete: ${missing.length} of ${sessionsSent} sessions not decided within --wait-ms ${o.waitMs} (raise --wait-ms, or check the collector's sessions.idleTimeoutMs)`, 2);
+    }
   });
 
 program
@@ -155,6 +161,10 @@ function parseShare(v: string, name: string): number {
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CliError) {
+    process.stderr.write(`agenttail: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
   if (isAgtError(err)) process.stderr.write(`agenttail: ${err.code}: ${err.message}\n`);
   else process.stderr.write(`agenttail: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);

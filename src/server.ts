@@ -8,6 +8,7 @@ import { repriceRoutes } from './api/reprice-route.js';
 import { sessionsRoutes } from './api/sessions-route.js';
 import type { Config } from './config/schema.js';
 import { AgtError } from './errors.js';
+import { loopbackNotice, shutdownBaseline, startupSummary } from './lifecycle-log.js';
 import type { Logger } from './log.js';
 import { DecisionCache } from './sampling/decision-cache.js';
 import { DecisionEngine } from './sampling/engine.js';
@@ -34,11 +35,12 @@ export interface RunningServer {
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const registry = createRegistry();
   const w = config.wal;
+  const walDir = w.durability === 'off' ? null : (w.dir ?? join(config.dataDir, 'wal'));
   const durability =
     w.durability === 'off'
       ? null
       : await Durability.open({
-          dir: w.dir ?? join(config.dataDir, 'wal'),
+          dir: walDir!,
           durability: w.durability,
           segmentBytes: w.segmentBytes,
           maxDiskBytes: w.maxDiskBytes,
@@ -50,8 +52,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         });
   const journal = durability ?? undefined;
   // While ClickHouse is down, pending rows spill next to the log, against the log's own disk cap.
-  const spill = durability === null ? undefined : { dir: join(w.dir ?? join(config.dataDir, 'wal'), 'spill'), budget: durability.spillBudget };
-  if (durability !== null) await refuseMissingStore(config, durability, w.dir ?? join(config.dataDir, 'wal'));
+  const spill = durability === null ? undefined : { dir: join(walDir!, 'spill'), budget: durability.spillBudget };
+  if (durability !== null) await refuseMissingStore(config, durability, walDir!);
   // The embedded engine's insert memory is budgeted under the process memory cap (src/store/insert-budget.ts).
   const insertBudget = insertBudgetBytes(config.store, resolveRssCap(config.receive.overload.maxRssBytes).bytes);
   const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, insertBudgetBytes: insertBudget, ...(journal && spill ? { journal, spill } : {}) });
@@ -85,20 +87,26 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   durability?.start(buffer, store);
   buffer.start();
   const { grpcPort, httpPort } = await collector.start();
+  log.info(startupSummary(config, { grpcPort, httpPort }, walDir), 'agenttail started');
+  const notice = loopbackNotice(config);
+  if (notice !== null) log.warn(notice);
 
   let shuttingDown: Promise<void> | null = null;
   const shutdown = (): Promise<void> => {
     shuttingDown ??= (async () => {
       const deadline = Date.now() + config.shutdownTimeoutMs;
       log.info('shutting down: refusing new data, deciding open sessions, flushing the store');
+      const baseline = await shutdownBaseline(registry);
       await collector.stop(Math.min(5_000, config.shutdownTimeoutMs));
       await buffer.drain('shutdown');
       // With the log, writes ClickHouse cannot take before the deadline stay in the log for the next start.
       const flushed = await Promise.race([store.flush().then(() => true), sleep(Math.max(0, deadline - Date.now() - 500)).then(() => false)]);
       if (!flushed) log.warn({ outstandingWrites: store.outstandingWrites }, 'store not flushed before the shutdown deadline; unwritten data stays in the log');
+      const unwrittenBatches = flushed ? 0 : store.outstandingWrites;
       await durability?.close();
       await store.close(flushed ? undefined : { abandon: true });
-      log.info('shutdown complete');
+      const wal = durability === null ? { durability: 'off' } : { endLsn: durability.wal.endLsn, diskBytes: durability.wal.diskBytes };
+      log.info({ ...(await baseline.delta()), unwrittenBatches, wal }, 'shutdown complete');
     })();
     return shuttingDown;
   };

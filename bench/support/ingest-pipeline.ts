@@ -12,6 +12,7 @@ import { Pricer } from '../../src/pricing/pricer.js';
 import { Authenticator } from '../../src/receive/auth.js';
 import { ExportHandler } from '../../src/receive/export-handler.js';
 import { ReceiveMetrics } from '../../src/receive/metrics.js';
+import { RefusalLog } from '../../src/receive/refusal-log.js';
 import { QuotaManager } from '../../src/receive/quota.js';
 import { RequestDecoder } from '../../src/receive/request-decoder.js';
 import { DecisionCache } from '../../src/sampling/decision-cache.js';
@@ -47,6 +48,8 @@ export function ingestPipeline(o: IngestPipelineOptions) {
     decoder,
     sink: buffer,
     metrics: new ReceiveMetrics(new Registry()),
+    refusals: new RefusalLog({ log }),
+    maxStringBytes: receiveSchema.parse({}).limits.maxStringBytes,
     log,
   });
   return { handler, buffer, decoder };

@@ -3,6 +3,8 @@
  * when none listens, on the embedded data directory itself (chDB locks a data directory to one process, so the
  * command can open it only when no collector holds it).
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { parseTime } from '../api/read-scope.js';
 import type { StoreConfig } from '../config/store.js';
@@ -34,6 +36,7 @@ export async function viaCollectorOrEmbedded<T>(p: {
     if (err instanceof AgtError || !isConnectionRefused(err)) throw err;
     if (p.store.kind !== 'embedded') throw new AgtError('AGT_ERR_STORE', `no collector at ${p.url}`, { cause: err });
   }
+  assertEmbeddedStoreExists(p.url, p.store);
   let client: ClickHouseClient;
   try {
     client = await createStoreClient(p.store);
@@ -45,6 +48,20 @@ export async function viaCollectorOrEmbedded<T>(p: {
   } finally {
     await client.close();
   }
+}
+
+/**
+ * Refuses before opening: opening the embedded engine on a path creates a store there, so a command run from the
+ * wrong directory would leave an empty store behind and then fail on the missing database.
+ */
+export function assertEmbeddedStoreExists(url: string, store: StoreConfig): void {
+  const path = resolve(store.path);
+  // The engine keeps one `metadata/<database>.sql` per database it holds.
+  if (existsSync(join(path, 'metadata', `${store.database}.sql`))) return;
+  throw new AgtError(
+    'AGT_ERR_STORE',
+    `no collector at ${url}, and no embedded store at ${path} (no database "${store.database}" there); run from the directory that holds the collector's data, or pass --config with its store.path / --url of a running collector`,
+  );
 }
 
 /** True when a fetch failed because nothing listens at the address (no collector runs). */

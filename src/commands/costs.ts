@@ -1,10 +1,10 @@
 /** `agenttail costs`: cost rollups from a running collector's API, or from the embedded data directory. */
-import Table from 'cli-table3';
 import { isoUtc, monthSoFarUtc } from '../api/read-time.js';
 import { costColumns, GROUP_COLUMNS, queryCosts, sessionsMeaning, toCsv, usageIncompleteSummary, type CostRow } from '../api/costs-route.js';
 import type { Config } from '../config/schema.js';
 import { AgtError } from '../errors.js';
 import { parsePeriodFlags, viaCollectorOrEmbedded } from './collector-or-embedded.js';
+import { newTable } from './table.js';
 
 export interface CostsCommandOptions {
   /** Start (ISO-8601 or epoch ms); default: 00:00 UTC on the 1st of this month. */
@@ -47,7 +47,7 @@ export async function runCostsCommand(opts: CostsCommandOptions, out: NodeJS.Wri
     out.write(JSON.stringify(body, null, 2) + '\n');
   } else if (opts.format === 'csv') out.write(toCsv(rows, columns));
   else {
-    const table = new Table({ head: columns });
+    const table = newTable(out, columns);
     for (const r of rows) table.push(columns.map((c) => String(r[c] ?? '')));
     out.write(`${isoUtc(fromMs)} to ${isoUtc(toMs)}\n${table.toString()}\nsessions: ${sessionsMeaning(groupBy)}\n`);
     if (incomplete.calls > 0) out.write(`${incomplete.note}\n`);

@@ -1,5 +1,4 @@
 /** `agenttail reprice`: re-prices a period's rollups through a running collector, or on the embedded data directory. */
-import Table from 'cli-table3';
 import type { Config } from '../config/schema.js';
 import { AgtError, ERRORS, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -7,6 +6,7 @@ import { Pricer } from '../pricing/pricer.js';
 import { runMigrations } from '../store/migrations.js';
 import { repriceUsage, type RepriceResult } from '../store/reprice.js';
 import { parsePeriodFlags, viaCollectorOrEmbedded } from './collector-or-embedded.js';
+import { newTable } from './table.js';
 
 export interface RepriceCommandOptions {
   from: string;
@@ -55,12 +55,12 @@ export async function runRepriceCommand(opts: RepriceCommandOptions, out: NodeJS
     },
   });
   if (opts.format === 'json') out.write(JSON.stringify({ source, ...result }, null, 2) + '\n');
-  else out.write(formatTable(source, result));
+  else out.write(formatTable(source, result, out));
   return source;
 }
 
-function formatTable(source: 'api' | 'embedded', r: RepriceResult): string {
-  const summary = new Table();
+function formatTable(source: 'api' | 'embedded', r: RepriceResult, out: NodeJS.WritableStream): string {
+  const summary = newTable(out);
   summary.push(
     { run: `${r.runId}${r.dryRun ? ' (dry run: nothing written)' : ''} via ${source}` },
     { period: `${r.from} .. ${r.to}` },
@@ -74,7 +74,7 @@ function formatTable(source: 'api' | 'embedded', r: RepriceResult): string {
   let text = summary.toString() + '\n';
   if (r.changes.length > 0) {
     const head = ['tenant', 'hour', 'service', 'agent', 'provider', 'model', 'reported as', 'calls', 'before', 'after', 'delta'];
-    const changes = new Table({ head });
+    const changes = newTable(out, head);
     for (const c of r.changes.slice(0, TABLE_CHANGES)) {
       changes.push([c.tenant, c.hour, c.service, c.agent, c.provider, c.model, c.rawModel, String(c.calls), c.costBeforeUsd, c.costAfterUsd, c.deltaUsd]);
     }

@@ -1,12 +1,10 @@
 /** Loads the configuration: YAML file over defaults, environment over file; validated once, then frozen. */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
 import { AgtError } from '../errors.js';
+import { envOverrides, misnamedOverrides } from './env.js';
+import { fieldsAt, formatIssues } from './issues.js';
 import { configSchema, type Config } from './schema.js';
-
-/** Environment variables `AGENTTAIL_A__B__C=value` set `a.b.c` (camelCase from `SNAKE_CASE` per segment). */
-export const ENV_PREFIX = 'AGENTTAIL_';
 
 export interface LoadConfigOptions {
   /** Path of a YAML file; omitted = defaults and environment only. */
@@ -39,69 +37,22 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       fromFile = parsed as Record<string, unknown>;
     }
   }
-  const merged = deepMerge(deepMerge(fromFile, envOverrides(options.env ?? process.env)), options.overrides ?? {});
-  return parseConfig(merged);
+  const envVars = options.env ?? process.env;
+  const misnamed = misnamedOverrides(envVars, fieldsAt(configSchema, []));
+  if (misnamed.length > 0) throw new AgtError('AGT_ERR_CONFIG_INVALID', `config is invalid:\n${misnamed.join('\n')}`);
+  const env = envOverrides(envVars);
+  const merged = deepMerge(deepMerge(fromFile, env.values), options.overrides ?? {});
+  return parseConfig(merged, env.sources);
 }
 
-/** Validates a raw object against the schema and freezes the result. */
-export function parseConfig(raw: unknown): Config {
+/** Validates a raw object against the schema and freezes the result; `envSources` lets a message name the variable. */
+export function parseConfig(raw: unknown, envSources: ReadonlyMap<string, string> = new Map()): Config {
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    throw new AgtError('AGT_ERR_CONFIG_INVALID', formatIssues(result.error.issues, raw));
+    const lines = formatIssues(result.error.issues, { raw, schema: configSchema, envSources });
+    throw new AgtError('AGT_ERR_CONFIG_INVALID', `config is invalid:\n${lines.join('\n')}`);
   }
   return deepFreeze(result.data);
-}
-
-function formatIssues(issues: z.core.$ZodIssue[], raw: unknown): string {
-  const lines = issues.map((issue) => {
-    const path = issue.path.map(String).join('.') || '(root)';
-    const value = valueAt(raw, issue.path);
-    const shown = value === undefined ? '(missing)' : JSON.stringify(value);
-    let message = issue.message;
-    if (issue.code === 'unrecognized_keys') {
-      message = `unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-      return `  ${path}: ${message}`;
-    }
-    if (issue.code === 'invalid_value') message = `${message} (allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')})`;
-    return `  ${path} = ${shown}: ${message}`;
-  });
-  return `config is invalid:\n${lines.join('\n')}`;
-}
-
-function valueAt(raw: unknown, path: PropertyKey[]): unknown {
-  let cur: unknown = raw;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return cur;
-}
-
-/** Turns AGENTTAIL_* variables into a nested object; values are parsed as YAML scalars (numbers, booleans, lists). */
-export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
-    const path = name
-      .slice(ENV_PREFIX.length)
-      .split('__')
-      .map((seg) => seg.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()));
-    if (path.some((p) => p === '')) continue;
-    let parsed: unknown = value;
-    try {
-      parsed = parseYaml(value);
-    } catch {
-      parsed = value;
-    }
-    let cur = out;
-    for (const seg of path.slice(0, -1)) {
-      const next = cur[seg];
-      if (next === undefined || typeof next !== 'object' || next === null) cur[seg] = {};
-      cur = cur[seg] as Record<string, unknown>;
-    }
-    cur[path[path.length - 1]!] = parsed;
-  }
-  return out;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

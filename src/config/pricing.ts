@@ -1,7 +1,7 @@
 /** Config section: price catalog overrides and convention precedence (src/pricing/, src/conventions/). */
 import { z } from 'zod';
 
-export const priceOverrideSchema = z.object({
+export const priceOverrideSchema = z.strictObject({
   /** Exact model name, or a pattern with `*` wildcards (matched case-insensitively). */
   model: z.string().min(1),
   provider: z.string().optional(),
@@ -15,13 +15,13 @@ export const priceOverrideSchema = z.object({
   effectiveFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).default('1970-01-01'),
 });
 
-export const pricingSchema = z.object({
+export const pricingSchema = z.strictObject({
   /** Extra or replacement prices; they win over the shipped catalog. */
   overrides: z.array(priceOverrideSchema).default([]),
 });
 export type PricingConfig = z.infer<typeof pricingSchema>;
 
-export const conventionsSchema = z.object({
+export const conventionsSchema = z.strictObject({
   /**
    * Session-id aliases in order of precedence when several are present on one span with different values.
    * Names from the alias table (src/conventions/aliases.ts) or custom attribute names; aliases not listed

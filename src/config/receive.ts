@@ -1,7 +1,7 @@
 /** Config section: receivers, tenants and quotas (src/receive/). */
 import { z } from 'zod';
 
-export const tenantKeySchema = z.object({
+export const tenantKeySchema = z.strictObject({
   /** sha256 of the API key, hex. Generate with `agenttail hash-key <key>`. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a 64-char lowercase hex sha256'),
   /** Tenant this key writes to and reads from. */
@@ -12,27 +12,29 @@ export const tenantKeySchema = z.object({
   admin: z.boolean().default(false),
 });
 
-export const quotaSchema = z.object({
+export const quotaSchema = z.strictObject({
   /** Spans per second per tenant (token bucket, burst = 2 s worth). 0 = unlimited. */
   spansPerSecond: z.number().nonnegative().default(0),
   /** Request bytes per second per tenant (wire bytes). 0 = unlimited. */
   bytesPerSecond: z.number().nonnegative().default(0),
 });
 
-export const receiveSchema = z.object({
+export const receiveSchema = z.strictObject({
   grpc: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(true),
-      host: z.string().default('0.0.0.0'),
+      /** Interface to bind: loopback by default, as the OpenTelemetry Collector does; `0.0.0.0` to accept from other hosts (the Docker image sets it). */
+      host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(4317),
       /** Largest accepted gRPC message, decompressed. */
       maxMessageBytes: z.number().int().positive().default(16 * 1024 * 1024), // 16 MiB
     })
     .prefault({}),
   http: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(true),
-      host: z.string().default('0.0.0.0'),
+      /** Interface to bind: loopback by default; `0.0.0.0` to accept from other hosts (the Docker image sets it). */
+      host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(4318),
       /** Largest accepted body, compressed and decompressed. */
       maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024), // 16 MiB
@@ -45,7 +47,7 @@ export const receiveSchema = z.object({
   tenantQuotas: z.record(z.string(), quotaSchema).default({}),
   /** Load shedding: Export requests are refused (retryable, before decoding) while the event loop lags or RSS is over the cap. */
   overload: z
-    .object({
+    .strictObject({
       /** Lag limit in ms; 0 switches shedding off. */
       maxEventLoopLagMs: z.number().int().min(0).default(500),
       /**
@@ -63,7 +65,7 @@ export const receiveSchema = z.object({
     .prefault({}),
   /** Structural limits applied while decoding. */
   limits: z
-    .object({
+    .strictObject({
       maxAttributesPerSpan: z.number().int().positive().default(1024),
       maxAnyValueDepth: z.number().int().positive().default(16),
       maxStringBytes: z.number().int().positive().default(256 * 1024), // 256 KiB

@@ -20,7 +20,7 @@ const regexSource = z.string().refine(
 
 /** One condition of an attribute rule. Exactly the operators given must all hold. */
 export const ruleConditionSchema = z
-  .object({
+  .strictObject({
     /**
      * Where the key is looked up: `attribute` (span attributes), `resource` (resource attributes),
      * `span` (name, serviceName, scopeName, kind, statusCode, operation, provider, model, agentName, toolName),
@@ -43,13 +43,12 @@ export const ruleConditionSchema = z
     lte: z.number().optional(),
     /** true: the key is present (non-null); false: absent. */
     exists: z.boolean().optional(),
-  })
-  .strict();
+  });
 export type RuleCondition = z.infer<typeof ruleConditionSchema>;
 
 /** A keep or drop rule over attribute conditions. */
 export const ruleSchema = z
-  .object({
+  .strictObject({
     /** Appears in reasons as `rule:<name>` (keep) or `drop:<name>` (drop). */
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
     action: z.enum(['keep', 'drop']).default('keep'),
@@ -59,28 +58,27 @@ export const ruleSchema = z
     enabled: z.boolean().default(true),
     /** All conditions must hold. Summary conditions are checked once per session. */
     conditions: z.array(ruleConditionSchema).min(1),
-  })
-  .strict();
+  });
 export type SamplingRule = z.infer<typeof ruleSchema>;
 
 export const samplingSchema = z
-  .object({
+  .strictObject({
     /** Share of ordinary sessions kept by the deterministic baseline (0..1). */
     baselineRate: z.number().min(0).max(1).default(0.05),
     decisionCache: z
-      .object({
+      .strictObject({
         /** How long a decision outlives its session in the buffer. */
         ttlMs: z.number().int().positive().default(30 * 60_000), // 30 min
         maxEntries: z.number().int().positive().default(1_000_000),
       })
       .prefault({}),
     policies: z
-      .object({
+      .strictObject({
         /** Keep every session with an error span (status error, error.type, exception event, failed tool). */
-        error: z.object({ enabled: z.boolean().default(true) }).prefault({}),
+        error: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
         /** Keep sessions whose tool trajectory is rare in a per-tenant time-decaying count-min sketch. */
         rarePath: z
-          .object({
+          .strictObject({
             enabled: z.boolean().default(true),
             /**
              * `trace`: each turn (trace) of a session is a path and the session counts as rare when its rarest
@@ -103,7 +101,7 @@ export const samplingSchema = z
           .prefault({}),
         /** Keep sessions whose cost or tokens exceed a streaming quantile per tenant + agent, or a ceiling. */
         costOutlier: z
-          .object({
+          .strictObject({
             enabled: z.boolean().default(true),
             quantile: z.number().gt(0).lt(1).default(0.995),
             /** Sessions seen per tenant + agent before the quantile is trusted. */
@@ -118,7 +116,7 @@ export const samplingSchema = z
           .prefault({}),
         /** Keep sessions with an eval score under its threshold or a failing label. */
         lowEval: z
-          .object({
+          .strictObject({
             enabled: z.boolean().default(true),
             /** Threshold for eval names not listed in `thresholds`: score < this is low. */
             defaultThreshold: z.number().default(0.5),
@@ -132,7 +130,7 @@ export const samplingSchema = z
           .prefault({}),
         /** Keep sessions whose duration exceeds a streaming quantile per tenant + agent, or a ceiling. */
         latency: z
-          .object({
+          .strictObject({
             enabled: z.boolean().default(true),
             quantile: z.number().gt(0).lt(1).default(0.995),
             warmupCount: z.number().int().min(1).default(100),
@@ -142,14 +140,14 @@ export const samplingSchema = z
           })
           .prefault({}),
         /** The deterministic baseline at `baselineRate` (switch off to keep only interesting sessions). */
-        baseline: z.object({ enabled: z.boolean().default(true) }).prefault({}),
+        baseline: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
       })
       .prefault({}),
     /** Attribute keep/drop rules; drop rules run before every keep policy. */
     rules: z.array(ruleSchema).default([]),
     /** Per-tenant cap on kept sessions per minute; lower-priority keeps are thinned with raised weights. */
     budget: z
-      .object({
+      .strictObject({
         enabled: z.boolean().default(true),
         /** Kept sessions per tenant per minute (on average). */
         keptPerMinute: z.number().int().positive().default(6_000),

@@ -8,7 +8,7 @@ import { resolveStorePath, storeSchema } from './store.js';
 import { walSchema } from './wal.js';
 
 export const configSchema = z
-  .object({
+  .strictObject({
     /** pino log level. */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Root of everything the collector writes (embedded store, WAL) unless a section says otherwise. */
@@ -23,7 +23,6 @@ export const configSchema = z
     /** How long graceful shutdown may take before the process exits anyway. */
     shutdownTimeoutMs: z.number().int().positive().default(15_000),
   })
-  .strict()
   .superRefine((cfg, ctx) => {
     if (cfg.receive.grpc.enabled && cfg.receive.http.enabled && cfg.receive.grpc.port !== 0 && cfg.receive.grpc.port === cfg.receive.http.port) {
       ctx.addIssue({ code: 'custom', path: ['receive', 'http', 'port'], message: `must differ from receive.grpc.port (${cfg.receive.grpc.port})` });

@@ -1,7 +1,7 @@
 /** Config section: the session buffer (src/sessions/). Extended by the sessions stage. */
 import { z } from 'zod';
 
-export const sessionLimitsSchema = z.object({
+export const sessionLimitsSchema = z.strictObject({
   /** Decide a session this long after its last span arrived (and its root spans ended). */
   idleTimeoutMs: z.number().int().positive().optional(),
   /** Decide a session at this age whatever happens. */
@@ -12,7 +12,7 @@ export const sessionLimitsSchema = z.object({
   maxBytesPerSession: z.number().int().positive().optional(),
 });
 
-export const sessionsSchema = z.object({
+export const sessionsSchema = z.strictObject({
   idleTimeoutMs: z.number().int().positive().default(5_000), // 5 s
   maxSessionAgeMs: z.number().int().positive().default(10 * 60_000), // 10 min
   maxSpansPerSession: z.number().int().positive().default(20_000),

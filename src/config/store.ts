@@ -7,7 +7,7 @@ export function resolveStorePath(dataDir: string, path: string): string {
   return isAbsolute(path) ? path : join(dataDir, path);
 }
 
-export const storeSchema = z.object({
+export const storeSchema = z.strictObject({
   /** `embedded`: chDB in-process with data in `path` (default). `server`: ClickHouse over HTTP. */
   kind: z.enum(['embedded', 'server']).default('embedded'),
   /**
@@ -16,7 +16,7 @@ export const storeSchema = z.object({
    */
   path: z.string().min(1).default('clickhouse'),
   server: z
-    .object({
+    .strictObject({
       url: z.string().url().default('http://localhost:8123'),
       username: z.string().default('default'),
       password: z.string().default(''),
@@ -46,7 +46,7 @@ export const storeSchema = z.object({
   /** Inserts in flight at once against a server (the embedded engine always uses 1). */
   maxConcurrentInserts: z.number().int().positive().default(4),
   retry: z
-    .object({
+    .strictObject({
       initialMs: z.number().int().positive().default(200),
       maxMs: z.number().int().positive().default(30_000),
       /** Attempts per batch (first included); after that the batch is dropped and counted. */

@@ -1,7 +1,7 @@
 /** Config section: the write-ahead log (src/sessions/wal*). Extended by the durability stage. */
 import { z } from 'zod';
 
-export const walSchema = z.object({
+export const walSchema = z.strictObject({
   /** `fsync`: fsync every group commit before answering (default, safe); `batch`: fsync on a timer; `off`: no log. */
   durability: z.enum(['fsync', 'batch', 'off']).default('fsync'),
   /** Segment directory; `<dataDir>/wal` when not set. */

@@ -8,6 +8,7 @@ import type { OverloadGuard } from './overload.js';
 import type { RequestDecoder } from './request-decoder.js';
 import type { ReceiveMetrics } from './metrics.js';
 import type { QuotaManager } from './quota.js';
+import type { RefusalLog } from './refusal-log.js';
 
 export interface ExportRequest {
   credentials: Credentials;
@@ -31,6 +32,10 @@ export class ExportHandler {
       /** Load shedding before decode (absent: never sheds). */
       overload?: OverloadGuard;
       metrics: ReceiveMetrics;
+      /** Counts refused requests and logs them as totals per interval. */
+      refusals: RefusalLog;
+      /** receive.limits.maxStringBytes, named when a request's strings were cut to it. */
+      maxStringBytes: number;
       log: Logger;
       now?: () => number;
     },
@@ -40,12 +45,14 @@ export class ExportHandler {
     const result = await this.run(req);
     const code = result.status === 'ok' ? 'ok' : result.error.code;
     this.params.metrics.requests.inc({ transport: req.transport, code });
+    if (result.status !== 'ok') this.params.refusals.note(result.error.code, req.transport, result.error.message);
     return result;
   }
 
   /** Counts a request the transport refused before handle() (body limit, content type, encoding), so every refusal shows in the metric. */
-  countRefused(transport: ExportRequest['transport'], code: ErrorCode): void {
+  countRefused(transport: ExportRequest['transport'], code: ErrorCode, message: string): void {
     this.params.metrics.requests.inc({ transport, code });
+    this.params.refusals.note(code, transport, message);
   }
 
   private async run(req: ExportRequest): Promise<ExportResult> {
@@ -102,6 +109,9 @@ export class ExportHandler {
     const rejectedSpans = decoded.rejected.length;
     const shown = decoded.rejected.slice(0, MAX_REASONS_IN_MESSAGE).map((r) => `${r.path}: ${r.reason}`);
     if (rejectedSpans > MAX_REASONS_IN_MESSAGE) shown.push(`… and ${rejectedSpans - MAX_REASONS_IN_MESSAGE} more`);
+    // Accepted but changed: the OTLP spec lets partial_success carry a warning with rejected_spans = 0.
+    const cut = decoded.truncatedStrings ?? 0;
+    if (cut > 0) shown.push(`${cut} string value(s) longer than receive.limits.maxStringBytes (${this.params.maxStringBytes} bytes) were truncated`);
     return ok({ acceptedSpans: normalized.length, rejectedSpans, errorMessage: shown.join('; ') });
   }
 }

@@ -41,7 +41,7 @@ export class GrpcReceiver {
     };
     if (isGzip(call.request)) {
       const err = new AgtError('AGT_ERR_BAD_CONTENT_ENCODING', 'the message is gzip data but the request names no grpc-encoding: send grpc-encoding: gzip with compressed messages');
-      this.params.handler.countRefused('grpc', err.code);
+      this.params.handler.countRefused('grpc', err.code, err.message);
       reply(cb, toGrpcAnswer(failed(err)));
       return;
     }

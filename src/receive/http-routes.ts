@@ -9,6 +9,12 @@ function formatOf(req: FastifyRequest): 'protobuf' | 'json' {
   return (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json') ? 'json' : 'protobuf';
 }
 
+/** The format of an error answer: protobuf only for a protobuf request; JSON for anything else (curl, a form post, no type). */
+function answerFormatOf(req: FastifyRequest): 'protobuf' | 'json' {
+  const type = (req.headers['content-type'] ?? '').toLowerCase();
+  return type.startsWith('application/x-protobuf') || type.startsWith('application/protobuf') ? 'protobuf' : 'json';
+}
+
 function send(reply: FastifyReply, a: HttpAnswer): FastifyReply {
   return reply.code(a.status).headers(a.headers).send(a.body);
 }
@@ -53,8 +59,8 @@ export function otlpHttpRoutes(params: { handler: ExportHandler; maxBodyBytes: n
     app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
       const refusal = asAgtError(err, params.maxBodyBytes);
       if (refusal.code === 'AGT_ERR_INTERNAL') req.log.error({ err }, 'OTLP/HTTP export failed unexpectedly');
-      params.handler.countRefused('http', refusal.code);
-      return send(reply, errorAnswer(refusal, formatOf(req)));
+      params.handler.countRefused('http', refusal.code, refusal.message);
+      return send(reply, errorAnswer(refusal, answerFormatOf(req)));
     });
 
     // The same export also answers on Langfuse's OTLP path, so a Langfuse OTel exporter can point its baseUrl here.
@@ -62,8 +68,9 @@ export function otlpHttpRoutes(params: { handler: ExportHandler; maxBodyBytes: n
       const format = formatOf(req);
       const body = req.body;
       if (!Buffer.isBuffer(body)) {
-        params.handler.countRefused('http', 'AGT_ERR_UNSUPPORTED_MEDIA_TYPE');
-        return send(reply, errorAnswer(new AgtError('AGT_ERR_UNSUPPORTED_MEDIA_TYPE', 'a Content-Type of application/x-protobuf or application/json is required'), format));
+        const refusal = new AgtError('AGT_ERR_UNSUPPORTED_MEDIA_TYPE', 'a Content-Type of application/x-protobuf or application/json is required');
+        params.handler.countRefused('http', refusal.code, refusal.message);
+        return send(reply, errorAnswer(refusal, answerFormatOf(req)));
       }
       const h = req.headers;
       const result = await params.handler.handle({

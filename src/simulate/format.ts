@@ -1,10 +1,10 @@
 /** Renders the simulation report as a table for people. */
-import Table from 'cli-table3';
+import { newTable } from '../commands/table.js';
 import type { SimulateResult } from './run.js';
 
-export function formatReport(result: SimulateResult): string {
+export function formatReport(result: SimulateResult, out: NodeJS.WritableStream = process.stdout): string {
   const { report } = result;
-  const table = new Table({ head: ['label', 'sent', 'decided', 'kept', 'kept %'] });
+  const table = newTable(out, ['label', 'sent', 'decided', 'kept', 'kept %']);
   for (const l of report.lines) table.push([l.label, l.sent, l.decided, l.kept, (l.keptShare * 100).toFixed(1)]);
   const diff = report.costAccountedUsd - report.costSentUsd;
   const lines = [

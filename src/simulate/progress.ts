@@ -16,3 +16,18 @@ export function progressBar(label: string, stream: NodeJS.WriteStream = process.
     }
   };
 }
+
+/** A line while `simulate` waits for decisions: rewritten in place on a terminal, a new line when the count moves otherwise. */
+export function waitProgress(stream: NodeJS.WriteStream = process.stderr): (decided: number, total: number, waitedMs: number, timeoutMs: number) => void {
+  let last = -1;
+  return (decided, total, waitedMs, timeoutMs) => {
+    const line = `waiting for decisions: ${decided}/${total} sessions decided (${Math.round(waitedMs / 1000)} s of ${Math.round(timeoutMs / 1000)} s)`;
+    if (stream.isTTY) {
+      stream.write(`\r${line}${decided >= total ? '\n' : ''}`);
+      return;
+    }
+    if (decided === last) return;
+    last = decided;
+    stream.write(line + '\n');
+  };
+}

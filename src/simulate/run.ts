@@ -3,6 +3,8 @@ import { Pricer } from '../pricing/pricer.js';
 import { buildReport, type SessionRow, type SimReport } from './report.js';
 import { encodeTraces } from './encode.js';
 import { generateScenario, type ScenarioOptions, type SimSession } from './scenario.js';
+import { CliError } from '../commands/cli-error.js';
+import { expectListening } from './preflight.js';
 import { OtlpGrpcSender } from './sender.js';
 
 export interface SimulateOptions {
@@ -19,6 +21,8 @@ export interface SimulateOptions {
   serviceName?: string;
   /** Progress callback: sent so far, total. */
   onProgress?: (sent: number, total: number) => void;
+  /** Called on each poll while waiting for decisions: sessions decided so far, total, ms waited, ms allowed. */
+  onWait?: (decided: number, total: number, waitedMs: number, timeoutMs: number) => void;
   fetchImpl?: typeof fetch;
 }
 
@@ -45,6 +49,9 @@ export function costSent(sessions: SimSession[], pricer: Pricer): number {
 
 export async function runSimulation(opts: SimulateOptions): Promise<SimulateResult> {
   const fetchImpl = opts.fetchImpl ?? fetch;
+  // Fail in milliseconds when no collector runs, rather than after the sender's retries (a minute and more).
+  await expectListening(opts.grpcTarget, 'the collector\'s OTLP/gRPC port');
+  if (opts.fetchImpl === undefined) await expectListening(opts.httpUrl, 'the collector\'s HTTP port: session API and /v1/evals');
   const runId = opts.runId ?? `sim${Date.now().toString(36)}`;
   const sessions = generateScenario({ sessions: opts.sessions, seed: opts.seed, runId, shares: opts.shares, nowMs: Date.now() });
   const sender = new OtlpGrpcSender({ target: opts.grpcTarget, apiKey: opts.apiKey });
@@ -57,7 +64,12 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulateResu
     const worker = async (): Promise<void> => {
       while (next < sessions.length) {
         const s = sessions[next++]!;
-        for (const trace of s.traces) await sender.send(encodeTraces([trace], { serviceName: opts.serviceName ?? `${s.agent}-svc` }));
+        for (const trace of s.traces) {
+          await sender.send(encodeTraces([trace], { serviceName: opts.serviceName ?? `${s.agent}-svc` })).catch((err: unknown) => {
+            const e = err as { code?: number; details?: string; message?: string };
+            throw new CliError(`sending to ${opts.grpcTarget} failed after ${sender.stats.requests} request(s): ${e.details ?? e.message ?? String(err)}`, 1, { cause: err });
+          });
+        }
         sent++;
         opts.onProgress?.(sent, sessions.length);
       }
@@ -65,7 +77,12 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulateResu
     await Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, () => worker()));
 
     const late = sessions.filter((s) => s.lateEval);
-    await waitForRows(fetchImpl, opts.httpUrl, headers, runId, sessions.length, opts.decisionWaitMs);
+    const startedMs = Date.now();
+    await waitUntil(opts.decisionWaitMs, async () => {
+      const decided = (await fetchRows(fetchImpl, opts.httpUrl, headers, runId)).length;
+      opts.onWait?.(decided, sessions.length, Date.now() - startedMs, opts.decisionWaitMs);
+      return decided >= sessions.length;
+    });
     if (late.length > 0) {
       const body = { evals: late.map((s) => ({ sessionId: s.sessionId, ...s.lateEval })) };
       const res = await fetchImpl(`${opts.httpUrl}/v1/evals`, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -96,10 +113,6 @@ async function fetchRows(fetchImpl: typeof fetch, httpUrl: string, headers: Reco
     path = body.next;
   }
   return rows;
-}
-
-async function waitForRows(fetchImpl: typeof fetch, httpUrl: string, headers: Record<string, string>, runId: string, n: number, timeoutMs: number): Promise<void> {
-  await waitUntil(timeoutMs, async () => (await fetchRows(fetchImpl, httpUrl, headers, runId)).length >= n);
 }
 
 async function waitUntil(timeoutMs: number, done: () => Promise<boolean>): Promise<boolean> {

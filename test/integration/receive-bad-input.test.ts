@@ -282,12 +282,15 @@ describe('OTLP receivers under bad input', () => {
       await expectStillUp();
     });
 
-    it('answers 415 for a content type other than protobuf or JSON, and counts it', async () => {
+    it('answers 415 for a content type other than protobuf or JSON in JSON a person can read (not protobuf), and counts it', async () => {
       const before = await requests(c, 'http', 'AGT_ERR_UNSUPPORTED_MEDIA_TYPE');
       for (const ct of ['text/plain', 'application/xml', 'multipart/form-data; boundary=x']) {
         const r = await post(c, 'hello', { 'content-type': ct });
         expect(r.status, ct).toBe(415);
-        expect(decodeRpcStatus(r.bytes).message).toContain('AGT_ERR_UNSUPPORTED_MEDIA_TYPE');
+        expect(r.headers.get('content-type'), ct).toMatch(/^application\/json/);
+        const err = JSON.parse(r.bytes.toString('utf8')) as { errorCode: string; message: string };
+        expect(err.errorCode).toBe('AGT_ERR_UNSUPPORTED_MEDIA_TYPE');
+        expect(err.message).toContain(ct.split(';')[0]!);
       }
       expect(await requests(c, 'http', 'AGT_ERR_UNSUPPORTED_MEDIA_TYPE')).toBe(before + 3);
       await expectStillUp();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deepMerge, parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger, type Logger } from '../../src/log.js';
 import { hashApiKey } from '../../src/receive/auth.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { TEST_RECEIVE } from './collector.js';
@@ -22,7 +22,7 @@ export interface TestServer {
 }
 
 /** Short idle timeouts and flush intervals so sessions are decided and written within a test's patience. */
-export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, unknown> = {}, opts: { log?: Logger } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'agt-server-'));
   const base = {
     dataDir: dir,
@@ -31,7 +31,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
     receive: TEST_RECEIVE,
   };
   const config = parseConfig(deepMerge(base, overrides));
-  const server = await startServer(config, silentLogger());
+  const server = await startServer(config, opts.log ?? silentLogger());
   return {
     server,
     config,

@@ -24,7 +24,7 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   profiles?: string[];
   restart?: string;
-  healthcheck?: { test: string[] };
+  healthcheck?: { test?: string[]; disable?: boolean };
   mem_limit?: string;
 }
 const compose = parseYaml(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
@@ -50,6 +50,16 @@ function envRefs(text: string): string[] {
 }
 
 const agenttailServices = names.filter((n) => services[n]!.build !== undefined);
+
+/** The image's `ENV` settings (what every agenttail service starts with before its compose environment). */
+function imageEnv(): Record<string, string> {
+  const text = read('Dockerfile').replace(/\\\n\s*/g, ' ');
+  const env: Record<string, string> = {};
+  for (const line of text.split('\n').filter((l) => l.startsWith('ENV '))) {
+    for (const m of line.slice(4).matchAll(/(\w+)=(\S+)/g)) env[m[1]!] = m[2]!;
+  }
+  return env;
+}
 
 describe('docker-compose.yml', () => {
   it('has the stack the issue asks for, and the scale profile', () => {
@@ -112,8 +122,10 @@ describe('docker-compose.yml', () => {
     expect(agenttailServices.sort()).toEqual(['agenttail-1', 'agenttail-2', 'collector', 'migrate', 'migrate-cluster', 'simulator'].sort());
     for (const n of agenttailServices.filter((x) => x !== 'simulator')) {
       const env = services[n]!.environment!;
-      const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
+      const resolved = { ...imageEnv(), ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{\w+:-([^}]*)\}/g, '$1')])) };
       const config = loadConfig({ env: resolved });
+      // The config default is loopback; in a container the receivers must listen on every interface.
+      expect([config.receive.grpc.host, config.receive.http.host], n).toEqual(['0.0.0.0', '0.0.0.0']);
       expect(config.store.kind, n).toBe('server');
       expect(config.store.server.username, n).toBe('agenttail');
       expect(config.store.database, n).toBe('agenttail');
@@ -139,22 +151,50 @@ describe('docker-compose.yml', () => {
     const home = g.environment!.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH!;
     expect(home.startsWith(provider.providers[0]!.options.path + '/')).toBe(true);
     expect(existsSync(`${ROOT}dashboards/${home.slice(provider.providers[0]!.options.path.length + 1)}`)).toBe(true);
-    expect(g.environment!.GF_INSTALL_PLUGINS).toBe(`grafana-clickhouse-datasource ${PLUGIN_VERSION}`);
+    // Grafana 12 deprecates GF_INSTALL_PLUGINS; the pinned plugin is preinstalled before provisioning runs.
+    expect(g.environment!.GF_INSTALL_PLUGINS).toBeUndefined();
+    expect(g.environment!.GF_PLUGINS_PREINSTALL_SYNC).toBe(`grafana-clickhouse-datasource@${PLUGIN_VERSION}`);
     // Every ${VAR} of the datasource file is set in Grafana's environment.
     for (const v of envRefs(read('dashboards/provisioning/datasources/clickhouse.yaml'))) expect(g.environment, v).toHaveProperty(v);
     expect(names).toContain(g.environment!.AGENTTAIL_CLICKHOUSE_HOST);
   });
 
-  it('scrapes collectors that exist', () => {
-    const prom = parseYaml(read('deploy/prometheus/prometheus.yml')) as { scrape_configs: { static_configs: { targets: string[] }[] }[] };
-    const targets = prom.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
-    expect(targets.length).toBeGreaterThan(0);
-    for (const t of targets) {
-      const [host, port] = t.split(':');
-      expect(agenttailServices, t).toContain(host);
-      expect(port).toBe('4318');
+  it('switches the image HEALTHCHECK off for the one-shot jobs and the simulator, and keeps it on every collector', () => {
+    for (const n of agenttailServices) {
+      const s = services[n]!;
+      const serves = s.command?.[0] === 'serve';
+      expect(s.healthcheck?.disable === true, `${n}: healthcheck disabled`).toBe(!serves);
     }
+    for (const [n, s] of Object.entries(services)) {
+      for (const [dep, { condition }] of Object.entries(s.depends_on ?? {})) {
+        if (condition === 'service_healthy') expect(services[dep]!.healthcheck?.disable, `${n} waits for ${dep} to be healthy`).not.toBe(true);
+      }
+    }
+  });
+
+  it('scrapes from Prometheus only collectors that run without a profile; the scale instances only while that profile runs', () => {
+    type Scrape = { job_name: string; static_configs: { targets: string[] }[] };
+    const prom = parseYaml(read('deploy/prometheus/prometheus.yml')) as { scrape_configs: Scrape[] };
+    const targetsOf = (configs: Scrape[]): string[] => configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
+    const always = targetsOf(prom.scrape_configs);
+    expect(always).toEqual(['collector:4318']);
+    for (const t of always) expect(services[t.split(':')[0]!]!.profiles, t).toBeUndefined();
     expect(binds(services.prometheus!)).toEqual([['deploy/prometheus/prometheus.yml', '/etc/prometheus/prometheus.yml']]);
+
+    // The scale profile's otelcol scrapes its instances and remote-writes to Prometheus, which accepts remote writes.
+    const otel = parseYaml(read('deploy/otelcol/config.yaml')) as {
+      receivers: { prometheus: { config: { scrape_configs: Scrape[] } } };
+      exporters: { prometheusremotewrite: { endpoint: string } };
+      service: { pipelines: { metrics: { receivers: string[]; exporters: string[] } } };
+    };
+    const scale = targetsOf(otel.receivers.prometheus.config.scrape_configs);
+    expect(scale.sort()).toEqual(['agenttail-1:4318', 'agenttail-2:4318']);
+    for (const t of scale) expect(services[t.split(':')[0]!]!.profiles, t).toEqual(services.otelcol!.profiles);
+    expect(otel.service.pipelines.metrics).toMatchObject({ receivers: ['prometheus'], exporters: ['prometheusremotewrite'] });
+    const endpoint = new URL(otel.exporters.prometheusremotewrite.endpoint);
+    expect(`${endpoint.hostname}:${endpoint.port}${endpoint.pathname}`).toBe('prometheus:9090/api/v1/write');
+    expect(services.prometheus!.command).toContain('--web.enable-remote-write-receiver');
+    expect(services.otelcol!.depends_on?.prometheus).toBeDefined();
   });
 });
 

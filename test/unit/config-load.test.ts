@@ -2,23 +2,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { envOverrides, loadConfig } from '../../src/config/load.js';
+import { envOverrides } from '../../src/config/env.js';
+import { loadConfig } from '../../src/config/load.js';
 import { isAgtError } from '../../src/errors.js';
+import { errorOf } from '../support/error-of.js';
 
 function yamlFile(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'agt-config-'));
   const file = join(dir, 'agenttail.yaml');
   writeFileSync(file, text);
   return file;
-}
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('loadConfig', () => {
@@ -33,7 +26,7 @@ describe('loadConfig', () => {
 
   it('reads a YAML file and lets the environment override it', () => {
     const file = yamlFile('receive:\n  grpc:\n    port: 5317\n  http:\n    port: 5318\nlogLevel: debug\n');
-    const cfg = loadConfig({ file, env: { AGENTTAIL_RECEIVE__GRPC__PORT: '6317', AGENTTAIL_LOG_LEVEL: 'warn' } });
+    const cfg = loadConfig({ file, env: { AGENTTAIL_CFG__RECEIVE__GRPC__PORT: '6317', AGENTTAIL_CFG__LOG_LEVEL: 'warn' } });
     expect(cfg.receive.grpc.port).toBe(6317);
     expect(cfg.receive.http.port).toBe(5318);
     expect(cfg.logLevel).toBe('warn');
@@ -47,7 +40,7 @@ describe('loadConfig', () => {
   });
 
   it('lists the allowed values of an enum', () => {
-    const err = errorOf(() => loadConfig({ env: { AGENTTAIL_STORE__KIND: 'postgres' } }));
+    const err = errorOf(() => loadConfig({ env: { AGENTTAIL_CFG__STORE__KIND: 'postgres' } }));
     expect(err.message).toContain('store.kind = "postgres"');
     expect(err.message).toContain('"embedded"');
     expect(err.message).toContain('"server"');
@@ -55,10 +48,10 @@ describe('loadConfig', () => {
 
   it('takes receive.overload.maxRssBytes as auto (the default), bytes from the environment, or 0; anything else named', () => {
     expect(loadConfig({ env: {} }).receive.overload.maxRssBytes).toBe('auto');
-    expect(loadConfig({ env: { AGENTTAIL_RECEIVE__OVERLOAD__MAX_RSS_BYTES: '1073741824' } }).receive.overload.maxRssBytes).toBe(1_073_741_824);
-    expect(loadConfig({ env: { AGENTTAIL_RECEIVE__OVERLOAD__MAX_RSS_BYTES: '0' } }).receive.overload.maxRssBytes).toBe(0);
-    const err = errorOf(() => loadConfig({ env: { AGENTTAIL_RECEIVE__OVERLOAD__MAX_RSS_BYTES: '1GB' } }));
-    expect(err.message).toContain('receive.overload.maxRssBytes = "1GB": expected "auto" or a whole number of bytes ≥ 0 (0 = off)');
+    expect(loadConfig({ env: { AGENTTAIL_CFG__RECEIVE__OVERLOAD__MAX_RSS_BYTES: '1073741824' } }).receive.overload.maxRssBytes).toBe(1_073_741_824);
+    expect(loadConfig({ env: { AGENTTAIL_CFG__RECEIVE__OVERLOAD__MAX_RSS_BYTES: '0' } }).receive.overload.maxRssBytes).toBe(0);
+    const err = errorOf(() => loadConfig({ env: { AGENTTAIL_CFG__RECEIVE__OVERLOAD__MAX_RSS_BYTES: '1GB' } }));
+    expect(err.message).toContain('receive.overload.maxRssBytes = "1GB" (from AGENTTAIL_CFG__RECEIVE__OVERLOAD__MAX_RSS_BYTES): expected "auto" or a whole number of bytes ≥ 0 (0 = off)');
     expect(errorOf(() => loadConfig({ env: {}, overrides: { receive: { overload: { maxRssBytes: -1 } } } })).message).toContain('receive.overload.maxRssBytes = -1');
   });
 
@@ -79,10 +72,9 @@ describe('loadConfig', () => {
 });
 
 describe('envOverrides', () => {
-  it('maps AGENTTAIL_A__B_C to a.bC and parses scalars', () => {
-    expect(envOverrides({ AGENTTAIL_SESSIONS__IDLE_TIMEOUT_MS: '2500', AGENTTAIL_RECEIVE__GRPC__ENABLED: 'false', OTHER: 'x' })).toEqual({
-      sessions: { idleTimeoutMs: 2500 },
-      receive: { grpc: { enabled: false } },
-    });
+  it('maps AGENTTAIL_CFG__A__B_C to a.bC, parses scalars and remembers which variable set each path', () => {
+    const env = envOverrides({ AGENTTAIL_CFG__SESSIONS__IDLE_TIMEOUT_MS: '2500', AGENTTAIL_CFG__RECEIVE__GRPC__ENABLED: 'false', AGENTTAIL_API_KEY: 'k', OTHER: 'x' });
+    expect(env.values).toEqual({ sessions: { idleTimeoutMs: 2500 }, receive: { grpc: { enabled: false } } });
+    expect(env.sources.get('sessions.idleTimeoutMs')).toBe('AGENTTAIL_CFG__SESSIONS__IDLE_TIMEOUT_MS');
   });
 });

@@ -1,0 +1,42 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { colourAllowed, newTable } from '../../src/commands/table.js';
+import { formatReport } from '../../src/simulate/format.js';
+import type { SimulateResult } from '../../src/simulate/run.js';
+
+const ANSI = new RegExp(String.fromCharCode(27) + '\\[');
+const tty = Object.assign(new PassThrough(), { isTTY: true });
+
+describe('newTable', () => {
+  it('writes no ANSI escapes to a pipe', () => {
+    const t = newTable(new PassThrough(), ['a', 'b'], {});
+    t.push(['1', '2']);
+    expect(t.toString()).not.toMatch(ANSI);
+    expect(t.toString()).toContain(' a ');
+  });
+
+  it('colours a terminal, unless NO_COLOR is set or TERM is dumb', () => {
+    const render = (env: NodeJS.ProcessEnv): string => {
+      const t = newTable(tty, ['a'], env);
+      t.push(['1']);
+      return t.toString();
+    };
+    expect(render({})).toMatch(ANSI);
+    expect(render({ NO_COLOR: '1' })).not.toMatch(ANSI);
+    expect(render({ TERM: 'dumb' })).not.toMatch(ANSI);
+    expect(colourAllowed(tty, { NO_COLOR: '' })).toBe(true); // no-color.org: only a non-empty value counts
+  });
+});
+
+describe('formatReport', () => {
+  it('prints the simulate report without ANSI escapes when piped', () => {
+    const result = {
+      runId: 'r',
+      report: { sessionsSent: 1, sessionsDecided: 1, costSentUsd: 1, costAccountedUsd: 1, missing: [], lines: [{ label: 'ordinary', sent: 1, decided: 1, kept: 0, keptShare: 0 }] },
+      sendStats: { requests: 1, refusals: 0, failures: 0 },
+    } as unknown as SimulateResult;
+    const text = formatReport(result, new PassThrough());
+    expect(text).toContain('ordinary');
+    expect(text).not.toMatch(ANSI);
+  });
+});
