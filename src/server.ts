@@ -8,6 +8,7 @@ import { sessionsRoutes } from './api/sessions-route.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
 import { DecisionCache } from './sampling/decision-cache.js';
+import { Pricer } from './pricing/pricer.js';
 import { DecisionEngine } from './sampling/engine.js';
 import { Durability, type RecoveryReport } from './sessions/durability.js';
 import { SessionBuffer } from './sessions/session-buffer.js';
@@ -48,7 +49,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // While ClickHouse is down, pending rows spill next to the log, against the log's own disk cap.
   const spill = durability === null ? undefined : { dir: join(w.dir ?? join(config.dataDir, 'wal'), 'spill'), budget: durability.spillBudget };
   const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, ...(journal && spill ? { journal, spill } : {}) });
-  const engine = new DecisionEngine({ config: config.sampling, registry, log: log.child({ component: 'sampling' }) });
+  // The cache detectors price missed cache reads with the same catalog and overrides as the spans.
+  const detectorPrices = new Pricer({ overrides: config.pricing.overrides });
+  const engine = new DecisionEngine({ config: config.sampling, registry, log: log.child({ component: 'sampling' }), priceUsage: (p) => detectorPrices.priceUsage(p) });
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });
   const buffer = new SessionBuffer({ config: config.sessions, engine, cache, store, registry, log: log.child({ component: 'sessions' }), ...(journal ? { journal } : {}) });
   const collector: Collector = new Collector({
