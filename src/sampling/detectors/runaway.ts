@@ -16,14 +16,15 @@ export class RunawayDetector implements Detector {
 
   /** The limit for a session: the largest among its agents' overrides, else the default (null: none). */
   limitOf(agentNames: readonly string[], limit: Limit): number | null {
-    let best: number | null | undefined;
+    let best: number | undefined;
     for (const a of agentNames) {
       const v = this.config.agents[a]?.[limit];
       if (v === undefined) continue;
-      best = best === undefined || best === null || v === null ? null : Math.max(best, v);
-      if (best === null) break;
+      // An agent without a limit makes the largest limit none at all.
+      if (v === null) return null;
+      best = best === undefined ? v : Math.max(best, v);
     }
-    return best === undefined ? this.config[limit] : best;
+    return best ?? this.config[limit];
   }
 
   detect(session: SessionSpans): Finding | null {
