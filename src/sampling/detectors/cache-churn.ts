@@ -7,7 +7,7 @@ import type { DetectorsConfig } from '../../config/detectors.js';
 import type { NormalizedSpan } from '../../conventions/types.js';
 import { cachePriceGapUsd } from './cache-collapse.js';
 import { fired, type Detector, type Finding } from './detector.js';
-import { modelKey, type SessionSpans } from './session-spans.js';
+import type { SessionSpans } from './session-spans.js';
 
 type CacheChurnConfig = DetectorsConfig['cacheChurn'];
 
@@ -16,27 +16,28 @@ export class CacheChurnDetector implements Detector {
   constructor(private readonly config: CacheChurnConfig) {}
 
   detect(session: SessionSpans): Finding | null {
-    let writes: Map<string, NormalizedSpan[]> | null = null;
-    const reads = new Set<string>();
-    for (const c of session.modelCalls) {
+    if (session.modelCalls.length < this.config.minWriteCalls) return null;
+    let churned: NormalizedSpan[][] | null = null;
+    for (const calls of session.modelGroups) {
+      const writes = this.churnIn(calls);
+      if (writes !== null) (churned ??= []).push(writes);
+    }
+    if (churned === null) return null;
+    let extra = 0;
+    for (const writes of churned) for (const c of writes) extra += cachePriceGapUsd(session.priceUsage, c, c.usage!.cacheWriteTokens, 'write');
+    return fired(this.reason, churned.map((w) => w[0]!.spanId), { cacheChurnExtraUsd: extra });
+  }
+
+  /** One model's cache-writing calls when there are enough of them and no call read the cache, else null. */
+  private churnIn(calls: readonly NormalizedSpan[]): NormalizedSpan[] | null {
+    let writes = 0;
+    for (const c of calls) {
       const u = c.usage;
       if (u === null) continue;
-      if (u.cacheReadTokens > 0) reads.add(modelKey(c));
-      if (u.cacheWriteTokens === 0) continue;
-      writes ??= new Map();
-      const key = modelKey(c);
-      const list = writes.get(key);
-      if (list === undefined) writes.set(key, [c]);
-      else list.push(c);
+      if (u.cacheReadTokens > 0) return null;
+      if (u.cacheWriteTokens > 0) writes++;
     }
-    if (writes === null) return null;
-    const culprits: string[] = [];
-    let extra = 0;
-    for (const [key, calls] of writes) {
-      if (calls.length < this.config.minWriteCalls || reads.has(key)) continue;
-      culprits.push(calls[0]!.spanId);
-      for (const c of calls) extra += cachePriceGapUsd(session.priceUsage, c, c.usage!.cacheWriteTokens, 'write');
-    }
-    return culprits.length === 0 ? null : fired(this.reason, culprits, { cacheChurnExtraUsd: extra });
+    if (writes < this.config.minWriteCalls) return null;
+    return calls.filter((c) => (c.usage?.cacheWriteTokens ?? 0) > 0);
   }
 }

@@ -7,18 +7,9 @@
 import type { DetectorsConfig } from '../../config/detectors.js';
 import type { NormalizedSpan } from '../../conventions/types.js';
 import { fired, type Detector, type Finding } from './detector.js';
-import { modelKey, nsToMs, type PriceUsage, type SessionSpans } from './session-spans.js';
+import { nsToMs, type PriceUsage, type SessionSpans } from './session-spans.js';
 
 type CacheCollapseConfig = DetectorsConfig['cacheCollapse'];
-
-interface ModelState {
-  prefix: number;
-  misses: NormalizedSpan[];
-  missedTokens: number;
-  extraUsd: number;
-  collapsed: boolean;
-  culprit: string | null;
-}
 
 /** The price gap between `tokens` as plain input and as cache reads (or writes), at one call's model's catalog prices (0 when unpriced). */
 export function cachePriceGapUsd(price: PriceUsage, call: NormalizedSpan, tokens: number, as: 'read' | 'write'): number {
@@ -30,60 +21,60 @@ export function cachePriceGapUsd(price: PriceUsage, call: NormalizedSpan, tokens
   return Math.abs(plain - cached);
 }
 
+/** A collapse in one model's calls: the first call after it, and the calls of the run of misses with the prefix they missed. */
+interface Collapse {
+  culprit: NormalizedSpan;
+  missed: { call: NormalizedSpan; prefix: number }[];
+}
+
 export class CacheCollapseDetector implements Detector {
   readonly reason = 'cache_collapse' as const;
   constructor(private readonly config: CacheCollapseConfig) {}
 
   detect(session: SessionSpans): Finding | null {
-    let states: Map<string, ModelState> | null = null;
-    for (const c of session.modelCalls) {
-      const u = c.usage;
-      if (u === null) continue;
-      if (states === null) {
-        // Most sessions never read the cache: no state until a call does.
-        if (u.cacheReadTokens === 0) continue;
-        states = new Map();
-      }
-      const key = modelKey(c);
-      let s = states.get(key);
-      if (s === undefined) {
-        if (u.cacheReadTokens === 0) continue;
-        s = { prefix: 0, misses: [], missedTokens: 0, extraUsd: 0, collapsed: false, culprit: null };
-        states.set(key, s);
-      }
-      if (u.cacheReadTokens > 0) {
-        s.prefix = Math.max(s.prefix, u.cacheReadTokens);
-        s.misses = [];
-        continue;
-      }
-      if (u.inputTokens < s.prefix) {
-        s.misses = [];
-        continue;
-      }
-      s.misses.push(c);
-      if (s.misses.length === this.config.minMissedCalls) {
-        s.collapsed = true;
-        s.culprit ??= s.misses[0]!.spanId;
-        for (const m of s.misses) this.count(session, s, m);
-      } else if (s.misses.length > this.config.minMissedCalls) {
-        this.count(session, s, c);
-      }
+    let collapses: Collapse[] | null = null;
+    for (const calls of session.modelGroups) {
+      const c = this.inModel(calls);
+      if (c !== null) (collapses ??= []).push(c);
     }
-    if (states === null) return null;
+    if (collapses === null) return null;
     let missed = 0;
     let extra = 0;
-    const culprits: string[] = [];
-    for (const s of states.values()) {
-      if (!s.collapsed) continue;
-      missed += s.missedTokens;
-      extra += s.extraUsd;
-      culprits.push(s.culprit!);
+    for (const c of collapses) {
+      for (const m of c.missed) {
+        missed += m.prefix;
+        extra += cachePriceGapUsd(session.priceUsage, m.call, m.prefix, 'read');
+      }
     }
-    return culprits.length === 0 ? null : fired(this.reason, culprits, { cacheMissedTokens: missed, cacheCollapseExtraUsd: extra });
+    return fired(this.reason, collapses.map((c) => c.culprit.spanId), { cacheMissedTokens: missed, cacheCollapseExtraUsd: extra });
   }
 
-  private count(session: SessionSpans, s: ModelState, call: NormalizedSpan): void {
-    s.missedTokens += s.prefix;
-    s.extraUsd += cachePriceGapUsd(session.priceUsage, call, s.prefix, 'read');
+  /** The first collapse among one model's calls (start order) with every miss of the runs that reached the threshold. */
+  private inModel(calls: readonly NormalizedSpan[]): Collapse | null {
+    const min = this.config.minMissedCalls;
+    let prefix = 0;
+    let runStart = -1;
+    let out: Collapse | null = null;
+    for (let i = 0; i < calls.length; i++) {
+      const u = calls[i]!.usage;
+      if (u === null) continue;
+      if (u.cacheReadTokens > 0) {
+        if (u.cacheReadTokens > prefix) prefix = u.cacheReadTokens;
+        runStart = -1;
+        continue;
+      }
+      // A miss counts only after a prefix was read, and only when the call sent at least that prefix.
+      if (prefix === 0 || u.inputTokens < prefix) {
+        runStart = -1;
+        continue;
+      }
+      if (runStart < 0) runStart = i;
+      const run = i - runStart + 1;
+      if (run < min) continue;
+      out ??= { culprit: calls[runStart]!, missed: [] };
+      if (run === min) for (let j = runStart; j <= i; j++) out.missed.push({ call: calls[j]!, prefix });
+      else out.missed.push({ call: calls[i]!, prefix });
+    }
+    return out;
   }
 }

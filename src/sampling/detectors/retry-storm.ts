@@ -18,6 +18,7 @@ export class RetryStormDetector implements Detector {
   constructor(private readonly config: RetryStormConfig) {}
 
   detect(session: SessionSpans): Finding | null {
+    if (session.requests.length === 0 && !session.modelCalls.some((c) => c.isError || c.errorType !== null)) return null;
     const refused: NormalizedSpan[] = [];
     const providers: (string | null)[] = [];
     const callsWithRefusedRequests = new Set<NormalizedSpan>();
