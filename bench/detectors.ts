@@ -96,14 +96,16 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 // 2. Quality.
 const withD = new DecisionEngine({ config: configWith(true) });
 const without = new DecisionEngine({ config: configWith(false) });
-const lines = new Map<SimLabel, { sent: number; keptOn: number; keptOff: number; own: number; firedAny: number }>();
+const lines = new Map<SimLabel, { sent: number; keptOn: number; keptOff: number; own: number; firedAny: number; keptBy: Record<string, number> }>();
 for (const v of views) {
   const a = withD.decide(v.view, 'idle');
   const b = without.decide(v.view, 'idle');
-  const l = lines.get(v.label) ?? { sent: 0, keptOn: 0, keptOff: 0, own: 0, firedAny: 0 };
+  const l = lines.get(v.label) ?? { sent: 0, keptOn: 0, keptOff: 0, own: 0, firedAny: 0, keptBy: {} };
   lines.set(v.label, l);
   l.sent++;
   if (a.kept) l.keptOn++;
+  // Which policies keep a label's sessions (with detectors): near misses should be kept by what keeps ordinary ones.
+  if (a.kept) for (const r of a.reasons) l.keptBy[r] = (l.keptBy[r] ?? 0) + 1;
   if (b.kept) l.keptOff++;
   if (a.reasons.includes(v.label)) l.own++;
   if ((a.detectors?.fired.length ?? 0) > 0) l.firedAny++;
@@ -126,6 +128,7 @@ cost.push(['decide() on − off', (median(decideOnUs) - median(decideOffUs)).toF
 console.log(`${views.length} sessions, ${spanCount} spans (${(spanCount / views.length).toFixed(1)} per session), ${ROUNDS} rounds; baselineRate ${configWith(true).baselineRate}`);
 console.log(cost.toString());
 console.log(quality.toString());
+for (const label of ['ordinary', 'near_miss'] as const) console.log(`${label} kept by: ${JSON.stringify(lines.get(label)?.keptBy ?? {})}`);
 console.log(
   JSON.stringify({
     sessions: views.length,

@@ -205,12 +205,10 @@ function nearMiss(kind: (typeof NEAR_MISSES)[number], turn: Turn, c: Ctx, path: 
       turn.chat({ inputTokens: 2_600, cacheReadTokens: 2_000, cacheWriteTokens: 0 });
       break;
     case 'short_repeat':
-      // The path's tools, each called twice with the same arguments (a run of 2, far from a loop).
+      // The ordinary path with one argument text for every call: a tool the path repeats (fetch_url, fetch_url) is
+      // called twice in a row identically, far from a loop. (A longer run would be an unusual path, kept as rare.)
       turn.chat();
-      for (const tool of path) {
-        turn.tool(tool, { args: '{"q":"same"}' });
-        turn.tool(tool, { args: '{"q":"same"}' });
-      }
+      for (const tool of path) turn.tool(tool, { args: '{"q":"same"}' });
       turn.chat();
       break;
     case 'short_collapse':

@@ -1,7 +1,8 @@
 /**
  * A local OpenAI-compatible server (POST /v1/chat/completions) answering with fixed usage, for client
  * tests. `stream: true` answers server-sent chunks; the usage chunk comes only when the request asks for
- * it with `stream_options.include_usage`, as the real API does.
+ * it with `stream_options.include_usage`, as the real API does. A script may answer the n-th request with an error
+ * status (429 twice, then 200) or other usage (cached tokens that stop).
  */
 import { createServer, type ServerResponse, type Server } from 'node:http';
 
@@ -16,7 +17,22 @@ export interface FakeOpenAI {
 /** Usage in every answer: 120 prompt tokens of which 100 cached; 40 completion tokens of which 12 reasoning. */
 export const FAKE_USAGE = { prompt_tokens: 120, completion_tokens: 40, total_tokens: 160, prompt_tokens_details: { cached_tokens: 100 }, completion_tokens_details: { reasoning_tokens: 12 } };
 
-function answerJson(res: ServerResponse, id: string, model: string): void {
+/** What a scripted fake answers to its n-th request (1-based): an HTTP error status, or other usage. */
+export interface FakeAnswer {
+  /** Answer this status (429, 503, ...) with an OpenAI-style error body and `retry-after-ms: 10`. */
+  status?: number;
+  usage?: typeof FAKE_USAGE;
+}
+
+function answerError(res: ServerResponse, status: number): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json');
+  // The openai client honours retry-after-ms, so its retries wait 10 ms instead of its default backoff.
+  res.setHeader('retry-after-ms', '10');
+  res.end(JSON.stringify({ error: { message: status === 429 ? 'Rate limit reached for requests' : 'The server is overloaded', type: 'requests', code: status === 429 ? 'rate_limit_exceeded' : null } }));
+}
+
+function answerJson(res: ServerResponse, id: string, model: string, usage = FAKE_USAGE): void {
   res.setHeader('content-type', 'application/json');
   res.end(
     JSON.stringify({
@@ -25,7 +41,7 @@ function answerJson(res: ServerResponse, id: string, model: string): void {
       created: 1,
       model,
       choices: [{ index: 0, message: { role: 'assistant', content: 'hello back' }, finish_reason: 'stop' }],
-      usage: FAKE_USAGE,
+      usage,
     }),
   );
 }
@@ -42,7 +58,7 @@ function answerStream(res: ServerResponse, id: string, model: string, includeUsa
 }
 
 /** Starts the fake server on a free localhost port; `model` is the dated model name it answers with. */
-export async function startFakeOpenAI(model = 'gpt-4o-mini-2024-07-18'): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(model = 'gpt-4o-mini-2024-07-18', script?: (n: number) => FakeAnswer): Promise<FakeOpenAI> {
   const state = { requests: 0, bodies: [] as Record<string, unknown>[] };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -59,11 +75,14 @@ export async function startFakeOpenAI(model = 'gpt-4o-mini-2024-07-18'): Promise
       }
       state.bodies.push(body);
       const id = `chatcmpl-${state.requests}`;
-      if (body.stream === true) {
+      const scripted = script?.(state.requests) ?? {};
+      if (scripted.status !== undefined) {
+        answerError(res, scripted.status);
+      } else if (body.stream === true) {
         const opts = body.stream_options as { include_usage?: boolean } | undefined;
         answerStream(res, id, model, opts?.include_usage === true);
       } else {
-        answerJson(res, id, model);
+        answerJson(res, id, model, scripted.usage);
       }
     });
   });
