@@ -1,44 +1,25 @@
 /**
  * Real client libraries producing the detectors' patterns (test/integration/clients-detectors.test.ts): the openai
  * client under OpenInference with the undici instrumentation (each HTTP attempt a client span under the model call),
- * and the AI SDK v7 tool loop. Each registers a NodeTracerProvider for its run and removes it after.
+ * and the AI SDK v7 tool loop, each under a registered NodeTracerProvider (batched: these runs pass 30 spans).
  */
 import { setSession } from '@arizeai/openinference-core';
 import { OpenAIInstrumentation } from '@arizeai/openinference-instrumentation-openai';
-import { OpenTelemetry } from '@ai-sdk/otel';
-import { context, propagation, trace } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import * as ai7 from 'ai';
-import { MockLanguageModelV4 } from 'ai/test';
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { AI_SDK_USAGE } from './client-scenarios.js';
-
-async function withProvider(exporter: SpanExporter, serviceName: string, run: (provider: NodeTracerProvider) => Promise<void>): Promise<void> {
-  // Batched: a SimpleSpanProcessor exports each span alone, and the OTLP exporters drop exports past 30 in flight.
-  const processor = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50 });
-  const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': serviceName }), spanProcessors: [processor] });
-  provider.register();
-  try {
-    await run(provider);
-    await provider.forceFlush();
-  } finally {
-    await provider.shutdown();
-    trace.disable();
-    context.disable();
-    propagation.disable();
-  }
-}
+import { AI_SDK_USAGE, telemetryAndMockModel, withRegisteredProvider } from './client-scenarios.js';
 
 /**
  * `calls` chat completions by the openai client (its own retries: maxRetries 2) in one OpenInference session, against
  * the fake server at `baseURL`; with `undici`, every HTTP attempt is a client span under the model-call span.
  */
 export async function runOpenAiSession(exporter: SpanExporter, o: { baseURL: string; sessionId: string; calls: number; undici: boolean }): Promise<void> {
-  await withProvider(exporter, 'oi-detector-app', async (provider) => {
+  const run = async (provider: NodeTracerProvider): Promise<void> => {
     const openai = new OpenAIInstrumentation();
     openai.setTracerProvider(provider);
     openai.manuallyInstrument(OpenAI);
@@ -54,7 +35,8 @@ export async function runOpenAiSession(exporter: SpanExporter, o: { baseURL: str
       undici?.disable();
       openai.disable();
     }
-  });
+  };
+  await withRegisteredProvider(exporter, 'oi-detector-app', run, { batch: true });
 }
 
 /**
@@ -63,15 +45,13 @@ export async function runOpenAiSession(exporter: SpanExporter, o: { baseURL: str
  */
 export async function runAiSdkToolLoop(exporter: SpanExporter, o: { sessionId: string; steps: number }): Promise<{ toolCalls: number }> {
   let toolCalls = 0;
-  await withProvider(exporter, 'vercel-loop-app', async (tp) => {
-    ai7.registerTelemetry(new OpenTelemetry({ tracer: tp.getTracer('ai'), usage: true, runtimeContext: true } as never));
-    let step = 0;
-    const model = new MockLanguageModelV4({
-      provider: 'anthropic.messages',
-      modelId: 'claude-sonnet-4-5',
-      doGenerate: async () =>
-        ({ content: [{ type: 'tool-call', toolCallId: `call-${++step}`, toolName: 'order_status', input: '{"order":"A-17"}' }], finishReason: { unified: 'tool-calls', raw: 'tool_use' }, usage: AI_SDK_USAGE, warnings: [] }) as never,
-    });
+  const run = async (tp: NodeTracerProvider): Promise<void> => {
+    const model = telemetryAndMockModel(tp, (step) => ({
+      content: [{ type: 'tool-call', toolCallId: `call-${step + 1}`, toolName: 'order_status', input: '{"order":"A-17"}' }],
+      finishReason: { unified: 'tool-calls', raw: 'tool_use' },
+      usage: AI_SDK_USAGE,
+      warnings: [],
+    }));
     await ai7.generateText({
       model,
       prompt: 'where is my order?',
@@ -88,6 +68,7 @@ export async function runAiSdkToolLoop(exporter: SpanExporter, o: { sessionId: s
       runtimeContext: { sessionId: o.sessionId },
       telemetry: { functionId: 'order-agent', includeRuntimeContext: { sessionId: true } },
     } as never);
-  });
+  };
+  await withRegisteredProvider(exporter, 'vercel-loop-app', run, { batch: true });
   return { toolCalls };
 }
