@@ -26,7 +26,9 @@ const SESSION_COLUMNS = `TenantId AS tenantId, SessionId AS sessionId, Kept AS k
   toFloat64(CostUsd) AS costUsd, InputTokens AS inputTokens, OutputTokens AS outputTokens, CacheReadTokens AS cacheReadTokens,
   CacheWriteTokens AS cacheWriteTokens, ReasoningTokens AS reasoningTokens, SpanCount AS spanCount, ErrorCount AS errorCount,
   TraceIds AS traceIds, ToolPath AS toolPath, AgentNames AS agents, Models AS models, MinEvalScore AS minEvalScore,
-  DecisionTrigger AS trigger, toString(StartTime) AS startTime, toString(EndTime) AS endTime, toString(DecidedAt) AS decidedAt, Version AS version`;
+  DecisionTrigger AS trigger, toString(StartTime) AS startTime, toString(EndTime) AS endTime, toString(DecidedAt) AS decidedAt, Version AS version,
+  Detectors AS detectors, LoopLength AS loopLength, Refusals AS refusals, BackoffSeconds AS backoffSeconds, DuplicateToolCallIds AS duplicateToolCallIds,
+  toFloat64(CacheCollapseExtraUsd + CacheChurnExtraUsd) AS cacheExtraUsd`;
 
 interface SpanNode {
   spanId: string;
@@ -98,7 +100,8 @@ export function sessionsRoutes(params: { client: ClickHouseClient; database: str
       const spansRs = await params.client.query({
         query: `SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId, SpanName AS name, ServiceName AS service,
           toString(Timestamp) AS timestamp, Duration AS durationNs, StatusCode AS statusCode, GenAiOperation AS operation,
-          GenAiModel AS model, GenAiTool AS tool, InputTokens AS inputTokens, OutputTokens AS outputTokens, toFloat64OrNull(toString(CostUsd)) AS costUsd
+          GenAiModel AS model, GenAiTool AS tool, InputTokens AS inputTokens, OutputTokens AS outputTokens, toFloat64OrNull(toString(CostUsd)) AS costUsd,
+          DetectorFlags AS detectorFlags
           FROM ${db}.spans WHERE TenantId = {tenant:String} AND SessionId = {id:String} ORDER BY Timestamp LIMIT 100000`,
         query_params: { tenant: session.tenantId, id: req.params.id },
         format: 'JSONEachRow',
