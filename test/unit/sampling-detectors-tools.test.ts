@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BudgetRaceDetector } from '../../src/sampling/detectors/budget-race.js';
+import { DetectorSet } from '../../src/sampling/detectors/detector-set.js';
+import { MAX_LISTED } from '../../src/sampling/detectors/report.js';
 import { DuplicateToolCallDetector } from '../../src/sampling/detectors/duplicate-tool-call.js';
 import { StalledDetector } from '../../src/sampling/detectors/stalled.js';
 import { ToolLoopDetector } from '../../src/sampling/detectors/tool-loop.js';
@@ -43,6 +45,16 @@ describe('ToolLoopDetector', () => {
   it('does not fire on a cycle repeated three times (near miss)', () => {
     const spans = [0, 1, 2, 3, 4, 5].map((i) => tool(i % 2 === 0 ? 'read' : 'write', { startMs: i * 100, args: i % 2 }));
     expect(detect(d, spans)).toBeNull();
+  });
+
+  it('reports a run of one call as a run, not as a cycle of two', () => {
+    const spans = Array.from({ length: 8 }, (_, i) => tool('search', { startMs: i * 100, args: 1 }));
+    expect(detect(d, spans)?.figures.loopLength).toBe(8);
+  });
+
+  it('measures a long cycle in one pass (AB repeated 5,000 times)', () => {
+    const spans = Array.from({ length: 10_000 }, (_, i) => tool(i % 2 === 0 ? 'read' : 'write', { startMs: i, args: i % 2 }));
+    expect(detect(d, spans)?.figures.loopLength).toBe(5_000);
   });
 
   it('counts each turn (trace) apart: a new user message changes the plan', () => {
@@ -94,6 +106,14 @@ describe('BudgetRaceDetector', () => {
     const step = agent({ startMs: 0, endMs: 5_000, errorType: 'TimeoutError' });
     const t = tool('crawl', { startMs: 100, endMs: 9_000, parent: step.spanId });
     expect(detect(d, [step, t])).toMatchObject({ fired: true, culpritSpanIds: [t.spanId] });
+  });
+
+  it('lists at most MAX_LISTED culprits in the report of a session with hundreds of late tools', () => {
+    const step = agent({ startMs: 0, endMs: 1_000 });
+    const late = Array.from({ length: 300 }, (_, i) => tool('crawl', { startMs: 10 + i, endMs: 5_000, parent: step.spanId, args: i }));
+    const r = new DetectorSet({ config: cfg, priceUsage: () => ({ costUsd: null }) }).detect([step, ...late], []);
+    expect(r.report?.fired).toContain('budget_race'); // and runaway: 300 tool calls pass maxToolCalls
+    expect(r.report?.culprits.filter((c) => c.reason === 'budget_race')).toHaveLength(MAX_LISTED);
   });
 
   it('does not fire on parallel calls of one tool with different ids and arguments (near miss)', () => {

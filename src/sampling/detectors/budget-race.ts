@@ -10,6 +10,9 @@ import type { SessionSpans } from './session-spans.js';
 
 type BudgetRaceConfig = DetectorsConfig['budgetRace'];
 
+/** Overlapping later calls compared with each call (parallel fan-outs wider than this are not searched for repeats). */
+const MAX_OVERLAPS = 64;
+
 /** Same call for a race: the same id (and tool), or the same tool with equal, present arguments. */
 function sameRacedCall(a: NormalizedSpan, b: NormalizedSpan): boolean {
   if (a.genai.toolName !== b.genai.toolName) return false;
@@ -36,8 +39,9 @@ export class BudgetRaceDetector implements Detector {
         culprits.push(t.spanId);
         continue;
       }
-      // Tools are in start order: a later call overlapping this one starts before it ends.
-      for (let j = i + 1; j < tools.length && tools[j]!.startTimeUnixNano < t.endTimeUnixNano; j++) {
+      // Tools are in start order: a later call overlapping this one starts before it ends. Looking at the next
+      // MAX_OVERLAPS of them bounds the work on a session of thousands of parallel calls.
+      for (let j = i + 1; j < tools.length && j <= i + MAX_OVERLAPS && tools[j]!.startTimeUnixNano < t.endTimeUnixNano; j++) {
         const u = tools[j]!;
         if (u.parentSpanId !== t.spanId && sameRacedCall(t, u)) {
           culprits.push(u.spanId);

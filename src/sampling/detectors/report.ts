@@ -11,14 +11,19 @@ export interface DetectorReport {
   culprits: { spanId: string; reason: DetectorReason }[];
 }
 
-/** Folds findings into one report. */
+/** Culprit spans and duplicated call ids kept per detector: the report rides on the logged decision and the row. */
+export const MAX_LISTED = 100;
+
+/** Folds findings into one report (lists cut at MAX_LISTED; the counts in the figures stay whole). */
 export function reportOf(findings: readonly Finding[]): DetectorReport {
   const report: DetectorReport = { fired: [], figures: {}, culprits: [] };
   for (const f of findings) {
     if (f.fired) report.fired.push(f.reason);
     Object.assign(report.figures, f.figures);
-    for (const spanId of f.culpritSpanIds) report.culprits.push({ spanId, reason: f.reason });
+    for (const spanId of f.culpritSpanIds.slice(0, MAX_LISTED)) report.culprits.push({ spanId, reason: f.reason });
   }
+  const ids = report.figures.duplicateToolCallIds;
+  if (ids !== undefined && ids.length > MAX_LISTED) report.figures.duplicateToolCallIds = ids.slice(0, MAX_LISTED);
   return report;
 }
 

@@ -65,6 +65,7 @@ function firstSuccessAfter(session: SessionSpans, fromNs: bigint, refused: Reado
     if (parent !== undefined && isModelCall(parent)) consider(r);
   }
   // A model call counts as success only without requests of its own in view (else its requests decide).
-  for (const c of session.modelCalls) if (!session.requests.some((r) => r.parentSpanId === c.spanId)) consider(c);
+  const withRequests = new Set(session.requests.map((r) => r.parentSpanId));
+  for (const c of session.modelCalls) if (!withRequests.has(c.spanId)) consider(c);
   return best;
 }

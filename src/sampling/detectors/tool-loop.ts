@@ -51,19 +51,17 @@ export class ToolLoopDetector implements Detector {
     // 1 + matched / period repeats of the cycle (a cycle of one tool is a run above, not a cycle).
     for (let p = 2; p <= c.maxCycleLength; p++) {
       let matched = 0;
+      // The run of one call ending at i: when it covers the whole window, the "cycle" is a run (counted above).
+      let single = 1;
+      for (let i = from + 1; i < from + p && i < to; i++) single = sameCall(tools[i]!, tools[i - 1]!) ? single + 1 : 1;
       for (let i = from + p; i < to; i++) {
         matched = sameCall(tools[i]!, tools[i - p]!) ? matched + 1 : 0;
+        single = sameCall(tools[i]!, tools[i - 1]!) ? single + 1 : 1;
         const repeats = 1 + Math.floor(matched / p);
-        if (repeats < c.cycleRepeatCount || isOneTool(tools, i - matched - p + 1, i)) continue;
+        if (repeats < c.cycleRepeatCount || single >= matched + p) continue;
         if (best === null || repeats > best.length) best = { length: repeats, culprit: tools[i]!.spanId };
       }
     }
     return best;
   }
-}
-
-/** True when tools[from..to] are all the same call (then it is a run, counted by period 1). */
-function isOneTool(tools: readonly NormalizedSpan[], from: number, to: number): boolean {
-  for (let i = from + 1; i <= to; i++) if (!sameCall(tools[i]!, tools[from]!)) return false;
-  return true;
 }
