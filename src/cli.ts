@@ -66,12 +66,15 @@ program
   .option('--outlier-share <x>', 'share with outlier token use', (v) => parseShare(v, '--outlier-share'), 0.02)
   .option('--low-eval-share <x>', 'share with a low eval on a span', (v) => parseShare(v, '--low-eval-share'), 0.02)
   .option('--late-eval-share <x>', 'share with a low eval posted after the session ended', (v) => parseShare(v, '--late-eval-share'), 0.02)
+  .option('--detector-share <x>', 'share of EACH detector pattern (tool loop, retry storm, duplicate call, budget race, stall, runaway, cache collapse, cache churn)', (v) => parseShare(v, '--detector-share'), 0.01)
+  .option('--near-miss-share <x>', 'share of near misses of the detector patterns (must not fire)', (v) => parseShare(v, '--near-miss-share'), 0.05)
   .option('--wait-ms <ms>', 'how long to wait for decisions', (v) => parsePositiveInt(v, '--wait-ms'), 30_000)
   .option('--json', 'print the report as JSON')
   .action(async (opts: Record<string, never>) => {
     const o = opts as unknown as {
       grpc: string; http: string; apiKey?: string; sessions: number; seed: number; concurrency: number;
-      errorShare: number; rareShare: number; outlierShare: number; lowEvalShare: number; lateEvalShare: number; waitMs: number; json?: boolean;
+      errorShare: number; rareShare: number; outlierShare: number; lowEvalShare: number; lateEvalShare: number; detectorShare: number; nearMissShare: number;
+      waitMs: number; json?: boolean;
     };
     const result = await runSimulation({
       grpcTarget: o.grpc,
@@ -80,7 +83,7 @@ program
       sessions: o.sessions,
       seed: o.seed,
       concurrency: o.concurrency,
-      shares: { error: o.errorShare, rarePath: o.rareShare, costOutlier: o.outlierShare, lowEval: o.lowEvalShare, lateLowEval: o.lateEvalShare },
+      shares: { error: o.errorShare, rarePath: o.rareShare, costOutlier: o.outlierShare, lowEval: o.lowEvalShare, lateLowEval: o.lateEvalShare, detector: o.detectorShare, nearMiss: o.nearMissShare },
       decisionWaitMs: o.waitMs,
       onProgress: progressBar('sending'),
       onWait: waitProgress(),

@@ -11,6 +11,7 @@ import { AgtError } from './errors.js';
 import { loopbackNotice, shutdownBaseline, startupSummary } from './lifecycle-log.js';
 import type { Logger } from './log.js';
 import { DecisionCache } from './sampling/decision-cache.js';
+import { Pricer } from './pricing/pricer.js';
 import { DecisionEngine } from './sampling/engine.js';
 import { Durability, type RecoveryReport } from './sessions/durability.js';
 import { SessionBuffer } from './sessions/session-buffer.js';
@@ -57,7 +58,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // The embedded engine's insert memory is budgeted under the process memory cap (src/store/insert-budget.ts).
   const insertBudget = insertBudgetBytes(config.store, resolveRssCap(config.receive.overload.maxRssBytes).bytes);
   const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, insertBudgetBytes: insertBudget, ...(journal && spill ? { journal, spill } : {}) });
-  const engine = new DecisionEngine({ config: config.sampling, registry, log: log.child({ component: 'sampling' }) });
+  // The cache detectors price missed cache reads with the same catalog and overrides as the spans.
+  const detectorPrices = new Pricer({ overrides: config.pricing.overrides });
+  const engine = new DecisionEngine({ config: config.sampling, registry, log: log.child({ component: 'sampling' }), priceUsage: (p) => detectorPrices.priceUsage(p) });
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });
   const buffer = new SessionBuffer({ config: config.sessions, engine, cache, store, registry, log: log.child({ component: 'sessions' }), ...(journal ? { journal } : {}) });
   const collector: Collector = new Collector({

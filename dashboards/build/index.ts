@@ -1,4 +1,5 @@
 /** Every dashboard agenttail ships, by file name in `dashboards/`. */
+import { agentHealth } from './agent-health.js';
 import { agentsOverview } from './agents-overview.js';
 import { costTenants } from './cost-tenants.js';
 import { buildDashboard, type DashboardSpec } from './grafana.js';
@@ -13,6 +14,7 @@ export const DASHBOARD_SPECS: Record<string, DashboardSpec> = {
   'sampling.json': sampling,
   'tools.json': tools,
   'session-explorer.json': sessionExplorer,
+  'agent-health.json': agentHealth,
 };
 
 /** The JSON text of each file, as committed (2-space indent, trailing newline). */

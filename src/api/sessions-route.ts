@@ -37,7 +37,8 @@ const SESSION_COLUMNS = `TenantId AS tenantId, SessionId AS sessionId, Kept AS k
   CacheWriteTokens AS cacheWriteTokens, ReasoningTokens AS reasoningTokens, SpanCount AS spanCount, ErrorCount AS errorCount,
   TraceIds AS traceIds, ToolPath AS toolPath, AgentNames AS agents, Models AS models, MinEvalScore AS minEvalScore,
   DecisionTrigger AS trigger, ${isoUtcSql('StartTime')} AS startTime, ${isoUtcSql('EndTime')} AS endTime, ${isoUtcSql('DecidedAt')} AS decidedAt,
-  Version AS version`;
+  Version AS version, Detectors AS detectors, LoopLength AS loopLength, Refusals AS refusals, BackoffSeconds AS backoffSeconds,
+  DuplicateToolCallIds AS duplicateToolCallIds, toString(CacheCollapseExtraUsd + CacheChurnExtraUsd) AS cacheExtraUsd`;
 
 interface SpanNode {
   spanId: string;
@@ -123,7 +124,7 @@ export function sessionsRoutes(params: { client: ClickHouseClient; database: str
         query: `SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId, SpanName AS name, ServiceName AS service,
           ${isoUtcSql('Timestamp')} AS timestamp, Duration AS durationNs, StatusCode AS statusCode, GenAiOperation AS operation,
           GenAiModel AS model, GenAiTool AS tool, InputTokens AS inputTokens, OutputTokens AS outputTokens,
-          if(isNull(CostUsd), NULL, toString(CostUsd)) AS costUsd, UsageIncomplete AS usageIncomplete
+          if(isNull(CostUsd), NULL, toString(CostUsd)) AS costUsd, UsageIncomplete AS usageIncomplete, DetectorFlags AS detectorFlags
           FROM ${db}.spans WHERE TenantId = {tenant:String} AND SessionId = {id:String} ORDER BY Timestamp LIMIT 100000`,
         query_params: { tenant: session.tenantId, id: req.params.id },
         format: 'JSONEachRow',

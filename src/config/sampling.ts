@@ -1,8 +1,9 @@
 /** Config section: sampling policies, budgets and the decision cache (src/sampling/). See docs/sampling.md. */
 import { z } from 'zod';
+import { detectorsSchema } from './detectors.js';
 
 /** Policy classes, in the order the budget protects them (first = thinned last). */
-export const POLICY_CLASSES = ['error', 'low_eval', 'rule', 'cost_outlier', 'latency', 'rare_path', 'baseline'] as const;
+export const POLICY_CLASSES = ['error', 'low_eval', 'detector', 'rule', 'cost_outlier', 'latency', 'rare_path', 'baseline'] as const;
 export type PolicyClass = (typeof POLICY_CLASSES)[number];
 const policyClassSchema = z.enum(POLICY_CLASSES);
 
@@ -139,6 +140,8 @@ export const samplingSchema = z
             maxKeys: z.number().int().positive().default(10_000),
           })
           .prefault({}),
+        /** Session patterns (tool loops, retry storms, cache collapse, ...), each a keep policy with its own reason (src/config/detectors.ts). */
+        detectors: detectorsSchema.prefault({}),
         /** The deterministic baseline at `baselineRate` (switch off to keep only interesting sessions). */
         baseline: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
       })

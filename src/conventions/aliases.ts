@@ -67,6 +67,10 @@ export const ALIASES = {
   toolCallId: ['gen_ai.tool.call.id', 'tool_call.id', 'tool.id', 'ai.toolCall.id'],
   toolType: ['gen_ai.tool.type'],
   errorType: ['error.type'],
+  /** A tool call's arguments (JSON text); OpenInference TOOL spans carry them as `input.value` (read on tool spans only). */
+  toolArgs: ['gen_ai.tool.call.arguments', 'ai.toolCall.args', 'tool.parameters', 'input.value'],
+  /** HTTP response status of a client span (current, then pre-1.23 semconv). */
+  httpStatus: ['http.response.status_code', 'http.status_code'],
   responseId: ['gen_ai.response.id', 'ai.response.id'],
   /** Inclusive input totals. */
   inputTokens: [

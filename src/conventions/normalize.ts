@@ -9,6 +9,7 @@ import { ConventionsMetrics } from './metrics.js';
 import { readString } from './read-attr.js';
 import { readReportedCostUsd } from './reported-cost.js';
 import { resolveSessionId, sessionPrecedence } from './session.js';
+import { httpStatusOf, toolArgsHashOf } from './call-signals.js';
 import { extractError } from './span-errors.js';
 import { extractUsage } from './usage.js';
 
@@ -83,6 +84,8 @@ export class Normalizer {
       cost,
       isError,
       errorType,
+      toolArgsHash: toolArgsHashOf(attrs, genai.operation === 'execute_tool'),
+      httpStatus: httpStatusOf(attrs),
       evals: shareEmpty(extractEvals(span, genai.operation, markers.openinferenceKind)),
       wireBytes: span.wireBytes,
     };

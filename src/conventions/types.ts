@@ -107,6 +107,13 @@ export interface NormalizedSpan {
   /** Error signals: status error, error.type, exception event, failed tool call. */
   isError: boolean;
   errorType: string | null;
+  /**
+   * Hash (32-bit FNV-1a) of a tool call's arguments as the client sent them, on execute_tool spans; null when
+   * none were sent. The detectors compare calls by it (src/sampling/detectors/). Optional for hand-built spans.
+   */
+  toolArgsHash?: number | null;
+  /** HTTP response status of a client request span (`http.response.status_code`); null when none. */
+  httpStatus?: number | null;
   evals: EvalResult[];
 
   wireBytes: number;

@@ -6,6 +6,9 @@
 import { Registry } from 'prom-client';
 import type { SamplingConfig } from '../config/sampling.js';
 import type { Logger } from '../log.js';
+import { Pricer } from '../pricing/pricer.js';
+import { DetectorSet } from './detectors/detector-set.js';
+import type { PriceUsage } from './detectors/session-spans.js';
 import { AttributeRules } from './policies/attribute-rules.js';
 import { BaselinePolicy, baselineHash, sessionKey } from './policies/baseline.js';
 import { CostOutlierPolicy } from './policies/cost-outlier.js';
@@ -28,6 +31,8 @@ export interface DecisionEngineParams {
   /** Wall clock, ms since the epoch (tests inject one). */
   now?: () => number;
   log?: Logger;
+  /** Catalog prices for the cache detectors' extra cost (the shipped catalog when absent). */
+  priceUsage?: PriceUsage;
 }
 
 /** Decides complete sessions and reconsiders dropped ones when errors or low evals arrive later. */
@@ -44,6 +49,7 @@ export class DecisionEngine {
   private readonly rarePath: RarePathPolicy;
   private readonly baseline: BaselinePolicy;
   private readonly budget: Budget;
+  private readonly detectors: DetectorSet;
   private readonly seeds = new Map<string, number>();
 
   constructor(params: DecisionEngineParams) {
@@ -59,6 +65,8 @@ export class DecisionEngine {
     this.rarePath = new RarePathPolicy({ config: config.policies.rarePath });
     this.baseline = new BaselinePolicy({ rate: config.policies.baseline.enabled ? config.baselineRate : 0 });
     this.budget = new Budget({ config: config.budget });
+    const pricer = params.priceUsage === undefined ? new Pricer() : null;
+    this.detectors = new DetectorSet({ config: config.policies.detectors, priceUsage: params.priceUsage ?? ((p) => pricer!.priceUsage(p)) });
   }
 
   /** Decides a complete session: drop rules → keep policies → budgets → baseline. Deterministic (hashes, not Math.random). */
@@ -73,7 +81,8 @@ export class DecisionEngine {
       return this.finish({ kept: false, reasons: [`drop:${dropRule}`, ...markers], sampleWeight: 0, trigger, decidedAtMs: nowMs }, false);
     }
 
-    const votes = this.votes(view, nowMs);
+    const detection = this.detectors.detect(view.spans, summary.agentNames);
+    const votes = this.votes(view, nowMs, detection.votes);
     const key = sessionKey(summary);
     const draws = votes.map((v) => this.draw(v, key, summary));
     const fired = votes.filter((v, i) => draws[i]! < v.probability);
@@ -93,6 +102,12 @@ export class DecisionEngine {
     if (kept) this.budget.recordKept(summary.tenantId, nowMs);
     // Dropped sessions stand for no one but themselves, and their session row is always written: weight 0.
     const decision: Decision = { kept, reasons, sampleWeight: kept ? 1 / after : 0, trigger, decidedAtMs: nowMs };
+    if (detection.report !== null) {
+      decision.detectors = detection.report;
+      this.metrics.countDetections(detection.report.fired);
+    }
+    const excused = this.config.policies.error.enabled ? this.errorPolicy.excused(view) : 0;
+    if (excused > 0) decision.excusedErrors = excused;
     return this.finish(decision, thinned);
   }
 
@@ -106,7 +121,7 @@ export class DecisionEngine {
     if (previous.kept) return null;
     if (previous.reasons.some((r) => r.startsWith('drop:'))) return null;
     const upgrades: string[] = [];
-    if (this.config.policies.error.enabled && this.errorPolicy.hasError(view)) upgrades.push('error');
+    if (this.config.policies.error.enabled && this.errorPolicy.hasError(view, previous.excusedErrors)) upgrades.push('error');
     if (this.config.policies.lowEval.enabled && this.lowEval.vote(view) !== null) upgrades.push('low_eval');
     if (upgrades.length === 0) return null;
 
@@ -116,7 +131,8 @@ export class DecisionEngine {
     this.log?.debug({ tenantId: view.summary.tenantId, sessionId: view.summary.sessionId, upgrades }, 'session upgraded to kept');
     const reasons = [...previous.reasons, ...upgrades.map((p) => `upgrade:${p}`).filter((r) => !previous.reasons.includes(r))];
     // Errors and low evals keep with certainty: weight 1.
-    return { kept: true, reasons, sampleWeight: 1, trigger: 'upgrade', decidedAtMs: nowMs };
+    // Detectors ran when the session was decided; their findings stay with it.
+    return { ...previous, kept: true, reasons, sampleWeight: 1, trigger: 'upgrade', decidedAtMs: nowMs };
   }
 
   /**
@@ -133,7 +149,7 @@ export class DecisionEngine {
   }
 
   /** Every keep vote, in reason order. Learning policies run even when an earlier policy already keeps. */
-  private votes(view: SessionView, nowMs: number): Vote[] {
+  private votes(view: SessionView, nowMs: number, detected: readonly Vote[]): Vote[] {
     const p = this.config.policies;
     const out: Vote[] = [...this.rules.votes(view)];
     const push = (v: Vote | null): void => {
@@ -141,6 +157,7 @@ export class DecisionEngine {
     };
     if (p.error.enabled) push(this.errorPolicy.vote(view));
     if (p.lowEval.enabled) push(this.lowEval.vote(view));
+    out.push(...detected);
     if (p.costOutlier.enabled) push(this.costOutlier.vote(view));
     if (p.latency.enabled) push(this.latency.vote(view));
     if (p.rarePath.enabled) push(this.rarePath.vote(view, nowMs));

@@ -14,6 +14,9 @@ export class SamplingMetrics {
   readonly upgrades: Counter<'policy'>;
   /** Sessions whose keep probability the budget lowered, by final outcome. */
   readonly thinned: TalliedCounter<'outcome'>;
+  /** Sessions each detector fired on (any outcome: a thinned or rule-dropped session still had the pattern). */
+  readonly detections: TalliedCounter<'detector'>;
+  private readonly detectionSlot: (detector: string) => TallySlot;
   private readonly decisionSlots: Record<Outcome, TallySlot>;
   private readonly thinnedSlots: Record<Outcome, TallySlot>;
   private readonly reasonSlots: Record<Outcome, (reason: string) => TallySlot>;
@@ -44,10 +47,22 @@ export class SamplingMetrics {
       labelNames: ['outcome'],
       registers,
     });
+    this.detections = new TalliedCounter({
+      name: 'agenttail_sampling_detections_total',
+      help: 'Sessions a detector fired on (tool_loop, retry_storm, duplicate_tool_call, budget_race, stalled, runaway, cache_collapse, cache_churn), by detector.',
+      labelNames: ['detector'],
+      registers,
+    });
+    this.detectionSlot = this.detections.keyed((detector) => ({ detector }));
     this.decisionSlots = { kept: this.decisions.slot({ outcome: 'kept' }), dropped: this.decisions.slot({ outcome: 'dropped' }) };
     this.thinnedSlots = { kept: this.thinned.slot({ outcome: 'kept' }), dropped: this.thinned.slot({ outcome: 'dropped' }) };
     // Reasons repeat across decisions ('baseline', 'rule:<name>', ...): one slot per outcome and reason, made once.
     this.reasonSlots = { kept: this.reasons.keyed((reason) => ({ outcome: 'kept', reason })), dropped: this.reasons.keyed((reason) => ({ outcome: 'dropped', reason })) };
+  }
+
+  /** Counts the detectors that fired on one session. */
+  countDetections(fired: readonly string[]): void {
+    for (const d of fired) this.detectionSlot(d).n += 1;
   }
 
   /** Counts one decision: its outcome, each reason ('none' without one), and whether the budget thinned it. */

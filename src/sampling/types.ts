@@ -1,4 +1,5 @@
 /** Sampling decisions. */
+import type { DetectorReport } from './detectors/report.js';
 
 /** What made the session complete. */
 export type DecisionTrigger =
@@ -14,7 +15,7 @@ export interface Decision {
   kept: boolean;
   /**
    * Every policy that voted keep ('error', 'rare_path', 'cost_outlier', 'low_eval', 'latency',
-   * 'rule:<name>', 'baseline'), plus markers: 'early:memory', 'upgrade:<policy>', 'budget:thinned',
+   * 'rule:<name>', 'baseline', the detectors' 'tool_loop', 'retry_storm', ... of detectors/detector.ts), plus markers: 'early:memory', 'upgrade:<policy>', 'budget:thinned',
    * 'drop:<rule>' for an explicit drop.
    */
   reasons: string[];
@@ -23,4 +24,8 @@ export interface Decision {
   trigger: DecisionTrigger;
   /** Wall clock of the decision, ms since the epoch. */
   decidedAtMs: number;
+  /** What the detectors found (absent when nothing): fired detectors, figures, culprit spans. */
+  detectors?: DetectorReport;
+  /** Error spans the errors policy excused as refusals retried successfully (absent when none). */
+  excusedErrors?: number;
 }

@@ -4,8 +4,9 @@ import type { SimulateResult } from './run.js';
 
 export function formatReport(result: SimulateResult, out: NodeJS.WritableStream = process.stdout): string {
   const { report } = result;
-  const table = newTable(out, ['label', 'sent', 'decided', 'kept', 'kept %']);
-  for (const l of report.lines) table.push([l.label, l.sent, l.decided, l.kept, (l.keptShare * 100).toFixed(1)]);
+  // Recall: for a detector's label, the share of its sessions kept with that detector's own reason.
+  const table = newTable(out, ['label', 'sent', 'decided', 'kept', 'kept %', 'recall %']);
+  for (const l of report.lines) table.push([l.label, l.sent, l.decided, l.kept, (l.keptShare * 100).toFixed(1), l.recall === undefined ? '' : (l.recall * 100).toFixed(1)]);
   const diff = report.costAccountedUsd - report.costSentUsd;
   const lines = [
     `run ${result.runId}: ${report.sessionsSent} sessions sent, ${report.sessionsDecided} decided`,

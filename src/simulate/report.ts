@@ -1,4 +1,5 @@
 /** The sampling report `agenttail simulate` prints: per label, sent vs kept; cost sent vs accounted. */
+import { DETECTOR_LABELS } from './detector-scenarios.js';
 import type { SimLabel, SimSession } from './scenario.js';
 
 /** A session row as the collector's session API returns it (GET /api/v1/sessions). */
@@ -16,6 +17,9 @@ export interface LabelLine {
   decided: number;
   kept: number;
   keptShare: number;
+  /** Detector labels: decided sessions whose reasons name the label's own detector, and their share (the detector's recall). */
+  detected?: number;
+  recall?: number;
 }
 
 export interface SimReport {
@@ -45,10 +49,14 @@ export function buildReport(sent: SimSession[], rows: SessionRow[], costSentUsd:
     }
     line.decided++;
     if (row.kept) line.kept++;
+    if (isDetectorLabel(s.label) && row.reasons.includes(s.label)) line.detected = (line.detected ?? 0) + 1;
     costAccountedUsd += Number(row.costUsd);
   }
-  for (const line of lines.values()) line.keptShare = line.decided === 0 ? 0 : line.kept / line.decided;
-  const order: SimLabel[] = ['ordinary', 'error', 'rare_path', 'cost_outlier', 'low_eval', 'late_low_eval'];
+  for (const line of lines.values()) {
+    line.keptShare = line.decided === 0 ? 0 : line.kept / line.decided;
+    if (isDetectorLabel(line.label)) line.recall = line.decided === 0 ? 0 : (line.detected ?? 0) / line.decided;
+  }
+  const order: SimLabel[] = ['ordinary', 'near_miss', 'error', 'rare_path', 'cost_outlier', 'low_eval', 'late_low_eval', ...DETECTOR_LABELS];
   return {
     lines: order.map((l) => lines.get(l)).filter((l): l is LabelLine => l !== undefined),
     sessionsSent: sent.length,
@@ -57,4 +65,8 @@ export function buildReport(sent: SimSession[], rows: SessionRow[], costSentUsd:
     costAccountedUsd,
     missing,
   };
+}
+
+function isDetectorLabel(label: SimLabel): boolean {
+  return (DETECTOR_LABELS as readonly string[]).includes(label);
 }

@@ -1,8 +1,10 @@
 /** Realistic agent sessions for `agenttail simulate`: deterministic from a seed, labelled by what should keep them. */
 import { mulberry32 } from '../prng.js';
+import { DETECTOR_LABELS, detectorTraces, type DetectorLabel } from './detector-scenarios.js';
+import { hexId, usageFor } from './sim-random.js';
 
 /** Why a simulated session exists: ordinary traffic, or something the sampler must keep. */
-export type SimLabel = 'ordinary' | 'error' | 'rare_path' | 'cost_outlier' | 'low_eval' | 'late_low_eval';
+export type SimLabel = 'ordinary' | 'error' | 'rare_path' | 'cost_outlier' | 'low_eval' | 'late_low_eval' | DetectorLabel | 'near_miss';
 
 export interface SimUsage {
   inputTokens: number; // inclusive of cache
@@ -47,12 +49,14 @@ export interface ScenarioOptions {
   seed: number;
   /** Prefix of every session id, so a run can find its own sessions afterwards. */
   runId: string;
-  shares: { error: number; rarePath: number; costOutlier: number; lowEval: number; lateLowEval: number };
+  /** `detector`: share of EACH detector's pattern (tool_loop, retry_storm, ...); `nearMiss`: share of near misses (0 when absent). */
+  shares: { error: number; rarePath: number; costOutlier: number; lowEval: number; lateLowEval: number; detector?: number; nearMiss?: number };
   /** Wall clock the sessions end at (ms). */
   nowMs: number;
 }
 
-interface AgentProfile {
+/** One simulated agent: its model and its tools. */
+export interface AgentProfile {
   name: string;
   model: string;
   provider: string;
@@ -87,11 +91,6 @@ const AGENTS: AgentProfile[] = [
 ];
 
 
-function hexId(rand: () => number, bytes: number): string {
-  let s = '';
-  for (let i = 0; i < bytes; i++) s += Math.floor(rand() * 256).toString(16).padStart(2, '0');
-  return /^0+$/.test(s) ? '01' + s.slice(2) : s;
-}
 
 function pickLabel(rand: () => number, shares: ScenarioOptions['shares']): SimLabel {
   const r = rand();
@@ -102,6 +101,8 @@ function pickLabel(rand: () => number, shares: ScenarioOptions['shares']): SimLa
     ['cost_outlier', shares.costOutlier],
     ['low_eval', shares.lowEval],
     ['late_low_eval', shares.lateLowEval],
+    ...DETECTOR_LABELS.map((l): [SimLabel, number] => [l, shares.detector ?? 0]),
+    ['near_miss', shares.nearMiss ?? 0],
   ];
   for (const [label, share] of order) {
     acc += share;
@@ -122,6 +123,10 @@ export function generateScenario(opts: ScenarioOptions): SimSession[] {
     const errorTurn = Math.floor(rand() * turns);
     const traces: SimTrace[] = [];
     let t = opts.nowMs - turns * 4_000 - 1_000;
+    if (label === 'near_miss' || (DETECTOR_LABELS as readonly string[]).includes(label)) {
+      out.push({ sessionId, label, agent: agent.name, traces: detectorTraces(label as DetectorLabel | 'near_miss', { rand, agent, sessionId, startMs: t }) });
+      continue;
+    }
     for (let turn = 0; turn < turns; turn++) {
       let path = agent.paths[Math.floor(rand() * agent.paths.length)]!;
       if (label === 'rare_path' && turn === 0) {
@@ -150,14 +155,6 @@ export function generateScenario(opts: ScenarioOptions): SimSession[] {
   return out;
 }
 
-function usageFor(rand: () => number, outlier: boolean): SimUsage {
-  const scale = outlier ? 60 : 1;
-  const input = Math.floor((800 + rand() * 2_400) * scale);
-  const cacheRead = Math.floor(input * (0.2 + rand() * 0.5));
-  const cacheWrite = Math.floor((input - cacheRead) * rand() * 0.2);
-  const output = Math.floor((80 + rand() * 400) * scale);
-  return { inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, reasoningTokens: 0 };
-}
 
 function buildTurn(p: {
   rand: () => number;

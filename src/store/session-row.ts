@@ -1,6 +1,7 @@
 /** Row builder for the `sessions` table (one row per session write, ReplacingMergeTree by Version). */
 import type { SessionWrite } from '../sessions/types.js';
 import { costCell, nsCell } from './cell-format.js';
+import { detectorCells } from './detector-cells.js';
 
 /** One `sessions` row as a JSONEachRow object. */
 export function buildSessionRow(w: SessionWrite): Record<string, unknown> {
@@ -41,5 +42,6 @@ export function buildSessionRow(w: SessionWrite): Record<string, unknown> {
     DecidedAt: String(Math.round(d.decidedAtMs)),
     Version: w.version,
     Bytes: s.bytes,
+    ...detectorCells(d),
   };
 }

@@ -1,5 +1,6 @@
 /** Row builder for the `spans` table (kept sessions' spans in the OTel exporter's otel_traces shape). */
 import type { NormalizedSpan } from '../conventions/types.js';
+import { culpritFlags } from '../sampling/detectors/report.js';
 import type { Decision } from '../sampling/types.js';
 import { attrsToMap, costCell, nsCell, spanKindString, statusCodeString } from './cell-format.js';
 
@@ -53,5 +54,6 @@ export function buildSpanRow(span: NormalizedSpan, sessionId: string, decision: 
     PriceVersion: span.cost.priceVersion,
     SampleWeight: decision.sampleWeight,
     SamplingReasons: decision.reasons,
+    DetectorFlags: culpritFlags(decision.detectors, span.spanId),
   };
 }

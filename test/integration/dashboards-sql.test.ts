@@ -11,6 +11,7 @@ import { TRACE_COLUMNS } from '../../dashboards/build/session-explorer.js';
 import { Pricer } from '../../src/pricing/pricer.js';
 import { encodeTraces } from '../../src/simulate/encode.js';
 import { costSent } from '../../src/simulate/run.js';
+import { DETECTOR_LABELS } from '../../src/simulate/detector-scenarios.js';
 import { generateScenario, type SimSession } from '../../src/simulate/scenario.js';
 import { OtlpGrpcSender } from '../../src/simulate/sender.js';
 import { allPanels, loadDashboards, variableSql, type GrafanaDashboard } from '../support/dashboards.js';
@@ -69,7 +70,8 @@ beforeAll(async () => {
   const startMs = Date.now();
   const sender = new OtlpGrpcSender({ target: t.grpcTarget });
   try {
-    const shares = { error: 0.08, rarePath: 0.08, costOutlier: 0.04, lowEval: 0.08, lateLowEval: 0.08 };
+    // Each detector pattern at 3 % (Agent health), the rest as before.
+    const shares = { error: 0.08, rarePath: 0.08, costOutlier: 0.04, lowEval: 0.08, lateLowEval: 0.08, detector: 0.03, nearMiss: 0.04 };
     const byTenant = TENANTS.map((tenant, i) => ({
       tenant,
       sessions: generateScenario({ sessions: SESSIONS_PER_TENANT, seed: 11 + i, runId: `dash-${tenant}`, shares, nowMs: Date.now() }),
@@ -210,6 +212,21 @@ describe('dashboard SQL on the embedded engine with simulated traffic', () => {
     expect(upgrades).toBe(await scalar("SELECT countIf(arrayExists(r -> startsWith(r, 'upgrade:'), Reasons)) FROM agenttail.sessions FINAL"));
     const reasons = new Set(sampling.get('Decisions by reason over time')!.data.map((r) => r.reason));
     for (const r of ['error', 'rare_path', 'low_eval', 'baseline', 'dropped', 'early:memory']) expect(reasons, r).toContain(r);
+  });
+
+  it('agent health sees every detector the simulated sessions carry, and exactly as many sessions as were sent per pattern', async () => {
+    const d = dashboards.find((x) => x.file === 'agent-health.json')!.dashboard;
+    const results = await runPanels('agent-health.json', d, await contextFor(d, {}));
+    const perDetector = new Map<string, number>();
+    for (const r of results.get('Sessions per detector over time')!.data) perDetector.set(String(r.detector), (perDetector.get(String(r.detector)) ?? 0) + Number(r.sessions));
+    for (const label of DETECTOR_LABELS) {
+      const sentWith = sent.filter((s) => s.label === label).length;
+      expect(sentWith, label).toBeGreaterThan(0);
+      // Other sessions may show a pattern too (a rare path repeating one tool is a loop), never fewer.
+      expect(perDetector.get(label) ?? 0, label).toBeGreaterThanOrEqual(sentWith);
+    }
+    const refusals = results.get('Provider refusals per provider')!.data.reduce((n, r) => n + Number(r.refusals), 0);
+    expect(refusals).toBe(await scalar('SELECT sum(Refusals) FROM agenttail.sessions FINAL'));
   });
 
   it('the trace panel returns one turn as the plugin trace frame: one root, the OTel columns mapped', async () => {

@@ -63,8 +63,8 @@ describe('runMigrations', () => {
     it('derives a parsing ON CLUSTER statement pair (Replicated local + Distributed) for every single-node table', async () => {
       const migrations = await loadMigrations(defaultSchemaDir, 'agenttail', { cluster: true });
       const statements = [clusterCreateDatabase('agenttail'), ...migrations.flatMap((m) => m.statements)];
-      // 8 tables × (local + Distributed), 5 ALTERs × (local + Distributed), CREATE DATABASE.
-      expect(statements.length).toBe(27);
+      // 8 tables × (local + Distributed), 7 ALTERs × (local + Distributed), CREATE DATABASE.
+      expect(statements.length).toBe(31);
       for (const s of statements) {
         expect(s).toContain("ON CLUSTER '{cluster}'");
         expect(s).not.toContain('non_replicated_deduplication_window');
@@ -83,6 +83,10 @@ describe('runMigrations', () => {
         'ALTER TABLE agenttail.usage_hourly',
         'ALTER TABLE agenttail.usage_hourly_local',
         'ALTER TABLE agenttail.usage_hourly',
+        'ALTER TABLE agenttail.sessions_local',
+        'ALTER TABLE agenttail.sessions',
+        'ALTER TABLE agenttail.spans_local',
+        'ALTER TABLE agenttail.spans',
         'ALTER TABLE agenttail.sessions_local',
         'ALTER TABLE agenttail.sessions',
         'ALTER TABLE agenttail.spans_local',

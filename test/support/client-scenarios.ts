@@ -10,7 +10,7 @@ import { OpenTelemetry } from '@ai-sdk/otel';
 import { LangfuseSpanProcessor } from '@langfuse/otel';
 import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import * as traceloop from '@traceloop/node-server-sdk';
 import * as ai7 from 'ai';
@@ -26,11 +26,15 @@ export interface ScenarioIds {
   userId: string;
 }
 
-/** A NodeTracerProvider registered globally (as NodeSDK or @vercel/otel would), and the undo of that registration. */
-async function withRegisteredProvider(exporter: SpanExporter, serviceName: string, run: (provider: NodeTracerProvider) => Promise<void>): Promise<void> {
+/**
+ * A NodeTracerProvider registered globally (as NodeSDK or @vercel/otel would), and the undo of that registration.
+ * `batch`: a BatchSpanProcessor, for runs of more than 30 spans (a SimpleSpanProcessor exports each span alone, and
+ * the OTLP exporters drop exports past 30 in flight).
+ */
+export async function withRegisteredProvider(exporter: SpanExporter, serviceName: string, run: (provider: NodeTracerProvider) => Promise<void>, opts: { batch?: boolean } = {}): Promise<void> {
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName }),
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    spanProcessors: [opts.batch ? new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50 }) : new SimpleSpanProcessor(exporter)],
   });
   // register() installs the async-hooks context manager: without it, the AI SDK v6 model-call span and
   // OpenInference's session context lose their parent context.
@@ -152,19 +156,24 @@ export async function runVercelV6(exporter: SpanExporter, ids: ScenarioIds): Pro
  * invoke_agent, two chat spans, execute_tool. The telemetry integration is registered globally by
  * `registerTelemetry`, so this scenario runs at most once per process.
  */
+/**
+ * Registers the AI SDK v7 telemetry integration on `tp` (global: once per process) and returns a mock Claude model
+ * whose n-th call (0-based) answers `answer(n)`.
+ */
+export function telemetryAndMockModel(tp: NodeTracerProvider, answer: (step: number) => unknown): MockLanguageModelV4 {
+  // The options type of @ai-sdk/otel 1.0.173 does not list usage/runtimeContext although the code reads them.
+  ai7.registerTelemetry(new OpenTelemetry({ tracer: tp.getTracer('ai'), usage: true, runtimeContext: true } as never));
+  let step = 0;
+  return new MockLanguageModelV4({ provider: 'anthropic.messages', modelId: 'claude-sonnet-4-5', doGenerate: async () => answer(step++) as never });
+}
+
 export async function runVercelV7(exporter: SpanExporter, ids: ScenarioIds): Promise<void> {
   await withRegisteredProvider(exporter, 'vercel-app', async (tp) => {
-    // The options type of @ai-sdk/otel 1.0.173 does not list usage/runtimeContext although the code reads them.
-    ai7.registerTelemetry(new OpenTelemetry({ tracer: tp.getTracer('ai'), usage: true, runtimeContext: true } as never));
-    let step = 0;
-    const model = new MockLanguageModelV4({
-      provider: 'anthropic.messages',
-      modelId: 'claude-sonnet-4-5',
-      doGenerate: async () =>
-        (step++ === 0
-          ? { content: [{ type: 'tool-call', toolCallId: 'call-1', toolName: 'weather', input: '{"city":"Paris"}' }], finishReason: { unified: 'tool-calls', raw: 'tool_use' }, usage: AI_SDK_USAGE, warnings: [] }
-          : { content: [{ type: 'text', text: 'sunny' }], finishReason: { unified: 'stop', raw: 'end_turn' }, usage: AI_SDK_USAGE, warnings: [] }) as never,
-    });
+    const model = telemetryAndMockModel(tp, (step) =>
+      step === 0
+        ? { content: [{ type: 'tool-call', toolCallId: 'call-1', toolName: 'weather', input: '{"city":"Paris"}' }], finishReason: { unified: 'tool-calls', raw: 'tool_use' }, usage: AI_SDK_USAGE, warnings: [] }
+        : { content: [{ type: 'text', text: 'sunny' }], finishReason: { unified: 'stop', raw: 'end_turn' }, usage: AI_SDK_USAGE, warnings: [] },
+    );
     await ai7.generateText({
       model,
       prompt: 'weather?',

@@ -1,7 +1,8 @@
 /**
  * A local OpenAI-compatible server (POST /v1/chat/completions) answering with fixed usage, for client
  * tests. `stream: true` answers server-sent chunks; the usage chunk comes only when the request asks for
- * it with `stream_options.include_usage`, as the real API does.
+ * it with `stream_options.include_usage`, as the real API does. A script may answer the n-th request with an error
+ * status (429 twice, then 200) or other usage (cached tokens that stop).
  */
 import { createServer, type ServerResponse, type Server } from 'node:http';
 
@@ -19,7 +20,22 @@ export const FAKE_USAGE = { prompt_tokens: 120, completion_tokens: 40, total_tok
 /** OpenAI's usage object as the fake answers it. */
 export type FakeUsage = typeof FAKE_USAGE;
 
-function answerJson(res: ServerResponse, id: string, model: string, usage: FakeUsage): void {
+/** What a scripted fake answers to its n-th request (1-based): an HTTP error status, or other usage. */
+export interface FakeAnswer {
+  /** Answer this status (429, 503, ...) with an OpenAI-style error body and `retry-after-ms: 10`. */
+  status?: number;
+  usage?: FakeUsage;
+}
+
+function answerError(res: ServerResponse, status: number): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json');
+  // The openai client honours retry-after-ms, so its retries wait 10 ms instead of its default backoff.
+  res.setHeader('retry-after-ms', '10');
+  res.end(JSON.stringify({ error: { message: status === 429 ? 'Rate limit reached for requests' : 'The server is overloaded', type: 'requests', code: status === 429 ? 'rate_limit_exceeded' : null } }));
+}
+
+function answerJson(res: ServerResponse, id: string, model: string, usage: FakeUsage = FAKE_USAGE): void {
   res.setHeader('content-type', 'application/json');
   res.end(
     JSON.stringify({
@@ -44,8 +60,12 @@ function answerStream(res: ServerResponse, id: string, model: string, includeUsa
   res.end('data: [DONE]\n\n');
 }
 
-/** Starts the fake server on a free localhost port; `model` is the dated model name it answers with, `usage` its usage (non-streamed answers). */
-export async function startFakeOpenAI(model = 'gpt-4o-mini-2024-07-18', usage: FakeUsage = FAKE_USAGE): Promise<FakeOpenAI> {
+/**
+ * Starts the fake server on a free localhost port; `model` is the dated model name it answers with; `answers` is the
+ * usage of every non-streamed answer, or a script saying what the n-th request gets.
+ */
+export async function startFakeOpenAI(model = 'gpt-4o-mini-2024-07-18', answers: FakeUsage | ((n: number) => FakeAnswer) = FAKE_USAGE): Promise<FakeOpenAI> {
+  const script = typeof answers === 'function' ? answers : (): FakeAnswer => ({ usage: answers });
   const state = { requests: 0, bodies: [] as Record<string, unknown>[] };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -62,11 +82,14 @@ export async function startFakeOpenAI(model = 'gpt-4o-mini-2024-07-18', usage: F
       }
       state.bodies.push(body);
       const id = `chatcmpl-${state.requests}`;
-      if (body.stream === true) {
+      const scripted = script?.(state.requests) ?? {};
+      if (scripted.status !== undefined) {
+        answerError(res, scripted.status);
+      } else if (body.stream === true) {
         const opts = body.stream_options as { include_usage?: boolean } | undefined;
         answerStream(res, id, model, opts?.include_usage === true);
       } else {
-        answerJson(res, id, model, usage);
+        answerJson(res, id, model, scripted.usage);
       }
     });
   });

@@ -35,6 +35,21 @@ describe('samplingSchema', () => {
       expect(samplingSchema.safeParse({ rules: [{ name: 'a', conditions: [{ key: 'k', contains: 'x' }] }] }).success).toBe(false);
     });
 
+    it('gives every detector its documented default and refuses unknown detector fields and bad thresholds', () => {
+      const d = samplingSchema.parse({}).policies.detectors;
+      expect(d.toolLoop).toEqual({ enabled: true, repeatCount: 5, nameOnlyRepeatCount: 8, cycleRepeatCount: 4, maxCycleLength: 3 });
+      expect(d.retryStorm.minRefusals).toBe(2);
+      expect(d.runaway).toMatchObject({ maxModelCalls: 100, maxToolCalls: 200, contextGrowthFactor: 20, minGrowthInputTokens: 50_000, agents: {} });
+      expect(d.cacheCollapse.minMissedCalls).toBe(3);
+      expect(d.cacheChurn.minWriteCalls).toBe(3);
+      expect(samplingSchema.safeParse({ policies: { detectors: { toolLoop: { repeats: 3 } } } }).success).toBe(false);
+      expect(samplingSchema.safeParse({ policies: { detectors: { nope: {} } } }).success).toBe(false);
+      const bad = samplingSchema.safeParse({ policies: { detectors: { toolLoop: { repeatCount: 1 } } } });
+      expect(bad.success).toBe(false);
+      expect(bad.error?.issues[0]?.path).toEqual(['policies', 'detectors', 'toolLoop', 'repeatCount']);
+      expect(samplingSchema.safeParse({ policies: { detectors: { runaway: { agents: { coder: { maxModelCalls: 0 } } } } } }).success).toBe(false);
+    });
+
     it('accepts the example YAML of docs/sampling.md', () => {
       const doc = readFileSync(new URL('../../docs/sampling.md', import.meta.url), 'utf8');
       const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
@@ -42,6 +57,7 @@ describe('samplingSchema', () => {
       const c = samplingSchema.parse((parse(yaml!) as { sampling: unknown }).sampling);
       expect(c.rules.map((r) => r.name)).toEqual(['health', 'vip-customers', 'expensive-gpt']);
       expect(c.budget.tenants['noisy-tenant']).toBe(600);
+      expect(c.policies.detectors.runaway.agents['coder-agent']).toEqual({ maxModelCalls: 400, maxToolCalls: 800 });
     });
   });
 });

@@ -108,6 +108,7 @@ export function quietConfig(input: SamplingConfigInput = {}): SamplingConfigInpu
       lowEval: { enabled: false },
       latency: { enabled: false },
       baseline: { enabled: false },
+      detectors: Object.fromEntries(['toolLoop', 'retryStorm', 'duplicateToolCall', 'budgetRace', 'stalled', 'runaway', 'cacheCollapse', 'cacheChurn'].map((d) => [d, { enabled: false }])),
       ...input.policies,
     },
     budget: { enabled: false, ...input.budget },

@@ -1,13 +1,30 @@
-/** Policy `error`: keep every session with an error span. */
+/**
+ * Policy `error`: keep every session with an error span. A refusal the client retried successfully (an HTTP 429 under
+ * a model call that then succeeded) is not an error of the session: it counts toward `retry_storm` instead
+ * (src/sampling/detectors/retried-refusal.ts). A model call that finally failed still is.
+ */
+import { retriedRefusalCount } from '../detectors/retried-refusal.js';
 import type { SessionView } from '../session-view.js';
 import type { Vote } from './vote.js';
 
-/** Votes keep when any span is an error (status error, error.type, exception event, failed tool call). */
+/** Votes keep when any span is an error (status error, error.type, exception event, failed tool call) not excused as a retried refusal. */
 export class ErrorPolicy {
-  /** True when the session has an error anywhere; the normalizer already folded every error signal into isError. */
-  hasError(view: SessionView): boolean {
-    if (view.summary.errorCount > 0) return true;
-    return view.spans.some((s) => s.isError);
+  /**
+   * True when the session has an error that is not a retried refusal. The normalizer folded every error signal into
+   * isError; the summary counts error spans the view may not hold (late spans: `excusedBefore` are those excused when
+   * the session was first decided).
+   */
+  hasError(view: SessionView, excusedBefore = 0): boolean {
+    let inSpans = 0;
+    for (const s of view.spans) if (s.isError) inSpans++;
+    const known = Math.max(view.summary.errorCount, inSpans);
+    if (known === 0) return false;
+    return known - excusedBefore - (inSpans === 0 ? 0 : retriedRefusalCount(view.spans)) > 0;
+  }
+
+  /** Error spans among the view's that are retried refusals (recorded on the decision for later reconsiderations). */
+  excused(view: SessionView): number {
+    return view.summary.errorCount === 0 ? 0 : retriedRefusalCount(view.spans);
   }
 
   /** A certain keep vote for an errored session, else null. */

@@ -1,0 +1,36 @@
+/** The detectors' report on a decision: which fired, their figures, their culprit spans (session row and span flags). */
+import type { DetectorFigures, DetectorReason, Finding } from './detector.js';
+
+/** Carried on the Decision (and so in the WAL decision record), read by the session and span row builders. */
+export interface DetectorReport {
+  /** Detectors that fired, in reason order. */
+  fired: DetectorReason[];
+  /** Figures of the findings (fired ones, and refusals under the storm threshold). */
+  figures: Partial<DetectorFigures>;
+  /** Spans at fault, each with the detector that blames it. */
+  culprits: { spanId: string; reason: DetectorReason }[];
+}
+
+/** Culprit spans and duplicated call ids kept per detector: the report rides on the logged decision and the row. */
+export const MAX_LISTED = 100;
+
+/** Folds findings into one report (lists cut at MAX_LISTED; the counts in the figures stay whole). */
+export function reportOf(findings: readonly Finding[]): DetectorReport {
+  const report: DetectorReport = { fired: [], figures: {}, culprits: [] };
+  for (const f of findings) {
+    if (f.fired) report.fired.push(f.reason);
+    Object.assign(report.figures, f.figures);
+    for (const spanId of f.culpritSpanIds.slice(0, MAX_LISTED)) report.culprits.push({ spanId, reason: f.reason });
+  }
+  const ids = report.figures.duplicateToolCallIds;
+  if (ids !== undefined && ids.length > MAX_LISTED) report.figures.duplicateToolCallIds = ids.slice(0, MAX_LISTED);
+  return report;
+}
+
+/** The detectors that blame a span (empty for nearly every span). */
+export function culpritFlags(report: DetectorReport | undefined, spanId: string): string[] {
+  if (report === undefined || report.culprits.length === 0) return [];
+  const out: string[] = [];
+  for (const c of report.culprits) if (c.spanId === spanId && !out.includes(c.reason)) out.push(c.reason);
+  return out;
+}

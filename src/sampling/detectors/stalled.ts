@@ -1,0 +1,34 @@
+/**
+ * `stalled`: the agent went quiet. Either the session's last tool call failed and no model call started after it
+ * ended (nobody looked at the error), or a model call's HTTP request arrived without the model call around it: the
+ * SDK exports a span only when it ends, so a request whose parent never came is a call left without an end.
+ */
+import { fired, type Detector, type Finding } from './detector.js';
+import type { SessionSpans } from './session-spans.js';
+
+export class StalledDetector implements Detector {
+  readonly reason = 'stalled' as const;
+
+  detect(session: SessionSpans): Finding | null {
+    const tools = session.toolCalls;
+    const last = tools[tools.length - 1];
+    if (last !== undefined && last.isError) {
+      const calls = session.modelCalls;
+      const lastCall = calls[calls.length - 1];
+      if (lastCall === undefined || lastCall.startTimeUnixNano < last.endTimeUnixNano) return fired(this.reason, [last.spanId]);
+    }
+    for (const r of session.requests) {
+      // Only requests of a model client count: a bare HTTP span without a parent is just a trace root.
+      if (r.parentSpanId !== '' && r.genai.provider === null && session.parentOf(r) === undefined && isProviderRequest(r.attributes)) {
+        return fired(this.reason, [r.spanId]);
+      }
+    }
+    return null;
+  }
+}
+
+/** A request to a model provider's API: its URL path names a model endpoint (OpenAI-compatible, Anthropic, Gemini, Bedrock). */
+function isProviderRequest(attrs: Record<string, unknown>): boolean {
+  const url = attrs['url.full'] ?? attrs['http.url'] ?? attrs['url.path'] ?? attrs['http.target'];
+  return typeof url === 'string' && /\/(chat\/completions|completions|responses|messages|embeddings)\b|:generateContent|:streamGenerateContent|\/model\/[^/]+\/(invoke|converse)/.test(url);
+}
