@@ -127,7 +127,7 @@ export class DecisionEngine {
   learn(view: SessionView, decided: Decision): void {
     if (decided.reasons.some((r) => r.startsWith('drop:'))) return;
     const p = this.config.policies;
-    if (p.costOutlier.enabled) this.costOutlier.vote(view);
+    if (p.costOutlier.enabled) this.costOutlier.learn(view);
     if (p.latency.enabled) this.latency.vote(view);
     if (p.rarePath.enabled) this.rarePath.vote(view, decided.decidedAtMs);
   }
@@ -141,7 +141,10 @@ export class DecisionEngine {
     };
     if (p.error.enabled) push(this.errorPolicy.vote(view));
     if (p.lowEval.enabled) push(this.lowEval.vote(view));
-    if (p.costOutlier.enabled) push(this.costOutlier.vote(view));
+    if (p.costOutlier.enabled) {
+      push(this.costOutlier.vote(view));
+      this.costOutlier.learn(view);
+    }
     if (p.latency.enabled) push(this.latency.vote(view));
     if (p.rarePath.enabled) push(this.rarePath.vote(view, nowMs));
     push(this.baseline.vote());
