@@ -12,6 +12,7 @@ import { DecisionEngine } from './sampling/engine.js';
 import { Durability, type RecoveryReport } from './sessions/durability.js';
 import { SessionBuffer } from './sessions/session-buffer.js';
 import { ClickHouseStore } from './store/clickhouse-store.js';
+import { SharedState } from './shared/shared-state.js';
 
 export interface RunningServer {
   grpcPort: number | null;
@@ -23,6 +24,8 @@ export interface RunningServer {
   durability: Durability | null;
   /** What recovery replayed on start (null without the log). */
   recovery: RecoveryReport | null;
+  /** Warm start and shared decisions (src/shared/). */
+  shared: SharedState;
   /** Stops accepting, decides open sessions, flushes the store; idempotent. */
   shutdown(): Promise<void>;
 }
@@ -48,9 +51,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // While ClickHouse is down, pending rows spill next to the log, against the log's own disk cap.
   const spill = durability === null ? undefined : { dir: join(w.dir ?? join(config.dataDir, 'wal'), 'spill'), budget: durability.spillBudget };
   const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, ...(journal && spill ? { journal, spill } : {}) });
-  const engine = new DecisionEngine({ config: config.sampling, registry, log: log.child({ component: 'sampling' }) });
+  const shared = new SharedState({ config, store, registry, log: log.child({ component: 'shared' }) });
+  const engine = new DecisionEngine({ config: config.sampling, registry, log: log.child({ component: 'sampling' }), keptElsewhere: shared.keptElsewhere });
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });
-  const buffer = new SessionBuffer({ config: config.sessions, engine, cache, store, registry, log: log.child({ component: 'sessions' }), ...(journal ? { journal } : {}) });
+  const buffer = new SessionBuffer({ config: config.sessions, engine, cache, store: shared.sessionStore, registry, log: log.child({ component: 'sessions' }), ...(journal ? { journal } : {}) });
   const collector: Collector = new Collector({
     config,
     log,
@@ -76,6 +80,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // Recovery runs before anything is accepted: the buffer and the store must hold what the log says first.
   const recovery = durability === null ? null : await durability.recover(buffer, store, collector.decoder);
   durability?.start(buffer, store);
+  await shared.start(engine, buffer);
   buffer.start();
   const { grpcPort, httpPort } = await collector.start();
 
@@ -86,6 +91,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       log.info('shutting down: refusing new data, deciding open sessions, flushing the store');
       await collector.stop(Math.min(5_000, config.shutdownTimeoutMs));
       await buffer.drain('shutdown');
+      await shared.close();
       // With the log, writes ClickHouse cannot take before the deadline stay in the log for the next start.
       const flushed = await Promise.race([store.flush().then(() => true), sleep(Math.max(0, deadline - Date.now() - 500)).then(() => false)]);
       if (!flushed) log.warn({ outstandingWrites: store.outstandingWrites }, 'store not flushed before the shutdown deadline; unwritten data stays in the log');
@@ -95,7 +101,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     })();
     return shuttingDown;
   };
-  return { grpcPort, httpPort, collector, buffer, store, durability, recovery, shutdown };
+  return { grpcPort, httpPort, collector, buffer, store, durability, recovery, shared, shutdown };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -24,6 +24,8 @@ export const SHARD_KEYS: Record<string, string> = {
   usage_hourly: 'cityHash64(TenantId)',
   // A handful of rows per run; any shard will do.
   reprice_runs: 'cityHash64(RunId)',
+  // Read by time range over all shards; the session key spreads the writes.
+  decisions: 'cityHash64(TenantId, SessionId)',
 };
 
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+)\.(\w+)\s*\(/;
