@@ -41,8 +41,11 @@ export const sharedSchema = z
         enabled: z.union([z.literal('auto'), z.boolean()]).default('auto'),
         /** How often kept decisions are published (one insert) and others' are read (one query per page). */
         intervalMs: z.number().int().positive().default(1_000),
-        /** Each read starts this far before the newest row seen: rows inserted late by a slow insert are not missed. */
-        overlapMs: z.number().int().nonnegative().default(5_000),
+        /**
+         * A read takes only rows inserted more than this long ago (server clock), so an insert still becoming visible
+         * is read by a later read, never skipped. Raise it on a cluster with asynchronous Distributed inserts.
+         */
+        settleMs: z.number().int().nonnegative().default(500),
         /** At start, read others' kept decisions back this far (sessions this instance may still hold dropped). */
         lookbackMs: z.number().int().nonnegative().default(10 * 60_000), // 10 min
         /** Rows per read query. */

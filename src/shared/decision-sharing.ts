@@ -1,8 +1,9 @@
 /**
  * Shared decisions: every `intervalMs`, one insert publishes the kept decisions made here since the last tick, then
- * pages of other instances' kept decisions newer than the watermark are read and followed. No query per session:
- * the hot path only appends to an in-memory queue. The watermark is on the server's clock (InsertedAt), and each
- * read starts `overlapMs` before it, so rows whose insert became visible late are still read (the repeats are skipped).
+ * pages of other instances' kept decisions after the cursor are read and followed. No query per session: the hot
+ * path only appends to an in-memory queue. The cursor is on the server's clock (InsertedAt) and only moves forward;
+ * a read takes rows inserted more than `settleMs` ago, so an insert still becoming visible is read by a later tick
+ * (re-reading a window instead cost 6× the rows in bench/shared-decisions.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -31,10 +32,8 @@ export class DecisionSharing {
   private retry: { rows: SharedDecision[]; token: string } | null = null;
   private readonly published: LRUCache<string, true>;
   private readonly seen: LRUCache<string, true>;
-  /** Newest InsertedAt known read (server clock, ms). */
-  private highWaterMs = 0;
-  /** Where the last tick stopped when it ran out of pages (a backlog): the next tick goes on from here. */
-  private resume: PageCursor | null = null;
+  /** The last row read (server clock): the next page starts strictly after it. */
+  private cursor: PageCursor = { afterMs: 0, afterTenantId: '', afterSessionId: '' };
   private skewMs = 0;
   private ticks = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -69,11 +68,11 @@ export class DecisionSharing {
     this.pending.push({ tenantId, sessionId, sampleWeight: decision.sampleWeight, reasons: decision.reasons, decidedAtMs: decision.decidedAtMs });
   }
 
-  /** Measures the server clock, sets the first watermark `lookbackMs` back, and starts the ticks. */
+  /** Measures the server clock, sets the cursor `lookbackMs` back, and starts the ticks. */
   async start(target: FollowTarget): Promise<void> {
     this.target = target;
     await this.measureSkew();
-    this.highWaterMs = this.serverNow() - this.p.config.lookbackMs;
+    this.cursor = { afterMs: this.serverNow() - this.p.config.lookbackMs - 1, afterTenantId: '', afterSessionId: '' };
     this.timer ??= setInterval(() => void this.tick(), this.p.config.intervalMs);
     this.timer.unref();
   }
@@ -122,36 +121,25 @@ export class DecisionSharing {
   }
 
   private async read(): Promise<void> {
-    const { pageRows, maxPagesPerPoll, overlapMs } = this.p.config;
-    const startedAtServerMs = this.serverNow();
-    const sinceMs = this.highWaterMs - overlapMs;
-    let cursor: PageCursor = this.resume ?? { sinceMs, afterMs: sinceMs - 1, afterTenantId: '', afterSessionId: '' };
-    this.resume = null;
+    const { pageRows, maxPagesPerPoll, settleMs } = this.p.config;
+    const untilMs = this.serverNow() - settleMs;
     for (let page = 0; page < maxPagesPerPoll; page++) {
       let rows: ReadDecision[];
       try {
-        rows = await this.p.table.page(cursor, pageRows);
+        rows = await this.p.table.page(this.cursor, untilMs, pageRows);
         this.p.metrics.queries.inc({ kind: 'select', outcome: 'ok' });
         this.recovered();
       } catch (err) {
         this.p.metrics.queries.inc({ kind: 'select', outcome: 'failed' });
         this.failed(err, 'reading shared decisions failed; retried next interval');
-        this.resume = cursor;
         return;
       }
       for (const r of rows) this.follow(r);
       const last = rows.at(-1);
-      if (last !== undefined) {
-        this.highWaterMs = Math.max(this.highWaterMs, last.insertedAtMs);
-        cursor = { sinceMs: cursor.sinceMs, afterMs: last.insertedAtMs, afterTenantId: last.tenantId, afterSessionId: last.sessionId };
-      }
-      if (rows.length < pageRows) {
-        // Everything inserted before this read began was visible to it, bar late inserts (the overlap covers those).
-        this.highWaterMs = Math.max(this.highWaterMs, startedAtServerMs);
-        return;
-      }
+      if (last !== undefined) this.cursor = { afterMs: last.insertedAtMs, afterTenantId: last.tenantId, afterSessionId: last.sessionId };
+      if (rows.length < pageRows) return;
     }
-    this.resume = cursor;
+    // A backlog (more than maxPagesPerPoll pages): the next tick goes on from the cursor.
   }
 
   private follow(r: ReadDecision): void {
@@ -173,7 +161,8 @@ export class DecisionSharing {
       const before = this.clientNow();
       const server = await this.p.table.serverNowMs();
       const after = this.clientNow();
-      this.skewMs = server - (before + after) / 2;
+      // Whole ms: the watermark is bound as an Int64 of ms.
+      this.skewMs = Math.round(server - (before + after) / 2);
       this.p.metrics.queries.inc({ kind: 'select', outcome: 'ok' });
     } catch (err) {
       this.p.metrics.queries.inc({ kind: 'select', outcome: 'failed' });

@@ -15,9 +15,8 @@ export interface ReadDecision extends SharedDecision {
   insertedAtMs: number;
 }
 
-/** Where a page starts: strictly after this (InsertedAt, TenantId, SessionId), and not before `sinceMs`. */
+/** Where a page starts: strictly after this (InsertedAt, TenantId, SessionId). */
 export interface PageCursor {
-  sinceMs: number;
   afterMs: number;
   afterTenantId: string;
   afterSessionId: string;
@@ -37,17 +36,17 @@ export class DecisionsTable {
     });
   }
 
-  /** Up to `limit` rows of other instances after the cursor, in (InsertedAt, TenantId, SessionId) order. */
-  async page(cursor: PageCursor, limit: number): Promise<ReadDecision[]> {
+  /** Up to `limit` rows of other instances after the cursor and inserted before `untilMs`, in (InsertedAt, TenantId, SessionId) order. */
+  async page(cursor: PageCursor, untilMs: number, limit: number): Promise<ReadDecision[]> {
     const rs = await this.p.client.query({
       query: `SELECT TenantId, SessionId, SampleWeight, Reasons, toUnixTimestamp64Milli(DecidedAt) AS DecidedAtMs, toUnixTimestamp64Milli(InsertedAt) AS InsertedAtMs
         FROM ${this.p.database}.decisions
-        WHERE InsertedAt >= fromUnixTimestamp64Milli({sinceMs:Int64})
+        WHERE InsertedAt >= fromUnixTimestamp64Milli({afterMs:Int64}) AND InsertedAt < fromUnixTimestamp64Milli({untilMs:Int64})
           AND (InsertedAt, TenantId, SessionId) > (fromUnixTimestamp64Milli({afterMs:Int64}), {afterTenantId:String}, {afterSessionId:String})
           AND InstanceId != {me:String}
         ORDER BY InsertedAt, TenantId, SessionId
         LIMIT {limit:UInt32}`,
-      query_params: { ...cursor, me: this.p.instanceId, limit },
+      query_params: { ...cursor, untilMs, me: this.p.instanceId, limit },
       format: 'JSONEachRow',
     });
     const rows = await rs.json<{ TenantId: string; SessionId: string; SampleWeight: number; Reasons: string[]; DecidedAtMs: string | number; InsertedAtMs: string | number }>();

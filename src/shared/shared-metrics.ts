@@ -20,7 +20,7 @@ export class SharedMetrics {
     this.dropped = new Counter({ name: 'agenttail_shared_decisions_dropped_total', help: 'Kept decisions not published because the publish queue was full.', registers });
     this.read = new Counter({
       name: 'agenttail_shared_decisions_read_total',
-      help: 'Kept decisions of other instances read, by outcome here (upgraded: a dropped part became kept; kept: already kept; held: open or unknown here, followed when decided; repeat: read again in the overlap).',
+      help: 'Kept decisions of other instances read, by outcome here (upgraded: a dropped part became kept; kept: already kept; held: open or unknown here, followed when decided; repeat: the session was already read, kept by another instance too).',
       labelNames: ['outcome'],
       registers,
     });

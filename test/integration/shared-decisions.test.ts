@@ -44,7 +44,7 @@ function configFor(name: string): Record<string, unknown> {
     sessions: { idleTimeoutMs: 300, sweepIntervalMs: 50 },
     // Only errors keep: a half without the error is dropped by its instance unless the other's decision reaches it.
     sampling: { baselineRate: 0, policies: { rarePath: { enabled: false }, costOutlier: { enabled: false }, latency: { enabled: false }, lowEval: { enabled: false } } },
-    shared: { instanceId: name, decisions: { intervalMs: 200, overlapMs: 1_000 } },
+    shared: { instanceId: name, decisions: { intervalMs: 200, settleMs: 100 } },
   };
 }
 

@@ -28,13 +28,13 @@ class FakeTable {
     return Promise.resolve();
   }
 
-  page(c: PageCursor, limit: number): Promise<ReadDecision[]> {
+  page(c: PageCursor, untilMs: number, limit: number): Promise<ReadDecision[]> {
     this.pages++;
     if (this.failing) return Promise.reject(new Error('down'));
     const after = (r: ReadDecision): boolean =>
       r.insertedAtMs > c.afterMs || (r.insertedAtMs === c.afterMs && (r.tenantId > c.afterTenantId || (r.tenantId === c.afterTenantId && r.sessionId > c.afterSessionId)));
     const sorted = [...this.rows].sort((a, b) => a.insertedAtMs - b.insertedAtMs || (a.sessionId < b.sessionId ? -1 : 1));
-    return Promise.resolve(sorted.filter((r) => r.insertedAtMs >= c.sinceMs && after(r)).slice(0, limit));
+    return Promise.resolve(sorted.filter((r) => r.insertedAtMs < untilMs && after(r)).slice(0, limit));
   }
 
   serverNowMs(): Promise<number> {
@@ -59,7 +59,7 @@ async function setup(over: Record<string, unknown> = {}) {
   const keptMap = new KeptElsewhereMap({ maxEntries: 100, ttlMs: 60_000, onFollowed: () => metrics.followed.inc() });
   // The instance's clock equals the server's here (no skew).
   const sharing = new DecisionSharing({
-    config: sharedSchema.parse({ decisions: { pageRows: 2, maxPagesPerPoll: 2, overlapMs: 1_000, lookbackMs: 10_000, maxPending: 3, ...over } }).decisions,
+    config: sharedSchema.parse({ decisions: { pageRows: 2, maxPagesPerPoll: 2, settleMs: 1_000, lookbackMs: 10_000, maxPending: 3, ...over } }).decisions,
     table: table as unknown as DecisionsTable,
     kept: keptMap,
     metrics,
@@ -116,15 +116,17 @@ describe('DecisionSharing', () => {
       expect(keptMap.weightOf('t1', 's1')).toBeUndefined();
     });
 
-    it('reads rows that became visible late within the overlap, and none older than it', async () => {
+    it('reads a row only once it is settleMs old, and a row that became visible late after its turn', async () => {
       const { table, sharing, buffer } = await setup();
       table.clockMs = 200_000;
+      table.add('fresh', 199_500);
       await sharing.tick();
-      // Inserted before the last read, visible only now: 500 ms inside the overlap, and 5 s before it.
-      table.add('late', 199_500);
-      table.add('too-late', 195_000);
+      expect(buffer.followed).toEqual([]);
+      // Inserted before the cursor's position but visible only now: not yet passed, so still read.
+      table.add('late', 198_800);
+      table.clockMs = 201_000;
       await sharing.tick();
-      expect(buffer.followed).toEqual(['late']);
+      expect(buffer.followed).toEqual(['late', 'fresh']);
     });
 
     it('reads back lookbackMs at start, and not before', async () => {
@@ -134,7 +136,7 @@ describe('DecisionSharing', () => {
       const registry = new Registry();
       const metrics = new SharedMetrics(registry);
       const sharing = new DecisionSharing({
-        config: sharedSchema.parse({ decisions: { lookbackMs: 10_000, overlapMs: 0 } }).decisions,
+        config: sharedSchema.parse({ decisions: { lookbackMs: 10_000, settleMs: 0 } }).decisions,
         table: table as unknown as DecisionsTable,
         kept: new KeptElsewhereMap({ maxEntries: 10, ttlMs: 60_000, onFollowed: () => {} }),
         metrics,
@@ -148,9 +150,35 @@ describe('DecisionSharing', () => {
       expect(buffer.followed).toEqual(['recent']);
     });
 
+    it('keeps the watermark in whole milliseconds when the clocks differ by a fraction', async () => {
+      const table = new FakeTable();
+      // The server's clock half a millisecond ahead of ours (the offset is measured at start).
+      table.serverNowMs = () => Promise.resolve(table.clockMs + 0.5);
+      const seen: PageCursor[] = [];
+      const page = table.page.bind(table);
+      table.page = (c, untilMs, limit) => {
+        seen.push(c);
+        return page(c, untilMs, limit);
+      };
+      const metrics = new SharedMetrics(new Registry());
+      const sharing = new DecisionSharing({
+        config: sharedSchema.parse({}).decisions,
+        table: table as unknown as DecisionsTable,
+        kept: new KeptElsewhereMap({ maxEntries: 10, ttlMs: 60_000, onFollowed: () => {} }),
+        metrics,
+        log: silentLogger(),
+        now: () => table.clockMs,
+      });
+      await sharing.start(new FakeBuffer());
+      await sharing.tick();
+      await sharing.tick();
+      expect(seen.length).toBe(2);
+      expect(seen.every((c) => Number.isInteger(c.afterMs))).toBe(true);
+    });
+
     it('retries the same page after a failed read', async () => {
       const { table, sharing, buffer } = await setup();
-      table.add('x', 99_000);
+      table.add('x', 98_000);
       table.failing = true;
       await sharing.tick();
       table.failing = false;
