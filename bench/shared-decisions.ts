@@ -20,15 +20,14 @@ import Table from 'cli-table3';
 import { Registry } from 'prom-client';
 import { sharedSchema } from '../src/config/shared.js';
 import { silentLogger } from '../src/log.js';
-import type { ExportHandler } from '../src/receive/export-handler.js';
 import { DecisionSharing } from '../src/shared/decision-sharing.js';
 import { DecisionsTable } from '../src/shared/decisions-table.js';
 import { KeptElsewhereMap } from '../src/shared/kept-elsewhere.js';
 import { SharedMetrics } from '../src/shared/shared-metrics.js';
 import { SharingStore } from '../src/shared/sharing-store.js';
 import { Durability } from '../src/sessions/durability.js';
-import { buildPool, stamp } from './e2e/requests.js';
 import { CountingStore } from './support/counting-store.js';
+import { FreshBodies, sendAll } from './support/export-traffic.js';
 import { ingestPipeline } from './support/ingest-pipeline.js';
 
 const REQUESTS = Number(process.argv[2] ?? 240);
@@ -39,9 +38,7 @@ const IDLE_MS = 250;
 const SESSIONS = { idleTimeoutMs: IDLE_MS, sweepIntervalMs: 50, maxBufferBytes: 8 * 1024 ** 3 };
 const SAMPLING = { baselineRate: 0.04, budget: { enabled: false } };
 const log = silentLogger();
-const pool = buildPool({ pairs: 16, spansPerRequest: 500, seed: 7 });
-const templates = pool.flatMap((p) => [p.a, p.b]);
-let nonceBase = 0;
+const traffic = new FreshBodies(REQUESTS);
 
 interface Result {
   sharing: boolean;
@@ -78,11 +75,11 @@ async function run(sharing: boolean, url: string): Promise<Result> {
   }
   const queries0 = await total('agenttail_shared_decisions_queries_total');
   const read0 = await total('agenttail_shared_decisions_read_total');
-  const bodies = freshBodies();
+  const bodies = traffic.next();
   buffer.start();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
-  const spans = await sendAll(handler, bodies);
+  const spans = await sendAll(handler, bodies, CONCURRENCY);
   while (buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
   const wallMs = performance.now() - t0 - IDLE_MS;
   const busyMs = performance.eventLoopUtilization(elu0).active;
@@ -95,26 +92,6 @@ async function run(sharing: boolean, url: string): Promise<Result> {
   return result;
 }
 
-async function sendAll(handler: ExportHandler, bodies: readonly Buffer[]): Promise<number> {
-  let next = 0;
-  let spans = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < bodies.length) {
-        const r = await handler.handle({ credentials: {}, body: bodies[next++]!, format: 'protobuf', transport: 'grpc' });
-        if (r.status !== 'ok') throw new Error(`bench: refused ${r.error.code}`);
-        spans += r.value.acceptedSpans;
-      }
-    }),
-  );
-  return spans;
-}
-
-function freshBodies(): Buffer[] {
-  const base = nonceBase;
-  nonceBase += Math.ceil(REQUESTS / templates.length) + 1;
-  return Array.from({ length: REQUESTS }, (_, i) => stamp(templates[i % templates.length]!, base + Math.floor(i / templates.length) + 1));
-}
 
 /**
  * The sharing work alone, in an otherwise idle process: DecisionSharing ticking against the endpoint for `seconds`,
