@@ -18,6 +18,9 @@ import { KeptElsewhereMap } from './kept-elsewhere.js';
 import { SharedMetrics } from './shared-metrics.js';
 import { SharingStore } from './sharing-store.js';
 
+/** Shutdown waits this long at most for the last publish (the shutdown deadline is shutdownTimeoutMs for everything). */
+const CLOSE_TIMEOUT_MS = 2_000;
+
 /** A default instance name: host, process id and a random suffix, in the characters the config allows. */
 export function defaultInstanceId(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 128);
@@ -73,9 +76,13 @@ export class SharedState {
     await this.sharing?.tick();
   }
 
-  /** Stops the periodic work and publishes what is queued. */
+  /** Stops the periodic work and publishes what is queued, waiting at most CLOSE_TIMEOUT_MS (ClickHouse may be down). */
   async close(): Promise<void> {
-    await this.warmStart?.close();
-    await this.sharing?.close();
+    const closing = (async () => {
+      await this.warmStart?.close();
+      await this.sharing?.close();
+    })();
+    const late = await Promise.race([closing.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), CLOSE_TIMEOUT_MS).unref())]);
+    if (late) this.p.log.warn('shared state not closed in time (ClickHouse slow or down): queued kept decisions not published');
   }
 }
