@@ -19,21 +19,19 @@ import Table from 'cli-table3';
 import { parseConfig } from '../src/config/load.js';
 import { storeSchema } from '../src/config/store.js';
 import { silentLogger } from '../src/log.js';
-import type { ExportHandler } from '../src/receive/export-handler.js';
 import { Durability } from '../src/sessions/durability.js';
 import { startServer } from '../src/server.js';
 import { ClickHouseStore } from '../src/store/clickhouse-store.js';
 import type { SessionStore } from '../src/store/types.js';
 import { benchConfig } from './e2e/collector.js';
-import { buildPool, stamp } from './e2e/requests.js';
 import { CountingStore } from './support/counting-store.js';
+import { FreshBodies, sendAll } from './support/export-traffic.js';
 import { ingestPipeline } from './support/ingest-pipeline.js';
 
 const REQUESTS = Number(process.argv[2] ?? 240);
 const CONCURRENCY = Number(process.argv[3] ?? 16);
 const log = silentLogger();
-const pool = buildPool({ pairs: 16, spansPerRequest: 500, seed: 7 });
-const templates = pool.flatMap((p) => [p.a, p.b]);
+const traffic = new FreshBodies(REQUESTS);
 /** e2e's collector settings that shape decisions (bench/e2e/collector.ts), with a shorter idle time. */
 const SAMPLING = { baselineRate: 0.04, budget: { enabled: false } };
 /**
@@ -42,7 +40,6 @@ const SAMPLING = { baselineRate: 0.04, budget: { enabled: false } };
  */
 const IDLE_MS = 250;
 const DECIDING_SESSIONS = { idleTimeoutMs: IDLE_MS, sweepIntervalMs: 50, maxBufferBytes: 8 * 1024 ** 3 };
-let nonceBase = 0;
 
 type Layer = 'ingest' | 'decide' | 'store' | 'server';
 interface Result {
@@ -64,11 +61,11 @@ async function run(layer: Layer, chStore: ClickHouseStore): Promise<Result> {
     sessions: deciding ? DECIDING_SESSIONS : { ...DECIDING_SESSIONS, idleTimeoutMs: 600_000 },
     sampling: SAMPLING,
   });
-  const bodies = freshBodies();
+  const bodies = traffic.next();
   if (deciding) buffer.start();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
-  const spans = await sendAll(handler, bodies);
+  const spans = await sendAll(handler, bodies, CONCURRENCY);
   if (deciding) {
     // Every session decided and, with the embedded store, every row inserted.
     while (buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
@@ -82,28 +79,6 @@ async function run(layer: Layer, chStore: ClickHouseStore): Promise<Result> {
   return { layer, spans, wallMs, busyMs };
 }
 
-/** Hands every body to the handler with CONCURRENCY requests in flight; the spans accepted. */
-async function sendAll(handler: ExportHandler, bodies: readonly Buffer[]): Promise<number> {
-  let next = 0;
-  let spans = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < bodies.length) {
-        const r = await handler.handle({ credentials: {}, body: bodies[next++]!, format: 'protobuf', transport: 'grpc' });
-        if (r.status !== 'ok') throw new Error(`bench: refused ${r.error.code}`);
-        spans += r.value.acceptedSpans;
-      }
-    }),
-  );
-  return spans;
-}
-
-/** Fresh sessions and traces every run: each template pair gets a nonce no earlier run used. */
-function freshBodies(): Buffer[] {
-  const base = nonceBase;
-  nonceBase += Math.ceil(REQUESTS / templates.length) + 1;
-  return Array.from({ length: REQUESTS }, (_, i) => stamp(templates[i % templates.length]!, base + Math.floor(i / templates.length) + 1));
-}
 
 /** Layer 4: the server as `serve` builds it (its config as the e2e bench's collector has it, idle IDLE_MS). */
 async function runServer(): Promise<Result> {
@@ -117,10 +92,10 @@ async function runServer(): Promise<Result> {
     receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, overload: { maxRssBytes: 0 } },
   });
   const server = await startServer(config, log);
-  const bodies = freshBodies();
+  const bodies = traffic.next();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
-  const spans = await sendAll(server.collector.handler, bodies);
+  const spans = await sendAll(server.collector.handler, bodies, CONCURRENCY);
   while (server.buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
   await server.store.flush();
   const wallMs = performance.now() - t0 - IDLE_MS;

@@ -18,6 +18,7 @@ import { SessionBuffer } from './sessions/session-buffer.js';
 import { resolveRssCap } from './receive/memory-limit.js';
 import { ClickHouseStore } from './store/clickhouse-store.js';
 import { insertBudgetBytes } from './store/insert-budget.js';
+import { SharedState } from './shared/shared-state.js';
 
 export interface RunningServer {
   grpcPort: number | null;
@@ -29,6 +30,8 @@ export interface RunningServer {
   durability: Durability | null;
   /** What recovery replayed on start (null without the log). */
   recovery: RecoveryReport | null;
+  /** Warm start and shared decisions (src/shared/). */
+  shared: SharedState;
   /** Stops accepting, decides open sessions, flushes the store; idempotent. */
   shutdown(): Promise<void>;
 }
@@ -58,11 +61,18 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // The embedded engine's insert memory is budgeted under the process memory cap (src/store/insert-budget.ts).
   const insertBudget = insertBudgetBytes(config.store, resolveRssCap(config.receive.overload.maxRssBytes).bytes);
   const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, insertBudgetBytes: insertBudget, ...(journal && spill ? { journal, spill } : {}) });
+  const shared = new SharedState({ config, store, registry, log: log.child({ component: 'shared' }) });
   // The cache detectors price missed cache reads with the same catalog and overrides as the spans.
   const detectorPrices = new Pricer({ overrides: config.pricing.overrides });
-  const engine = new DecisionEngine({ config: config.sampling, registry, log: log.child({ component: 'sampling' }), priceUsage: (p) => detectorPrices.priceUsage(p) });
+  const engine = new DecisionEngine({
+    config: config.sampling,
+    registry,
+    log: log.child({ component: 'sampling' }),
+    priceUsage: (p) => detectorPrices.priceUsage(p),
+    keptElsewhere: shared.keptElsewhere,
+  });
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });
-  const buffer = new SessionBuffer({ config: config.sessions, engine, cache, store, registry, log: log.child({ component: 'sessions' }), ...(journal ? { journal } : {}) });
+  const buffer = new SessionBuffer({ config: config.sessions, engine, cache, store: shared.sessionStore, registry, log: log.child({ component: 'sessions' }), ...(journal ? { journal } : {}) });
   const collector: Collector = new Collector({
     config,
     log,
@@ -88,6 +98,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // Recovery runs before anything is accepted: the buffer and the store must hold what the log says first.
   const recovery = durability === null ? null : await durability.recover(buffer, store, collector.decoder);
   durability?.start(buffer, store);
+  await shared.start(engine, buffer);
   buffer.start();
   const { grpcPort, httpPort } = await collector.start();
   log.info(startupSummary(config, { grpcPort, httpPort }, walDir), 'agenttail started');
@@ -102,6 +113,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       const baseline = await shutdownBaseline(registry);
       await collector.stop(Math.min(5_000, config.shutdownTimeoutMs));
       await buffer.drain('shutdown');
+      await shared.close();
       // With the log, writes ClickHouse cannot take before the deadline stay in the log for the next start.
       const flushed = await Promise.race([store.flush().then(() => true), sleep(Math.max(0, deadline - Date.now() - 500)).then(() => false)]);
       if (!flushed) log.warn({ outstandingWrites: store.outstandingWrites }, 'store not flushed before the shutdown deadline; unwritten data stays in the log');
@@ -113,7 +125,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     })();
     return shuttingDown;
   };
-  return { grpcPort, httpPort, collector, buffer, store, durability, recovery, shutdown };
+  return { grpcPort, httpPort, collector, buffer, store, durability, recovery, shared, shutdown };
 }
 
 /**

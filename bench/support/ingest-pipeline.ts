@@ -16,7 +16,7 @@ import { RefusalLog } from '../../src/receive/refusal-log.js';
 import { QuotaManager } from '../../src/receive/quota.js';
 import { RequestDecoder } from '../../src/receive/request-decoder.js';
 import { DecisionCache } from '../../src/sampling/decision-cache.js';
-import { DecisionEngine } from '../../src/sampling/engine.js';
+import { DecisionEngine, type KeptElsewhere } from '../../src/sampling/engine.js';
 import type { Durability } from '../../src/sessions/durability.js';
 import { SessionBuffer } from '../../src/sessions/session-buffer.js';
 import type { SessionStore } from '../../src/store/types.js';
@@ -28,6 +28,8 @@ export interface IngestPipelineOptions {
   sessions?: Record<string, unknown>;
   /** Overrides of the sampling config. */
   sampling?: Record<string, unknown>;
+  /** Other instances' kept decisions the engine follows (bench/shared-decisions.ts). */
+  keptElsewhere?: KeptElsewhere;
 }
 
 export function ingestPipeline(o: IngestPipelineOptions) {
@@ -36,7 +38,7 @@ export function ingestPipeline(o: IngestPipelineOptions) {
   const decoder = new RequestDecoder({ auth, limits: receiveSchema.parse({}).limits, normalizer: new Normalizer(), pricer: new Pricer({ overrides: [] }) });
   const buffer = new SessionBuffer({
     config: sessionsSchema.parse(o.sessions ?? {}),
-    engine: new DecisionEngine({ config: samplingSchema.parse(o.sampling ?? {}) }),
+    engine: new DecisionEngine({ config: samplingSchema.parse(o.sampling ?? {}), ...(o.keptElsewhere ? { keptElsewhere: o.keptElsewhere } : {}) }),
     cache: new DecisionCache({ ttlMs: 600_000, maxEntries: 1_000_000 }),
     store: o.store,
     log,

@@ -104,9 +104,20 @@ export const samplingSchema = z
         costOutlier: z
           .strictObject({
             enabled: z.boolean().default(true),
+            /**
+             * `fence` (default): Tukey's fence on log values, q75 · (q75 / q25)^fenceK, at least minRatio × median —
+             * robust to the outliers it looks for (docs/sampling.md). `quantile`: above the `quantile` of the stream
+             * (outliers included, so a share of outliers above 1 − quantile hides itself).
+             */
+            threshold: z.enum(['fence', 'quantile']).default('fence'),
+            /** Fence width k in units of the log interquartile range (2: 3.4 σ above the log median). */
+            fenceK: z.number().positive().default(2),
+            /** The fence is never below this multiple of the median (a flat history flags only real jumps). */
+            minRatio: z.number().min(1).default(3),
+            /** The quantile of `threshold: quantile`. */
             quantile: z.number().gt(0).lt(1).default(0.995),
-            /** Sessions seen per tenant + agent before the quantile is trusted. */
-            warmupCount: z.number().int().min(1).default(100),
+            /** Sessions seen per tenant + agent before the threshold is trusted (quartiles settle sooner than p99.5). */
+            warmupCount: z.number().int().min(1).default(50),
             /** Absolute ceiling on session cost, USD (null: none). */
             maxCostUsd: z.number().positive().nullable().default(5),
             /** Absolute ceiling on session tokens, input + output (null: none). */

@@ -4,6 +4,7 @@ import { receiveSchema } from './receive.js';
 import { conventionsSchema, pricingSchema } from './pricing.js';
 import { sessionsSchema } from './sessions.js';
 import { samplingSchema } from './sampling.js';
+import { sharedSchema } from './shared.js';
 import { resolveStorePath, storeSchema } from './store.js';
 import { walSchema } from './wal.js';
 
@@ -18,6 +19,8 @@ export const configSchema = z
     pricing: pricingSchema.prefault({}),
     sessions: sessionsSchema.prefault({}),
     sampling: samplingSchema.prefault({}),
+    /** Sampling state shared through ClickHouse: warm start and shared decisions (src/config/shared.ts). */
+    shared: sharedSchema.prefault({}),
     store: storeSchema.prefault({}),
     wal: walSchema.prefault({}),
     /** How long graceful shutdown may take before the process exits anyway. */

@@ -11,7 +11,7 @@ import { DetectorSet } from './detectors/detector-set.js';
 import type { PriceUsage } from './detectors/session-spans.js';
 import { AttributeRules } from './policies/attribute-rules.js';
 import { BaselinePolicy, baselineHash, sessionKey } from './policies/baseline.js';
-import { CostOutlierPolicy } from './policies/cost-outlier.js';
+import { agentKeyOf, CostOutlierPolicy } from './policies/cost-outlier.js';
 import { ErrorPolicy } from './policies/error.js';
 import { LatencyPolicy } from './policies/latency.js';
 import { LowEvalPolicy } from './policies/low-eval.js';
@@ -33,7 +33,17 @@ export interface DecisionEngineParams {
   log?: Logger;
   /** Catalog prices for the cache detectors' extra cost (the shipped catalog when absent). */
   priceUsage?: PriceUsage;
+  /** Sessions other instances kept (src/shared/): a session this engine would drop is kept with their weight. */
+  keptElsewhere?: KeptElsewhere;
 }
+
+/** Kept decisions made by other instances: the sample weight of one, or undefined. */
+export interface KeptElsewhere {
+  weightOf(tenantId: string, sessionId: string): number | undefined;
+}
+
+/** No other instance (a null object: the engine never tests for one). */
+const NO_OTHERS: KeptElsewhere = { weightOf: () => undefined };
 
 /** Decides complete sessions and reconsiders dropped ones when errors or low evals arrive later. */
 export class DecisionEngine {
@@ -51,6 +61,7 @@ export class DecisionEngine {
   private readonly budget: Budget;
   private readonly detectors: DetectorSet;
   private readonly seeds = new Map<string, number>();
+  private readonly keptElsewhere: KeptElsewhere;
 
   constructor(params: DecisionEngineParams) {
     const { config } = params;
@@ -67,6 +78,7 @@ export class DecisionEngine {
     this.budget = new Budget({ config: config.budget });
     const pricer = params.priceUsage === undefined ? new Pricer() : null;
     this.detectors = new DetectorSet({ config: config.policies.detectors, priceUsage: params.priceUsage ?? ((p) => pricer!.priceUsage(p)) });
+    this.keptElsewhere = params.keptElsewhere ?? NO_OTHERS;
   }
 
   /** Decides a complete session: drop rules → keep policies → budgets → baseline. Deterministic (hashes, not Math.random). */
@@ -99,6 +111,12 @@ export class DecisionEngine {
     if (thinned) reasons.push('budget:thinned');
     reasons.push(...markers);
 
+    // Kept is monotonic across instances: a part of a session another instance kept is kept, with that weight.
+    const elsewhere = kept ? undefined : this.keptElsewhere.weightOf(summary.tenantId, summary.sessionId);
+    if (elsewhere !== undefined) {
+      this.budget.recordKept(summary.tenantId, nowMs);
+      return this.finish({ kept: true, reasons: [...reasons, 'shared'], sampleWeight: elsewhere, trigger, decidedAtMs: nowMs }, thinned);
+    }
     if (kept) this.budget.recordKept(summary.tenantId, nowMs);
     // Dropped sessions stand for no one but themselves, and their session row is always written: weight 0.
     const decision: Decision = { kept, reasons, sampleWeight: kept ? 1 / after : 0, trigger, decidedAtMs: nowMs };
@@ -143,9 +161,14 @@ export class DecisionEngine {
   learn(view: SessionView, decided: Decision): void {
     if (decided.reasons.some((r) => r.startsWith('drop:'))) return;
     const p = this.config.policies;
-    if (p.costOutlier.enabled) this.costOutlier.vote(view);
+    if (p.costOutlier.enabled) this.costOutlier.learn(view);
     if (p.latency.enabled) this.latency.vote(view);
     if (p.rarePath.enabled) this.rarePath.vote(view, decided.decidedAtMs);
+  }
+
+  /** True while this tenant + agent set has taught the cost quantiles fewer sessions than the warm-up (warm start seeds it). */
+  isCold(tenantId: string, agentNames: readonly string[]): boolean {
+    return this.costOutlier.count(agentKeyOf(tenantId, agentNames)) < this.config.policies.costOutlier.warmupCount;
   }
 
   /** Every keep vote, in reason order. Learning policies run even when an earlier policy already keeps. */
@@ -158,7 +181,10 @@ export class DecisionEngine {
     if (p.error.enabled) push(this.errorPolicy.vote(view));
     if (p.lowEval.enabled) push(this.lowEval.vote(view));
     out.push(...detected);
-    if (p.costOutlier.enabled) push(this.costOutlier.vote(view));
+    if (p.costOutlier.enabled) {
+      push(this.costOutlier.vote(view));
+      this.costOutlier.learn(view);
+    }
     if (p.latency.enabled) push(this.latency.vote(view));
     if (p.rarePath.enabled) push(this.rarePath.vote(view, nowMs));
     push(this.baseline.vote());

@@ -16,7 +16,7 @@ export interface Decision {
   /**
    * Every policy that voted keep ('error', 'rare_path', 'cost_outlier', 'low_eval', 'latency',
    * 'rule:<name>', 'baseline', the detectors' 'tool_loop', 'retry_storm', ... of detectors/detector.ts), plus markers: 'early:memory', 'upgrade:<policy>', 'budget:thinned',
-   * 'drop:<rule>' for an explicit drop.
+   * 'drop:<rule>' for an explicit drop; 'shared' / 'upgrade:shared' when another instance kept the session.
    */
   reasons: string[];
   /** 1 / probability of keeping a session like this one; re-weights counts of kept sessions. */

@@ -27,6 +27,8 @@ export function updateDecided(p: {
   evals: readonly EvalResult[];
   /** The decision to apply instead of reconsidering (recovery reuses decisions made before a crash). */
   recorded?: (version: number) => Decision | undefined;
+  /** A kept decision another instance made for the session (src/shared/), applied instead of reconsidering. */
+  adopted?: Decision;
 }): DecidedUpdate | null {
   const entry = p.cache.get(p.tenantId, p.sessionId);
   if (entry === undefined) return null;
@@ -34,7 +36,7 @@ export function updateDecided(p: {
   for (const s of p.spans) summary.bytes += retainedBytes(s);
   const version = entry.version + 1;
   const recorded = p.recorded?.(version);
-  const next = recorded ?? p.engine.reconsider(entry.decision, { summary, spans: p.spans });
+  const next = recorded ?? p.adopted ?? p.engine.reconsider(entry.decision, { summary, spans: p.spans });
   const decision = next ?? entry.decision;
   p.cache.set(p.tenantId, p.sessionId, { ...entry, decision, summary, version });
   for (const s of p.spans) p.cache.setTrace(p.tenantId, s.traceId, p.sessionId);

@@ -247,6 +247,20 @@ export class SessionBuffer implements SpanSink {
   }
 
   /**
+   * Another instance kept this session (src/shared/): a part dropped here becomes kept (`upgrade:shared`, that
+   * instance's weight) and its spans are read back from the log. 'held' when the session is open here or unknown
+   * (the engine then follows at decision time); 'kept' when already kept or dropped by an explicit drop rule.
+   */
+  followKept(tenantId: string, sessionId: string, sampleWeight: number): 'upgraded' | 'kept' | 'held' {
+    const e = this.cache.get(tenantId, sessionId);
+    if (e === undefined || this.open.has(tenantKey(tenantId, sessionId))) return 'held';
+    if (e.decision.kept || e.decision.reasons.some((r) => r.startsWith('drop:'))) return 'kept';
+    const reasons = [...e.decision.reasons, 'upgrade:shared'];
+    this.applyLate(tenantId, sessionId, [], [], [], { kept: true, reasons, sampleWeight, trigger: 'upgrade', decidedAtMs: this.now() });
+    return 'upgraded';
+  }
+
+  /**
    * The process is at its memory limit (true) or back under it (false). While it is, each sweep decides the oldest
    * open sessions holding up to PRESSURE_SHARE_PER_SWEEP of the open bytes (at least one session) early, so their
    * spans go to the store and leave the buffer; the share bounds the work of one sweep.
@@ -486,7 +500,7 @@ export class SessionBuffer implements SpanSink {
   }
 
   /** Late spans and/or evals for a decided session; re-opens the session when the cache forgot it. */
-  private applyLate(tenantId: string, sessionId: string, spans: NormalizedSpan[], evals: EvalResult[], lsns: readonly number[]): void {
+  private applyLate(tenantId: string, sessionId: string, spans: NormalizedSpan[], evals: EvalResult[], lsns: readonly number[], adopted?: Decision): void {
     const before = this.cache.get(tenantId, sessionId);
     const recorded = this.recorded;
     const u = updateDecided({
@@ -496,6 +510,7 @@ export class SessionBuffer implements SpanSink {
       sessionId,
       spans,
       evals,
+      ...(adopted === undefined ? {} : { adopted }),
       ...(recorded !== null && before?.epoch !== undefined ? { recorded: (v: number) => recorded.get(decisionKey(tenantId, sessionId, before.epoch!, v))?.decision } : {}),
     });
     if (u === null) {

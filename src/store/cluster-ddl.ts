@@ -27,6 +27,8 @@ export const SHARD_KEYS: Record<string, string> = {
   reprice_runs: 'cityHash64(RunId)',
   // Parked rows of a batch; rare, read by table and time.
   dead_letter: 'cityHash64(BatchId)',
+  // Read by time range over all shards; the session key spreads the writes.
+  decisions: 'cityHash64(TenantId, SessionId)',
 };
 
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+)\.(\w+)\s*\(/;

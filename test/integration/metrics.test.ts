@@ -51,7 +51,7 @@ let result: SimulateResult;
 
 beforeAll(async () => {
   // A small buffer (soft limit 80 % of 300 kB) so that some sessions are decided early.
-  t = await startTestServer({ sessions: { idleTimeoutMs: 250, maxBufferBytes: 300_000 } });
+  t = await startTestServer({ sessions: { idleTimeoutMs: 250, maxBufferBytes: 300_000 }, shared: { decisions: { enabled: true } } });
   before = await scrape(t);
   const run = runSimulation({
     grpcTarget: t.grpcTarget,
@@ -113,6 +113,8 @@ describe('/metrics', () => {
       expect(moved('agenttail_store_insert_duration_seconds_count', { table }), table).toBeGreaterThan(0);
     }
     expect(after.total('agenttail_store_rows_written_total', { table: 'sessions' })).toBeGreaterThanOrEqual(80);
+    expect(moved('agenttail_warm_start_runs_total', { outcome: 'ok' }) + before.total('agenttail_warm_start_runs_total', { outcome: 'ok' })).toBeGreaterThan(0);
+    expect(moved('agenttail_shared_decisions_queries_total', { kind: 'select', outcome: 'ok' })).toBeGreaterThan(0);
   });
 
   it('shows the buffer filling while traffic flows and empty after, against its limits', () => {

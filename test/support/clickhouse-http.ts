@@ -2,7 +2,8 @@
  * A ClickHouse-compatible HTTP endpoint served from the embedded engine, for testing the store's
  * server path (`createClient({ url })`) without a ClickHouse server. It speaks what
  * @clickhouse/client sends: the query in the `query` URL parameter (body = data) or as the body,
- * settings as URL parameters, `database`, basic auth, gzip request bodies and gzip responses when
+ * settings as URL parameters, query parameters as `param_<name>` (bound as the server binds them: the
+ * value is the type's text form), `database`, basic auth, gzip request bodies and gzip responses when
  * `enable_http_compression=1`; it answers with X-ClickHouse-Query-Id / -Summary / -Exception-Code
  * and ClickHouse's "Code: N. DB::Exception: ... (TYPE)" error bodies.
  */
@@ -45,6 +46,19 @@ function fail(res: ServerResponse, status: number, code: string, type: string, m
   res.end(`Code: ${code}. DB::Exception: ${message}. (${type}) (version 26.7.1.1)\n`);
 }
 
+/**
+ * Substitutes `{name:Type}` placeholders with the `param_name` URL values. A value is the type's escaped text form
+ * (what the server parses), so a String goes in quotes as it is and any other type is parsed by CAST from that text.
+ */
+function bindParams(query: string, params: URLSearchParams): string {
+  return query.replace(/\{(\w+):([^}]+)\}/g, (whole, name: string, type: string) => {
+    const value = params.get(`param_${name}`);
+    if (value === null) return whole;
+    if (type.trim() === 'String') return `'${value}'`;
+    return `CAST('${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}', '${type.trim()}')`;
+  });
+}
+
 /** Starts the endpoint on 127.0.0.1, port 0, over a chDB engine in `path` (one engine per directory). */
 export async function startClickHouseHttp(p: { path: string; username: string; password: string }): Promise<ClickHouseHttp> {
   const engine: ClickHouseClient = createClient({ connection: createChdbConnection({ path: p.path }) as unknown as Conn });
@@ -78,7 +92,7 @@ export async function startClickHouseHttp(p: { path: string; username: string; p
       return;
     }
     const urlQuery = url.searchParams.get('query');
-    const query = urlQuery ?? body.toString('utf8');
+    const query = bindParams(urlQuery ?? body.toString('utf8'), url.searchParams);
     const values = urlQuery === null || body.length === 0 ? undefined : Readable.from([body], { objectMode: false });
     const queryId = url.searchParams.get('query_id') ?? randomUUID();
     const run = queue.then(async () => {

@@ -3,6 +3,7 @@ import type { SamplingConfig } from '../../config/sampling.js';
 import type { SessionSummary } from '../../sessions/types.js';
 import type { SessionView } from '../session-view.js';
 import { QuantileTracker } from '../sketches/quantile-tracker.js';
+import { fenceThreshold } from './outlier-fence.js';
 import type { Vote } from './vote.js';
 
 type CostOutlierConfig = SamplingConfig['policies']['costOutlier'];
@@ -14,12 +15,18 @@ export function sessionTokens(summary: SessionSummary): number {
 
 /** The quantile key of a session: tenant + its (sorted) agents. */
 export function agentKey(summary: SessionSummary): string {
-  return `${summary.tenantId}\u0000${[...summary.agentNames].sort().join(',')}`;
+  return agentKeyOf(summary.tenantId, summary.agentNames);
+}
+
+/** The quantile key of a tenant and a set of agent names (warm start builds it from stored rows). */
+export function agentKeyOf(tenantId: string, agentNames: readonly string[]): string {
+  return `${tenantId}\u0000${[...agentNames].sort().join(',')}`;
 }
 
 /**
  * Votes keep when cost or tokens exceed an absolute ceiling, or (after `warmupCount` sessions of the same
- * tenant + agent) exceed the configured quantile of what was seen before. Learns every session's values.
+ * tenant + agent) the robust fence of what was seen before (src/sampling/policies/outlier-fence.ts).
+ * Voting reads; `learn()` teaches: the engine learns every decided session after its vote.
  */
 export class CostOutlierPolicy {
   private readonly config: CostOutlierConfig;
@@ -32,20 +39,40 @@ export class CostOutlierPolicy {
     this.tokens = new QuantileTracker({ maxKeys: params.config.maxKeys });
   }
 
-  /** A certain keep vote for an outlier, else null. Learns the session's cost and tokens either way. */
+  /** A certain keep vote for an outlier, else null. Learns nothing. */
   vote(view: SessionView): Vote | null {
     const { summary } = view;
-    const key = agentKey(summary);
+    const { maxCostUsd, maxTokens } = this.config;
     const costUsd = summary.costUsd;
     const tokens = sessionTokens(summary);
-    const { maxCostUsd, maxTokens, quantile, warmupCount } = this.config;
-
     let outlier = (maxCostUsd !== null && costUsd > maxCostUsd) || (maxTokens !== null && tokens > maxTokens);
     if (!outlier) {
-      outlier = this.cost.isAbove(key, costUsd, quantile, warmupCount) || this.tokens.isAbove(key, tokens, quantile, warmupCount);
+      const key = agentKey(summary);
+      outlier = this.above(this.cost, key, costUsd) || this.above(this.tokens, key, tokens);
     }
+    return outlier ? { reason: 'cost_outlier', policyClass: 'cost_outlier', probability: 1 } : null;
+  }
+
+  /** Learns one decided session's cost and tokens. */
+  learn(view: SessionView): void {
+    this.learnValues(agentKey(view.summary), view.summary.costUsd, sessionTokens(view.summary));
+  }
+
+  /** Learns one session's values under `key` (warm start feeds stored sessions through it). */
+  learnValues(key: string, costUsd: number, tokens: number): void {
     this.cost.add(key, costUsd);
     this.tokens.add(key, tokens);
-    return outlier ? { reason: 'cost_outlier', policyClass: 'cost_outlier', probability: 1 } : null;
+  }
+
+  /** Sessions learned for `key` (the larger of the two trackers, which may forget keys apart). */
+  count(key: string): number {
+    return Math.max(this.cost.count(key), this.tokens.count(key));
+  }
+
+  private above(tracker: QuantileTracker, key: string, value: number): boolean {
+    const { warmupCount, quantile } = this.config;
+    if (this.config.threshold === 'quantile') return tracker.isAbove(key, value, quantile, warmupCount);
+    const q = tracker.quartiles(key, warmupCount);
+    return q !== null && tracker.exceeds(value, fenceThreshold(q, this.config.fenceK, this.config.minRatio));
   }
 }

@@ -2,6 +2,13 @@
 import { LogCollapsingLowestDenseDDSketch } from '@datadog/sketches-js';
 import { LRUCache } from 'lru-cache';
 
+/** The three quartiles of a key's values. */
+export interface Quartiles {
+  q25: number;
+  q50: number;
+  q75: number;
+}
+
 export interface QuantileTrackerParams {
   /** Keys held; the least recently used sketch is forgotten past this. */
   maxKeys: number;
@@ -43,6 +50,18 @@ export class QuantileTracker {
     return sketch.getValueAtQuantile(q);
   }
 
+  /** The quartiles of `key`'s values, or null before `warmupCount` values. Does not touch the key's recency. */
+  quartiles(key: string, warmupCount: number): Quartiles | null {
+    const sketch = this.sketches.peek(key);
+    if (sketch === undefined || sketch.count < warmupCount) return null;
+    return { q25: sketch.getValueAtQuantile(0.25), q50: sketch.getValueAtQuantile(0.5), q75: sketch.getValueAtQuantile(0.75) };
+  }
+
+  /** True when `value` is above `threshold` by more than the sketch's relative error. */
+  exceeds(value: number, threshold: number): boolean {
+    return value > threshold * (1 + 2 * this.relativeAccuracy) + Number.EPSILON;
+  }
+
   /**
    * True when `value` is above the q-quantile of `key` by more than the sketch's error (so a flat history,
    * every value the same, flags nothing). False before `warmupCount` values.
@@ -50,7 +69,7 @@ export class QuantileTracker {
   isAbove(key: string, value: number, q: number, warmupCount: number): boolean {
     const threshold = this.quantile(key, q, warmupCount);
     if (threshold === null) return false;
-    return value > threshold * (1 + 2 * this.relativeAccuracy) + Number.EPSILON;
+    return this.exceeds(value, threshold);
   }
 
   /** Learns one value for `key`. Non-finite values are ignored (they would poison the sketch). */
