@@ -91,7 +91,7 @@ async function sendAll(handler: ExportHandler, bodies: readonly Buffer[]): Promi
       while (next < bodies.length) {
         const r = await handler.handle({ credentials: {}, body: bodies[next++]!, format: 'protobuf', transport: 'grpc' });
         if (r.status !== 'ok') throw new Error(`bench: refused ${r.error.code}`);
-        spans += r.value.acceptedSpans;
+        spans += r.value.accepted;
       }
     }),
   );

@@ -7,6 +7,8 @@ import { repriceRoutes } from './api/reprice-route.js';
 import { sessionsRoutes } from './api/sessions-route.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
+import { LogJoiner } from './logs/log-joiner.js';
+import { logsReplay } from './logs/log-replay.js';
 import { DecisionCache } from './sampling/decision-cache.js';
 import { DecisionEngine } from './sampling/engine.js';
 import { Durability, type RecoveryReport } from './sessions/durability.js';
@@ -18,6 +20,8 @@ export interface RunningServer {
   httpPort: number | null;
   collector: Collector;
   buffer: SessionBuffer;
+  /** The logs stage: joins log records to sessions. */
+  logs: LogJoiner;
   store: ClickHouseStore;
   /** The write-ahead log stage; null when `wal.durability` is `off`. */
   durability: Durability | null;
@@ -51,10 +55,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const engine = new DecisionEngine({ config: config.sampling, registry, log: log.child({ component: 'sampling' }) });
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });
   const buffer = new SessionBuffer({ config: config.sessions, engine, cache, store, registry, log: log.child({ component: 'sessions' }), ...(journal ? { journal } : {}) });
+  const logs = new LogJoiner({ config: config.logs, cache, store, evals: buffer, registry, log: log.child({ component: 'logs' }), ...(journal ? { journal } : {}) });
   const collector: Collector = new Collector({
     config,
     log,
     sink: buffer,
+    logSink: logs,
     registry,
     onMemoryPressure: (over) => {
       buffer.setMemoryPressure(over);
@@ -74,9 +80,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     ],
   });
   // Recovery runs before anything is accepted: the buffer and the store must hold what the log says first.
-  const recovery = durability === null ? null : await durability.recover(buffer, store, collector.decoder);
-  durability?.start(buffer, store);
+  const logsDurable = logsReplay(collector.logRoute, logs);
+  const recovery = durability === null ? null : await durability.recover(buffer, store, collector.decoder, logsDurable);
+  durability?.start(buffer, store, logsDurable);
   buffer.start();
+  logs.start();
   const { grpcPort, httpPort } = await collector.start();
 
   let shuttingDown: Promise<void> | null = null;
@@ -86,6 +94,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       log.info('shutting down: refusing new data, deciding open sessions, flushing the store');
       await collector.stop(Math.min(5_000, config.shutdownTimeoutMs));
       await buffer.drain('shutdown');
+      // Sessions decided by the drain release their held log records before the store's last flush.
+      logs.sweep();
+      logs.stop();
       // With the log, writes ClickHouse cannot take before the deadline stay in the log for the next start.
       const flushed = await Promise.race([store.flush().then(() => true), sleep(Math.max(0, deadline - Date.now() - 500)).then(() => false)]);
       if (!flushed) log.warn({ outstandingWrites: store.outstandingWrites }, 'store not flushed before the shutdown deadline; unwritten data stays in the log');
@@ -95,7 +106,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     })();
     return shuttingDown;
   };
-  return { grpcPort, httpPort, collector, buffer, store, durability, recovery, shutdown };
+  return { grpcPort, httpPort, collector, buffer, logs, store, durability, recovery, shutdown };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -6,6 +6,7 @@ import { sessionsSchema } from './sessions.js';
 import { samplingSchema } from './sampling.js';
 import { storeSchema } from './store.js';
 import { walSchema } from './wal.js';
+import { logsSchema } from './logs.js';
 
 export const configSchema = z
   .object({
@@ -20,6 +21,8 @@ export const configSchema = z
     sampling: samplingSchema.prefault({}),
     store: storeSchema.prefault({}),
     wal: walSchema.prefault({}),
+    /** OTLP log records: joining sessions, untraced records, holding limits. */
+    logs: logsSchema.prefault({}),
     /** How long graceful shutdown may take before the process exits anyway. */
     shutdownTimeoutMs: z.number().int().positive().default(15_000),
   })

@@ -1,6 +1,6 @@
-/** OTLP/gRPC receiver: opentelemetry.proto.collector.trace.v1.TraceService/Export on @grpc/grpc-js. */
+/** OTLP/gRPC receiver: TraceService/Export and LogsService/Export (opentelemetry.proto.collector.*.v1) on @grpc/grpc-js. */
 import { Metadata, Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import { rawTraceService } from '../otlp/trace-service.js';
+import { LOGS_EXPORT_PATH, rawExportService, TRACE_EXPORT_PATH } from '../otlp/trace-service.js';
 import type { Logger } from '../log.js';
 import { toGrpcAnswer } from './answers.js';
 import type { ExportHandler } from './export-handler.js';
@@ -9,19 +9,25 @@ import type { ExportHandler } from './export-handler.js';
 export class GrpcReceiver {
   private readonly server: Server;
 
-  constructor(private readonly params: { handler: ExportHandler; host: string; port: number; maxMessageBytes: number; log: Logger }) {
+  constructor(private readonly params: { handlers: { traces: ExportHandler; logs: ExportHandler }; host: string; port: number; maxMessageBytes: number; log: Logger }) {
     // grpc-js decompresses gzip/deflate messages itself and enforces the (decompressed) size limit.
     this.server = new Server({ 'grpc.max_receive_message_length': params.maxMessageBytes });
-    this.server.addService(rawTraceService, { Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => this.export(call, cb) });
+    const services: [string, ExportHandler][] = [
+      [TRACE_EXPORT_PATH, params.handlers.traces],
+      [LOGS_EXPORT_PATH, params.handlers.logs],
+    ];
+    for (const [path, handler] of services) {
+      this.server.addService(rawExportService(path), { Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => this.export(handler, call, cb) });
+    }
   }
 
-  private export(call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>): void {
+  private export(handler: ExportHandler, call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>): void {
     const md = call.metadata;
     const first = (k: string): string | undefined => {
       const v = md.get(k)[0];
       return v === undefined ? undefined : String(v);
     };
-    this.params.handler
+    handler
       .handle({ credentials: { authorization: first('authorization'), apiKey: first('x-api-key') }, body: call.request, format: 'protobuf', transport: 'grpc' })
       .then((result) => {
         const answer = toGrpcAnswer(result);

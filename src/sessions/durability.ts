@@ -21,6 +21,22 @@ export interface DurableStore {
   readonly insertsFailing: boolean;
 }
 
+/** A logs record of the write-ahead log. */
+export type LogsRecord = Extract<WalRecord, { type: 'logs' }>;
+
+/** The logs stage's part in recovery and checkpoints (src/logs/log-replay.ts): replays logs requests, pins what it holds. */
+export interface ReplayedLogs {
+  /** Places a logged logs request again; false when it cannot be decoded again. */
+  replayLogs(lsn: number, record: LogsRecord): boolean;
+  /** After the buffer's replay, before the store's: records whose sessions were decided during replay are released. */
+  endReplay(): void;
+  /** The oldest log record held records need (MAX_SAFE_INTEGER when none). */
+  oldestPin(): number;
+}
+
+/** No logs stage: nothing to replay or pin. */
+const NO_LOGS: ReplayedLogs = { replayLogs: () => true, endReplay: () => undefined, oldestPin: () => Number.MAX_SAFE_INTEGER };
+
 /** Parameters of Durability.open. */
 export interface DurabilityParams {
   dir: string;
@@ -43,6 +59,8 @@ export interface RecoveryReport {
   tornTail: boolean;
   logBytes: number;
   requestsReplayed: number;
+  /** Logs requests placed again (src/logs/). */
+  logRequestsReplayed: number;
   requestsSkipped: number;
   unreadableRequests: number;
   decisionsReused: number;
@@ -53,7 +71,7 @@ export interface RecoveryReport {
 }
 
 const PASS_ONE = new Set<WalRecord['type']>(['decision', 'batch', 'written', 'checkpoint']);
-const PASS_TWO = new Set<WalRecord['type']>(['request', 'eval', 'decision']);
+const PASS_TWO = new Set<WalRecord['type']>(['request', 'eval', 'decision', 'logs']);
 
 /** The write-ahead log wired into the pipeline. */
 export class Durability implements SessionJournal, WriteJournal {
@@ -64,6 +82,7 @@ export class Durability implements SessionJournal, WriteJournal {
   private checkpointing: Promise<void> = Promise.resolve();
   private readonly bytesGauge: Gauge | null;
   private decoder: RequestDecoder | null = null;
+  private logs: ReplayedLogs = NO_LOGS;
   /**
    * Disk for the store's spilled rows (src/store/spill-queue.ts), shared with the log's cap: requests are refused
    * once segments + spill reach `maxDiskBytes`; the spill may use a 25 % reserve above it, so rows of data already
@@ -142,9 +161,10 @@ export class Durability implements SessionJournal, WriteJournal {
    * return with their original arrival times, writes confirmed in ClickHouse are skipped, and logged but
    * unconfirmed batches are rebuilt and re-sent under their tokens. Damaged records are skipped and counted.
    */
-  async recover(buffer: SessionBuffer, store: DurableStore, decoder: RequestDecoder): Promise<RecoveryReport> {
+  async recover(buffer: SessionBuffer, store: DurableStore, decoder: RequestDecoder, logs: ReplayedLogs = NO_LOGS): Promise<RecoveryReport> {
     const t0 = performance.now();
     this.decoder = decoder;
+    this.logs = logs;
     this.buffer = buffer;
     this.store = store;
     const decisions: { lsn: number; record: DecisionRecord }[] = [];
@@ -173,6 +193,7 @@ export class Durability implements SessionJournal, WriteJournal {
     buffer.beginReplay(decisions);
 
     let requestsReplayed = 0;
+    let logRequestsReplayed = 0;
     let requestsSkipped = 0;
     let unreadableRequests = 0;
     const second = await this.wal.replay((lsn, r) => {
@@ -182,10 +203,13 @@ export class Durability implements SessionJournal, WriteJournal {
       }
       // Below the last checkpoint everything was settled (decided, written, in no open session).
       if (lsn < checkpoint) {
-        if (r.type === 'request') requestsSkipped++;
+        if (r.type === 'request' || r.type === 'logs') requestsSkipped++;
         return;
       }
-      if (r.type === 'eval') {
+      if (r.type === 'logs') {
+        if (logs.replayLogs(lsn, r)) logRequestsReplayed++;
+        else unreadableRequests++;
+      } else if (r.type === 'eval') {
         buffer.replayEvals(lsn, r.tenantId, r.evals);
       } else if (r.type === 'request') {
         const spans = decoder.spansOfLogged(r);
@@ -198,6 +222,7 @@ export class Durability implements SessionJournal, WriteJournal {
       }
     }, PASS_TWO);
     await buffer.endReplay();
+    logs.endReplay();
     const resent = store.endReplay();
     this.lastCheckpoint = checkpoint;
     if (unreadableRequests > 0) this.p.log.error({ unreadableRequests }, 'logged requests that could not be decoded again were skipped');
@@ -208,6 +233,7 @@ export class Durability implements SessionJournal, WriteJournal {
       tornTail: first.tornTail,
       logBytes: first.bytes,
       requestsReplayed,
+      logRequestsReplayed,
       requestsSkipped,
       unreadableRequests,
       decisionsReused: decisions.length,
@@ -221,9 +247,10 @@ export class Durability implements SessionJournal, WriteJournal {
   }
 
   /** Starts periodic checkpoints and segment release. */
-  start(buffer: SessionBuffer, store: DurableStore): void {
+  start(buffer: SessionBuffer, store: DurableStore, logs: ReplayedLogs = this.logs): void {
     this.buffer = buffer;
     this.store = store;
+    this.logs = logs;
     if (this.timer !== null) return;
     this.timer = setInterval(() => void this.checkpoint(), this.p.checkpointIntervalMs ?? 5_000);
     this.timer.unref();
@@ -236,7 +263,7 @@ export class Durability implements SessionJournal, WriteJournal {
   checkpoint(): Promise<void> {
     this.checkpointing = this.checkpointing.then(async () => {
       if (this.buffer === null || this.store === null) return;
-      const upTo = Math.min(this.buffer.oldestPin(), this.store.oldestPin(), this.wal.endLsn);
+      const upTo = Math.min(this.buffer.oldestPin(), this.store.oldestPin(), this.logs.oldestPin(), this.wal.endLsn);
       if (upTo > this.lastCheckpoint) {
         const logged = this.wal.log({ type: 'checkpoint', upToLsn: upTo });
         if (logged.status === 'ok') {
