@@ -188,4 +188,4 @@ describe('OTLP logs from the real OTel logs SDK', () => {
       expect(json.message).toMatch(/invalid JSON at position/);
     });
   });
-  });
+});
