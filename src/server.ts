@@ -8,7 +8,8 @@ import { sessionsRoutes } from './api/sessions-route.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
 import { LogJoiner } from './logs/log-joiner.js';
-import { logsReplay } from './logs/log-replay.js';
+import { logsReadBack, logsReplay } from './logs/log-replay.js';
+import type { LogRoute } from './logs/log-route.js';
 import { DecisionCache } from './sampling/decision-cache.js';
 import { DecisionEngine } from './sampling/engine.js';
 import { Durability, type RecoveryReport } from './sessions/durability.js';
@@ -55,7 +56,17 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const engine = new DecisionEngine({ config: config.sampling, registry, log: log.child({ component: 'sampling' }) });
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });
   const buffer = new SessionBuffer({ config: config.sessions, engine, cache, store, registry, log: log.child({ component: 'sessions' }), ...(journal ? { journal } : {}) });
-  const logs = new LogJoiner({ config: config.logs, cache, store, evals: buffer, registry, log: log.child({ component: 'logs' }), ...(journal ? { journal } : {}) });
+  // The logs route is the collector's (built below); the closures read it only once requests flow.
+  const logRoute = (): LogRoute => collector.logRoute;
+  const logs = new LogJoiner({
+    config: config.logs,
+    cache,
+    store,
+    evals: buffer,
+    registry,
+    log: log.child({ component: 'logs' }),
+    ...(durability ? { journal: durability, readBack: logsReadBack(durability.wal, logRoute) } : {}),
+  });
   const collector: Collector = new Collector({
     config,
     log,
@@ -80,7 +91,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     ],
   });
   // Recovery runs before anything is accepted: the buffer and the store must hold what the log says first.
-  const logsDurable = logsReplay(collector.logRoute, logs);
+  const logsDurable = logsReplay(logRoute, logs);
   const recovery = durability === null ? null : await durability.recover(buffer, store, collector.decoder, logsDurable);
   durability?.start(buffer, store, logsDurable);
   buffer.start();
@@ -96,6 +107,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await buffer.drain('shutdown');
       // Sessions decided by the drain release their held log records before the store's last flush.
       logs.sweep();
+      await logs.settled();
       logs.stop();
       // With the log, writes ClickHouse cannot take before the deadline stay in the log for the next start.
       const flushed = await Promise.race([store.flush().then(() => true), sleep(Math.max(0, deadline - Date.now() - 500)).then(() => false)]);

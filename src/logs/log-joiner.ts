@@ -16,6 +16,8 @@ import type { RequestSource } from '../pipeline.js';
 import type { DecisionCache } from '../sampling/decision-cache.js';
 import type { WalRecord } from '../sessions/wal/record-codec.js';
 import { buildLogRow } from '../store/log-row.js';
+import { DroppedLogs, NO_READ_BACK, type LogReadBack } from './dropped-logs.js';
+import { groupKey } from './group-key.js';
 import type { LogSink } from './log-route.js';
 import { LogMetrics, type LogOutcome } from './log-metrics.js';
 import type { LogEntry } from './types.js';
@@ -69,7 +71,12 @@ export interface LogJoinerParams {
   now?: () => number;
   /** How often held records are checked against decisions (default 250 ms). */
   sweepIntervalMs?: number;
+  /** Reads logged logs requests back for upgraded sessions (src/logs/log-replay.ts); none without the log. */
+  readBack?: LogReadBack;
 }
+
+/** Dropped sessions remembered for a later upgrade, at most (about 100 B each plus their parts). */
+const MAX_DROPPED_SESSIONS = 100_000;
 
 /** Places log records by their session's decision; the LogSink the logs route hands records to. */
 export class LogJoiner implements LogSink {
@@ -79,10 +86,20 @@ export class LogJoiner implements LogSink {
   private readonly metrics: LogMetrics;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
+  private readonly dropped: DroppedLogs;
 
   constructor(private readonly p: LogJoinerParams) {
     this.now = p.now ?? Date.now;
     this.metrics = new LogMetrics(p.registry ?? new Registry(), () => ({ heldRecords: this.heldRecords, heldBytes: this.heldBytes }));
+    this.dropped = new DroppedLogs({
+      cache: p.cache,
+      readBack: p.readBack ?? NO_READ_BACK,
+      write: (entries, lsn, key, sessionId) => this.write(entries, lsn, key, sessionId, 'backfilled'),
+      windowMs: p.config.holdMs,
+      maxSessions: MAX_DROPPED_SESSIONS,
+      log: p.log,
+      onBackfilled: (n) => this.metrics.backfilled.inc(n),
+    });
   }
 
   /** Starts the periodic sweep (unref'ed). */
@@ -92,10 +109,13 @@ export class LogJoiner implements LogSink {
     this.timer.unref();
   }
 
-  /** Stops the sweep; held records stay in the log (with it on) for the next start. */
+  /** Stops the sweep; held records stay in the log (with it on) for the next start, and are said to be lost without it. */
   stop(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    if (this.heldRecords === 0) return;
+    if (this.p.journal === undefined) this.p.log.warn({ heldRecords: this.heldRecords }, 'log records still waiting for their sessions are lost at shutdown (wal.durability off)');
+    else this.p.log.info({ heldRecords: this.heldRecords }, 'log records still waiting for their sessions stay in the write-ahead log for the next start');
   }
 
   admit(tenantId: string, wireBytes: number): Outcome<void> {
@@ -125,9 +145,14 @@ export class LogJoiner implements LogSink {
     this.place(entries, lsn, receivedAtMs);
   }
 
-  /** The oldest log record a held record needs (MAX_SAFE_INTEGER when none). */
+  /** Resolves once backfills of upgraded sessions in flight have handed their rows to the store. */
+  settled(): Promise<void> {
+    return this.dropped.settled();
+  }
+
+  /** The oldest log record a held record or a backfill in flight needs (MAX_SAFE_INTEGER when none). */
   oldestPin(): number {
-    let min = Number.MAX_SAFE_INTEGER;
+    let min = this.dropped.oldestPin();
     for (const g of this.held.values()) for (const h of g.requests) if (h.lsn !== NO_LSN && h.lsn < min) min = h.lsn;
     return min;
   }
@@ -135,6 +160,7 @@ export class LogJoiner implements LogSink {
   /** Releases held records whose session has been decided, and those held past logs.holdMs. */
   sweep(): void {
     const nowMs = this.now();
+    this.dropped.sweep(nowMs);
     for (const [key, g] of this.held) {
       const decided = this.decidedOf(g.tenantId, g.traceId, g.sessionId);
       const keep: Held[] = [];
@@ -195,6 +221,7 @@ export class LogJoiner implements LogSink {
   private release(entries: LogEntry[], lsn: number, key: string, decided: { sessionId: string; kept: boolean }): boolean {
     if (!decided.kept) {
       this.count('dropped', entries.length);
+      if (lsn !== NO_LSN) this.dropped.remember(entries[0]!.tenantId, decided.sessionId, lsn, key, this.now());
       return true;
     }
     return this.write(entries, lsn, key, decided.sessionId, 'kept');
@@ -214,12 +241,13 @@ export class LogJoiner implements LogSink {
     return done;
   }
 
-  private write(entries: LogEntry[], lsn: number, key: string, sessionId: string, outcome: LogOutcome): boolean {
+  private write(entries: LogEntry[], lsn: number, key: string, sessionId: string, outcome: LogOutcome | 'backfilled'): boolean {
     const rows = entries.map((e) => buildLogRow(e.tenantId, e.record, sessionId));
-    // One key per log record and group: a replay of the record rebuilds exactly these rows under this key.
+    // One key per log record and group: a replay of the record (or a backfill of it) rebuilds exactly these rows under this key.
     const written = this.p.store.writeLogs(rows, { key: `l\u0000${lsn}\u0000${key}`, pinLsn: lsn === NO_LSN ? Number.MAX_SAFE_INTEGER : lsn });
     if (written.status !== 'ok') return false;
-    this.count(outcome, entries.length);
+    // A backfill's records were counted as dropped when they arrived: counted once, there.
+    if (outcome !== 'backfilled') this.count(outcome, entries.length);
     return true;
   }
 
@@ -243,9 +271,3 @@ export class LogJoiner implements LogSink {
   }
 }
 
-/** The group a record waits in: its trace, else its session alias, else none. */
-function groupKey(tenantId: string, traceId: string | null, sessionId: string | null): string {
-  if (traceId !== null) return `${tenantId}\u0000t\u0000${traceId}`;
-  if (sessionId !== null) return `${tenantId}\u0000s\u0000${sessionId}`;
-  return `${tenantId}\u0000-`;
-}

@@ -29,7 +29,7 @@ export interface ReplayedLogs {
   /** Places a logged logs request again; false when it cannot be decoded again. */
   replayLogs(lsn: number, record: LogsRecord): boolean;
   /** After the buffer's replay, before the store's: records whose sessions were decided during replay are released. */
-  endReplay(): void;
+  endReplay(): Promise<void> | void;
   /** The oldest log record held records need (MAX_SAFE_INTEGER when none). */
   oldestPin(): number;
 }
@@ -222,7 +222,7 @@ export class Durability implements SessionJournal, WriteJournal {
       }
     }, PASS_TWO);
     await buffer.endReplay();
-    logs.endReplay();
+    await logs.endReplay();
     const resent = store.endReplay();
     this.lastCheckpoint = checkpoint;
     if (unreadableRequests > 0) this.p.log.error({ unreadableRequests }, 'logged requests that could not be decoded again were skipped');

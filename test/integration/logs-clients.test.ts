@@ -72,7 +72,11 @@ describe('OTLP logs from the real OTel logs SDK', () => {
   }
 
   beforeAll(async () => {
-    t = await startTestServer({ sampling: { baselineRate: 0, policies: { rarePath: { enabled: false }, costOutlier: { enabled: false }, latency: { enabled: false } } } });
+    // A 2 s idle timeout: the eval record sent right after a session's spans reaches it while it is still open.
+    t = await startTestServer({
+      sessions: { idleTimeoutMs: 2_000, sweepIntervalMs: 50 },
+      sampling: { baselineRate: 0, policies: { rarePath: { enabled: false }, costOutlier: { enabled: false }, latency: { enabled: false } } },
+    });
   });
   afterAll(async () => {
     for (const p of providers) await p.shutdown();
@@ -115,7 +119,7 @@ describe('OTLP logs from the real OTel logs SDK', () => {
     expect(Number(/^agenttail_logs_records_total\{outcome="dropped"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
   }, 60_000);
 
-  it('keeps a session on a low gen_ai.evaluation.result log record sent before it ends, and upgrades a dropped one on one sent after', async () => {
+  it('keeps a session on a low gen_ai.evaluation.result log record sent before it ends, and upgrades a dropped one on one sent after, backfilling its earlier records', async () => {
     const { logger, flush } = loggerOf(new GrpcLogExporter({ url: `http://${t.grpcTarget}` }), 'evaluator');
     const evalOf = (score: number) => ({ 'gen_ai.evaluation.name': 'faithfulness', 'gen_ai.evaluation.score.value': score, 'gen_ai.evaluation.explanation': 'made up a refund policy' });
 
@@ -128,6 +132,9 @@ describe('OTLP logs from the real OTel logs SDK', () => {
     const after = session('eval-after');
     await sendSpans(after.spans);
     expect(await waitDecision('eval-after')).toBe(false);
+    // Dropped with its session for now: counted, not stored, until the upgrade reads it back from the log.
+    logger.emit({ body: 'answer drafted', context: inSpan(after.traceId, after.chatId) });
+    await flush();
     logger.emit({ eventName: 'gen_ai.evaluation.result', body: 'eval', attributes: evalOf(0.2), context: inSpan(after.traceId, after.chatId) });
     await flush();
     const upgraded = await rows<{ Kept: boolean; Reasons: string[] }>(`SELECT Kept, Reasons FROM agenttail.sessions FINAL WHERE SessionId = 'eval-after' AND Kept`, 1);
@@ -138,6 +145,8 @@ describe('OTLP logs from the real OTel logs SDK', () => {
       [before.traceId, 0.1, 'log'],
       [after.traceId, 0.2, 'log'],
     ]);
+    // The upgraded session's earlier record is backfilled from the write-ahead log.
+    expect(await rows<{ SessionId: string }>(`SELECT SessionId FROM agenttail.logs WHERE Body = 'answer drafted' AND TraceId = '${after.traceId}'`, 1)).toEqual([{ SessionId: 'eval-after' }]);
     // Both eval records are stored as logs of their (now kept) sessions.
     const logs = await rows<{ SessionId: string; EventName: string }>(`SELECT SessionId, EventName FROM agenttail.logs WHERE EventName = 'gen_ai.evaluation.result' ORDER BY SessionId`, 2);
     expect(logs).toEqual([

@@ -20,7 +20,7 @@ function entry(body: string, over: Partial<OtlpLogRecord> = {}, sessionId: strin
   return { tenantId: 't', record, sessionId, evalResult };
 }
 
-function setup(config: Partial<LogsConfig> = {}) {
+function setup(config: Partial<LogsConfig> = {}, logged: Map<number, LogEntry[]> | null = null) {
   const clock = { ms: 1_000_000 };
   const cache = new DecisionCache({ ttlMs: 600_000, maxEntries: 100 });
   const writes: { key: string; rows: Record<string, unknown>[] }[] = [];
@@ -36,7 +36,17 @@ function setup(config: Partial<LogsConfig> = {}) {
   const routed: EvalResult[] = [];
   const evals = { acceptLoggedEvals: (_lsn: number, _t: string, list: EvalResult[]) => void routed.push(...list) };
   const registry = new Registry();
-  const joiner = new LogJoiner({ config: logsSchema.parse(config), cache, store, evals, log: silentLogger(), registry, now: () => clock.ms });
+  // With `logged`, the joiner has a log: each accept gets the next LSN and its entries can be read back.
+  let nextLsn = 0;
+  const journal = logged === null ? {} : {
+    journal: { log: () => ok({ lsn: nextLsn++, durable: Promise.resolve(ok()) }) },
+    readBack: async (lsns: readonly number[]) => lsns.flatMap((lsn) => (logged.has(lsn) ? [{ lsn, entries: logged.get(lsn)! }] : [])),
+  };
+  const joiner = new LogJoiner({ config: logsSchema.parse(config), cache, store, evals, log: silentLogger(), registry, now: () => clock.ms, ...journal });
+  const accepted = async (entries: LogEntry[]) => {
+    logged?.set(nextLsn, entries);
+    return joiner.accept(entries, source);
+  };
   const decide = (sessionId: string, traceId: string, kept: boolean) => {
     cache.set('t', sessionId, { decision: { kept, reasons: [], sampleWeight: 1, trigger: 'idle', decidedAtMs: clock.ms }, summary: summary({ sessionId }), version: 1 });
     cache.setTrace('t', traceId, sessionId);
@@ -44,7 +54,7 @@ function setup(config: Partial<LogsConfig> = {}) {
   const source = { tenantId: 't', mayClaimTenant: false, format: 'protobuf' as const, receivedAtMs: clock.ms, body: new Uint8Array() };
   const bodies = () => writes.flatMap((w) => w.rows.map((r) => `${String(r.SessionId)}:${String(r.Body)}`));
   const outcome = async (o: string) => (await registry.getSingleMetric('agenttail_logs_records_total')!.get()).values.find((v) => v.labels.outcome === o)?.value ?? 0;
-  return { clock, joiner, store, writes, routed, decide, source, bodies, outcome };
+  return { clock, joiner, store, writes, routed, decide, source, bodies, outcome, accepted, registry };
 }
 
 describe('LogJoiner', () => {
@@ -112,6 +122,26 @@ describe('LogJoiner', () => {
   });
 
   describe('sweep', () => {
+    it('backfills from the log the records a session dropped once it is upgraded, writing them once', async () => {
+      const h = setup({}, new Map());
+      h.decide('s8', trace(8), false);
+      await h.accepted([entry('early', { traceId: trace(8) }), entry('other trace', { traceId: trace(9) })]);
+      expect(await h.outcome('dropped')).toBe(1);
+      h.joiner.sweep();
+      await h.joiner.settled();
+      expect(h.writes).toEqual([]);
+      h.decide('s8', trace(8), true);
+      h.joiner.sweep();
+      await h.joiner.settled();
+      h.joiner.sweep();
+      await h.joiner.settled();
+      expect(h.bodies()).toEqual(['s8:early']);
+      // Keyed as the first write of that logged request and group would have been: a replay writes it once.
+      expect(h.writes[0]!.key).toBe(`l\u00000\u0000t\u0000t\u0000${trace(8)}`);
+      expect(await h.outcome('dropped')).toBe(1);
+      expect((await h.registry.getSingleMetric('agenttail_logs_backfilled_total')!.get()).values[0]!.value).toBe(1);
+    });
+
     it('treats a record held past holdMs as untraced', async () => {
       const h = setup({ holdMs: 1000 });
       await h.joiner.accept([entry('orphan', { traceId: trace(6) })], h.source);
