@@ -4,10 +4,9 @@
  * decoder's OtlpLogRecord shape (no limits or checks; wireBytes 0).
  */
 import protobuf from 'protobufjs';
-import type Long from 'long';
 import type { OtlpLogRecord } from '../../src/otlp/log-types.js';
-import type { Attributes, AttrValue, OtlpResource, OtlpScope } from '../../src/otlp/types.js';
-import { OTLP_TRACE_DESCRIPTOR } from './otlp-protobufjs.js';
+import type { OtlpResource, OtlpScope } from '../../src/otlp/types.js';
+import { anyValue, attrs, hex, OTLP_TRACE_DESCRIPTOR, u64 } from './otlp-protobufjs.js';
 
 const repeated = (type: string, id: number) => ({ rule: 'repeated', type, id });
 const one = (type: string, id: number) => ({ type, id });
@@ -39,39 +38,6 @@ const root = protobuf.Root.fromJSON({
 export const ExportLogsServiceRequestType = root.lookupType('ExportLogsServiceRequest');
 
 type PbMsg = any;
-const hex = (b: Uint8Array | undefined): string => (!b || b.length === 0 ? '' : Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex'));
-const u64 = (v: Long | number | undefined): bigint => (v === undefined || v === null ? 0n : typeof v === 'number' ? BigInt(v) : (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0));
-function i64(v: Long | number): number | string {
-  if (typeof v === 'number') return v;
-  const n = BigInt.asIntN(64, (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0));
-  return Number.isSafeInteger(Number(n)) ? Number(n) : n.toString();
-}
-function anyValue(v: PbMsg): AttrValue {
-  if (!v || v.value === undefined) return null;
-  switch (v.value as string) {
-    case 'stringValue':
-      return v.stringValue as string;
-    case 'boolValue':
-      return v.boolValue as boolean;
-    case 'intValue':
-      return i64(v.intValue);
-    case 'doubleValue':
-      return v.doubleValue as number;
-    case 'arrayValue':
-      return ((v.arrayValue?.values ?? []) as PbMsg[]).map(anyValue);
-    case 'kvlistValue':
-      return attrs(v.kvlistValue?.values);
-    case 'bytesValue':
-      return new Uint8Array(v.bytesValue as Uint8Array);
-    default:
-      return null;
-  }
-}
-function attrs(list: PbMsg[] | undefined): Attributes {
-  const out: Attributes = {};
-  for (const kv of list ?? []) out[kv.key as string] = anyValue(kv.value);
-  return out;
-}
 
 /** Decodes with protobufjs into OtlpLogRecord objects (eventName as on the wire, else the `event.name` attribute). */
 export function decodeLogsWithProtobufjs(bytes: Uint8Array): OtlpLogRecord[] {
