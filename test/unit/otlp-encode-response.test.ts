@@ -12,7 +12,7 @@ describe('encodeExportResponse', () => {
   it('encodes partial_success that protobufjs reads back', () => {
     const bytes = encodeExportResponse({ rejected: 300, errorMessage: 'spanId is all zero ✓' });
     const decoded = ResponseType.toObject(ResponseType.decode(bytes), { longs: Number });
-    expect(decoded).toEqual({ partialSuccess: { rejected: 300, errorMessage: 'spanId is all zero ✓' } });
+    expect(decoded).toEqual({ partialSuccess: { rejectedSpans: 300, errorMessage: 'spanId is all zero ✓' } });
   });
 
   it('encodes a message without a count (a warning) too', () => {
