@@ -72,9 +72,9 @@ describe('OTLP logs from the real OTel logs SDK', () => {
   }
 
   beforeAll(async () => {
-    // A 2 s idle timeout: the eval record sent right after a session's spans reaches it while it is still open.
+    // A 3 s idle timeout: the eval record sent right after a session's spans reaches it while it is still open.
     t = await startTestServer({
-      sessions: { idleTimeoutMs: 2_000, sweepIntervalMs: 50 },
+      sessions: { idleTimeoutMs: 3_000, sweepIntervalMs: 50 },
       sampling: { baselineRate: 0, policies: { rarePath: { enabled: false }, costOutlier: { enabled: false }, latency: { enabled: false } } },
     });
   });
@@ -123,6 +123,9 @@ describe('OTLP logs from the real OTel logs SDK', () => {
     const { logger, flush } = loggerOf(new GrpcLogExporter({ url: `http://${t.grpcTarget}` }), 'evaluator');
     const evalOf = (score: number) => ({ 'gen_ai.evaluation.name': 'faithfulness', 'gen_ai.evaluation.score.value': score, 'gen_ai.evaluation.explanation': 'made up a refund policy' });
 
+    // The exporter's channel is connected first, so the eval below is not delayed by the connection setup.
+    logger.emit({ body: 'evaluator up' });
+    await flush();
     const before = session('eval-before');
     await sendSpans(before.spans);
     logger.emit({ eventName: 'gen_ai.evaluation.result', body: 'eval', attributes: evalOf(0.1), context: inSpan(before.traceId, before.chatId) });
