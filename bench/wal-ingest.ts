@@ -49,7 +49,7 @@ async function run(mode: 'fsync' | 'batch' | 'off', bodies: Uint8Array[], dir: s
         const body = bodies[next++]!;
         const r = await handler.handle({ credentials: {}, body, format: 'protobuf', transport: 'grpc' });
         if (r.status !== 'ok') throw new Error(`bench: refused ${r.error.code}`);
-        spans += r.value.acceptedSpans;
+        spans += r.value.accepted;
         if (next % 20 === 0) buffer.sweep();
       }
     }),

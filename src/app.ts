@@ -5,6 +5,9 @@ import type { Config } from './config/schema.js';
 import { Normalizer } from './conventions/normalize.js';
 import type { Logger } from './log.js';
 import type { SpanSink } from './pipeline.js';
+import { sessionPrecedence } from './conventions/session.js';
+import { LogRoute, type LogSink } from './logs/log-route.js';
+import { TraceRoute } from './receive/trace-route.js';
 import { Pricer } from './pricing/pricer.js';
 import { Authenticator } from './receive/auth.js';
 import { ExportHandler } from './receive/export-handler.js';
@@ -24,6 +27,8 @@ export interface CollectorParams {
   log: Logger;
   /** Where accepted spans go. */
   sink: SpanSink;
+  /** Where accepted log records go (src/logs/log-joiner.ts). */
+  logSink: LogSink;
   registry?: Registry;
   /** Extra readiness checks (store, WAL). */
   checks?: Record<string, () => ReadinessCheck>;
@@ -48,8 +53,12 @@ export class Collector {
   readonly decoder: RequestDecoder;
   /** Sheds Export requests while the event loop lags or RSS is over the cap (receive.overload). */
   readonly overload: OverloadGuard;
-  /** The transport-independent Export path both receivers call (benches feed it directly). */
+  /** The transport-independent trace Export path both receivers call (benches feed it directly). */
   readonly handler: ExportHandler;
+  /** The same Export path for log records. */
+  readonly logsHandler: ExportHandler;
+  /** Decode → tenant → session hint of log requests (recovery re-reads logged ones with it). */
+  readonly logRoute: LogRoute;
   /** The memory cap as resolved at construction (explicit, from the cgroup limit, or off). */
   readonly rssCap: ResolvedRssCap;
   /** Refused requests, logged as totals per interval. */
@@ -85,23 +94,27 @@ export class Collector {
       },
     });
     this.refusals = new RefusalLog({ log: log.child({ component: 'receive' }) });
-    const handler = (this.handler = new ExportHandler({
+    // One quota manager for every signal: a tenant's item and byte rates cover spans and log records together.
+    const shared = {
       auth: this.auth,
       quotas: new QuotaManager({ quota: config.receive.quota, tenantQuotas: config.receive.tenantQuotas }),
-      decoder: this.decoder,
-      sink: params.sink,
       overload: this.overload,
       metrics,
       refusals: this.refusals,
       maxStringBytes: config.receive.limits.maxStringBytes,
       log,
-    }));
+    };
+    this.logRoute = new LogRoute({ auth: this.auth, limits: config.receive.limits, sessionPrecedence: sessionPrecedence(config.conventions.sessionPrecedence), sink: params.logSink });
+    const handlers = {
+      traces: (this.handler = new ExportHandler({ ...shared, route: new TraceRoute({ decoder: this.decoder, sink: params.sink }) })),
+      logs: (this.logsHandler = new ExportHandler({ ...shared, route: this.logRoute })),
+    };
     this.http = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger, bodyLimit: config.receive.http.maxBodyBytes }) as unknown as FastifyInstance;
-    void this.http.register(otlpHttpRoutes({ handler, maxBodyBytes: config.receive.http.maxBodyBytes }));
+    void this.http.register(otlpHttpRoutes({ handlers, maxBodyBytes: config.receive.http.maxBodyBytes }));
     void this.http.register(systemRoutes({ registry: this.registry, checks: params.checks ?? {} }));
     for (const route of params.routes ?? []) void this.http.register(route);
     this.grpc = config.receive.grpc.enabled
-      ? new GrpcReceiver({ handler, host: config.receive.grpc.host, port: config.receive.grpc.port, maxMessageBytes: config.receive.grpc.maxMessageBytes, log })
+      ? new GrpcReceiver({ handlers, host: config.receive.grpc.host, port: config.receive.grpc.port, maxMessageBytes: config.receive.grpc.maxMessageBytes, log })
       : null;
   }
 

@@ -10,6 +10,9 @@ import type { Config } from './config/schema.js';
 import { AgtError } from './errors.js';
 import { loopbackNotice, shutdownBaseline, startupSummary } from './lifecycle-log.js';
 import type { Logger } from './log.js';
+import { LogJoiner } from './logs/log-joiner.js';
+import { logsReadBack, logsReplay } from './logs/log-replay.js';
+import type { LogRoute } from './logs/log-route.js';
 import { DecisionCache } from './sampling/decision-cache.js';
 import { Pricer } from './pricing/pricer.js';
 import { DecisionEngine } from './sampling/engine.js';
@@ -25,6 +28,8 @@ export interface RunningServer {
   httpPort: number | null;
   collector: Collector;
   buffer: SessionBuffer;
+  /** The logs stage: joins log records to sessions. */
+  logs: LogJoiner;
   store: ClickHouseStore;
   /** The write-ahead log stage; null when `wal.durability` is `off`. */
   durability: Durability | null;
@@ -73,10 +78,22 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   });
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });
   const buffer = new SessionBuffer({ config: config.sessions, engine, cache, store: shared.sessionStore, registry, log: log.child({ component: 'sessions' }), ...(journal ? { journal } : {}) });
+  // The logs route is the collector's (built below); the closures read it only once requests flow.
+  const logRoute = (): LogRoute => collector.logRoute;
+  const logs = new LogJoiner({
+    config: config.logs,
+    cache,
+    store,
+    evals: buffer,
+    registry,
+    log: log.child({ component: 'logs' }),
+    ...(durability ? { journal: durability, readBack: logsReadBack(durability.wal, logRoute) } : {}),
+  });
   const collector: Collector = new Collector({
     config,
     log,
     sink: buffer,
+    logSink: logs,
     registry,
     onMemoryPressure: (over) => {
       buffer.setMemoryPressure(over);
@@ -96,10 +113,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     ],
   });
   // Recovery runs before anything is accepted: the buffer and the store must hold what the log says first.
-  const recovery = durability === null ? null : await durability.recover(buffer, store, collector.decoder);
-  durability?.start(buffer, store);
+  const logsDurable = logsReplay(logRoute, logs);
+  const recovery = durability === null ? null : await durability.recover(buffer, store, collector.decoder, logsDurable);
+  durability?.start(buffer, store, logsDurable);
   await shared.start(engine, buffer);
   buffer.start();
+  logs.start();
   const { grpcPort, httpPort } = await collector.start();
   log.info(startupSummary(config, { grpcPort, httpPort }, walDir), 'agenttail started');
   const notice = loopbackNotice(config);
@@ -114,6 +133,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await collector.stop(Math.min(5_000, config.shutdownTimeoutMs));
       await buffer.drain('shutdown');
       await shared.close();
+      // Sessions decided by the drain release their held log records before the store's last flush.
+      logs.sweep();
+      await logs.settled();
+      logs.stop();
       // With the log, writes ClickHouse cannot take before the deadline stay in the log for the next start.
       const flushed = await Promise.race([store.flush().then(() => true), sleep(Math.max(0, deadline - Date.now() - 500)).then(() => false)]);
       if (!flushed) log.warn({ outstandingWrites: store.outstandingWrites }, 'store not flushed before the shutdown deadline; unwritten data stays in the log');
@@ -125,7 +148,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     })();
     return shuttingDown;
   };
-  return { grpcPort, httpPort, collector, buffer, store, durability, recovery, shared, shutdown };
+  return { grpcPort, httpPort, collector, buffer, store, durability, recovery, shared, logs, shutdown };
 }
 
 /**

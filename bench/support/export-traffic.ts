@@ -11,7 +11,7 @@ export async function sendAll(handler: ExportHandler, bodies: readonly Buffer[],
       while (next < bodies.length) {
         const r = await handler.handle({ credentials: {}, body: bodies[next++]!, format: 'protobuf', transport: 'grpc' });
         if (r.status !== 'ok') throw new Error(`bench: refused ${r.error.code}`);
-        spans += r.value.acceptedSpans;
+        spans += r.value.accepted;
       }
     }),
   );

@@ -10,6 +10,7 @@ import { Normalizer } from '../../src/conventions/normalize.js';
 import { silentLogger } from '../../src/log.js';
 import { Pricer } from '../../src/pricing/pricer.js';
 import { Authenticator } from '../../src/receive/auth.js';
+import { TraceRoute } from '../../src/receive/trace-route.js';
 import { ExportHandler } from '../../src/receive/export-handler.js';
 import { ReceiveMetrics } from '../../src/receive/metrics.js';
 import { RefusalLog } from '../../src/receive/refusal-log.js';
@@ -47,8 +48,7 @@ export function ingestPipeline(o: IngestPipelineOptions) {
   const handler = new ExportHandler({
     auth,
     quotas: new QuotaManager({ quota: { spansPerSecond: 1e12, bytesPerSecond: 1e15 }, tenantQuotas: {} }),
-    decoder,
-    sink: buffer,
+    route: new TraceRoute({ decoder, sink: buffer }),
     metrics: new ReceiveMetrics(new Registry()),
     refusals: new RefusalLog({ log }),
     maxStringBytes: receiveSchema.parse({}).limits.maxStringBytes,

@@ -250,6 +250,36 @@ export const sessionExplorer: DashboardSpec = {
         },
         {
           kind: 'sql',
+          type: 'table',
+          title: 'Logs and events of the session',
+          description:
+            'Log records that joined the session (by trace or session id), beside the span each belongs to: GenAI message and inference-details events show under their model-call span, gen_ai.evaluation.result under the span it judged.',
+          w: 24,
+          h: 8,
+          sql: [
+            'SELECT l.Timestamp AS time, l.TraceId AS trace_id, s.span_name AS span, l.EventName AS event, l.SeverityText AS severity, l.Body AS body',
+            `FROM ${DB}.logs AS l`,
+            `LEFT JOIN (SELECT SpanId, any(SpanName) AS span_name FROM ${DB}.spans WHERE SessionId = ${SESSION} AND ${SESSION_RANGE} GROUP BY SpanId) AS s ON s.SpanId = l.SpanId`,
+            `WHERE l.SessionId = ${SESSION}`,
+            '  AND $__conditionalAll(l.TenantId IN (${tenant:singlequote}), $tenant)',
+            'ORDER BY l.Timestamp',
+            'LIMIT 1000',
+          ].join('\n'),
+          columns: [
+            { name: 'time', displayName: 'Time' },
+            {
+              name: 'trace_id',
+              displayName: 'Trace',
+              links: [{ title: 'Show this turn', url: `${SELF}?\${session:queryparam}&var-trace=\${__value.raw}&\${tenant:queryparam}&\${__url_time_range}` }],
+            },
+            { name: 'span', displayName: 'Span' },
+            { name: 'event', displayName: 'Event' },
+            { name: 'severity', displayName: 'Severity' },
+            { name: 'body', displayName: 'Body' },
+          ],
+        },
+        {
+          kind: 'sql',
           type: 'traces',
           title: 'Span tree of turn $trace',
           description:

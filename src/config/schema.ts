@@ -7,6 +7,7 @@ import { samplingSchema } from './sampling.js';
 import { sharedSchema } from './shared.js';
 import { resolveStorePath, storeSchema } from './store.js';
 import { walSchema } from './wal.js';
+import { logsSchema } from './logs.js';
 
 export const configSchema = z
   .strictObject({
@@ -23,6 +24,8 @@ export const configSchema = z
     shared: sharedSchema.prefault({}),
     store: storeSchema.prefault({}),
     wal: walSchema.prefault({}),
+    /** OTLP log records: joining sessions, untraced records, holding limits. */
+    logs: logsSchema.prefault({}),
     /** How long graceful shutdown may take before the process exits anyway. */
     shutdownTimeoutMs: z.number().int().positive().default(15_000),
   })

@@ -38,6 +38,21 @@ export function extractEvals(span: OtlpSpan, operation: string | null, openinfer
   return out;
 }
 
+/**
+ * The eval a `gen_ai.evaluation.result` event emitted as a log record carries (semconv: events are log records
+ * with the evaluated span's trace/span context), or null for any other record or one saying nothing usable.
+ */
+export function evalOfLogRecord(
+  eventName: string,
+  attrs: Attributes,
+  target: EvalResult['target'],
+  timeUnixNano: bigint,
+): EvalResult | null {
+  if (eventName !== EVAL_EVENT) return null;
+  const r = fromKeys(attrs, SEMCONV_KEYS, null);
+  return r === null ? null : { ...r, target, source: 'log', timeUnixNano };
+}
+
 type Core = Pick<EvalResult, 'name' | 'score' | 'label' | 'explanation'>;
 
 function fromKeys(attrs: Attributes, keys: typeof SEMCONV_KEYS, fallbackName: string | null): Core | null {

@@ -49,7 +49,7 @@ export interface EvalResult {
   explanation: string | null;
   /** What was evaluated. At least one of the ids is set. */
   target: { sessionId: string | null; traceId: string | null; spanId: string | null };
-  source: 'event' | 'attribute' | 'evaluator-span' | 'api';
+  source: 'event' | 'attribute' | 'evaluator-span' | 'api' | 'log';
   timeUnixNano: bigint;
 }
 

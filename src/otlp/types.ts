@@ -18,12 +18,16 @@ export type Attributes = Record<string, AttrValue>;
 export interface OtlpResource {
   attributes: Attributes;
   droppedAttributesCount: number;
+  /** The ResourceSpans / ResourceLogs schema_url, when given. */
+  schemaUrl?: string;
 }
 
 export interface OtlpScope {
   name: string;
   version: string;
   attributes: Attributes;
+  /** The ScopeSpans / ScopeLogs schema_url, when given. */
+  schemaUrl?: string;
 }
 
 export interface OtlpEvent {

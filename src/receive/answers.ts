@@ -25,13 +25,13 @@ export interface GrpcAnswer {
   details: string;
   /** Serialized google.rpc.Status for `grpc-status-details-bin` (with RetryInfo when retryable). */
   statusDetails?: Buffer;
-  /** ExportTraceServiceResponse when code is OK. */
+  /** Export*ServiceResponse when code is OK. */
   response?: Uint8Array;
 }
 
 export function toGrpcAnswer(result: ExportResult): GrpcAnswer {
   if (result.status === 'ok') {
-    return { code: GrpcCode.OK, details: 'OK', response: encodeExportResponse({ rejectedSpans: result.value.rejectedSpans, errorMessage: result.value.errorMessage }) };
+    return { code: GrpcCode.OK, details: 'OK', response: encodeExportResponse({ rejected: result.value.rejected, errorMessage: result.value.errorMessage }) };
   }
   const err = result.error;
   const spec = ERRORS[err.code];
@@ -46,12 +46,15 @@ export interface HttpAnswer {
   body: Buffer | string;
 }
 
-/** HTTP answer in the request's content type: ExportTraceServiceResponse on success, google.rpc.Status on failure. */
-export function toHttpAnswer(result: ExportResult, format: 'protobuf' | 'json'): HttpAnswer {
+/**
+ * HTTP answer in the request's content type: Export*ServiceResponse on success (`rejectedJsonKey` names the
+ * signal's partial_success count in JSON), google.rpc.Status on failure.
+ */
+export function toHttpAnswer(result: ExportResult, format: 'protobuf' | 'json', rejectedJsonKey = 'rejectedSpans'): HttpAnswer {
   const contentType = format === 'protobuf' ? 'application/x-protobuf' : 'application/json';
   if (result.status === 'ok') {
-    const p = { rejectedSpans: result.value.rejectedSpans, errorMessage: result.value.errorMessage };
-    return { status: 200, headers: { 'content-type': contentType }, body: format === 'protobuf' ? Buffer.from(encodeExportResponse(p)) : JSON.stringify(exportResponseJson(p)) };
+    const p = { rejected: result.value.rejected, errorMessage: result.value.errorMessage };
+    return { status: 200, headers: { 'content-type': contentType }, body: format === 'protobuf' ? Buffer.from(encodeExportResponse(p)) : JSON.stringify(exportResponseJson(p, rejectedJsonKey)) };
   }
   return errorAnswer(result.error, format, result.status === 'retryable' ? result.retryInMs : undefined);
 }

@@ -1,14 +1,13 @@
-/** Transport-independent Export: auth → quota → admission → decode → tenant → normalize + price → sink. */
+/** Transport-independent Export, for any signal: auth → quota → admission → decode → tenant → resolve → sink. */
 import type { ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ok, type Outcome } from '../outcome.js';
-import type { SpanSink } from '../pipeline.js';
 import type { Authenticator, Credentials } from './auth.js';
 import type { OverloadGuard } from './overload.js';
-import type { RequestDecoder } from './request-decoder.js';
-import type { ReceiveMetrics } from './metrics.js';
+import type { ItemCounters, ReceiveMetrics } from './metrics.js';
 import type { QuotaManager } from './quota.js';
 import type { RefusalLog } from './refusal-log.js';
+import type { SignalRoute } from './signal-route.js';
 
 export interface ExportRequest {
   credentials: Credentials;
@@ -17,18 +16,19 @@ export interface ExportRequest {
   transport: 'grpc' | 'http';
 }
 
-export type ExportResult = Outcome<{ acceptedSpans: number; rejectedSpans: number; errorMessage: string }>;
+export type ExportResult = Outcome<{ accepted: number; rejected: number; errorMessage: string }>;
 
 /** At most this many rejection reasons are spelled out in partial_success.error_message. */
 const MAX_REASONS_IN_MESSAGE = 5;
 
-export class ExportHandler {
+export class ExportHandler<D = unknown, N = unknown> {
+  private readonly counters: ItemCounters;
+
   constructor(
     private readonly params: {
       auth: Authenticator;
       quotas: QuotaManager;
-      decoder: RequestDecoder;
-      sink: SpanSink;
+      route: SignalRoute<D, N>;
       /** Load shedding before decode (absent: never sheds). */
       overload?: OverloadGuard;
       metrics: ReceiveMetrics;
@@ -39,7 +39,14 @@ export class ExportHandler {
       log: Logger;
       now?: () => number;
     },
-  ) {}
+  ) {
+    this.counters = params.metrics.itemCounters(params.route.signal);
+  }
+
+  /** The signal's OTLP/JSON partial_success count key. */
+  get rejectedJsonKey(): string {
+    return this.params.route.rejectedJsonKey;
+  }
 
   async handle(req: ExportRequest): Promise<ExportResult> {
     const result = await this.run(req);
@@ -56,7 +63,8 @@ export class ExportHandler {
   }
 
   private async run(req: ExportRequest): Promise<ExportResult> {
-    const { auth, quotas, sink, metrics } = this.params;
+    const { auth, quotas, route, metrics } = this.params;
+    const counters = this.counters;
     const who = auth.authenticate(req.credentials);
     if (who.status !== 'ok') return who;
     const tenant = who.value;
@@ -66,34 +74,35 @@ export class ExportHandler {
 
     const byteQuota = quotas.takeBytes(tenant.tenantId, req.body.byteLength);
     if (byteQuota.status !== 'ok') return byteQuota;
-    const admitted = sink.admit(tenant.tenantId, req.body.byteLength);
+    const admitted = route.admit(tenant.tenantId, req.body.byteLength);
     if (admitted.status !== 'ok') return admitted;
 
     const nowMs = (this.params.now ?? Date.now)();
-    const read = this.params.decoder.decode(req.body, req.format, nowMs);
+    const read = route.decode(req.body, req.format, nowMs);
     if (read.status !== 'ok') return read;
     const decoded = read.value;
-    const received = decoded.spans.length + decoded.rejected.length;
-    metrics.spansReceived.inc({ transport: req.transport }, received);
+    const received = decoded.items.length + decoded.rejected.length;
+    counters.received.inc({ transport: req.transport }, received);
     if (decoded.truncatedStrings) metrics.truncatedStrings.inc(decoded.truncatedStrings);
 
-    const resolved = this.params.decoder.normalize(decoded, tenant);
+    const resolved = route.resolve(decoded, tenant);
     if (resolved.status !== 'ok') {
-      metrics.spansRefused.inc({ reason: resolved.error.code }, received);
+      counters.refused.inc({ reason: resolved.error.code }, received);
       return resolved;
     }
     // After normalization: it rejects spans whose values no column can hold.
-    for (const r of decoded.rejected) metrics.spansRejected.inc({ reason: r.kind });
-    const normalized = resolved.value;
+    for (const r of decoded.rejected) counters.rejected.inc({ reason: r.kind });
+    const items = resolved.value;
 
-    const spanQuota = quotas.takeSpans(tenant.tenantId, normalized.length);
-    if (spanQuota.status !== 'ok') {
-      metrics.spansRefused.inc({ reason: spanQuota.error.code }, normalized.length);
-      return spanQuota;
+    // One item quota per tenant, whatever the signal: a log record costs what a span does.
+    const itemQuota = quotas.takeSpans(tenant.tenantId, items.length);
+    if (itemQuota.status !== 'ok') {
+      counters.refused.inc({ reason: itemQuota.error.code }, items.length);
+      return itemQuota;
     }
-    if (normalized.length > 0) {
-      // The raw body goes with the spans: the sink logs it (write-ahead log) before the answer.
-      const accepted = await sink.accept(normalized, {
+    if (items.length > 0) {
+      // The raw body goes with the items: the sink logs it (write-ahead log) before the answer.
+      const accepted = await route.accept(items, {
         tenantId: tenant.tenantId,
         mayClaimTenant: auth.mayClaimTenant(tenant),
         format: req.format,
@@ -101,17 +110,17 @@ export class ExportHandler {
         body: req.body,
       });
       if (accepted.status !== 'ok') {
-        metrics.spansRefused.inc({ reason: accepted.error.code }, normalized.length);
+        counters.refused.inc({ reason: accepted.error.code }, items.length);
         return accepted;
       }
     }
-    metrics.spansAccepted.inc({ transport: req.transport }, normalized.length);
-    const rejectedSpans = decoded.rejected.length;
+    counters.accepted.inc({ transport: req.transport }, items.length);
+    const rejected = decoded.rejected.length;
     const shown = decoded.rejected.slice(0, MAX_REASONS_IN_MESSAGE).map((r) => `${r.path}: ${r.reason}`);
-    if (rejectedSpans > MAX_REASONS_IN_MESSAGE) shown.push(`… and ${rejectedSpans - MAX_REASONS_IN_MESSAGE} more`);
-    // Accepted but changed: the OTLP spec lets partial_success carry a warning with rejected_spans = 0.
+    if (rejected > MAX_REASONS_IN_MESSAGE) shown.push(`… and ${rejected - MAX_REASONS_IN_MESSAGE} more`);
+    // Accepted but changed: the OTLP spec lets partial_success carry a warning with rejected = 0.
     const cut = decoded.truncatedStrings ?? 0;
     if (cut > 0) shown.push(`${cut} string value(s) longer than receive.limits.maxStringBytes (${this.params.maxStringBytes} bytes) were truncated`);
-    return ok({ acceptedSpans: normalized.length, rejectedSpans, errorMessage: shown.join('; ') });
+    return ok({ accepted: items.length, rejected, errorMessage: shown.join('; ') });
   }
 }

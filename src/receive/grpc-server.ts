@@ -1,6 +1,6 @@
-/** OTLP/gRPC receiver: opentelemetry.proto.collector.trace.v1.TraceService/Export on @grpc/grpc-js. */
+/** OTLP/gRPC receiver: TraceService/Export and LogsService/Export (opentelemetry.proto.collector.*.v1) on @grpc/grpc-js. */
 import { Metadata, Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import { rawTraceService } from '../otlp/trace-service.js';
+import { LOGS_EXPORT_PATH, rawExportService, TRACE_EXPORT_PATH } from '../otlp/trace-service.js';
 import type { Logger } from '../log.js';
 import { AgtError } from '../errors.js';
 import { failed } from '../outcome.js';
@@ -27,13 +27,19 @@ function reply(cb: sendUnaryData<Buffer>, answer: GrpcAnswer): void {
 export class GrpcReceiver {
   private readonly server: Server;
 
-  constructor(private readonly params: { handler: ExportHandler; host: string; port: number; maxMessageBytes: number; log: Logger }) {
+  constructor(private readonly params: { handlers: { traces: ExportHandler; logs: ExportHandler }; host: string; port: number; maxMessageBytes: number; log: Logger }) {
     // grpc-js decompresses gzip/deflate messages itself and enforces the (decompressed) size limit.
     this.server = new Server({ 'grpc.max_receive_message_length': params.maxMessageBytes });
-    this.server.addService(rawTraceService, { Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => this.export(call, cb) });
+    const services: [string, ExportHandler][] = [
+      [TRACE_EXPORT_PATH, params.handlers.traces],
+      [LOGS_EXPORT_PATH, params.handlers.logs],
+    ];
+    for (const [path, handler] of services) {
+      this.server.addService(rawExportService(path), { Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => this.export(handler, call, cb) });
+    }
   }
 
-  private export(call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>): void {
+  private export(handler: ExportHandler, call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>): void {
     const md = call.metadata;
     const first = (k: string): string | undefined => {
       const v = md.get(k)[0];
@@ -41,11 +47,11 @@ export class GrpcReceiver {
     };
     if (isGzip(call.request)) {
       const err = new AgtError('AGT_ERR_BAD_CONTENT_ENCODING', 'the message is gzip data but the request names no grpc-encoding: send grpc-encoding: gzip with compressed messages');
-      this.params.handler.countRefused('grpc', err.code, err.message);
+      handler.countRefused('grpc', err.code, err.message);
       reply(cb, toGrpcAnswer(failed(err)));
       return;
     }
-    this.params.handler
+    handler
       .handle({ credentials: { authorization: first('authorization'), apiKey: first('x-api-key') }, body: call.request, format: 'protobuf', transport: 'grpc' })
       .then((result) => reply(cb, toGrpcAnswer(result)))
       .catch((err: unknown) => {

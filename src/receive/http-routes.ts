@@ -1,4 +1,4 @@
-/** OTLP/HTTP receiver: POST /v1/traces, protobuf or JSON, optionally gzip/deflate-compressed. */
+/** OTLP/HTTP receiver: POST /v1/traces and /v1/logs, protobuf or JSON, optionally gzip/deflate-compressed. */
 import { createGunzip, createInflate } from 'node:zlib';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AgtError } from '../errors.js';
@@ -36,7 +36,8 @@ function asAgtError(err: Error & { code?: string; statusCode?: number }, maxBody
 }
 
 /** Fastify plugin; its content-type parsers are encapsulated, so other routes keep fastify's defaults. */
-export function otlpHttpRoutes(params: { handler: ExportHandler; maxBodyBytes: number }): FastifyPluginAsync {
+export function otlpHttpRoutes(params: { handlers: { traces: ExportHandler; logs: ExportHandler }; maxBodyBytes: number }): FastifyPluginAsync {
+  const handlerOf = (req: FastifyRequest): ExportHandler => (req.url.startsWith('/v1/logs') ? params.handlers.logs : params.handlers.traces);
   return async (app) => {
     app.removeAllContentTypeParsers();
     const asBuffer = (_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: Buffer) => void): void => done(null, body);
@@ -59,29 +60,31 @@ export function otlpHttpRoutes(params: { handler: ExportHandler; maxBodyBytes: n
     app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
       const refusal = asAgtError(err, params.maxBodyBytes);
       if (refusal.code === 'AGT_ERR_INTERNAL') req.log.error({ err }, 'OTLP/HTTP export failed unexpectedly');
-      params.handler.countRefused('http', refusal.code, refusal.message);
+      handlerOf(req).countRefused('http', refusal.code, refusal.message);
       return send(reply, errorAnswer(refusal, answerFormatOf(req)));
     });
 
     // The same export also answers on Langfuse's OTLP path, so a Langfuse OTel exporter can point its baseUrl here.
     const exportRoute = async (req: FastifyRequest, reply: FastifyReply) => {
       const format = formatOf(req);
+      const handler = handlerOf(req);
       const body = req.body;
       if (!Buffer.isBuffer(body)) {
         const refusal = new AgtError('AGT_ERR_UNSUPPORTED_MEDIA_TYPE', 'a Content-Type of application/x-protobuf or application/json is required');
-        params.handler.countRefused('http', refusal.code, refusal.message);
+        handler.countRefused('http', refusal.code, refusal.message);
         return send(reply, errorAnswer(refusal, answerFormatOf(req)));
       }
       const h = req.headers;
-      const result = await params.handler.handle({
+      const result = await handler.handle({
         credentials: { authorization: typeof h.authorization === 'string' ? h.authorization : undefined, apiKey: typeof h['x-api-key'] === 'string' ? h['x-api-key'] : undefined },
         body,
         format,
         transport: 'http',
       });
-      return send(reply, toHttpAnswer(result, format));
+      return send(reply, toHttpAnswer(result, format, handler.rejectedJsonKey));
     };
     app.post('/v1/traces', { bodyLimit: params.maxBodyBytes }, exportRoute);
     app.post('/api/public/otel/v1/traces', { bodyLimit: params.maxBodyBytes }, exportRoute);
+    app.post('/v1/logs', { bodyLimit: params.maxBodyBytes }, exportRoute);
   };
 }

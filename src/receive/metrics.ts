@@ -1,5 +1,20 @@
 /** Metrics of the receive stage. */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { SignalName } from './signal-route.js';
+
+/** The per-signal item counters of the Export path. */
+export interface ItemCounters {
+  received: Counter<'transport'>;
+  accepted: Counter<'transport'>;
+  rejected: Counter<'reason'>;
+  refused: Counter<'reason'>;
+}
+
+/** Metric name stem and help noun of each signal's items. */
+const ITEMS: Record<SignalName, { stem: string; noun: string }> = {
+  traces: { stem: 'spans', noun: 'Spans' },
+  logs: { stem: 'log_records', noun: 'Log records' },
+};
 
 export class ReceiveMetrics {
   readonly requests: Counter<'transport' | 'code'>;
@@ -12,19 +27,40 @@ export class ReceiveMetrics {
   readonly rssLimitBytes: Gauge;
   readonly forcedGcs: Counter;
   readonly rssPeakBytes: Gauge;
+  private readonly items = new Map<SignalName, ItemCounters>();
 
   /** `peakRssBytes`: the highest RSS the memory guard sampled (every 100 ms while a cap is on). */
-  constructor(registry: Registry, peakRssBytes: () => number = () => 0) {
+  constructor(
+    private readonly registry: Registry,
+    peakRssBytes: () => number = () => 0,
+  ) {
     const registers = [registry];
-    this.requests = new Counter({ name: 'agenttail_receive_requests_total', help: 'Export requests by transport and outcome code (ok or AGT_ERR_*)', labelNames: ['transport', 'code'], registers });
-    this.spansReceived = new Counter({ name: 'agenttail_receive_spans_received_total', help: 'Spans decoded from requests', labelNames: ['transport'], registers });
-    this.spansAccepted = new Counter({ name: 'agenttail_receive_spans_accepted_total', help: 'Spans accepted into the pipeline', labelNames: ['transport'], registers });
-    this.spansRejected = new Counter({ name: 'agenttail_receive_spans_rejected_total', help: 'Spans rejected as invalid (partial_success)', labelNames: ['reason'], registers });
-    this.spansRefused = new Counter({ name: 'agenttail_receive_spans_refused_total', help: 'Spans refused with a retryable or fatal answer, by error code', labelNames: ['reason'], registers });
+    this.requests = new Counter({ name: 'agenttail_receive_requests_total', help: 'Export requests (every signal) by transport and outcome code (ok or AGT_ERR_*)', labelNames: ['transport', 'code'], registers });
+    const spans = this.itemCounters('traces');
+    this.spansReceived = spans.received;
+    this.spansAccepted = spans.accepted;
+    this.spansRejected = spans.rejected;
+    this.spansRefused = spans.refused;
     this.bytesReceived = new Counter({ name: 'agenttail_receive_bytes_total', help: 'Request bytes received (decompressed)', labelNames: ['transport'], registers });
     this.truncatedStrings = new Counter({ name: 'agenttail_receive_truncated_strings_total', help: 'String values cut to receive.limits.maxStringBytes', registers });
     this.forcedGcs = new Counter({ name: 'agenttail_process_forced_gc_total', help: 'Full garbage collections forced while RSS was at the memory limit (receive.overload.maxRssBytes)', registers });
     this.rssPeakBytes = new Gauge({ name: 'agenttail_process_rss_peak_bytes', help: 'Highest RSS sampled by the memory guard since start (every 100 ms while receive.overload.maxRssBytes is on; 0 = off): what the cap bounds', registers, collect() { this.set(peakRssBytes()); } });
     this.rssLimitBytes = new Gauge({ name: 'agenttail_process_rss_limit_bytes', help: 'receive.overload.maxRssBytes as resolved at start: RSS at which Export requests are refused (retryable); 0 = off', registers });
+  }
+
+  /** The item counters of one signal, made on first use (`agenttail_receive_<items>_{received,accepted,rejected,refused}_total`). */
+  itemCounters(signal: SignalName): ItemCounters {
+    const have = this.items.get(signal);
+    if (have !== undefined) return have;
+    const { stem, noun } = ITEMS[signal];
+    const registers = [this.registry];
+    const made: ItemCounters = {
+      received: new Counter({ name: `agenttail_receive_${stem}_received_total`, help: `${noun} decoded from requests`, labelNames: ['transport'], registers }),
+      accepted: new Counter({ name: `agenttail_receive_${stem}_accepted_total`, help: `${noun} accepted into the pipeline`, labelNames: ['transport'], registers }),
+      rejected: new Counter({ name: `agenttail_receive_${stem}_rejected_total`, help: `${noun} rejected as invalid (partial_success)`, labelNames: ['reason'], registers }),
+      refused: new Counter({ name: `agenttail_receive_${stem}_refused_total`, help: `${noun} refused with a retryable or fatal answer, by error code`, labelNames: ['reason'], registers }),
+    };
+    this.items.set(signal, made);
+    return made;
   }
 }

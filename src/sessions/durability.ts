@@ -21,6 +21,22 @@ export interface DurableStore {
   readonly insertsFailing: boolean;
 }
 
+/** A logs record of the write-ahead log. */
+export type LogsRecord = Extract<WalRecord, { type: 'logs' }>;
+
+/** The logs stage's part in recovery and checkpoints (src/logs/log-replay.ts): replays logs requests, pins what it holds. */
+export interface ReplayedLogs {
+  /** Places a logged logs request again; false when it cannot be decoded again. */
+  replayLogs(lsn: number, record: LogsRecord): boolean;
+  /** After the buffer's replay, before the store's: records whose sessions were decided during replay are released. */
+  endReplay(): Promise<void> | void;
+  /** The oldest log record held records need (MAX_SAFE_INTEGER when none). */
+  oldestPin(): number;
+}
+
+/** No logs stage: nothing to replay or pin. */
+const NO_LOGS: ReplayedLogs = { replayLogs: () => true, endReplay: () => undefined, oldestPin: () => Number.MAX_SAFE_INTEGER };
+
 /** Parameters of Durability.open. */
 export interface DurabilityParams {
   dir: string;
@@ -43,6 +59,8 @@ export interface RecoveryReport {
   tornTail: boolean;
   logBytes: number;
   requestsReplayed: number;
+  /** Logs requests placed again (src/logs/). */
+  logRequestsReplayed: number;
   requestsSkipped: number;
   unreadableRequests: number;
   decisionsReused: number;
@@ -64,7 +82,7 @@ interface ControlRecords {
   checkpoint: number;
   report: Awaited<ReturnType<WriteAheadLog['replay']>>;
 }
-const PASS_TWO = new Set<WalRecord['type']>(['request', 'eval', 'decision']);
+const PASS_TWO = new Set<WalRecord['type']>(['request', 'eval', 'decision', 'logs']);
 
 /** The write-ahead log wired into the pipeline. */
 export class Durability implements SessionJournal, WriteJournal {
@@ -77,6 +95,7 @@ export class Durability implements SessionJournal, WriteJournal {
   private decoder: RequestDecoder | null = null;
   /** Pass 1 of recovery, read once (the server asks before opening the store, recovery uses it). */
   private control: Promise<ControlRecords> | null = null;
+  private logs: ReplayedLogs = NO_LOGS;
   /**
    * Disk for the store's spilled rows (src/store/spill-queue.ts), shared with the log's cap: requests are refused
    * once segments + spill reach `maxDiskBytes`; the spill may use a 25 % reserve above it, so rows of data already
@@ -155,9 +174,10 @@ export class Durability implements SessionJournal, WriteJournal {
    * return with their original arrival times, writes confirmed in ClickHouse are skipped, and logged but
    * unconfirmed batches are rebuilt and re-sent under their tokens. Damaged records are skipped and counted.
    */
-  async recover(buffer: SessionBuffer, store: DurableStore, decoder: RequestDecoder): Promise<RecoveryReport> {
+  async recover(buffer: SessionBuffer, store: DurableStore, decoder: RequestDecoder, logs: ReplayedLogs = NO_LOGS): Promise<RecoveryReport> {
     const t0 = performance.now();
     this.decoder = decoder;
+    this.logs = logs;
     this.buffer = buffer;
     this.store = store;
     const { decisions, batches, written, checkpoint, report: first } = await this.readControl();
@@ -177,6 +197,7 @@ export class Durability implements SessionJournal, WriteJournal {
     buffer.beginReplay(decisions);
 
     let requestsReplayed = 0;
+    let logRequestsReplayed = 0;
     let requestsSkipped = 0;
     let unreadableRequests = 0;
     const second = await this.wal.replay((lsn, r) => {
@@ -186,10 +207,13 @@ export class Durability implements SessionJournal, WriteJournal {
       }
       // Below the last checkpoint everything was settled (decided, written, in no open session).
       if (lsn < checkpoint) {
-        if (r.type === 'request') requestsSkipped++;
+        if (r.type === 'request' || r.type === 'logs') requestsSkipped++;
         return;
       }
-      if (r.type === 'eval') {
+      if (r.type === 'logs') {
+        if (logs.replayLogs(lsn, r)) logRequestsReplayed++;
+        else unreadableRequests++;
+      } else if (r.type === 'eval') {
         buffer.replayEvals(lsn, r.tenantId, r.evals);
       } else if (r.type === 'request') {
         const spans = decoder.spansOfLogged(r);
@@ -202,6 +226,7 @@ export class Durability implements SessionJournal, WriteJournal {
       }
     }, PASS_TWO);
     await buffer.endReplay();
+    await logs.endReplay();
     const resent = store.endReplay();
     this.lastCheckpoint = checkpoint;
     if (unreadableRequests > 0) this.p.log.error({ unreadableRequests }, 'logged requests that could not be decoded again were skipped');
@@ -212,6 +237,7 @@ export class Durability implements SessionJournal, WriteJournal {
       tornTail: first.tornTail,
       logBytes: first.bytes,
       requestsReplayed,
+      logRequestsReplayed,
       requestsSkipped,
       unreadableRequests,
       decisionsReused: decisions.length,
@@ -249,9 +275,10 @@ export class Durability implements SessionJournal, WriteJournal {
   }
 
   /** Starts periodic checkpoints and segment release. */
-  start(buffer: SessionBuffer, store: DurableStore): void {
+  start(buffer: SessionBuffer, store: DurableStore, logs: ReplayedLogs = this.logs): void {
     this.buffer = buffer;
     this.store = store;
+    this.logs = logs;
     if (this.timer !== null) return;
     this.timer = setInterval(() => void this.checkpoint(), this.p.checkpointIntervalMs ?? 5_000);
     this.timer.unref();
@@ -264,7 +291,7 @@ export class Durability implements SessionJournal, WriteJournal {
   checkpoint(): Promise<void> {
     this.checkpointing = this.checkpointing.then(async () => {
       if (this.buffer === null || this.store === null) return;
-      const upTo = Math.min(this.buffer.oldestPin(), this.store.oldestPin(), this.wal.endLsn);
+      const upTo = Math.min(this.buffer.oldestPin(), this.store.oldestPin(), this.logs.oldestPin(), this.wal.endLsn);
       if (upTo > this.lastCheckpoint) {
         const logged = this.wal.log({ type: 'checkpoint', upToLsn: upTo });
         if (logged.status === 'ok') {

@@ -173,6 +173,11 @@ export class SessionBuffer implements SpanSink {
     return logged.value.durable;
   }
 
+  /** Evals found in a log record (logged at `lsn` as a logs request, live or replayed): routed like posted evals. */
+  acceptLoggedEvals(lsn: number, tenantId: string, evals: EvalResult[]): void {
+    this.routeEvals(tenantId, evals, lsn, 'log');
+  }
+
   // ---- recovery (src/sessions/durability.ts drives these before the receivers start) ----
 
   /** Starts recovery: decisions logged before the crash (versions ≥ 2) are reused, never re-made. */
@@ -573,7 +578,7 @@ export class SessionBuffer implements SpanSink {
   }
 
   /** Sends each eval to its session: by session id, else by trace id (open buffer, then the cache). */
-  private routeEvals(tenantId: string, evals: EvalResult[], lsn: number, part: 'api' | 'routed'): void {
+  private routeEvals(tenantId: string, evals: EvalResult[], lsn: number, part: 'api' | 'routed' | 'log'): void {
     this.currentLsn = lsn;
     const decided = new Map<string, EvalResult[]>();
     for (const e of evals) {

@@ -26,7 +26,7 @@ import { isFirstWrite, UsageRollup } from './usage-rollup.js';
 import { sessionWriteKey, type ReplayIntent, type ReplayPlan, type WriteJournal } from './write-journal.js';
 
 /** The tables the store writes. */
-export const STORE_TABLES = ['spans', 'sessions', 'usage_hourly', 'evals', 'session_ts', 'trace_ts'] as const;
+export const STORE_TABLES = ['spans', 'sessions', 'usage_hourly', 'evals', 'session_ts', 'trace_ts', 'logs'] as const;
 /** One of the tables the store writes. */
 export type StoreTable = (typeof STORE_TABLES)[number];
 
@@ -268,6 +268,14 @@ export class ClickHouseStore implements SessionStore {
     if (refused !== null) return refused;
     const key = tag?.key ?? `e\u0000${tenantId}\u0000${evals.length}`;
     this.route('evals', key, tag?.pinLsn ?? Number.MAX_SAFE_INTEGER, evals.map((e) => buildEvalRow(tenantId, e)), null);
+    return ok();
+  }
+
+  /** Queue `logs` rows (src/store/log-row.ts) under the key of the log record they came from (src/logs/log-joiner.ts). */
+  writeLogs(rows: Record<string, unknown>[], tag: { key: string; pinLsn: number }): Outcome<void> {
+    const refused = this.refusal('logs');
+    if (refused !== null) return refused;
+    this.route('logs', tag.key, tag.pinLsn, rows, null);
     return ok();
   }
 

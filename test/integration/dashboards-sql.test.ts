@@ -63,6 +63,29 @@ async function send(sessions: SimSession[], tenant: string, sender: OtlpGrpcSend
   await Promise.all(Array.from({ length: 8 }, () => worker()));
 }
 
+/**
+ * One OTLP/JSON log record per model-call span (an inference-details event in the span's context), per tenant, after
+ * the decisions: kept sessions' records are stored, dropped ones' are not, so the session explorer's logs panel has
+ * rows for the kept session it opens.
+ */
+async function sendLogs(sessions: SimSession[]): Promise<void> {
+  const nowNs = String(BigInt(Date.now()) * 1_000_000n);
+  for (const tenant of TENANTS) {
+    const mine = sessions.filter((s) => s.sessionId.includes(`dash-${tenant}`));
+    const logRecords = mine.flatMap((s) =>
+      s.traces.flatMap((tr) =>
+        tr.spans
+          .filter((sp) => sp.usage !== undefined)
+          .map((sp) => ({ timeUnixNano: nowNs, traceId: tr.traceId, spanId: sp.spanId, eventName: 'gen_ai.client.inference.operation.details', body: { stringValue: `${sp.name} answered` } })),
+      ),
+    );
+    const resource = { attributes: [...(tenant === 'default' ? [] : [{ key: 'tenant.id', value: { stringValue: tenant } }]), { key: 'service.name', value: { stringValue: 'sim' } }] };
+    const res = await fetch(`${t.httpUrl}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resourceLogs: [{ resource, scopeLogs: [{ logRecords }] }] }) });
+    expect(res.status).toBe(200);
+  }
+  await waitFor('kept sessions\' log records', async () => (await scalar('SELECT count() FROM agenttail.logs')) > 0);
+}
+
 beforeAll(async () => {
   // A small buffer so that some sessions are decided early (soft limit 80 % of 300 kB) while traffic flows.
   t = await startTestServer({ sessions: { idleTimeoutMs: 300, maxBufferBytes: 300_000 } });
@@ -92,6 +115,7 @@ beforeAll(async () => {
   expect(res.status).toBe(200);
   const lateIds = late.map((s) => `'${s.sessionId}'`).join(',');
   await waitFor('the upgrades', async () => (await scalar(`SELECT countIf(Kept) FROM agenttail.sessions FINAL WHERE SessionId IN (${lateIds})`)) === late.length);
+  await sendLogs(sent);
   await t.server.store.flush();
   range = { fromMs: startMs - 3_600_000, toMs: Date.now() + 3_600_000 };
 }, 120_000);
@@ -188,6 +212,18 @@ describe('dashboard SQL on the embedded engine with simulated traffic', () => {
       await runPanels(file, dashboard, ctx);
     });
   }
+
+  it('the session explorer shows each log record beside its model-call span, and no dropped session has logs stored', async () => {
+    const d = dashboards.find((x) => x.file === 'session-explorer.json')!.dashboard;
+    const sid = String((await run("SELECT SessionId FROM agenttail.sessions FINAL WHERE Kept AND has(Reasons, 'error') ORDER BY SessionId LIMIT 1")).data[0]!.SessionId);
+    const results = await runPanels('session-explorer.json', d, await contextFor(d, { session: sid }));
+    const rows = results.get('Logs and events of the session')!.data;
+    const calls = sent.find((x) => x.sessionId === sid)!.traces.flatMap((tr) => tr.spans.filter((sp) => sp.usage !== undefined));
+    expect(rows.map((r) => String(r.span)).sort()).toEqual(calls.map((c) => c.name).sort());
+    expect(rows.every((r) => r.event === 'gen_ai.client.inference.operation.details')).toBe(true);
+    expect(await scalar('SELECT count() FROM agenttail.logs WHERE SessionId IN (SELECT SessionId FROM agenttail.sessions FINAL WHERE NOT Kept)')).toBe(0);
+    expect(await scalar('SELECT count() FROM agenttail.logs')).toBeGreaterThan(0);
+  });
 
   it('finance totals are exact: the cost stat equals the cost sent, and sessions count every session', async () => {
     const d = dashboards.find((x) => x.file === 'cost-and-tenants.json')!.dashboard;

@@ -81,13 +81,15 @@ export const ExportTraceServiceRequestType = otlpRoot.lookupType('ExportTraceSer
 
 type PbMsg = any;
 
-function hex(b: Uint8Array | undefined): string {
+/** Bytes as lowercase hex ('' for none). */
+export function hex(b: Uint8Array | undefined): string {
   if (!b || b.length === 0) return '';
   // Native hex, as the production reader does, so the benchmark compares decoders and not hex loops.
   return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 }
 
-function u64(v: Long | number | undefined): bigint {
+/** A protobufjs uint64 / fixed64 as a bigint. */
+export function u64(v: Long | number | undefined): bigint {
   if (v === undefined || v === null) return 0n;
   if (typeof v === 'number') return BigInt(v);
   return (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
@@ -100,7 +102,8 @@ function i64(v: Long | number): number | string {
   return Number.isSafeInteger(num) ? num : n.toString();
 }
 
-function anyValue(v: PbMsg): AttrValue {
+/** A protobufjs AnyValue as the decoder's AttrValue. */
+export function anyValue(v: PbMsg): AttrValue {
   if (!v || v.value === undefined) return null;
   switch (v.value as string) {
     case 'stringValue':
@@ -122,7 +125,8 @@ function anyValue(v: PbMsg): AttrValue {
   }
 }
 
-function attrs(list: PbMsg[] | undefined): Attributes {
+/** A protobufjs KeyValue list as the decoder's Attributes. */
+export function attrs(list: PbMsg[] | undefined): Attributes {
   const out: Attributes = {};
   for (const kv of list ?? []) out[kv.key as string] = anyValue(kv.value);
   return out;

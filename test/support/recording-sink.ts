@@ -2,9 +2,23 @@
 import type { EvalResult, NormalizedSpan } from '../../src/conventions/types.js';
 import { ok, type Outcome } from '../../src/outcome.js';
 import type { SpanSink } from '../../src/pipeline.js';
+import type { LogSink } from '../../src/logs/log-route.js';
+import type { LogEntry } from '../../src/logs/types.js';
 
 export class RecordingSink implements SpanSink {
   readonly spans: NormalizedSpan[] = [];
+  /** Log records the logs route handed on. */
+  readonly logEntries: LogEntry[] = [];
+  /** The LogSink side: records log entries, and answers nextOutcome when set. */
+  readonly logSink: LogSink = {
+    admit: () => this.nextOutcome ?? ok(),
+    accept: async (entries) => {
+      if (this.nextOutcome) return this.nextOutcome;
+      this.logEntries.push(...entries);
+      this.notify();
+      return ok();
+    },
+  };
   readonly evals: { tenantId: string; evals: EvalResult[] }[] = [];
   /** When set, accept() answers this instead of recording (to test refusals). */
   nextOutcome: Outcome<void> | null = null;

@@ -12,14 +12,14 @@ function decodeResponse(bytes: Uint8Array): unknown {
   return ResponseType.toObject(ResponseType.decode(bytes), { longs: Number });
 }
 
-const partial = ok({ acceptedSpans: 7, rejectedSpans: 3, errorMessage: 'resourceSpans[0].scopeSpans[0].spans[1]: trace id must be 16 bytes, got 2' });
+const partial = ok({ accepted: 7, rejected: 3, errorMessage: 'resourceSpans[0].scopeSpans[0].spans[1]: trace id must be 16 bytes, got 2' });
 const malformed = failed(new AgtError('AGT_ERR_MALFORMED_REQUEST', 'truncated message at byte 12'));
 const overQuota = retryable(new AgtError('AGT_ERR_QUOTA_EXCEEDED', 'tenant "t1" is over its quota of 5 spans/s', { retryInMs: 1_500 }), 1_500);
 const bufferFull = retryable(new AgtError('AGT_ERR_BUFFER_FULL', 'session buffer at its memory limit'), 2_250);
 
 describe('toGrpcAnswer', () => {
   it('answers OK with an empty ExportTraceServiceResponse when everything was accepted', () => {
-    const a = toGrpcAnswer(ok({ acceptedSpans: 4, rejectedSpans: 0, errorMessage: '' }));
+    const a = toGrpcAnswer(ok({ accepted: 4, rejected: 0, errorMessage: '' }));
     expect(a.code).toBe(0);
     expect(a.statusDetails).toBeUndefined();
     expect(a.response).toEqual(new Uint8Array(0));
@@ -79,7 +79,7 @@ describe('encodeRpcStatus', () => {
 
 describe('toHttpAnswer', () => {
   it('answers 200 with an empty protobuf body or {} when everything was accepted', () => {
-    const all = ok({ acceptedSpans: 1, rejectedSpans: 0, errorMessage: '' });
+    const all = ok({ accepted: 1, rejected: 0, errorMessage: '' });
     const pb = toHttpAnswer(all, 'protobuf');
     expect(pb.status).toBe(200);
     expect(pb.headers['content-type']).toBe('application/x-protobuf');

@@ -11,6 +11,8 @@ export type WalRecord =
    * tenant per resource (`tenant.id`, trusted gateway or open mode), so replay resolves tenants as the receiver did.
    */
   | ({ type: 'request' } & RequestSource)
+  /** An accepted ExportLogsServiceRequest, logged like a trace request (src/logs/ replays it). */
+  | ({ type: 'logs' } & RequestSource)
   /**
    * A session decision (version 1) or re-decision (late data, upgrade). `epoch` is the LSN of the session's
    * version-1 decision record: with tenant and session it names one decided life of a session, whose writes are
@@ -36,8 +38,8 @@ export type WalRecord =
   /** Everything below `upToLsn` is settled: decided, written, no open session holds it (replay skips its requests). */
   | { type: 'checkpoint'; upToLsn: number };
 
-const TYPE_CODES = { request: 1, decision: 2, written: 3, eval: 4, batch: 5, checkpoint: 6 } as const;
-const TYPE_NAMES: Record<number, WalRecord['type']> = { 1: 'request', 2: 'decision', 3: 'written', 4: 'eval', 5: 'batch', 6: 'checkpoint' };
+const TYPE_CODES = { request: 1, decision: 2, written: 3, eval: 4, batch: 5, checkpoint: 6, logs: 7 } as const;
+const TYPE_NAMES: Record<number, WalRecord['type']> = { 1: 'request', 2: 'decision', 3: 'written', 4: 'eval', 5: 'batch', 6: 'checkpoint', 7: 'logs' };
 const BIGINT_TAG = '__bigint:';
 
 /** Frame type byte for a record type. */
@@ -50,14 +52,14 @@ export function typeName(code: number): WalRecord['type'] | undefined {
   return TYPE_NAMES[code];
 }
 
-/** Payload: `[metaLen u32][meta JSON][body]`; only request records carry a body. */
+/** Payload: `[metaLen u32][meta JSON][body]`; only request and logs records carry a body. */
 export function encodeRecord(record: WalRecord): Uint8Array {
   return Buffer.concat(encodeRecordParts(record));
 }
 
 /** The payload as parts: `[metaLen u32 + meta JSON]` and, for a request, its body as given (not copied). */
 export function encodeRecordParts(record: WalRecord): Uint8Array[] {
-  const { body, meta } = record.type === 'request' ? { body: record.body, meta: { ...record, body: undefined } } : { body: undefined, meta: record };
+  const { body, meta } = record.type === 'request' || record.type === 'logs' ? { body: record.body, meta: { ...record, body: undefined } } : { body: undefined, meta: record };
   const json = metaJson(meta);
   const head = Buffer.allocUnsafe(4 + Buffer.byteLength(json));
   head.writeUInt32LE(head.length - 4, 0);
@@ -111,7 +113,7 @@ export function decodeRecord(type: number, payload: Uint8Array): WalRecord | nul
       typeof v === 'string' && v.startsWith(BIGINT_TAG) ? BigInt(v.slice(BIGINT_TAG.length)) : v,
     ) as WalRecord;
     if (meta.type !== name) return null;
-    if (meta.type === 'request') return { ...meta, body: new Uint8Array(buf.subarray(4 + metaLen)) };
+    if (meta.type === 'request' || meta.type === 'logs') return { ...meta, body: new Uint8Array(buf.subarray(4 + metaLen)) };
     return meta;
   } catch {
     return null;

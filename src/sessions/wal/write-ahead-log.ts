@@ -140,9 +140,9 @@ export class WriteAheadLog {
   log(record: WalRecord): Outcome<{ lsn: number; durable: Promise<Outcome<void>> }> {
     if (this.p.durability === 'off') return ok({ lsn: this.nextLsn++, durable: Promise.resolve(ok()) });
     const frame = encodeFrameParts(typeCode(record.type), encodeRecordParts(record));
-    // Only data from clients (requests, eval posts) is refused at the cap: control records (decisions, batches,
+    // Only data from clients (requests, log requests, eval posts) is refused at the cap: control records (decisions, batches,
     // confirmations) are small, and refusing them would leave the log unable to describe what it holds.
-    const data = record.type === 'request' || record.type === 'eval';
+    const data = record.type === 'request' || record.type === 'eval' || record.type === 'logs';
     if (data && this.diskTotal + this.p.reservedBytes() + frame.length > this.p.maxDiskBytes) {
       this.metrics?.full.inc();
       const err = new AgtError('AGT_ERR_WAL_FULL', `write-ahead log at its disk cap of ${this.p.maxDiskBytes} bytes`, { retryInMs: FULL_RETRY_MS });

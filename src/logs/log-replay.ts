@@ -1,0 +1,37 @@
+/** The logs stage in recovery and checkpoints (src/sessions/durability.ts ReplayedLogs), and its read-back of logged requests. */
+import type { LogsRecord, ReplayedLogs } from '../sessions/durability.js';
+import type { WriteAheadLog } from '../sessions/wal/write-ahead-log.js';
+import type { LogReadBack } from './dropped-logs.js';
+import type { LogJoiner } from './log-joiner.js';
+import type { LogRoute } from './log-route.js';
+
+/** Replays logs requests through the route's decoding into the joiner, as on arrival. */
+export function logsReplay(route: () => LogRoute, joiner: LogJoiner): ReplayedLogs {
+  return {
+    replayLogs(lsn: number, r: LogsRecord): boolean {
+      const entries = route().entriesOfLogged(r);
+      if (entries.status !== 'ok') return false;
+      joiner.replay(lsn, entries.value, r.receivedAtMs);
+      return true;
+    },
+    endReplay: async () => {
+      joiner.sweep();
+      // Backfills started by upgrades during replay must reach the store before it ends its replay (their keys).
+      await joiner.settled();
+    },
+    oldestPin: () => joiner.oldestPin(),
+  };
+}
+
+/** Reads logs records back from the log and decodes them as on arrival (upgrades of dropped sessions). */
+export function logsReadBack(wal: WriteAheadLog, route: () => LogRoute): LogReadBack {
+  return async (lsns) => {
+    const out: Awaited<ReturnType<LogReadBack>> = [];
+    for (const { lsn, record } of await wal.readAt(lsns)) {
+      if (record.type !== 'logs') continue;
+      const entries = route().entriesOfLogged(record);
+      if (entries.status === 'ok') out.push({ lsn, entries: entries.value });
+    }
+    return out;
+  };
+}

@@ -1,0 +1,36 @@
+/** The traces signal on the shared Export path: RequestDecoder for decoding and normalizing, the session buffer as sink. */
+import type { NormalizedSpan } from '../conventions/types.js';
+import { ok, type Outcome } from '../outcome.js';
+import type { OtlpSpan } from '../otlp/types.js';
+import type { RequestSource, SpanSink } from '../pipeline.js';
+import type { TenantAuth } from './auth.js';
+import type { RequestDecoder } from './request-decoder.js';
+import type { DecodedItems, SignalRoute } from './signal-route.js';
+
+/** Spans: decoded, normalized and priced, handed to the session buffer. */
+export class TraceRoute implements SignalRoute<OtlpSpan, NormalizedSpan> {
+  readonly signal = 'traces';
+  readonly rejectedJsonKey = 'rejectedSpans';
+
+  constructor(private readonly p: { decoder: RequestDecoder; sink: SpanSink }) {}
+
+  decode(body: Uint8Array, format: 'protobuf' | 'json', nowMs: number): Outcome<DecodedItems<OtlpSpan>> {
+    const d = this.p.decoder.decode(body, format, nowMs);
+    if (d.status !== 'ok') return d;
+    const out: DecodedItems<OtlpSpan> = { items: d.value.spans, rejected: d.value.rejected };
+    if (d.value.truncatedStrings !== undefined) out.truncatedStrings = d.value.truncatedStrings;
+    return ok(out);
+  }
+
+  resolve(decoded: DecodedItems<OtlpSpan>, principal: TenantAuth): Outcome<NormalizedSpan[]> {
+    return this.p.decoder.normalize({ spans: decoded.items, rejected: decoded.rejected }, principal);
+  }
+
+  admit(tenantId: string, wireBytes: number): Outcome<void> {
+    return this.p.sink.admit(tenantId, wireBytes);
+  }
+
+  accept(items: NormalizedSpan[], source: RequestSource): Promise<Outcome<void>> {
+    return this.p.sink.accept(items, source);
+  }
+}
