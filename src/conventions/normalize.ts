@@ -7,7 +7,9 @@ import { operationOf, readMarkers, usageRoleOf } from './classify.js';
 import { extractEvals } from './evals.js';
 import { ConventionsMetrics } from './metrics.js';
 import { readString } from './read-attr.js';
+import { readProviderCall } from './provider-call.js';
 import { readReportedCostUsd } from './reported-cost.js';
+import { EndpointRegions } from './region-table.js';
 import { resolveSessionId, sessionPrecedence } from './session.js';
 import { extractError } from './span-errors.js';
 import { extractUsage } from './usage.js';
@@ -18,10 +20,15 @@ const USAGE_FIELDS: readonly UsageField[] = ['inputTokens', 'outputTokens', 'cac
 export class Normalizer {
   private readonly precedence: string[];
   private readonly metrics: ConventionsMetrics | null;
+  private readonly endpointRegions: EndpointRegions;
 
-  /** `registry`: where to create the normalization metrics (none when omitted, e.g. in tests). */
-  constructor(params: { sessionPrecedence?: string[] | undefined; registry?: Registry } = {}) {
+  /**
+   * `registry`: where to create the normalization metrics (none when omitted, e.g. in tests).
+   * `endpointRegions`: configured host → region map (src/conventions/region-table.ts).
+   */
+  constructor(params: { sessionPrecedence?: string[] | undefined; registry?: Registry; endpointRegions?: Record<string, string> | undefined } = {}) {
     this.precedence = sessionPrecedence(params.sessionPrecedence);
+    this.endpointRegions = new EndpointRegions(params.endpointRegions);
     this.metrics = params.registry === undefined ? null : new ConventionsMetrics(params.registry);
   }
 
@@ -82,6 +89,7 @@ export class Normalizer {
       cost,
       isError,
       errorType,
+      call: readProviderCall(attrs, res, span.events, { isCall, startTimeUnixNano: span.startTimeUnixNano, errorType, endpointRegions: this.endpointRegions }),
       evals: shareEmpty(extractEvals(span, genai.operation, markers.openinferenceKind)),
       wireBytes: span.wireBytes,
     };

@@ -10,7 +10,8 @@
  * has no session key; it is sharded by tenant and read with sum() GROUP BY, which is correct across shards.
  * Replicated tables deduplicate inserts by themselves (replicated_deduplication_window), so the writer's
  * insert_deduplication_token works without `non_replicated_deduplication_window`, which is dropped here.
- * An `ALTER TABLE <db>.<name> ...` of a later migration is applied to both: the local table and the Distributed one.
+ * An `ALTER TABLE <db>.<name> ...` of a later migration is applied to both: the local table and the Distributed one,
+ * except its `MODIFY ORDER BY` (a Distributed table has no sorting key; the local table's key is what sums).
  */
 import { AgtError } from '../errors.js';
 
@@ -22,6 +23,7 @@ export const SHARD_KEYS: Record<string, string> = {
   session_ts: 'cityHash64(TenantId, SessionId)',
   trace_ts: 'cityHash64(TenantId, TraceId)',
   usage_hourly: 'cityHash64(TenantId)',
+  provider_minutely: 'cityHash64(TenantId)',
   // A handful of rows per run; any shard will do.
   reprice_runs: 'cityHash64(RunId)',
 };
@@ -44,7 +46,7 @@ export function toClusterStatements(statements: string[]): string[] {
       if (SHARD_KEYS[table] === undefined) throw new AgtError('AGT_ERR_CONFIG_INVALID', `cluster schema: ALTER of table ${table}, which is not in SHARD_KEYS`);
       const rest = statement.slice(alter[0].length);
       out.push(`ALTER TABLE ${database}.${table}_local ON CLUSTER '{cluster}' ${rest}`);
-      out.push(`ALTER TABLE ${database}.${table} ON CLUSTER '{cluster}' ${rest}`);
+      out.push(`ALTER TABLE ${database}.${table} ON CLUSTER '{cluster}' ${rest.replace(/,\s*MODIFY ORDER BY \([^)]*\)\s*$/, '')}`);
       continue;
     }
     const m = CREATE_TABLE.exec(statement);

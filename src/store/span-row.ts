@@ -50,6 +50,13 @@ export function buildSpanRow(span: NormalizedSpan, sessionId: string, decision: 
     UsageRole: span.usageRole,
     CostUsd: span.cost.costUsd === null ? null : costCell(span.cost.costUsd),
     PriceVersion: span.cost.priceVersion,
+    ServerAddress: span.call.serverAddress,
+    ServerPort: span.call.serverPort,
+    Region: span.call.region,
+    RegionSource: span.call.region === '' ? '' : span.call.regionSource,
+    TtftMs: span.call.ttftMs,
+    Refusal: span.call.refusal ?? '',
+    RetryAfterMs: span.call.retryAfterMs,
     SampleWeight: decision.sampleWeight,
     SamplingReasons: decision.reasons,
   };

@@ -1,4 +1,5 @@
 /** Builds `usage_hourly` rows for one batch: exact sums of the call spans' usage and cost. */
+import { endpointOf } from '../conventions/provider-call.js';
 import type { NormalizedSpan } from '../conventions/types.js';
 import type { SessionWrite } from '../sessions/types.js';
 import { costUnits, unitsCell } from './cell-format.js';
@@ -13,6 +14,8 @@ interface Acc {
   agent: string;
   provider: string;
   model: string;
+  region: string;
+  endpoint: string;
   calls: number;
   input: number;
   output: number;
@@ -80,7 +83,10 @@ export class UsageRollup {
     const agent = span.genai.agentName ?? loneAgent;
     const provider = span.genai.provider ?? '';
     const model = spanModel(span);
-    const key = JSON.stringify([span.tenantId, hourS, span.serviceName, agent, provider, model]);
+    // Region and endpoint are part of the key (migration 010 adds them to the SummingMergeTree ORDER BY).
+    const region = span.call.region;
+    const endpoint = endpointOf(span.call);
+    const key = JSON.stringify([span.tenantId, hourS, span.serviceName, agent, provider, model, region, endpoint]);
     let a = this.acc.get(key);
     if (a === undefined) {
       a = {
@@ -90,6 +96,8 @@ export class UsageRollup {
         agent,
         provider,
         model,
+        region,
+        endpoint,
         calls: 0,
         input: 0,
         output: 0,
@@ -117,6 +125,8 @@ export class UsageRollup {
         AgentName: a.agent,
         Provider: a.provider,
         Model: a.model,
+        Region: a.region,
+        Endpoint: a.endpoint,
         Calls: a.calls,
         InputTokens: a.input,
         OutputTokens: a.output,
