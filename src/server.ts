@@ -48,7 +48,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // While ClickHouse is down, pending rows spill next to the log, against the log's own disk cap.
   const spill = durability === null ? undefined : { dir: join(w.dir ?? join(config.dataDir, 'wal'), 'spill'), budget: durability.spillBudget };
   const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, ...(journal && spill ? { journal, spill } : {}) });
-  const engine = new DecisionEngine({ config: config.sampling, registry, log: log.child({ component: 'sampling' }) });
+  const engine = new DecisionEngine({ config: config.sampling, residency: config.residency, registry, log: log.child({ component: 'sampling' }) });
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });
   const buffer = new SessionBuffer({ config: config.sessions, engine, cache, store, registry, log: log.child({ component: 'sessions' }), ...(journal ? { journal } : {}) });
   const collector: Collector = new Collector({

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { receiveSchema } from './receive.js';
 import { conventionsSchema, pricingSchema } from './pricing.js';
+import { residencySchema } from './residency.js';
 import { sessionsSchema } from './sessions.js';
 import { samplingSchema } from './sampling.js';
 import { storeSchema } from './store.js';
@@ -18,6 +19,8 @@ export const configSchema = z
     pricing: pricingSchema.prefault({}),
     sessions: sessionsSchema.prefault({}),
     sampling: samplingSchema.prefault({}),
+    /** Data-residency policy per tenant: the `residency` keep policy and the residency report. */
+    residency: residencySchema.prefault({}),
     store: storeSchema.prefault({}),
     wal: walSchema.prefault({}),
     /** How long graceful shutdown may take before the process exits anyway. */

@@ -5,9 +5,11 @@
  * (the HTTP children of model calls); every other span shares NO_PROVIDER_CALL.
  */
 import type { Attributes, OtlpEvent } from '../otlp/types.js';
+import { CALL_OPERATIONS } from './aliases.js';
 import { classifyRefusal, HTTP_STATUS_ATTRIBUTES, type RefusalKind } from './provider-refusal.js';
 import { readNumber, readString } from './read-attr.js';
 import { REGION_ATTRIBUTES, RESOURCE_REGION_ATTRIBUTE, resolveRegion, type EndpointRegions, type RegionSource } from './region-table.js';
+import type { NormalizedSpan } from './types.js';
 
 /** What a span says about the provider call it made. */
 export interface ProviderCall {
@@ -123,4 +125,10 @@ function hostOfUrl(url: string, port: number | null): { address: string | null; 
 export function endpointOf(call: ProviderCall): string {
   if (call.serverAddress === '') return '';
   return call.serverPort === 0 || call.serverPort === 443 ? call.serverAddress : `${call.serverAddress}:${call.serverPort}`;
+}
+
+/** True for the span of a model call, whether or not it reported usage (a refused call usually has none). */
+export function isModelCall(span: Pick<NormalizedSpan, 'usageRole' | 'genai'>): boolean {
+  if (span.usageRole === 'call') return true;
+  return span.usageRole === 'none' && span.genai.operation !== null && CALL_OPERATIONS.includes(span.genai.operation);
 }

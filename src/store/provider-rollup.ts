@@ -9,7 +9,7 @@
  * refused when the call span itself says so. An HTTP span to a known provider host whose parent is not a model call
  * of the write counts as an attempt of that provider (model '').
  */
-import { CALL_OPERATIONS } from '../conventions/aliases.js';
+import { isModelCall } from '../conventions/provider-call.js';
 import type { NormalizedSpan } from '../conventions/types.js';
 import type { SessionWrite } from '../sessions/types.js';
 import { spanModel } from './span-row.js';
@@ -34,12 +34,6 @@ interface Acc {
   output: number;
   ttftCount: number;
   ttftSumUs: number;
-}
-
-/** True for the span of a model call, whether or not it reported usage (a refused call usually has none). */
-export function isModelCall(span: NormalizedSpan): boolean {
-  if (span.usageRole === 'call') return true;
-  return span.usageRole === 'none' && span.genai.operation !== null && CALL_OPERATIONS.includes(span.genai.operation);
 }
 
 /** True for a span that carries an HTTP status (an attempt of some request). */

@@ -30,6 +30,8 @@ export interface RepriceChange {
   agent: string;
   provider: string;
   model: string;
+  region: string;
+  endpoint: string;
   calls: number;
   unpricedCallsBefore: number;
   costBeforeUsd: string;
@@ -64,6 +66,8 @@ interface KeyRow {
   agent: string;
   provider: string;
   model: string;
+  region: string;
+  endpoint: string;
   calls: string;
   input: string;
   output: string;
@@ -121,6 +125,8 @@ export async function repriceUsage(params: {
       AgentName: k.agent,
       Provider: k.provider,
       Model: k.model,
+      Region: k.region,
+      Endpoint: k.endpoint,
       Calls: 0,
       InputTokens: 0,
       OutputTokens: 0,
@@ -139,6 +145,8 @@ export async function repriceUsage(params: {
       agent: k.agent,
       provider: k.provider,
       model: k.model,
+      region: k.region,
+      endpoint: k.endpoint,
       calls: Number(k.calls),
       unpricedCallsBefore: Number(unpriced),
       costBeforeUsd: unitsCell(current),
@@ -210,12 +218,13 @@ async function readKeys(client: ClickHouseClient, database: string, r: RepriceRe
   }
   const rs = await client.query({
     query: `SELECT TenantId AS tenant, toUInt32(toUnixTimestamp(Hour)) AS hourS, ServiceName AS service, AgentName AS agent,
-        Provider AS provider, Model AS model, toString(sum(Calls)) AS calls, toString(sum(InputTokens)) AS input,
+        Provider AS provider, Model AS model, Region AS region, Endpoint AS endpoint, toString(sum(Calls)) AS calls, toString(sum(InputTokens)) AS input,
         toString(sum(OutputTokens)) AS output, toString(sum(CacheReadTokens)) AS cacheRead, toString(sum(CacheWriteTokens)) AS cacheWrite,
         toString(sum(ReasoningTokens)) AS reasoning, toString(sum(CostUsd)) AS cost, toString(sum(UnpricedCalls)) AS unpriced,
         toString(sum(ReportedCalls)) AS reported
       FROM ${database}.usage_hourly WHERE ${where.join(' AND ')}
-      GROUP BY tenant, hourS, service, agent, provider, model ORDER BY tenant, hourS, service, agent, provider, model`,
+      GROUP BY tenant, hourS, service, agent, provider, model, region, endpoint
+      ORDER BY tenant, hourS, service, agent, provider, model, region, endpoint`,
     query_params: qp,
     format: 'JSONEachRow',
   });
