@@ -7,6 +7,7 @@ import { createLogger } from './log.js';
 import { hashApiKey } from './receive/auth.js';
 import { runCostsCommand } from './commands/costs.js';
 import { runRepriceCommand } from './commands/reprice.js';
+import { runResidencyCommand } from './commands/residency.js';
 import { startServer } from './server.js';
 import { createStoreClient } from './store/store-client.js';
 import { runMigrations } from './store/migrations.js';
@@ -108,7 +109,7 @@ program
   .description('per-tenant cost rollups (exact, dropped sessions included) from a running collector or the embedded data')
   .requiredOption('--from <time>', 'start, ISO-8601 or epoch ms')
   .requiredOption('--to <time>', 'end, ISO-8601 or epoch ms')
-  .option('--group-by <list>', 'tenant,model,agent,service,provider,hour,day', 'tenant')
+  .option('--group-by <list>', 'tenant,model,agent,service,provider,region,endpoint,hour,day', 'tenant')
   .addOption(new Option('--format <f>', 'output format').choices(['table', 'csv', 'json']).default('table'))
   .option('--url <url>', 'collector HTTP address', 'http://127.0.0.1:4318')
   .option('--api-key <key>', 'API key (also AGENTTAIL_API_KEY)', process.env.AGENTTAIL_API_KEY)
@@ -116,6 +117,21 @@ program
   .action(async (opts: { from: string; to: string; groupBy: string; format: 'table' | 'csv' | 'json'; url: string; apiKey?: string; config?: string }) => {
     const config = loadConfig({ file: opts.config });
     await runCostsCommand({ ...opts, config }, process.stdout);
+  });
+
+program
+  .command('residency')
+  .description('where each tenant\'s calls ran against its residency policy (exact, dropped sessions included), violations first')
+  .requiredOption('--from <time>', 'start, ISO-8601 or epoch ms')
+  .requiredOption('--to <time>', 'end, ISO-8601 or epoch ms')
+  .option('--tenant <id>', 'only this tenant (a tenant key sees only its own)')
+  .addOption(new Option('--format <f>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+  .option('--url <url>', 'collector HTTP address', 'http://127.0.0.1:4318')
+  .option('--api-key <key>', 'API key (also AGENTTAIL_API_KEY)', process.env.AGENTTAIL_API_KEY)
+  .addOption(configOption)
+  .action(async (opts: { from: string; to: string; tenant?: string; format: 'table' | 'csv' | 'json'; url: string; apiKey?: string; config?: string }) => {
+    const config = loadConfig({ file: opts.config });
+    await runResidencyCommand({ ...opts, config }, process.stdout);
   });
 
 program

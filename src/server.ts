@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { Collector, createRegistry } from './app.js';
 import { costsRoutes } from './api/costs-route.js';
+import { residencyRoutes } from './api/residency-route.js';
 import { evalRoutes } from './api/evals-route.js';
 import { repriceRoutes } from './api/reprice-route.js';
 import { sessionsRoutes } from './api/sessions-route.js';
@@ -69,6 +70,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         await app.register(evalRoutes({ sink: buffer, authenticate: (c) => collector.auth.authenticate(c) }));
         await app.register(sessionsRoutes({ client: store.client, database: store.database, auth: collector.auth }));
         await app.register(costsRoutes({ client: store.client, database: store.database, auth: collector.auth }));
+        await app.register(residencyRoutes({ client: store.client, database: store.database, auth: collector.auth, residency: config.residency }));
         await app.register(repriceRoutes({ client: store.client, database: store.database, auth: collector.auth, pricer: collector.pricer }));
       },
     ],

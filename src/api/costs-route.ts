@@ -14,6 +14,8 @@ export const GROUP_COLUMNS: Record<string, string> = {
   agent: 'AgentName',
   provider: 'Provider',
   model: 'Model',
+  region: 'Region',
+  endpoint: 'Endpoint',
   hour: 'toString(Hour)',
   day: 'toString(toDate(Hour))',
 };
