@@ -66,12 +66,13 @@ program
   .option('--outlier-share <x>', 'share with outlier token use', (v) => parseShare(v, '--outlier-share'), 0.02)
   .option('--low-eval-share <x>', 'share with a low eval on a span', (v) => parseShare(v, '--low-eval-share'), 0.02)
   .option('--late-eval-share <x>', 'share with a low eval posted after the session ended', (v) => parseShare(v, '--late-eval-share'), 0.02)
+  .option('--throttle-share <x>', 'share of model calls throttled once (429 + retry-after) before they succeed', (v) => parseShare(v, '--throttle-share'), 0.08)
   .option('--wait-ms <ms>', 'how long to wait for decisions', (v) => parsePositiveInt(v, '--wait-ms'), 30_000)
   .option('--json', 'print the report as JSON')
   .action(async (opts: Record<string, never>) => {
     const o = opts as unknown as {
       grpc: string; http: string; apiKey?: string; sessions: number; seed: number; concurrency: number;
-      errorShare: number; rareShare: number; outlierShare: number; lowEvalShare: number; lateEvalShare: number; waitMs: number; json?: boolean;
+      errorShare: number; rareShare: number; outlierShare: number; lowEvalShare: number; lateEvalShare: number; throttleShare: number; waitMs: number; json?: boolean;
     };
     const result = await runSimulation({
       grpcTarget: o.grpc,
@@ -81,6 +82,7 @@ program
       seed: o.seed,
       concurrency: o.concurrency,
       shares: { error: o.errorShare, rarePath: o.rareShare, costOutlier: o.outlierShare, lowEval: o.lowEvalShare, lateLowEval: o.lateEvalShare },
+      throttleShare: o.throttleShare,
       decisionWaitMs: o.waitMs,
       onProgress: progressBar('sending'),
     });

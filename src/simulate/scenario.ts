@@ -1,5 +1,6 @@
 /** Realistic agent sessions for `agenttail simulate`: deterministic from a seed, labelled by what should keep them. */
 import { mulberry32 } from '../prng.js';
+import { DEFAULT_THROTTLE_SHARE, routeProviderCalls } from './providers.js';
 
 /** Why a simulated session exists: ordinary traffic, or something the sampler must keep. */
 export type SimLabel = 'ordinary' | 'error' | 'rare_path' | 'cost_outlier' | 'low_eval' | 'late_low_eval';
@@ -50,6 +51,8 @@ export interface ScenarioOptions {
   shares: { error: number; rarePath: number; costOutlier: number; lowEval: number; lateLowEval: number };
   /** Wall clock the sessions end at (ms). */
   nowMs: number;
+  /** Share of model calls throttled once (429 + retry-after, then 200) before they succeed (default 0.08). */
+  throttleShare?: number;
 }
 
 interface AgentProfile {
@@ -147,6 +150,7 @@ export function generateScenario(opts: ScenarioOptions): SimSession[] {
     if (label === 'late_low_eval') session.lateEval = { name: 'helpfulness', score: 0.1, label: 'fail' };
     out.push(session);
   }
+  routeProviderCalls(out, opts.seed, opts.throttleShare ?? DEFAULT_THROTTLE_SHARE);
   return out;
 }
 
