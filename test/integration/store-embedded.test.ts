@@ -61,7 +61,7 @@ describe('runMigrations', () => {
         for (const statement of m.statements) await expect(client.command({ query: statement })).resolves.toBeDefined();
       }
       const tables = await rows<{ name: string }>("SELECT name FROM system.tables WHERE database = 'agenttail' ORDER BY name");
-      expect(tables.map((t) => t.name)).toEqual(['evals', 'reprice_runs', 'schema_migrations', 'session_ts', 'sessions', 'spans', 'trace_ts', 'usage_hourly']);
+      expect(tables.map((t) => t.name)).toEqual(['evals', 'provider_minutely', 'reprice_runs', 'schema_migrations', 'session_ts', 'sessions', 'spans', 'trace_ts', 'usage_hourly']);
       // 006: reprice corrections need a signed UnpricedCalls and the ReportedCalls column.
       const cols = await rows<{ name: string; type: string }>(
         "SELECT name, type FROM system.columns WHERE database = 'agenttail' AND table = 'usage_hourly' AND name IN ('UnpricedCalls', 'ReportedCalls') ORDER BY name",
@@ -73,7 +73,7 @@ describe('runMigrations', () => {
       const report = await runMigrations({ client, database: 'agt_other', log });
       expect(report.applied.length).toBeGreaterThan(0);
       const t = await rows<{ c: string }>("SELECT count() c FROM system.tables WHERE database = 'agt_other'");
-      expect(Number(t[0]!.c)).toBe(8);
+      expect(Number(t[0]!.c)).toBe(9);
     });
 
     it('refuses a database name that is not an identifier', async () => {
@@ -85,24 +85,31 @@ describe('runMigrations', () => {
     it('derives a parsing ON CLUSTER statement pair (Replicated local + Distributed) for every single-node table', async () => {
       const migrations = await loadMigrations(defaultSchemaDir, 'agenttail', { cluster: true });
       const statements = [clusterCreateDatabase('agenttail'), ...migrations.flatMap((m) => m.statements)];
-      // 7 tables × (local + Distributed), 2 ALTERs × (local + Distributed), CREATE DATABASE.
-      expect(statements.length).toBe(19);
+      // 8 tables × (local + Distributed), 4 ALTERs × (local + Distributed), CREATE DATABASE.
+      expect(statements.length).toBe(25);
       for (const s of statements) {
         expect(s).toContain("ON CLUSTER '{cluster}'");
         expect(s).not.toContain('non_replicated_deduplication_window');
         const [f] = await rows<{ f: string }>(`SELECT formatQuery('${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}') AS f`);
         expect(f!.f).toMatch(/^(CREATE (TABLE|DATABASE) IF NOT EXISTS|ALTER TABLE) agenttail/);
       }
-      expect(statements.filter((s) => /ENGINE = Distributed\('\{cluster\}', 'agenttail', '\w+_local', cityHash64\(TenantId/.test(s))).toHaveLength(6);
+      expect(statements.filter((s) => /ENGINE = Distributed\('\{cluster\}', 'agenttail', '\w+_local', cityHash64\(TenantId/.test(s))).toHaveLength(7);
       expect(statements.filter((s) => /ENGINE = Distributed\('\{cluster\}', 'agenttail', 'reprice_runs_local', cityHash64\(RunId\)\)/.test(s))).toHaveLength(1);
-      expect(statements.filter((s) => /ENGINE = Replicated\w*MergeTree/.test(s))).toHaveLength(7);
+      expect(statements.filter((s) => /ENGINE = Replicated\w*MergeTree/.test(s))).toHaveLength(8);
       const alters = statements.filter((s) => s.startsWith('ALTER TABLE'));
       expect(alters.map((s) => s.slice(0, s.indexOf(" ON CLUSTER")))).toEqual([
         'ALTER TABLE agenttail.usage_hourly_local',
         'ALTER TABLE agenttail.usage_hourly',
         'ALTER TABLE agenttail.usage_hourly_local',
         'ALTER TABLE agenttail.usage_hourly',
+        'ALTER TABLE agenttail.spans_local',
+        'ALTER TABLE agenttail.spans',
+        'ALTER TABLE agenttail.usage_hourly_local',
+        'ALTER TABLE agenttail.usage_hourly',
       ]);
+      // The sorting key changes on the local table only: a Distributed table has none.
+      const keyChanges = alters.filter((s) => s.includes('MODIFY ORDER BY'));
+      expect(keyChanges.map((s) => s.slice(0, s.indexOf(' ON CLUSTER')))).toEqual(['ALTER TABLE agenttail.usage_hourly_local']);
       expect(statements.some((s) => s.includes('ENGINE = ReplicatedReplacingMergeTree(Version)'))).toBe(true);
     });
 
