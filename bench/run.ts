@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['decode', 'normalize', 'offload', 'sampling', 'buffer', 'store', 'costs-query', 'wal', 'wal-ingest', 'layers', 'e2e'];
+const BENCHES = ['decode', 'normalize', 'offload', 'sampling', 'buffer', 'store', 'costs-query', 'residency-report', 'wal', 'wal-ingest', 'layers', 'e2e'];
 const only = process.argv.slice(2);
 let failed = 0;
 for (const name of BENCHES) {
