@@ -1,8 +1,8 @@
 /**
  * Per-call provider facts: the endpoint (`server.address`/`server.port`, else the host of a URL attribute), the
  * region (src/conventions/region-table.ts), time to first token, and whether the provider refused the call
- * (src/conventions/provider-refusal.ts). Read for model calls and for spans that carry an HTTP status or an endpoint
- * (the HTTP children of model calls); every other span shares NO_PROVIDER_CALL.
+ * (src/conventions/provider-refusal.ts). Read for model calls and for spans that carry an HTTP status (the HTTP
+ * children of model calls); every other span shares NO_PROVIDER_CALL.
  */
 import type { Attributes, OtlpEvent } from '../otlp/types.js';
 import { CALL_OPERATIONS } from './aliases.js';
@@ -70,14 +70,15 @@ export function readProviderCall(
   events: readonly OtlpEvent[],
   ctx: { isCall: boolean; startTimeUnixNano: bigint; errorType: string | null; endpointRegions: EndpointRegions },
 ): ProviderCall {
+  // Most spans are neither model calls nor HTTP attempts: two lookups decide, on the hot path.
+  const hasHttp = attrs[HTTP_STATUS_ATTRIBUTES[0]!] !== undefined || attrs[HTTP_STATUS_ATTRIBUTES[1]!] !== undefined;
+  if (!ctx.isCall && !hasHttp) return NO_PROVIDER_CALL;
   let address = readString(attrs, ADDRESS_ATTRIBUTES);
   let port = readNumber(attrs, PORT_ATTRIBUTES);
   if (address === null) {
     const url = readString(attrs, URL_ATTRIBUTES);
     if (url !== null) ({ address, port } = hostOfUrl(url, port));
   }
-  const hasHttp = attrs[HTTP_STATUS_ATTRIBUTES[0]!] !== undefined || attrs[HTTP_STATUS_ATTRIBUTES[1]!] !== undefined;
-  if (!ctx.isCall && !hasHttp && address === null) return NO_PROVIDER_CALL;
   const host = address ?? '';
   const located = resolveRegion(readString(attrs, REGION_ATTRIBUTES), host, ctx.endpointRegions, readString(resource, [RESOURCE_REGION_ATTRIBUTE]));
   const refusal = classifyRefusal(attrs, ctx.errorType, events);

@@ -58,18 +58,21 @@ export class ProviderRollup {
   /** Adds one session write; returns the number of model calls counted. */
   add(w: SessionWrite): number {
     if (!w.countUsage) return 0;
+    // One pass: model calls by span id, and the HTTP attempts (most writes have none).
     const calls = new Map<string, NormalizedSpan>();
-    for (const s of w.spans) if (isModelCall(s)) calls.set(s.spanId, s);
-    const children = new Map<string, NormalizedSpan[]>();
+    let attempts: NormalizedSpan[] | null = null;
     for (const s of w.spans) {
-      if (!isHttpAttempt(s) || calls.has(s.spanId)) continue;
+      if (isModelCall(s)) calls.set(s.spanId, s);
+      else if (isHttpAttempt(s)) (attempts ??= []).push(s);
+    }
+    const children = new Map<string, NormalizedSpan[]>();
+    for (const s of attempts ?? []) {
       if (calls.has(s.parentSpanId)) {
         const list = children.get(s.parentSpanId);
         if (list === undefined) children.set(s.parentSpanId, [s]);
         else list.push(s);
       } else if (s.call.hostProvider !== null) {
-        const a = this.bucket(s, s.call.hostProvider, '');
-        this.attempt(a, s);
+        this.attempt(this.bucket(s, s.call.hostProvider, ''), s);
       }
     }
     for (const c of calls.values()) {
@@ -84,9 +87,9 @@ export class ProviderRollup {
         a.ttftCount += 1;
         a.ttftSumUs += Math.round(c.call.ttftMs * 1000);
       }
-      const attempts = children.get(c.spanId);
-      if (attempts === undefined) this.attempt(a, c);
-      else for (const h of attempts) this.attempt(a, h);
+      const own = children.get(c.spanId);
+      if (own === undefined) this.attempt(a, c);
+      else for (const h of own) this.attempt(a, h);
     }
     return calls.size;
   }
