@@ -4,7 +4,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { AgtError } from '../errors.js';
-import { ResidencyRules, type ResidencyStatus } from '../sampling/residency-check.js';
+import type { ResidencyRules, ResidencyStatus } from '../sampling/residency-check.js';
 import { decimalUnits, unitsCell } from '../store/cell-format.js';
 
 /** One report row; costUsd is an exact decimal as text. */

@@ -12,6 +12,7 @@
 import { isModelCall } from '../conventions/provider-call.js';
 import type { NormalizedSpan } from '../conventions/types.js';
 import type { SessionWrite } from '../sessions/types.js';
+import { inKeyOrder } from './key-order.js';
 import { spanModel } from './span-row.js';
 
 const NS_PER_MINUTE = 60_000_000_000n;
@@ -122,9 +123,7 @@ export class ProviderRollup {
 
   /** The accumulated rows as JSONEachRow objects, in a stable order (so a rebuilt batch is identical). */
   rows(): Record<string, unknown>[] {
-    return [...this.acc.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, a]) => ({
+    return inKeyOrder(this.acc).map((a) => ({
         TenantId: a.tenantId,
         Minute: a.minuteS,
         Provider: a.provider,

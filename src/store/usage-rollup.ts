@@ -3,6 +3,7 @@ import { endpointOf } from '../conventions/provider-call.js';
 import type { NormalizedSpan } from '../conventions/types.js';
 import type { SessionWrite } from '../sessions/types.js';
 import { costUnits, unitsCell } from './cell-format.js';
+import { inKeyOrder } from './key-order.js';
 import { spanModel } from './span-row.js';
 
 const NS_PER_HOUR = 3_600_000_000_000n;
@@ -116,9 +117,7 @@ export class UsageRollup {
 
   /** The accumulated rows as JSONEachRow objects, in a stable order (so a rebuilt batch is identical). */
   rows(): Record<string, unknown>[] {
-    return [...this.acc.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, a]) => ({
+    return inKeyOrder(this.acc).map((a) => ({
         TenantId: a.tenantId,
         Hour: a.hourS,
         ServiceName: a.service,

@@ -1,10 +1,10 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isModelCall } from '../../src/conventions/provider-call.js';
 import type { NormalizedSpan } from '../../src/conventions/types.js';
 import { runOpenInferenceStream, runVercelV6Stream, runVercelV7Stream } from '../support/client-streaming.js';
-import { startTestCollector, type TestCollector } from '../support/collector.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
+import { collectorWithFakeOpenAI } from '../support/client-rig.js';
+import type { TestCollector } from '../support/collector.js';
 
 /** The model-call spans of one session the collector received. */
 function callsOf(c: TestCollector, sessionId: string): NormalizedSpan[] {
@@ -13,22 +13,13 @@ function callsOf(c: TestCollector, sessionId: string): NormalizedSpan[] {
 }
 
 describe('time to first token from real streaming clients', () => {
-  let c: TestCollector;
-  let fake: FakeOpenAI;
-  beforeAll(async () => {
-    c = await startTestCollector();
-    fake = await startFakeOpenAI();
-  });
-  afterAll(async () => {
-    await c.close();
-    await fake.close();
-  });
+  const rig = collectorWithFakeOpenAI();
 
   it('AI SDK v6 streamText: the doStream call carries ai.response.msToFirstChunk, read as the call TTFT', async () => {
-    const before = c.sink.spans.length;
-    await runVercelV6Stream(new OTLPTraceExporter({ url: c.grpcUrl }), { sessionId: 'ttft-v6', firstChunkDelayMs: 60 });
-    await c.sink.waitForSpans(before + 2);
-    const [call] = callsOf(c, 'ttft-v6');
+    const before = rig.c.sink.spans.length;
+    await runVercelV6Stream(new OTLPTraceExporter({ url: rig.c.grpcUrl }), { sessionId: 'ttft-v6', firstChunkDelayMs: 60 });
+    await rig.c.sink.waitForSpans(before + 2);
+    const [call] = callsOf(rig.c, 'ttft-v6');
     expect(call!.name).toBe('ai.streamText.doStream');
     expect(call!.attributes['ai.response.msToFirstChunk']).toBeTypeOf('number');
     expect(call!.call.ttftMs).toBe(call!.attributes['ai.response.msToFirstChunk']);
@@ -38,10 +29,10 @@ describe('time to first token from real streaming clients', () => {
   });
 
   it('AI SDK v7 streamText: the chat span carries gen_ai.client.operation.time_to_first_chunk (seconds), read in ms', async () => {
-    const before = c.sink.spans.length;
-    await runVercelV7Stream(new OTLPTraceExporter({ url: c.grpcUrl }), { sessionId: 'ttft-v7', firstChunkDelayMs: 60 });
-    await c.sink.waitForSpans(before + 3);
-    const calls = callsOf(c, 'ttft-v7');
+    const before = rig.c.sink.spans.length;
+    await runVercelV7Stream(new OTLPTraceExporter({ url: rig.c.grpcUrl }), { sessionId: 'ttft-v7', firstChunkDelayMs: 60 });
+    await rig.c.sink.waitForSpans(before + 3);
+    const calls = callsOf(rig.c, 'ttft-v7');
     expect(calls.map((s) => s.name)).toEqual(['chat gpt-4o-mini']);
     const call = calls[0]!;
     const seconds = call.attributes['gen_ai.client.operation.time_to_first_chunk'];
@@ -53,10 +44,10 @@ describe('time to first token from real streaming clients', () => {
   });
 
   it('openai stream:true under OpenInference sends no TTFT and no endpoint; the region falls back to cloud.region', async () => {
-    const before = c.sink.spans.length;
-    await runOpenInferenceStream(new OTLPTraceExporter({ url: c.grpcUrl }), { sessionId: 'ttft-oi', baseURL: fake.baseURL, resource: { 'cloud.region': 'us-east-2' } });
-    await c.sink.waitForSpans(before + 1);
-    const calls = callsOf(c, 'ttft-oi');
+    const before = rig.c.sink.spans.length;
+    await runOpenInferenceStream(new OTLPTraceExporter({ url: rig.c.grpcUrl }), { sessionId: 'ttft-oi', baseURL: rig.fake.baseURL, resource: { 'cloud.region': 'us-east-2' } });
+    await rig.c.sink.waitForSpans(before + 1);
+    const calls = callsOf(rig.c, 'ttft-oi');
     expect(calls).toHaveLength(1);
     expect(Object.keys(calls[0]!.attributes).filter((k) => /first|ttft|server\.address/i.test(k))).toEqual([]);
     expect(calls[0]!.call).toMatchObject({ ttftMs: null, serverAddress: '', region: 'us-east-2', regionSource: 'resource' });

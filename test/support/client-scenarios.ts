@@ -26,10 +26,13 @@ export interface ScenarioIds {
   userId: string;
 }
 
-/** A NodeTracerProvider registered globally (as NodeSDK or @vercel/otel would), and the undo of that registration. */
-async function withRegisteredProvider(exporter: SpanExporter, serviceName: string, run: (provider: NodeTracerProvider) => Promise<void>): Promise<void> {
+/**
+ * A NodeTracerProvider registered globally (as NodeSDK or @vercel/otel would), and the undo of that registration.
+ * `resource`: the service name, or the resource attributes in full.
+ */
+export async function withRegisteredProvider(exporter: SpanExporter, resource: string | Record<string, string>, run: (provider: NodeTracerProvider) => Promise<void>): Promise<void> {
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': serviceName }),
+    resource: resourceFromAttributes(typeof resource === 'string' ? { 'service.name': resource } : resource),
     spanProcessors: [new SimpleSpanProcessor(exporter)],
   });
   // register() installs the async-hooks context manager: without it, the AI SDK v6 model-call span and

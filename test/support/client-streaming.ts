@@ -4,33 +4,16 @@
  * openai client with `stream: true` under OpenInference against the fake OpenAI server.
  */
 import { setSession } from '@arizeai/openinference-core';
+import { context } from '@opentelemetry/api';
 import { OpenAIInstrumentation } from '@arizeai/openinference-instrumentation-openai';
 import { OpenTelemetry } from '@ai-sdk/otel';
-import { context, propagation, trace } from '@opentelemetry/api';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import * as ai7 from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import * as ai6 from 'ai-v6';
 import { MockLanguageModelV3 } from 'ai-v6/test';
 import OpenAI from 'openai';
-import { AI_SDK_USAGE } from './client-scenarios.js';
-
-/** A registered provider with `resource` attributes, undone afterwards (as client-scenarios does). */
-async function withProvider(exporter: SpanExporter, resource: Record<string, string>, run: (tp: NodeTracerProvider) => Promise<void>): Promise<void> {
-  const provider = new NodeTracerProvider({ resource: resourceFromAttributes(resource), spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  provider.register();
-  try {
-    await run(provider);
-    await provider.forceFlush();
-  } finally {
-    await provider.shutdown();
-    trace.disable();
-    context.disable();
-    propagation.disable();
-  }
-}
+import { AI_SDK_USAGE, withRegisteredProvider } from './client-scenarios.js';
 
 /** The parts of a short streamed answer, as AI SDK language models emit them. */
 function streamParts(): unknown[] {
@@ -47,7 +30,7 @@ function streamParts(): unknown[] {
 
 /** AI SDK v6 streamText with experimental_telemetry → ai.streamText + ai.streamText.doStream. */
 export async function runVercelV6Stream(exporter: SpanExporter, p: { sessionId: string; firstChunkDelayMs: number }): Promise<void> {
-  await withProvider(exporter, { 'service.name': 'vercel-stream' }, async (tp) => {
+  await withRegisteredProvider(exporter, { 'service.name': 'vercel-stream' }, async (tp) => {
     const model = new MockLanguageModelV3({
       provider: 'openai.chat',
       modelId: 'gpt-4o-mini',
@@ -65,7 +48,7 @@ export async function runVercelV6Stream(exporter: SpanExporter, p: { sessionId: 
 
 /** AI SDK v7 streamText with @ai-sdk/otel registered globally (once per process) → invoke_agent, step, chat spans. */
 export async function runVercelV7Stream(exporter: SpanExporter, p: { sessionId: string; firstChunkDelayMs: number }): Promise<void> {
-  await withProvider(exporter, { 'service.name': 'vercel7-stream', 'cloud.region': 'eu-west-1' }, async (tp) => {
+  await withRegisteredProvider(exporter, { 'service.name': 'vercel7-stream', 'cloud.region': 'eu-west-1' }, async (tp) => {
     ai7.registerTelemetry(new OpenTelemetry({ tracer: tp.getTracer('ai'), usage: true, runtimeContext: true } as never));
     const model = new MockLanguageModelV4({
       provider: 'openai.chat',
@@ -85,7 +68,7 @@ export async function runVercelV7Stream(exporter: SpanExporter, p: { sessionId: 
 
 /** The openai client streaming (`stream: true`, with usage) under OpenInference against the fake server at `baseURL`. */
 export async function runOpenInferenceStream(exporter: SpanExporter, p: { sessionId: string; baseURL: string; resource: Record<string, string> }): Promise<void> {
-  await withProvider(exporter, { 'service.name': 'oi-stream', ...p.resource }, async (tp) => {
+  await withRegisteredProvider(exporter, { 'service.name': 'oi-stream', ...p.resource }, async (tp) => {
     const instrumentation = new OpenAIInstrumentation();
     instrumentation.setTracerProvider(tp);
     instrumentation.manuallyInstrument(OpenAI);
