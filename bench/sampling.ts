@@ -7,6 +7,7 @@
  */
 import Table from 'cli-table3';
 import { samplingSchema, type SamplingConfigInput } from '../src/config/sampling.js';
+import { NO_PROVIDER_CALL } from '../src/conventions/provider-call.js';
 import { emptyGenAi, type EvalResult, type NormalizedSpan } from '../src/conventions/types.js';
 import { DecisionEngine } from '../src/sampling/engine.js';
 import type { SessionView } from '../src/sampling/session-view.js';
@@ -66,6 +67,7 @@ function makeSpan(rand: () => number, i: number, tenantId: string, over: Partial
     cost: { costUsd: 0.001, source: 'catalog', priceVersion: 'v1' },
     isError: false,
     errorType: null,
+    call: NO_PROVIDER_CALL,
     evals: [],
     wireBytes: 600,
     ...over,

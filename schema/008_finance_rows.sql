@@ -19,7 +19,13 @@ ALTER TABLE {{database}}.usage_hourly
     ADD COLUMN IF NOT EXISTS UsageIncompleteCalls UInt64 AFTER ModelSessions,
     ADD COLUMN IF NOT EXISTS CacheUnreportedInputTokens UInt64 AFTER UsageIncompleteCalls,
     ADD COLUMN IF NOT EXISTS CostOverstatedUpToUsd Decimal(38, 12) AFTER CacheUnreportedInputTokens,
-    MODIFY ORDER BY (TenantId, Hour, ServiceName, AgentName, Provider, Model, RawModel);
+    -- Region and Endpoint (the provider columns, docs/providers.md; migration 010 adds the rest) join the key in this
+    -- same ALTER: a sorting key may only be extended by columns the ALTER itself adds, and one key change per table
+    -- keeps every statement safe to apply again (a second, longer key change would make this one fail on a re-run).
+    -- Rows written before this migration read as Region = '' and Endpoint = ''.
+    ADD COLUMN IF NOT EXISTS Region LowCardinality(String) AFTER RawModel,
+    ADD COLUMN IF NOT EXISTS Endpoint LowCardinality(String) AFTER Region,
+    MODIFY ORDER BY (TenantId, Hour, ServiceName, AgentName, Provider, Model, RawModel, Region, Endpoint);
 
 -- Per session: how many of its calls had incomplete usage, and the bound on its CostUsd.
 ALTER TABLE {{database}}.sessions

@@ -75,7 +75,7 @@ export class Collector {
     this.decoder = new RequestDecoder({
       auth: this.auth,
       limits: config.receive.limits,
-      normalizer: new Normalizer({ sessionPrecedence: config.conventions.sessionPrecedence, registry: this.registry }),
+      normalizer: new Normalizer({ sessionPrecedence: config.conventions.sessionPrecedence, endpointRegions: config.conventions.endpointRegions, registry: this.registry }),
       pricer: this.pricer,
     });
     const overload = config.receive.overload;

@@ -8,6 +8,7 @@ import { hashApiKey } from './receive/auth.js';
 import { runCostsCommand } from './commands/costs.js';
 import { CliError } from './commands/cli-error.js';
 import { runRepriceCommand } from './commands/reprice.js';
+import { runResidencyCommand } from './commands/residency.js';
 import { startServer } from './server.js';
 import { createStoreClient } from './store/store-client.js';
 import { runMigrations } from './store/migrations.js';
@@ -68,13 +69,14 @@ program
   .option('--late-eval-share <x>', 'share with a low eval posted after the session ended', (v) => parseShare(v, '--late-eval-share'), 0.02)
   .option('--detector-share <x>', 'share of EACH detector pattern (tool loop, retry storm, duplicate call, budget race, stall, runaway, cache collapse, cache churn)', (v) => parseShare(v, '--detector-share'), 0.01)
   .option('--near-miss-share <x>', 'share of near misses of the detector patterns (must not fire)', (v) => parseShare(v, '--near-miss-share'), 0.05)
+  .option('--throttle-share <x>', 'share of model calls throttled once (429 + retry-after) before they succeed', (v) => parseShare(v, '--throttle-share'), 0.08)
   .option('--wait-ms <ms>', 'how long to wait for decisions', (v) => parsePositiveInt(v, '--wait-ms'), 30_000)
   .option('--json', 'print the report as JSON')
   .action(async (opts: Record<string, never>) => {
     const o = opts as unknown as {
       grpc: string; http: string; apiKey?: string; sessions: number; seed: number; concurrency: number;
       errorShare: number; rareShare: number; outlierShare: number; lowEvalShare: number; lateEvalShare: number; detectorShare: number; nearMissShare: number;
-      waitMs: number; json?: boolean;
+      throttleShare: number; waitMs: number; json?: boolean;
     };
     const result = await runSimulation({
       grpcTarget: o.grpc,
@@ -84,6 +86,7 @@ program
       seed: o.seed,
       concurrency: o.concurrency,
       shares: { error: o.errorShare, rarePath: o.rareShare, costOutlier: o.outlierShare, lowEval: o.lowEvalShare, lateLowEval: o.lateEvalShare, detector: o.detectorShare, nearMiss: o.nearMissShare },
+      throttleShare: o.throttleShare,
       decisionWaitMs: o.waitMs,
       onProgress: progressBar('sending'),
       onWait: waitProgress(),
@@ -117,7 +120,7 @@ program
   .description('per-tenant cost rollups (exact, dropped sessions included) from a running collector or the embedded data')
   .option('--from <time>', 'start, ISO-8601 or epoch ms (default: 00:00 UTC on the 1st of this month)')
   .option('--to <time>', 'end (excluded), ISO-8601 or epoch ms (default: now)')
-  .option('--group-by <list>', 'tenant,model,responseModel,agent,service,provider,hour,day', 'tenant')
+  .option('--group-by <list>', 'tenant,model,responseModel,agent,service,provider,region,endpoint,hour,day', 'tenant')
   .addOption(new Option('--format <f>', 'output format').choices(['table', 'csv', 'json']).default('table'))
   .option('--url <url>', 'collector HTTP address', 'http://127.0.0.1:4318')
   .option('--api-key <key>', 'API key (also AGENTTAIL_API_KEY)', process.env.AGENTTAIL_API_KEY)
@@ -125,6 +128,21 @@ program
   .action(async (opts: { from?: string; to?: string; groupBy: string; format: 'table' | 'csv' | 'json'; url: string; apiKey?: string; config?: string }) => {
     const config = loadConfig({ file: opts.config });
     await runCostsCommand({ ...opts, config }, process.stdout);
+  });
+
+program
+  .command('residency')
+  .description('where each tenant\'s calls ran against its residency policy (exact, dropped sessions included), violations first')
+  .requiredOption('--from <time>', 'start, ISO-8601 or epoch ms')
+  .requiredOption('--to <time>', 'end, ISO-8601 or epoch ms')
+  .option('--tenant <id>', 'only this tenant (a tenant key sees only its own)')
+  .addOption(new Option('--format <f>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+  .option('--url <url>', 'collector HTTP address', 'http://127.0.0.1:4318')
+  .option('--api-key <key>', 'API key (also AGENTTAIL_API_KEY)', process.env.AGENTTAIL_API_KEY)
+  .addOption(configOption)
+  .action(async (opts: { from: string; to: string; tenant?: string; format: 'table' | 'csv' | 'json'; url: string; apiKey?: string; config?: string }) => {
+    const config = loadConfig({ file: opts.config });
+    await runResidencyCommand({ ...opts, config }, process.stdout);
   });
 
 program

@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Collector, createRegistry } from './app.js';
 import { costsRoutes } from './api/costs-route.js';
+import { residencyRoutes } from './api/residency-route.js';
 import { evalRoutes } from './api/evals-route.js';
 import { repriceRoutes } from './api/reprice-route.js';
 import { sessionsRoutes } from './api/sessions-route.js';
@@ -71,6 +72,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const detectorPrices = new Pricer({ overrides: config.pricing.overrides });
   const engine = new DecisionEngine({
     config: config.sampling,
+    residency: config.residency,
     registry,
     log: log.child({ component: 'sampling' }),
     priceUsage: (p) => detectorPrices.priceUsage(p),
@@ -108,6 +110,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         await app.register(evalRoutes({ sink: buffer, authenticate: (c) => collector.auth.authenticate(c) }));
         await app.register(sessionsRoutes({ client: store.client, database: store.database, auth: collector.auth }));
         await app.register(costsRoutes({ client: store.client, database: store.database, auth: collector.auth }));
+        await app.register(residencyRoutes({ client: store.client, database: store.database, auth: collector.auth, residency: config.residency }));
         await app.register(repriceRoutes({ client: store.client, database: store.database, auth: collector.auth, pricer: collector.pricer }));
       },
     ],

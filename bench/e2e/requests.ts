@@ -80,6 +80,8 @@ function pairTraces(seed: number, pairIndex: number, spansWanted: number): { a: 
       runId: `${TEXT_SLOT}-p${pairIndex}b${batch}`,
       shares: { error: 0.03, rarePath: 0.02, costOutlier: 0.02, lowEval: 0.02, lateLowEval: 0 },
       nowMs: Date.now(),
+      // Model calls carry their endpoint and TTFT; no throttled HTTP children (each span here needs a session slot).
+      throttleShare: 0,
     });
     for (const s of more) {
       if (spanCount >= spansWanted) break;

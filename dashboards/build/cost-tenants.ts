@@ -176,6 +176,76 @@ export const costTenants: DashboardSpec = {
       ],
     },
     {
+      title: 'Residency (where the calls ran)',
+      panels: [
+        {
+          kind: 'sql',
+          type: 'timeseries',
+          title: 'Cost by region per day (exact, dropped sessions included)',
+          description: `The region of each call comes from the region table (docs/providers.md); 'unknown' when nothing located it. ${EXACT}`,
+          w: 12,
+          h: 8,
+          unit: 'currencyUSD',
+          bars: true,
+          stacked: true,
+          sql: `SELECT toStartOfDay(Hour) AS time, Region AS region, toFloat64(sum(CostUsd)) AS cost_usd\nFROM ${USAGE}\nWHERE ${USAGE_WHERE}\nGROUP BY time, region\nORDER BY time, region`,
+          columns: [{ name: 'time' }, { name: 'region' }, { name: 'cost_usd' }],
+        },
+        {
+          kind: 'sql',
+          type: 'table',
+          title: 'Cost by tenant, provider, region and endpoint (exact)',
+          description: `Calls, tokens and cost split by where they ran. ${EXACT} The residency report (agenttail residency) judges these rows against each tenant's policy.`,
+          w: 12,
+          h: 8,
+          sql: [
+            'SELECT TenantId AS tenant, Provider AS provider, Region AS region, Endpoint AS endpoint, sum(Calls) AS calls,',
+            '  sum(InputTokens) AS input_tokens, toFloat64(sum(CostUsd)) AS cost_usd',
+            `FROM ${USAGE}`,
+            `WHERE ${USAGE_WHERE}`,
+            'GROUP BY tenant, provider, region, endpoint',
+            'ORDER BY cost_usd DESC',
+          ].join('\n'),
+          columns: [COLUMNS.tenant, COLUMNS.provider, { name: 'region', displayName: 'Region' }, { name: 'endpoint', displayName: 'Endpoint' }, COLUMNS.calls, COLUMNS.inputTokens, COLUMNS.cost],
+        },
+        {
+          kind: 'sql',
+          type: 'table',
+          title: 'Residency violations (every violating session is kept)',
+          description:
+            'Sessions kept with reason residency: a model call outside the tenant\'s allowed regions (or unlocated, under unknownRegion: keep). ' +
+            'The policy keeps them with certainty and never thins them, so this list is complete while the policy is on; the regions and cost are those of their stored calls.',
+          w: 24,
+          h: 8,
+          sql: [
+            'SELECT TenantId AS tenant, SessionId AS session_id, min(Timestamp) AS start, arrayStringConcat(groupUniqArray(Region), \', \') AS regions,',
+            '  arrayStringConcat(groupUniqArray(ServerAddress), \', \') AS endpoints, count() AS calls, toFloat64(sum(CostUsd)) AS cost_usd',
+            `FROM ${DB}.spans`,
+            "WHERE UsageRole = 'call' AND Region != ''",
+            `  AND (TenantId, SessionId) IN (SELECT TenantId, SessionId FROM ${DB}.sessions FINAL`,
+            "    WHERE (has(Reasons, 'residency') OR has(Reasons, 'upgrade:residency'))",
+            `    AND ${SESSIONS_WHERE})`,
+            'GROUP BY tenant, session_id',
+            'ORDER BY start DESC',
+            'LIMIT 200',
+          ].join('\n'),
+          columns: [
+            COLUMNS.tenant,
+            {
+              name: 'session_id',
+              displayName: 'Session',
+              links: [{ title: 'Open in the session explorer', url: '/d/agenttail-sessions/agenttail-session-explorer?var-session=${__value.raw}&var-tenant=${__data.fields.tenant}&${__url_time_range}' }],
+            },
+            COLUMNS.start,
+            { name: 'regions', displayName: 'Regions' },
+            { name: 'endpoints', displayName: 'Endpoints' },
+            COLUMNS.calls,
+            COLUMNS.cost,
+          ],
+        },
+      ],
+    },
+    {
       title: 'Top sessions by cost (every session, kept or dropped)',
       panels: [
         {

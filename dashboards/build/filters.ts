@@ -26,6 +26,9 @@ export const USAGE_WHERE = [
   inFilter('model', 'Model'),
 ].join('\n  AND ');
 
+/** provider_minutely rows of the range with the filters it can take (it has no service or agent). */
+export const PROVIDER_WHERE = ['$__timeFilter(Minute)', inFilter('tenant', 'TenantId'), inFilter('model', 'Model')].join('\n  AND ');
+
 /** sessions rows (read with FINAL) that started in the range, with the filters. */
 export const SESSIONS_WHERE = [
   '$__timeFilter(StartTime)',

@@ -3,6 +3,7 @@ import { agentHealth } from './agent-health.js';
 import { agentsOverview } from './agents-overview.js';
 import { costTenants } from './cost-tenants.js';
 import { buildDashboard, type DashboardSpec } from './grafana.js';
+import { providers } from './providers.js';
 import { sampling } from './sampling.js';
 import { sessionExplorer } from './session-explorer.js';
 import { tools } from './tools.js';
@@ -13,6 +14,7 @@ export const DASHBOARD_SPECS: Record<string, DashboardSpec> = {
   'cost-and-tenants.json': costTenants,
   'sampling.json': sampling,
   'tools.json': tools,
+  'providers.json': providers,
   'session-explorer.json': sessionExplorer,
   'agent-health.json': agentHealth,
 };

@@ -20,6 +20,8 @@ export const GROUP_COLUMNS: Record<string, string> = {
   provider: 'Provider',
   model: 'Model',
   responseModel: 'RawModel',
+  region: 'Region',
+  endpoint: 'Endpoint',
   hour: "formatDateTime(Hour, '%Y-%m-%dT%H:%i:%SZ', 'UTC')",
   day: "toString(toDate(Hour, 'UTC'))",
 };

@@ -28,5 +28,11 @@ export const conventionsSchema = z.strictObject({
    * keep their default order after these. Default: SESSION_ALIASES (explicit app session ids first).
    */
   sessionPrecedence: z.array(z.string().min(1)).min(1).optional(),
+  /**
+   * Host → region for endpoints whose host does not name the region (Azure OpenAI `<resource>.openai.azure.com`,
+   * a private gateway): exact hosts or `*.suffix`. Consulted after an explicit region attribute, before the host
+   * table (src/conventions/region-table.ts). Default: none.
+   */
+  endpointRegions: z.record(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+$/, 'a host name or *.suffix'), z.string().regex(/^[A-Za-z0-9_.-]+$/).max(64)).default({}),
 });
 export type ConventionsConfig = z.infer<typeof conventionsSchema>;

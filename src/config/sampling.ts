@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { detectorsSchema } from './detectors.js';
 
 /** Policy classes, in the order the budget protects them (first = thinned last). */
-export const POLICY_CLASSES = ['error', 'low_eval', 'detector', 'rule', 'cost_outlier', 'latency', 'rare_path', 'baseline'] as const;
+export const POLICY_CLASSES = ['error', 'residency', 'low_eval', 'detector', 'rule', 'cost_outlier', 'latency', 'rare_path', 'baseline'] as const;
 export type PolicyClass = (typeof POLICY_CLASSES)[number];
 const policyClassSchema = z.enum(POLICY_CLASSES);
 
@@ -170,7 +170,7 @@ export const samplingSchema = z
         /** Priority order of policy classes; later classes are thinned first. */
         priority: z.array(policyClassSchema).default([...POLICY_CLASSES]),
         /** Classes never thinned, whatever the budget. */
-        neverThin: z.array(policyClassSchema).default(['error', 'low_eval']),
+        neverThin: z.array(policyClassSchema).default(['error', 'residency', 'low_eval']),
         /** Thinning never goes below this keep probability (bounds weights at 1 / this). */
         minProbability: z.number().gt(0).max(1).default(0.001),
         /** Tenants whose budget windows are held. */

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { receiveSchema } from './receive.js';
 import { conventionsSchema, pricingSchema } from './pricing.js';
+import { residencySchema } from './residency.js';
 import { sessionsSchema } from './sessions.js';
 import { samplingSchema } from './sampling.js';
 import { sharedSchema } from './shared.js';
@@ -22,6 +23,8 @@ export const configSchema = z
     sampling: samplingSchema.prefault({}),
     /** Sampling state shared through ClickHouse: warm start and shared decisions (src/config/shared.ts). */
     shared: sharedSchema.prefault({}),
+    /** Data-residency policy per tenant: the `residency` keep policy and the residency report. */
+    residency: residencySchema.prefault({}),
     store: storeSchema.prefault({}),
     wal: walSchema.prefault({}),
     /** OTLP log records: joining sessions, untraced records, holding limits. */

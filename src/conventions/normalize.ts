@@ -7,7 +7,9 @@ import { operationOf, readMarkers, usageRoleOf } from './classify.js';
 import { extractEvals } from './evals.js';
 import { ConventionsMetrics } from './metrics.js';
 import { readString } from './read-attr.js';
+import { readProviderCall } from './provider-call.js';
 import { readReportedCostUsd } from './reported-cost.js';
+import { EndpointRegions } from './region-table.js';
 import { resolveSessionId, sessionPrecedence } from './session.js';
 import { httpStatusOf, toolArgsHashOf } from './call-signals.js';
 import { extractError } from './span-errors.js';
@@ -19,10 +21,15 @@ const USAGE_FIELDS: readonly UsageField[] = ['inputTokens', 'outputTokens', 'cac
 export class Normalizer {
   private readonly precedence: string[];
   private readonly metrics: ConventionsMetrics | null;
+  private readonly endpointRegions: EndpointRegions;
 
-  /** `registry`: where to create the normalization metrics (none when omitted, e.g. in tests). */
-  constructor(params: { sessionPrecedence?: string[] | undefined; registry?: Registry } = {}) {
+  /**
+   * `registry`: where to create the normalization metrics (none when omitted, e.g. in tests).
+   * `endpointRegions`: configured host → region map (src/conventions/region-table.ts).
+   */
+  constructor(params: { sessionPrecedence?: string[] | undefined; registry?: Registry; endpointRegions?: Record<string, string> | undefined } = {}) {
     this.precedence = sessionPrecedence(params.sessionPrecedence);
+    this.endpointRegions = new EndpointRegions(params.endpointRegions);
     this.metrics = params.registry === undefined ? null : new ConventionsMetrics(params.registry);
   }
 
@@ -86,6 +93,7 @@ export class Normalizer {
       errorType,
       toolArgsHash: toolArgsHashOf(attrs, genai.operation === 'execute_tool'),
       httpStatus: httpStatusOf(attrs),
+      call: readProviderCall(attrs, res, span.events, { isCall, startTimeUnixNano: span.startTimeUnixNano, errorType, endpointRegions: this.endpointRegions }),
       evals: shareEmpty(extractEvals(span, genai.operation, markers.openinferenceKind)),
       wireBytes: span.wireBytes,
     };

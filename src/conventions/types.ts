@@ -1,5 +1,6 @@
 /** The normalized span: what decisions and ClickHouse rows need, whatever convention the client used. */
 import type { Attributes, OtlpEvent, OtlpLink, SpanKindNumber, StatusCodeNumber } from '../otlp/types.js';
+import type { ProviderCall } from './provider-call.js';
 
 /** Token counts. `inputTokens` is INCLUSIVE of cache read and cache write (GenAI semconv meaning). */
 export interface Usage {
@@ -114,6 +115,8 @@ export interface NormalizedSpan {
   toolArgsHash?: number | null;
   /** HTTP response status of a client request span (`http.response.status_code`); null when none. */
   httpStatus?: number | null;
+  /** Endpoint, region, time to first token and refusal of the provider call (NO_PROVIDER_CALL when none). */
+  call: ProviderCall;
   evals: EvalResult[];
 
   wireBytes: number;

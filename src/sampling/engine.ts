@@ -4,6 +4,7 @@
  * windows) changes only in decide(), in call order, with time from the injected clock.
  */
 import { Registry } from 'prom-client';
+import type { ResidencyConfig } from '../config/residency.js';
 import type { SamplingConfig } from '../config/sampling.js';
 import type { Logger } from '../log.js';
 import { Pricer } from '../pricing/pricer.js';
@@ -16,6 +17,7 @@ import { ErrorPolicy } from './policies/error.js';
 import { LatencyPolicy } from './policies/latency.js';
 import { LowEvalPolicy } from './policies/low-eval.js';
 import { RarePathPolicy } from './policies/rare-path.js';
+import { ResidencyPolicy } from './policies/residency.js';
 import type { Vote } from './policies/vote.js';
 import { Budget } from './budget.js';
 import { unitHash, seedOf } from './hash.js';
@@ -26,6 +28,8 @@ import { inclusionProbability } from './weight.js';
 
 export interface DecisionEngineParams {
   config: SamplingConfig;
+  /** Per-tenant residency policies (the `residency` keep policy); none when absent. */
+  residency?: ResidencyConfig;
   /** Where the metrics go; a private registry when absent (never the global default). */
   registry?: Registry;
   /** Wall clock, ms since the epoch (tests inject one). */
@@ -60,6 +64,7 @@ export class DecisionEngine {
   private readonly baseline: BaselinePolicy;
   private readonly budget: Budget;
   private readonly detectors: DetectorSet;
+  private readonly residency: ResidencyPolicy | null;
   private readonly seeds = new Map<string, number>();
   private readonly keptElsewhere: KeptElsewhere;
 
@@ -68,7 +73,9 @@ export class DecisionEngine {
     this.config = config;
     this.now = params.now ?? Date.now;
     this.log = params.log;
-    this.metrics = new SamplingMetrics({ registry: params.registry ?? new Registry() });
+    const registry = params.registry ?? new Registry();
+    this.metrics = new SamplingMetrics({ registry });
+    this.residency = params.residency?.enabled === true ? new ResidencyPolicy({ config: params.residency, registry }) : null;
     this.lowEval = new LowEvalPolicy({ config: config.policies.lowEval });
     this.rules = new AttributeRules({ rules: config.rules });
     this.costOutlier = new CostOutlierPolicy({ config: config.policies.costOutlier });
@@ -141,6 +148,7 @@ export class DecisionEngine {
     const upgrades: string[] = [];
     if (this.config.policies.error.enabled && this.errorPolicy.hasError(view, previous.excusedErrors)) upgrades.push('error');
     if (this.config.policies.lowEval.enabled && this.lowEval.vote(view) !== null) upgrades.push('low_eval');
+    if (this.residency !== null && this.residency.vote(view) !== null) upgrades.push('residency');
     if (upgrades.length === 0) return null;
 
     const nowMs = this.now();
@@ -179,6 +187,7 @@ export class DecisionEngine {
       if (v !== null) out.push(v);
     };
     if (p.error.enabled) push(this.errorPolicy.vote(view));
+    if (this.residency !== null) push(this.residency.vote(view));
     if (p.lowEval.enabled) push(this.lowEval.vote(view));
     out.push(...detected);
     if (p.costOutlier.enabled) {

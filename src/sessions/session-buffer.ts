@@ -374,6 +374,8 @@ export class SessionBuffer implements SpanSink {
     let target: Target;
     if (span.sessionId !== null) {
       target = this.sessionTarget(t, span.sessionId, nowMs);
+      // A new turn of a decided session: its spans without a session alias (HTTP children) must follow it too.
+      if ('decided' in target) this.cache.setTrace(t, span.traceId, target.decided);
       if (byTrace !== undefined) this.moveInto(byTrace, target, nowMs, touched, late);
     } else {
       const decidedIn = this.cache.sessionOfTrace(t, span.traceId);

@@ -15,6 +15,8 @@ export interface SimulateOptions {
   seed: number;
   runId?: string;
   shares: ScenarioOptions['shares'];
+  /** Share of model calls throttled once before they succeed (scenario default when absent). */
+  throttleShare?: number;
   concurrency: number;
   /** How long to wait for the collector's decisions (idle timeout + margin). */
   decisionWaitMs: number;
@@ -53,7 +55,7 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulateResu
   await expectListening(opts.grpcTarget, 'the collector\'s OTLP/gRPC port');
   if (opts.fetchImpl === undefined) await expectListening(opts.httpUrl, 'the collector\'s HTTP port: session API and /v1/evals');
   const runId = opts.runId ?? `sim${Date.now().toString(36)}`;
-  const sessions = generateScenario({ sessions: opts.sessions, seed: opts.seed, runId, shares: opts.shares, nowMs: Date.now() });
+  const sessions = generateScenario({ sessions: opts.sessions, seed: opts.seed, runId, shares: opts.shares, nowMs: Date.now(), ...(opts.throttleShare !== undefined ? { throttleShare: opts.throttleShare } : {}) });
   const sender = new OtlpGrpcSender({ target: opts.grpcTarget, apiKey: opts.apiKey });
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;

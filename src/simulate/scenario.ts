@@ -2,6 +2,7 @@
 import { mulberry32 } from '../prng.js';
 import { DETECTOR_LABELS, detectorTraces, type DetectorLabel } from './detector-scenarios.js';
 import { hexId, usageFor } from './sim-random.js';
+import { DEFAULT_THROTTLE_SHARE, routeProviderCalls } from './providers.js';
 
 /** Why a simulated session exists: ordinary traffic, or something the sampler must keep. */
 export type SimLabel = 'ordinary' | 'error' | 'rare_path' | 'cost_outlier' | 'low_eval' | 'late_low_eval' | DetectorLabel | 'near_miss';
@@ -53,6 +54,8 @@ export interface ScenarioOptions {
   shares: { error: number; rarePath: number; costOutlier: number; lowEval: number; lateLowEval: number; detector?: number; nearMiss?: number };
   /** Wall clock the sessions end at (ms). */
   nowMs: number;
+  /** Share of model calls throttled once (429 + retry-after, then 200) before they succeed (default 0.08). */
+  throttleShare?: number;
 }
 
 /** One simulated agent: its model and its tools. */
@@ -152,6 +155,7 @@ export function generateScenario(opts: ScenarioOptions): SimSession[] {
     if (label === 'late_low_eval') session.lateEval = { name: 'helpfulness', score: 0.1, label: 'fail' };
     out.push(session);
   }
+  routeProviderCalls(out, opts.seed, opts.throttleShare ?? DEFAULT_THROTTLE_SHARE);
   return out;
 }
 

@@ -22,11 +22,13 @@ import { buildSpanRow } from './span-row.js';
 import { SpillQueue, type SpillBudget } from './spill-queue.js';
 import { StoreMetrics } from './store-metrics.js';
 import type { SessionStore } from './types.js';
-import { isFirstWrite, UsageRollup } from './usage-rollup.js';
+import { ProviderRollup } from './provider-rollup.js';
+import { newRollup, type SessionRollup } from './rollups.js';
+import { isFirstWrite } from './usage-rollup.js';
 import { sessionWriteKey, type ReplayIntent, type ReplayPlan, type WriteJournal } from './write-journal.js';
 
 /** The tables the store writes. */
-export const STORE_TABLES = ['spans', 'sessions', 'usage_hourly', 'evals', 'session_ts', 'trace_ts', 'logs'] as const;
+export const STORE_TABLES = ['spans', 'sessions', 'usage_hourly', 'provider_minutely', 'evals', 'session_ts', 'trace_ts', 'logs'] as const;
 /** One of the tables the store writes. */
 export type StoreTable = (typeof STORE_TABLES)[number];
 
@@ -101,7 +103,7 @@ interface Batch {
 interface TableState {
   lines: string[];
   bytes: number;
-  rollup: UsageRollup | null;
+  rollup: SessionRollup | null;
   /** Keys of the writes with rows pending in this table, in order. */
   keys: string[];
   /** Batches ready to send before the pending rows (rebuilt on recovery). */
@@ -127,7 +129,7 @@ interface Rebuild extends ReplayIntent {
   queued: boolean;
 }
 
-/** Rough JSON size of one usage_hourly row, for queue accounting. */
+/** Rough JSON size of one rollup row, for queue accounting. */
 const ROLLUP_ROW_BYTES = 320;
 
 /** ClickHouse-backed SessionStore (embedded chDB or a server, whichever client is passed in). */
@@ -175,10 +177,10 @@ export class ClickHouseStore implements SessionStore {
       this.tables.set(t, {
         lines: [],
         bytes: 0,
-        rollup: t === 'usage_hourly' ? new UsageRollup() : null,
+        rollup: newRollup(t),
         keys: [],
         ready: [],
-        spill: budget !== null && t !== 'usage_hourly' ? new SpillQueue(opts.spill!.dir, t, budget) : null,
+        spill: budget !== null && newRollup(t) === null ? new SpillQueue(opts.spill!.dir, t, budget) : null,
         inflight: null,
         inflightBytes: 0,
         inflightRows: 0,
@@ -259,6 +261,7 @@ export class ClickHouseStore implements SessionStore {
     // A write counts in the rollups when it has call spans, or is a session's first (the hash of a rollup batch
     // covers its writes' keys: two batches can sum to identical rows).
     if (w.countUsage && (isFirstWrite(w) || w.spans.some((x) => x.usageRole === 'call'))) this.route('usage_hourly', key, pin, null, w);
+    if (ProviderRollup.counts(w)) this.route('provider_minutely', key, pin, null, w);
     return ok();
   }
 
@@ -388,8 +391,8 @@ export class ClickHouseStore implements SessionStore {
     let text = '';
     let rows = 0;
     const keys = rb.keys.filter((k) => rb.lines.has(k) || rb.writes.has(k));
-    if (table === 'usage_hourly') {
-      const rollup = new UsageRollup();
+    const rollup = newRollup(table);
+    if (rollup !== null) {
       for (const k of keys) rollup.add(rb.writes.get(k)!);
       const built = rollup.rows();
       rows = built.length;
@@ -552,7 +555,7 @@ export class ClickHouseStore implements SessionStore {
       // The rollup rows carry no session ids: two different batches can sum to identical rows, so
       // the token also covers which session writes were summed (a true replay has the same ones).
       for (const k of s.keys) hash.update(k).update('\n');
-      s.rollup = new UsageRollup();
+      s.rollup = newRollup(table);
     } else {
       rows = s.lines.length;
       bytes = s.bytes;

@@ -24,6 +24,7 @@ export const SHARD_KEYS: Record<string, string> = {
   trace_ts: 'cityHash64(TenantId, TraceId)',
   usage_hourly: 'cityHash64(TenantId)',
   logs: 'cityHash64(TenantId, SessionId)',
+  provider_minutely: 'cityHash64(TenantId)',
   // A handful of rows per run; any shard will do.
   reprice_runs: 'cityHash64(RunId)',
   // Parked rows of a batch; rare, read by table and time.

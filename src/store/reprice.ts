@@ -32,6 +32,8 @@ export interface RepriceChange {
   /** Canonical model, and the name as reported ('' in rows written before migration 008). */
   model: string;
   rawModel: string;
+  region: string;
+  endpoint: string;
   calls: number;
   unpricedCallsBefore: number;
   costBeforeUsd: string;
@@ -70,6 +72,8 @@ interface KeyRow {
   provider: string;
   model: string;
   rawModel: string;
+  region: string;
+  endpoint: string;
   calls: string;
   input: string;
   output: string;
@@ -131,6 +135,8 @@ export async function repriceUsage(params: {
       Provider: k.provider,
       Model: k.model,
       RawModel: k.rawModel,
+      Region: k.region,
+      Endpoint: k.endpoint,
       Calls: 0,
       InputTokens: 0,
       OutputTokens: 0,
@@ -154,6 +160,8 @@ export async function repriceUsage(params: {
       provider: k.provider,
       model: k.model,
       rawModel: k.rawModel,
+      region: k.region,
+      endpoint: k.endpoint,
       calls: Number(k.calls),
       unpricedCallsBefore: Number(unpriced),
       costBeforeUsd: unitsCell(current),
@@ -232,13 +240,14 @@ async function readKeys(client: ClickHouseClient, database: string, r: RepriceRe
   }
   const rs = await client.query({
     query: `SELECT TenantId AS tenant, toUInt32(toUnixTimestamp(Hour)) AS hourS, ServiceName AS service, AgentName AS agent,
-        Provider AS provider, Model AS model, RawModel AS rawModel, toString(sum(Calls)) AS calls, toString(sum(InputTokens)) AS input,
+        Provider AS provider, Model AS model, RawModel AS rawModel, Region AS region, Endpoint AS endpoint, toString(sum(Calls)) AS calls, toString(sum(InputTokens)) AS input,
         toString(sum(OutputTokens)) AS output, toString(sum(CacheReadTokens)) AS cacheRead, toString(sum(CacheWriteTokens)) AS cacheWrite,
         toString(sum(ReasoningTokens)) AS reasoning, toString(sum(CostUsd)) AS cost, toString(sum(UnpricedCalls)) AS unpriced,
         toString(sum(ReportedCalls)) AS reported, toString(sum(CacheUnreportedInputTokens)) AS cacheUnreported,
         toString(sum(CostOverstatedUpToUsd)) AS overstated
       FROM ${database}.usage_hourly WHERE ${where.join(' AND ')}
-      GROUP BY tenant, hourS, service, agent, provider, model, rawModel ORDER BY tenant, hourS, service, agent, provider, model, rawModel`,
+      GROUP BY tenant, hourS, service, agent, provider, model, rawModel, region, endpoint
+      ORDER BY tenant, hourS, service, agent, provider, model, rawModel, region, endpoint`,
     query_params: qp,
     format: 'JSONEachRow',
   });

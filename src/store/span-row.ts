@@ -1,4 +1,5 @@
 /** Row builder for the `spans` table (kept sessions' spans in the OTel exporter's otel_traces shape). */
+import { NO_PROVIDER_CALL, type ProviderCall } from '../conventions/provider-call.js';
 import type { NormalizedSpan } from '../conventions/types.js';
 import { culpritFlags } from '../sampling/detectors/report.js';
 import type { Decision } from '../sampling/types.js';
@@ -55,5 +56,20 @@ export function buildSpanRow(span: NormalizedSpan, sessionId: string, decision: 
     SampleWeight: decision.sampleWeight,
     SamplingReasons: decision.reasons,
     DetectorFlags: culpritFlags(decision.detectors, span.spanId),
+    // Spans that made no provider call leave the columns to their defaults ('', 0, NULL): less JSON per row.
+    ...(span.call === NO_PROVIDER_CALL ? null : providerCallCells(span.call)),
+  };
+}
+
+/** The provider-call columns of a span that made one (migration 010). */
+function providerCallCells(c: ProviderCall): Record<string, unknown> {
+  return {
+    ServerAddress: c.serverAddress,
+    ServerPort: c.serverPort,
+    Region: c.region,
+    RegionSource: c.regionSource,
+    TtftMs: c.ttftMs,
+    Refusal: c.refusal ?? '',
+    RetryAfterMs: c.retryAfterMs,
   };
 }

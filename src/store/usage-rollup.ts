@@ -1,7 +1,9 @@
 /** Builds `usage_hourly` rows for one batch: exact sums of the call spans' usage and cost. */
+import { endpointOf } from '../conventions/provider-call.js';
 import type { NormalizedSpan } from '../conventions/types.js';
 import type { SessionWrite } from '../sessions/types.js';
 import { costUnits, unitsCell } from './cell-format.js';
+import { inKeyOrder } from './key-order.js';
 import { spanModel } from './span-row.js';
 
 const NS_PER_HOUR = 3_600_000_000_000n;
@@ -15,6 +17,8 @@ interface Acc {
   /** The catalog's canonical model; `rawModel` is the name as the span reported it. */
   model: string;
   rawModel: string;
+  region: string;
+  endpoint: string;
   calls: number;
   input: number;
   output: number;
@@ -105,7 +109,10 @@ export class UsageRollup {
     const provider = span.genai.provider ?? '';
     const rawModel = spanModel(span);
     const model = rollupModel(span);
-    const key = JSON.stringify([span.tenantId, hourS, span.serviceName, agent, provider, model, rawModel]);
+    // Region and endpoint are part of the key (migration 010 adds them to the SummingMergeTree ORDER BY).
+    const region = span.call.region;
+    const endpoint = endpointOf(span.call);
+    const key = JSON.stringify([span.tenantId, hourS, span.serviceName, agent, provider, model, rawModel, region, endpoint]);
     let a = this.acc.get(key);
     if (a === undefined) {
       a = {
@@ -116,6 +123,8 @@ export class UsageRollup {
         provider,
         model,
         rawModel,
+        region,
+        endpoint,
         calls: 0,
         input: 0,
         output: 0,
@@ -138,9 +147,7 @@ export class UsageRollup {
 
   /** The accumulated rows as JSONEachRow objects, in a stable order (so a rebuilt batch is identical). */
   rows(): Record<string, unknown>[] {
-    return [...this.acc.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, a]) => ({
+    return inKeyOrder(this.acc).map((a) => ({
         TenantId: a.tenantId,
         Hour: a.hourS,
         ServiceName: a.service,
@@ -148,6 +155,8 @@ export class UsageRollup {
         Provider: a.provider,
         Model: a.model,
         RawModel: a.rawModel,
+        Region: a.region,
+        Endpoint: a.endpoint,
         Calls: a.calls,
         InputTokens: a.input,
         OutputTokens: a.output,

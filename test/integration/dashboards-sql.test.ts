@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_SPECS } from '../../dashboards/build/index.js';
 import type { SqlPanelSpec } from '../../dashboards/build/grafana.js';
 import { TRACE_COLUMNS } from '../../dashboards/build/session-explorer.js';
+import { hostInfo } from '../../src/conventions/region-table.js';
 import { Pricer } from '../../src/pricing/pricer.js';
 import { encodeTraces } from '../../src/simulate/encode.js';
 import { costSent } from '../../src/simulate/run.js';
@@ -24,6 +25,7 @@ interface JsonResult {
 }
 
 const TENANTS = ['default', 'acme', 'globex'];
+const EU = ['eu', 'eu-*', 'europe-*'];
 const SESSIONS_PER_TENANT = 70;
 
 let t: TestServer;
@@ -88,7 +90,8 @@ async function sendLogs(sessions: SimSession[]): Promise<void> {
 
 beforeAll(async () => {
   // A small buffer so that some sessions are decided early (soft limit 80 % of 300 kB) while traffic flows.
-  t = await startTestServer({ sessions: { idleTimeoutMs: 300, maxBufferBytes: 300_000 } });
+  // acme may run its calls in the EU only: its sessions routed elsewhere are kept with reason residency.
+  t = await startTestServer({ sessions: { idleTimeoutMs: 300, maxBufferBytes: 300_000 }, residency: { tenants: { acme: { allowedRegions: EU } } } });
   client = t.server.store.client;
   const startMs = Date.now();
   const sender = new OtlpGrpcSender({ target: t.grpcTarget });
@@ -263,6 +266,41 @@ describe('dashboard SQL on the embedded engine with simulated traffic', () => {
     }
     const refusals = results.get('Provider refusals per provider')!.data.reduce((n, r) => n + Number(r.refusals), 0);
     expect(refusals).toBe(await scalar('SELECT sum(Refusals) FROM agenttail.sessions FINAL'));
+  });
+
+  it('providers and residency panels agree with what was sent: refusals, cost by region, every violating session', async () => {
+    const pricer = new Pricer();
+    const regionOf = (a: SimSession['traces'][number]['spans'][number]['attributes']): string =>
+      (a['agenttail.provider.region'] as string | undefined) ?? hostInfo(String(a['server.address']))!.region;
+    const costByRegion = new Map<string, number>();
+    let refusals = 0;
+    const violating = new Set<string>();
+    for (const [i, tenant] of TENANTS.entries()) {
+      for (const session of sent.slice(i * SESSIONS_PER_TENANT, (i + 1) * SESSIONS_PER_TENANT)) {
+        for (const span of session.traces.flatMap((x) => x.spans)) {
+          if (span.attributes['http.response.status_code'] === 429) refusals += 1;
+          if (!span.usage) continue;
+          const region = regionOf(span.attributes);
+          const { costUsd } = pricer.priceUsage({ model: span.model ?? null, provider: span.provider ?? null, usage: span.usage, atUnixMs: span.startMs });
+          costByRegion.set(region, (costByRegion.get(region) ?? 0) + (costUsd ?? 0));
+          if (tenant === 'acme' && !/^(eu|eu-.*|europe-.*)$/.test(region)) violating.add(session.sessionId);
+        }
+      }
+    }
+    const p = dashboards.find((x) => x.file === 'providers.json')!.dashboard;
+    const prov = await runPanels('providers.json', p, await contextFor(p, {}));
+    expect(refusals).toBeGreaterThan(0);
+    expect(prov.get('Refusals by provider, model and kind')!.data.reduce((n, r) => n + Number(r.refusals), 0)).toBe(refusals);
+    expect(prov.get('Refusal rate by load: the knee (calls/min in flight per tenant and provider)')!.data.reduce((n, r) => n + Number(r.refusals), 0)).toBe(refusals);
+    const c = dashboards.find((x) => x.file === 'cost-and-tenants.json')!.dashboard;
+    const cost = await runPanels('cost-and-tenants.json', c, await contextFor(c, {}));
+    const byRegion = new Map<string, number>();
+    for (const r of cost.get('Cost by tenant, provider, region and endpoint (exact)')!.data) byRegion.set(String(r.region), (byRegion.get(String(r.region)) ?? 0) + Number(r.cost_usd));
+    expect([...byRegion.keys()].sort()).toEqual([...costByRegion.keys()].sort());
+    for (const [region, usd] of costByRegion) expect(Math.abs(byRegion.get(region)! - usd), region).toBeLessThan(1e-6);
+    expect(violating.size).toBeGreaterThan(0);
+    const listed = cost.get('Residency violations (every violating session is kept)')!.data.map((r) => String(r.session_id));
+    expect(new Set(listed)).toEqual(violating);
   });
 
   it('the trace panel returns one turn as the plugin trace frame: one root, the OTel columns mapped', async () => {

@@ -1,4 +1,5 @@
 /** Builders of NormalizedSpan / SessionWrite values for the store tests and bench. */
+import { NO_PROVIDER_CALL } from '../../src/conventions/provider-call.js';
 import { emptyGenAi, type NormalizedSpan, type Usage } from '../../src/conventions/types.js';
 import type { SessionWrite } from '../../src/sessions/types.js';
 
@@ -21,6 +22,9 @@ export function callSpan(p: {
   usage: Usage;
   costUsd: number | null;
   model?: string;
+  /** Where the call ran and the host it went to (default: unknown region, no host). */
+  region?: string;
+  serverAddress?: string;
   rand: () => number;
 }): NormalizedSpan {
   return {
@@ -58,6 +62,7 @@ export function callSpan(p: {
     cost: { costUsd: p.costUsd, source: p.costUsd === null ? 'unknown' : 'catalog', priceVersion: p.costUsd === null ? '' : '2026-11-01' },
     isError: false,
     errorType: null,
+    call: { ...NO_PROVIDER_CALL, region: p.region ?? 'unknown', serverAddress: p.serverAddress ?? '' },
     evals: [],
     wireBytes: 400,
   };

@@ -69,14 +69,17 @@ describe('a batch with one row the engine refuses', () => {
 
   it('parks the refused rows whole in dead_letter with the engine error, and counts them', async () => {
     const parked = await rows<{ TargetTable: string; ErrorCode: string; Error: string; Row: string }>('SELECT TargetTable, ErrorCode, Error, Row FROM agenttail.dead_letter ORDER BY TargetTable');
+    // Every table the poison reaches parks its own row: the span, and the two rollups (usage and provider minutes).
     expect(parked.map((p) => [p.TargetTable, p.ErrorCode])).toEqual([
+      ['provider_minutely', '72'],
       ['spans', '72'],
       ['usage_hourly', '72'],
     ]);
-    expect(parked[0]!.Error).toMatch(/Unsigned type must not contain '-'/);
-    expect(JSON.parse(parked[0]!.Row)).toMatchObject({ SpanId: bad.spanId, InputTokens: -5 });
-    // The rollup row is parked whole: the attacker's usage counts nowhere in usage_hourly, never in part.
-    expect(JSON.parse(parked[1]!.Row)).toMatchObject({ TenantId: 'attacker', Model: 'poison-model', InputTokens: -5, Calls: 1 });
+    expect(parked[1]!.Error).toMatch(/Unsigned type must not contain '-'/);
+    expect(JSON.parse(parked[1]!.Row)).toMatchObject({ SpanId: bad.spanId, InputTokens: -5 });
+    // The rollup rows are parked whole: the attacker's usage counts nowhere in usage_hourly, never in part.
+    expect(JSON.parse(parked[2]!.Row)).toMatchObject({ TenantId: 'attacker', Model: 'poison-model', InputTokens: -5, Calls: 1 });
+    expect(JSON.parse(parked[0]!.Row)).toMatchObject({ TenantId: 'attacker', Model: 'poison-model', InputTokens: -5, Calls: 1 });
     expect(await rows<{ TenantId: string }>("SELECT TenantId FROM agenttail.usage_hourly WHERE TenantId = 'attacker' AND Model = 'poison-model'")).toEqual([]);
     expect(await metric(registry, 'agenttail_store_rows_parked_total', 'table="spans",code="72"')).toBe(1);
     expect(await metric(registry, 'agenttail_store_rows_parked_total', 'table="usage_hourly",code="72"')).toBe(1);
@@ -95,7 +98,7 @@ describe('a batch with one row the engine refuses', () => {
       "SELECT (SELECT count() FROM agenttail.spans) s, (SELECT count() FROM agenttail.sessions) r, (SELECT sum(InputTokens) FROM agenttail.usage_hourly) u, (SELECT count() FROM agenttail.dead_letter) d",
     );
     expect(after).toEqual(before);
-    expect(Number(before[0]!.d)).toBe(2);
+    expect(Number(before[0]!.d)).toBe(3);
   });
 });
 

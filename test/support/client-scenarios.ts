@@ -28,12 +28,17 @@ export interface ScenarioIds {
 
 /**
  * A NodeTracerProvider registered globally (as NodeSDK or @vercel/otel would), and the undo of that registration.
- * `batch`: a BatchSpanProcessor, for runs of more than 30 spans (a SimpleSpanProcessor exports each span alone, and
- * the OTLP exporters drop exports past 30 in flight).
+ * `resource`: the service name, or the resource attributes in full. `batch`: a BatchSpanProcessor, for runs of more
+ * than 30 spans (a SimpleSpanProcessor exports each span alone, and the OTLP exporters drop exports past 30 in flight).
  */
-export async function withRegisteredProvider(exporter: SpanExporter, serviceName: string, run: (provider: NodeTracerProvider) => Promise<void>, opts: { batch?: boolean } = {}): Promise<void> {
+export async function withRegisteredProvider(
+  exporter: SpanExporter,
+  resource: string | Record<string, string>,
+  run: (provider: NodeTracerProvider) => Promise<void>,
+  opts: { batch?: boolean } = {},
+): Promise<void> {
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': serviceName }),
+    resource: resourceFromAttributes(typeof resource === 'string' ? { 'service.name': resource } : resource),
     spanProcessors: [opts.batch ? new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50 }) : new SimpleSpanProcessor(exporter)],
   });
   // register() installs the async-hooks context manager: without it, the AI SDK v6 model-call span and

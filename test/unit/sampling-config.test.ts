@@ -11,7 +11,7 @@ describe('samplingSchema', () => {
       expect(c.baselineRate).toBe(0.05);
       expect(c.policies.rarePath.enabled).toBe(true);
       expect(c.policies.lowEval.failingLabels).toContain('hallucinated');
-      expect(c.budget.neverThin).toEqual(['error', 'low_eval']);
+      expect(c.budget.neverThin).toEqual(['error', 'residency', 'low_eval']);
       expect(c.rules).toEqual([]);
     });
 

@@ -1,4 +1,5 @@
 /** Builders of sessions for the sampling tests (not a test file). */
+import { NO_PROVIDER_CALL } from '../../src/conventions/provider-call.js';
 import { emptyGenAi, type EvalResult, type NormalizedSpan } from '../../src/conventions/types.js';
 import { samplingSchema, type SamplingConfig, type SamplingConfigInput } from '../../src/config/sampling.js';
 import type { SessionView } from '../../src/sampling/session-view.js';
@@ -42,6 +43,7 @@ export function span(over: Partial<NormalizedSpan> = {}): NormalizedSpan {
     cost: { costUsd: null, source: 'none', priceVersion: '' },
     isError: false,
     errorType: null,
+    call: NO_PROVIDER_CALL,
     evals: [],
     wireBytes: 200,
     ...over,

@@ -317,6 +317,17 @@ describe('SessionBuffer', () => {
       expect(h.cache.sessionOfTrace('t1', trace(4))).toBe('done');
     });
 
+    it('sends the unaliased spans of a decided session\'s new turn into that session, even when they come after the aliased ones', async () => {
+      const h = harness({ keepAll: true });
+      await h.buffer.accept([span({ sessionId: 'turns' })]);
+      h.advance(5_000);
+      // Turn 2: the chat span names the session, its HTTP child (as HTTP instrumentations send it) does not.
+      await h.buffer.accept([span({ traceId: trace(6), spanId: sid(6), sessionId: 'turns' }), span({ traceId: trace(6), spanId: sid(7), parentSpanId: sid(6) })]);
+      expect(h.buffer.stats().openSessions).toBe(0);
+      expect(h.store.of('turns').flatMap((w) => w.spans.map((x) => x.spanId)).sort()).toEqual([sid(1), sid(6), sid(7)].sort());
+      expect(h.store.writes.filter((w) => w.summary.sessionId === trace(6))).toEqual([]);
+    });
+
     it('upgrades a dropped session on a late error', async () => {
       const h = harness();
       await h.buffer.accept([span({ sessionId: 'e' })]);

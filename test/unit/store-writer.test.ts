@@ -222,7 +222,8 @@ describe('ClickHouseStore', () => {
       };
       store.write(randomSession({ tenantId: 't', rand: seeded(8), kept: true, baseNs: BASE }).write);
       await store.flush();
-      expect(new Set(fake.calls.map((c) => c.query)).size).toBe(5);
+      // spans, sessions, usage_hourly, provider_minutely, session_ts, trace_ts
+      expect(new Set(fake.calls.map((c) => c.query)).size).toBe(6);
       expect(peak).toBe(1);
     });
 

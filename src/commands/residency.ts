@@ -1,0 +1,47 @@
+/** `agenttail residency`: the residency report from a running collector's API, or from the embedded data directory. */
+import Table from 'cli-table3';
+import { toCsv } from '../api/costs-route.js';
+import { queryResidency, RESIDENCY_COLUMNS, type ResidencyReport } from '../api/residency-report.js';
+import type { Config } from '../config/schema.js';
+import { AgtError } from '../errors.js';
+import { ResidencyRules } from '../sampling/residency-check.js';
+import { parsePeriodFlags, viaCollectorOrEmbedded } from './collector-or-embedded.js';
+
+export interface ResidencyCommandOptions {
+  from: string;
+  to: string;
+  tenant?: string;
+  format: 'table' | 'csv' | 'json';
+  url: string;
+  apiKey?: string;
+  config: Config;
+}
+
+/** Prints the report (violations first); returns where it came from. Throws AgtError on bad input or an unreachable store. */
+export async function runResidencyCommand(opts: ResidencyCommandOptions, out: NodeJS.WritableStream): Promise<'api' | 'embedded'> {
+  const { fromMs, toMs } = parsePeriodFlags(opts.from, opts.to);
+  if (toMs <= fromMs) throw new AgtError('AGT_ERR_BAD_QUERY', '--to must be after --from');
+  const tenant = opts.tenant ?? null;
+  const { value: report, source } = await viaCollectorOrEmbedded<ResidencyReport>({
+    url: opts.url,
+    store: opts.config.store,
+    api: async () => {
+      const headers: Record<string, string> = opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {};
+      const qs = new URLSearchParams({ from: String(fromMs), to: String(toMs), format: 'json', ...(tenant !== null ? { tenant } : {}) });
+      const res = await fetch(`${opts.url.replace(/\/$/, '')}/api/v1/residency?${qs}`, { headers });
+      const body = (await res.json()) as Partial<ResidencyReport> & { message?: string };
+      if (!res.ok) throw new AgtError('AGT_ERR_BAD_QUERY', `the collector answered ${res.status}: ${body.message ?? ''}`);
+      return { rows: body.rows ?? [], totals: body.totals! };
+    },
+    embedded: (client) => queryResidency(client, opts.config.store.database, new ResidencyRules(opts.config.residency), { fromMs, toMs, tenant }),
+  });
+  const columns = [...RESIDENCY_COLUMNS];
+  if (opts.format === 'json') out.write(JSON.stringify({ source, ...report }, null, 2) + '\n');
+  else if (opts.format === 'csv') out.write(toCsv(report.rows as unknown as Record<string, unknown>[], columns));
+  else {
+    const table = new Table({ head: columns });
+    for (const r of report.rows) table.push(columns.map((c) => String(r[c])));
+    out.write(table.toString() + '\n');
+  }
+  return source;
+}
