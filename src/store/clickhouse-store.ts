@@ -13,6 +13,7 @@ import { buildEvalRow } from './eval-row.js';
 import { runMigrations } from './migrations.js';
 import { createStoreClient } from './store-client.js';
 import { buildSessionTsRow, buildTraceTsRows } from './lookup-rows.js';
+import type { InsertHold } from './insert-hold.js';
 import { BatchInserter } from './batch-inserter.js';
 import { isolateRefusedRows } from './batch-isolation.js';
 import { DEAD_LETTER_TABLE } from './dead-letter.js';
@@ -83,10 +84,12 @@ export interface ClickHouseStoreOptions {
   spill?: { dir: string; budget: SpillBudget };
   /** Memory one insert may take in the engine (`max_memory_usage`; src/store/insert-budget.ts); 0 or absent = none. */
   insertBudgetBytes?: number;
+  /** Holds inserts while RSS is at the memory refusal line (src/store/insert-hold.ts); absent = never. */
+  insertHold?: InsertHold;
 }
 
 /** What the process wires into the store besides its config: metrics, hooks, and the log with its spill. */
-export type StoreWiring = Pick<ClickHouseStoreOptions, 'registry' | 'onBatchWritten' | 'journal' | 'spill' | 'insertBudgetBytes'>;
+export type StoreWiring = Pick<ClickHouseStoreOptions, 'registry' | 'onBatchWritten' | 'journal' | 'spill' | 'insertBudgetBytes' | 'insertHold'>;
 
 interface Batch {
   table: StoreTable;
@@ -167,7 +170,7 @@ export class ClickHouseStore implements SessionStore {
     this.log = opts.log;
     this.now = opts.now ?? Date.now;
     this.metrics = new StoreMetrics(opts.registry ?? new Registry(), () => this.updateGauges());
-    this.inserter = new BatchInserter({ client: opts.client, database: opts.database, retry: opts.retry, durable: opts.journal !== undefined, maxConcurrent: opts.maxConcurrentInserts ?? 1, insertBudgetBytes: opts.insertBudgetBytes ?? 0, metrics: this.metrics, log: opts.log });
+    this.inserter = new BatchInserter({ client: opts.client, database: opts.database, retry: opts.retry, durable: opts.journal !== undefined, maxConcurrent: opts.maxConcurrentInserts ?? 1, insertBudgetBytes: opts.insertBudgetBytes ?? 0, ...(opts.insertHold ? { hold: opts.insertHold } : {}), metrics: this.metrics, log: opts.log });
     this.onBatchWritten = opts.onBatchWritten;
     this.journal = opts.journal;
     const budget: SpillBudget | null = opts.spill !== undefined && opts.journal !== undefined ? opts.spill.budget : null;
