@@ -21,8 +21,6 @@ export interface InsertHoldParams {
   /** Waits `ms` (tests inject one). */
   sleep?: (ms: number) => Promise<void>;
   maxHoldMs?: number;
-  /** Called once per insert that had to wait, with how long it waited (ms). */
-  onHeld?: (heldMs: number) => void;
   now?: () => number;
 }
 
@@ -38,15 +36,15 @@ export class InsertHold {
     this.now = p.now ?? (() => performance.now());
   }
 
-  /** Resolves once RSS is under the line, or after `maxHoldMs`. */
-  async waitForRoom(): Promise<void> {
-    if (this.p.holdFromBytes <= 0 || this.readRss() < this.p.holdFromBytes) return;
+  /** Resolves once RSS is under the line, or after `maxHoldMs`, with how long it waited (ms; 0 = not held). */
+  async waitForRoom(): Promise<number> {
+    if (this.p.holdFromBytes <= 0 || this.readRss() < this.p.holdFromBytes) return 0;
     const start = this.now();
     const maxHoldMs = this.p.maxHoldMs ?? MAX_HOLD_MS;
     while (this.now() - start < maxHoldMs) {
       await this.sleep(HOLD_POLL_MS);
       if (this.readRss() < this.p.holdFromBytes) break;
     }
-    this.p.onHeld?.(this.now() - start);
+    return Math.max(this.now() - start, Number.MIN_VALUE);
   }
 }
