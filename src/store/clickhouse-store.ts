@@ -14,6 +14,7 @@ import { runMigrations } from './migrations.js';
 import { createStoreClient } from './store-client.js';
 import { buildSessionTsRow, buildTraceTsRows } from './lookup-rows.js';
 import type { InsertHold } from './insert-hold.js';
+import { markWrite, takeWrites } from './pending-lines.js';
 import { BatchInserter } from './batch-inserter.js';
 import { isolateRefusedRows } from './batch-isolation.js';
 import { DEAD_LETTER_TABLE } from './dead-letter.js';
@@ -109,6 +110,8 @@ interface TableState {
   rollup: SessionRollup | null;
   /** Keys of the writes with rows pending in this table, in order. */
   keys: string[];
+  /** Line tables: for each key, the index in `lines` just past its rows (pending-lines.ts). */
+  ends: number[];
   /** Batches ready to send before the pending rows (rebuilt on recovery). */
   ready: Batch[];
   /** Rows parked on disk during an outage (line tables, with the log on). */
@@ -182,6 +185,7 @@ export class ClickHouseStore implements SessionStore {
         bytes: 0,
         rollup: newRollup(t),
         keys: [],
+        ends: [],
         ready: [],
         spill: budget !== null && newRollup(t) === null ? new SpillQueue(opts.spill!.dir, t, budget) : null,
         inflight: null,
@@ -360,14 +364,17 @@ export class ClickHouseStore implements SessionStore {
     }
     this.hold(key, pin);
     const s = this.state(table);
-    s.keys.push(key);
-    if (rows === null) s.rollup!.add(w!);
-    else
+    if (rows === null) {
+      s.keys.push(key);
+      s.rollup!.add(w!);
+    } else {
       for (const row of rows) {
         const line = JSON.stringify(row) + '\n';
         s.lines.push(line);
         s.bytes += line.length;
       }
+      markWrite(s, key);
+    }
     this.maybeKick(table, s);
   }
 
@@ -508,6 +515,7 @@ export class ClickHouseStore implements SessionStore {
     s.lines = [];
     s.bytes = 0;
     s.keys = [];
+    s.ends = [];
   }
 
   /** Takes the table's next batch (rebuilt, spilled, then pending rows, in that order) and starts sending it. */
@@ -549,6 +557,7 @@ export class ClickHouseStore implements SessionStore {
     let text: string;
     let rows: number;
     let bytes: number;
+    let keys: string[];
     const hash = createHash('sha256').update(table).update('\n');
     if (s.rollup !== null) {
       const rollupRows = s.rollup.rows();
@@ -559,15 +568,16 @@ export class ClickHouseStore implements SessionStore {
       // the token also covers which session writes were summed (a true replay has the same ones).
       for (const k of s.keys) hash.update(k).update('\n');
       s.rollup = newRollup(table);
+      keys = s.keys;
+      s.keys = [];
     } else {
-      rows = s.lines.length;
-      bytes = s.bytes;
-      text = s.lines.join('');
-      s.lines = [];
-      s.bytes = 0;
+      // Under memory pressure a batch is cut at the pressure kick size: rows piled up behind held inserts go in parts.
+      const taken = takeWrites(s, this.memoryPressure ? this.batchBytes / 4 : Infinity);
+      rows = taken.lines.length;
+      bytes = taken.bytes;
+      text = taken.lines.join('');
+      keys = taken.keys;
     }
-    const keys = s.keys;
-    s.keys = [];
     if (rows === 0) {
       this.settle(keys);
       return null;
