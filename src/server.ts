@@ -137,6 +137,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     shuttingDown ??= (async () => {
       const deadline = Date.now() + config.shutdownTimeoutMs;
       log.info('shutting down: refusing new data, deciding open sessions, flushing the store');
+      // The last rows must go in before the deadline, whatever RSS is.
+      insertHold?.stop();
       const baseline = await shutdownBaseline(registry);
       await collector.stop(Math.min(5_000, config.shutdownTimeoutMs));
       await buffer.drain('shutdown');

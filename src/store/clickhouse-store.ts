@@ -156,6 +156,7 @@ export class ClickHouseStore implements SessionStore {
   private readonly timer: NodeJS.Timeout;
   private closed = false;
   private readonly inserter: BatchInserter;
+  private readonly insertHold: InsertHold | undefined;
   private readonly now: () => number;
   private readonly journal: WriteJournal | undefined;
   private readonly outstanding = new Map<string, Outstanding>();
@@ -175,6 +176,7 @@ export class ClickHouseStore implements SessionStore {
     this.metrics = new StoreMetrics(opts.registry ?? new Registry(), () => this.updateGauges());
     this.inserter = new BatchInserter({ client: opts.client, database: opts.database, retry: opts.retry, durable: opts.journal !== undefined, maxConcurrent: opts.maxConcurrentInserts ?? 1, insertBudgetBytes: opts.insertBudgetBytes ?? 0, ...(opts.insertHold ? { hold: opts.insertHold } : {}), metrics: this.metrics, log: opts.log });
     this.onBatchWritten = opts.onBatchWritten;
+    this.insertHold = opts.insertHold;
     this.journal = opts.journal;
     const budget: SpillBudget | null = opts.spill !== undefined && opts.journal !== undefined ? opts.spill.budget : null;
     if (budget !== null) SpillQueue.reset(opts.spill!.dir);
@@ -444,6 +446,7 @@ export class ClickHouseStore implements SessionStore {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    this.insertHold?.stop();
     if (opts.abandon === true) this.inserter.abandon();
     else await this.flush();
     this.inserter.gate.close();

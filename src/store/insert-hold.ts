@@ -29,6 +29,7 @@ export class InsertHold {
   private readonly readRss: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  private stopped = false;
 
   constructor(private readonly p: InsertHoldParams) {
     this.readRss = p.readRssBytes ?? (() => process.memoryUsage.rss());
@@ -36,14 +37,19 @@ export class InsertHold {
     this.now = p.now ?? (() => performance.now());
   }
 
+  /** Ends holding for good (the store is closing: its last rows must go in before the shutdown deadline); held inserts go at their next poll. */
+  stop(): void {
+    this.stopped = true;
+  }
+
   /** Resolves once RSS is under the line, or after `maxHoldMs`, with how long it waited (ms; 0 = not held). */
   async waitForRoom(): Promise<number> {
-    if (this.p.holdFromBytes <= 0 || this.readRss() < this.p.holdFromBytes) return 0;
+    if (this.stopped || this.p.holdFromBytes <= 0 || this.readRss() < this.p.holdFromBytes) return 0;
     const start = this.now();
     const maxHoldMs = this.p.maxHoldMs ?? MAX_HOLD_MS;
     while (this.now() - start < maxHoldMs) {
       await this.sleep(HOLD_POLL_MS);
-      if (this.readRss() < this.p.holdFromBytes) break;
+      if (this.stopped || this.readRss() < this.p.holdFromBytes) break;
     }
     return Math.max(this.now() - start, Number.MIN_VALUE);
   }

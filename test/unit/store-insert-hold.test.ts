@@ -107,3 +107,24 @@ describe('ClickHouseStore with an insert hold', () => {
     await store.close();
   });
 });
+
+describe('ClickHouseStore closing with an insert hold', () => {
+  it('stops holding once closing, so the last rows go in while RSS is still at the line', async () => {
+    const f = fakeHold(500, 60_000);
+    f.rss.bytes = 550; // stays at the line for good
+    const client = new CountingClient();
+    const store = new ClickHouseStore({
+      client: client as unknown as ClickHouseClient,
+      database: 'agenttail',
+      retry: { initialMs: 1, maxMs: 2, maxAttempts: 10 },
+      log: silentLogger(),
+      insertHold: f.hold,
+      flushIntervalMs: 3_600_000,
+    });
+    store.write(randomSession({ tenantId: 't', rand: seeded(5), kept: true, baseNs: 1_700_000_000_000_000_000n }).write);
+    await store.close();
+    expect(client.inserts).toBeGreaterThan(0);
+    // Without the stop the first insert would wait the whole 60 s hold (2,400 polls).
+    expect(f.sleeps.length).toBe(0);
+  });
+});
