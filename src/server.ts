@@ -22,6 +22,8 @@ import { SessionBuffer } from './sessions/session-buffer.js';
 import { resolveRssCap } from './receive/memory-limit.js';
 import { ClickHouseStore } from './store/clickhouse-store.js';
 import { insertBudgetBytes } from './store/insert-budget.js';
+import { InsertHold } from './store/insert-hold.js';
+import { RSS_REFUSE_RATIO } from './receive/overload.js';
 import { SharedState } from './shared/shared-state.js';
 
 export interface RunningServer {
@@ -65,8 +67,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const spill = durability === null ? undefined : { dir: join(walDir!, 'spill'), budget: durability.spillBudget };
   if (durability !== null) await refuseMissingStore(config, durability, walDir!);
   // The embedded engine's insert memory is budgeted under the process memory cap (src/store/insert-budget.ts).
-  const insertBudget = insertBudgetBytes(config.store, resolveRssCap(config.receive.overload.maxRssBytes).bytes);
-  const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, insertBudgetBytes: insertBudget, ...(journal && spill ? { journal, spill } : {}) });
+  const rssCapBytes = resolveRssCap(config.receive.overload.maxRssBytes).bytes;
+  const insertBudget = insertBudgetBytes(config.store, rssCapBytes);
+  // Embedded inserts wait while RSS is at the refusal line (src/store/insert-hold.ts).
+  const insertHold = config.store.kind === 'embedded' && rssCapBytes > 0 ? new InsertHold({ holdFromBytes: Math.floor(rssCapBytes * RSS_REFUSE_RATIO) }) : undefined;
+  const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, insertBudgetBytes: insertBudget, ...(insertHold ? { insertHold } : {}), ...(journal && spill ? { journal, spill } : {}) });
   const shared = new SharedState({ config, store, registry, log: log.child({ component: 'shared' }) });
   // The cache detectors price missed cache reads with the same catalog and overrides as the spans.
   const detectorPrices = new Pricer({ overrides: config.pricing.overrides });
@@ -132,6 +137,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     shuttingDown ??= (async () => {
       const deadline = Date.now() + config.shutdownTimeoutMs;
       log.info('shutting down: refusing new data, deciding open sessions, flushing the store');
+      // The last rows must go in before the deadline, whatever RSS is.
+      insertHold?.stop();
       const baseline = await shutdownBaseline(registry);
       await collector.stop(Math.min(5_000, config.shutdownTimeoutMs));
       await buffer.drain('shutdown');

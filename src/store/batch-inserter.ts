@@ -41,6 +41,8 @@ export class BatchInserter {
       maxConcurrent: number;
       /** Memory one insert may take in the embedded engine (`max_memory_usage`; insert-budget.ts); 0 or absent = none. */
       insertBudgetBytes?: number;
+      /** Waits while the process is at its memory refusal line (insert-hold.ts); absent = never waits. */
+      hold?: { waitForRoom(): Promise<number> };
       metrics: StoreMetrics;
       log: Logger;
       gate?: ResumeGate;
@@ -64,6 +66,12 @@ export class BatchInserter {
     let budgetFailures = 0;
     for (let attempt = 1; ; attempt++) {
       await this.acquire();
+      // Holding the slot while waiting keeps the other tables' inserts waiting too: one insert at a time.
+      const heldMs = this.p.hold === undefined ? 0 : await this.p.hold.waitForRoom();
+      if (heldMs > 0) {
+        metrics.insertsHeld.inc({ table });
+        metrics.insertHoldSeconds.inc({ table }, heldMs / 1000);
+      }
       const budget = budgetSettings(insertBudgetBytes, budgetFailures);
       if (budgetFailures === BUDGET_FAILURES_BEFORE_LIFT && insertBudgetBytes > 0) this.p.log.warn({ table, token, bytes: body.length, insertBudgetBytes }, 'batch refused for the insert memory budget 3 times: sending it without the budget');
       const stopTimer = metrics.insertSeconds.startTimer({ table });

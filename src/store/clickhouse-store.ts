@@ -13,6 +13,8 @@ import { buildEvalRow } from './eval-row.js';
 import { runMigrations } from './migrations.js';
 import { createStoreClient } from './store-client.js';
 import { buildSessionTsRow, buildTraceTsRows } from './lookup-rows.js';
+import type { InsertHold } from './insert-hold.js';
+import { markWrite, takeWrites } from './pending-lines.js';
 import { BatchInserter } from './batch-inserter.js';
 import { isolateRefusedRows } from './batch-isolation.js';
 import { DEAD_LETTER_TABLE } from './dead-letter.js';
@@ -83,10 +85,12 @@ export interface ClickHouseStoreOptions {
   spill?: { dir: string; budget: SpillBudget };
   /** Memory one insert may take in the engine (`max_memory_usage`; src/store/insert-budget.ts); 0 or absent = none. */
   insertBudgetBytes?: number;
+  /** Holds inserts while RSS is at the memory refusal line (src/store/insert-hold.ts); absent = never. */
+  insertHold?: InsertHold;
 }
 
 /** What the process wires into the store besides its config: metrics, hooks, and the log with its spill. */
-export type StoreWiring = Pick<ClickHouseStoreOptions, 'registry' | 'onBatchWritten' | 'journal' | 'spill' | 'insertBudgetBytes'>;
+export type StoreWiring = Pick<ClickHouseStoreOptions, 'registry' | 'onBatchWritten' | 'journal' | 'spill' | 'insertBudgetBytes' | 'insertHold'>;
 
 interface Batch {
   table: StoreTable;
@@ -106,6 +110,8 @@ interface TableState {
   rollup: SessionRollup | null;
   /** Keys of the writes with rows pending in this table, in order. */
   keys: string[];
+  /** Line tables: for each key, the index in `lines` just past its rows (pending-lines.ts). */
+  ends: number[];
   /** Batches ready to send before the pending rows (rebuilt on recovery). */
   ready: Batch[];
   /** Rows parked on disk during an outage (line tables, with the log on). */
@@ -150,6 +156,7 @@ export class ClickHouseStore implements SessionStore {
   private readonly timer: NodeJS.Timeout;
   private closed = false;
   private readonly inserter: BatchInserter;
+  private readonly insertHold: InsertHold | undefined;
   private readonly now: () => number;
   private readonly journal: WriteJournal | undefined;
   private readonly outstanding = new Map<string, Outstanding>();
@@ -167,8 +174,9 @@ export class ClickHouseStore implements SessionStore {
     this.log = opts.log;
     this.now = opts.now ?? Date.now;
     this.metrics = new StoreMetrics(opts.registry ?? new Registry(), () => this.updateGauges());
-    this.inserter = new BatchInserter({ client: opts.client, database: opts.database, retry: opts.retry, durable: opts.journal !== undefined, maxConcurrent: opts.maxConcurrentInserts ?? 1, insertBudgetBytes: opts.insertBudgetBytes ?? 0, metrics: this.metrics, log: opts.log });
+    this.inserter = new BatchInserter({ client: opts.client, database: opts.database, retry: opts.retry, durable: opts.journal !== undefined, maxConcurrent: opts.maxConcurrentInserts ?? 1, insertBudgetBytes: opts.insertBudgetBytes ?? 0, ...(opts.insertHold ? { hold: opts.insertHold } : {}), metrics: this.metrics, log: opts.log });
     this.onBatchWritten = opts.onBatchWritten;
+    this.insertHold = opts.insertHold;
     this.journal = opts.journal;
     const budget: SpillBudget | null = opts.spill !== undefined && opts.journal !== undefined ? opts.spill.budget : null;
     if (budget !== null) SpillQueue.reset(opts.spill!.dir);
@@ -179,6 +187,7 @@ export class ClickHouseStore implements SessionStore {
         bytes: 0,
         rollup: newRollup(t),
         keys: [],
+        ends: [],
         ready: [],
         spill: budget !== null && newRollup(t) === null ? new SpillQueue(opts.spill!.dir, t, budget) : null,
         inflight: null,
@@ -357,14 +366,17 @@ export class ClickHouseStore implements SessionStore {
     }
     this.hold(key, pin);
     const s = this.state(table);
-    s.keys.push(key);
-    if (rows === null) s.rollup!.add(w!);
-    else
+    if (rows === null) {
+      s.keys.push(key);
+      s.rollup!.add(w!);
+    } else {
       for (const row of rows) {
         const line = JSON.stringify(row) + '\n';
         s.lines.push(line);
         s.bytes += line.length;
       }
+      markWrite(s, key);
+    }
     this.maybeKick(table, s);
   }
 
@@ -434,6 +446,7 @@ export class ClickHouseStore implements SessionStore {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    this.insertHold?.stop();
     if (opts.abandon === true) this.inserter.abandon();
     else await this.flush();
     this.inserter.gate.close();
@@ -505,6 +518,7 @@ export class ClickHouseStore implements SessionStore {
     s.lines = [];
     s.bytes = 0;
     s.keys = [];
+    s.ends = [];
   }
 
   /** Takes the table's next batch (rebuilt, spilled, then pending rows, in that order) and starts sending it. */
@@ -546,6 +560,7 @@ export class ClickHouseStore implements SessionStore {
     let text: string;
     let rows: number;
     let bytes: number;
+    let keys: string[];
     const hash = createHash('sha256').update(table).update('\n');
     if (s.rollup !== null) {
       const rollupRows = s.rollup.rows();
@@ -556,15 +571,16 @@ export class ClickHouseStore implements SessionStore {
       // the token also covers which session writes were summed (a true replay has the same ones).
       for (const k of s.keys) hash.update(k).update('\n');
       s.rollup = newRollup(table);
+      keys = s.keys;
+      s.keys = [];
     } else {
-      rows = s.lines.length;
-      bytes = s.bytes;
-      text = s.lines.join('');
-      s.lines = [];
-      s.bytes = 0;
+      // Under memory pressure a batch is cut at the pressure kick size: rows piled up behind held inserts go in parts.
+      const taken = takeWrites(s, this.memoryPressure ? this.batchBytes / 4 : Infinity);
+      rows = taken.lines.length;
+      bytes = taken.bytes;
+      text = taken.lines.join('');
+      keys = taken.keys;
     }
-    const keys = s.keys;
-    s.keys = [];
     if (rows === 0) {
       this.settle(keys);
       return null;

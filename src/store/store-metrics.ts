@@ -16,6 +16,8 @@ export class StoreMetrics {
   readonly spilledBytes: Gauge;
   readonly rowsParked: Counter<'table' | 'code'>;
   readonly batchesIsolated: Counter<'table'>;
+  readonly insertsHeld: Counter<'table'>;
+  readonly insertHoldSeconds: Counter<'table'>;
 
   /** `collect` runs at scrape time to set the queue gauges (not on every write: it is on the ingest path). */
   constructor(registry: Registry, collect?: () => void) {
@@ -38,6 +40,8 @@ export class StoreMetrics {
       labelNames: ['table', 'reason'],
       registers,
     });
+    this.insertsHeld = new Counter({ name: 'agenttail_store_inserts_held_total', help: 'Inserts that waited because RSS was at the memory refusal line (embedded store)', labelNames: ['table'], registers });
+    this.insertHoldSeconds = new Counter({ name: 'agenttail_store_insert_hold_seconds_total', help: 'Seconds inserts waited for RSS to fall under the memory refusal line', labelNames: ['table'], registers });
     this.insertsRetried = new Counter({ name: 'agenttail_store_inserts_retried_total', help: 'Insert retries (same dedup token)', labelNames: ['table'], registers });
     this.insertSeconds = new Histogram({
       name: 'agenttail_store_insert_duration_seconds',
