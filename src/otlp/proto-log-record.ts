@@ -4,9 +4,8 @@ import type { ItemContext } from './proto-envelope.js';
 import type { ProtoReader } from './proto-reader.js';
 import { readAnyValue, readAttribute } from './proto-attributes.js';
 import { checkLogIds, checkLogTimes, eventNameOf } from './log-checks.js';
-import { checkIdBytes } from './span-checks.js';
+import { readIdHex } from './proto-span.js';
 import type { AttrValue, Attributes } from './types.js';
-import { allZero, hexOf } from './text.js';
 
 /** Reads the LogRecord ending at `end`; throws SpanRejectError to refuse just this record. */
 export function readLogRecord(r: ProtoReader, end: number, ctx: ItemContext): OtlpLogRecord {
@@ -62,12 +61,9 @@ export function readLogRecord(r: ProtoReader, end: number, ctx: ItemContext): Ot
       case 9:
       case 10: {
         r.expectWire('LogRecord', tag, 2);
-        const idEnd = r.lengthEnd(end);
         const isTrace = tag >>> 3 === 9;
         // Both ids are optional on a log record: empty means "no trace context".
-        checkIdBytes(isTrace ? 'traceId' : 'spanId', idEnd - r.pos, isTrace ? 16 : 8, allZero(r.buf, r.pos, idEnd), true);
-        const hex = hexOf(r.buf, r.pos, idEnd);
-        r.pos = idEnd;
+        const hex = readIdHex(r, end, isTrace ? 'traceId' : 'spanId', isTrace ? 16 : 8, true);
         if (isTrace) traceId = hex;
         else spanId = hex;
         break;

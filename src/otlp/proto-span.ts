@@ -13,10 +13,21 @@ export interface SpanContext {
   scope: OtlpScope;
 }
 
+/**
+ * Reads the length-delimited id field at `r.pos` (its tag already read) as lowercase hex; throws SpanRejectError
+ * when it has the wrong length or is all zero (an empty id passes when `mayBeEmpty`).
+ */
+export function readIdHex(r: ProtoReader, end: number, what: string, size: number, mayBeEmpty: boolean): string {
+  const idEnd = r.lengthEnd(end);
+  checkIdBytes(what, idEnd - r.pos, size, allZero(r.buf, r.pos, idEnd), mayBeEmpty);
+  const hex = hexOf(r.buf, r.pos, idEnd);
+  r.pos = idEnd;
+  return hex;
+}
+
 /** Reads the Span message ending at `end`; throws SpanRejectError to refuse just this span. */
 export function readSpan(r: ProtoReader, end: number, ctx: SpanContext): OtlpSpan {
   const start = r.pos;
-  const buf = r.buf;
   const limits = ctx.limits;
   let traceId = '';
   let spanId = '';
@@ -40,12 +51,9 @@ export function readSpan(r: ProtoReader, end: number, ctx: SpanContext): OtlpSpa
       case 2:
       case 4: {
         r.expectWire('Span', tag, 2);
-        const idEnd = r.lengthEnd(end);
         const field = tag >>> 3;
         const what = field === 1 ? 'traceId' : field === 2 ? 'spanId' : 'parentSpanId';
-        checkIdBytes(what, idEnd - r.pos, field === 1 ? 16 : 8, allZero(buf, r.pos, idEnd), field === 4);
-        const hex = hexOf(buf, r.pos, idEnd);
-        r.pos = idEnd;
+        const hex = readIdHex(r, end, what, field === 1 ? 16 : 8, field === 4);
         if (field === 1) traceId = hex;
         else if (field === 2) spanId = hex;
         else parentSpanId = hex;
@@ -173,11 +181,8 @@ function readLink(r: ProtoReader, end: number, limits: AttrLimits): OtlpLink {
       case 1:
       case 2: {
         r.expectWire('Span.Link', tag, 2);
-        const idEnd = r.lengthEnd(end);
         const field = tag >>> 3;
-        checkIdBytes(field === 1 ? 'link traceId' : 'link spanId', idEnd - r.pos, field === 1 ? 16 : 8, allZero(r.buf, r.pos, idEnd), true);
-        const hex = hexOf(r.buf, r.pos, idEnd);
-        r.pos = idEnd;
+        const hex = readIdHex(r, end, field === 1 ? 'link traceId' : 'link spanId', field === 1 ? 16 : 8, true);
         if (field === 1) traceId = hex;
         else spanId = hex;
         break;
