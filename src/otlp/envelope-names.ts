@@ -24,7 +24,7 @@ export const LOG_NAMES: EnvelopeNames = {
   itemNoun: 'log records',
 };
 
-/** OTLP/JSON keys of the trace envelope. */
-export const TRACE_KEYS: JsonEnvelopeKeys = { resource: ['resourceSpans', 'resource_spans'], scope: ['scopeSpans', 'scope_spans'], items: ['spans', 'spans'] };
-/** OTLP/JSON keys of the logs envelope. */
-export const LOG_KEYS: JsonEnvelopeKeys = { resource: ['resourceLogs', 'resource_logs'], scope: ['scopeLogs', 'scope_logs'], items: ['logRecords', 'log_records'] };
+/** OTLP/JSON snake_case keys of the trace envelope (the camelCase ones are TRACE_NAMES'). */
+export const TRACE_KEYS: JsonEnvelopeKeys = { resource: 'resource_spans', scope: 'scope_spans', items: 'spans' };
+/** OTLP/JSON snake_case keys of the logs envelope (the camelCase ones are LOG_NAMES'). */
+export const LOG_KEYS: JsonEnvelopeKeys = { resource: 'resource_logs', scope: 'scope_logs', items: 'log_records' };

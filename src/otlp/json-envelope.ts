@@ -20,11 +20,11 @@ export interface JsonItemContext {
   scope: OtlpScope;
 }
 
-/** JSON keys of a signal's envelope: camelCase and snake_case of each list. */
+/** snake_case JSON keys of a signal's envelope lists; the camelCase ones are EnvelopeNames' resourceKey, scopeKey, itemKey. */
 export interface JsonEnvelopeKeys {
-  resource: [string, string];
-  scope: [string, string];
-  items: [string, string];
+  resource: string;
+  scope: string;
+  items: string;
 }
 
 function malformed(message: string, cause?: unknown): never {
@@ -50,7 +50,7 @@ function parseBody(body: string | Uint8Array): unknown {
   }
 }
 
-function arrayAt(obj: Record<string, unknown>, [camel, snake]: [string, string], where: string): unknown[] {
+function arrayAt(obj: Record<string, unknown>, camel: string, snake: string, where: string): unknown[] {
   const v = field(obj, camel, snake);
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) malformed(`${where} must be an array`);
@@ -83,7 +83,7 @@ function walk<T>(body: string | Uint8Array, limits: DecodeLimits, nowMs: number,
   const items: T[] = [];
   const rejected: SpanRejection[] = [];
   let count = 0;
-  const groups = arrayAt(root, keys.resource, names.resourceKey);
+  const groups = arrayAt(root, names.resourceKey, keys.resource, names.resourceKey);
   for (let i = 0; i < groups.length; i++) {
     const rsPath = `${names.resourceKey}[${i}]`;
     const rs = groups[i];
@@ -98,7 +98,7 @@ function walk<T>(body: string | Uint8Array, limits: DecodeLimits, nowMs: number,
       if (!(err instanceof SpanRejectError)) throw err;
       problem = { kind: err.kind, reason: `resource: ${err.message}` };
     }
-    const scopes = arrayAt(rs, keys.scope, `${rsPath}.${names.scopeKey}`);
+    const scopes = arrayAt(rs, names.scopeKey, keys.scope, `${rsPath}.${names.scopeKey}`);
     for (let j = 0; j < scopes.length; j++) {
       const ssPath = `${rsPath}.${names.scopeKey}[${j}]`;
       const ss = scopes[j];
@@ -115,7 +115,7 @@ function walk<T>(body: string | Uint8Array, limits: DecodeLimits, nowMs: number,
           scopeProblem = { kind: err.kind, reason: `scope: ${err.message}` };
         }
       }
-      const list = arrayAt(ss, keys.items, `${ssPath}.${names.itemKey}`);
+      const list = arrayAt(ss, names.itemKey, keys.items, `${ssPath}.${names.itemKey}`);
       count += list.length;
       if (count > limits.maxSpansPerRequest) {
         throw new AgtError('AGT_ERR_LIMIT_EXCEEDED', `request has more than maxSpansPerRequest ${limits.maxSpansPerRequest} ${names.itemNoun}`);
