@@ -5,8 +5,8 @@
  * children of model calls); every other span shares NO_PROVIDER_CALL.
  */
 import type { Attributes, OtlpEvent } from '../otlp/types.js';
-import { CALL_OPERATIONS } from './aliases.js';
-import { classifyRefusal, HTTP_STATUS_ATTRIBUTES, type RefusalKind } from './provider-refusal.js';
+import { ALIASES, CALL_OPERATIONS } from './aliases.js';
+import { classifyRefusal, type RefusalKind } from './provider-refusal.js';
 import { readNumber, readString } from './read-attr.js';
 import { REGION_ATTRIBUTES, RESOURCE_REGION_ATTRIBUTE, resolveRegion, type EndpointRegions, type RegionSource } from './region-table.js';
 import type { NormalizedSpan } from './types.js';
@@ -71,7 +71,7 @@ export function readProviderCall(
   ctx: { isCall: boolean; startTimeUnixNano: bigint; errorType: string | null; endpointRegions: EndpointRegions },
 ): ProviderCall {
   // Most spans are neither model calls nor HTTP attempts: two lookups decide, on the hot path.
-  const hasHttp = attrs[HTTP_STATUS_ATTRIBUTES[0]!] !== undefined || attrs[HTTP_STATUS_ATTRIBUTES[1]!] !== undefined;
+  const hasHttp = attrs[ALIASES.httpStatus[0]] !== undefined || attrs[ALIASES.httpStatus[1]] !== undefined;
   if (!ctx.isCall && !hasHttp) return NO_PROVIDER_CALL;
   let address = readString(attrs, ADDRESS_ATTRIBUTES);
   let port = readNumber(attrs, PORT_ATTRIBUTES);

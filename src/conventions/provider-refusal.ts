@@ -5,13 +5,11 @@
  * type names only, never on message text. Also reads `retry-after` when the client captured it.
  */
 import type { Attributes, OtlpEvent } from '../otlp/types.js';
+import { ALIASES } from './aliases.js';
 import { readNumber, readString, toNumber } from './read-attr.js';
 
 /** Why a provider refused a call. */
 export type RefusalKind = 'rate_limited' | 'overloaded' | 'server_error';
-
-/** HTTP status attributes (semconv current, then deprecated). */
-export const HTTP_STATUS_ATTRIBUTES: readonly string[] = ['http.response.status_code', 'http.status_code'];
 
 /** Captured `retry-after` headers: semconv captured response headers (string arrays) and flat variants. Seconds. */
 const RETRY_AFTER_SECONDS_ATTRIBUTES: readonly string[] = ['http.response.header.retry-after', 'retry_after', 'gen_ai.response.retry_after'];
@@ -74,7 +72,7 @@ export interface Refusal {
 
 /** Classifies a span from its HTTP status, error.type and exception events. */
 export function classifyRefusal(attrs: Attributes, errorType: string | null, events: readonly OtlpEvent[]): Refusal {
-  const httpStatus = readNumber(attrs, HTTP_STATUS_ATTRIBUTES);
+  const httpStatus = readNumber(attrs, ALIASES.httpStatus);
   let kind = httpStatus === null ? null : refusalOfStatus(httpStatus);
   if (kind === null && errorType !== null) kind = refusalOfErrorType(errorType);
   if (kind === null) {
