@@ -15,7 +15,6 @@ import { LogJoiner } from './logs/log-joiner.js';
 import { logsReadBack, logsReplay } from './logs/log-replay.js';
 import type { LogRoute } from './logs/log-route.js';
 import { DecisionCache } from './sampling/decision-cache.js';
-import { Pricer } from './pricing/pricer.js';
 import { DecisionEngine } from './sampling/engine.js';
 import { Durability, type RecoveryReport } from './sessions/durability.js';
 import { SessionBuffer } from './sessions/session-buffer.js';
@@ -73,14 +72,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const insertHold = config.store.kind === 'embedded' && rssCapBytes > 0 ? new InsertHold({ holdFromBytes: rssRefuseFromBytes(rssCapBytes) }) : undefined;
   const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, insertBudgetBytes: insertBudget, ...(insertHold ? { insertHold } : {}), ...(journal && spill ? { journal, spill } : {}) });
   const shared = new SharedState({ config, store, registry, log: log.child({ component: 'shared' }) });
-  // The cache detectors price missed cache reads with the same catalog and overrides as the spans.
-  const detectorPrices = new Pricer({ overrides: config.pricing.overrides });
   const engine = new DecisionEngine({
     config: config.sampling,
     residency: config.residency,
     registry,
     log: log.child({ component: 'sampling' }),
-    priceUsage: (p) => detectorPrices.priceUsage(p),
+    // The cache detectors price missed cache reads with the spans' pricer (the collector's, built below; read only once sessions are decided).
+    priceUsage: (p) => collector.pricer.priceUsage(p),
     keptElsewhere: shared.keptElsewhere,
   });
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });
