@@ -21,8 +21,7 @@ import { SessionBuffer } from './sessions/session-buffer.js';
 import { resolveRssCap } from './receive/memory-limit.js';
 import { ClickHouseStore } from './store/clickhouse-store.js';
 import { insertBudgetBytes } from './store/insert-budget.js';
-import { InsertHold } from './store/insert-hold.js';
-import { rssRefuseFromBytes } from './receive/overload.js';
+import { insertHoldFor } from './store/insert-hold.js';
 import { SharedState } from './shared/shared-state.js';
 
 export interface RunningServer {
@@ -69,7 +68,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const rssCapBytes = resolveRssCap(config.receive.overload.maxRssBytes).bytes;
   const insertBudget = insertBudgetBytes(config.store, rssCapBytes);
   // Embedded inserts wait while RSS is at the refusal line (src/store/insert-hold.ts).
-  const insertHold = config.store.kind === 'embedded' && rssCapBytes > 0 ? new InsertHold({ holdFromBytes: rssRefuseFromBytes(rssCapBytes) }) : undefined;
+  const insertHold = insertHoldFor(config.store, rssCapBytes);
   const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, insertBudgetBytes: insertBudget, ...(insertHold ? { insertHold } : {}), ...(journal && spill ? { journal, spill } : {}) });
   const shared = new SharedState({ config, store, registry, log: log.child({ component: 'shared' }) });
   const engine = new DecisionEngine({
