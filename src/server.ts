@@ -15,15 +15,13 @@ import { LogJoiner } from './logs/log-joiner.js';
 import { logsReadBack, logsReplay } from './logs/log-replay.js';
 import type { LogRoute } from './logs/log-route.js';
 import { DecisionCache } from './sampling/decision-cache.js';
-import { Pricer } from './pricing/pricer.js';
 import { DecisionEngine } from './sampling/engine.js';
 import { Durability, type RecoveryReport } from './sessions/durability.js';
 import { SessionBuffer } from './sessions/session-buffer.js';
 import { resolveRssCap } from './receive/memory-limit.js';
 import { ClickHouseStore } from './store/clickhouse-store.js';
 import { insertBudgetBytes } from './store/insert-budget.js';
-import { InsertHold } from './store/insert-hold.js';
-import { RSS_REFUSE_RATIO } from './receive/overload.js';
+import { insertHoldFor } from './store/insert-hold.js';
 import { SharedState } from './shared/shared-state.js';
 
 export interface RunningServer {
@@ -70,17 +68,16 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const rssCapBytes = resolveRssCap(config.receive.overload.maxRssBytes).bytes;
   const insertBudget = insertBudgetBytes(config.store, rssCapBytes);
   // Embedded inserts wait while RSS is at the refusal line (src/store/insert-hold.ts).
-  const insertHold = config.store.kind === 'embedded' && rssCapBytes > 0 ? new InsertHold({ holdFromBytes: Math.floor(rssCapBytes * RSS_REFUSE_RATIO) }) : undefined;
+  const insertHold = insertHoldFor(config.store, rssCapBytes);
   const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, insertBudgetBytes: insertBudget, ...(insertHold ? { insertHold } : {}), ...(journal && spill ? { journal, spill } : {}) });
   const shared = new SharedState({ config, store, registry, log: log.child({ component: 'shared' }) });
-  // The cache detectors price missed cache reads with the same catalog and overrides as the spans.
-  const detectorPrices = new Pricer({ overrides: config.pricing.overrides });
   const engine = new DecisionEngine({
     config: config.sampling,
     residency: config.residency,
     registry,
     log: log.child({ component: 'sampling' }),
-    priceUsage: (p) => detectorPrices.priceUsage(p),
+    // The cache detectors price missed cache reads with the spans' pricer (the collector's, built below; read only once sessions are decided).
+    priceUsage: (p) => collector.pricer.priceUsage(p),
     keptElsewhere: shared.keptElsewhere,
   });
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });

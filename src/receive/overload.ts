@@ -21,6 +21,10 @@ import { ok, retryable, type Outcome } from '../outcome.js';
  * refusals began, bench/e2e.ts --rss-cap-mb), so the cap itself is the line RSS must stay under.
  */
 export const RSS_REFUSE_RATIO = 0.9;
+/** The RSS (bytes) from which Export requests are refused under a cap of `maxRssBytes`. */
+export function rssRefuseFromBytes(maxRssBytes: number): number {
+  return Math.floor(maxRssBytes * RSS_REFUSE_RATIO);
+}
 /** Refusing for memory stops once RSS is below this share of the cap. */
 export const RSS_RESUME_RATIO = 0.85;
 
@@ -140,7 +144,7 @@ export class OverloadGuard {
   }
 
   private refuseFromBytes(): number {
-    return Math.floor(this.maxRssBytes * RSS_REFUSE_RATIO);
+    return rssRefuseFromBytes(this.maxRssBytes);
   }
 
   private resumeBelowBytes(): number {

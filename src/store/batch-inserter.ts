@@ -73,7 +73,7 @@ export class BatchInserter {
         metrics.insertHoldSeconds.inc({ table }, heldMs / 1000);
       }
       const budget = budgetSettings(insertBudgetBytes, budgetFailures);
-      if (budgetFailures === BUDGET_FAILURES_BEFORE_LIFT && insertBudgetBytes > 0) this.p.log.warn({ table, token, bytes: body.length, insertBudgetBytes }, 'batch refused for the insert memory budget 3 times: sending it without the budget');
+      if (budgetFailures === BUDGET_FAILURES_BEFORE_LIFT && insertBudgetBytes > 0) this.p.log.warn({ table, token, bytes: body.length, insertBudgetBytes }, `batch refused for the insert memory budget ${BUDGET_FAILURES_BEFORE_LIFT} times: sending it without the budget`);
       const stopTimer = metrics.insertSeconds.startTimer({ table });
       try {
         // exec with a byte stream, not insert(): insert() wants row objects for JSON formats, and

@@ -26,7 +26,7 @@ import { StoreMetrics } from './store-metrics.js';
 import type { SessionStore } from './types.js';
 import { ProviderRollup } from './provider-rollup.js';
 import { newRollup, type SessionRollup } from './rollups.js';
-import { isFirstWrite } from './usage-rollup.js';
+import { UsageRollup } from './usage-rollup.js';
 import { sessionWriteKey, type ReplayIntent, type ReplayPlan, type WriteJournal } from './write-journal.js';
 
 /** The tables the store writes. */
@@ -267,9 +267,7 @@ export class ClickHouseStore implements SessionStore {
       if (sessionTs !== null) this.route('session_ts', key, pin, [sessionTs], w);
       this.route('trace_ts', key, pin, buildTraceTsRows(tenantId, w.spans), w);
     }
-    // A write counts in the rollups when it has call spans, or is a session's first (the hash of a rollup batch
-    // covers its writes' keys: two batches can sum to identical rows).
-    if (w.countUsage && (isFirstWrite(w) || w.spans.some((x) => x.usageRole === 'call'))) this.route('usage_hourly', key, pin, null, w);
+    if (UsageRollup.counts(w)) this.route('usage_hourly', key, pin, null, w);
     if (ProviderRollup.counts(w)) this.route('provider_minutely', key, pin, null, w);
     return ok();
   }

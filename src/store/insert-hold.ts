@@ -6,6 +6,8 @@
  * holds them, so while RSS is at or above the refusal line an insert waits (polled, at most `maxHoldMs`, so an RSS
  * that stays high for reasons of its own cannot stop the store: the insert then goes ahead).
  */
+import type { StoreConfig } from '../config/store.js';
+import { rssRefuseFromBytes } from '../receive/overload.js';
 
 /** How often a held insert looks at RSS again. */
 export const HOLD_POLL_MS = 25;
@@ -53,4 +55,10 @@ export class InsertHold {
     }
     return Math.max(this.now() - start, Number.MIN_VALUE);
   }
+}
+
+/** The hold of the embedded engine's inserts under an RSS cap (none without a cap; a server's memory is not ours). */
+export function insertHoldFor(store: Pick<StoreConfig, 'kind'>, rssCapBytes: number): InsertHold | undefined {
+  if (store.kind !== 'embedded' || rssCapBytes <= 0) return undefined;
+  return new InsertHold({ holdFromBytes: rssRefuseFromBytes(rssCapBytes) });
 }

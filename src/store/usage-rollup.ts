@@ -60,6 +60,14 @@ export class UsageRollup {
     return this.acc.size;
   }
 
+  /**
+   * True when the write counts in this rollup: it has call spans, or is a session's first (the hash of a rollup batch
+   * covers its writes' keys: two batches can sum to identical rows).
+   */
+  static counts(w: SessionWrite): boolean {
+    return w.countUsage && (isFirstWrite(w) || w.spans.some((x) => x.usageRole === 'call'));
+  }
+
   /** Adds one session write; returns the number of call spans counted. */
   add(w: SessionWrite): number {
     if (!w.countUsage) return 0;

@@ -28,13 +28,18 @@ function streamParts(): unknown[] {
   ];
 }
 
+/** A mock model's `doStream`: those parts from `simulate` (either AI SDK's simulateReadableStream), the first after `firstChunkDelayMs`. */
+function delayedStream(simulate: typeof ai6.simulateReadableStream | typeof ai7.simulateReadableStream, firstChunkDelayMs: number): () => Promise<never> {
+  return async () => ({ stream: simulate({ chunks: streamParts() as never[], initialDelayInMs: firstChunkDelayMs, chunkDelayInMs: 1 }) }) as never;
+}
+
 /** AI SDK v6 streamText with experimental_telemetry → ai.streamText + ai.streamText.doStream. */
 export async function runVercelV6Stream(exporter: SpanExporter, p: { sessionId: string; firstChunkDelayMs: number }): Promise<void> {
   await withRegisteredProvider(exporter, { 'service.name': 'vercel-stream' }, async (tp) => {
     const model = new MockLanguageModelV3({
       provider: 'openai.chat',
       modelId: 'gpt-4o-mini',
-      doStream: async () => ({ stream: ai6.simulateReadableStream({ chunks: streamParts() as never[], initialDelayInMs: p.firstChunkDelayMs, chunkDelayInMs: 1 }) }) as never,
+      doStream: delayedStream(ai6.simulateReadableStream, p.firstChunkDelayMs),
     });
     const result = ai6.streamText({
       model,
@@ -53,7 +58,7 @@ export async function runVercelV7Stream(exporter: SpanExporter, p: { sessionId: 
     const model = new MockLanguageModelV4({
       provider: 'openai.chat',
       modelId: 'gpt-4o-mini',
-      doStream: async () => ({ stream: ai7.simulateReadableStream({ chunks: streamParts() as never[], initialDelayInMs: p.firstChunkDelayMs, chunkDelayInMs: 1 }) }) as never,
+      doStream: delayedStream(ai7.simulateReadableStream, p.firstChunkDelayMs),
     });
     const result = ai7.streamText({
       model,
