@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CacheChurnDetector } from '../../src/sampling/detectors/cache-churn.js';
 import { CacheCollapseDetector } from '../../src/sampling/detectors/cache-collapse.js';
+import { isModelCall } from '../../src/sampling/detectors/model-call.js';
 import { isRefusal } from '../../src/sampling/detectors/refusal.js';
 import { RetryStormDetector } from '../../src/sampling/detectors/retry-storm.js';
 import { RunawayDetector } from '../../src/sampling/detectors/runaway.js';
@@ -14,6 +15,15 @@ describe('isRefusal', () => {
     for (const s of [200, 400, 401, 404]) expect(isRefusal(request(s, { startMs: 0 }))).toBe(false);
     for (const t of ['RateLimitError', 'overloaded_error', 'APIConnectionTimeoutError', 'ThrottlingException']) expect(isRefusal(call({ startMs: 0, errorType: t }))).toBe(true);
     expect(isRefusal(call({ startMs: 0, errorType: 'BadRequestError' }))).toBe(false);
+  });
+});
+
+describe('isModelCall', () => {
+  it('counts a call span and a refused call without usage, not a wrapper that carries its children\'s usage (regression: detectors counted wrappers twice)', () => {
+    const c = call({ startMs: 0 });
+    expect(isModelCall(c)).toBe(true);
+    expect(isModelCall(call({ startMs: 0, errorType: 'RateLimitError' }))).toBe(true);
+    expect(isModelCall({ ...c, usageRole: 'aggregate' })).toBe(false);
   });
 });
 

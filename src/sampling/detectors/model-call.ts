@@ -1,13 +1,11 @@
-/** Which spans are model calls, for the detectors and the errors policy. */
-import { CALL_OPERATIONS } from '../../conventions/aliases.js';
+/**
+ * Which spans are model calls, for the detectors and the errors policy: the conventions' one rule (a span that counts
+ * usage, or a call operation on a span that is not a wrapper carrying its children's usage), so detectors, the
+ * residency policy and the provider rollup count the same calls.
+ */
 import type { NormalizedSpan } from '../../conventions/types.js';
 
-/** A span of an actual model call: it counts usage, or its operation is one of the call operations (a refused call has no usage). */
-export function isModelCall(span: NormalizedSpan): boolean {
-  if (span.usageRole === 'call') return true;
-  const op = span.genai.operation;
-  return op !== null && CALL_OPERATIONS.includes(op);
-}
+export { isModelCall } from '../../conventions/provider-call.js';
 
 /** Orders spans by start time (then end time), in place. */
 export function byStart(a: NormalizedSpan, b: NormalizedSpan): number {
