@@ -1,4 +1,5 @@
 /** The tool-call trajectory of a session: agents + ordered tool names, consecutive repeats bucketed. */
+import { byStart } from '../conventions/span-order.js';
 import type { NormalizedSpan } from '../conventions/types.js';
 import type { SessionSummary } from '../sessions/types.js';
 import type { SessionView } from './session-view.js';
@@ -70,8 +71,6 @@ export function turnPaths(view: SessionView): ToolPath[] {
   if (byTrace.size === 0) {
     return view.summary.toolPath.length === 0 ? [] : [{ agentNames: view.summary.agentNames, toolPath: view.summary.toolPath }];
   }
-  const byStart = (a: NormalizedSpan, b: NormalizedSpan): number =>
-    a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0;
   const traces = [...byTrace.entries()];
   for (const [, spans] of traces) spans.sort(byStart);
   // Turns in start order, whatever order the spans arrived in.

@@ -1,4 +1,5 @@
 /** Builds and extends a SessionSummary from spans (usage of `call` spans only, cost, tools, evals). */
+import { byStart } from '../conventions/span-order.js';
 import type { EvalResult, NormalizedSpan, Usage } from '../conventions/types.js';
 import type { SessionSummary } from './types.js';
 
@@ -108,7 +109,7 @@ export function extendSummary(base: SessionSummary, spans: readonly NormalizedSp
   s.callModels = callModels;
   s.usageIncompleteCalls = incompleteCalls;
   s.costOverstatedUpToUsd = overstatedUsd;
-  tools.sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
+  tools.sort(byStart);
   for (const t of tools) s.toolPath.push(t.genai.toolName as string);
   for (const e of evals) {
     s.evals.push(e);

@@ -113,6 +113,14 @@ describe('CacheCollapseDetector', () => {
     expect(detect(d, [warm, ...[1, 2, 3].map((t) => call({ startMs: t, input: 200 }))])).toBeNull();
   });
 
+  it('does not fire on a hit rate that dips and recovers (regression: near misses kept at 11.9 % against a 5 % baseline)', () => {
+    const warm = call({ startMs: 0, input: 1_300, cacheRead: 1_000 });
+    const dip = [1, 2, 3, 4].map((t) => call({ startMs: t, input: 1_500 }));
+    expect(detect(d, [warm, ...dip, call({ startMs: 5, input: 1_600, cacheRead: 1_000 })])).toBeNull();
+    // The same misses with no read after them: the cache stayed cold, a collapse.
+    expect(detect(d, [warm, ...dip])).toMatchObject({ fired: true, culpritSpanIds: [dip[0]!.spanId], figures: { cacheMissedTokens: 4_000 } });
+  });
+
   it('keeps models apart: another model reading nothing is not a collapse', () => {
     const warm = call({ startMs: 0, input: 1_300, cacheRead: 1_000 });
     expect(detect(d, [warm, ...[1, 2, 3].map((t) => call({ startMs: t, input: 1_500, model: 'gpt-4o', provider: 'openai' }))])).toBeNull();

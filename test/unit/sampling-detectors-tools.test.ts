@@ -120,6 +120,16 @@ describe('BudgetRaceDetector', () => {
     expect(detect(d, [tool('fetch', { startMs: 0, endMs: 900, id: 'a', args: 1 }), tool('fetch', { startMs: 10, endMs: 800, id: 'b', args: 2 })])).toBeNull();
   });
 
+  it('does not fire on a repeat started in the millisecond the first ended (regression: the SDK\'s whole-ms start clock read it as overlapping)', () => {
+    const first = tool('deploy', { startMs: 0, endMs: 5, id: 'c1', args: 1 });
+    // The OTel JS SDK: end = whole-ms start + a high-resolution duration; the next start is Date.now(), rounded down.
+    const endedAt = { ...first, endTimeUnixNano: first.endTimeUnixNano + 600_000n };
+    const second = tool('deploy', { startMs: 5, endMs: 9, id: 'c1', args: 1 });
+    expect(detect(d, [endedAt, second])).toBeNull();
+    // Two milliseconds before the end is an overlap on any clock.
+    expect(detect(d, [endedAt, tool('deploy', { startMs: 3, endMs: 9, id: 'c1', args: 1 })])?.fired).toBe(true);
+  });
+
   it('does not fire on a tool ending within toleranceMs of its parent (near miss)', () => {
     const step = agent({ startMs: 0, endMs: 5_000 });
     expect(detect(d, [step, tool('crawl', { startMs: 100, endMs: 5_040, parent: step.spanId })])).toBeNull();
@@ -136,6 +146,15 @@ describe('StalledDetector', () => {
 
   it('does not fire when a model call looked at the tool error (near miss)', () => {
     expect(detect(d, [call({ startMs: 0 }), tool('charge', { startMs: 1_000, error: true }), call({ startMs: 2_000 })])).toBeNull();
+  });
+
+  it('does not fire when the model call starts in the millisecond the failed tool ended (regression: 18 of 40 SDK sessions kept as stalled)', () => {
+    const failed = tool('charge', { startMs: 1_000, endMs: 1_004, error: true });
+    // Ends at 1_004.7 ms (whole-ms start + high-resolution duration); the model call's Date.now() start reads 1_004.
+    const endedAt = { ...failed, endTimeUnixNano: failed.endTimeUnixNano + 700_000n };
+    expect(detect(d, [call({ startMs: 0 }), endedAt, call({ startMs: 1_004 })])).toBeNull();
+    // A call that started clearly before the tool ended did not look at its error.
+    expect(detect(d, [call({ startMs: 0 }), endedAt, call({ startMs: 1_002 })])?.fired).toBe(true);
   });
 
   it('fires on a model request whose model call span never arrived (left without an end)', () => {

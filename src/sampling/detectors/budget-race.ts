@@ -7,6 +7,7 @@ import type { DetectorsConfig } from '../../config/detectors.js';
 import type { NormalizedSpan } from '../../conventions/types.js';
 import { fired, type Detector, type Finding } from './detector.js';
 import type { SessionSpans } from './session-spans.js';
+import { startsBeforeEnd } from './span-clock.js';
 
 type BudgetRaceConfig = DetectorsConfig['budgetRace'];
 
@@ -39,9 +40,10 @@ export class BudgetRaceDetector implements Detector {
         culprits.push(t.spanId);
         continue;
       }
-      // Tools are in start order: a later call overlapping this one starts before it ends. Looking at the next
-      // MAX_OVERLAPS of them bounds the work on a session of thousands of parallel calls.
-      for (let j = i + 1; j < tools.length && j <= i + MAX_OVERLAPS && tools[j]!.startTimeUnixNano < t.endTimeUnixNano; j++) {
+      // Tools are in start order: a later call overlapping this one starts before it ends (clearly: a call started
+      // in the millisecond this one ended came after it, span-clock.ts). Looking at the next MAX_OVERLAPS of them
+      // bounds the work on a session of thousands of parallel calls.
+      for (let j = i + 1; j < tools.length && j <= i + MAX_OVERLAPS && startsBeforeEnd(tools[j]!.startTimeUnixNano, t.endTimeUnixNano); j++) {
         const u = tools[j]!;
         if (u.parentSpanId !== t.spanId && sameRacedCall(t, u)) {
           culprits.push(u.spanId);

@@ -2,7 +2,8 @@
  * `cache_collapse`: a model (provider + model) whose calls read a cached prefix, then `minMissedCalls` consecutive
  * calls of it read nothing from the cache although their input is at least that prefix. Records the tokens those calls
  * would have read (the prefix, per call, for the whole run of misses) and their extra cost at catalog prices: input
- * price instead of cache-read price. A cache that is cold at the first call and warms up is not a collapse.
+ * price instead of cache-read price. A cache that is cold at the first call and warms up is not a collapse, nor is a
+ * dip the cache recovers from (misses, then reads again: an entry that expired and was rewritten).
  */
 import type { DetectorsConfig } from '../../config/detectors.js';
 import type { NormalizedSpan } from '../../conventions/types.js';
@@ -49,7 +50,11 @@ export class CacheCollapseDetector implements Detector {
     return fired(this.reason, collapses.map((c) => c.culprit.spanId), { cacheMissedTokens: missed, cacheCollapseExtraUsd: extra });
   }
 
-  /** The first collapse among one model's calls (start order) with every miss of the runs that reached the threshold. */
+  /**
+   * The collapse among one model's calls (start order): the runs of misses that reached the threshold after the last
+   * call that read the cache, with every miss of them. A run that the cache recovers from (a later call reads it again)
+   * is a dip — a cache entry that expired and was written again — not a collapse.
+   */
   private inModel(calls: readonly NormalizedSpan[]): Collapse | null {
     const min = this.config.minMissedCalls;
     let prefix = 0;
@@ -61,6 +66,8 @@ export class CacheCollapseDetector implements Detector {
       if (u.cacheReadTokens > 0) {
         if (u.cacheReadTokens > prefix) prefix = u.cacheReadTokens;
         runStart = -1;
+        // Recovered: the misses before this read were a dip.
+        out = null;
         continue;
       }
       // A miss counts only after a prefix was read, and only when the call sent at least that prefix.
