@@ -19,6 +19,9 @@ import { runSimulation } from './simulate/run.js';
 const program = new Command();
 program.name('agenttail').description('OTLP collector for AI-agent traffic with session-level tail sampling');
 
+/** The time forms `--from`/`--to` accept (src/api/strict-time.ts), for the help. */
+const TIME_FORMS = 'ISO-8601 date or date-time, no zone = UTC (2026-12-07, 2026-12-07T09:30:00+01:00), or epoch ms as 13 digits';
+
 const configOption = new Option('-c, --config <file>', 'YAML configuration file');
 
 program
@@ -118,8 +121,8 @@ program
 program
   .command('costs')
   .description('per-tenant cost rollups (exact, dropped sessions included) from a running collector or the embedded data')
-  .option('--from <time>', 'start, ISO-8601 or epoch ms (default: 00:00 UTC on the 1st of this month)')
-  .option('--to <time>', 'end (excluded), ISO-8601 or epoch ms (default: now)')
+  .option('--from <time>', `start: ${TIME_FORMS} (default: 00:00 UTC on the 1st of this month)`)
+  .option('--to <time>', `end (excluded): ${TIME_FORMS} (default: now)`)
   .option('--group-by <list>', 'tenant,model,responseModel,agent,service,provider,region,endpoint,hour,day', 'tenant')
   .addOption(new Option('--format <f>', 'output format').choices(['table', 'csv', 'json']).default('table'))
   .option('--url <url>', 'collector HTTP address', 'http://127.0.0.1:4318')
@@ -133,8 +136,8 @@ program
 program
   .command('residency')
   .description('where each tenant\'s calls ran against its residency policy (exact, dropped sessions included), violations first')
-  .requiredOption('--from <time>', 'start, ISO-8601 or epoch ms')
-  .requiredOption('--to <time>', 'end, ISO-8601 or epoch ms')
+  .requiredOption('--from <time>', `start: ${TIME_FORMS}`)
+  .requiredOption('--to <time>', `end (excluded): ${TIME_FORMS}`)
   .option('--tenant <id>', 'only this tenant (a tenant key sees only its own)')
   .addOption(new Option('--format <f>', 'output format').choices(['table', 'csv', 'json']).default('table'))
   .option('--url <url>', 'collector HTTP address', 'http://127.0.0.1:4318')
@@ -148,8 +151,8 @@ program
 program
   .command('reprice')
   .description('recompute the rollup costs of a period from stored tokens with the current catalog (records the catalog version)')
-  .requiredOption('--from <time>', 'start, ISO-8601 or epoch ms (the hour holding it is included)')
-  .requiredOption('--to <time>', 'end (excluded), ISO-8601 or epoch ms')
+  .requiredOption('--from <time>', `start: ${TIME_FORMS} (the hour holding it is included)`)
+  .requiredOption('--to <time>', `end (excluded): ${TIME_FORMS}`)
   .option('--tenant <id>', 'only this tenant (default: every tenant)')
   .option('--dry-run', 'show what would change, write nothing')
   .addOption(new Option('--format <f>', 'output format').choices(['table', 'json']).default('table'))

@@ -8,6 +8,7 @@ import { decimalUnits, unitsCell } from '../store/cell-format.js';
 import { isoUtc, monthSoFarUtc } from './read-time.js';
 import { parseQuery, readScope, timeParam } from './read-scope.js';
 import { sendError } from './send-error.js';
+import { periodError } from './strict-time.js';
 
 /**
  * groupBy names → usage_hourly expressions. `model` is the catalog's canonical model; `responseModel` the name as
@@ -157,10 +158,9 @@ export function costsRoutes(params: { client: ClickHouseClient; database: string
       const q = parseQuery(query, req.query);
       if (q.status !== 'ok') return sendError(reply, q.error);
       const { fromMs, toMs } = costPeriod(q.value.from, q.value.to, Date.now());
-      if (toMs <= fromMs) {
-        const defaults = q.value.from === undefined || q.value.to === undefined ? ' (the default period is this month so far, UTC)' : '';
-        return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `to (${isoUtc(toMs)}) must be after from (${isoUtc(fromMs)})${defaults}`));
-      }
+      const defaults = q.value.from === undefined || q.value.to === undefined ? ' (the default period is this month so far, UTC)' : '';
+      const empty = periodError({ from: 'from', to: 'to' }, fromMs, toMs, defaults);
+      if (empty !== null) return sendError(reply, empty);
       const groupBy = q.value.groupBy.split(',').map((g) => g.trim()).filter((g) => g !== '');
       const bad = groupBy.find((g) => !(g in GROUP_COLUMNS));
       if (bad !== undefined) return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `groupBy: ${JSON.stringify(bad)} is not one of ${Object.keys(GROUP_COLUMNS).join(', ')}`));

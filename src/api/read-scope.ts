@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AgtError } from '../errors.js';
 import { failed, ok, type Outcome } from '../outcome.js';
 import type { Authenticator } from '../receive/auth.js';
+import { ACCEPTED_TIME_FORMS, parseStrictTime } from './strict-time.js';
 
 export interface ReadScope {
   /** null = every tenant. */
@@ -27,18 +28,11 @@ export function readScope(auth: Authenticator, req: FastifyRequest, requestedTen
   return ok({ tenant: a.tenantId, mode: 'tenant' });
 }
 
-/** ISO-8601 or epoch milliseconds → epoch ms; null when unparseable. */
-export function parseTime(v: string): number | null {
-  if (/^\d+$/.test(v)) return Number(v);
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? null : t;
-}
-
-/** A query parameter holding a time: ISO-8601 or epoch ms, parsed to epoch ms (a bad value names itself). */
-export const timeParam = z.string({ error: 'required: ISO-8601 or epoch ms' }).transform((v, ctx) => {
-  const t = parseTime(v);
+/** A query parameter holding a time (strict-time.ts: ISO-8601 or 13-digit epoch ms), parsed to epoch ms; a bad value names the accepted forms. */
+export const timeParam = z.string({ error: `required: ${ACCEPTED_TIME_FORMS}` }).transform((v, ctx) => {
+  const t = parseStrictTime(v);
   if (t === null) {
-    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not ISO-8601 or epoch ms` });
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not a time: use ${ACCEPTED_TIME_FORMS}` });
     return z.NEVER;
   }
   return t;

@@ -8,6 +8,7 @@ import type { Authenticator } from '../receive/auth.js';
 import { repriceUsage, type RepriceResult } from '../store/reprice.js';
 import { parseQuery, readScope, timeParam } from './read-scope.js';
 import { sendError } from './send-error.js';
+import { periodError } from './strict-time.js';
 
 /** A time in the body: ISO-8601 or epoch ms, as a string or a number. */
 const bodyTime = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), timeParam);
@@ -46,7 +47,8 @@ export function repriceRoutes(params: RepriceRoutesParams): FastifyPluginAsync {
       if (scope.status !== 'ok') return sendError(reply, scope.error);
       if (scope.value.mode === 'tenant') return sendError(reply, new AgtError('AGT_ERR_TENANT_FORBIDDEN', 're-pricing needs an admin key'));
       const { from: fromMs, to: toMs, dryRun } = b.value;
-      if (toMs <= fromMs) return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', 'to must be after from'));
+      const empty = periodError({ from: 'from', to: 'to' }, fromMs, toMs);
+      if (empty !== null) return sendError(reply, empty);
       try {
         const result = await serialised(() =>
           repriceUsage({ client: params.client, database: params.database, pricer: params.pricer, request: { fromMs, toMs, tenant: scope.value.tenant, dryRun } }),

@@ -3,13 +3,13 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { ResidencyConfig } from '../config/residency.js';
-import { AgtError } from '../errors.js';
 import type { Authenticator } from '../receive/auth.js';
 import { ResidencyRules } from '../sampling/residency-check.js';
 import { toCsv } from './costs-route.js';
 import { parseQuery, readScope, timeParam } from './read-scope.js';
 import { queryResidency, RESIDENCY_COLUMNS } from './residency-report.js';
 import { sendError } from './send-error.js';
+import { periodError } from './strict-time.js';
 
 const query = z
   .object({
@@ -28,7 +28,8 @@ export function residencyRoutes(params: { client: ClickHouseClient; database: st
       const q = parseQuery(query, req.query);
       if (q.status !== 'ok') return sendError(reply, q.error);
       const { from: fromMs, to: toMs } = q.value;
-      if (toMs <= fromMs) return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', 'to must be after from'));
+      const empty = periodError({ from: 'from', to: 'to' }, fromMs, toMs);
+      if (empty !== null) return sendError(reply, empty);
       const scope = readScope(params.auth, req, q.value.tenant);
       if (scope.status !== 'ok') return sendError(reply, scope.error);
       const report = await queryResidency(params.client, params.database, rules, { fromMs, toMs, tenant: scope.value.tenant });

@@ -8,6 +8,7 @@ import { parseQuery, readScope, timeParam } from './read-scope.js';
 import { isoUtcSql } from './read-time.js';
 import { decodeCursor, nextLink, type SessionCursor } from './session-cursor.js';
 import { sendError } from './send-error.js';
+import { periodError } from './strict-time.js';
 
 /** The most rows one page of the list answers. */
 const MAX_PAGE_ROWS = 1000;
@@ -55,7 +56,8 @@ export function sessionsRoutes(params: { client: ClickHouseClient; database: str
       if (q.status !== 'ok') return sendError(reply, q.error);
       const from = q.value.from;
       const to = q.value.to ?? Date.now() + 86_400_000;
-      if (to < from) return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', 'to: must not be before from'));
+      const empty = periodError({ from: 'from', to: 'to' }, from, to);
+      if (empty !== null) return sendError(reply, empty);
       const scope = readScope(params.auth, req, q.value.tenant);
       if (scope.status !== 'ok') return sendError(reply, scope.error);
       const where = ['StartTime >= fromUnixTimestamp64Milli({from:Int64})', 'StartTime <= fromUnixTimestamp64Milli({to:Int64})'];

@@ -6,17 +6,17 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { parseTime } from '../api/read-scope.js';
+import { periodError, timeOrThrow } from '../api/strict-time.js';
 import type { StoreConfig } from '../config/store.js';
 import { AgtError } from '../errors.js';
 import { createStoreClient } from '../store/store-client.js';
 
-/** `--from` / `--to` as epoch ms (ISO-8601 or epoch ms accepted); AGT_ERR_BAD_QUERY naming the flag otherwise. */
+/** `--from` / `--to` as epoch ms (strict-time.ts forms); AGT_ERR_BAD_QUERY naming the flag, or an empty or inverted period. */
 export function parsePeriodFlags(from: string, to: string): { fromMs: number; toMs: number } {
-  const fromMs = parseTime(from);
-  const toMs = parseTime(to);
-  if (fromMs === null) throw new AgtError('AGT_ERR_BAD_QUERY', `--from ${JSON.stringify(from)} is not ISO-8601 or epoch ms`);
-  if (toMs === null) throw new AgtError('AGT_ERR_BAD_QUERY', `--to ${JSON.stringify(to)} is not ISO-8601 or epoch ms`);
+  const fromMs = timeOrThrow('--from', from);
+  const toMs = timeOrThrow('--to', to);
+  const bad = periodError({ from: '--from', to: '--to' }, fromMs, toMs);
+  if (bad !== null) throw bad;
   return { fromMs, toMs };
 }
 

@@ -1,9 +1,10 @@
 /** `agenttail costs`: cost rollups from a running collector's API, or from the embedded data directory. */
 import { isoUtc, monthSoFarUtc } from '../api/read-time.js';
 import { costColumns, GROUP_COLUMNS, queryCosts, sessionsMeaning, toCsv, usageIncompleteSummary, type CostRow } from '../api/costs-route.js';
+import { periodError, timeOrThrow } from '../api/strict-time.js';
 import type { Config } from '../config/schema.js';
 import { AgtError } from '../errors.js';
-import { parsePeriodFlags, viaCollectorOrEmbedded } from './collector-or-embedded.js';
+import { viaCollectorOrEmbedded } from './collector-or-embedded.js';
 import { newTable } from './table.js';
 
 export interface CostsCommandOptions {
@@ -21,8 +22,10 @@ export interface CostsCommandOptions {
 /** Prints the rollup; returns where it came from. Throws AgtError on bad input or an unreachable store. */
 export async function runCostsCommand(opts: CostsCommandOptions, out: NodeJS.WritableStream): Promise<'api' | 'embedded'> {
   const month = monthSoFarUtc(Date.now());
-  const { fromMs, toMs } = parsePeriodFlags(opts.from ?? String(month.fromMs), opts.to ?? String(month.toMs));
-  if (toMs <= fromMs) throw new AgtError('AGT_ERR_BAD_QUERY', `--to (${isoUtc(toMs)}) must be after --from (${isoUtc(fromMs)})`);
+  const fromMs = opts.from === undefined ? month.fromMs : timeOrThrow('--from', opts.from);
+  const toMs = opts.to === undefined ? month.toMs : timeOrThrow('--to', opts.to);
+  const empty = periodError({ from: '--from', to: '--to' }, fromMs, toMs, opts.from === undefined || opts.to === undefined ? ' (the default period is this month so far, UTC)' : '');
+  if (empty !== null) throw empty;
   const groupBy = opts.groupBy.split(',').map((g) => g.trim()).filter(Boolean);
   const bad = groupBy.find((g) => !(g in GROUP_COLUMNS));
   if (bad) throw new AgtError('AGT_ERR_BAD_QUERY', `--group-by ${JSON.stringify(bad)} is not one of ${Object.keys(GROUP_COLUMNS).join(', ')}`);
@@ -32,7 +35,7 @@ export async function runCostsCommand(opts: CostsCommandOptions, out: NodeJS.Wri
     store: opts.config.store,
     api: async () => {
       const headers: Record<string, string> = opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {};
-      const qs = new URLSearchParams({ from: String(fromMs), to: String(toMs), groupBy: groupBy.join(','), format: 'json' });
+      const qs = new URLSearchParams({ from: isoUtc(fromMs), to: isoUtc(toMs), groupBy: groupBy.join(','), format: 'json' });
       const res = await fetch(`${opts.url.replace(/\/$/, '')}/api/v1/costs?${qs}`, { headers });
       const body = (await res.json()) as { rows?: CostRow[]; message?: string };
       if (!res.ok) throw new AgtError('AGT_ERR_BAD_QUERY', `the collector answered ${res.status}: ${body.message ?? ''}`);

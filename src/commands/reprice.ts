@@ -26,7 +26,6 @@ const TABLE_CHANGES = 50;
 /** Runs the re-pricing and prints what changed; returns where it ran. Throws AgtError on bad input or failure. */
 export async function runRepriceCommand(opts: RepriceCommandOptions, out: NodeJS.WritableStream): Promise<'api' | 'embedded'> {
   const { fromMs, toMs } = parsePeriodFlags(opts.from, opts.to);
-  if (toMs <= fromMs) throw new AgtError('AGT_ERR_BAD_QUERY', `--to (${new Date(toMs).toISOString()}) must be after --from (${new Date(fromMs).toISOString()})`);
   if (opts.tenant === '') throw new AgtError('AGT_ERR_BAD_QUERY', '--tenant must not be empty');
   const request = { fromMs, toMs, tenant: opts.tenant ?? null, dryRun: opts.dryRun === true };
 
@@ -38,7 +37,7 @@ export async function runRepriceCommand(opts: RepriceCommandOptions, out: NodeJS
       const res = await fetch(`${opts.url.replace(/\/$/, '')}/api/v1/reprice`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ from: fromMs, to: toMs, dryRun: request.dryRun, ...(opts.tenant === undefined ? {} : { tenant: opts.tenant }) }),
+        body: JSON.stringify({ from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), dryRun: request.dryRun, ...(opts.tenant === undefined ? {} : { tenant: opts.tenant }) }),
       });
       const body = (await res.json()) as RepriceResult & { message?: string; errorCode?: string };
       if (!res.ok) {

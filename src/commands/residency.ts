@@ -20,14 +20,13 @@ export interface ResidencyCommandOptions {
 /** Prints the report (violations first); returns where it came from. Throws AgtError on bad input or an unreachable store. */
 export async function runResidencyCommand(opts: ResidencyCommandOptions, out: NodeJS.WritableStream): Promise<'api' | 'embedded'> {
   const { fromMs, toMs } = parsePeriodFlags(opts.from, opts.to);
-  if (toMs <= fromMs) throw new AgtError('AGT_ERR_BAD_QUERY', '--to must be after --from');
   const tenant = opts.tenant ?? null;
   const { value: report, source } = await viaCollectorOrEmbedded<ResidencyReport>({
     url: opts.url,
     store: opts.config.store,
     api: async () => {
       const headers: Record<string, string> = opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {};
-      const qs = new URLSearchParams({ from: String(fromMs), to: String(toMs), format: 'json', ...(tenant !== null ? { tenant } : {}) });
+      const qs = new URLSearchParams({ from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), format: 'json', ...(tenant !== null ? { tenant } : {}) });
       const res = await fetch(`${opts.url.replace(/\/$/, '')}/api/v1/residency?${qs}`, { headers });
       const body = (await res.json()) as Partial<ResidencyReport> & { message?: string };
       if (!res.ok) throw new AgtError('AGT_ERR_BAD_QUERY', `the collector answered ${res.status}: ${body.message ?? ''}`);

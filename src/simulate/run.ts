@@ -106,7 +106,7 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulateResu
 async function fetchRows(fetchImpl: typeof fetch, httpUrl: string, headers: Record<string, string>, runId: string): Promise<SessionRow[]> {
   const rows: SessionRow[] = [];
   // The list answers a page at a time; `next` is the link to the following page (null after the last).
-  let path: string | null = `/api/v1/sessions?sessionPrefix=${encodeURIComponent(runId + '-')}&limit=1000&from=0`;
+  let path: string | null = `/api/v1/sessions?sessionPrefix=${encodeURIComponent(runId + '-')}&limit=1000`;
   while (path !== null) {
     const res = await fetchImpl(`${httpUrl}${path}`, { headers });
     if (!res.ok) throw new Error(`GET /api/v1/sessions answered ${res.status}: ${await res.text()}`);

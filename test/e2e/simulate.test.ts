@@ -43,7 +43,7 @@ describe('agenttail simulate against the whole collector', () => {
     expect(result.sendStats.failures).toBe(0);
 
     // The finance rollup agrees with the per-session rows.
-    const res = await fetch(`http://127.0.0.1:${server.httpPort}/api/v1/costs?from=0&to=${Date.now() + 3_600_000}&groupBy=tenant`);
+    const res = await fetch(`http://127.0.0.1:${server.httpPort}/api/v1/costs?from=1970-01-01&to=${Date.now() + 3_600_000}&groupBy=tenant`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { rows: { tenant: string; costUsd: string; sessions: number }[]; mode: string };
     expect(body.mode).toBe('open');

@@ -33,7 +33,7 @@ describe('GET /api/v1/costs tenant scoping', () => {
   });
 
   async function costs(key: string | null, extra = ''): Promise<{ status: number; body: { rows?: { tenant: string; costUsd: string }[]; mode?: string; errorCode?: string } }> {
-    const res = await fetch(`http://127.0.0.1:${server.httpPort}/api/v1/costs?from=0&to=${Date.now() + 3_600_000}&groupBy=tenant${extra}`, {
+    const res = await fetch(`http://127.0.0.1:${server.httpPort}/api/v1/costs?from=1970-01-01&to=${Date.now() + 3_600_000}&groupBy=tenant${extra}`, {
       headers: key ? { 'x-api-key': key } : {},
     });
     return { status: res.status, body: (await res.json()) as never };

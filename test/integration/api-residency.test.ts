@@ -63,7 +63,7 @@ describe('GET /api/v1/residency and agenttail residency', () => {
     }
     return { status: res.status, body, text, type: res.headers.get('content-type') };
   }
-  const period = `from=0&to=${Date.now() + 3_600_000}`;
+  const period = `from=1970-01-01&to=${Date.now() + 3_600_000}`;
 
   it('shows a tenant key only its tenant, violations first, with exact call counts per region', async () => {
     const { status, body } = await get('key-acme', period);
@@ -84,7 +84,7 @@ describe('GET /api/v1/residency and agenttail residency', () => {
   });
 
   it('keeps every acme session with a call outside the EU, reason residency', async () => {
-    const res = await fetch(`${t.httpUrl}/api/v1/sessions?sessionPrefix=acme-&limit=1000&from=0`, { headers: { 'x-api-key': 'key-acme' } });
+    const res = await fetch(`${t.httpUrl}/api/v1/sessions?sessionPrefix=acme-&limit=1000`, { headers: { 'x-api-key': 'key-acme' } });
     const sessions = ((await res.json()) as { sessions: { kept: boolean; reasons: string[] }[] }).sessions;
     const residency = sessions.filter((s) => s.reasons.includes('residency'));
     expect(residency.length).toBeGreaterThan(0);
@@ -109,7 +109,7 @@ describe('GET /api/v1/residency and agenttail residency', () => {
   });
 
   it('answers 400 naming a bad parameter: time, order, format, unknown name', async () => {
-    for (const [query, word] of [['from=yesterday&to=1', 'from'], ['from=10&to=5', 'after'], [`${period}&format=xml`, 'format'], [`${period}&groupBy=tenant`, 'groupBy'], ['to=5', 'from']] as const) {
+    for (const [query, word] of [['from=yesterday&to=1', 'from'], ['from=2026-12-02&to=2026-12-01', 'after'], [`${period}&format=xml`, 'format'], [`${period}&groupBy=tenant`, 'groupBy'], ['to=5', 'from']] as const) {
       const r = await get('key-admin', query);
       expect(r.status, query).toBe(400);
       expect(r.body.errorCode, query).toBe('AGT_ERR_BAD_QUERY');
@@ -129,14 +129,14 @@ describe('GET /api/v1/residency and agenttail residency', () => {
     const chunks: Buffer[] = [];
     const out = new PassThrough();
     out.on('data', (c: Buffer) => chunks.push(c));
-    const source = await runResidencyCommand({ from: '0', to: String(Date.now() + 3_600_000), format: 'json', url: t.httpUrl, apiKey: 'key-acme', config: t.config }, out);
+    const source = await runResidencyCommand({ from: '1970-01-01', to: String(Date.now() + 3_600_000), format: 'json', url: t.httpUrl, apiKey: 'key-acme', config: t.config }, out);
     expect(source).toBe('api');
     const printed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Body;
     expect(printed.rows).toEqual((await get('key-acme', period)).body.rows);
     const table = new PassThrough();
     const tableChunks: Buffer[] = [];
     table.on('data', (c: Buffer) => tableChunks.push(c));
-    await runResidencyCommand({ from: '0', to: String(Date.now() + 3_600_000), format: 'table', url: t.httpUrl, apiKey: 'key-acme', config: t.config }, table);
+    await runResidencyCommand({ from: '1970-01-01', to: String(Date.now() + 3_600_000), format: 'table', url: t.httpUrl, apiKey: 'key-acme', config: t.config }, table);
     expect(Buffer.concat(tableChunks).toString('utf8')).toMatch(/violation.*acme/);
     await expect(runResidencyCommand({ from: '5', to: '1', format: 'json', url: t.httpUrl, config: t.config }, new PassThrough())).rejects.toMatchObject({ code: 'AGT_ERR_BAD_QUERY' });
   });

@@ -200,7 +200,7 @@ describe('GET /api/v1/sessions and /api/v1/sessions/:id', () => {
         ['limit=ten', 'limit'],
         ['limit=1000000', 'limit'],
         ['tenant=', 'tenant'],
-        ['from=2&to=1', 'to'],
+        ['from=2026-12-02&to=2026-12-01', 'to'],
       ] as const) {
         const r = await list(qs);
         expect(r.status, qs).toBe(400);

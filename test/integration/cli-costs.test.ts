@@ -49,7 +49,7 @@ describe('agenttail costs', () => {
     await t?.close();
   });
 
-  const range = { from: '0', to: String(Date.now() + 86_400_000) };
+  const range = { from: '1970-01-01', to: String(Date.now() + 86_400_000) };
 
   it('asks a running collector and prints CSV that parses to the exact total', async () => {
     const { out, text } = capture();

@@ -26,7 +26,7 @@ describe('agenttail reprice', () => {
   let first: TestServer;
   let t: TestServer;
   const sent: Record<string, number> = {};
-  const range = { from: '0', to: String(Date.now() + 86_400_000) };
+  const range = { from: '1970-01-01', to: String(Date.now() + 86_400_000) };
 
   /** Σ cost per tenant from the rollups, exact units of 1e-12 USD. */
   async function tenantCosts(): Promise<Record<string, bigint>> {
@@ -184,7 +184,7 @@ describe('agenttail reprice', () => {
     const opts = { format: 'json' as const, url: 'http://127.0.0.1:1', config: t.config, log: silentLogger() };
     await expect(runRepriceCommand({ ...opts, from: 'yesterday', to: '1' }, capture().out)).rejects.toMatchObject({ code: 'AGT_ERR_BAD_QUERY', message: expect.stringContaining('--from') as string });
     await expect(runRepriceCommand({ ...opts, from: '2026-11-02', to: '2026-11-01' }, capture().out)).rejects.toMatchObject({ code: 'AGT_ERR_BAD_QUERY', message: expect.stringContaining('after') as string });
-    await expect(runRepriceCommand({ ...opts, from: '1', to: '2', tenant: '' }, capture().out)).rejects.toMatchObject({ code: 'AGT_ERR_BAD_QUERY' });
+    await expect(runRepriceCommand({ ...opts, from: '2026-11-01', to: '2026-11-02', tenant: '' }, capture().out)).rejects.toMatchObject({ code: 'AGT_ERR_BAD_QUERY' });
     const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       execFile(process.execPath, ['--import', 'tsx', cli, 'reprice', '--from', 'not-a-time', '--to', '2026-11-01'], (err, _stdout, stderr) =>
