@@ -43,7 +43,7 @@ const query = z.object({
   groupBy: z.string().default('tenant'),
   format: z.enum(['json', 'csv']).default('json'),
   tenant: z.string().min(1).optional(),
-});
+}).strict();
 
 export interface CostRow {
   [group: string]: string | number;

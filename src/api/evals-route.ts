@@ -5,6 +5,7 @@ import type { EvalResult } from '../conventions/types.js';
 import { ERRORS, type ErrorCode } from '../errors.js';
 import type { Outcome } from '../outcome.js';
 import type { SpanSink } from '../pipeline.js';
+import { parseQuery } from './read-scope.js';
 
 /** What the route reads from the request to authenticate it (same shape as the OTLP receivers). */
 export interface EvalCredentials {
@@ -38,6 +39,8 @@ const evalSchema = z
     else if (e.sessionId === undefined && e.traceId === undefined) ctx.addIssue({ code: 'custom', path: ['sessionId'], message: 'a target is required: sessionId, traceId, or traceId + spanId' });
     if ((e.score ?? null) === null && (e.label ?? null) === null) ctx.addIssue({ code: 'custom', path: ['score'], message: 'score or label is required' });
   });
+
+const noQuery = z.object({}).strict();
 
 const MAX_EVALS_PER_REQUEST = 10_000;
 const bodySchema = z.union([z.object({ evals: z.array(evalSchema).min(1).max(MAX_EVALS_PER_REQUEST) }).strict(), evalSchema]);
@@ -78,6 +81,9 @@ export function evalRoutes(params: EvalRoutesParams): FastifyPluginAsync {
       const auth = params.authenticate(credentials);
       if (auth.status !== 'ok') return send(reply, auth.error.code, auth.error.message);
 
+      // The route takes no query parameters: one it does not know is refused, as on the read routes.
+      const q = parseQuery(noQuery, req.query ?? {});
+      if (q.status !== 'ok') return send(reply, q.error.code, q.error.message);
       const parsed = bodySchema.safeParse(req.body);
       if (!parsed.success) return send(reply, 'AGT_ERR_INVALID_EVAL', `invalid eval: ${describeIssue(parsed.error)}`);
       const items = 'evals' in parsed.data ? parsed.data.evals : [parsed.data];

@@ -38,10 +38,26 @@ export const timeParam = z.string({ error: `required: ${ACCEPTED_TIME_FORMS}` })
   return t;
 });
 
-/** Parses a route's query with its zod schema; failure → AGT_ERR_BAD_QUERY naming the first bad parameter. */
-export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): Outcome<z.output<T>> {
+/**
+ * Parses a route's query with its strict zod object schema; failure → AGT_ERR_BAD_QUERY naming the first bad
+ * parameter: an unknown name lists the parameters the route takes, a bad enum value lists the valid values.
+ */
+export function parseQuery<T extends z.ZodObject>(schema: T, query: unknown): Outcome<z.output<T>> {
   const q = schema.safeParse(query);
   if (q.success) return ok(q.data as z.output<T>);
-  const i = q.error.issues[0]!;
-  return failed(new AgtError('AGT_ERR_BAD_QUERY', `${i.path.join('.') || 'query'}: ${i.message}`));
+  return failed(new AgtError('AGT_ERR_BAD_QUERY', describeQueryIssue(q.error.issues[0]!, Object.keys(schema.shape), query)));
+}
+
+/** One issue as "<parameter>: <what is wrong and what is allowed>". */
+function describeQueryIssue(i: z.core.$ZodIssue, parameters: readonly string[], query: unknown): string {
+  if (i.code === 'unrecognized_keys') {
+    const names = i.keys.map((k) => JSON.stringify(k)).join(', ');
+    return `${i.keys.join(', ')}: unknown parameter${i.keys.length > 1 ? 's' : ''} ${names}; this route takes ${parameters.join(', ')}`;
+  }
+  const name = i.path.join('.') || 'query';
+  if (i.code === 'invalid_value') {
+    const given = typeof query === 'object' && query !== null ? (query as Record<string, unknown>)[String(i.path[0])] : undefined;
+    return `${name}: ${JSON.stringify(given)} is not one of ${i.values.map(String).join(', ')}`;
+  }
+  return `${name}: ${i.message}`;
 }

@@ -8,6 +8,7 @@ import { parseQuery, readScope, timeParam } from './read-scope.js';
 import { isoUtcSql } from './read-time.js';
 import { decodeCursor, nextLink, type SessionCursor } from './session-cursor.js';
 import { sendError } from './send-error.js';
+import { describeReasons, isKnownReason } from './session-reasons.js';
 import { periodError } from './strict-time.js';
 
 /** The most rows one page of the list answers. */
@@ -18,15 +19,15 @@ const listQuery = z.object({
   from: timeParam.default(0),
   to: timeParam.optional(),
   kept: z.enum(['true', 'false']).optional(),
-  reason: z.string().min(1).optional(),
+  reason: z.string().refine(isKnownReason, { error: (i) => `${JSON.stringify(i.input)} is not a reason a decision writes; valid: ${describeReasons()}` }).optional(),
   sessionPrefix: z.string().optional(),
   /** Rows per page; follow `next` for more. */
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_ROWS).default(100),
   /** Opaque: from the `next` link of the previous page. */
   cursor: z.string().min(1).optional(),
-});
+}).strict();
 
-const oneQuery = z.object({ tenant: z.string().min(1).optional() });
+const oneQuery = z.object({ tenant: z.string().min(1).optional() }).strict();
 
 /** Rows the id look-up reads: more than one means the id exists for several tenants. */
 const ID_MATCHES = 10;
