@@ -20,6 +20,10 @@ import { OverloadGuard } from './receive/overload.js';
 import { QuotaManager } from './receive/quota.js';
 import { RefusalLog } from './receive/refusal-log.js';
 import { RequestDecoder } from './receive/request-decoder.js';
+import { configuredReads } from './config/redaction.js';
+import { protectedKeys } from './redaction/protected-keys.js';
+import { RedactionMetrics } from './redaction/metrics.js';
+import { NO_REDACTION, Redactor } from './redaction/request-redactor.js';
 import { systemRoutes, type ReadinessCheck } from './api/system-routes.js';
 
 export interface CollectorParams {
@@ -104,10 +108,20 @@ export class Collector {
       maxStringBytes: config.receive.limits.maxStringBytes,
       log,
     };
+    // Redaction sits between admission and decoding (src/redaction/); off, the handlers get the null object.
+    const redactionMetrics = new RedactionMetrics(this.registry);
+    const redactor = config.redaction.enabled
+      ? new Redactor({
+          config: config.redaction,
+          isProtected: protectedKeys(configuredReads({ sessionPrecedence: config.conventions.sessionPrecedence, samplingRules: config.sampling.rules })),
+          auth: this.auth,
+          metrics: redactionMetrics,
+        })
+      : null;
     this.logRoute = new LogRoute({ auth: this.auth, limits: config.receive.limits, sessionPrecedence: sessionPrecedence(config.conventions.sessionPrecedence), sink: params.logSink });
     const handlers = {
-      traces: (this.handler = new ExportHandler({ ...shared, route: new TraceRoute({ decoder: this.decoder, sink: params.sink }) })),
-      logs: (this.logsHandler = new ExportHandler({ ...shared, route: this.logRoute })),
+      traces: (this.handler = new ExportHandler({ ...shared, redactor: redactor?.forSignal('traces') ?? NO_REDACTION, route: new TraceRoute({ decoder: this.decoder, sink: params.sink }) })),
+      logs: (this.logsHandler = new ExportHandler({ ...shared, redactor: redactor?.forSignal('logs') ?? NO_REDACTION, route: this.logRoute })),
     };
     this.http = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger, bodyLimit: config.receive.http.maxBodyBytes }) as unknown as FastifyInstance;
     void this.http.register(otlpHttpRoutes({ handlers, maxBodyBytes: config.receive.http.maxBodyBytes }));

@@ -20,6 +20,10 @@ export function startupSummary(config: Config, ports: { grpcPort: number | null;
     http: r.http.enabled ? `${r.http.host}:${ports.httpPort}` : 'off',
     store: s.kind === 'embedded' ? { kind: s.kind, path: resolve(s.path), database: s.database } : { kind: s.kind, url: s.server.url, database: s.database },
     wal: walDir === null ? { durability: 'off' } : { durability: config.wal.durability, dir: resolve(walDir) },
+    // Which rules run, never the secrets (docs/redaction.md).
+    redaction: config.redaction.enabled
+      ? { enabled: true, builtins: config.redaction.builtins, rules: config.redaction.rules.map((r) => r.name), tenants: Object.keys(config.redaction.tenants) }
+      : { enabled: false },
   };
 }
 

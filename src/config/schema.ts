@@ -9,6 +9,7 @@ import { sharedSchema } from './shared.js';
 import { resolveStorePath, storeSchema } from './store.js';
 import { walSchema } from './wal.js';
 import { logsSchema } from './logs.js';
+import { redactionReadsIssues, redactionSchema } from './redaction.js';
 
 export const configSchema = z
   .strictObject({
@@ -29,6 +30,8 @@ export const configSchema = z
     wal: walSchema.prefault({}),
     /** OTLP log records: joining sessions, untraced records, holding limits. */
     logs: logsSchema.prefault({}),
+    /** Redaction before the write-ahead log: built-in patterns, drop / mask / hash rules per tenant (docs/redaction.md). */
+    redaction: redactionSchema.prefault({}),
     /** How long graceful shutdown may take before the process exits anyway. */
     shutdownTimeoutMs: z.number().int().positive().default(15_000),
   })
@@ -41,6 +44,9 @@ export const configSchema = z
       if (hashes.has(k.sha256)) ctx.addIssue({ code: 'custom', path: ['receive', 'keys', i, 'sha256'], message: 'duplicate key hash' });
       hashes.add(k.sha256);
     });
+    for (const issue of redactionReadsIssues(cfg.redaction, { sessionPrecedence: cfg.conventions.sessionPrecedence, samplingRules: cfg.sampling.rules })) {
+      ctx.addIssue({ code: 'custom', ...issue });
+    }
   })
   // The embedded store lives under dataDir unless its path is absolute (see store.path).
   .transform((cfg) => ({ ...cfg, store: { ...cfg.store, path: resolveStorePath(cfg.dataDir, cfg.store.path) } }));

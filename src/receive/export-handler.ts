@@ -7,6 +7,7 @@ import type { OverloadGuard } from './overload.js';
 import type { ItemCounters, ReceiveMetrics } from './metrics.js';
 import type { QuotaManager } from './quota.js';
 import type { RefusalLog } from './refusal-log.js';
+import { NO_REDACTION, type RequestRedactor } from '../redaction/request-redactor.js';
 import type { SignalRoute } from './signal-route.js';
 
 export interface ExportRequest {
@@ -29,6 +30,8 @@ export class ExportHandler<D = unknown, N = unknown> {
       auth: Authenticator;
       quotas: QuotaManager;
       route: SignalRoute<D, N>;
+      /** Redaction before decode, so what is decoded, logged and stored is redacted (absent: off). */
+      redactor?: RequestRedactor;
       /** Load shedding before decode (absent: never sheds). */
       overload?: OverloadGuard;
       metrics: ReceiveMetrics;
@@ -77,8 +80,12 @@ export class ExportHandler<D = unknown, N = unknown> {
     const admitted = route.admit(tenant.tenantId, req.body.byteLength);
     if (admitted.status !== 'ok') return admitted;
 
+    // From here on only the redacted body exists: it is what is decoded and what the sink logs.
+    const redacted = (this.params.redactor ?? NO_REDACTION).redact(req.body, req.format, tenant);
+    if (redacted.status !== 'ok') return redacted;
+    const body = redacted.value;
     const nowMs = (this.params.now ?? Date.now)();
-    const read = route.decode(req.body, req.format, nowMs);
+    const read = route.decode(body, req.format, nowMs);
     if (read.status !== 'ok') return read;
     const decoded = read.value;
     const received = decoded.items.length + decoded.rejected.length;
@@ -101,13 +108,13 @@ export class ExportHandler<D = unknown, N = unknown> {
       return itemQuota;
     }
     if (items.length > 0) {
-      // The raw body goes with the items: the sink logs it (write-ahead log) before the answer.
+      // The (redacted) body goes with the items: the sink logs it (write-ahead log) before the answer.
       const accepted = await route.accept(items, {
         tenantId: tenant.tenantId,
         mayClaimTenant: auth.mayClaimTenant(tenant),
         format: req.format,
         receivedAtMs: nowMs,
-        body: req.body,
+        body,
       });
       if (accepted.status !== 'ok') {
         counters.refused.inc({ reason: accepted.error.code }, items.length);

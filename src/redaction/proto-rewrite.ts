@@ -1,0 +1,244 @@
+/**
+ * Redaction of protobuf Export requests (traces and logs) on the wire bytes: the walk descends only into the fields
+ * that carry attributes, status messages and log bodies, copies every other byte as it is, and re-encodes a message
+ * only when something inside it changed. An unchanged request comes back as the same buffer.
+ */
+import { AgtError } from '../errors.js';
+import type { KeyPlan } from './rule-set.js';
+import type { RedactionPass } from './redaction-pass.js';
+
+/** A message nested deeper than this is refused (the decoder's own limits are far lower). */
+const MAX_DEPTH = 100;
+
+/** What a visitor does with one length-delimited field: keep it (undefined), drop it (null) or replace its content. */
+type FieldEdit = Uint8Array | null | undefined;
+type Visitor = (field: number, start: number, end: number) => FieldEdit;
+
+/** One request's bytes and the redaction to apply. */
+export class ProtoRewriter {
+  private readonly buf: Buffer;
+  private pos = 0;
+
+  constructor(body: Uint8Array) {
+    this.buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  }
+
+  /** ExportTraceServiceRequest: resource_spans(1) → scope_spans(2) → spans(2). `passFor` picks a resource's tenant pass. */
+  traces(passFor: (tenantClaim: string | null) => RedactionPass): Uint8Array | null {
+    return this.envelope(passFor, (pass) => (f, s, e) => (f === 2 ? this.span(pass, s, e) : undefined));
+  }
+
+  /** ExportLogsServiceRequest: resource_logs(1) → scope_logs(2) → log_records(2). */
+  logs(passFor: (tenantClaim: string | null) => RedactionPass): Uint8Array | null {
+    return this.envelope(passFor, (pass) => (f, s, e) => (f === 2 ? this.logRecord(pass, s, e) : undefined));
+  }
+
+  /** The rewritten request, or null when nothing changed. */
+  private envelope(passFor: (tenantClaim: string | null) => RedactionPass, items: (pass: RedactionPass) => Visitor): Uint8Array | null {
+    const out = this.message(0, this.buf.length, (f, s, e) => {
+      if (f !== 1) return undefined;
+      const pass = passFor(this.tenantClaim(s, e));
+      if (pass.rules.empty) return undefined;
+      const visitScope = items(pass);
+      return this.message(s, e, (f2, s2, e2) => (f2 === 2 ? this.message(s2, e2, visitScope) : undefined));
+    });
+    return out ?? null;
+  }
+
+  /** Span: attributes(9), events(11) → attributes(3), links(13) → attributes(5), status(15) → message(2). */
+  private span(pass: RedactionPass, start: number, end: number): FieldEdit {
+    return this.message(start, end, (f, s, e) => {
+      if (f === 9) return this.keyValue(pass, s, e, null, 0);
+      if (f === 11) return this.message(s, e, (f2, s2, e2) => (f2 === 3 ? this.keyValue(pass, s2, e2, null, 0) : undefined));
+      if (f === 13) return this.message(s, e, (f2, s2, e2) => (f2 === 5 ? this.keyValue(pass, s2, e2, null, 0) : undefined));
+      if (f === 15) return this.message(s, e, (f2, s2, e2) => (f2 === 2 ? this.text(pass, s2, e2, pass.rules.textPlan) : undefined));
+      return undefined;
+    });
+  }
+
+  /** LogRecord: body(5) is an AnyValue, attributes(6). */
+  private logRecord(pass: RedactionPass, start: number, end: number): FieldEdit {
+    return this.message(start, end, (f, s, e) => {
+      if (f === 5) return this.anyValue(pass, s, e, pass.rules.textPlan, 1);
+      if (f === 6) return this.keyValue(pass, s, e, null, 0);
+      return undefined;
+    });
+  }
+
+  /** KeyValue { key(1), value(2) }; `parent` is the plan of the value it is nested in (null: an attribute). */
+  private keyValue(pass: RedactionPass, start: number, end: number, parent: KeyPlan | null, depth: number): FieldEdit {
+    let key = '';
+    let vs = -1;
+    let ve = -1;
+    this.fields(start, end, (f, s, e) => {
+      if (f === 1) key = this.buf.toString('utf8', s, e);
+      else if (f === 2) [vs, ve] = [s, e];
+    });
+    const plan = parent === null ? pass.rules.plan(key) : pass.rules.fieldPlan(parent, key);
+    if (plan.skip || vs < 0) return undefined;
+    if (plan.drop !== null) {
+      pass.count(plan.drop);
+      return null;
+    }
+    if (plan.hash !== null) {
+      const token = pass.token(this.valueText(vs, ve), plan.hash);
+      return this.message(start, end, (f) => (f === 2 ? lenField(1, Buffer.from(token, 'utf8')) : undefined));
+    }
+    const value = this.anyValue(pass, vs, ve, plan, depth + 1);
+    if (value === undefined) return undefined;
+    return this.message(start, end, (f) => (f === 2 ? value : undefined));
+  }
+
+  /** AnyValue: string(1), array(5) → values(1), kvlist(6) → values(1). */
+  private anyValue(pass: RedactionPass, start: number, end: number, plan: KeyPlan, depth: number): FieldEdit {
+    if (depth > MAX_DEPTH) throw new AgtError('AGT_ERR_MALFORMED_REQUEST', `AnyValue nested deeper than ${MAX_DEPTH}`);
+    return this.message(start, end, (f, s, e) => {
+      if (f === 1) return this.text(pass, s, e, plan);
+      if (f === 5) return this.message(s, e, (f2, s2, e2) => (f2 === 1 ? this.anyValue(pass, s2, e2, plan, depth + 1) : undefined));
+      if (f === 6) return this.message(s, e, (f2, s2, e2) => (f2 === 1 ? this.keyValue(pass, s2, e2, plan, depth + 1) : undefined));
+      return undefined;
+    });
+  }
+
+  private text(pass: RedactionPass, start: number, end: number, plan: KeyPlan): FieldEdit {
+    if (plan.maskers.length === 0 && !pass.rules.keyed) return undefined;
+    const value = this.buf.toString('utf8', start, end);
+    const out = pass.text(value, plan);
+    return out === value ? undefined : Buffer.from(out, 'utf8');
+  }
+
+  /** The text a hash rule hashes: a string value as is, any other value as its encoded bytes in hex. */
+  private valueText(start: number, end: number): string {
+    let text: string | null = null;
+    this.fields(start, end, (f, s, e) => {
+      if (f === 1) text = this.buf.toString('utf8', s, e);
+    });
+    return text ?? this.buf.toString('hex', start, end);
+  }
+
+  /** A resource's `tenant.id` (ResourceSpans.resource(1) → attributes(1)), for trusted gateways that name tenants. */
+  private tenantClaim(start: number, end: number): string | null {
+    let claim: string | null = null;
+    this.fields(start, end, (f, s, e) => {
+      if (f !== 1) return;
+      this.fields(s, e, (f2, s2, e2) => {
+        if (f2 !== 1) return;
+        let key = '';
+        let value: string | null = null;
+        this.fields(s2, e2, (f3, s3, e3) => {
+          if (f3 === 1) key = this.buf.toString('utf8', s3, e3);
+          else if (f3 === 2) this.fields(s3, e3, (f4, s4, e4) => (f4 === 1 ? (value = this.buf.toString('utf8', s4, e4)) : undefined));
+        });
+        if (key === 'tenant.id' && value !== null) claim = value;
+      });
+    });
+    return claim;
+  }
+
+  /** Calls `visit` for each length-delimited field of the message [start, end); skips the others. */
+  private fields(start: number, end: number, visit: (field: number, start: number, end: number) => unknown): void {
+    this.pos = start;
+    while (this.pos < end) {
+      const tag = this.varint(end);
+      const wire = tag & 7;
+      if (wire === 2) {
+        const len = this.varint(end);
+        const s = this.pos;
+        const e = s + len;
+        if (e > end) throw malformed('a length-delimited field runs past its message');
+        visit(tag >>> 3, s, e);
+        this.pos = e;
+      } else this.skip(wire, end);
+    }
+  }
+
+  /**
+   * Walks the message [start, end) and returns its new content when a visitor changed a field (null: unchanged).
+   * Edited fields are re-encoded; every other byte is copied.
+   */
+  private message(start: number, end: number, visit: Visitor): Uint8Array | undefined {
+    let edits: { start: number; end: number; field: number; content: Uint8Array | null }[] | null = null;
+    this.pos = start;
+    while (this.pos < end) {
+      const fieldStart = this.pos;
+      const tag = this.varint(end);
+      const wire = tag & 7;
+      if (wire !== 2) {
+        this.skip(wire, end);
+        continue;
+      }
+      const len = this.varint(end);
+      const s = this.pos;
+      const e = s + len;
+      if (e > end) throw malformed('a length-delimited field runs past its message');
+      const edit = visit(tag >>> 3, s, e);
+      this.pos = e;
+      if (edit !== undefined) (edits ??= []).push({ start: fieldStart, end: e, field: tag >>> 3, content: edit });
+    }
+    if (edits === null) return undefined;
+    const parts: Uint8Array[] = [];
+    let at = start;
+    for (const ed of edits) {
+      parts.push(this.buf.subarray(at, ed.start));
+      if (ed.content !== null) parts.push(lenField(ed.field, ed.content));
+      at = ed.end;
+    }
+    parts.push(this.buf.subarray(at, end));
+    return Buffer.concat(parts);
+  }
+
+  private varint(end: number): number {
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= end) throw malformed('truncated varint');
+      const b = this.buf[this.pos++]!;
+      if (mul < 2 ** 53) result += (b & 0x7f) * mul;
+      if (b < 0x80) return result;
+      mul *= 128;
+    }
+    throw malformed('varint longer than 10 bytes');
+  }
+
+  private skip(wire: number, end: number, groupDepth = 0): void {
+    if (wire === 0) this.varint(end);
+    else if (wire === 3) {
+      // A (deprecated) group: skip fields up to its end-group tag.
+      if (groupDepth >= 32) throw malformed('groups nested too deep');
+      for (;;) {
+        const tag = this.varint(end);
+        if ((tag & 7) === 4) break;
+        if ((tag & 7) === 2) this.pos += this.varint(end);
+        else this.skip(tag & 7, end, groupDepth + 1);
+      }
+    }
+    else if (wire === 1) this.pos += 8;
+    else if (wire === 5) this.pos += 4;
+    else throw malformed(`unsupported wire type ${wire}`);
+    if (this.pos > end) throw malformed('a fixed-size field runs past its message');
+  }
+}
+
+function malformed(message: string): AgtError {
+  return new AgtError('AGT_ERR_MALFORMED_REQUEST', `request could not be read for redaction: ${message}`);
+}
+
+/** Tag + length + content of a length-delimited field. */
+function lenField(field: number, content: Uint8Array): Buffer {
+  const head: number[] = [];
+  for (let v = field * 8 + 2; ; v = Math.floor(v / 128)) {
+    if (v < 128) {
+      head.push(v);
+      break;
+    }
+    head.push((v % 128) | 0x80);
+  }
+  for (let v = content.length; ; v = Math.floor(v / 128)) {
+    if (v < 128) {
+      head.push(v);
+      break;
+    }
+    head.push((v % 128) | 0x80);
+  }
+  return Buffer.concat([Buffer.from(head), content]);
+}
