@@ -22,6 +22,9 @@ program.name('agenttail').description('OTLP collector for AI-agent traffic with 
 /** The time forms `--from`/`--to` accept (src/api/strict-time.ts), for the help. */
 const TIME_FORMS = 'ISO-8601 date or date-time, no zone = UTC (2026-12-07, 2026-12-07T09:30:00+01:00), or epoch ms as 13 digits';
 
+/** Where the data commands look for the collector. */
+const URL_HELP = 'collector HTTP address (default: receive.http.host/port of the config: -c file, AGENTTAIL_CFG__RECEIVE__HTTP__PORT, else http://127.0.0.1:4318); with none answering, the embedded store of store.path';
+
 const configOption = new Option('-c, --config <file>', 'YAML configuration file');
 
 program
@@ -125,10 +128,10 @@ program
   .option('--to <time>', `end (excluded): ${TIME_FORMS} (default: now)`)
   .option('--group-by <list>', 'tenant,model,responseModel,agent,service,provider,region,endpoint,hour,day', 'tenant')
   .addOption(new Option('--format <f>', 'output format').choices(['table', 'csv', 'json']).default('table'))
-  .option('--url <url>', 'collector HTTP address', 'http://127.0.0.1:4318')
+  .option('--url <url>', URL_HELP)
   .option('--api-key <key>', 'API key (also AGENTTAIL_API_KEY)', process.env.AGENTTAIL_API_KEY)
   .addOption(configOption)
-  .action(async (opts: { from?: string; to?: string; groupBy: string; format: 'table' | 'csv' | 'json'; url: string; apiKey?: string; config?: string }) => {
+  .action(async (opts: { from?: string; to?: string; groupBy: string; format: 'table' | 'csv' | 'json'; url?: string; apiKey?: string; config?: string }) => {
     const config = loadConfig({ file: opts.config });
     await runCostsCommand({ ...opts, config }, process.stdout);
   });
@@ -140,10 +143,10 @@ program
   .requiredOption('--to <time>', `end (excluded): ${TIME_FORMS}`)
   .option('--tenant <id>', 'only this tenant (a tenant key sees only its own)')
   .addOption(new Option('--format <f>', 'output format').choices(['table', 'csv', 'json']).default('table'))
-  .option('--url <url>', 'collector HTTP address', 'http://127.0.0.1:4318')
+  .option('--url <url>', URL_HELP)
   .option('--api-key <key>', 'API key (also AGENTTAIL_API_KEY)', process.env.AGENTTAIL_API_KEY)
   .addOption(configOption)
-  .action(async (opts: { from: string; to: string; tenant?: string; format: 'table' | 'csv' | 'json'; url: string; apiKey?: string; config?: string }) => {
+  .action(async (opts: { from: string; to: string; tenant?: string; format: 'table' | 'csv' | 'json'; url?: string; apiKey?: string; config?: string }) => {
     const config = loadConfig({ file: opts.config });
     await runResidencyCommand({ ...opts, config }, process.stdout);
   });
@@ -156,10 +159,10 @@ program
   .option('--tenant <id>', 'only this tenant (default: every tenant)')
   .option('--dry-run', 'show what would change, write nothing')
   .addOption(new Option('--format <f>', 'output format').choices(['table', 'json']).default('table'))
-  .option('--url <url>', 'collector HTTP address (needs an admin key when keys are configured)', 'http://127.0.0.1:4318')
+  .option('--url <url>', `${URL_HELP}; needs an admin key when keys are configured`)
   .option('--api-key <key>', 'API key (also AGENTTAIL_API_KEY)', process.env.AGENTTAIL_API_KEY)
   .addOption(configOption)
-  .action(async (opts: { from: string; to: string; tenant?: string; dryRun?: boolean; format: 'table' | 'json'; url: string; apiKey?: string; config?: string }) => {
+  .action(async (opts: { from: string; to: string; tenant?: string; dryRun?: boolean; format: 'table' | 'json'; url?: string; apiKey?: string; config?: string }) => {
     const config = loadConfig({ file: opts.config });
     await runRepriceCommand({ ...opts, config, log: createLogger(config.logLevel) }, process.stdout);
   });

@@ -10,6 +10,8 @@ import { periodError, timeOrThrow } from '../api/strict-time.js';
 import type { StoreConfig } from '../config/store.js';
 import { AgtError } from '../errors.js';
 import { createStoreClient } from '../store/store-client.js';
+import type { CollectorUrl } from './collector-address.js';
+import type { DataSource } from './data-source.js';
 
 /** `--from` / `--to` as epoch ms (strict-time.ts forms); AGT_ERR_BAD_QUERY naming the flag, or an empty or inverted period. */
 export function parsePeriodFlags(from: string, to: string): { fromMs: number; toMs: number } {
@@ -21,30 +23,40 @@ export function parsePeriodFlags(from: string, to: string): { fromMs: number; to
 }
 
 /**
- * `api()` against the collector at `url`; when nothing listens there and the store is embedded, `embedded(client)`
- * on the data directory (the client is closed afterwards). Errors of `api()` other than a refused connection pass.
+ * `api(url)` against the configured collector; when the config names no HTTP receiver, or nothing listens at its
+ * address, and the store is embedded, `embedded(client)` on the data directory (the client is closed afterwards).
+ * Errors of `api()` other than a refused connection pass. The source says which ran, where, and why it fell back.
  */
 export async function viaCollectorOrEmbedded<T>(p: {
-  url: string;
+  collector: CollectorUrl;
   store: StoreConfig;
-  api: () => Promise<T>;
+  api: (url: string) => Promise<T>;
   embedded: (client: ClickHouseClient) => Promise<T>;
-}): Promise<{ value: T; source: 'api' | 'embedded' }> {
-  try {
-    return { value: await p.api(), source: 'api' };
-  } catch (err) {
-    if (err instanceof AgtError || !isConnectionRefused(err)) throw err;
-    if (p.store.kind !== 'embedded') throw new AgtError('AGT_ERR_STORE', `no collector at ${p.url}`, { cause: err });
+}): Promise<{ value: T; source: DataSource }> {
+  const { url, origin } = p.collector;
+  let fallbackReason = origin;
+  let noCollector = origin;
+  if (url !== null) {
+    try {
+      return { value: await p.api(url), source: { kind: 'api', url, urlOrigin: origin } };
+    } catch (err) {
+      if (err instanceof AgtError || !isConnectionRefused(err)) throw err;
+      noCollector = `no collector at ${url}`;
+      fallbackReason = `no collector answered at ${url}, the address from ${origin}`;
+      if (p.store.kind !== 'embedded') throw new AgtError('AGT_ERR_STORE', noCollector, { cause: err });
+    }
+  } else if (p.store.kind !== 'embedded') {
+    throw new AgtError('AGT_ERR_STORE', `no collector to ask: ${origin}`);
   }
-  assertEmbeddedStoreExists(p.url, p.store);
+  assertEmbeddedStoreExists(noCollector, p.store);
   let client: ClickHouseClient;
   try {
     client = await createStoreClient(p.store);
   } catch (e) {
-    throw new AgtError('AGT_ERR_STORE', `no collector at ${p.url}, and the data directory ${p.store.path} cannot be opened (is another process holding it?): ${(e as Error).message}`, { cause: e });
+    throw new AgtError('AGT_ERR_STORE', `${noCollector}, and the data directory ${p.store.path} cannot be opened (is another process holding it?): ${(e as Error).message}`, { cause: e });
   }
   try {
-    return { value: await p.embedded(client), source: 'embedded' };
+    return { value: await p.embedded(client), source: { kind: 'embedded', path: p.store.path, fallbackReason } };
   } finally {
     await client.close();
   }
@@ -52,15 +64,16 @@ export async function viaCollectorOrEmbedded<T>(p: {
 
 /**
  * Refuses before opening: opening the embedded engine on a path creates a store there, so a command run from the
- * wrong directory would leave an empty store behind and then fail on the missing database.
+ * wrong directory would leave an empty store behind and then fail on the missing database. `noCollector` says why
+ * the command looked there.
  */
-export function assertEmbeddedStoreExists(url: string, store: StoreConfig): void {
+export function assertEmbeddedStoreExists(noCollector: string, store: StoreConfig): void {
   const path = resolve(store.path);
   // The engine keeps one `metadata/<database>.sql` per database it holds.
   if (existsSync(join(path, 'metadata', `${store.database}.sql`))) return;
   throw new AgtError(
     'AGT_ERR_STORE',
-    `no collector at ${url}, and no embedded store at ${path} (no database "${store.database}" there); run from the directory that holds the collector's data, or pass --config with its store.path / --url of a running collector`,
+    `${noCollector}, and no embedded store at ${path} (no database "${store.database}" there); run from the directory that holds the collector's data, or pass --config with its store.path / --url of a running collector`,
   );
 }
 

@@ -4,7 +4,9 @@ import { costColumns, GROUP_COLUMNS, queryCosts, sessionsMeaning, toCsv, usageIn
 import { periodError, timeOrThrow } from '../api/strict-time.js';
 import type { Config } from '../config/schema.js';
 import { AgtError } from '../errors.js';
+import { collectorHttpUrl } from './collector-address.js';
 import { viaCollectorOrEmbedded } from './collector-or-embedded.js';
+import { sourceFields, writeSourceNote } from './data-source.js';
 import { newTable } from './table.js';
 
 export interface CostsCommandOptions {
@@ -14,13 +16,14 @@ export interface CostsCommandOptions {
   to?: string | undefined;
   groupBy: string;
   format: 'table' | 'csv' | 'json';
-  url: string;
+  /** Collector HTTP address; undefined = receive.http of `config`. */
+  url?: string | undefined;
   apiKey?: string;
   config: Config;
 }
 
 /** Prints the rollup; returns where it came from. Throws AgtError on bad input or an unreachable store. */
-export async function runCostsCommand(opts: CostsCommandOptions, out: NodeJS.WritableStream): Promise<'api' | 'embedded'> {
+export async function runCostsCommand(opts: CostsCommandOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream = process.stderr): Promise<'api' | 'embedded'> {
   const month = monthSoFarUtc(Date.now());
   const fromMs = opts.from === undefined ? month.fromMs : timeOrThrow('--from', opts.from);
   const toMs = opts.to === undefined ? month.toMs : timeOrThrow('--to', opts.to);
@@ -31,12 +34,12 @@ export async function runCostsCommand(opts: CostsCommandOptions, out: NodeJS.Wri
   if (bad) throw new AgtError('AGT_ERR_BAD_QUERY', `--group-by ${JSON.stringify(bad)} is not one of ${Object.keys(GROUP_COLUMNS).join(', ')}`);
 
   const { value: rows, source } = await viaCollectorOrEmbedded({
-    url: opts.url,
+    collector: collectorHttpUrl(opts.config.receive, opts.url),
     store: opts.config.store,
-    api: async () => {
+    api: async (url) => {
       const headers: Record<string, string> = opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {};
       const qs = new URLSearchParams({ from: isoUtc(fromMs), to: isoUtc(toMs), groupBy: groupBy.join(','), format: 'json' });
-      const res = await fetch(`${opts.url.replace(/\/$/, '')}/api/v1/costs?${qs}`, { headers });
+      const res = await fetch(`${url}/api/v1/costs?${qs}`, { headers });
       const body = (await res.json()) as { rows?: CostRow[]; message?: string };
       if (!res.ok) throw new AgtError('AGT_ERR_BAD_QUERY', `the collector answered ${res.status}: ${body.message ?? ''}`);
       return body.rows ?? [];
@@ -46,7 +49,7 @@ export async function runCostsCommand(opts: CostsCommandOptions, out: NodeJS.Wri
   const columns = costColumns(groupBy);
   const incomplete = usageIncompleteSummary(rows);
   if (opts.format === 'json') {
-    const body = { source, from: isoUtc(fromMs), to: isoUtc(toMs), groupBy, sessionsMeaning: sessionsMeaning(groupBy), usageIncomplete: incomplete, rows };
+    const body = { ...sourceFields(source), from: isoUtc(fromMs), to: isoUtc(toMs), groupBy, sessionsMeaning: sessionsMeaning(groupBy), usageIncomplete: incomplete, rows };
     out.write(JSON.stringify(body, null, 2) + '\n');
   } else if (opts.format === 'csv') out.write(toCsv(rows, columns));
   else {
@@ -55,5 +58,6 @@ export async function runCostsCommand(opts: CostsCommandOptions, out: NodeJS.Wri
     out.write(`${isoUtc(fromMs)} to ${isoUtc(toMs)}\n${table.toString()}\nsessions: ${sessionsMeaning(groupBy)}\n`);
     if (incomplete.calls > 0) out.write(`${incomplete.note}\n`);
   }
-  return source;
+  writeSourceNote(opts.format, source, out, err);
+  return source.kind;
 }

@@ -5,7 +5,9 @@ import type { Logger } from '../log.js';
 import { Pricer } from '../pricing/pricer.js';
 import { runMigrations } from '../store/migrations.js';
 import { repriceUsage, type RepriceResult } from '../store/reprice.js';
+import { collectorHttpUrl } from './collector-address.js';
 import { parsePeriodFlags, viaCollectorOrEmbedded } from './collector-or-embedded.js';
+import { sourceFields, writeSourceNote, type DataSource } from './data-source.js';
 import { newTable } from './table.js';
 
 export interface RepriceCommandOptions {
@@ -14,7 +16,8 @@ export interface RepriceCommandOptions {
   tenant?: string;
   dryRun?: boolean;
   format: 'table' | 'json';
-  url: string;
+  /** Collector HTTP address; undefined = receive.http of `config`. */
+  url?: string | undefined;
   apiKey?: string;
   config: Config;
   log: Logger;
@@ -30,11 +33,11 @@ export async function runRepriceCommand(opts: RepriceCommandOptions, out: NodeJS
   const request = { fromMs, toMs, tenant: opts.tenant ?? null, dryRun: opts.dryRun === true };
 
   const { value: result, source } = await viaCollectorOrEmbedded({
-    url: opts.url,
+    collector: collectorHttpUrl(opts.config.receive, opts.url),
     store: opts.config.store,
-    api: async () => {
+    api: async (url) => {
       const headers: Record<string, string> = { 'content-type': 'application/json', ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) };
-      const res = await fetch(`${opts.url.replace(/\/$/, '')}/api/v1/reprice`, {
+      const res = await fetch(`${url}/api/v1/reprice`, {
         method: 'POST',
         headers,
         body: JSON.stringify({ from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), dryRun: request.dryRun, ...(opts.tenant === undefined ? {} : { tenant: opts.tenant }) }),
@@ -53,15 +56,18 @@ export async function runRepriceCommand(opts: RepriceCommandOptions, out: NodeJS
       return repriceUsage({ client, database: opts.config.store.database, pricer, request });
     },
   });
-  if (opts.format === 'json') out.write(JSON.stringify({ source, ...result }, null, 2) + '\n');
-  else out.write(formatTable(source, result, out));
-  return source;
+  if (opts.format === 'json') out.write(JSON.stringify({ ...sourceFields(source), ...result }, null, 2) + '\n');
+  else {
+    out.write(formatTable(source, result, out));
+    writeSourceNote(opts.format, source, out, out);
+  }
+  return source.kind;
 }
 
-function formatTable(source: 'api' | 'embedded', r: RepriceResult, out: NodeJS.WritableStream): string {
+function formatTable(source: DataSource, r: RepriceResult, out: NodeJS.WritableStream): string {
   const summary = newTable(out);
   summary.push(
-    { run: `${r.runId}${r.dryRun ? ' (dry run: nothing written)' : ''} via ${source}` },
+    { run: `${r.runId}${r.dryRun ? ' (dry run: nothing written)' : ''} via ${source.kind}` },
     { period: `${r.from} .. ${r.to}` },
     { tenant: r.tenant ?? 'all' },
     { catalog: r.catalogVersion },
