@@ -16,6 +16,11 @@ export const logsSchema = z
     holdMs: z.number().int().positive().default(11 * 60_000), // 11 min
     /** Bytes of held records (wire size) above which log requests are refused, retryably. */
     maxHeldBytes: z.number().int().positive().default(64 * 1024 * 1024), // 64 MiB
+    /**
+     * Accounted bytes of the identities of records seen (48 B each, 300 B per trace or session), so a record delivered
+     * again is stored and counted once; past it the least recently seen traces are forgotten (src/logs/seen-records.ts).
+     */
+    seenMaxBytes: z.number().int().positive().default(32 * 1024 * 1024), // 32 MiB ≈ 650 K records
   })
   .strict();
 export type LogsConfig = z.infer<typeof logsSchema>;

@@ -26,6 +26,8 @@ interface Dropped {
 export interface DroppedLogsParams {
   cache: DecisionCache;
   readBack: LogReadBack;
+  /** True when the record was first carried by the logged request at `lsn` (not a re-delivery of one seen before). */
+  owns: (entry: LogEntry, lsn: number) => boolean;
   /** Writes one backfilled group as the joiner writes kept records; false when the store refused. */
   write: (entries: LogEntry[], lsn: number, key: string, sessionId: string) => boolean;
   /** How long a dropped session's records stay eligible (logs.holdMs: past it the log may have released them). */
@@ -90,7 +92,7 @@ export class DroppedLogs {
           for (const e of entries) {
             const traceId = e.record.traceId === '' ? null : e.record.traceId;
             const key = groupKey(e.tenantId, traceId, traceId === null ? e.sessionId : null);
-            if (!wanted.has(`${lsn}\u0000${key}`)) continue;
+            if (!wanted.has(`${lsn}\u0000${key}`) || !this.p.owns(e, lsn)) continue;
             const list = groups.get(key) ?? [];
             list.push(e);
             groups.set(key, list);

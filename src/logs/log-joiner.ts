@@ -20,6 +20,7 @@ import { DroppedLogs, NO_READ_BACK, type LogReadBack } from './dropped-logs.js';
 import { groupKey } from './group-key.js';
 import type { LogSink } from './log-route.js';
 import { LogMetrics, type LogOutcome } from './log-metrics.js';
+import { logRecordIdentity, SeenLogRecords } from './seen-records.js';
 import type { LogEntry } from './types.js';
 
 /** The store's part: queue rows of the `logs` table under a key naming their log record. */
@@ -87,13 +88,20 @@ export class LogJoiner implements LogSink {
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
   private readonly dropped: DroppedLogs;
+  /** Records seen, so a re-delivery is stored and counted once. */
+  private readonly seen: SeenLogRecords;
+  /** Arrivals without a log record are numbered below NO_LSN, so each still names one arrival. */
+  private localArrival = NO_LSN;
 
   constructor(private readonly p: LogJoinerParams) {
     this.now = p.now ?? Date.now;
-    this.metrics = new LogMetrics(p.registry ?? new Registry(), () => ({ heldRecords: this.heldRecords, heldBytes: this.heldBytes }));
+    const registry = p.registry ?? new Registry();
+    this.metrics = new LogMetrics(registry, () => ({ heldRecords: this.heldRecords, heldBytes: this.heldBytes }));
+    this.seen = new SeenLogRecords({ maxBytes: p.config.seenMaxBytes, registry });
     this.dropped = new DroppedLogs({
       cache: p.cache,
       readBack: p.readBack ?? NO_READ_BACK,
+      owns: (e, lsn) => (this.seen.firstArrival(groupOf(e), logRecordIdentity(e.record)) ?? lsn) === lsn,
       write: (entries, lsn, key, sessionId) => this.write(entries, lsn, key, sessionId, 'backfilled'),
       windowMs: p.config.holdMs,
       maxSessions: MAX_DROPPED_SESSIONS,
@@ -145,6 +153,11 @@ export class LogJoiner implements LogSink {
     this.place(entries, lsn, receivedAtMs);
   }
 
+  /** Recovery, below the last checkpoint: a settled logged request is not placed again, but its records stay seen. */
+  remember(lsn: number, entries: LogEntry[]): void {
+    for (const e of entries) this.seen.sight(groupOf(e), logRecordIdentity(e.record), lsn);
+  }
+
   /** Resolves once backfills of upgraded sessions in flight have handed their rows to the store. */
   settled(): Promise<void> {
     return this.dropped.settled();
@@ -174,7 +187,9 @@ export class LogJoiner implements LogSink {
     }
   }
 
-  private place(entries: LogEntry[], lsn: number, nowMs: number): void {
+  private place(given: LogEntry[], lsn: number, nowMs: number): void {
+    const entries = this.firstSightings(given, lsn === NO_LSN ? --this.localArrival : lsn);
+    if (entries.length === 0) return;
     // Evals first: a late low score may upgrade a dropped session, and then its records here are kept.
     const evals = new Map<string, EvalResult[]>();
     for (const e of entries) {
@@ -204,6 +219,21 @@ export class LogJoiner implements LogSink {
       if (decided !== undefined && this.release(list, lsn, key, decided)) continue;
       this.hold(key, g, list, lsn, nowMs);
     }
+  }
+
+  /** The records this arrival carries first; re-deliveries of records seen before are counted and left out (evals too). */
+  private firstSightings(entries: LogEntry[], arrival: number): LogEntry[] {
+    let out: LogEntry[] | null = null;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      const first = this.seen.sight(groupOf(e), logRecordIdentity(e.record), arrival) === arrival;
+      if (out === null) {
+        if (!first) out = entries.slice(0, i);
+      } else if (first) out.push(e);
+    }
+    if (out === null) return entries;
+    this.count('duplicate', entries.length - out.length);
+    return out;
   }
 
   /** The decided session of a trace (or, failing that, of the session alias), from the decision cache. */
@@ -271,3 +301,8 @@ export class LogJoiner implements LogSink {
   }
 }
 
+/** The group a record waits in, is written under and is remembered in. */
+function groupOf(e: LogEntry): string {
+  const traceId = e.record.traceId === '' ? null : e.record.traceId;
+  return groupKey(e.tenantId, traceId, traceId === null ? e.sessionId : null);
+}

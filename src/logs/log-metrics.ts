@@ -2,7 +2,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** Where an accepted log record ended up. */
-export type LogOutcome = 'kept' | 'dropped' | 'unsampled' | 'discarded';
+export type LogOutcome = 'kept' | 'dropped' | 'unsampled' | 'discarded' | 'duplicate';
 
 export class LogMetrics {
   /** Records by outcome: stored with a kept session, not stored with a dropped one, stored outside any session, discarded by logs.untraced. */
@@ -15,7 +15,7 @@ export class LogMetrics {
 
   constructor(registry: Registry, state: () => { heldRecords: number; heldBytes: number }) {
     const registers = [registry];
-    this.records = new Counter({ name: 'agenttail_logs_records_total', help: 'Accepted log records by outcome: kept (stored, kept session), dropped (dropped session, not stored), unsampled (stored, no session), discarded (no session, logs.untraced=drop)', labelNames: ['outcome'], registers });
+    this.records = new Counter({ name: 'agenttail_logs_records_total', help: 'Accepted log records by outcome: kept (stored, kept session), dropped (dropped session, not stored), unsampled (stored, no session), discarded (no session, logs.untraced=drop), duplicate (a re-delivery of a record already accepted: not stored or counted again)', labelNames: ['outcome'], registers });
     this.expired = new Counter({ name: 'agenttail_logs_hold_expired_total', help: 'Log records whose trace or session was not decided within logs.holdMs (then handled as untraced)', registers });
     this.evals = new Counter({ name: 'agenttail_logs_evals_total', help: 'gen_ai.evaluation.result log records routed to their session as evals', registers });
     this.backfilled = new Counter({ name: 'agenttail_logs_backfilled_total', help: 'Log records of dropped sessions stored after the session was upgraded, read back from the write-ahead log', registers });

@@ -14,6 +14,10 @@ export function logsReplay(route: () => LogRoute, joiner: LogJoiner): ReplayedLo
       joiner.replay(lsn, entries.value, r.receivedAtMs);
       return true;
     },
+    rememberLogs(lsn: number, r: LogsRecord): void {
+      const entries = route().entriesOfLogged(r);
+      if (entries.status === 'ok') joiner.remember(lsn, entries.value);
+    },
     endReplay: async () => {
       joiner.sweep();
       // Backfills started by upgrades during replay must reach the store before it ends its replay (their keys).

@@ -28,6 +28,8 @@ export type LogsRecord = Extract<WalRecord, { type: 'logs' }>;
 export interface ReplayedLogs {
   /** Places a logged logs request again; false when it cannot be decoded again. */
   replayLogs(lsn: number, record: LogsRecord): boolean;
+  /** A settled logs request (below the last checkpoint): not placed again, but its records are remembered as seen. */
+  rememberLogs(lsn: number, record: LogsRecord): void;
   /** After the buffer's replay, before the store's: records whose sessions were decided during replay are released. */
   endReplay(): Promise<void> | void;
   /** The oldest log record held records need (MAX_SAFE_INTEGER when none). */
@@ -35,7 +37,7 @@ export interface ReplayedLogs {
 }
 
 /** No logs stage: nothing to replay or pin. */
-const NO_LOGS: ReplayedLogs = { replayLogs: () => true, endReplay: () => undefined, oldestPin: () => Number.MAX_SAFE_INTEGER };
+const NO_LOGS: ReplayedLogs = { replayLogs: () => true, rememberLogs: () => undefined, endReplay: () => undefined, oldestPin: () => Number.MAX_SAFE_INTEGER };
 
 /** Parameters of Durability.open. */
 export interface DurabilityParams {
@@ -208,6 +210,8 @@ export class Durability implements SessionJournal, WriteJournal {
       // Below the last checkpoint everything was settled (decided, written, in no open session).
       if (lsn < checkpoint) {
         if (r.type === 'request' || r.type === 'logs') requestsSkipped++;
+        // Its records stay seen, so a client's re-delivery after the restart is stored once (src/logs/seen-records.ts).
+        if (r.type === 'logs') logs.rememberLogs(lsn, r);
         return;
       }
       if (r.type === 'logs') {

@@ -583,8 +583,9 @@ export class SessionBuffer implements SpanSink {
   private routeEvals(tenantId: string, evals: EvalResult[], lsn: number, part: 'api' | 'routed' | 'log'): void {
     this.currentLsn = lsn;
     const decided = new Map<string, EvalResult[]>();
-    for (const e of evals) {
-      const t = e.target;
+    const rows: EvalResult[] = [];
+    for (const given of evals) {
+      const t = given.target;
       let open: OpenSession | undefined;
       let decidedId: string | undefined;
       if (t.sessionId !== null) {
@@ -595,6 +596,10 @@ export class SessionBuffer implements SpanSink {
         open = this.traces.get(tenantId, t.traceId);
         if (open === undefined) decidedId = this.cache.sessionOfTrace(tenantId, t.traceId);
       }
+      // An eval that named only its trace (a log record's, most often) is stored under the session the trace joined.
+      const sessionId = open?.sessionId ?? decidedId;
+      rows.push(t.sessionId === null && sessionId !== undefined ? { ...given, target: { ...t, sessionId } } : given);
+      const e = given;
       if (open !== undefined) {
         open.evals.push(e);
         if (lsn !== NO_LSN) open.addLsn(lsn);
@@ -609,7 +614,7 @@ export class SessionBuffer implements SpanSink {
       }
     }
     for (const [sessionId, list] of decided) this.applyLate(tenantId, sessionId, [], list, []);
-    if (evals.length > 0) this.pending.writeEvals(tenantId, evals, this.evalsTag(lsn, part, tenantId));
+    if (rows.length > 0) this.pending.writeEvals(tenantId, rows, this.evalsTag(lsn, part, tenantId));
   }
 
   /** Past the soft limit, decides the oldest sessions early until back under it. */

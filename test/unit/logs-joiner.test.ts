@@ -166,4 +166,50 @@ describe('LogJoiner', () => {
       expect(h.bodies()).toEqual(['s7:a']);
     });
   });
+
+  describe('re-deliveries', () => {
+    it('stores a record delivered again while held, and after the decision, once, and routes its eval once', async () => {
+      const h = setup();
+      const score: EvalResult = { name: 'groundedness', score: 0.9, label: null, explanation: null, timeUnixNano: 1n, source: 'log', target: { sessionId: null, traceId: trace(9), spanId: null } };
+      const batch = () => [entry('a', { traceId: trace(9) }), entry('eval', { traceId: trace(9), eventName: 'gen_ai.evaluation.result' }, null, score)];
+      await h.joiner.accept(batch(), h.source);
+      await h.joiner.accept(batch(), h.source);
+      h.decide('s9', trace(9), true);
+      h.joiner.sweep();
+      await h.joiner.accept(batch(), h.source);
+      expect(h.bodies()).toEqual(['s9:a', 's9:eval']);
+      expect(h.routed).toHaveLength(1);
+      expect(await h.outcome('duplicate')).toBe(4);
+      expect(await h.outcome('kept')).toBe(2);
+    });
+
+    it('tells records apart by what they carry: another time or body is a new record', async () => {
+      const h = setup();
+      h.decide('s10', trace(10), true);
+      await h.joiner.accept([entry('a', { traceId: trace(10) }), entry('a', { traceId: trace(10), timeUnixNano: 2n }), entry('b', { traceId: trace(10) })], h.source);
+      expect(h.bodies()).toEqual(['s10:a', 's10:a', 's10:b']);
+      expect(await h.outcome('duplicate')).toBe(0);
+    });
+
+    it('remembers the records of settled logged requests in recovery, so a re-delivery after a restart is not stored again', async () => {
+      const h = setup({}, new Map());
+      // LSN 100: a request of the log before the restart (this test's log numbers new requests from 0).
+      h.joiner.remember(100, [entry('a', { traceId: trace(11) })]);
+      h.decide('s11', trace(11), true);
+      await h.accepted([entry('a', { traceId: trace(11) }), entry('new', { traceId: trace(11) })]);
+      expect(h.bodies()).toEqual(['s11:new']);
+    });
+
+    it('backfills an upgraded session without the records a later request only delivered again', async () => {
+      const logged = new Map<number, LogEntry[]>();
+      const h = setup({}, logged);
+      h.decide('s12', trace(12), false);
+      await h.accepted([entry('a', { traceId: trace(12) })]);
+      await h.accepted([entry('a', { traceId: trace(12) }), entry('b', { traceId: trace(12) })]);
+      h.decide('s12', trace(12), true);
+      h.joiner.sweep();
+      await h.joiner.settled();
+      expect(h.bodies().sort()).toEqual(['s12:a', 's12:b']);
+    });
+  });
 });
