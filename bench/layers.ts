@@ -19,7 +19,7 @@ import Table from 'cli-table3';
 import { parseConfig } from '../src/config/load.js';
 import { storeSchema } from '../src/config/store.js';
 import { silentLogger } from '../src/log.js';
-import { Durability } from '../src/sessions/durability.js';
+import { Durability } from '../src/durability/durability.js';
 import { startServer } from '../src/server.js';
 import { ClickHouseStore } from '../src/store/clickhouse-store.js';
 import type { SessionStore } from '../src/store/types.js';

@@ -25,7 +25,7 @@ import { DecisionsTable } from '../src/shared/decisions-table.js';
 import { KeptElsewhereMap } from '../src/shared/kept-elsewhere.js';
 import { SharedMetrics } from '../src/shared/shared-metrics.js';
 import { SharingStore } from '../src/shared/sharing-store.js';
-import { Durability } from '../src/sessions/durability.js';
+import { Durability } from '../src/durability/durability.js';
 import { CountingStore } from './support/counting-store.js';
 import { FreshBodies, sendAll } from './support/export-traffic.js';
 import { ingestPipeline } from './support/ingest-pipeline.js';

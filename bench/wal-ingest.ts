@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { silentLogger } from '../src/log.js';
-import { Durability } from '../src/sessions/durability.js';
+import { Durability } from '../src/durability/durability.js';
 import { buildExportRequest, type FixtureSpan } from '../test/support/otlp-fixtures.js';
 import { agentTrace } from './support/agent-traffic.js';
 import { CountingStore } from './support/counting-store.js';

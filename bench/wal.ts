@@ -7,8 +7,8 @@ import Table from 'cli-table3';
 import { ClassicLevel } from 'classic-level';
 import { open as openLmdb } from 'lmdb';
 import { silentLogger } from '../src/log.js';
-import { WriteAheadLog, type WalRecord } from '../src/sessions/wal/write-ahead-log.js';
-import { encodeRecord } from '../src/sessions/wal/record-codec.js';
+import { WriteAheadLog, type WalRecord } from '../src/durability/wal/write-ahead-log.js';
+import { encodeRecord } from '../src/durability/wal/record-codec.js';
 
 const BIG = Number(process.argv[2] ?? 200);
 const SMALL = Number(process.argv[3] ?? 20000);

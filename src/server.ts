@@ -16,7 +16,7 @@ import { logsReadBack, logsReplay } from './logs/log-replay.js';
 import type { LogRoute } from './logs/log-route.js';
 import { DecisionCache } from './sampling/decision-cache.js';
 import { DecisionEngine } from './sampling/engine.js';
-import { Durability, type RecoveryReport } from './sessions/durability.js';
+import { Durability, type RecoveryReport } from './durability/durability.js';
 import { SessionBuffer } from './sessions/session-buffer.js';
 import { resolveRssCap } from './receive/memory-limit.js';
 import { ClickHouseStore } from './store/clickhouse-store.js';

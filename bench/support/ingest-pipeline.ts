@@ -18,7 +18,7 @@ import { QuotaManager } from '../../src/receive/quota.js';
 import { RequestDecoder } from '../../src/receive/request-decoder.js';
 import { DecisionCache } from '../../src/sampling/decision-cache.js';
 import { DecisionEngine, type KeptElsewhere } from '../../src/sampling/engine.js';
-import type { Durability } from '../../src/sessions/durability.js';
+import type { Durability } from '../../src/durability/durability.js';
 import { SessionBuffer } from '../../src/sessions/session-buffer.js';
 import type { SessionStore } from '../../src/store/types.js';
 

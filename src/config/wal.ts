@@ -1,4 +1,4 @@
-/** Config section: the write-ahead log (src/sessions/wal*). Extended by the durability stage. */
+/** Config section: the write-ahead log (src/durability/wal/). Extended by the durability stage. */
 import { z } from 'zod';
 
 export const walSchema = z.strictObject({

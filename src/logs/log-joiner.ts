@@ -14,7 +14,7 @@ import type { Logger } from '../log.js';
 import { ok, retryable, type Outcome } from '../outcome.js';
 import type { RequestSource } from '../pipeline.js';
 import type { DecisionCache } from '../sampling/decision-cache.js';
-import type { WalRecord } from '../sessions/wal/record-codec.js';
+import type { WalRecord } from '../durability/wal/record-codec.js';
 import { buildLogRow } from '../store/log-row.js';
 import { DroppedLogs, NO_READ_BACK, type LogReadBack } from './dropped-logs.js';
 import { groupKey } from './group-key.js';

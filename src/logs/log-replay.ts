@@ -1,6 +1,6 @@
-/** The logs stage in recovery and checkpoints (src/sessions/durability.ts ReplayedLogs), and its read-back of logged requests. */
-import type { LogsRecord, ReplayedLogs } from '../sessions/durability.js';
-import type { WriteAheadLog } from '../sessions/wal/write-ahead-log.js';
+/** The logs stage in recovery and checkpoints (src/durability/durability.ts ReplayedLogs), and its read-back of logged requests. */
+import type { LogsRecord, ReplayedLogs } from '../durability/durability.js';
+import type { WriteAheadLog } from '../durability/wal/write-ahead-log.js';
 import type { LogReadBack } from './dropped-logs.js';
 import type { LogJoiner } from './log-joiner.js';
 import type { LogRoute } from './log-route.js';

@@ -27,12 +27,12 @@ import { PendingWrites } from './pending-writes.js';
 import { isOwnEval, ownEvals } from './span-evals.js';
 import { emptySummary, extendSummary } from './summary.js';
 import type { SessionSummary, SessionWrite } from './types.js';
-import type { WalRecord } from './wal/record-codec.js';
+import type { WalRecord } from '../durability/wal/record-codec.js';
 
 /** A decision record of the log. */
 export type DecisionRecord = Extract<WalRecord, { type: 'decision' }>;
 
-/** What the buffer needs from the write-ahead log (src/sessions/durability.ts implements it). */
+/** What the buffer needs from the write-ahead log (src/durability/durability.ts implements it). */
 export interface SessionJournal {
   /** Logs a record: its LSN at once, durability later (records keep the order of the calls). */
   log(record: WalRecord): Outcome<{ lsn: number; durable: Promise<Outcome<void>> }>;
@@ -178,7 +178,7 @@ export class SessionBuffer implements SpanSink {
     this.routeEvals(tenantId, evals, lsn, 'log');
   }
 
-  // ---- recovery (src/sessions/durability.ts drives these before the receivers start) ----
+  // ---- recovery (src/durability/durability.ts drives these before the receivers start) ----
 
   /** Starts recovery: decisions logged before the crash (versions ≥ 2) are reused, never re-made. */
   beginReplay(recorded: readonly { lsn: number; record: DecisionRecord }[]): void {

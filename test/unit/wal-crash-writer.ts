@@ -1,6 +1,6 @@
 // Child process for wal-crash.test.ts: appends forever until SIGKILLed, printing each acknowledged LSN.
 import { silentLogger } from '../../src/log.js';
-import { WriteAheadLog } from '../../src/sessions/wal/write-ahead-log.js';
+import { WriteAheadLog } from '../../src/durability/wal/write-ahead-log.js';
 
 const wal = await WriteAheadLog.open({ dir: process.argv[2]!, durability: 'fsync', segmentBytes: 64 * 1024, log: silentLogger() });
 const body = new Uint8Array(3000).fill(7);

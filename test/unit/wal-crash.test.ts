@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { WriteAheadLog } from '../../src/sessions/wal/write-ahead-log.js';
+import { WriteAheadLog } from '../../src/durability/wal/write-ahead-log.js';
 
 describe('WriteAheadLog', () => {
   describe('replay after SIGKILL', () => {

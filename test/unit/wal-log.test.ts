@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { silentLogger } from '../../src/log.js';
-import { WriteAheadLog, type WalRecord } from '../../src/sessions/wal/write-ahead-log.js';
+import { WriteAheadLog, type WalRecord } from '../../src/durability/wal/write-ahead-log.js';
 
 let dir: string;
 beforeEach(async () => {

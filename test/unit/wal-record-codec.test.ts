@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EvalResult } from '../../src/conventions/types.js';
 import { emptySummary } from '../../src/sessions/summary.js';
-import { decodeRecord, encodeRecord, typeCode, type WalRecord } from '../../src/sessions/wal/record-codec.js';
+import { decodeRecord, encodeRecord, typeCode, type WalRecord } from '../../src/durability/wal/record-codec.js';
 
 const evalResult: EvalResult = {
   name: 'helpfulness',

@@ -10,7 +10,7 @@ import type { Outcome } from '../outcome.js';
 import type { RequestDecoder } from '../receive/request-decoder.js';
 import type { SpillBudget } from '../store/spill-queue.js';
 import type { ReplayIntent, ReplayPlan, WriteJournal } from '../store/write-journal.js';
-import type { DecisionRecord, SessionBuffer, SessionJournal } from './session-buffer.js';
+import type { DecisionRecord, SessionBuffer, SessionJournal } from '../sessions/session-buffer.js';
 import { WriteAheadLog, type WalDurability, type WalRecord } from './wal/write-ahead-log.js';
 
 /** What the stage needs of the store besides WriteJournal's callers. */

@@ -2,7 +2,7 @@
 import type { Decision } from '../../sampling/types.js';
 import type { EvalResult } from '../../conventions/types.js';
 import type { RequestSource } from '../../pipeline.js';
-import type { SessionSummary } from '../types.js';
+import type { SessionSummary } from '../../sessions/types.js';
 
 /** One record of the write-ahead log (docs/durability.md). */
 export type WalRecord =
