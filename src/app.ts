@@ -11,6 +11,7 @@ import { TraceRoute } from './receive/trace-route.js';
 import { Pricer } from './pricing/pricer.js';
 import { Authenticator } from './receive/auth.js';
 import { ExportHandler } from './receive/export-handler.js';
+import { isAddressInUse, portInUseError } from './receive/port-in-use.js';
 import { GrpcReceiver } from './receive/grpc-server.js';
 import { otlpHttpRoutes } from './receive/http-routes.js';
 import { ReceiveMetrics } from './receive/metrics.js';
@@ -142,7 +143,10 @@ export class Collector {
     let httpPort: number | null = null;
     if (this.grpc) grpcPort = (await this.grpc.start()).port;
     if (config.receive.http.enabled) {
-      await this.http.listen({ host: config.receive.http.host, port: config.receive.http.port });
+      const { host, port } = config.receive.http;
+      await this.http.listen({ host, port }).catch((err: unknown) => {
+        throw isAddressInUse(err) ? portInUseError({ section: 'http', label: 'OTLP/HTTP and API' }, host, port, err) : err;
+      });
       const addr = this.http.server.address();
       httpPort = typeof addr === 'object' && addr ? addr.port : null;
     } else {

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /** The command line: parses arguments and calls the stage that does the work (STYLE.md 3). */
 import { Command, Option } from 'commander';
+import { envNameFor } from './config/env.js';
 import { loadConfig } from './config/load.js';
 import { isAgtError } from './errors.js';
 import { createLogger } from './log.js';
 import { hashApiKey } from './receive/auth.js';
 import { runCostsCommand } from './commands/costs.js';
 import { CliError } from './commands/cli-error.js';
+import { collectorGrpcTarget, collectorHttpUrl } from './commands/collector-address.js';
 import { runRepriceCommand } from './commands/reprice.js';
 import { runResidencyCommand } from './commands/residency.js';
 import { startServer } from './server.js';
@@ -25,12 +27,21 @@ const TIME_FORMS = 'ISO-8601 date or date-time, no zone = UTC (2026-12-07, 2026-
 /** Where the data commands look for the collector. */
 const URL_HELP = 'collector HTTP address (default: receive.http.host/port of the config: -c file, AGENTTAIL_CFG__RECEIVE__HTTP__PORT, else http://127.0.0.1:4318); with none answering, the embedded store of store.path';
 
+/** Where the ports are set, for `serve --help` (and README "Ports"). */
+const PORTS_HELP = `
+Ports (config file field, or environment variable; 0 = any free port):
+  receive.grpc.port   ${envNameFor(['receive', 'grpc', 'port'])}   OTLP/gRPC (default 4317)
+  receive.http.port   ${envNameFor(['receive', 'http', 'port'])}   OTLP/HTTP, /v1/evals and the API (default 4318)
+  receive.grpc.host, receive.http.host (…__HOST)   interface to bind (default 127.0.0.1)
+Example: ${envNameFor(['receive', 'grpc', 'port'])}=14317 ${envNameFor(['receive', 'http', 'port'])}=14318 npx agenttail serve`;
+
 const configOption = new Option('-c, --config <file>', 'YAML configuration file');
 
 program
   .command('serve', { isDefault: true })
   .description('run the collector (gRPC :4317, HTTP :4318, embedded ClickHouse in ./data by default)')
   .addOption(configOption)
+  .addHelpText('after', PORTS_HELP)
   .action(async (opts: { config?: string }) => {
     const config = loadConfig({ file: opts.config });
     const log = createLogger(config.logLevel);
@@ -62,8 +73,9 @@ program
 program
   .command('simulate')
   .description('send realistic agent sessions to a running collector and report what it kept')
-  .option('--grpc <host:port>', 'collector gRPC address', '127.0.0.1:4317')
-  .option('--http <url>', 'collector HTTP address (session API, /v1/evals)', 'http://127.0.0.1:4318')
+  .option('--grpc <host:port>', 'collector gRPC address (default: receive.grpc.host/port of the config, else 127.0.0.1:4317)')
+  .option('--http <url>', 'collector HTTP address, for the session API and /v1/evals (default: receive.http.host/port of the config, else http://127.0.0.1:4318)')
+  .addOption(configOption)
   .option('--api-key <key>', 'API key (also AGENTTAIL_API_KEY)', process.env.AGENTTAIL_API_KEY)
   .option('--sessions <n>', 'sessions to send', (v) => parsePositiveInt(v, '--sessions'), 500)
   .option('--seed <n>', 'random seed (same seed, same sessions)', (v) => parsePositiveInt(v, '--seed'), 42)
@@ -80,13 +92,17 @@ program
   .option('--json', 'print the report as JSON')
   .action(async (opts: Record<string, never>) => {
     const o = opts as unknown as {
-      grpc: string; http: string; apiKey?: string; sessions: number; seed: number; concurrency: number;
+      grpc?: string; http?: string; config?: string; apiKey?: string; sessions: number; seed: number; concurrency: number;
       errorShare: number; rareShare: number; outlierShare: number; lowEvalShare: number; lateEvalShare: number; detectorShare: number; nearMissShare: number;
       throttleShare: number; waitMs: number; json?: boolean;
     };
+    // The ports `serve` would bind with the same config and environment (issue 25: it targeted the defaults).
+    const receive = loadConfig({ file: o.config }).receive;
+    const http = collectorHttpUrl(receive, o.http);
+    if (http.url === null) throw new CliError(`simulate needs the collector's HTTP address: ${http.origin}`);
     const result = await runSimulation({
-      grpcTarget: o.grpc,
-      httpUrl: o.http.replace(/\/$/, ''),
+      grpcTarget: collectorGrpcTarget(receive, o.grpc),
+      httpUrl: http.url,
       apiKey: o.apiKey,
       sessions: o.sessions,
       seed: o.seed,

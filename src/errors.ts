@@ -45,6 +45,7 @@ export const ERRORS = {
   AGT_ERR_NOT_FOUND: { grpc: GrpcCode.NOT_FOUND, http: 404, retryable: false, summary: 'The requested session or resource does not exist (or is not visible to this key).' },
   AGT_ERR_CONFIG_INVALID: { grpc: GrpcCode.INTERNAL, http: 500, retryable: false, summary: 'The configuration failed validation; the message names the field, the value and what is allowed.' },
   AGT_ERR_STORE: { grpc: GrpcCode.UNAVAILABLE, http: 503, retryable: true, summary: 'A ClickHouse operation failed; the cause carries the ClickHouse error code.' },
+  AGT_ERR_PORT_IN_USE: { grpc: GrpcCode.INTERNAL, http: 500, retryable: false, summary: 'At start: a receiver port (receive.grpc.port or receive.http.port) is held by another process; the message names the address, the config field and the environment variable that set it.' },
   AGT_ERR_STORE_MISSING: { grpc: GrpcCode.INTERNAL, http: 500, retryable: false, summary: 'At start: the write-ahead log says batches were written to the embedded store, but its directory is missing or empty; the message names both paths.' },
   AGT_ERR_INTERNAL: { grpc: GrpcCode.INTERNAL, http: 500, retryable: false, summary: 'A bug: an unexpected exception. Logged with its stack.' },
 } as const satisfies Record<string, ErrorSpec>;

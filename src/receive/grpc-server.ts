@@ -6,6 +6,9 @@ import { AgtError } from '../errors.js';
 import { failed } from '../outcome.js';
 import { toGrpcAnswer, type GrpcAnswer } from './answers.js';
 import type { ExportHandler } from './export-handler.js';
+import { isAddressInUse, portInUseError, probePort, type Receiver } from './port-in-use.js';
+
+const GRPC: Receiver = { section: 'grpc', label: 'OTLP/gRPC' };
 
 /**
  * gzip's magic bytes. A request whose message still starts with them was sent with the compressed flag but no
@@ -60,9 +63,16 @@ export class GrpcReceiver {
       });
   }
 
-  start(): Promise<{ port: number }> {
+  /** Binds; a port another process holds is AGT_ERR_PORT_IN_USE naming the address, field and variable. */
+  async start(): Promise<{ port: number }> {
+    const { host, port } = this.params;
+    const probe = await probePort(host, port);
+    if (!probe.free) throw portInUseError(GRPC, host, port, probe.cause);
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(`${this.params.host}:${this.params.port}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve({ port })));
+      this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => {
+        if (err === null) resolve({ port: bound });
+        else reject(isAddressInUse(err) ? portInUseError(GRPC, host, port, err) : err);
+      });
     });
   }
 

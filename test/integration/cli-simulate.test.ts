@@ -42,5 +42,13 @@ describe('agenttail simulate', () => {
         "agenttail: report incomplete: 4 of 4 sessions not decided within --wait-ms 1500 (raise --wait-ms, or check the collector's sessions.idleTimeoutMs)",
       );
     });
+
+    it('targets the ports its configuration names when --grpc and --http are not given (it targeted 4317/4318)', async () => {
+      const env = { AGENTTAIL_CFG__RECEIVE__GRPC__PORT: String(t.server.grpcPort), AGENTTAIL_CFG__RECEIVE__HTTP__PORT: String(t.server.httpPort) };
+      const r = await runCli(['simulate', '--sessions', '2', '--wait-ms', '500', '--error-share', '0', '--rare-share', '0', '--outlier-share', '0', '--low-eval-share', '0', '--late-eval-share', '0'], { env });
+      expect(r.stderr).not.toContain('nothing listening');
+      expect(r.code).toBe(2);
+      expect(r.stdout).toContain('2 sessions sent, 0 decided');
+    });
   });
 });
