@@ -98,6 +98,8 @@ export const ALIASES = {
     'ai.usage.cachedInputTokens',
   ],
   cacheWriteTokens: [
+    // semantic-conventions-genai renamed cache_creation to cache_write (its #440); both are in use (docs/clients.md).
+    'gen_ai.usage.cache_write.input_tokens',
     'gen_ai.usage.cache_creation.input_tokens',
     'gen_ai.usage.cache_creation_input_tokens',
     'llm.token_count.prompt_details.cache_write',
@@ -146,8 +148,11 @@ export const LANGFUSE_USAGE_KEYS = {
 /** Semconv `gen_ai.operation.name` values (and v7 span operations) that are actual model calls. */
 export const CALL_OPERATIONS: readonly string[] = ['chat', 'text_completion', 'embeddings', 'generate_content', 'completion', 'embedding'];
 
-/** Operations of wrappers whose usage is a sum of their children (v7 `invoke_agent`, `agent_step`). */
-export const WRAPPER_OPERATIONS: readonly string[] = ['invoke_agent', 'create_agent', 'agent_step', 'workflow', 'invoke_workflow', 'execute_tool'];
+/**
+ * Operations of wrappers whose usage is a sum of their children (v7 `invoke_agent`, `agent_step`).
+ * `handle_conversation_turn` is semantic-conventions-genai's new name for a framework runner's `invoke_workflow` (its #571).
+ */
+export const WRAPPER_OPERATIONS: readonly string[] = ['invoke_agent', 'create_agent', 'agent_step', 'workflow', 'invoke_workflow', 'handle_conversation_turn', 'execute_tool'];
 
 /** Operation names that mark an evaluator span. */
 export const EVAL_OPERATIONS: readonly string[] = ['evaluation', 'evaluate'];

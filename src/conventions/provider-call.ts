@@ -56,6 +56,7 @@ const URL_ATTRIBUTES: readonly string[] = ['url.full', 'http.url', 'gen_ai.opena
  */
 export const TTFT_ATTRIBUTES: readonly { name: string; unitMs: number }[] = [
   { name: 'gen_ai.response.time_to_first_chunk', unitMs: 1000 },
+  { name: 'gen_ai.client.inference.time_to_first_chunk', unitMs: 1000 }, // renamed from …operation… (semantic-conventions-genai)
   { name: 'gen_ai.client.operation.time_to_first_chunk', unitMs: 1000 },
   { name: 'ai.response.msToFirstChunk', unitMs: 1 },
   { name: 'ai.stream.msToFirstChunk', unitMs: 1 },
