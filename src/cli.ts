@@ -6,6 +6,7 @@ import { loadConfig } from './config/load.js';
 import { isAgtError } from './errors.js';
 import { createLogger } from './log.js';
 import { hashApiKey } from './receive/auth.js';
+import { GROUP_COLUMNS } from './api/costs-route.js';
 import { runCostsCommand } from './commands/costs.js';
 import { CliError } from './commands/cli-error.js';
 import { collectorGrpcTarget, collectorHttpUrl } from './commands/collector-address.js';
@@ -142,7 +143,7 @@ program
   .description('per-tenant cost rollups (exact, dropped sessions included) from a running collector or the embedded data')
   .option('--from <time>', `start: ${TIME_FORMS} (default: 00:00 UTC on the 1st of this month)`)
   .option('--to <time>', `end (excluded): ${TIME_FORMS} (default: now)`)
-  .option('--group-by <list>', 'tenant,model,responseModel,agent,service,provider,region,endpoint,hour,day', 'tenant')
+  .option('--group-by <list>', `comma-separated, one or more of ${Object.keys(GROUP_COLUMNS).join(',')}`, 'tenant')
   .addOption(new Option('--format <f>', 'output format').choices(['table', 'csv', 'json']).default('table'))
   .option('--url <url>', URL_HELP)
   .option('--api-key <key>', 'API key (also AGENTTAIL_API_KEY)', process.env.AGENTTAIL_API_KEY)

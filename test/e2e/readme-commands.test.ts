@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { GROUP_COLUMNS } from '../../src/api/costs-route.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const COMMANDS = ['serve', 'simulate', 'migrate', 'costs', 'residency', 'reprice', 'hash-key'];
@@ -53,6 +54,8 @@ describe('README and docs commands', () => {
       expect(r.code, `npx agenttail ${command} --help`).toBe(0);
       helps.set(command, r.stdout);
     }
+    // The README's groupBy list (test/unit/groupby-docs.test.ts) is the one `costs --help` offers.
+    expect(helps.get('costs')).toContain(Object.keys(GROUP_COLUMNS).join(','));
     const unknown = found.flatMap((s) => s.flags.filter((f) => !helps.get(s.command)!.includes(f)).map((f) => `${s.file}: npx agenttail ${s.command} ${f}`));
     expect(unknown).toEqual([]);
   }, 120_000);
