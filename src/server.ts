@@ -17,6 +17,7 @@ import type { LogRoute } from './logs/log-route.js';
 import { DecisionCache } from './sampling/decision-cache.js';
 import { DecisionEngine } from './sampling/engine.js';
 import { Durability, type RecoveryReport } from './durability/durability.js';
+import { NoopJournal, type Journal } from './durability/journal.js';
 import { SessionBuffer } from './sessions/session-buffer.js';
 import { resolveRssCap } from './receive/memory-limit.js';
 import { ClickHouseStore } from './store/clickhouse-store.js';
@@ -60,7 +61,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
           log: log.child({ component: 'wal' }),
           registry,
         });
-  const journal = durability ?? undefined;
+  const journal: Journal = durability ?? new NoopJournal();
   // While ClickHouse is down, pending rows spill next to the log, against the log's own disk cap.
   const spill = durability === null ? undefined : { dir: join(walDir!, 'spill'), budget: durability.spillBudget };
   if (durability !== null) await refuseMissingStore(config, durability, walDir!);
@@ -69,7 +70,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const insertBudget = insertBudgetBytes(config.store, rssCapBytes);
   // Embedded inserts wait while RSS is at the refusal line (src/store/insert-hold.ts).
   const insertHold = insertHoldFor(config.store, rssCapBytes);
-  const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, insertBudgetBytes: insertBudget, ...(insertHold ? { insertHold } : {}), ...(journal && spill ? { journal, spill } : {}) });
+  const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, insertBudgetBytes: insertBudget, ...(insertHold ? { insertHold } : {}), ...(durability && spill ? { journal: durability, spill } : {}) });
   const shared = new SharedState({ config, store, registry, log: log.child({ component: 'shared' }) });
   const engine = new DecisionEngine({
     config: config.sampling,
@@ -81,7 +82,21 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     keptElsewhere: shared.keptElsewhere,
   });
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });
-  const buffer = new SessionBuffer({ config: config.sessions, engine, cache, store: shared.sessionStore, registry, log: log.child({ component: 'sessions' }), ...(journal ? { journal } : {}) });
+  const buffer = new SessionBuffer({
+    config: config.sessions,
+    engine,
+    cache,
+    store: shared.sessionStore,
+    registry,
+    log: log.child({ component: 'sessions' }),
+    journal,
+    // Upgrades read their sessions' logged requests back, decoded as on arrival by the receivers' decoder.
+    readSpans: async (lsns) => (await journal.readBack(lsns)).flatMap(({ record }) => {
+      if (record.type !== 'request') return [];
+      const spans = collector.decoder.spansOfLogged(record);
+      return spans.status === 'ok' ? spans.value : [];
+    }),
+  });
   // The logs route is the collector's (built below); the closures read it only once requests flow.
   const logRoute = (): LogRoute => collector.logRoute;
   const logs = new LogJoiner({
@@ -91,7 +106,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     evals: buffer,
     registry,
     log: log.child({ component: 'logs' }),
-    ...(durability ? { journal: durability, readBack: logsReadBack(durability.wal, logRoute) } : {}),
+    journal,
+    readBack: logsReadBack(journal, logRoute),
   });
   const collector: Collector = new Collector({
     config,

@@ -1,19 +1,19 @@
 /**
- * The durability stage: owns the write-ahead log, implements what the session buffer (SessionJournal) and the
- * store (WriteJournal) log, recovers both from the log on start, and periodically checkpoints and releases
+ * The durability stage: owns the write-ahead log, is the Journal the session buffer, the logs stage and the store log
+ * through (src/durability/journal.ts), recovers them from the log on start, and periodically checkpoints and releases
  * segments whose every record is settled and past retention. docs/durability.md describes the protocol.
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { NormalizedSpan } from '../conventions/types.js';
 import type { Logger } from '../log.js';
 import type { Outcome } from '../outcome.js';
 import type { RequestDecoder } from '../receive/request-decoder.js';
 import type { SpillBudget } from '../store/spill-queue.js';
-import type { ReplayIntent, ReplayPlan, WriteJournal } from '../store/write-journal.js';
-import type { DecisionRecord, SessionBuffer, SessionJournal } from '../sessions/session-buffer.js';
+import type { ReplayIntent, ReplayPlan } from '../store/write-journal.js';
+import type { DecisionRecord, SessionBuffer } from '../sessions/session-buffer.js';
+import type { Journal } from './journal.js';
 import { WriteAheadLog, type WalDurability, type WalRecord } from './wal/write-ahead-log.js';
 
-/** What the stage needs of the store besides WriteJournal's callers. */
+/** What recovery and checkpoints need of the store. */
 export interface DurableStore {
   beginReplay(plan: ReplayPlan): void;
   endReplay(): { resent: number; incomplete: number; missingWrites: number };
@@ -87,7 +87,8 @@ interface ControlRecords {
 const PASS_TWO = new Set<WalRecord['type']>(['request', 'eval', 'decision', 'logs']);
 
 /** The write-ahead log wired into the pipeline. */
-export class Durability implements SessionJournal, WriteJournal {
+export class Durability implements Journal {
+  readonly keepsRecords = true;
   private buffer: SessionBuffer | null = null;
   private store: DurableStore | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -140,33 +141,14 @@ export class Durability implements SessionJournal, WriteJournal {
     return new Durability(wal, p, spillBudget);
   }
 
-  // ---- SessionJournal ----
+  // ---- Journal ----
 
   log(record: WalRecord): Outcome<{ lsn: number; durable: Promise<Outcome<void>> }> {
     return this.wal.log(record);
   }
 
-  async readSpans(lsns: readonly number[]): Promise<NormalizedSpan[]> {
-    const out: NormalizedSpan[] = [];
-    for (const { record } of await this.wal.readAt(lsns)) {
-      if (record.type !== 'request') continue;
-      const spans = this.decoder?.spansOfLogged(record);
-      if (spans?.status === 'ok') out.push(...spans.value);
-    }
-    return out;
-  }
-
-  // ---- WriteJournal ----
-
-  async batchTaken(table: string, batchId: string, keys: readonly string[]): Promise<Outcome<void>> {
-    const logged = this.wal.log({ type: 'batch', table, batchId, keys: [...keys] });
-    if (logged.status !== 'ok') return logged;
-    return logged.value.durable;
-  }
-
-  batchDone(table: string, batchId: string, dropped: boolean): void {
-    // Not awaited: if it is lost in a crash, recovery re-sends the batch under the same token and ClickHouse drops it.
-    this.wal.log({ type: 'written', table, batchId, ...(dropped ? { dropped } : {}) });
+  readBack(lsns: readonly number[]): Promise<{ lsn: number; record: WalRecord }[]> {
+    return this.wal.readAt(lsns);
   }
 
   // ---- recovery ----

@@ -14,7 +14,7 @@ import type { Logger } from '../log.js';
 import { ok, retryable, type Outcome } from '../outcome.js';
 import type { RequestSource } from '../pipeline.js';
 import type { DecisionCache } from '../sampling/decision-cache.js';
-import type { WalRecord } from '../durability/wal/record-codec.js';
+import { NoopJournal, type Journal } from '../durability/journal.js';
 import { buildLogRow } from '../store/log-row.js';
 import { DroppedLogs, NO_READ_BACK, type LogReadBack } from './dropped-logs.js';
 import { groupKey } from './group-key.js';
@@ -34,16 +34,10 @@ export interface LogEvalsTarget {
   acceptLoggedEvals(lsn: number, tenantId: string, evals: EvalResult[]): void;
 }
 
-/** What the joiner logs (the write-ahead log; absent when durability is off). */
-export interface LogJournal {
-  log(record: WalRecord): Outcome<{ lsn: number; durable: Promise<Outcome<void>> }>;
-}
 
 
 
 
-/** No log record (durability off). */
-const NO_LSN = -1;
 
 interface Held {
   entries: LogEntry[];
@@ -67,7 +61,8 @@ export interface LogJoinerParams {
   store: LogStore;
   evals: LogEvalsTarget;
   log: Logger;
-  journal?: LogJournal;
+  /** Where logs requests are logged (default: the no-op journal, durability `off`). */
+  journal?: Journal;
   registry?: Registry;
   now?: () => number;
   /** How often held records are checked against decisions (default 250 ms). */
@@ -90,11 +85,11 @@ export class LogJoiner implements LogSink {
   private readonly dropped: DroppedLogs;
   /** Records seen, so a re-delivery is stored and counted once. */
   private readonly seen: SeenLogRecords;
-  /** Arrivals without a log record are numbered below NO_LSN, so each still names one arrival. */
-  private localArrival = NO_LSN;
+  private readonly journal: Journal;
 
   constructor(private readonly p: LogJoinerParams) {
     this.now = p.now ?? Date.now;
+    this.journal = p.journal ?? new NoopJournal();
     const registry = p.registry ?? new Registry();
     this.metrics = new LogMetrics(registry, () => ({ heldRecords: this.heldRecords, heldBytes: this.heldBytes }));
     this.seen = new SeenLogRecords({ maxBytes: p.config.seenMaxBytes, registry });
@@ -122,7 +117,7 @@ export class LogJoiner implements LogSink {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     if (this.heldRecords === 0) return;
-    if (this.p.journal === undefined) this.p.log.warn({ heldRecords: this.heldRecords }, 'log records still waiting for their sessions are lost at shutdown (wal.durability off)');
+    if (!this.journal.keepsRecords) this.p.log.warn({ heldRecords: this.heldRecords }, 'log records still waiting for their sessions are lost at shutdown (wal.durability off)');
     else this.p.log.info({ heldRecords: this.heldRecords }, 'log records still waiting for their sessions stay in the write-ahead log for the next start');
   }
 
@@ -138,11 +133,7 @@ export class LogJoiner implements LogSink {
   /** Logs the request (when the log is on), places its records, and resolves once the log record is durable. */
   accept(entries: LogEntry[], source: RequestSource): Promise<Outcome<void>> {
     if (entries.length === 0) return Promise.resolve(ok());
-    if (this.p.journal === undefined) {
-      this.place(entries, NO_LSN, this.now());
-      return Promise.resolve(ok());
-    }
-    const logged = this.p.journal.log({ type: 'logs', ...source });
+    const logged = this.journal.log({ type: 'logs', ...source });
     if (logged.status !== 'ok') return Promise.resolve(logged);
     this.place(entries, logged.value.lsn, this.now());
     return logged.value.durable;
@@ -165,8 +156,10 @@ export class LogJoiner implements LogSink {
 
   /** The oldest log record a held record or a backfill in flight needs (MAX_SAFE_INTEGER when none). */
   oldestPin(): number {
+    // Only a log that keeps records has segments to hold back.
+    if (!this.journal.keepsRecords) return Number.MAX_SAFE_INTEGER;
     let min = this.dropped.oldestPin();
-    for (const g of this.held.values()) for (const h of g.requests) if (h.lsn !== NO_LSN && h.lsn < min) min = h.lsn;
+    for (const g of this.held.values()) for (const h of g.requests) if (h.lsn < min) min = h.lsn;
     return min;
   }
 
@@ -188,7 +181,7 @@ export class LogJoiner implements LogSink {
   }
 
   private place(given: LogEntry[], lsn: number, nowMs: number): void {
-    const entries = this.firstSightings(given, lsn === NO_LSN ? --this.localArrival : lsn);
+    const entries = this.firstSightings(given, lsn);
     if (entries.length === 0) return;
     // Evals first: a late low score may upgrade a dropped session, and then its records here are kept.
     const evals = new Map<string, EvalResult[]>();
@@ -251,7 +244,7 @@ export class LogJoiner implements LogSink {
   private release(entries: LogEntry[], lsn: number, key: string, decided: { sessionId: string; kept: boolean }): boolean {
     if (!decided.kept) {
       this.count('dropped', entries.length);
-      if (lsn !== NO_LSN) this.dropped.remember(entries[0]!.tenantId, decided.sessionId, lsn, key, this.now());
+      this.dropped.remember(entries[0]!.tenantId, decided.sessionId, lsn, key, this.now());
       return true;
     }
     return this.write(entries, lsn, key, decided.sessionId, 'kept');
@@ -274,7 +267,7 @@ export class LogJoiner implements LogSink {
   private write(entries: LogEntry[], lsn: number, key: string, sessionId: string, outcome: LogOutcome | 'backfilled'): boolean {
     const rows = entries.map((e) => buildLogRow(e.tenantId, e.record, sessionId));
     // One key per log record and group: a replay of the record (or a backfill of it) rebuilds exactly these rows under this key.
-    const written = this.p.store.writeLogs(rows, { key: `l\u0000${lsn}\u0000${key}`, pinLsn: lsn === NO_LSN ? Number.MAX_SAFE_INTEGER : lsn });
+    const written = this.p.store.writeLogs(rows, { key: `l\u0000${lsn}\u0000${key}`, pinLsn: lsn });
     if (written.status !== 'ok') return false;
     // A backfill's records were counted as dropped when they arrived: counted once, there.
     if (outcome !== 'backfilled') this.count(outcome, entries.length);

@@ -1,6 +1,6 @@
 /** The logs stage in recovery and checkpoints (src/durability/durability.ts ReplayedLogs), and its read-back of logged requests. */
 import type { LogsRecord, ReplayedLogs } from '../durability/durability.js';
-import type { WriteAheadLog } from '../durability/wal/write-ahead-log.js';
+import type { Journal } from '../durability/journal.js';
 import type { LogReadBack } from './dropped-logs.js';
 import type { LogJoiner } from './log-joiner.js';
 import type { LogRoute } from './log-route.js';
@@ -28,10 +28,10 @@ export function logsReplay(route: () => LogRoute, joiner: LogJoiner): ReplayedLo
 }
 
 /** Reads logs records back from the log and decodes them as on arrival (upgrades of dropped sessions). */
-export function logsReadBack(wal: WriteAheadLog, route: () => LogRoute): LogReadBack {
+export function logsReadBack(journal: Journal, route: () => LogRoute): LogReadBack {
   return async (lsns) => {
     const out: Awaited<ReturnType<LogReadBack>> = [];
-    for (const { lsn, record } of await wal.readAt(lsns)) {
+    for (const { lsn, record } of await journal.readBack(lsns)) {
       if (record.type !== 'logs') continue;
       const entries = route().entriesOfLogged(record);
       if (entries.status === 'ok') out.push({ lsn, entries: entries.value });

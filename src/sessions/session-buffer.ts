@@ -8,6 +8,8 @@ import type { SessionsConfig } from '../config/sessions.js';
 import { checkAggregates } from '../conventions/aggregates.js';
 import type { EvalResult, NormalizedSpan } from '../conventions/types.js';
 import { crashPoint } from '../crashpoints.js';
+import { NoopJournal, type Journal } from '../durability/journal.js';
+import type { WalRecord } from '../durability/wal/record-codec.js';
 import { AgtError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ok, retryable, type Outcome } from '../outcome.js';
@@ -27,21 +29,12 @@ import { PendingWrites } from './pending-writes.js';
 import { isOwnEval, ownEvals } from './span-evals.js';
 import { emptySummary, extendSummary } from './summary.js';
 import type { SessionSummary, SessionWrite } from './types.js';
-import type { WalRecord } from '../durability/wal/record-codec.js';
 
 /** A decision record of the log. */
 export type DecisionRecord = Extract<WalRecord, { type: 'decision' }>;
 
-/** What the buffer needs from the write-ahead log (src/durability/durability.ts implements it). */
-export interface SessionJournal {
-  /** Logs a record: its LSN at once, durability later (records keep the order of the calls). */
-  log(record: WalRecord): Outcome<{ lsn: number; durable: Promise<Outcome<void>> }>;
-  /** The spans of the given request records, decoded and normalized as on arrival; records no longer in the log are left out. */
-  readSpans(lsns: readonly number[]): Promise<NormalizedSpan[]>;
-}
-
-/** No log record (the log is off, or the data did not come from a logged record). */
-const NO_LSN = -1;
+/** Reads the spans of logged trace requests back, decoded as on arrival (upgrades); the root builds it over the journal. */
+export type SpanReadBack = (lsns: readonly number[]) => Promise<NormalizedSpan[]>;
 
 /** Under process memory pressure, one sweep decides early the oldest sessions holding up to this share of the open bytes. */
 export const PRESSURE_SHARE_PER_SWEEP = 0.25;
@@ -56,8 +49,10 @@ export interface SessionBufferParams {
   log: Logger;
   /** Wall clock, ms since the epoch (tests inject one and drive `sweep()`). */
   now?: () => number;
-  /** The write-ahead log; without it nothing is logged (durability `off`). */
-  journal?: SessionJournal;
+  /** Where requests, evals and decisions are logged (default: the no-op journal, durability `off`). */
+  journal?: Journal;
+  /** Reads logged requests' spans back for upgrades (default: nothing to read). */
+  readSpans?: SpanReadBack;
 }
 
 /** Counts for health and tests. */
@@ -71,6 +66,17 @@ export interface SessionBufferStats {
 
 /** Late spans of one request, grouped by decided session. */
 type LateBatch = Map<string, { tenantId: string; sessionId: string; spans: NormalizedSpan[]; seen: Set<string>; lsns: number[] }>;
+
+/**
+ * One arrival being placed: the log record it came from (null when there is none of its own — late data re-opening a
+ * session the cache forgot brings its records' LSNs separately), its time, the sessions it touched and its late spans.
+ */
+interface Arrival {
+  lsn: number | null;
+  nowMs: number;
+  touched: Set<OpenSession>;
+  late: LateBatch;
+}
 
 /** Where a span goes: an open session, or a decided one (by session id). */
 type Target = { open: OpenSession } | { decided: string };
@@ -93,9 +99,8 @@ export class SessionBuffer implements SpanSink {
   private openSpans = 0;
   private timer: NodeJS.Timeout | null = null;
   private draining = false;
-  private readonly journal: SessionJournal | undefined;
-  /** LSN of the log record being processed (NO_LSN without the log). */
-  private currentLsn = NO_LSN;
+  private readonly journal: Journal;
+  private readonly readSpans: SpanReadBack;
   /** During recovery: decisions logged before the crash, by tenant, session, epoch and version (versions ≥ 2). */
   private recorded: Map<string, { lsn: number; decision: Decision }> | null = null;
   /** Upgrades reading earlier spans back from the log, each with the oldest record it needs. */
@@ -119,7 +124,8 @@ export class SessionBuffer implements SpanSink {
     this.metrics.limitBytes.set(this.config.maxBufferBytes);
     this.metrics.softLimitBytes.set(this.config.maxBufferBytes * this.config.softLimitRatio);
     this.pending = new PendingWrites({ store: params.store, onRefused: (kind) => this.metrics.storeRefusals.inc({ kind }) });
-    this.journal = params.journal;
+    this.journal = params.journal ?? new NoopJournal();
+    this.readSpans = params.readSpans ?? (() => Promise.resolve([]));
     this.counted = new CountedSpans({ maxBytes: this.config.countedSpansMaxBytes, registry: params.registry ?? new Registry() });
   }
 
@@ -146,8 +152,7 @@ export class SessionBuffer implements SpanSink {
     for (const s of spans) incoming += retainedBytes(s);
     const room = this.room(spans[0]!.tenantId, incoming);
     if (room.status !== 'ok') return Promise.resolve(room);
-    if (this.journal === undefined || source === undefined) return Promise.resolve(this.acceptNow(spans, this.now(), NO_LSN));
-    const logged = this.journal.log({ type: 'request', ...source });
+    const logged = this.journal.log({ type: 'request', ...(source ?? unsourced(spans[0]!.tenantId, this.now())) });
     if (logged.status !== 'ok') {
       this.metrics.refusals.inc({ reason: 'wal' });
       return Promise.resolve(logged);
@@ -160,10 +165,6 @@ export class SessionBuffer implements SpanSink {
   acceptEvals(tenantId: string, evals: EvalResult[]): Promise<Outcome<void>> {
     if (this.draining) return Promise.resolve(this.refuse('shutdown', new AgtError('AGT_ERR_SHUTTING_DOWN', 'the collector is shutting down')));
     if (!this.store.hasCapacity()) return Promise.resolve(this.refuse('writer', new AgtError('AGT_ERR_WRITER_BACKPRESSURE', 'the storage writer queues are full')));
-    if (this.journal === undefined) {
-      this.routeEvals(tenantId, evals, NO_LSN, 'api');
-      return Promise.resolve(ok());
-    }
     const logged = this.journal.log({ type: 'eval', tenantId, evals });
     if (logged.status !== 'ok') {
       this.metrics.refusals.inc({ reason: 'wal' });
@@ -310,12 +311,11 @@ export class SessionBuffer implements SpanSink {
   /** Routes the spans of one request (logged at `lsn`) arriving at `nowMs`; room was checked by the caller. */
   private acceptNow(spans: NormalizedSpan[], nowMs: number, lsn: number): Outcome<void> {
     if (spans.length === 0) return ok();
-    this.currentLsn = lsn;
-    const touched = new Set<OpenSession>();
-    const late: LateBatch = new Map();
+    const arrival: Arrival = { lsn, nowMs, touched: new Set(), late: new Map() };
+    const { touched, late } = arrival;
     const foreignEvals = new Map<string, EvalResult[]>();
     for (const span of spans) {
-      this.route(span, nowMs, touched, late);
+      this.route(span, arrival);
       for (const e of span.evals) {
         if (isOwnEval(e, span)) continue;
         const list = foreignEvals.get(span.tenantId) ?? [];
@@ -342,7 +342,7 @@ export class SessionBuffer implements SpanSink {
 
   /** Names an evals write by the log record it came from (undefined without the log). */
   private evalsTag(lsn: number, part: string, tenantId: string): { key: string; pinLsn: number } | undefined {
-    return lsn === NO_LSN ? undefined : { key: `e\u0000${lsn}\u0000${part}\u0000${tenantId}`, pinLsn: lsn };
+    return { key: `e\u0000${lsn}\u0000${part}\u0000${tenantId}`, pinLsn: lsn };
   }
 
   /** Retryable when `bytes` more would pass the hard limit or the store is full. */
@@ -363,25 +363,25 @@ export class SessionBuffer implements SpanSink {
   }
 
   /** Puts one span in its session (see DESIGN: a session id anywhere in a trace takes the whole trace). */
-  private route(span: NormalizedSpan, nowMs: number, touched: Set<OpenSession>, late: LateBatch): void {
+  private route(span: NormalizedSpan, a: Arrival): void {
     const t = span.tenantId;
     const byTrace = this.traces.get(t, span.traceId);
     if (byTrace !== undefined && (byTrace.explicitSession || span.sessionId === null)) {
       // The common case (the span's trace is open): no target object, and the trace is already mapped.
-      this.placeOpen(span, byTrace, nowMs, touched, true);
+      this.placeOpen(span, byTrace, a, true);
       return;
     }
     let target: Target;
     if (span.sessionId !== null) {
-      target = this.sessionTarget(t, span.sessionId, nowMs);
+      target = this.sessionTarget(t, span.sessionId, a.nowMs);
       // A new turn of a decided session: its spans without a session alias (HTTP children) must follow it too.
       if ('decided' in target) this.cache.setTrace(t, span.traceId, target.decided);
-      if (byTrace !== undefined) this.moveInto(byTrace, target, nowMs, touched, late);
+      if (byTrace !== undefined) this.moveInto(byTrace, target, a);
     } else {
       const decidedIn = this.cache.sessionOfTrace(t, span.traceId);
-      target = decidedIn !== undefined ? { decided: decidedIn } : { open: this.create(t, span.traceId, false, nowMs) };
+      target = decidedIn !== undefined ? { decided: decidedIn } : { open: this.create(t, span.traceId, false, a.nowMs) };
     }
-    this.place(span, target, nowMs, touched, late);
+    this.place(span, target, a);
   }
 
   private sessionTarget(tenantId: string, sessionId: string, nowMs: number): Target {
@@ -399,13 +399,13 @@ export class SessionBuffer implements SpanSink {
     return s;
   }
 
-  private place(span: NormalizedSpan, target: Target, nowMs: number, touched: Set<OpenSession>, late: LateBatch): void {
+  private place(span: NormalizedSpan, target: Target, a: Arrival): void {
     if ('open' in target) {
-      this.placeOpen(span, target.open, nowMs, touched, false);
+      this.placeOpen(span, target.open, a, false);
       return;
     }
     const key = tenantKey(span.tenantId, target.decided);
-    const entry = late.get(key) ?? { tenantId: span.tenantId, sessionId: target.decided, spans: [], seen: new Set<string>(), lsns: this.currentLsn === NO_LSN ? [] : [this.currentLsn] };
+    const entry = a.late.get(key) ?? { tenantId: span.tenantId, sessionId: target.decided, spans: [], seen: new Set<string>(), lsns: a.lsn === null ? [] : [a.lsn] };
     const id = spanKey(span.traceId, span.spanId);
     // Duplicates within one request, and re-deliveries of spans the decided session counted already.
     if (entry.seen.has(id) || this.counted.has(span.tenantId, target.decided, span.traceId, span.spanId)) {
@@ -414,35 +414,35 @@ export class SessionBuffer implements SpanSink {
     }
     entry.seen.add(id);
     entry.spans.push(span);
-    late.set(key, entry);
+    a.late.set(key, entry);
   }
 
   /** Adds a span to an open session; `traceMapped` when its trace is known to map to `s` already. */
-  private placeOpen(span: NormalizedSpan, s: OpenSession, nowMs: number, touched: Set<OpenSession>, traceMapped: boolean): void {
-    const bytes = s.countedBefore && this.counted.has(s.tenantId, s.sessionId, span.traceId, span.spanId) ? 0 : s.add(span, nowMs);
+  private placeOpen(span: NormalizedSpan, s: OpenSession, a: Arrival, traceMapped: boolean): void {
+    const bytes = s.countedBefore && this.counted.has(s.tenantId, s.sessionId, span.traceId, span.spanId) ? 0 : s.add(span, a.nowMs);
     if (bytes === 0) {
       this.metrics.duplicates.inc();
       return;
     }
     this.openBytes += bytes;
     this.openSpans += 1;
-    if (this.currentLsn !== NO_LSN) s.addLsn(this.currentLsn);
+    if (a.lsn !== null) s.addLsn(a.lsn);
     if (!traceMapped) this.traces.set(s.tenantId, span.traceId, s);
-    touched.add(s);
+    a.touched.add(s);
   }
 
   /** A bare-trace session whose trace turned out to carry a session id: its spans move over whole. */
-  private moveInto(from: OpenSession, target: Target, nowMs: number, touched: Set<OpenSession>, late: LateBatch): void {
+  private moveInto(from: OpenSession, target: Target, a: Arrival): void {
     if ('open' in target && target.open === from) return;
     this.remove(from);
-    touched.delete(from);
+    a.touched.delete(from);
     this.metrics.moved.inc(from.spans.length);
-    for (const s of from.spans) this.place(s, target, nowMs, touched, late);
+    for (const s of from.spans) this.place(s, target, a);
     if ('open' in target) {
       target.open.evals.push(...from.evals);
       for (const l of from.requestLsns) target.open.addLsn(l);
     } else {
-      const entry = late.get(tenantKey(from.tenantId, target.decided));
+      const entry = a.late.get(tenantKey(from.tenantId, target.decided));
       if (entry !== undefined) entry.lsns.push(...from.requestLsns);
       if (from.evals.length > 0) this.applyLate(from.tenantId, target.decided, [], from.evals, from.requestLsns);
     }
@@ -463,15 +463,11 @@ export class SessionBuffer implements SpanSink {
     this.metrics.countDecided(trigger, decision.kept);
     this.metrics.decisionDelay.observe({ trigger }, Math.max(0, this.now() - s.lastArrivalMs) / 1000);
     if (trigger === 'early:memory') this.metrics.early.inc();
-    let lsn = NO_LSN;
     const counted = this.counted.add(s.tenantId, s.sessionId, s.spans);
-    if (this.journal !== undefined) {
-      // Small control records are never refused at the disk cap (only data records are), so this cannot fail for room.
-      const logged = this.journal.log({ type: 'decision', tenantId: s.tenantId, sessionId: s.sessionId, version: 1, decision, summary, requestLsns: s.requestLsns, counted });
-      if (logged.status === 'ok') lsn = logged.value.lsn;
-      crashPoint('decision-logged');
-    }
-    this.settleDecision(s, summary, decision, lsn);
+    // Small control records are never refused at the disk cap (only data records are), so this cannot fail for room.
+    const logged = this.journal.log({ type: 'decision', tenantId: s.tenantId, sessionId: s.sessionId, version: 1, decision, summary, requestLsns: s.requestLsns, counted });
+    crashPoint('decision-logged');
+    this.settleDecision(s, summary, decision, logged.status === 'ok' ? logged.value.lsn : undefined);
   }
 
   private summarize(s: OpenSession): SessionSummary {
@@ -486,8 +482,8 @@ export class SessionBuffer implements SpanSink {
   }
 
   /** Caches a decision made (or replayed) for an open session, logged at `lsn`, and queues the first write. */
-  private settleDecision(s: OpenSession, summary: SessionSummary, decision: Decision, lsn: number): void {
-    const logged = lsn !== NO_LSN;
+  private settleDecision(s: OpenSession, summary: SessionSummary, decision: Decision, lsn: number | undefined): void {
+    const logged = lsn !== undefined;
     this.cache.set(s.tenantId, s.sessionId, {
       decision,
       summary,
@@ -523,8 +519,9 @@ export class SessionBuffer implements SpanSink {
     if (u === null) {
       const nowMs = this.now();
       const s = this.open.get(tenantKey(tenantId, sessionId)) ?? this.create(tenantId, sessionId, spans.some((x) => x.sessionId !== null), nowMs);
-      const touched = new Set<OpenSession>();
-      for (const span of spans) this.place(span, { open: s }, nowMs, touched, new Map());
+      // The spans' own records are the `lsns` added below.
+      const arrival: Arrival = { lsn: null, nowMs, touched: new Set(), late: new Map() };
+      for (const span of spans) this.place(span, { open: s }, arrival);
       for (const l of lsns) s.addLsn(l);
       s.evals.push(...evals);
       return;
@@ -532,9 +529,9 @@ export class SessionBuffer implements SpanSink {
     if (spans.length > 0) this.metrics.lateSpans.inc({ decision: u.previous.kept ? 'kept' : 'dropped' }, spans.length);
     const counted = this.counted.add(tenantId, sessionId, spans);
     if (u.upgraded) this.metrics.upgrades.inc();
-    if (this.journal !== undefined && before?.epoch !== undefined) {
+    if (before?.epoch !== undefined) {
       const entry = this.cache.get(tenantId, sessionId)!;
-      const requestLsns = [...(before.requestLsns ?? []), ...lsns.filter((l) => l !== NO_LSN)];
+      const requestLsns = [...(before.requestLsns ?? []), ...lsns];
       const replayed = recorded?.get(decisionKey(tenantId, sessionId, before.epoch, u.write.version));
       let decisionLsn = replayed?.lsn;
       if (decisionLsn === undefined) {
@@ -552,13 +549,12 @@ export class SessionBuffer implements SpanSink {
    * write them as kept. Their usage was counted when they arrived, so the write does not count it again.
    */
   private backfill(w: SessionWrite, lsns: readonly number[]): void {
-    const journal = this.journal;
-    if (journal === undefined || lsns.length === 0) return;
+    if (lsns.length === 0) return;
     const pin = lsns.reduce((a, b) => Math.min(a, b));
     const { tenantId, sessionId } = w.summary;
     const traces = new Set(w.summary.traceIds);
     const have = new Set(w.spans.map((x) => spanKey(x.traceId, x.spanId)));
-    const done = journal
+    const done = this
       .readSpans(lsns)
       .then((read) => {
         const spans: NormalizedSpan[] = [];
@@ -581,7 +577,6 @@ export class SessionBuffer implements SpanSink {
 
   /** Sends each eval to its session: by session id, else by trace id (open buffer, then the cache). */
   private routeEvals(tenantId: string, evals: EvalResult[], lsn: number, part: 'api' | 'routed' | 'log'): void {
-    this.currentLsn = lsn;
     const decided = new Map<string, EvalResult[]>();
     const rows: EvalResult[] = [];
     for (const given of evals) {
@@ -602,7 +597,7 @@ export class SessionBuffer implements SpanSink {
       const e = given;
       if (open !== undefined) {
         open.evals.push(e);
-        if (lsn !== NO_LSN) open.addLsn(lsn);
+        open.addLsn(lsn);
         this.metrics.evals.inc({ routed: 'open' });
       } else if (decidedId !== undefined) {
         const list = decided.get(decidedId) ?? [];
@@ -640,4 +635,12 @@ export class SessionBuffer implements SpanSink {
 
 function decisionKey(tenantId: string, sessionId: string, epoch: number, version: number): string {
   return `${tenantId}\u0000${sessionId}\u0000${epoch}\u0000${version}`;
+}
+
+/**
+ * The request of spans handed in without one (tests and tools call `accept(spans)`): logged as an empty request,
+ * which replays as no spans — only what came through a receiver is replayed after a crash.
+ */
+function unsourced(tenantId: string, receivedAtMs: number): RequestSource {
+  return { tenantId, mayClaimTenant: false, format: 'protobuf', receivedAtMs, body: new Uint8Array(0) };
 }

@@ -27,7 +27,8 @@ import type { SessionStore } from './types.js';
 import { ProviderRollup } from './provider-rollup.js';
 import { newRollup, type SessionRollup } from './rollups.js';
 import { UsageRollup } from './usage-rollup.js';
-import { sessionWriteKey, type ReplayIntent, type ReplayPlan, type WriteJournal } from './write-journal.js';
+import { NoopJournal, type Journal } from '../durability/journal.js';
+import { sessionWriteKey, type ReplayIntent, type ReplayPlan } from './write-journal.js';
 
 /** The tables the store writes. */
 export const STORE_TABLES = ['spans', 'sessions', 'usage_hourly', 'provider_minutely', 'evals', 'session_ts', 'trace_ts', 'logs'] as const;
@@ -77,7 +78,7 @@ export interface ClickHouseStoreOptions {
    * failures are retried until ClickHouse takes the batch (the data is safe in the log meanwhile), and
    * `oldestPin()` tells the log what it must keep.
    */
-  journal?: WriteJournal;
+  journal?: Journal;
   /**
    * With the log: where a table's pending rows go while an insert is stuck (ClickHouse down), and the disk they may
    * take. Receivers then refuse only when this or the log is full, not when memory is.
@@ -158,7 +159,7 @@ export class ClickHouseStore implements SessionStore {
   private readonly inserter: BatchInserter;
   private readonly insertHold: InsertHold | undefined;
   private readonly now: () => number;
-  private readonly journal: WriteJournal | undefined;
+  private readonly journal: Journal;
   private readonly outstanding = new Map<string, Outstanding>();
   private readonly spillBudget: SpillBudget | null;
   /** During recovery: confirmed keys per table and the batches being rebuilt, by table then key. */
@@ -174,11 +175,11 @@ export class ClickHouseStore implements SessionStore {
     this.log = opts.log;
     this.now = opts.now ?? Date.now;
     this.metrics = new StoreMetrics(opts.registry ?? new Registry(), () => this.updateGauges());
-    this.inserter = new BatchInserter({ client: opts.client, database: opts.database, retry: opts.retry, durable: opts.journal !== undefined, maxConcurrent: opts.maxConcurrentInserts ?? 1, insertBudgetBytes: opts.insertBudgetBytes ?? 0, ...(opts.insertHold ? { hold: opts.insertHold } : {}), metrics: this.metrics, log: opts.log });
+    this.inserter = new BatchInserter({ client: opts.client, database: opts.database, retry: opts.retry, durable: opts.journal?.keepsRecords === true, maxConcurrent: opts.maxConcurrentInserts ?? 1, insertBudgetBytes: opts.insertBudgetBytes ?? 0, ...(opts.insertHold ? { hold: opts.insertHold } : {}), metrics: this.metrics, log: opts.log });
     this.onBatchWritten = opts.onBatchWritten;
     this.insertHold = opts.insertHold;
-    this.journal = opts.journal;
-    const budget: SpillBudget | null = opts.spill !== undefined && opts.journal !== undefined ? opts.spill.budget : null;
+    this.journal = opts.journal ?? new NoopJournal();
+    const budget: SpillBudget | null = opts.spill !== undefined && this.journal.keepsRecords ? opts.spill.budget : null;
     if (budget !== null) SpillQueue.reset(opts.spill!.dir);
     this.spillBudget = budget;
     for (const t of STORE_TABLES) {
@@ -590,13 +591,26 @@ export class ClickHouseStore implements SessionStore {
     return { table, body, rows, bytes, id, keys, logged: false };
   }
 
+  /** Logs a batch (table, dedup token, write keys) durably before it is inserted; retryable when the log refuses. */
+  private async logBatch(table: string, batchId: string, keys: readonly string[]): Promise<Outcome<void>> {
+    const logged = this.journal.log({ type: 'batch', table, batchId, keys: [...keys] });
+    if (logged.status !== 'ok') return logged;
+    return logged.value.durable;
+  }
+
+  /** The batch is in ClickHouse, or was given up as unwritable (`dropped`). */
+  private logWritten(table: string, batchId: string, dropped: boolean): void {
+    // Not awaited: if it is lost in a crash, recovery re-sends the batch under the same token and ClickHouse drops it.
+    this.journal.log({ type: 'written', table, batchId, ...(dropped ? { dropped } : {}) });
+  }
+
   private async send(batch: Batch): Promise<void> {
     const { table } = batch;
-    if (this.journal !== undefined && !batch.logged) {
+    if (!batch.logged) {
       // The batch must be in the log before ClickHouse can have it, or a crash after the insert would rebuild
       // its writes into other batches with other tokens and count them twice.
       for (let attempt = 1; ; attempt++) {
-        const logged = await this.journal.batchTaken(table, batch.id, batch.keys);
+        const logged = await this.logBatch(table, batch.id, batch.keys);
         if (logged.status === 'ok') break;
         const delay = backoffMs(attempt, this.retryOpts.initialMs, this.retryOpts.maxMs);
         this.log.warn({ err: logged.error, table, delayMs: delay }, 'could not log a batch before its insert; retrying');
@@ -612,7 +626,7 @@ export class ClickHouseStore implements SessionStore {
     if (r.status === 'abandoned') return;
     if (r.status === 'refused') return this.isolate(batch, r.err);
     this.metrics.rowsDropped.inc({ table }, batch.rows);
-    this.journal?.batchDone(table, batch.id, true);
+    this.logWritten(table, batch.id, true);
     this.settle(batch.keys);
     this.log.error(
       { err: new AgtError('AGT_ERR_STORE', `insert into ${table} failed: ${(r.err as Error).message}`, { cause: r.err }), code: errorCode(r.err), table, batchId: batch.id, rows: batch.rows },
@@ -623,7 +637,7 @@ export class ClickHouseStore implements SessionStore {
   /** The batch is settled in ClickHouse: confirmed in the log, its writes released, the hook told. */
   private written(batch: Batch, rows: number, dropped = false): void {
     this.metrics.rowsWritten.inc({ table: batch.table }, rows);
-    this.journal?.batchDone(batch.table, batch.id, dropped);
+    this.logWritten(batch.table, batch.id, dropped);
     this.settle(batch.keys);
     try {
       this.onBatchWritten?.({ table: batch.table, batchId: batch.id, rows });

@@ -4,16 +4,7 @@
  * and on recovery a replay plan says which writes already reached ClickHouse and which batches must be
  * re-sent exactly as they were (same keys, same token), so a replay can never count a write twice.
  */
-import type { Outcome } from '../outcome.js';
 import type { SessionWrite } from '../sessions/types.js';
-
-/** What the store asks of the log, when one is attached. */
-export interface WriteJournal {
-  /** Logs a batch (table, dedup token, write keys) durably before it is inserted; retryable when the log refuses. */
-  batchTaken(table: string, batchId: string, keys: readonly string[]): Promise<Outcome<void>>;
-  /** The batch is in ClickHouse, or was given up as unwritable (`dropped`). */
-  batchDone(table: string, batchId: string, dropped: boolean): void;
-}
 
 /** A batch logged before a crash without a confirmation: re-sent with the same token once its writes are rebuilt. */
 export interface ReplayIntent {

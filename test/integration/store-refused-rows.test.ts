@@ -11,7 +11,8 @@ import { silentLogger } from '../../src/log.js';
 import { ok } from '../../src/outcome.js';
 import type { SessionWrite } from '../../src/sessions/types.js';
 import { ClickHouseStore } from '../../src/store/clickhouse-store.js';
-import type { ReplayIntent, WriteJournal } from '../../src/store/write-journal.js';
+import type { Journal } from '../../src/durability/journal.js';
+import type { ReplayIntent } from '../../src/store/write-journal.js';
 import { useTestEngine } from '../support/test-engine.js';
 import { randomSession, recentBaseNs, seeded, TEST_STORE_RETRY } from './store-fixtures.js';
 
@@ -107,12 +108,15 @@ describe('a crash in the middle of isolating a refused batch', () => {
     const { writes, sentSpans, sent } = poisoned(21, 'victim2', 'attacker2', 12);
     const taken: ReplayIntent[] = [];
     const done: string[] = [];
-    const journal: WriteJournal = {
-      batchTaken: async (table, batchId, keys) => {
-        taken.push({ table, batchId, keys: [...keys] });
-        return ok();
+    let lsn = 0;
+    const journal: Journal = {
+      keepsRecords: true,
+      log: (r) => {
+        if (r.type === 'batch') taken.push({ table: r.table, batchId: r.batchId, keys: [...r.keys] });
+        if (r.type === 'written') done.push(`${r.table}:${r.batchId}`);
+        return ok({ lsn: ++lsn, durable: Promise.resolve(ok()) });
       },
-      batchDone: (table, batchId) => void done.push(`${table}:${batchId}`),
+      readBack: () => Promise.resolve([]),
     };
     // The first writer dies after the first part of the refused spans batch is in: nothing it sends later returns.
     let spanInserts = 0;

@@ -39,7 +39,7 @@ function setup(config: Partial<LogsConfig> = {}, logged: Map<number, LogEntry[]>
   // With `logged`, the joiner has a log: each accept gets the next LSN and its entries can be read back.
   let nextLsn = 0;
   const journal = logged === null ? {} : {
-    journal: { log: () => ok({ lsn: nextLsn++, durable: Promise.resolve(ok()) }) },
+    journal: { keepsRecords: true, log: () => ok({ lsn: nextLsn++, durable: Promise.resolve(ok()) }), readBack: () => Promise.resolve([]) },
     readBack: async (lsns: readonly number[]) => lsns.flatMap((lsn) => (logged.has(lsn) ? [{ lsn, entries: logged.get(lsn)! }] : [])),
   };
   const joiner = new LogJoiner({ config: logsSchema.parse(config), cache, store, evals, log: silentLogger(), registry, now: () => clock.ms, ...journal });
