@@ -13,5 +13,6 @@ export function decodeExportRequestJson(body: string | Uint8Array, limits: Decod
   const d = walkJsonRequest(body, limits, nowMs, TRACE_NAMES, TRACE_KEYS, (v, ctx) => readJsonSpan(v, { st: ctx.st, maxEventsPerSpan: limits.maxEventsPerSpan, window: ctx.window, resource: ctx.resource, scope: ctx.scope }));
   const out: DecodedExport = { spans: d.items, rejected: d.rejected };
   if (d.truncatedStrings > 0) out.truncatedStrings = d.truncatedStrings;
+  if (d.unknownFields !== undefined) out.unknownFields = d.unknownFields;
   return out;
 }

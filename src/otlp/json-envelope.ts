@@ -7,7 +7,7 @@ import type { DecodeLimits, OtlpResource, OtlpScope, SpanRejection } from './typ
 import { SpanRejectError, timeWindowNs, type SpanProblem, type TimeWindowNs } from './span-checks.js';
 import { field, isObject, readAttributes, readString, readUint, type JsonState } from './json-values.js';
 import { jsonErrorPosition } from './json-error-position.js';
-import type { DecodedItems, EnvelopeNames } from './proto-envelope.js';
+import type { DecodedItems, EnvelopeNames, UnknownFields } from './proto-envelope.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -84,6 +84,7 @@ function walk<T>(body: string | Uint8Array, limits: DecodeLimits, nowMs: number,
   const rejected: SpanRejection[] = [];
   let count = 0;
   const groups = arrayAt(root, names.resourceKey, keys.resource, names.resourceKey);
+  const unknownFields = onlyUnknownFields(root, names, keys);
   for (let i = 0; i < groups.length; i++) {
     const rsPath = `${names.resourceKey}[${i}]`;
     const rs = groups[i];
@@ -136,7 +137,19 @@ function walk<T>(body: string | Uint8Array, limits: DecodeLimits, nowMs: number,
       }
     }
   }
-  return { items, rejected, truncatedStrings: st.truncatedStrings };
+  const out: DecodedItems<T> = { items, rejected, truncatedStrings: st.truncatedStrings };
+  if (unknownFields !== null) out.unknownFields = unknownFields;
+  return out;
+}
+
+/** The body's top-level fields when none of them is the envelope's resource list (and there are some), else null. */
+function onlyUnknownFields(root: Record<string, unknown>, names: EnvelopeNames, keys: JsonEnvelopeKeys): UnknownFields | null {
+  const fields = Object.keys(root);
+  if (fields.length === 0 || fields.includes(names.resourceKey) || fields.includes(keys.resource)) return null;
+  const shown = fields.slice(0, 5).map((f) => JSON.stringify(f.slice(0, 64)));
+  if (fields.length > shown.length) shown.push(`… ${fields.length - shown.length} more`);
+  const message = `the request held no ${names.itemNoun}: unknown top-level field${fields.length > 1 ? 's' : ''} ${shown.join(', ')} ignored; ${names.request} in OTLP/JSON has "${names.resourceKey}"`;
+  return { fields, message };
 }
 
 function readResource(st: JsonState, v: unknown): OtlpResource {

@@ -39,6 +39,18 @@ export interface DecodedItems<T> {
   items: T[];
   rejected: SpanRejection[];
   truncatedStrings: number;
+  /** OTLP/JSON only: a body holding none of the envelope's known top-level fields, only unknown ones. */
+  unknownFields?: UnknownFields;
+}
+
+/**
+ * Top-level fields an OTLP/JSON body held instead of its resource list (`{"resourceSpan": […]}`, a typo): the spec
+ * says unknown fields are ignored, so the request is accepted, and the answer's partial_success says why it held
+ * nothing (`message`).
+ */
+export interface UnknownFields {
+  fields: string[];
+  message: string;
 }
 
 interface WalkState<T> {

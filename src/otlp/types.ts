@@ -101,6 +101,8 @@ export interface DecodedExport {
   rejected: SpanRejection[];
   /** Strings cut to maxStringBytes in this request (absent when none were). */
   truncatedStrings?: number;
+  /** OTLP/JSON with only unknown top-level fields (src/otlp/proto-envelope.ts UnknownFields); absent otherwise. */
+  unknownFields?: { fields: string[]; message: string };
 }
 
 /** Structural limits applied while decoding; exceeding one rejects the span or the request. */

@@ -91,6 +91,7 @@ export class ExportHandler<D = unknown, N = unknown> {
     const received = decoded.items.length + decoded.rejected.length;
     counters.received.inc({ transport: req.transport }, received);
     if (decoded.truncatedStrings) metrics.truncatedStrings.inc(decoded.truncatedStrings);
+    if (decoded.unknownFields !== undefined) metrics.unknownFieldRequests.inc({ signal: route.signal });
 
     const resolved = route.resolve(decoded, tenant);
     if (resolved.status !== 'ok') {
@@ -127,6 +128,7 @@ export class ExportHandler<D = unknown, N = unknown> {
     if (rejected > MAX_REASONS_IN_MESSAGE) shown.push(`… and ${rejected - MAX_REASONS_IN_MESSAGE} more`);
     // Accepted but changed: the OTLP spec lets partial_success carry a warning with rejected = 0.
     const cut = decoded.truncatedStrings ?? 0;
+    if (decoded.unknownFields !== undefined) shown.push(decoded.unknownFields.message);
     if (cut > 0) shown.push(`${cut} string value(s) longer than receive.limits.maxStringBytes (${this.params.maxStringBytes} bytes) were truncated`);
     return ok({ accepted: items.length, rejected, errorMessage: shown.join('; ') });
   }

@@ -24,6 +24,7 @@ export class ReceiveMetrics {
   readonly spansRefused: Counter<'reason'>;
   readonly bytesReceived: Counter<'transport'>;
   readonly truncatedStrings: Counter;
+  readonly unknownFieldRequests: Counter<'signal'>;
   readonly rssLimitBytes: Gauge;
   readonly forcedGcs: Counter;
   readonly rssPeakBytes: Gauge;
@@ -43,6 +44,7 @@ export class ReceiveMetrics {
     this.spansRefused = spans.refused;
     this.bytesReceived = new Counter({ name: 'agenttail_receive_bytes_total', help: 'Request bytes received (decompressed)', labelNames: ['transport'], registers });
     this.truncatedStrings = new Counter({ name: 'agenttail_receive_truncated_strings_total', help: 'String values cut to receive.limits.maxStringBytes', registers });
+    this.unknownFieldRequests = new Counter({ name: 'agenttail_receive_unknown_field_requests_total', help: 'OTLP/JSON requests holding only unknown top-level fields (a typo such as resourceSpan): accepted with nothing in them, said in partial_success', labelNames: ['signal'], registers });
     this.forcedGcs = new Counter({ name: 'agenttail_process_forced_gc_total', help: 'Full garbage collections forced while RSS was at the memory limit (receive.overload.maxRssBytes)', registers });
     this.rssPeakBytes = new Gauge({ name: 'agenttail_process_rss_peak_bytes', help: 'Highest RSS sampled by the memory guard since start (every 100 ms while receive.overload.maxRssBytes is on; 0 = off): what the cap bounds', registers, collect() { this.set(peakRssBytes()); } });
     this.rssLimitBytes = new Gauge({ name: 'agenttail_process_rss_limit_bytes', help: 'receive.overload.maxRssBytes as resolved at start: RSS at which Export requests are refused (retryable); 0 = off', registers });

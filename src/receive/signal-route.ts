@@ -17,6 +17,8 @@ export interface DecodedItems<D> {
   items: D[];
   rejected: SpanRejection[];
   truncatedStrings?: number;
+  /** OTLP/JSON with only unknown top-level fields: accepted, said in partial_success and counted. */
+  unknownFields?: { fields: string[]; message: string };
 }
 
 /** A signal's part of the Export path. */

@@ -19,6 +19,7 @@ export class TraceRoute implements SignalRoute<OtlpSpan, NormalizedSpan> {
     if (d.status !== 'ok') return d;
     const out: DecodedItems<OtlpSpan> = { items: d.value.spans, rejected: d.value.rejected };
     if (d.value.truncatedStrings !== undefined) out.truncatedStrings = d.value.truncatedStrings;
+    if (d.value.unknownFields !== undefined) out.unknownFields = d.value.unknownFields;
     return ok(out);
   }
 
