@@ -7,6 +7,7 @@
  * Traffic: ≈500-span OTLP protobuf requests, ~12 attributes per span, a 2 KiB completion on 1 span in 4.
  * Run: npx tsx bench/wal-ingest.ts [requests] [concurrency]
  */
+import { sessionsReplay } from '../src/sessions/session-replay.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,7 +63,8 @@ async function run(mode: 'fsync' | 'batch' | 'off', bodies: Uint8Array[], dir: s
 async function recovery(dir: string) {
   const journal = await Durability.open({ dir, durability: 'fsync', segmentBytes: 64 * 1024 ** 2, maxDiskBytes: 64 * 1024 ** 3, groupCommitMs: 2, retentionMs: 3_600_000, log });
   const { buffer, store, decoder } = pipeline(journal);
-  const report = await journal.recover(buffer, { beginReplay: () => undefined, endReplay: () => ({ resent: 0, incomplete: 0, missingWrites: 0 }), oldestPin: () => 0, insertsFailing: false }, decoder);
+  const store0 = { beginReplay: () => undefined, endReplay: () => ({ resent: 0, incomplete: 0, missingWrites: 0 }), oldestPin: () => 0, insertsFailing: false };
+  const report = await journal.recover({ sessions: sessionsReplay(buffer, (r) => decoder.spansOfLogged(r)), store: store0 });
   await journal.close();
   return { ...report, bufferedSpans: buffer.stats().bufferedSpans, writtenSpans: store.spans };
 }

@@ -19,6 +19,7 @@ import { DecisionEngine } from './sampling/engine.js';
 import { Durability, type RecoveryReport } from './durability/durability.js';
 import { NoopJournal, type Journal } from './durability/journal.js';
 import { SessionBuffer } from './sessions/session-buffer.js';
+import { sessionsReplay } from './sessions/session-replay.js';
 import { resolveRssCap } from './receive/memory-limit.js';
 import { ClickHouseStore } from './store/clickhouse-store.js';
 import { insertBudgetBytes } from './store/insert-budget.js';
@@ -134,9 +135,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     ],
   });
   // Recovery runs before anything is accepted: the buffer and the store must hold what the log says first.
-  const logsDurable = logsReplay(logRoute, logs);
-  const recovery = durability === null ? null : await durability.recover(buffer, store, collector.decoder, logsDurable);
-  durability?.start(buffer, store, logsDurable);
+  const replayed = { sessions: sessionsReplay(buffer, (r) => collector.decoder.spansOfLogged(r)), store, logs: logsReplay(logRoute, logs) };
+  const recovery = durability === null ? null : await durability.recover(replayed);
+  durability?.start(replayed);
   await shared.start(engine, buffer);
   buffer.start();
   logs.start();

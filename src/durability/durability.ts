@@ -6,38 +6,10 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../log.js';
 import type { Outcome } from '../outcome.js';
-import type { RequestDecoder } from '../receive/request-decoder.js';
-import type { SpillBudget } from '../store/spill-queue.js';
-import type { ReplayIntent, ReplayPlan } from '../store/write-journal.js';
-import type { DecisionRecord, SessionBuffer } from '../sessions/session-buffer.js';
+import { NO_LOGS, type DecisionRecord, type RecoveryTargets, type ReplayedLogs, type ReplayedSessions, type ReplayedStore, type ReplayIntent } from './replay.js';
+import type { SpillBudget } from './spill-budget.js';
 import type { Journal } from './journal.js';
 import { WriteAheadLog, type WalDurability, type WalRecord } from './wal/write-ahead-log.js';
-
-/** What recovery and checkpoints need of the store. */
-export interface DurableStore {
-  beginReplay(plan: ReplayPlan): void;
-  endReplay(): { resent: number; incomplete: number; missingWrites: number };
-  oldestPin(): number;
-  readonly insertsFailing: boolean;
-}
-
-/** A logs record of the write-ahead log. */
-export type LogsRecord = Extract<WalRecord, { type: 'logs' }>;
-
-/** The logs stage's part in recovery and checkpoints (src/logs/log-replay.ts): replays logs requests, pins what it holds. */
-export interface ReplayedLogs {
-  /** Places a logged logs request again; false when it cannot be decoded again. */
-  replayLogs(lsn: number, record: LogsRecord): boolean;
-  /** A settled logs request (below the last checkpoint): not placed again, but its records are remembered as seen. */
-  rememberLogs(lsn: number, record: LogsRecord): void;
-  /** After the buffer's replay, before the store's: records whose sessions were decided during replay are released. */
-  endReplay(): Promise<void> | void;
-  /** The oldest log record held records need (MAX_SAFE_INTEGER when none). */
-  oldestPin(): number;
-}
-
-/** No logs stage: nothing to replay or pin. */
-const NO_LOGS: ReplayedLogs = { replayLogs: () => true, rememberLogs: () => undefined, endReplay: () => undefined, oldestPin: () => Number.MAX_SAFE_INTEGER };
 
 /** Parameters of Durability.open. */
 export interface DurabilityParams {
@@ -89,13 +61,12 @@ const PASS_TWO = new Set<WalRecord['type']>(['request', 'eval', 'decision', 'log
 /** The write-ahead log wired into the pipeline. */
 export class Durability implements Journal {
   readonly keepsRecords = true;
-  private buffer: SessionBuffer | null = null;
-  private store: DurableStore | null = null;
+  private sessions: ReplayedSessions | null = null;
+  private store: ReplayedStore | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastCheckpoint = 0;
   private checkpointing: Promise<void> = Promise.resolve();
   private readonly bytesGauge: Gauge | null;
-  private decoder: RequestDecoder | null = null;
   /** Pass 1 of recovery, read once (the server asks before opening the store, recovery uses it). */
   private control: Promise<ControlRecords> | null = null;
   private logs: ReplayedLogs = NO_LOGS;
@@ -158,11 +129,11 @@ export class Durability implements Journal {
    * return with their original arrival times, writes confirmed in ClickHouse are skipped, and logged but
    * unconfirmed batches are rebuilt and re-sent under their tokens. Damaged records are skipped and counted.
    */
-  async recover(buffer: SessionBuffer, store: DurableStore, decoder: RequestDecoder, logs: ReplayedLogs = NO_LOGS): Promise<RecoveryReport> {
+  async recover(targets: RecoveryTargets): Promise<RecoveryReport> {
     const t0 = performance.now();
-    this.decoder = decoder;
+    const { sessions: buffer, store, logs = NO_LOGS } = targets;
     this.logs = logs;
-    this.buffer = buffer;
+    this.sessions = buffer;
     this.store = store;
     const { decisions, batches, written, checkpoint, report: first } = await this.readControl();
 
@@ -202,13 +173,8 @@ export class Durability implements Journal {
       } else if (r.type === 'eval') {
         buffer.replayEvals(lsn, r.tenantId, r.evals);
       } else if (r.type === 'request') {
-        const spans = decoder.spansOfLogged(r);
-        if (spans.status !== 'ok') {
-          unreadableRequests++;
-          return;
-        }
-        buffer.replayRequest(lsn, spans.value, r.receivedAtMs);
-        requestsReplayed++;
+        if (buffer.replayRequest(lsn, r)) requestsReplayed++;
+        else unreadableRequests++;
       }
     }, PASS_TWO);
     await buffer.endReplay();
@@ -229,7 +195,7 @@ export class Durability implements Journal {
       decisionsReused: decisions.length,
       batchesResent: resent.resent,
       batchesIncomplete: resent.incomplete,
-      openSessions: buffer.stats().openSessions,
+      openSessions: buffer.openSessions(),
       ms: Math.round(performance.now() - t0),
     };
     if (report.records > 0) this.p.log.info(report, 'recovered from the write-ahead log');
@@ -261,10 +227,10 @@ export class Durability implements Journal {
   }
 
   /** Starts periodic checkpoints and segment release. */
-  start(buffer: SessionBuffer, store: DurableStore, logs: ReplayedLogs = this.logs): void {
-    this.buffer = buffer;
-    this.store = store;
-    this.logs = logs;
+  start(targets: RecoveryTargets): void {
+    this.sessions = targets.sessions;
+    this.store = targets.store;
+    this.logs = targets.logs ?? this.logs;
     if (this.timer !== null) return;
     this.timer = setInterval(() => void this.checkpoint(), this.p.checkpointIntervalMs ?? 5_000);
     this.timer.unref();
@@ -276,8 +242,8 @@ export class Durability implements Journal {
    */
   checkpoint(): Promise<void> {
     this.checkpointing = this.checkpointing.then(async () => {
-      if (this.buffer === null || this.store === null) return;
-      const upTo = Math.min(this.buffer.oldestPin(), this.store.oldestPin(), this.logs.oldestPin(), this.wal.endLsn);
+      if (this.sessions === null || this.store === null) return;
+      const upTo = Math.min(this.sessions.oldestPin(), this.store.oldestPin(), this.logs.oldestPin(), this.wal.endLsn);
       if (upTo > this.lastCheckpoint) {
         const logged = this.wal.log({ type: 'checkpoint', upToLsn: upTo });
         if (logged.status === 'ok') {

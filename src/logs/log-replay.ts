@@ -1,5 +1,5 @@
-/** The logs stage in recovery and checkpoints (src/durability/durability.ts ReplayedLogs), and its read-back of logged requests. */
-import type { LogsRecord, ReplayedLogs } from '../durability/durability.js';
+/** The logs stage in recovery and checkpoints (src/durability/replay.ts ReplayedLogs), and its read-back of logged requests. */
+import type { LogsRecord, ReplayedLogs } from '../durability/replay.js';
 import type { Journal } from '../durability/journal.js';
 import type { LogReadBack } from './dropped-logs.js';
 import type { LogJoiner } from './log-joiner.js';

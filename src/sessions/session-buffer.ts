@@ -31,7 +31,7 @@ import { emptySummary, extendSummary } from './summary.js';
 import type { SessionSummary, SessionWrite } from './types.js';
 
 /** A decision record of the log. */
-export type DecisionRecord = Extract<WalRecord, { type: 'decision' }>;
+export type DecisionRecord = Extract<WalRecord<Decision, SessionSummary>, { type: 'decision' }>;
 
 /** Reads the spans of logged trace requests back, decoded as on arrival (upgrades); the root builds it over the journal. */
 export type SpanReadBack = (lsns: readonly number[]) => Promise<NormalizedSpan[]>;

@@ -21,14 +21,16 @@ import { DEAD_LETTER_TABLE } from './dead-letter.js';
 import { backoffMs, errorCode } from './retry-policy.js';
 import { buildSessionRow } from './session-row.js';
 import { buildSpanRow } from './span-row.js';
-import { SpillQueue, type SpillBudget } from './spill-queue.js';
+import { SpillQueue } from './spill-queue.js';
+import type { SpillBudget } from '../durability/spill-budget.js';
 import { StoreMetrics } from './store-metrics.js';
 import type { SessionStore } from './types.js';
 import { ProviderRollup } from './provider-rollup.js';
 import { newRollup, type SessionRollup } from './rollups.js';
 import { UsageRollup } from './usage-rollup.js';
 import { NoopJournal, type Journal } from '../durability/journal.js';
-import { sessionWriteKey, type ReplayIntent, type ReplayPlan } from './write-journal.js';
+import type { ReplayIntent, ReplayPlan } from '../durability/replay.js';
+import { sessionWriteKey } from './write-journal.js';
 
 /** The tables the store writes. */
 export const STORE_TABLES = ['spans', 'sessions', 'usage_hourly', 'provider_minutely', 'evals', 'session_ts', 'trace_ts', 'logs'] as const;

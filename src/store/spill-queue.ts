@@ -8,11 +8,7 @@ import { appendFileSync, mkdirSync, rmSync, unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** Bytes on disk shared by every table's queue, against one cap. */
-export interface SpillBudget {
-  used: number;
-  max: number;
-}
+import type { SpillBudget } from '../durability/spill-budget.js';
 
 /** One spilled chunk: where it is in the file, and the write keys and rows it holds. */
 interface Chunk {

@@ -6,21 +6,6 @@
  */
 import type { SessionWrite } from '../sessions/types.js';
 
-/** A batch logged before a crash without a confirmation: re-sent with the same token once its writes are rebuilt. */
-export interface ReplayIntent {
-  table: string;
-  batchId: string;
-  keys: string[];
-}
-
-/** What recovery knows about writes before replay rebuilds them. */
-export interface ReplayPlan {
-  /** Per table, the keys of writes confirmed in ClickHouse: rebuilt writes skip those tables. */
-  confirmed: Map<string, Set<string>>;
-  /** Batches logged but not confirmed. */
-  intents: ReplayIntent[];
-}
-
 /** The key of a session write: tenant, session, epoch (LSN of its first decision), version, and the part. */
 export function sessionWriteKey(w: SessionWrite): string {
   const s = w.summary;

@@ -12,7 +12,7 @@ import { ok } from '../../src/outcome.js';
 import type { SessionWrite } from '../../src/sessions/types.js';
 import { ClickHouseStore } from '../../src/store/clickhouse-store.js';
 import type { Journal } from '../../src/durability/journal.js';
-import type { ReplayIntent } from '../../src/store/write-journal.js';
+import type { ReplayIntent } from '../../src/durability/replay.js';
 import { useTestEngine } from '../support/test-engine.js';
 import { randomSession, recentBaseNs, seeded, TEST_STORE_RETRY } from './store-fixtures.js';
 

@@ -1,11 +1,19 @@
 /** Encodes WAL records to frame payloads and back (JSON metadata + raw body bytes; bigints as tagged strings). */
-import type { Decision } from '../../sampling/types.js';
 import type { EvalResult } from '../../conventions/types.js';
 import type { RequestSource } from '../../pipeline.js';
-import type { SessionSummary } from '../../sessions/types.js';
 
-/** One record of the write-ahead log (docs/durability.md). */
-export type WalRecord =
+/**
+ * What the codec reads of a logged session summary: its bigint fields, tagged on a fast path. The rest of the summary,
+ * and the decision, are the sessions stage's values (Decision, SessionSummary), stored as given and given back.
+ */
+export interface LoggedSummary {
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  evals: EvalResult[];
+}
+
+/** One record of the write-ahead log (docs/durability.md); `D` and `S`: the decision and summary of decision records. */
+export type WalRecord<D = unknown, S extends LoggedSummary = LoggedSummary> =
   /**
    * An accepted Export request: the raw body, the authenticated tenant, and whether the key may name another
    * tenant per resource (`tenant.id`, trusted gateway or open mode), so replay resolves tenants as the receiver did.
@@ -24,9 +32,9 @@ export type WalRecord =
       tenantId: string;
       sessionId: string;
       version: number;
-      decision: Decision;
+      decision: D;
       epoch?: number;
-      summary?: SessionSummary;
+      summary?: S;
       requestLsns?: number[];
       counted?: string;
     }
