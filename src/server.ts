@@ -127,7 +127,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     routes: [
       async (app) => {
         await app.register(evalRoutes({ sink: buffer, authenticate: (c) => collector.auth.authenticate(c) }));
-        await app.register(sessionsRoutes({ client: store.client, database: store.database, auth: collector.auth }));
+        await app.register(sessionsRoutes({ client: store.client, database: store.database, auth: collector.auth, canonicalModel: (m) => collector.pricer.canonicalModel(m) }));
         await app.register(costsRoutes({ client: store.client, database: store.database, auth: collector.auth }));
         await app.register(residencyRoutes({ client: store.client, database: store.database, auth: collector.auth, residency: config.residency }));
         await app.register(repriceRoutes({ client: store.client, database: store.database, auth: collector.auth, pricer: collector.pricer }));

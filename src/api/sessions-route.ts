@@ -8,6 +8,7 @@ import { parseQuery, readScope, timeParam } from './read-scope.js';
 import { isoUtcSql } from './read-time.js';
 import { decodeCursor, nextLink, type SessionCursor } from './session-cursor.js';
 import { sendError } from './send-error.js';
+import { withCanonicalModel, withCanonicalModels, type CanonicalModel } from './session-models.js';
 import { describeReasons, isKnownReason } from './session-reasons.js';
 import { periodError } from './strict-time.js';
 
@@ -49,7 +50,15 @@ interface SpanNode {
   [k: string]: unknown;
 }
 
-export function sessionsRoutes(params: { client: ClickHouseClient; database: string; auth: Authenticator }): FastifyPluginAsync {
+/** Dependencies of the session routes; `canonicalModel` names each model as costs does (the collector's pricer). */
+export interface SessionsRoutesParams {
+  client: ClickHouseClient;
+  database: string;
+  auth: Authenticator;
+  canonicalModel: CanonicalModel;
+}
+
+export function sessionsRoutes(params: SessionsRoutesParams): FastifyPluginAsync {
   const db = params.database;
   return async (app) => {
     app.get('/api/v1/sessions', async (req, reply) => {
@@ -95,7 +104,7 @@ export function sessionsRoutes(params: { client: ClickHouseClient; database: str
       const page = rows.slice(0, q.value.limit);
       const last = page.at(-1);
       const cursor: SessionCursor | null = more && last !== undefined ? { startNs: last.cursorStartNs, tenantId: String(last.tenantId), sessionId: String(last.sessionId) } : null;
-      const sessions = page.map(({ cursorStartNs: _, ...row }) => row);
+      const sessions = page.map(({ cursorStartNs: _, ...row }) => withCanonicalModels(row, params.canonicalModel));
       return { mode: scope.value.mode, sessions, next: cursor === null ? null : nextLink('/api/v1/sessions', req.query as Record<string, unknown>, cursor) };
     });
 
@@ -122,7 +131,7 @@ export function sessionsRoutes(params: { client: ClickHouseClient; database: str
         const tenants = rows.map((r) => String(r.tenantId)).join(', ');
         return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `tenant: session ${JSON.stringify(req.params.id)} exists for several tenants (${tenants}${rows.length === ID_MATCHES ? ', …' : ''}); name one with ?tenant=`));
       }
-      const session = rows[0]!;
+      const session = withCanonicalModels(rows[0]!, params.canonicalModel);
       const spansRs = await params.client.query({
         query: `SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId, SpanName AS name, ServiceName AS service,
           ${isoUtcSql('Timestamp')} AS timestamp, Duration AS durationNs, StatusCode AS statusCode, GenAiOperation AS operation,
@@ -133,7 +142,7 @@ export function sessionsRoutes(params: { client: ClickHouseClient; database: str
         format: 'JSONEachRow',
       });
       const spans = await spansRs.json<Record<string, unknown>>();
-      return { ...session, spans: buildTree(spans) };
+      return { ...session, spans: buildTree(spans.map((s) => withCanonicalModel(s, params.canonicalModel))) };
     });
   };
 }
