@@ -5,6 +5,7 @@ import { periodError, timeOrThrow } from '../api/strict-time.js';
 import type { Config } from '../config/schema.js';
 import { AgtError } from '../errors.js';
 import { collectorHttpUrl } from './collector-address.js';
+import { collectorAnswerError } from './collector-answer.js';
 import { viaCollectorOrEmbedded } from './collector-or-embedded.js';
 import { sourceFields, writeSourceNote } from './data-source.js';
 import { newTable } from './table.js';
@@ -40,8 +41,8 @@ export async function runCostsCommand(opts: CostsCommandOptions, out: NodeJS.Wri
       const headers: Record<string, string> = opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {};
       const qs = new URLSearchParams({ from: isoUtc(fromMs), to: isoUtc(toMs), groupBy: groupBy.join(','), format: 'json' });
       const res = await fetch(`${url}/api/v1/costs?${qs}`, { headers });
-      const body = (await res.json()) as { rows?: CostRow[]; message?: string };
-      if (!res.ok) throw new AgtError('AGT_ERR_BAD_QUERY', `the collector answered ${res.status}: ${body.message ?? ''}`);
+      const body = (await res.json()) as { rows?: CostRow[]; message?: string; errorCode?: string };
+      if (!res.ok) throw collectorAnswerError(url, res.status, body);
       return body.rows ?? [];
     },
     embedded: (client) => queryCosts(client, opts.config.store.database, { fromMs, toMs, groupBy, tenant: null }),

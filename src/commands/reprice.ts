@@ -1,11 +1,12 @@
 /** `agenttail reprice`: re-prices a period's rollups through a running collector, or on the embedded data directory. */
 import type { Config } from '../config/schema.js';
-import { AgtError, ERRORS, type ErrorCode } from '../errors.js';
+import { AgtError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { Pricer } from '../pricing/pricer.js';
 import { runMigrations } from '../store/migrations.js';
 import { repriceUsage, type RepriceResult } from '../store/reprice.js';
 import { collectorHttpUrl } from './collector-address.js';
+import { collectorAnswerError } from './collector-answer.js';
 import { parsePeriodFlags, viaCollectorOrEmbedded } from './collector-or-embedded.js';
 import { sourceFields, writeSourceNote, type DataSource } from './data-source.js';
 import { newTable } from './table.js';
@@ -43,10 +44,7 @@ export async function runRepriceCommand(opts: RepriceCommandOptions, out: NodeJS
         body: JSON.stringify({ from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), dryRun: request.dryRun, ...(opts.tenant === undefined ? {} : { tenant: opts.tenant }) }),
       });
       const body = (await res.json()) as RepriceResult & { message?: string; errorCode?: string };
-      if (!res.ok) {
-        const code: ErrorCode = body.errorCode !== undefined && body.errorCode in ERRORS ? (body.errorCode as ErrorCode) : 'AGT_ERR_STORE';
-        throw new AgtError(code, `the collector answered ${res.status}: ${body.message ?? ''}`);
-      }
+      if (!res.ok) throw collectorAnswerError(url, res.status, body);
       return body as RepriceResult;
     },
     embedded: async (client) => {

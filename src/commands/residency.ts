@@ -3,9 +3,9 @@ import Table from 'cli-table3';
 import { toCsv } from '../api/costs-route.js';
 import { queryResidency, RESIDENCY_COLUMNS, type ResidencyReport } from '../api/residency-report.js';
 import type { Config } from '../config/schema.js';
-import { AgtError } from '../errors.js';
 import { ResidencyRules } from '../sampling/residency-check.js';
 import { collectorHttpUrl } from './collector-address.js';
+import { collectorAnswerError } from './collector-answer.js';
 import { parsePeriodFlags, viaCollectorOrEmbedded } from './collector-or-embedded.js';
 import { sourceFields, writeSourceNote } from './data-source.js';
 
@@ -31,8 +31,8 @@ export async function runResidencyCommand(opts: ResidencyCommandOptions, out: No
       const headers: Record<string, string> = opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {};
       const qs = new URLSearchParams({ from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), format: 'json', ...(tenant !== null ? { tenant } : {}) });
       const res = await fetch(`${url}/api/v1/residency?${qs}`, { headers });
-      const body = (await res.json()) as Partial<ResidencyReport> & { message?: string };
-      if (!res.ok) throw new AgtError('AGT_ERR_BAD_QUERY', `the collector answered ${res.status}: ${body.message ?? ''}`);
+      const body = (await res.json()) as Partial<ResidencyReport> & { message?: string; errorCode?: string };
+      if (!res.ok) throw collectorAnswerError(url, res.status, body);
       return { rows: body.rows ?? [], totals: body.totals! };
     },
     embedded: (client) => queryResidency(client, opts.config.store.database, new ResidencyRules(opts.config.residency), { fromMs, toMs, tenant }),

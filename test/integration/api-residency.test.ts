@@ -140,4 +140,13 @@ describe('GET /api/v1/residency and agenttail residency', () => {
     expect(Buffer.concat(tableChunks).toString('utf8')).toMatch(/violation.*acme/);
     await expect(runResidencyCommand({ from: '5', to: '1', format: 'json', url: t.httpUrl, config: t.config }, new PassThrough())).rejects.toMatchObject({ code: 'AGT_ERR_BAD_QUERY' });
   });
+
+  it('agenttail residency with a key the collector refuses reports its code and URL (it said AGT_ERR_BAD_QUERY for any refusal)', async () => {
+    const period = { from: '2026-01-01', to: '2027-01-01', format: 'json' as const, url: t.httpUrl, config: t.config };
+    await expect(runResidencyCommand({ ...period, apiKey: 'no-such-key' }, new PassThrough())).rejects.toMatchObject({
+      code: 'AGT_ERR_UNAUTHENTICATED',
+      message: expect.stringContaining(`the collector at ${t.httpUrl} answered 401`) as string,
+    });
+    await expect(runResidencyCommand({ ...period, apiKey: 'key-acme', tenant: 'globex' }, new PassThrough())).rejects.toMatchObject({ code: 'AGT_ERR_TENANT_FORBIDDEN' });
+  });
 });
