@@ -11,11 +11,20 @@ import type { SpillBudget } from './spill-budget.js';
 import type { Journal } from './journal.js';
 import { WriteAheadLog, type WalDurability, type WalRecord } from './wal/write-ahead-log.js';
 
+/** The spill may hold this much above the log's disk cap (minus the log's segments): rows already accepted can always be parked. */
+const SPILL_RESERVE_RATIO = 1.25; // 125 % of wal.maxDiskBytes
+/** Past this share of the disk cap, settled segments are released at once, before their retention. */
+const RELEASE_EARLY_RATIO = 0.8; // 80 % of wal.maxDiskBytes
+/** Past this share of the disk cap, readiness says degraded. */
+const DEGRADED_RATIO = 0.9; // 90 % of wal.maxDiskBytes
+/** Checkpoint and segment release interval when the config gives none. */
+const DEFAULT_CHECKPOINT_INTERVAL_MS = 5_000; // 5 s
+
 /** Parameters of Durability.open. */
 export interface DurabilityParams {
   dir: string;
-  /** `off` means no log at all: the server then runs without this stage. */
-  durability: Exclude<WalDurability, 'off'>;
+  /** How group commits are synced (durability `off` runs the no-op journal instead of this stage). */
+  durability: WalDurability;
   segmentBytes: number;
   maxDiskBytes: number;
   groupCommitMs: number;
@@ -95,7 +104,7 @@ export class Durability implements Journal {
     const spillBudget: SpillBudget = {
       used: 0,
       get max(): number {
-        return 1.25 * p.maxDiskBytes - (walRef?.diskBytes ?? 0);
+        return SPILL_RESERVE_RATIO * p.maxDiskBytes - (walRef?.diskBytes ?? 0);
       },
     };
     const wal = await WriteAheadLog.open({
@@ -232,7 +241,7 @@ export class Durability implements Journal {
     this.store = targets.store;
     this.logs = targets.logs ?? this.logs;
     if (this.timer !== null) return;
-    this.timer = setInterval(() => void this.checkpoint(), this.p.checkpointIntervalMs ?? 5_000);
+    this.timer = setInterval(() => void this.checkpoint(), this.p.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -252,7 +261,7 @@ export class Durability implements Journal {
         }
       }
       // Retention (for upgrades) gives way to disk pressure: past 80 % of the cap, settled segments go at once.
-      const pressed = this.wal.diskBytes + this.spillBudget.used > 0.8 * this.p.maxDiskBytes;
+      const pressed = this.wal.diskBytes + this.spillBudget.used > RELEASE_EARLY_RATIO * this.p.maxDiskBytes;
       const released = await this.wal.release(this.lastCheckpoint, pressed ? 0 : this.p.retentionMs);
       if (pressed && released.deletedSegments > 0) this.p.log.warn({ deletedSegments: released.deletedSegments }, 'log near its disk cap: settled segments released before their retention');
     }).catch((err: unknown) => this.p.log.error({ err }, 'wal checkpoint failed'));
@@ -263,7 +272,7 @@ export class Durability implements Journal {
   health(): { ok: true; degraded: boolean; detail: string } {
     const full = (this.wal.diskBytes + this.spillBudget.used) / this.p.maxDiskBytes;
     if (this.store?.insertsFailing === true) return { ok: true, degraded: true, detail: `inserts failing; ${this.wal.diskBytes} bytes held in the log` };
-    if (full > 0.9) return { ok: true, degraded: true, detail: `log at ${Math.round(full * 100)} % of its disk cap` };
+    if (full > DEGRADED_RATIO) return { ok: true, degraded: true, detail: `log at ${Math.round(full * 100)} % of its disk cap` };
     return { ok: true, degraded: false, detail: `${this.wal.diskBytes} bytes in the log` };
   }
 

@@ -32,11 +32,11 @@ export class NoopJournal implements Journal {
   readonly keepsRecords = false;
   private nextLsn = 1;
 
-  log(): Outcome<Logged> {
+  log(_record: WalRecord): Outcome<Logged> {
     return ok({ lsn: this.nextLsn++, durable: DURABLE_NOW });
   }
 
-  readBack(): Promise<{ lsn: number; record: WalRecord }[]> {
+  readBack(_lsns: readonly number[]): Promise<{ lsn: number; record: WalRecord }[]> {
     return Promise.resolve([]);
   }
 }

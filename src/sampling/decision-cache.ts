@@ -14,7 +14,7 @@ export interface CachedSession {
   /** The last version written for the session (ReplacingMergeTree version). */
   version: number;
   /** With the write-ahead log: LSN of the session's first decision record (names its writes across restarts). */
-  epoch?: number;
+  firstDecisionLsn?: number;
   /** With the log: LSN of the latest decision record (a later write needs the log from here to be rebuilt). */
   decisionLsn?: number;
   /** With the log: request records that carried the session's spans (read back to upgrade a dropped session). */

@@ -44,7 +44,7 @@ export function updateDecided(p: {
   const before = entry.summary.callModels ?? [];
   const newCallModels = (summary.callModels ?? []).filter((m) => !before.includes(m));
   const write: SessionWrite = { summary, decision, version, spans: [...p.spans], storeSpans: decision.kept, countUsage: true, newCallModels };
-  if (entry.epoch !== undefined) write.epoch = entry.epoch;
+  if (entry.firstDecisionLsn !== undefined) write.firstDecisionLsn = entry.firstDecisionLsn;
   if (entry.decisionLsn !== undefined) write.pinLsn = entry.decisionLsn;
   return { write, previous: entry.decision, upgraded: next !== null && next.kept && !entry.decision.kept };
 }

@@ -101,7 +101,7 @@ export class SessionBuffer implements SpanSink {
   private draining = false;
   private readonly journal: Journal;
   private readonly readSpans: SpanReadBack;
-  /** During recovery: decisions logged before the crash, by tenant, session, epoch and version (versions ≥ 2). */
+  /** During recovery: decisions logged before the crash, by tenant, session, first decision LSN and version (versions ≥ 2). */
   private recorded: Map<string, { lsn: number; decision: Decision }> | null = null;
   /** Upgrades reading earlier spans back from the log, each with the oldest record it needs. */
   private readonly backfills = new Map<Promise<void>, number>();
@@ -185,8 +185,8 @@ export class SessionBuffer implements SpanSink {
   beginReplay(recorded: readonly { lsn: number; record: DecisionRecord }[]): void {
     this.recorded = new Map();
     for (const { lsn, record } of recorded) {
-      if (record.version < 2 || record.epoch === undefined) continue;
-      this.recorded.set(decisionKey(record.tenantId, record.sessionId, record.epoch, record.version), { lsn, decision: record.decision });
+      if (record.version < 2 || record.firstDecisionLsn === undefined) continue;
+      this.recorded.set(decisionKey(record.tenantId, record.sessionId, record.firstDecisionLsn, record.version), { lsn, decision: record.decision });
     }
   }
 
@@ -223,7 +223,7 @@ export class SessionBuffer implements SpanSink {
       return;
     }
     const e = this.cache.get(r.tenantId, r.sessionId);
-    if (r.epoch !== undefined && (e === undefined || e.epoch !== r.epoch || e.version < r.version)) this.seed(lsn, r, r.epoch);
+    if (r.firstDecisionLsn !== undefined && (e === undefined || e.firstDecisionLsn !== r.firstDecisionLsn || e.version < r.version)) this.seed(lsn, r, r.firstDecisionLsn);
   }
 
   /** Ends recovery once upgrades started during it have read their spans back. */
@@ -246,9 +246,9 @@ export class SessionBuffer implements SpanSink {
     return min;
   }
 
-  private seed(lsn: number, r: DecisionRecord, epoch: number): void {
+  private seed(lsn: number, r: DecisionRecord, firstDecisionLsn: number): void {
     if (r.summary === undefined) return;
-    this.cache.set(r.tenantId, r.sessionId, { decision: r.decision, summary: r.summary, version: r.version, epoch, decisionLsn: lsn, requestLsns: r.requestLsns ?? [] });
+    this.cache.set(r.tenantId, r.sessionId, { decision: r.decision, summary: r.summary, version: r.version, firstDecisionLsn, decisionLsn: lsn, requestLsns: r.requestLsns ?? [] });
     for (const t of r.summary.traceIds) this.cache.setTrace(r.tenantId, t, r.sessionId);
   }
 
@@ -488,7 +488,7 @@ export class SessionBuffer implements SpanSink {
       decision,
       summary,
       version: 1,
-      ...(logged ? { epoch: lsn, decisionLsn: lsn, requestLsns: [...s.requestLsns] } : {}),
+      ...(logged ? { firstDecisionLsn: lsn, decisionLsn: lsn, requestLsns: [...s.requestLsns] } : {}),
     });
     for (const t of s.traceIds) this.cache.setTrace(s.tenantId, t, s.sessionId);
     this.pending.write({
@@ -498,7 +498,7 @@ export class SessionBuffer implements SpanSink {
       spans: s.spans,
       storeSpans: decision.kept,
       countUsage: true,
-      ...(logged ? { epoch: lsn, pinLsn: s.minLsn } : {}),
+      ...(logged ? { firstDecisionLsn: lsn, pinLsn: s.minLsn } : {}),
     });
   }
 
@@ -514,7 +514,7 @@ export class SessionBuffer implements SpanSink {
       spans,
       evals,
       ...(adopted === undefined ? {} : { adopted }),
-      ...(recorded !== null && before?.epoch !== undefined ? { recorded: (v: number) => recorded.get(decisionKey(tenantId, sessionId, before.epoch!, v))?.decision } : {}),
+      ...(recorded !== null && before?.firstDecisionLsn !== undefined ? { recorded: (v: number) => recorded.get(decisionKey(tenantId, sessionId, before.firstDecisionLsn!, v))?.decision } : {}),
     });
     if (u === null) {
       const nowMs = this.now();
@@ -529,13 +529,13 @@ export class SessionBuffer implements SpanSink {
     if (spans.length > 0) this.metrics.lateSpans.inc({ decision: u.previous.kept ? 'kept' : 'dropped' }, spans.length);
     const counted = this.counted.add(tenantId, sessionId, spans);
     if (u.upgraded) this.metrics.upgrades.inc();
-    if (before?.epoch !== undefined) {
+    if (before?.firstDecisionLsn !== undefined) {
       const entry = this.cache.get(tenantId, sessionId)!;
       const requestLsns = [...(before.requestLsns ?? []), ...lsns];
-      const replayed = recorded?.get(decisionKey(tenantId, sessionId, before.epoch, u.write.version));
+      const replayed = recorded?.get(decisionKey(tenantId, sessionId, before.firstDecisionLsn, u.write.version));
       let decisionLsn = replayed?.lsn;
       if (decisionLsn === undefined) {
-        const logged = this.journal.log({ type: 'decision', tenantId, sessionId, version: u.write.version, decision: u.write.decision, epoch: before.epoch, summary: u.write.summary, requestLsns, ...(counted === '' ? {} : { counted }) });
+        const logged = this.journal.log({ type: 'decision', tenantId, sessionId, version: u.write.version, decision: u.write.decision, firstDecisionLsn: before.firstDecisionLsn, summary: u.write.summary, requestLsns, ...(counted === '' ? {} : { counted }) });
         if (logged.status === 'ok') decisionLsn = logged.value.lsn;
       }
       this.cache.set(tenantId, sessionId, { ...entry, requestLsns, ...(decisionLsn === undefined ? {} : { decisionLsn }) });
@@ -633,8 +633,8 @@ export class SessionBuffer implements SpanSink {
   }
 }
 
-function decisionKey(tenantId: string, sessionId: string, epoch: number, version: number): string {
-  return `${tenantId}\u0000${sessionId}\u0000${epoch}\u0000${version}`;
+function decisionKey(tenantId: string, sessionId: string, firstDecisionLsn: number, version: number): string {
+  return `${tenantId}\u0000${sessionId}\u0000${firstDecisionLsn}\u0000${version}`;
 }
 
 /**

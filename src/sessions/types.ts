@@ -54,7 +54,7 @@ export interface SessionWrite {
   /** Canonical models this write calls that earlier writes of the session did not (late writes; a first write: all). */
   newCallModels?: string[];
   /** LSN of the session's first decision record: with tenant, session and version it names this write across restarts. */
-  epoch?: number;
+  firstDecisionLsn?: number;
   /** 'backfill': an upgraded session's earlier spans read back from the log (a second write of the same version). */
   part?: 'backfill';
   /** Oldest log record needed to rebuild this write; the log keeps it until the write is in ClickHouse. */

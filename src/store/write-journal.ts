@@ -6,8 +6,8 @@
  */
 import type { SessionWrite } from '../sessions/types.js';
 
-/** The key of a session write: tenant, session, epoch (LSN of its first decision), version, and the part. */
+/** The key of a session write: tenant, session, the LSN of its first decision, version, and the part. */
 export function sessionWriteKey(w: SessionWrite): string {
   const s = w.summary;
-  return `s\u0000${s.tenantId}\u0000${s.sessionId}\u0000${w.epoch ?? 0}\u0000${w.version}${w.part === undefined ? '' : `\u0000${w.part}`}`;
+  return `s\u0000${s.tenantId}\u0000${s.sessionId}\u0000${w.firstDecisionLsn ?? 0}\u0000${w.version}${w.part === undefined ? '' : `\u0000${w.part}`}`;
 }

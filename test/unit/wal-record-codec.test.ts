@@ -75,3 +75,12 @@ describe('record codec', () => {
     });
   });
 });
+
+describe('decodeRecord of a log written before firstDecisionLsn had its name', () => {
+  it('reads a decision record\'s `epoch` as its firstDecisionLsn', () => {
+    const old = encodeRecord({ ...decision, version: 2, epoch: 11 } as unknown as WalRecord);
+    const back = decodeRecord(typeCode('decision'), old);
+    expect(back).toMatchObject({ type: 'decision', version: 2, firstDecisionLsn: 11 });
+    expect(back).not.toHaveProperty('epoch');
+  });
+});

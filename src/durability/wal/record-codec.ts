@@ -22,7 +22,7 @@ export type WalRecord<D = unknown, S extends LoggedSummary = LoggedSummary> =
   /** An accepted ExportLogsServiceRequest, logged like a trace request (src/logs/ replays it). */
   | ({ type: 'logs' } & RequestSource)
   /**
-   * A session decision (version 1) or re-decision (late data, upgrade). `epoch` is the LSN of the session's
+   * A session decision (version 1) or re-decision (late data, upgrade). `firstDecisionLsn` is the LSN of the session's
    * version-1 decision record: with tenant and session it names one decided life of a session, whose writes are
    * keyed by it. `requestLsns` are the request records that carried the session's spans (upgrades read them back).
    * `counted`: identities of the spans this version counted (src/sessions/counted-spans.ts), restored on recovery.
@@ -33,7 +33,7 @@ export type WalRecord<D = unknown, S extends LoggedSummary = LoggedSummary> =
       sessionId: string;
       version: number;
       decision: D;
-      epoch?: number;
+      firstDecisionLsn?: number;
       summary?: S;
       requestLsns?: number[];
       counted?: string;
@@ -122,8 +122,16 @@ export function decodeRecord(type: number, payload: Uint8Array): WalRecord | nul
     ) as WalRecord;
     if (meta.type !== name) return null;
     if (meta.type === 'request' || meta.type === 'logs') return { ...meta, body: new Uint8Array(buf.subarray(4 + metaLen)) };
+    if (meta.type === 'decision') return withFirstDecisionLsn(meta);
     return meta;
   } catch {
     return null;
   }
+}
+
+/** Logs written before the field was named for what it is called it `epoch`: such a record reads as it did. */
+function withFirstDecisionLsn(r: Extract<WalRecord, { type: 'decision' }> & { epoch?: number }): WalRecord {
+  if (r.epoch === undefined) return r;
+  const { epoch, ...rest } = r;
+  return rest.firstDecisionLsn === undefined ? { ...rest, firstDecisionLsn: epoch } : rest;
 }

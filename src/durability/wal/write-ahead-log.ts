@@ -13,7 +13,8 @@ import { decodeRecord, encodeRecordParts, typeCode, typeName, type WalRecord } f
 export type { WalRecord } from './record-codec.js';
 
 /** How durable an answered append is. */
-export type WalDurability = 'fsync' | 'batch' | 'off';
+/** `fsync`: every group commit is synced before its answers; `batch`: synced on a timer (durability `off` is the no-op journal). */
+export type WalDurability = 'fsync' | 'batch';
 
 /** Parameters of WriteAheadLog.open. */
 export interface WalOpenParams {
@@ -53,8 +54,11 @@ const FULL_RETRY_MS = 1000;
 
 /** The log. LSN = byte position across all segments (segment base + offset), so it is monotonic without a counter. */
 export class WriteAheadLog {
-  /** Counts fsync calls (tests use it to prove group commit). */
-  fsyncCount = 0;
+  private fsyncs = 0;
+  /** fsync calls so far (group commit shows as far fewer of them than records). */
+  get fsyncCount(): number {
+    return this.fsyncs;
+  }
   private readonly segments: Segment[];
   private handle: FileHandle | null = null;
   private pending: Pending[] = [];
@@ -99,7 +103,6 @@ export class WriteAheadLog {
       reservedBytes: params.reservedBytes ?? (() => 0),
       log: params.log,
     };
-    if (params.durability === 'off') return new WriteAheadLog(full, [], params.registry);
     await mkdir(params.dir, { recursive: true });
     const names = (await readdir(params.dir)).filter((n) => /^\d+\.wal$/.test(n)).sort();
     const segments: Segment[] = [];
@@ -138,7 +141,6 @@ export class WriteAheadLog {
    * so a caller that logs and then acts synchronously keeps the log in the order of its actions (replay relies on it).
    */
   log(record: WalRecord): Outcome<{ lsn: number; durable: Promise<Outcome<void>> }> {
-    if (this.p.durability === 'off') return ok({ lsn: this.nextLsn++, durable: Promise.resolve(ok()) });
     const frame = encodeFrameParts(typeCode(record.type), encodeRecordParts(record));
     // Only data from clients (requests, log requests, eval posts) is refused at the cap: control records (decisions, batches,
     // confirmations) are small, and refusing them would leave the log unable to describe what it holds.
@@ -238,7 +240,7 @@ export class WriteAheadLog {
   private async fsync(): Promise<void> {
     if (this.handle === null) return;
     await this.handle.datasync();
-    this.fsyncCount++;
+    this.fsyncs++;
     this.metrics?.fsyncs.inc();
   }
 
@@ -259,14 +261,6 @@ export class WriteAheadLog {
       this.p.log.warn({ corrupt: report.corrupt, tornTail: report.tornTail }, 'wal replay skipped damaged records');
     }
     return report;
-  }
-
-  /** Reads back request records from `fromLsn` on (e.g. to upgrade a dropped session within retention). */
-  async *readRequests(fromLsn: number, filter?: (r: WalRecord) => boolean): AsyncIterable<{ lsn: number; record: WalRecord }> {
-    const report: WalReplayReport = { records: 0, corrupt: 0, tornTail: false, bytes: 0 };
-    for await (const item of this.scan(fromLsn, report)) {
-      if (item.record.type === 'request' && (filter === undefined || filter(item.record))) yield item;
-    }
   }
 
   /** Reads the records at the given LSNs (missing or damaged ones are left out: their segment was released or is corrupt). */
