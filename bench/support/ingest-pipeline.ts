@@ -19,6 +19,7 @@ import { RequestDecoder } from '../../src/receive/request-decoder.js';
 import { DecisionCache } from '../../src/sampling/decision-cache.js';
 import { DecisionEngine, type KeptElsewhere } from '../../src/sampling/engine.js';
 import type { Durability } from '../../src/durability/durability.js';
+import type { RequestRedactor } from '../../src/redaction/request-redactor.js';
 import { SessionBuffer } from '../../src/sessions/session-buffer.js';
 import type { SessionStore } from '../../src/store/types.js';
 
@@ -31,6 +32,8 @@ export interface IngestPipelineOptions {
   sampling?: Record<string, unknown>;
   /** Other instances' kept decisions the engine follows (bench/shared-decisions.ts). */
   keptElsewhere?: KeptElsewhere;
+  /** Redaction before decoding (bench/redaction.ts); absent: off. */
+  redactor?: RequestRedactor;
 }
 
 export function ingestPipeline(o: IngestPipelineOptions) {
@@ -49,6 +52,7 @@ export function ingestPipeline(o: IngestPipelineOptions) {
     auth,
     quotas: new QuotaManager({ quota: { spansPerSecond: 1e12, bytesPerSecond: 1e15 }, tenantQuotas: {} }),
     route: new TraceRoute({ decoder, sink: buffer }),
+    ...(o.redactor ? { redactor: o.redactor } : {}),
     metrics: new ReceiveMetrics(new Registry()),
     refusals: new RefusalLog({ log }),
     maxStringBytes: receiveSchema.parse({}).limits.maxStringBytes,

@@ -10,8 +10,14 @@ import type { RedactionPass } from './redaction-pass.js';
 /** A message nested deeper than this is refused (the decoder's own limits are far lower). */
 const MAX_DEPTH = 100;
 
+/** New content of a message, as pieces: unchanged ranges are views of the request, only the top level is copied. */
+interface Rope {
+  parts: Uint8Array[];
+  length: number;
+}
+
 /** What a visitor does with one length-delimited field: keep it (undefined), drop it (null) or replace its content. */
-type FieldEdit = Uint8Array | null | undefined;
+type FieldEdit = Rope | null | undefined;
 type Visitor = (field: number, start: number, end: number) => FieldEdit;
 
 /** One request's bytes and the redaction to apply. */
@@ -42,7 +48,7 @@ export class ProtoRewriter {
       const visitScope = items(pass);
       return this.message(s, e, (f2, s2, e2) => (f2 === 2 ? this.message(s2, e2, visitScope) : undefined));
     });
-    return out ?? null;
+    return out === undefined ? null : Buffer.concat(out.parts, out.length);
   }
 
   /** Span: attributes(9), events(11) → attributes(3), links(13) → attributes(5), status(15) → message(2). */
@@ -67,26 +73,51 @@ export class ProtoRewriter {
 
   /** KeyValue { key(1), value(2) }; `parent` is the plan of the value it is nested in (null: an attribute). */
   private keyValue(pass: RedactionPass, start: number, end: number, parent: KeyPlan | null, depth: number): FieldEdit {
-    let key = '';
+    let ks = -1;
+    let ke = -1;
     let vs = -1;
     let ve = -1;
     this.fields(start, end, (f, s, e) => {
-      if (f === 1) key = this.buf.toString('utf8', s, e);
+      if (f === 1) [ks, ke] = [s, e];
       else if (f === 2) [vs, ve] = [s, e];
     });
+    // Without keyed rules a value no pattern can match needs no key: most attributes are numbers or short names.
+    if (!pass.rules.keyed && (vs < 0 || this.scalarOrShort(vs, ve, pass.rules.minTextLength))) return undefined;
+    const key = ks < 0 ? '' : (this.buf as NativeSlices).utf8Slice(ks, ke);
+    if (vs < 0) return undefined;
     const plan = parent === null ? pass.rules.plan(key) : pass.rules.fieldPlan(parent, key);
-    if (plan.skip || vs < 0) return undefined;
+    if (plan.skip) return undefined;
     if (plan.drop !== null) {
       pass.count(plan.drop);
       return null;
     }
     if (plan.hash !== null) {
       const token = pass.token(this.valueText(vs, ve), plan.hash);
-      return this.message(start, end, (f) => (f === 2 ? lenField(1, Buffer.from(token, 'utf8')) : undefined));
+      return this.message(start, end, (f) => (f === 2 ? lenField(1, rope(Buffer.from(token, 'utf8'))) : undefined));
     }
     const value = this.anyValue(pass, vs, ve, plan, depth + 1);
     if (value === undefined) return undefined;
     return this.message(start, end, (f) => (f === 2 ? value : undefined));
+  }
+
+  /** True when the AnyValue [start, end) is a bool / int / double, or one string shorter than `minLength` bytes. */
+  private scalarOrShort(start: number, end: number, minLength: number): boolean {
+    if (start === end) return true;
+    const tag = this.buf[start]!;
+    const wire = tag & 7;
+    if (tag === 0x0a) {
+      const len = this.buf[start + 1]!;
+      // One string field of a one-byte length that fills the AnyValue.
+      return len < 0x80 && len < minLength && start + 2 + len === end;
+    }
+    // One bool / int / double field that fills the AnyValue (a later string field would win in the decoder).
+    if (tag >>> 3 < 2 || tag >>> 3 > 4) return false;
+    if (wire === 1) return start + 9 === end;
+    if (wire === 5) return start + 5 === end;
+    if (wire !== 0) return false;
+    let i = start + 1;
+    while (i < end && this.buf[i]! >= 0x80) i++;
+    return i + 1 === end;
   }
 
   /** AnyValue: string(1), array(5) → values(1), kvlist(6) → values(1). */
@@ -102,9 +133,11 @@ export class ProtoRewriter {
 
   private text(pass: RedactionPass, start: number, end: number, plan: KeyPlan): FieldEdit {
     if (plan.maskers.length === 0 && !pass.rules.keyed) return undefined;
-    const value = this.buf.toString('utf8', start, end);
+    // UTF-8 has at least as many bytes as the text has characters.
+    if (end - start < pass.rules.minTextLength) return undefined;
+    const value = (this.buf as NativeSlices).utf8Slice(start, end);
     const out = pass.text(value, plan);
-    return out === value ? undefined : Buffer.from(out, 'utf8');
+    return out === value ? undefined : rope(Buffer.from(out, 'utf8'));
   }
 
   /** The text a hash rule hashes: a string value as is, any other value as its encoded bytes in hex. */
@@ -156,8 +189,8 @@ export class ProtoRewriter {
    * Walks the message [start, end) and returns its new content when a visitor changed a field (null: unchanged).
    * Edited fields are re-encoded; every other byte is copied.
    */
-  private message(start: number, end: number, visit: Visitor): Uint8Array | undefined {
-    let edits: { start: number; end: number; field: number; content: Uint8Array | null }[] | null = null;
+  private message(start: number, end: number, visit: Visitor): Rope | undefined {
+    let edits: { start: number; end: number; field: number; content: Rope | null }[] | null = null;
     this.pos = start;
     while (this.pos < end) {
       const fieldStart = this.pos;
@@ -176,15 +209,19 @@ export class ProtoRewriter {
       if (edit !== undefined) (edits ??= []).push({ start: fieldStart, end: e, field: tag >>> 3, content: edit });
     }
     if (edits === null) return undefined;
-    const parts: Uint8Array[] = [];
+    const out: Rope = { parts: [], length: 0 };
     let at = start;
     for (const ed of edits) {
-      parts.push(this.buf.subarray(at, ed.start));
-      if (ed.content !== null) parts.push(lenField(ed.field, ed.content));
+      append(out, this.buf.subarray(at, ed.start));
+      if (ed.content !== null) {
+        const field = lenField(ed.field, ed.content);
+        out.parts.push(...field.parts);
+        out.length += field.length;
+      }
       at = ed.end;
     }
-    parts.push(this.buf.subarray(at, end));
-    return Buffer.concat(parts);
+    append(out, this.buf.subarray(at, end));
+    return out;
   }
 
   private varint(end: number): number {
@@ -223,8 +260,21 @@ function malformed(message: string): AgtError {
   return new AgtError('AGT_ERR_MALFORMED_REQUEST', `request could not be read for redaction: ${message}`);
 }
 
+/** Buffer's native UTF-8 slicer, called directly (toString's argument checks cost more than a short slice). */
+type NativeSlices = Buffer & { utf8Slice(start: number, end: number): string };
+
+function rope(bytes: Uint8Array): Rope {
+  return { parts: [bytes], length: bytes.length };
+}
+
+function append(r: Rope, bytes: Uint8Array): void {
+  if (bytes.length === 0) return;
+  r.parts.push(bytes);
+  r.length += bytes.length;
+}
+
 /** Tag + length + content of a length-delimited field. */
-function lenField(field: number, content: Uint8Array): Buffer {
+function lenField(field: number, content: Rope): Rope {
   const head: number[] = [];
   for (let v = field * 8 + 2; ; v = Math.floor(v / 128)) {
     if (v < 128) {
@@ -240,5 +290,5 @@ function lenField(field: number, content: Uint8Array): Buffer {
     }
     head.push((v % 128) | 0x80);
   }
-  return Buffer.concat([Buffer.from(head), content]);
+  return { parts: [Uint8Array.from(head), ...content.parts], length: head.length + content.length };
 }

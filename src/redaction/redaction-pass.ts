@@ -3,6 +3,7 @@
  * by member (so its JSON stays valid), whole values replaced by keyed hashes. Counts what it redacted, by rule.
  */
 import { createHmac } from 'node:crypto';
+import type { Gate } from './patterns.js';
 import type { KeyPlan, Masker, RuleSet } from './rule-set.js';
 
 /** JSON strings nested in JSON strings are opened this deep; deeper ones are masked as text. */
@@ -36,20 +37,25 @@ export class RedactionPass {
 
   /** A string value under `plan`: JSON text walked member by member, other text masked; the same string when unchanged. */
   text(value: string, plan: KeyPlan, jsonDepth = 0): string {
-    if (value.length < 6 && !this.rules.keyed) return value;
+    if (value.length < this.rules.minTextLength) return value;
+    // Gates hold on JSON text whenever they hold on what it encodes: one check decides for text and JSON alike.
+    const gates = new GateMemo();
+    if (!this.rules.keyed && !mayMatch(value, plan.maskers, gates)) return value;
     const c = firstNonSpace(value);
-    if ((c === 0x7b || c === 0x5b) && jsonDepth < MAX_JSON_IN_STRING_DEPTH && (this.rules.keyed || mayMatch(value, plan.maskers))) {
+    if ((c === 0x7b || c === 0x5b) && jsonDepth < MAX_JSON_IN_STRING_DEPTH) {
       let parsed: unknown;
       try {
         parsed = JSON.parse(value);
       } catch {
         return this.mask(value, plan.maskers);
       }
+      // Valid JSON and no rule looks at member names: mask inside its string literals in place (no rebuild).
+      if (!this.rules.keyed) return this.maskJsonStrings(value, plan, jsonDepth);
       const before = this.total;
       const out = this.json(parsed, plan, 0, jsonDepth);
       return this.total === before ? value : JSON.stringify(out);
     }
-    return this.mask(value, plan.maskers);
+    return this.mask(value, plan.maskers, gates);
   }
 
   /** A JSON value (parsed from a string attribute) with its members redacted; unchanged values are returned as is. */
@@ -79,17 +85,52 @@ export class RedactionPass {
     return this.total === before ? node : out;
   }
 
+  /**
+   * Masks the string literals of valid JSON text where they stand: a literal without escapes is masked as it is (a
+   * mask or token adds no character JSON would escape), one with escapes is decoded, redacted (JSON inside it too)
+   * and encoded again. Numbers, names and structure are left as they are, so the JSON stays valid.
+   */
+  private maskJsonStrings(json: string, plan: KeyPlan, jsonDepth: number): string {
+    let out = '';
+    let last = 0;
+    for (let open = json.indexOf('"'); open !== -1; ) {
+      let close = json.indexOf('"', open + 1);
+      for (;;) {
+        // A quote after an odd number of backslashes is escaped: the literal goes on.
+        let slashes = 0;
+        while (json.charCodeAt(close - 1 - slashes) === 0x5c) slashes++;
+        if (slashes % 2 === 0) break;
+        close = json.indexOf('"', close + 1);
+      }
+      // close is found: the text parsed as JSON, so every literal is terminated.
+      if (close - open - 1 >= this.rules.minTextLength) {
+        const raw = json.slice(open + 1, close);
+        const escaped = raw.includes('\\');
+        const text = escaped ? (JSON.parse(json.slice(open, close + 1)) as string) : raw;
+        const redacted = this.text(text, plan, jsonDepth + 1);
+        if (redacted !== text) {
+          out += json.slice(last, open + 1) + (escaped || redacted.includes('"') || redacted.includes('\\') ? JSON.stringify(redacted).slice(1, -1) : redacted);
+          last = close;
+        }
+      }
+      open = json.indexOf('"', close + 1);
+    }
+    return last === 0 ? json : out + json.slice(last);
+  }
+
   /** Runs the maskers over plain text. */
-  mask(value: string, maskers: readonly Masker[]): string {
+  mask(value: string, maskers: readonly Masker[], gates = new GateMemo()): string {
     let out = value;
     for (const m of maskers) {
-      if (m.gate !== undefined && !gateOpen(out, m.gate)) continue;
-      out = out.replace(m.re, (match: string) => {
+      // Gates are checked on the text as received: an earlier mask only removes marks, never adds them.
+      if (m.gate !== undefined && !gates.open(value, m.gate)) continue;
+      const each = (match: string): string => {
         if (m.check !== undefined && !m.check(match)) return match;
         if (m.action === 'hash') return this.token(match, m.rule);
         this.count(m.rule);
         return `[REDACTED:${m.label}]`;
-      });
+      };
+      out = m.replace !== undefined ? m.replace(out, each) : out.replace(m.re, each);
     }
     return out;
   }
@@ -101,16 +142,60 @@ export class RedactionPass {
   }
 }
 
-function gateOpen(value: string, gate: readonly string[]): boolean {
-  for (const g of gate) if (value.includes(g)) return true;
+/** Gate results for one value, so the pre-check and the maskers (and card and phone, which share one) test each once. */
+class GateMemo {
+  private readonly seen = new Map<Gate, boolean>();
+
+  /** Whether `value` (always the same one for one memo) passes `gate`. */
+  open(value: string, gate: Gate): boolean {
+    let hit = this.seen.get(gate);
+    if (hit === undefined) {
+      hit = (gate.literals !== undefined && gate.literals.some((l) => contains(value, l))) || (gate.scan !== undefined && gate.scan(value));
+      this.seen.set(gate, hit);
+    }
+    return hit;
+  }
+}
+
+/**
+ * value.includes(literal), searching for the literal's last character first: V8 finds one character with a fast scan
+ * but tries a multi-character needle at every occurrence of its first character, and `s`, `e`, `A` are common in
+ * text while `-`, `J`, `@` are not.
+ */
+function contains(value: string, literal: string): boolean {
+  let at = RAREST.get(literal);
+  if (at === undefined) RAREST.set(literal, (at = rarest(literal)));
+  const c = literal[at]!;
+  for (let i = value.indexOf(c, at); i !== -1; i = value.indexOf(c, i + 1)) if (value.startsWith(literal, i - at)) return true;
   return false;
 }
 
-/** Whether any masker could match in JSON text: a `\u` escape can hide a gate's characters, so it opens every gate. */
-function mayMatch(value: string, maskers: readonly Masker[]): boolean {
+/** rarest() of each gate literal (a handful, from patterns.ts). */
+const RAREST = new Map<string, number>();
+
+/** Space and lowercase letters, most frequent in English text first. */
+const COMMON = ' etaoinshrdlcumwfgypbvkjxqz';
+
+/** Index of the literal's least common character (anything not in COMMON beats everything in it). */
+function rarest(literal: string): number {
+  let best = 0;
+  let rank = -1;
+  for (let i = 0; i < literal.length; i++) {
+    const r = COMMON.indexOf(literal[i]!);
+    const score = r === -1 ? COMMON.length : r;
+    if (score > rank) [best, rank] = [i, score];
+  }
+  return best;
+}
+
+/** An escaped ASCII character (`\u0040` is `@`) could hide a gate's marks in JSON text. */
+const ESCAPED_ASCII = /\\u00[2-7][0-9a-fA-F]/;
+
+/** Whether any masker could match in JSON text (before parsing it). */
+function mayMatch(value: string, maskers: readonly Masker[], gates: GateMemo): boolean {
   if (maskers.length === 0) return false;
-  if (value.includes('\\u')) return true;
-  return maskers.some((m) => m.gate === undefined || gateOpen(value, m.gate));
+  if (value.includes('\\u') && ESCAPED_ASCII.test(value)) return true;
+  return maskers.some((m) => m.gate === undefined || gates.open(value, m.gate));
 }
 
 function firstNonSpace(s: string): number {

@@ -56,6 +56,8 @@ export class RuleSet {
   readonly keyed: boolean;
   /** True when nothing can ever change (no builtins, no rules). */
   readonly empty: boolean;
+  /** Shorter text cannot match: 6 (the shortest e-mail) with built-in patterns only, 1 with a custom regex or keyed rules. */
+  readonly minTextLength: number;
   private readonly unkeyed: readonly Masker[];
   private readonly keyedMaskers: readonly Masker[];
   private readonly drops: readonly { rule: string; keys: KeyMatcher }[];
@@ -85,6 +87,7 @@ export class RuleSet {
     this.hashes = hashKeys.length > 0 || maskers.some((m) => m.action === 'hash');
     this.keyed = drops.length > 0 || hashKeys.length > 0 || this.keyedMaskers.length > 0;
     this.empty = maskers.length === 0 && !this.keyed;
+    this.minTextLength = this.keyed || p.rules.some((r) => r.regex !== undefined) ? 1 : 6;
     this.textPlan = { skip: false, drop: null, hash: null, maskers: this.unkeyed };
   }
 

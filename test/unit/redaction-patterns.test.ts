@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_PATTERNS, jwtHeaderValid, luhnValid } from '../../src/redaction/patterns.js';
+import { BUILTIN_PATTERNS, digitRuns, jwtHeaderValid, luhnValid, PATTERNS } from '../../src/redaction/patterns.js';
 import { RedactionPass } from '../../src/redaction/redaction-pass.js';
 import { RuleSet } from '../../src/redaction/rule-set.js';
 
@@ -79,5 +79,43 @@ describe('built-in patterns', () => {
   it('returns the same string when nothing matched', () => {
     const text = '[{"role":"user","content":"hello there, what is 2+2?"}]';
     expect(mask(text).out).toBe(text);
+  });
+});
+
+describe('fast paths', () => {
+  /** The plain regex replacement the fast paths must agree with. */
+  function byRegex(text: string): string {
+    let out = text;
+    for (const name of BUILTIN_PATTERNS) {
+      const p = PATTERNS[name];
+      out = out.replace(new RegExp(p.re.source, 'g'), (m) => (p.check !== undefined && !p.check(m) ? m : `[REDACTED:${name}]`));
+    }
+    return out;
+  }
+
+  it.each([
+    'call +1 (415) 555-0100, or 020 7946 0958, card 4111-1111-1111-1111 and 5500 0000 0000 0004.',
+    'ids 12345678901234567890 and 1234 5678 and x+44 20 7946 0958 and 2024-01-15 10:30 and 3.14159265358979',
+    'mail a.b@c.example, x@y, @z.example, a@b@c.example.org, end@example.com.',
+    'order 88213 shipped; ring (020) 7946-0958 tomorrow; 415.555.0100; ' + '9'.repeat(40),
+  ])('agree with the plain regexes on %j', (text) => {
+    expect(mask(text).out).toBe(byRegex(text));
+  });
+
+  it('keeps quotes, backslashes and escapes of JSON string literals valid', () => {
+    const value = { a: 'say "hi" to ann@corp.example\\path', b: 'tab\there bob@corp.example', c: ['x', { d: 'nothing' }], n: 4111111111111111 };
+    const { out } = mask(JSON.stringify(value));
+    expect(JSON.parse(out)).toEqual({ a: 'say "hi" to [REDACTED:email]\\path', b: 'tab\there [REDACTED:email]', c: ['x', { d: 'nothing' }], n: 4111111111111111 });
+  });
+
+  it('opens JSON carried in a string inside JSON', () => {
+    const inner = JSON.stringify({ content: 'reach ann@corp.example' });
+    const { out } = mask(JSON.stringify([{ role: 'tool', content: inner }]));
+    expect(JSON.parse((JSON.parse(out) as { content: string }[])[0]!.content)).toEqual({ content: 'reach [REDACTED:email]' });
+  });
+
+  it('finds digit runs of seven digits with short separators only', () => {
+    expect(digitRuns('a 415-555-0100 b 12 34 c 1234567', 7)).toEqual([2, 15, 25, 32]);
+    expect(digitRuns('v1.2.3 and 88213', 7)).toEqual([]);
   });
 });
