@@ -192,7 +192,7 @@ export class SessionBuffer implements SpanSink {
 
   /** A logged request: its spans go where they went before the crash, with the arrival time they had. */
   replayRequest(lsn: number, spans: NormalizedSpan[], receivedAtMs: number): void {
-    this.acceptNow(spans, receivedAtMs, lsn);
+    this.acceptLogged(spans, receivedAtMs, lsn);
   }
 
   /** A logged eval post. */
@@ -312,7 +312,29 @@ export class SessionBuffer implements SpanSink {
   private acceptNow(spans: NormalizedSpan[], nowMs: number, lsn: number): Outcome<void> {
     if (spans.length === 0) return ok();
     const arrival: Arrival = { lsn, nowMs, touched: new Set(), late: new Map() };
-    const { touched, late } = arrival;
+    const foreignEvals = this.placeSpans(spans, arrival);
+    for (const s of arrival.touched) {
+      // Only the size limits can be due right after an arrival (idle and age are the sweep's).
+      const trigger = s.dueTrigger(nowMs);
+      if ((trigger === 'max_spans' || trigger === 'max_bytes') && this.open.get(s.key) === s) this.decide(s, trigger);
+    }
+    this.placeEvals(spans, foreignEvals, lsn);
+    this.relieveMemory();
+    return ok();
+  }
+
+  /**
+   * Recovery's arrival of a logged request: placed as on arrival, but decisions come from the log at the place they
+   * were made, never from the limits or memory relief (endReplay relieves memory once).
+   */
+  private acceptLogged(spans: NormalizedSpan[], nowMs: number, lsn: number): void {
+    if (spans.length === 0) return;
+    const arrival: Arrival = { lsn, nowMs, touched: new Set(), late: new Map() };
+    this.placeEvals(spans, this.placeSpans(spans, arrival), lsn);
+  }
+
+  /** Puts each span in its session and late spans into their decided ones; returns the evals about other traces. */
+  private placeSpans(spans: NormalizedSpan[], arrival: Arrival): Map<string, EvalResult[]> {
     const foreignEvals = new Map<string, EvalResult[]>();
     for (const span of spans) {
       this.route(span, arrival);
@@ -323,24 +345,18 @@ export class SessionBuffer implements SpanSink {
         foreignEvals.set(span.tenantId, list);
       }
     }
-    for (const l of late.values()) this.applyLate(l.tenantId, l.sessionId, l.spans, ownEvals(l.spans), l.lsns);
-    // During recovery, decisions come from the log at the place they were made, never from the limits.
-    if (this.recorded === null) {
-      for (const s of touched) {
-        // Only the size limits can be due right after an arrival (idle and age are the sweep's).
-        const trigger = s.dueTrigger(nowMs);
-        if ((trigger === 'max_spans' || trigger === 'max_bytes') && this.open.get(s.key) === s) this.decide(s, trigger);
-      }
-    }
-    // Evals about the span's own trace are kept with it and written now; others go to their target session.
+    for (const l of arrival.late.values()) this.applyLate(l.tenantId, l.sessionId, l.spans, ownEvals(l.spans), l.lsns);
+    return foreignEvals;
+  }
+
+  /** Evals about the span's own trace are kept with it and written now; others go to their target session. */
+  private placeEvals(spans: NormalizedSpan[], foreignEvals: Map<string, EvalResult[]>, lsn: number): void {
     const own = ownEvals(spans);
     if (own.length > 0) this.pending.writeEvals(spans[0]!.tenantId, own, this.evalsTag(lsn, 'own', spans[0]!.tenantId));
     for (const [tenantId, evals] of foreignEvals) this.routeEvals(tenantId, evals, lsn, 'routed');
-    if (this.recorded === null) this.relieveMemory();
-    return ok();
   }
 
-  /** Names an evals write by the log record it came from (undefined without the log). */
+  /** Names an evals write by the log record it came from. */
   private evalsTag(lsn: number, part: string, tenantId: string): { key: string; pinLsn: number } | undefined {
     return { key: `e\u0000${lsn}\u0000${part}\u0000${tenantId}`, pinLsn: lsn };
   }
