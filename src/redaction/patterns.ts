@@ -16,7 +16,7 @@ export type BuiltinPattern = (typeof BUILTIN_PATTERNS)[number];
 export interface Gate {
   readonly literals?: readonly string[];
   /** A scan of the value; its result is shared by every pattern with the same function. */
-  readonly scan?: (value: string) => boolean;
+  readonly scan?: (value: string, memo: ScanMemo) => boolean;
 }
 
 /** A compiled pattern: a global regex, an optional gate and an optional check of each match. */
@@ -28,7 +28,7 @@ export interface PatternSpec {
   /** A match is redacted only when this holds (absent: always). */
   readonly check?: (match: string) => boolean;
   /** Replaces matches itself, faster than `re` would (same matches); absent: String.replace with `re`. */
-  readonly replace?: (text: string, each: (match: string) => string) => string;
+  readonly replace?: (text: string, each: (match: string) => string, memo: ScanMemo) => string;
 }
 
 /** Luhn checksum over the digits of `s` (separators ignored): true for a well-formed card number. */
@@ -113,22 +113,47 @@ export function digitRuns(s: string, minDigits: number, first = false): number[]
   }
 }
 
+/** The digit runs of the last text looked at, shared by the gate and the card and phone replacements of one value. */
+export class ScanMemo {
+  private text: string | null = null;
+  private runs: number[] = [];
+
+  /** digitRuns(text, 7), computed once per text. */
+  runsOf(text: string): number[] {
+    if (text !== this.text) {
+      this.text = text;
+      this.runs = digitRuns(text, 7);
+    }
+    return this.runs;
+  }
+}
+
 /** True when `s` holds a run of seven digits (digitRuns): the gate of cards and phone numbers. */
-export function hasDigitRun(s: string): boolean {
-  return digitRuns(s, 7, true).length > 0;
+export function hasDigitRun(s: string, memo: ScanMemo = new ScanMemo()): boolean {
+  return memo.runsOf(s).length > 0;
+}
+
+function digitsIn(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) n++;
+  }
+  return n;
 }
 
 /**
  * A replace that runs `re` only over the digit runs of the text (with two characters before and one after, for its
  * lookarounds and a leading `+` or `(`), not over all of it.
  */
-function inDigitRuns(re: RegExp, minDigits: number): (text: string, each: (match: string) => string) => string {
-  return (text, each) => {
-    const runs = digitRuns(text, minDigits);
+function inDigitRuns(re: RegExp, minDigits: number): NonNullable<PatternSpec['replace']> {
+  return (text, each, memo) => {
+    const runs = memo.runsOf(text);
     if (runs.length === 0) return text;
     let out = '';
     let last = 0;
     for (let k = 0; k < runs.length; k += 2) {
+      if (minDigits > 7 && digitsIn(text, runs[k]!, runs[k + 1]!) < minDigits) continue;
       const from = Math.max(last, runs[k]! - 2);
       const to = Math.min(text.length, runs[k + 1]! + 1);
       out += text.slice(last, from) + text.slice(from, to).replace(re, each);

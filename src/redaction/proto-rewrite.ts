@@ -4,6 +4,7 @@
  * only when something inside it changed. An unchanged request comes back as the same buffer.
  */
 import { AgtError } from '../errors.js';
+import { ProtoReader } from '../otlp/proto-reader.js';
 import type { KeyPlan } from './rule-set.js';
 import type { RedactionPass } from './redaction-pass.js';
 
@@ -24,9 +25,12 @@ type Visitor = (field: number, start: number, end: number) => FieldEdit;
 export class ProtoRewriter {
   private readonly buf: Buffer;
   private pos = 0;
+  /** The decoder's reader over the same bytes, for its caches of attribute keys and short values (shared strings). */
+  private readonly reader: ProtoReader;
 
   constructor(body: Uint8Array) {
     this.buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    this.reader = new ProtoReader(this.buf, Number.MAX_SAFE_INTEGER);
   }
 
   /** ExportTraceServiceRequest: resource_spans(1) → scope_spans(2) → spans(2). `passFor` picks a resource's tenant pass. */
@@ -77,14 +81,23 @@ export class ProtoRewriter {
     let ke = -1;
     let vs = -1;
     let ve = -1;
-    this.fields(start, end, (f, s, e) => {
-      if (f === 1) [ks, ke] = [s, e];
-      else if (f === 2) [vs, ve] = [s, e];
-    });
+    this.pos = start;
+    while (this.pos < end) {
+      const tag = this.varint(end);
+      if ((tag & 7) !== 2) {
+        this.skip(tag & 7, end);
+        continue;
+      }
+      const len = this.varint(end);
+      const e = this.pos + len;
+      if (e > end) throw malformed('a length-delimited field runs past its message');
+      if (tag === 0x0a) [ks, ke] = [this.pos, e];
+      else if (tag === 0x12) [vs, ve] = [this.pos, e];
+      this.pos = e;
+    }
     // Without keyed rules a value no pattern can match needs no key: most attributes are numbers or short names.
-    if (!pass.rules.keyed && (vs < 0 || this.scalarOrShort(vs, ve, pass.rules.minTextLength))) return undefined;
-    const key = ks < 0 ? '' : (this.buf as NativeSlices).utf8Slice(ks, ke);
-    if (vs < 0) return undefined;
+    if (vs < 0 || (!pass.rules.keyed && this.scalarOrShort(vs, ve, pass.rules.minTextLength))) return undefined;
+    const key = ks < 0 ? '' : this.string(ks, ke, true);
     const plan = parent === null ? pass.rules.plan(key) : pass.rules.fieldPlan(parent, key);
     if (plan.skip) return undefined;
     if (plan.drop !== null) {
@@ -135,9 +148,26 @@ export class ProtoRewriter {
     if (plan.maskers.length === 0 && !pass.rules.keyed) return undefined;
     // UTF-8 has at least as many bytes as the text has characters.
     if (end - start < pass.rules.minTextLength) return undefined;
-    const value = (this.buf as NativeSlices).utf8Slice(start, end);
+    const value = this.string(start, end, false);
     const out = pass.text(value, plan);
     return out === value ? undefined : rope(Buffer.from(out, 'utf8'));
+  }
+
+  /**
+   * The string [start, end): keys and short values through the decoder's caches (the same string object for the same
+   * bytes, so the key's plan and a value already found clean are one hash lookup), the rest sliced.
+   */
+  private string(start: number, end: number, key: boolean): string {
+    const len = end - start;
+    if (len < 0x80 && len <= 48) {
+      try {
+        this.reader.pos = start - 1; // the one-byte length before the bytes
+        return key ? this.reader.key(end) : this.reader.value(end);
+      } catch {
+        // Not UTF-8: the decoder rejects the span; redact what a lenient decoding shows.
+      }
+    }
+    return (this.buf as NativeSlices).utf8Slice(start, end);
   }
 
   /** The text a hash rule hashes: a string value as is, any other value as its encoded bytes in hex. */

@@ -3,13 +3,15 @@
  * by member (so its JSON stays valid), whole values replaced by keyed hashes. Counts what it redacted, by rule.
  */
 import { createHmac } from 'node:crypto';
-import type { Gate } from './patterns.js';
+import { ScanMemo, type Gate } from './patterns.js';
 import type { KeyPlan, Masker, RuleSet } from './rule-set.js';
 
 /** JSON strings nested in JSON strings are opened this deep; deeper ones are masked as text. */
 const MAX_JSON_IN_STRING_DEPTH = 4;
 /** Structure nested deeper than this inside one JSON string is masked as text, not walked. */
 const MAX_JSON_DEPTH = 64;
+/** Values up to this many characters are remembered when found clean (RuleSet.cleanValues). */
+const SHORT_VALUE_CHARS = 48;
 /** Hex digits of an HMAC token: 96 bits, collision-free for correlation within a tenant. */
 const TOKEN_HEX = 24;
 
@@ -38,6 +40,15 @@ export class RedactionPass {
   /** A string value under `plan`: JSON text walked member by member, other text masked; the same string when unchanged. */
   text(value: string, plan: KeyPlan, jsonDepth = 0): string {
     if (value.length < this.rules.minTextLength) return value;
+    // Short values repeat (models, names, ids): one found clean under these maskers is not looked at again.
+    const clean = value.length <= SHORT_VALUE_CHARS && !this.rules.keyed ? this.rules.cleanValues(plan.maskers) : null;
+    if (clean?.has(value) === true) return value;
+    const out = this.redactText(value, plan, jsonDepth);
+    if (clean !== null && out === value) clean.add(value);
+    return out;
+  }
+
+  private redactText(value: string, plan: KeyPlan, jsonDepth: number): string {
     // Gates hold on JSON text whenever they hold on what it encodes: one check decides for text and JSON alike.
     const gates = new GateMemo();
     if (!this.rules.keyed && !mayMatch(value, plan.maskers, gates)) return value;
@@ -130,7 +141,7 @@ export class RedactionPass {
         this.count(m.rule);
         return `[REDACTED:${m.label}]`;
       };
-      out = m.replace !== undefined ? m.replace(out, each) : out.replace(m.re, each);
+      out = m.replace !== undefined ? m.replace(out, each, gates.scans) : out.replace(m.re, each);
     }
     return out;
   }
@@ -145,12 +156,14 @@ export class RedactionPass {
 /** Gate results for one value, so the pre-check and the maskers (and card and phone, which share one) test each once. */
 class GateMemo {
   private readonly seen = new Map<Gate, boolean>();
+  /** Digit runs of the value (and of the text the maskers turn it into), shared by the gate and the replacements. */
+  readonly scans = new ScanMemo();
 
   /** Whether `value` (always the same one for one memo) passes `gate`. */
   open(value: string, gate: Gate): boolean {
     let hit = this.seen.get(gate);
     if (hit === undefined) {
-      hit = (gate.literals !== undefined && gate.literals.some((l) => contains(value, l))) || (gate.scan !== undefined && gate.scan(value));
+      hit = (gate.literals !== undefined && gate.literals.some((l) => contains(value, l))) || (gate.scan !== undefined && gate.scan(value, this.scans));
       this.seen.set(gate, hit);
     }
     return hit;

@@ -63,6 +63,7 @@ export class RuleSet {
   private readonly drops: readonly { rule: string; keys: KeyMatcher }[];
   private readonly hashKeys: readonly { rule: string; keys: KeyMatcher }[];
   private readonly plans = new Map<string, KeyPlan>();
+  private readonly clean = new Map<readonly Masker[], Set<string>>();
   private readonly fields = new Map<string, KeyPlan>();
 
   constructor(p: { builtins: readonly BuiltinPattern[]; rules: readonly RedactionRule[]; isProtected: (key: string) => boolean }) {
@@ -116,6 +117,16 @@ export class RuleSet {
       this.fields.set(field, plan);
     }
     return plan;
+  }
+
+  /** Short values found unchanged by `maskers` (bounded: starts over past MAX_CACHED_KEYS). */
+  cleanValues(maskers: readonly Masker[]): Set<string> {
+    let set = this.clean.get(maskers);
+    if (set === undefined) {
+      if (this.clean.size >= 64) this.clean.clear();
+      this.clean.set(maskers, (set = new Set()));
+    } else if (set.size >= MAX_CACHED_KEYS) set.clear();
+    return set;
   }
 
   private build(key: string, inherited: readonly Masker[]): KeyPlan {
