@@ -36,6 +36,7 @@ export class LogRoute implements SignalRoute<OtlpLogRecord, LogEntry> {
     for (const r of d.value.records) if (r.timeUnixNano === 0n && r.observedTimeUnixNano === 0n) r.observedTimeUnixNano = observedNs;
     const out: DecodedItems<OtlpLogRecord> = { items: d.value.records, rejected: d.value.rejected };
     if (d.value.truncatedStrings !== undefined) out.truncatedStrings = d.value.truncatedStrings;
+    if (d.value.unknownFields !== undefined) out.unknownFields = d.value.unknownFields;
     return ok(out);
   }
 

@@ -10,6 +10,7 @@ import { readLogRecord } from './proto-log-record.js';
 function asLogs(d: DecodedItems<DecodedLogs['records'][number]>): DecodedLogs {
   const out: DecodedLogs = { records: d.items, rejected: d.rejected };
   if (d.truncatedStrings > 0) out.truncatedStrings = d.truncatedStrings;
+  if (d.unknownFields !== undefined) out.unknownFields = d.unknownFields;
   return out;
 }
 

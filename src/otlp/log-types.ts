@@ -28,4 +28,6 @@ export interface DecodedLogs {
   records: OtlpLogRecord[];
   rejected: SpanRejection[];
   truncatedStrings?: number;
+  /** OTLP/JSON holding no known top-level field (`{"resourceLog": …}`): the fields, and the partial_success message. */
+  unknownFields?: { fields: string[]; message: string };
 }

@@ -62,3 +62,25 @@ describe('POST /v1/traces with OTLP/JSON', () => {
     expect(c.sink.spans.map((s) => s.name)).toContain('kept-beside');
   });
 });
+
+describe('POST /v1/logs with OTLP/JSON', () => {
+  let c: TestCollector;
+
+  beforeAll(async () => {
+    c = await startTestCollector();
+  });
+
+  afterAll(async () => {
+    await c?.close();
+  });
+
+  it('answers {"resourceLog": […]} (a typo) with 200 and a partial_success naming the field, and counts it', async () => {
+    const count = async (): Promise<number> => Number(/^agenttail_receive_unknown_field_requests_total\{signal="logs"\} (\d+)$/m.exec(await (await fetch(`${c.httpUrl}/metrics`)).text())?.[1] ?? 0);
+    const before = await count();
+    const res = await fetch(`${c.httpUrl}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resourceLog: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'typo' } }] }] }] }) });
+    expect(res.status).toBe(200);
+    const json = (await res.json()) as { partialSuccess?: { errorMessage?: string } };
+    expect(json.partialSuccess?.errorMessage).toContain('unknown top-level field "resourceLog"');
+    expect(await count()).toBe(before + 1);
+  });
+});
