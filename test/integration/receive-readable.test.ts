@@ -43,6 +43,7 @@ describe('collector lifecycle and readable answers', () => {
       http: `127.0.0.1:${t.server.httpPort}`,
       store: { kind: 'embedded', path: resolve(t.config.store.path), database: 'agenttail' },
       wal: { durability: 'fsync', dir: resolve(t.dir, 'wal') },
+      redaction: { enabled: false },
     });
     expect(cap.lines().some((l) => l.level === 40 && String(l.msg).startsWith('receivers listen on loopback only'))).toBe(true);
   });

@@ -16,6 +16,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLog, type LogCapture } from '../support/log-capture.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
@@ -90,6 +91,8 @@ describe('redaction with real OTel clients (embedded store, write-ahead log on)'
   let t: TestServer;
   let tables: Record<string, string>;
   let walText: string;
+  let cap: LogCapture;
+  const SECRET = 'integration-test-secret-0123456789';
 
   const q = async <T>(query: string): Promise<T[]> => (await t.server.store.client.query({ query, format: 'JSONEachRow' })).json<T>();
   async function until<T>(query: string, n: number): Promise<T[]> {
@@ -102,11 +105,15 @@ describe('redaction with real OTel clients (embedded store, write-ahead log on)'
   }
 
   beforeAll(async () => {
-    t = await startTestServer({
-      redaction: { enabled: true, hashSecret: 'integration-test-secret-0123456789', rules: [{ name: 'user-email', action: 'hash', keys: ['app.user_email'] }] },
-      sampling: { baselineRate: 1 },
-      wal: { durability: 'fsync', retentionMs: 3_600_000 },
-    });
+    cap = captureLog();
+    t = await startTestServer(
+      {
+        redaction: { enabled: true, hashSecret: SECRET, rules: [{ name: 'user-email', action: 'hash', keys: ['app.user_email'] }] },
+        sampling: { baselineRate: 1 },
+        wal: { durability: 'fsync', retentionMs: 3_600_000 },
+      },
+      { log: cap.log },
+    );
     await sendTurn(new GrpcTraceExporter({ url: `http://${t.grpcTarget}` }), 'acme', 'sess-grpc');
     await sendTurn(new HttpTraceExporter({ url: `${t.httpUrl}/v1/traces` }), 'acme', 'sess-http');
     await sendTurn(new GrpcTraceExporter({ url: `http://${t.grpcTarget}` }), 'globex', 'sess-globex');
@@ -126,6 +133,12 @@ describe('redaction with real OTel clients (embedded store, write-ahead log on)'
 
   afterAll(async () => {
     await t?.close();
+  });
+
+  it('says at start that redaction is on and which rules run, and never logs the secret', () => {
+    const [line] = cap.withMsg('agenttail started');
+    expect(line).toMatchObject({ redaction: { enabled: true, rules: ['user-email'], builtins: expect.arrayContaining(['email', 'card', 'jwt']) } });
+    expect(JSON.stringify(cap.lines())).not.toContain(SECRET);
   });
 
   it('stores no personal value in any table', () => {
