@@ -1,7 +1,7 @@
 /**
  * Simulated sessions for the detectors (src/sampling/detectors/): one pattern per detector label, and near misses
  * that look like a pattern but must not fire (different arguments, one retried 429, a cold first call, one repeat
- * short). Near misses use the agent's common tool paths, so the other policies see ordinary sessions.
+ * short, a cache hit rate that dips and recovers). Near misses use the agent's common tool paths, so the other policies see ordinary sessions.
  */
 import type { AgentProfile, SimSpan, SimTrace, SimUsage } from './scenario.js';
 import { hexId, usageFor } from './sim-random.js';
@@ -11,7 +11,7 @@ export const DETECTOR_LABELS = ['tool_loop', 'retry_storm', 'duplicate_tool_call
 export type DetectorLabel = (typeof DETECTOR_LABELS)[number];
 
 /** The near misses, one picked per near-miss session. */
-const NEAR_MISSES = ['different_args', 'one_refusal', 'cold_first_call', 'short_repeat', 'short_collapse', 'few_writes', 'reused_id_other_args', 'parallel_calls'] as const;
+const NEAR_MISSES = ['different_args', 'one_refusal', 'cold_first_call', 'short_repeat', 'short_collapse', 'cache_dip', 'few_writes', 'reused_id_other_args', 'parallel_calls'] as const;
 
 interface Ctx {
   rand: () => number;
@@ -216,6 +216,13 @@ function nearMiss(kind: (typeof NEAR_MISSES)[number], turn: Turn, c: Ctx, path: 
       ordinaryTools(turn, c, path);
       turn.chat(cold());
       turn.chat(cold());
+      break;
+    case 'cache_dip':
+      // A hit rate that dips and recovers: the cached prefix expired and was written again, then read.
+      turn.chat({ inputTokens: 2_400, cacheReadTokens: 2_000, cacheWriteTokens: 0 });
+      ordinaryTools(turn, c, path);
+      for (let i = 0; i < 3; i++) turn.chat({ inputTokens: 2_600, cacheReadTokens: 0, cacheWriteTokens: i === 0 ? 2_000 : 0 });
+      turn.chat({ inputTokens: 2_800, cacheReadTokens: 2_000, cacheWriteTokens: 0 });
       break;
     case 'few_writes':
       turn.chat({ inputTokens: 2_400, cacheReadTokens: 0, cacheWriteTokens: 2_000 });
