@@ -4,7 +4,7 @@
  * Goal (issue 4): < 100 ms. Run: `npx tsx bench/costs-query.ts [tenants] [models×agents×services per hour]`.
  */
 import Table from 'cli-table3';
-import { queryCosts } from '../src/api/costs-route.js';
+import { queryCosts } from '../src/store/read/costs.js';
 import { HOURS, openHourlyRollups, timeRuns } from './support/hourly-rollups.js';
 
 const TENANTS = Number(process.argv[2] ?? 20);

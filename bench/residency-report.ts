@@ -4,7 +4,7 @@
  * bare `count()` of that tenant's rows. Goal (issue 16): < 100 ms. Run: `npx tsx bench/residency-report.ts [tenants] [rows per tenant-hour]`.
  */
 import Table from 'cli-table3';
-import { queryResidency } from '../src/api/residency-report.js';
+import { queryResidency } from '../src/store/read/residency.js';
 import { residencySchema } from '../src/config/residency.js';
 import { ResidencyRules } from '../src/sampling/residency-check.js';
 import { HOURS, openHourlyRollups, timeRuns } from './support/hourly-rollups.js';

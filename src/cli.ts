@@ -6,7 +6,7 @@ import { loadConfig } from './config/load.js';
 import { isAgtError } from './errors.js';
 import { createLogger } from './log.js';
 import { hashApiKey } from './receive/auth.js';
-import { GROUP_COLUMNS } from './api/costs-route.js';
+import { GROUP_COLUMNS } from './store/read/costs.js';
 import { runCostsCommand } from './commands/costs.js';
 import { CliError } from './commands/cli-error.js';
 import { collectorGrpcTarget, collectorHttpUrl } from './commands/collector-address.js';

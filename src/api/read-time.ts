@@ -10,8 +10,3 @@ export function monthSoFarUtc(nowMs: number): { fromMs: number; toMs: number } {
 export function isoUtc(ms: number): string {
   return new Date(ms).toISOString();
 }
-
-/** SQL printing a DateTime64 column as ISO-8601 UTC with microseconds and a `Z` (`2026-12-02T15:01:02.123456Z`). */
-export function isoUtcSql(column: string): string {
-  return `formatDateTime(${column}, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC')`;
-}

@@ -5,9 +5,9 @@ import { z } from 'zod';
 import type { ResidencyConfig } from '../config/residency.js';
 import type { Authenticator } from '../receive/auth.js';
 import { ResidencyRules } from '../sampling/residency-check.js';
-import { toCsv } from './costs-route.js';
+import { toCsv } from '../store/read/csv.js';
 import { parseQuery, readScope, timeParam } from './read-scope.js';
-import { queryResidency, RESIDENCY_COLUMNS } from './residency-report.js';
+import { queryResidency, RESIDENCY_COLUMNS } from '../store/read/residency.js';
 import { sendError } from './send-error.js';
 import { periodError } from './strict-time.js';
 

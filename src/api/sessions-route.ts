@@ -4,8 +4,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { AgtError } from '../errors.js';
 import type { Authenticator } from '../receive/auth.js';
+import { listSessions, sessionsById, spansOfSession, type SessionListFilter } from '../store/read/sessions.js';
 import { parseQuery, readScope, timeParam } from './read-scope.js';
-import { isoUtcSql } from './read-time.js';
 import { decodeCursor, nextLink, type SessionCursor } from './session-cursor.js';
 import { sendError } from './send-error.js';
 import { withCanonicalModel, withCanonicalModels, type CanonicalModel } from './session-models.js';
@@ -32,16 +32,6 @@ const oneQuery = z.object({ tenant: z.string().min(1).optional() }).strict();
 
 /** Rows the id look-up reads: more than one means the id exists for several tenants. */
 const ID_MATCHES = 10;
-
-// Money as exact decimal text (as GET /api/v1/costs answers it); times ISO-8601 UTC with a Z.
-const SESSION_COLUMNS = `TenantId AS tenantId, SessionId AS sessionId, Kept AS kept, Reasons AS reasons, SampleWeight AS sampleWeight,
-  toString(CostUsd) AS costUsd, UsageIncompleteCalls AS usageIncompleteCalls, toString(CostOverstatedUpToUsd) AS costOverstatedUpToUsd,
-  InputTokens AS inputTokens, OutputTokens AS outputTokens, CacheReadTokens AS cacheReadTokens,
-  CacheWriteTokens AS cacheWriteTokens, ReasoningTokens AS reasoningTokens, SpanCount AS spanCount, ErrorCount AS errorCount,
-  TraceIds AS traceIds, ToolPath AS toolPath, AgentNames AS agents, Models AS models, MinEvalScore AS minEvalScore,
-  DecisionTrigger AS trigger, ${isoUtcSql('StartTime')} AS startTime, ${isoUtcSql('EndTime')} AS endTime, ${isoUtcSql('DecidedAt')} AS decidedAt,
-  Version AS version, Detectors AS detectors, LoopLength AS loopLength, Refusals AS refusals, BackoffSeconds AS backoffSeconds,
-  DuplicateToolCallIds AS duplicateToolCallIds, toString(CacheCollapseExtraUsd + CacheChurnExtraUsd) AS cacheExtraUsd`;
 
 interface SpanNode {
   spanId: string;
@@ -70,36 +60,22 @@ export function sessionsRoutes(params: SessionsRoutesParams): FastifyPluginAsync
       if (empty !== null) return sendError(reply, empty);
       const scope = readScope(params.auth, req, q.value.tenant);
       if (scope.status !== 'ok') return sendError(reply, scope.error);
-      const where = ['StartTime >= fromUnixTimestamp64Milli({from:Int64})', 'StartTime <= fromUnixTimestamp64Milli({to:Int64})'];
-      const qp: Record<string, unknown> = { from, to, limit: q.value.limit };
-      if (scope.value.tenant !== null) {
-        where.push('TenantId = {tenant:String}');
-        qp.tenant = scope.value.tenant;
-      }
-      if (q.value.kept !== undefined) where.push(`Kept = ${q.value.kept === 'true' ? 1 : 0}`);
-      if (q.value.reason !== undefined) {
-        where.push('has(Reasons, {reason:String})');
-        qp.reason = q.value.reason;
-      }
-      if (q.value.sessionPrefix !== undefined) {
-        where.push('startsWith(SessionId, {prefix:String})');
-        qp.prefix = q.value.sessionPrefix;
-      }
+      let after: SessionListFilter['after'];
       if (q.value.cursor !== undefined) {
         const c = decodeCursor(q.value.cursor);
         if (c.status !== 'ok') return sendError(reply, c.error);
-        where.push('(StartTime, TenantId, SessionId) < (fromUnixTimestamp64Nano({cs:Int64}), {ct:String}, {ci:String})');
-        Object.assign(qp, { cs: c.value.startNs, ct: c.value.tenantId, ci: c.value.sessionId });
+        after = c.value;
       }
-      // FINAL: the latest version of each session row (ReplacingMergeTree(Version), docs/storage.md). One row more
-      // than the page says whether a next page exists; the order is total, so pages neither skip nor repeat rows.
-      const rs = await params.client.query({
-        query: `SELECT ${SESSION_COLUMNS}, toString(toUnixTimestamp64Nano(StartTime)) AS cursorStartNs FROM ${db}.sessions FINAL
-          WHERE ${where.join(' AND ')} ORDER BY StartTime DESC, TenantId DESC, SessionId DESC LIMIT {limit:UInt32}`,
-        query_params: { ...qp, limit: q.value.limit + 1 },
-        format: 'JSONEachRow',
+      const rows = await listSessions(params.client, db, {
+        fromMs: from,
+        toMs: to,
+        tenant: scope.value.tenant,
+        limit: q.value.limit,
+        ...(q.value.kept === undefined ? {} : { kept: q.value.kept === 'true' }),
+        ...(q.value.reason === undefined ? {} : { reason: q.value.reason }),
+        ...(q.value.sessionPrefix === undefined ? {} : { sessionPrefix: q.value.sessionPrefix }),
+        ...(after === undefined ? {} : { after }),
       });
-      const rows = await rs.json<Record<string, unknown> & { cursorStartNs: string }>();
       const more = rows.length > q.value.limit;
       const page = rows.slice(0, q.value.limit);
       const last = page.at(-1);
@@ -113,18 +89,7 @@ export function sessionsRoutes(params: SessionsRoutesParams): FastifyPluginAsync
       if (q.status !== 'ok') return sendError(reply, q.error);
       const scope = readScope(params.auth, req, q.value.tenant);
       if (scope.status !== 'ok') return sendError(reply, scope.error);
-      const qp: Record<string, unknown> = { id: req.params.id };
-      let tenantCond = '';
-      if (scope.value.tenant !== null) {
-        tenantCond = ' AND TenantId = {tenant:String}';
-        qp.tenant = scope.value.tenant;
-      }
-      const rs = await params.client.query({
-        query: `SELECT ${SESSION_COLUMNS} FROM ${db}.sessions FINAL WHERE SessionId = {id:String}${tenantCond} ORDER BY TenantId LIMIT ${ID_MATCHES}`,
-        query_params: qp,
-        format: 'JSONEachRow',
-      });
-      const rows = await rs.json<Record<string, unknown>>();
+      const rows = await sessionsById(params.client, db, req.params.id, scope.value.tenant, ID_MATCHES);
       if (rows.length === 0) return sendError(reply, new AgtError('AGT_ERR_NOT_FOUND', `no session ${JSON.stringify(req.params.id)}${scope.value.tenant ? ` for tenant "${scope.value.tenant}"` : ''}`));
       // Session ids are unique per tenant only: an admin (or open mode) must say whose session it wants.
       if (rows.length > 1) {
@@ -132,16 +97,7 @@ export function sessionsRoutes(params: SessionsRoutesParams): FastifyPluginAsync
         return sendError(reply, new AgtError('AGT_ERR_BAD_QUERY', `tenant: session ${JSON.stringify(req.params.id)} exists for several tenants (${tenants}${rows.length === ID_MATCHES ? ', …' : ''}); name one with ?tenant=`));
       }
       const session = withCanonicalModels(rows[0]!, params.canonicalModel);
-      const spansRs = await params.client.query({
-        query: `SELECT TraceId AS traceId, SpanId AS spanId, ParentSpanId AS parentSpanId, SpanName AS name, ServiceName AS service,
-          ${isoUtcSql('Timestamp')} AS timestamp, Duration AS durationNs, StatusCode AS statusCode, GenAiOperation AS operation,
-          GenAiModel AS model, GenAiTool AS tool, InputTokens AS inputTokens, OutputTokens AS outputTokens,
-          if(isNull(CostUsd), NULL, toString(CostUsd)) AS costUsd, UsageIncomplete AS usageIncomplete, DetectorFlags AS detectorFlags
-          FROM ${db}.spans WHERE TenantId = {tenant:String} AND SessionId = {id:String} ORDER BY Timestamp LIMIT 100000`,
-        query_params: { tenant: session.tenantId, id: req.params.id },
-        format: 'JSONEachRow',
-      });
-      const spans = await spansRs.json<Record<string, unknown>>();
+      const spans = await spansOfSession(params.client, db, String(session.tenantId), req.params.id);
       return { ...session, spans: buildTree(spans.map((s) => withCanonicalModel(s, params.canonicalModel))) };
     });
   };

@@ -1,6 +1,7 @@
 /** `agenttail costs`: cost rollups from a running collector's API, or from the embedded data directory. */
 import { isoUtc, monthSoFarUtc } from '../api/read-time.js';
-import { costColumns, GROUP_COLUMNS, queryCosts, sessionsMeaning, toCsv, usageIncompleteSummary, type CostRow } from '../api/costs-route.js';
+import { costColumns, GROUP_COLUMNS, queryCosts, sessionsMeaning, usageIncompleteSummary, type CostRow } from '../store/read/costs.js';
+import { toCsv } from '../store/read/csv.js';
 import { periodError, timeOrThrow } from '../api/strict-time.js';
 import type { Config } from '../config/schema.js';
 import { AgtError } from '../errors.js';

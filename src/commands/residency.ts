@@ -1,7 +1,7 @@
 /** `agenttail residency`: the residency report from a running collector's API, or from the embedded data directory. */
 import Table from 'cli-table3';
-import { toCsv } from '../api/costs-route.js';
-import { queryResidency, RESIDENCY_COLUMNS, type ResidencyReport } from '../api/residency-report.js';
+import { toCsv } from '../store/read/csv.js';
+import { queryResidency, RESIDENCY_COLUMNS, type ResidencyReport } from '../store/read/residency.js';
 import type { Config } from '../config/schema.js';
 import { ResidencyRules } from '../sampling/residency-check.js';
 import { collectorHttpUrl } from './collector-address.js';

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GROUP_COLUMNS } from '../../src/api/costs-route.js';
+import { GROUP_COLUMNS } from '../../src/store/read/costs.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const COMMANDS = ['serve', 'simulate', 'migrate', 'costs', 'residency', 'reprice', 'hash-key'];

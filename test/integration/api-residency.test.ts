@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESIDENCY_COLUMNS, type ResidencyRow } from '../../src/api/residency-report.js';
+import { RESIDENCY_COLUMNS, type ResidencyRow } from '../../src/store/read/residency.js';
 import { runResidencyCommand } from '../../src/commands/residency.js';
 import { hostInfo } from '../../src/conventions/region-table.js';
 import { runSimulation } from '../../src/simulate/run.js';

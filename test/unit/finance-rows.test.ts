@@ -1,7 +1,8 @@
 // Unit tests of the finance rows (issue 19): canonical models and model sessions in the rollup, the usageIncomplete
 // flag and its overstatement bound, the default period, the session-list cursor, the cluster rewrite of a key change.
 import { describe, expect, it } from 'vitest';
-import { costPeriod, sessionsMeaning, usageIncompleteSummary, type CostRow } from '../../src/api/costs-route.js';
+import { costPeriod } from '../../src/api/costs-route.js';
+import { sessionsMeaning, usageIncompleteSummary, type CostRow } from '../../src/store/read/costs.js';
 import { monthSoFarUtc } from '../../src/api/read-time.js';
 import { decodeCursor, encodeCursor, nextLink } from '../../src/api/session-cursor.js';
 import type { NormalizedSpan, Usage } from '../../src/conventions/types.js';

@@ -1,7 +1,7 @@
 /** Issue 25 point 6: the README's groupBy list lacked `region` and `endpoint`, which the API and CLI offer. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GROUP_COLUMNS } from '../../src/api/costs-route.js';
+import { GROUP_COLUMNS } from '../../src/store/read/costs.js';
 
 describe('GROUP_COLUMNS', () => {
   it('is the groupBy list the README gives, in its order (README lacked region and endpoint)', () => {

@@ -38,4 +38,16 @@ describe('layout', () => {
       expect(importsOf(join(SRC, 'sessions', 'session-replay.ts'))).toContain('durability/replay.js');
     });
   });
+
+  describe('read queries', () => {
+    it('src/commands/ imports no route (commands and routes call the same read functions in src/store/read/)', () => {
+      const routes = tsFiles(join(SRC, 'commands')).flatMap((f) => importsOf(f).filter((t) => /^api\/.*-route\.js$/.test(t)).map((t) => `${relative(SRC, f)} → ${t}`));
+      expect(routes).toEqual([]);
+    });
+
+    it('src/api/ holds no SQL (routes parse, scope and answer)', () => {
+      const sql = tsFiles(join(SRC, 'api')).filter((f) => /\bSELECT\b[\s\S]*\bFROM\b/.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f));
+      expect(sql).toEqual([]);
+    });
+  });
 });

@@ -3,9 +3,9 @@
  * (usage_hourly, dropped sessions included), each row judged against its tenant's current policy; violations first.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { AgtError } from '../errors.js';
-import type { ResidencyRules, ResidencyStatus } from '../sampling/residency-check.js';
-import { decimalUnits, unitsCell } from '../store/cell-format.js';
+import { AgtError } from '../../errors.js';
+import type { ResidencyRules, ResidencyStatus } from '../../sampling/residency-check.js';
+import { decimalUnits, unitsCell } from '../cell-format.js';
 
 /** One report row; costUsd is an exact decimal as text. */
 export interface ResidencyRow {
