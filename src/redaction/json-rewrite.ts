@@ -133,10 +133,13 @@ function keyValues(pass: RedactionPass, kvs: unknown[], parent: KeyPlan | null, 
   return out ?? kvs;
 }
 
-/** A JSON AnyValue's text for hashing: its string, else its JSON. */
+/** A JSON AnyValue's text for hashing: scalars as hashText gives them for protobuf, so both encodings hash alike. */
 function valueText(v: Json): string {
-  const s = v['stringValue'] ?? v['string_value'];
-  return typeof s === 'string' ? s : JSON.stringify(v);
+  for (const k of ['stringValue', 'string_value', 'boolValue', 'bool_value', 'intValue', 'int_value', 'doubleValue', 'double_value']) {
+    const x = v[k];
+    if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') return String(x);
+  }
+  return JSON.stringify(v);
 }
 
 /** Redacts a JSON AnyValue in place. */

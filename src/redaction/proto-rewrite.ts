@@ -3,8 +3,11 @@
  * that carry attributes, status messages and log bodies, copies every other byte as it is, and re-encodes a message
  * only when something inside it changed. An unchanged request comes back as the same buffer.
  */
+import { isUtf8 } from 'node:buffer';
 import { AgtError } from '../errors.js';
+import { readAnyValue } from '../otlp/proto-attributes.js';
 import { ProtoReader } from '../otlp/proto-reader.js';
+import { hashText } from './hash-text.js';
 import type { KeyPlan } from './rule-set.js';
 import type { RedactionPass } from './redaction-pass.js';
 
@@ -35,12 +38,26 @@ export class ProtoRewriter {
 
   /** ExportTraceServiceRequest: resource_spans(1) → scope_spans(2) → spans(2). `passFor` picks a resource's tenant pass. */
   traces(passFor: (tenantClaim: string | null) => RedactionPass): Uint8Array | null {
-    return this.envelope(passFor, (pass) => (f, s, e) => (f === 2 ? this.span(pass, s, e) : undefined));
+    return this.envelope(passFor, (pass) => (f, s, e) => (f === 2 ? this.item(() => this.span(pass, s, e), SPAN_STUB) : undefined));
   }
 
   /** ExportLogsServiceRequest: resource_logs(1) → scope_logs(2) → log_records(2). */
   logs(passFor: (tenantClaim: string | null) => RedactionPass): Uint8Array | null {
-    return this.envelope(passFor, (pass) => (f, s, e) => (f === 2 ? this.logRecord(pass, s, e) : undefined));
+    return this.envelope(passFor, (pass) => (f, s, e) => (f === 2 ? this.item(() => this.logRecord(pass, s, e), LOG_RECORD_STUB) : undefined));
+  }
+
+  /**
+   * One span or log record. One the walk cannot read (the decoder may have stopped before the damage, rejecting the
+   * item for an earlier fault) is replaced by a stub the decoder rejects: the item stays refused, its other items
+   * accepted, and none of its bytes are logged.
+   */
+  private item(walk: () => FieldEdit, stub: Uint8Array): FieldEdit {
+    try {
+      return walk();
+    } catch (err) {
+      if (!(err instanceof AgtError)) throw err;
+      return rope(stub);
+    }
   }
 
   /** The rewritten request, or null when nothing changed. */
@@ -150,7 +167,11 @@ export class ProtoRewriter {
     if (end - start < pass.rules.minTextLength) return undefined;
     const value = this.string(start, end, false);
     const out = pass.text(value, plan);
-    return out === value ? undefined : rope(Buffer.from(out, 'utf8'));
+    if (out === value) return undefined;
+    const bytes = Buffer.from(out, 'utf8');
+    // Invalid UTF-8 makes the decoder reject the span: keep it invalid (the replacement characters of the lenient
+    // read become a lone 0xFF again), so redaction masks what it holds but does not change the answer.
+    return rope(isUtf8(this.buf.subarray(start, end)) ? bytes : Buffer.from(bytes.toString('latin1').replaceAll('\xef\xbf\xbd', '\xff'), 'latin1'));
   }
 
   /**
@@ -170,17 +191,29 @@ export class ProtoRewriter {
     return (this.buf as NativeSlices).utf8Slice(start, end);
   }
 
-  /** The text a hash rule hashes: a string value as is, any other value as its encoded bytes in hex. */
+  /** The text a hash rule hashes (hashText of the value as the decoder reads it). */
   private valueText(start: number, end: number): string {
-    let text: string | null = null;
-    this.fields(start, end, (f, s, e) => {
-      if (f === 1) text = this.buf.toString('utf8', s, e);
-    });
-    return text ?? this.buf.toString('hex', start, end);
+    try {
+      this.reader.pos = start;
+      return hashText(readAnyValue(this.reader, end, { maxAttributesPerSpan: Number.MAX_SAFE_INTEGER, maxAnyValueDepth: MAX_DEPTH }, 1));
+    } catch {
+      // Unreadable (the decoder rejects the span): hash the bytes.
+      return this.buf.toString('hex', start, end);
+    }
   }
 
   /** A resource's `tenant.id` (ResourceSpans.resource(1) → attributes(1)), for trusted gateways that name tenants. */
   private tenantClaim(start: number, end: number): string | null {
+    try {
+      return this.readTenantClaim(start, end);
+    } catch (err) {
+      // A resource the decoder cannot read either: it rejects the items under it; redact them under the principal.
+      if (err instanceof AgtError) return null;
+      throw err;
+    }
+  }
+
+  private readTenantClaim(start: number, end: number): string | null {
     let claim: string | null = null;
     this.fields(start, end, (f, s, e) => {
       if (f !== 1) return;
@@ -289,6 +322,11 @@ export class ProtoRewriter {
 function malformed(message: string): AgtError {
   return new AgtError('AGT_ERR_MALFORMED_REQUEST', `request could not be read for redaction: ${message}`);
 }
+
+/** A span with a one-byte trace id (field 1): rejected by the decoder as `trace_id`. */
+const SPAN_STUB = Uint8Array.from([0x0a, 0x01, 0x00]);
+/** A log record with a one-byte trace id (field 9): rejected by the decoder as `trace_id`. */
+const LOG_RECORD_STUB = Uint8Array.from([0x4a, 0x01, 0x00]);
 
 /** Buffer's native UTF-8 slicer, called directly (toString's argument checks cost more than a short slice). */
 type NativeSlices = Buffer & { utf8Slice(start: number, end: number): string };

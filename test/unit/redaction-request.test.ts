@@ -139,6 +139,19 @@ describe('Redactor', () => {
       expect(hashOf(redactor, keyed('globex'), 'x@y.example')).toBe(hashOf(derived, keyed('globex'), 'x@y.example'));
     });
 
+    it('gives a string or a number the same token whether it came as protobuf or OTLP/JSON', () => {
+      const { redactor } = redactorOf({ hashSecret: SECRET, rules: [{ name: 'h', action: 'hash', keys: ['app.account', 'app.user'] }] });
+      const spans = [{ traceId: TRACE, spanId: fixtureId(6, 8), attributes: { 'app.account': 123456789, 'app.user': 'ann' } }];
+      const tokens = (format: 'protobuf' | 'json') => {
+        const body = format === 'protobuf' ? buildExportRequest(spans) : Buffer.from(buildExportRequestJson(spans));
+        const out = redactor.forSignal('traces').redact(body, format, keyed('acme'));
+        if (out.status !== 'ok') throw new Error('refused');
+        return decodeTraces(out.value, format)[0]!.attributes;
+      };
+      expect(tokens('json')).toEqual(tokens('protobuf'));
+      expect(tokens('protobuf')['app.account']).toMatch(/^\[HMAC:[0-9a-f]{24}\]$/);
+    });
+
     it('hashes pattern matches inside text when a hash rule names patterns', () => {
       const { redactor } = redactorOf({ builtins: [], hashSecret: SECRET, rules: [{ name: 'emails', action: 'hash', patterns: ['email'] }] });
       expect(hashOf(redactor, keyed('acme'), 'from ann@corp.example')).toMatch(/^from \[HMAC:[0-9a-f]{24}\]$/);
