@@ -7,6 +7,7 @@ import type { Logger } from './log.js';
 import type { SpanSink } from './pipeline.js';
 import { sessionPrecedence } from './conventions/session.js';
 import { LogRoute, type LogSink } from './logs/log-route.js';
+import { MetricRoute, type MetricSink } from './metrics/metric-route.js';
 import { TraceRoute } from './receive/trace-route.js';
 import { Pricer } from './pricing/pricer.js';
 import { Authenticator } from './receive/auth.js';
@@ -34,6 +35,8 @@ export interface CollectorParams {
   sink: SpanSink;
   /** Where accepted log records go (src/logs/log-joiner.ts). */
   logSink: LogSink;
+  /** Where accepted metric data points go (src/metrics/metric-writer.ts). */
+  metricSink: MetricSink;
   registry?: Registry;
   /** Extra readiness checks (store, WAL). */
   checks?: Record<string, () => ReadinessCheck>;
@@ -64,6 +67,10 @@ export class Collector {
   readonly logsHandler: ExportHandler;
   /** Decode → tenant → session hint of log requests (recovery re-reads logged ones with it). */
   readonly logRoute: LogRoute;
+  /** The same Export path for OTLP metrics. */
+  readonly metricsHandler: ExportHandler;
+  /** Decode → tenant → rows of metric requests (recovery re-reads logged ones with it). */
+  readonly metricRoute: MetricRoute;
   /** The memory cap as resolved at construction (explicit, from the cgroup limit, or off). */
   readonly rssCap: ResolvedRssCap;
   /** Refused requests, logged as totals per interval. */
@@ -119,10 +126,13 @@ export class Collector {
           metrics: redactionMetrics,
         })
       : null;
+    this.metricRoute = new MetricRoute({ auth: this.auth, limits: config.receive.limits, sink: params.metricSink });
     this.logRoute = new LogRoute({ auth: this.auth, limits: config.receive.limits, sessionPrecedence: sessionPrecedence(config.conventions.sessionPrecedence), sink: params.logSink });
     const handlers = {
       traces: (this.handler = new ExportHandler({ ...shared, redactor: redactor?.forSignal('traces') ?? NO_REDACTION, route: new TraceRoute({ decoder: this.decoder, sink: params.sink }) })),
       logs: (this.logsHandler = new ExportHandler({ ...shared, redactor: redactor?.forSignal('logs') ?? NO_REDACTION, route: this.logRoute })),
+      // Metrics carry no message content: no redaction rules apply to them (docs/metrics-ingest.md).
+      metrics: (this.metricsHandler = new ExportHandler({ ...shared, route: this.metricRoute })),
     };
     this.http = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger, bodyLimit: config.receive.http.maxBodyBytes }) as unknown as FastifyInstance;
     void this.http.register(otlpHttpRoutes({ handlers, maxBodyBytes: config.receive.http.maxBodyBytes }));

@@ -40,6 +40,7 @@ export const ERRORS = {
   AGT_ERR_MEMORY_LIMIT: { grpc: GrpcCode.UNAVAILABLE, http: 503, retryable: true, summary: 'The collector process is at its memory limit (RSS at or above 90 % of receive.overload.maxRssBytes); the request was refused before decoding; retry after the delay given.' },
   AGT_ERR_WAL_FULL: { grpc: GrpcCode.UNAVAILABLE, http: 503, retryable: true, summary: 'The write-ahead log reached its disk cap; retry after the delay given.' },
   AGT_ERR_SHUTTING_DOWN: { grpc: GrpcCode.UNAVAILABLE, http: 503, retryable: true, summary: 'The collector is shutting down and accepts nothing new; retry against another instance or later.' },
+  AGT_ERR_INVALID_METRIC: { grpc: GrpcCode.INVALID_ARGUMENT, http: 400, retryable: false, summary: 'No data point of an OTLP metrics request could be accepted (no name, no data, bad times, values or buckets); the message names the first problems. Bad points beside good ones are reported through partial_success instead.' },
   AGT_ERR_INVALID_EVAL: { grpc: GrpcCode.INVALID_ARGUMENT, http: 400, retryable: false, summary: 'An eval posted to /v1/evals is not valid (missing target, name, or score/label).' },
   AGT_ERR_BAD_QUERY: { grpc: GrpcCode.INVALID_ARGUMENT, http: 400, retryable: false, summary: 'A query parameter of the read API is missing or invalid.' },
   AGT_ERR_NOT_FOUND: { grpc: GrpcCode.NOT_FOUND, http: 404, retryable: false, summary: 'The requested session or resource does not exist (or is not visible to this key).' },

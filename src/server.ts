@@ -14,6 +14,8 @@ import type { Logger } from './log.js';
 import { LogJoiner } from './logs/log-joiner.js';
 import { logsReadBack, logsReplay } from './logs/log-replay.js';
 import type { LogRoute } from './logs/log-route.js';
+import { metricsReplay } from './metrics/metric-replay.js';
+import { MetricWriter } from './metrics/metric-writer.js';
 import { DecisionCache } from './sampling/decision-cache.js';
 import { DecisionEngine } from './sampling/engine.js';
 import { Durability, type RecoveryReport } from './durability/durability.js';
@@ -110,11 +112,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     journal,
     readBack: logsReadBack(journal, logRoute),
   });
+  // Metrics are not sampled: points go straight to their tables, logged like every request (src/metrics/).
+  const metrics = new MetricWriter({ store, journal });
   const collector: Collector = new Collector({
     config,
     log,
     sink: buffer,
     logSink: logs,
+    metricSink: metrics,
     registry,
     onMemoryPressure: (over) => {
       buffer.setMemoryPressure(over);
@@ -135,7 +140,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     ],
   });
   // Recovery runs before anything is accepted: the buffer and the store must hold what the log says first.
-  const replayed = { sessions: sessionsReplay(buffer, (r) => collector.decoder.spansOfLogged(r)), store, logs: logsReplay(logRoute, logs) };
+  const replayed = { sessions: sessionsReplay(buffer, (r) => collector.decoder.spansOfLogged(r)), store, logs: logsReplay(logRoute, logs), metrics: metricsReplay(() => collector.metricRoute, metrics) };
   const recovery = durability === null ? null : await durability.recover(replayed);
   durability?.start(replayed);
   await shared.start(engine, buffer);

@@ -6,7 +6,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../log.js';
 import type { Outcome } from '../outcome.js';
-import { NO_LOGS, type DecisionRecord, type RecoveryTargets, type ReplayedLogs, type ReplayedSessions, type ReplayedStore, type ReplayIntent } from './replay.js';
+import { NO_LOGS, NO_METRICS, type DecisionRecord, type RecoveryTargets, type ReplayedLogs, type ReplayedSessions, type ReplayedStore, type ReplayIntent } from './replay.js';
 import type { SpillBudget } from './spill-budget.js';
 import type { Journal } from './journal.js';
 import { WriteAheadLog, type WalDurability, type WalRecord } from './wal/write-ahead-log.js';
@@ -44,6 +44,8 @@ export interface RecoveryReport {
   requestsReplayed: number;
   /** Logs requests placed again (src/logs/). */
   logRequestsReplayed: number;
+  /** Metrics requests written again (src/metrics/). */
+  metricRequestsReplayed: number;
   requestsSkipped: number;
   unreadableRequests: number;
   decisionsReused: number;
@@ -65,7 +67,7 @@ interface ControlRecords {
   checkpoint: number;
   report: Awaited<ReturnType<WriteAheadLog['replay']>>;
 }
-const PASS_TWO = new Set<WalRecord['type']>(['request', 'eval', 'decision', 'logs']);
+const PASS_TWO = new Set<WalRecord['type']>(['request', 'eval', 'decision', 'logs', 'metrics']);
 
 /** The write-ahead log wired into the pipeline. */
 export class Durability implements Journal {
@@ -140,7 +142,7 @@ export class Durability implements Journal {
    */
   async recover(targets: RecoveryTargets): Promise<RecoveryReport> {
     const t0 = performance.now();
-    const { sessions: buffer, store, logs = NO_LOGS } = targets;
+    const { sessions: buffer, store, logs = NO_LOGS, metrics = NO_METRICS } = targets;
     this.logs = logs;
     this.sessions = buffer;
     this.store = store;
@@ -162,6 +164,7 @@ export class Durability implements Journal {
 
     let requestsReplayed = 0;
     let logRequestsReplayed = 0;
+    let metricRequestsReplayed = 0;
     let requestsSkipped = 0;
     let unreadableRequests = 0;
     const second = await this.wal.replay((lsn, r) => {
@@ -171,13 +174,16 @@ export class Durability implements Journal {
       }
       // Below the last checkpoint everything was settled (decided, written, in no open session).
       if (lsn < checkpoint) {
-        if (r.type === 'request' || r.type === 'logs') requestsSkipped++;
+        if (r.type === 'request' || r.type === 'logs' || r.type === 'metrics') requestsSkipped++;
         // Its records stay seen, so a client's re-delivery after the restart is stored once (src/logs/seen-records.ts).
         if (r.type === 'logs') logs.rememberLogs(lsn, r);
         return;
       }
       if (r.type === 'logs') {
         if (logs.replayLogs(lsn, r)) logRequestsReplayed++;
+        else unreadableRequests++;
+      } else if (r.type === 'metrics') {
+        if (metrics.replayMetrics(lsn, r)) metricRequestsReplayed++;
         else unreadableRequests++;
       } else if (r.type === 'eval') {
         buffer.replayEvals(lsn, r.tenantId, r.evals);
@@ -199,6 +205,7 @@ export class Durability implements Journal {
       logBytes: first.bytes,
       requestsReplayed,
       logRequestsReplayed,
+      metricRequestsReplayed,
       requestsSkipped,
       unreadableRequests,
       decisionsReused: decisions.length,

@@ -13,6 +13,8 @@ export type DecisionRecord = Extract<WalRecord, { type: 'decision' }>;
 export type RequestRecord = Extract<WalRecord, { type: 'request' }>;
 /** A logged logs Export request. */
 export type LogsRecord = Extract<WalRecord, { type: 'logs' }>;
+/** A logged metrics Export request. */
+export type MetricsRecord = Extract<WalRecord, { type: 'metrics' }>;
 
 /** A batch logged before a crash without a confirmation: re-sent with the same token once its writes are rebuilt. */
 export interface ReplayIntent {
@@ -67,9 +69,23 @@ export interface ReplayedLogs extends PinSource {
 /** No logs stage: nothing to replay or pin. */
 export const NO_LOGS: ReplayedLogs = { replayLogs: () => true, rememberLogs: () => undefined, endReplay: () => undefined, oldestPin: () => Number.MAX_SAFE_INTEGER };
 
+/**
+ * The metrics stage in recovery (src/metrics/metric-replay.ts): a logged metrics request not below the last checkpoint
+ * is written again under the same write key, so the store skips it where confirmed and re-sends its logged batch
+ * otherwise. Its writes pin the log through the store, so it pins nothing itself.
+ */
+export interface ReplayedMetrics {
+  /** Writes a logged metrics request again; false when it cannot be decoded again. */
+  replayMetrics(lsn: number, record: MetricsRecord): boolean;
+}
+
+/** No metrics stage: nothing to replay. */
+export const NO_METRICS: ReplayedMetrics = { replayMetrics: () => true };
+
 /** What recovery replays into, named. */
 export interface RecoveryTargets {
   sessions: ReplayedSessions;
   store: ReplayedStore;
   logs?: ReplayedLogs;
+  metrics?: ReplayedMetrics;
 }

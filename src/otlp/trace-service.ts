@@ -9,6 +9,8 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 /** opentelemetry.proto.collector.logs.v1.LogsService/Export. */
 export const LOGS_EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
+/** opentelemetry.proto.collector.metrics.v1.MetricsService/Export. */
+export const METRICS_EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 
 /** A message passed through as the bytes it is. */
 export const rawBytes = (b: Buffer): Buffer => b;

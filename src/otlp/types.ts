@@ -86,7 +86,13 @@ export type SpanRejectionKind =
   /** A token count that is not a non-negative integer, or above the plausibility ceiling (conventions/value-checks.ts). */
   | 'usage'
   /** A reported cost that is negative, not finite, or above the plausibility ceiling. */
-  | 'cost';
+  | 'cost'
+  /** A metric without a name or without data (src/otlp/decode-metrics.ts). */
+  | 'metric'
+  /** A metric data point without a value, or with a value the tables cannot hold (NaN, infinity). */
+  | 'value'
+  /** Histogram buckets that do not match their bounds or their count. */
+  | 'buckets';
 
 /** A span the decoder refused while accepting the rest of the request (reported via partial_success). */
 export interface SpanRejection {

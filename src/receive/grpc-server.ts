@@ -1,6 +1,6 @@
-/** OTLP/gRPC receiver: TraceService/Export and LogsService/Export (opentelemetry.proto.collector.*.v1) on @grpc/grpc-js. */
+/** OTLP/gRPC receiver: TraceService/Export, LogsService/Export and MetricsService/Export (opentelemetry.proto.collector.*.v1) on @grpc/grpc-js. */
 import { Metadata, Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import { LOGS_EXPORT_PATH, rawExportService, TRACE_EXPORT_PATH } from '../otlp/trace-service.js';
+import { LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, rawExportService, TRACE_EXPORT_PATH } from '../otlp/trace-service.js';
 import type { Logger } from '../log.js';
 import { AgtError } from '../errors.js';
 import { failed } from '../outcome.js';
@@ -30,12 +30,13 @@ function reply(cb: sendUnaryData<Buffer>, answer: GrpcAnswer): void {
 export class GrpcReceiver {
   private readonly server: Server;
 
-  constructor(private readonly params: { handlers: { traces: ExportHandler; logs: ExportHandler }; host: string; port: number; maxMessageBytes: number; log: Logger }) {
+  constructor(private readonly params: { handlers: { traces: ExportHandler; logs: ExportHandler; metrics: ExportHandler }; host: string; port: number; maxMessageBytes: number; log: Logger }) {
     // grpc-js decompresses gzip/deflate messages itself and enforces the (decompressed) size limit.
     this.server = new Server({ 'grpc.max_receive_message_length': params.maxMessageBytes });
     const services: [string, ExportHandler][] = [
       [TRACE_EXPORT_PATH, params.handlers.traces],
       [LOGS_EXPORT_PATH, params.handlers.logs],
+      [METRICS_EXPORT_PATH, params.handlers.metrics],
     ];
     for (const [path, handler] of services) {
       this.server.addService(rawExportService(path), { Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => this.export(handler, call, cb) });

@@ -1,4 +1,4 @@
-/** OTLP/HTTP receiver: POST /v1/traces and /v1/logs, protobuf or JSON, optionally gzip/deflate-compressed. */
+/** OTLP/HTTP receiver: POST /v1/traces, /v1/logs and /v1/metrics, protobuf or JSON, optionally gzip/deflate-compressed. */
 import { createGunzip, createInflate } from 'node:zlib';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AgtError } from '../errors.js';
@@ -36,8 +36,12 @@ function asAgtError(err: Error & { code?: string; statusCode?: number }, maxBody
 }
 
 /** Fastify plugin; its content-type parsers are encapsulated, so other routes keep fastify's defaults. */
-export function otlpHttpRoutes(params: { handlers: { traces: ExportHandler; logs: ExportHandler }; maxBodyBytes: number }): FastifyPluginAsync {
-  const handlerOf = (req: FastifyRequest): ExportHandler => (req.url.startsWith('/v1/logs') ? params.handlers.logs : params.handlers.traces);
+export function otlpHttpRoutes(params: { handlers: { traces: ExportHandler; logs: ExportHandler; metrics: ExportHandler }; maxBodyBytes: number }): FastifyPluginAsync {
+  const handlerOf = (req: FastifyRequest): ExportHandler => {
+    if (req.url.startsWith('/v1/logs')) return params.handlers.logs;
+    if (req.url.startsWith('/v1/metrics')) return params.handlers.metrics;
+    return params.handlers.traces;
+  };
   return async (app) => {
     app.removeAllContentTypeParsers();
     const asBuffer = (_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: Buffer) => void): void => done(null, body);
@@ -86,5 +90,6 @@ export function otlpHttpRoutes(params: { handlers: { traces: ExportHandler; logs
     app.post('/v1/traces', { bodyLimit: params.maxBodyBytes }, exportRoute);
     app.post('/api/public/otel/v1/traces', { bodyLimit: params.maxBodyBytes }, exportRoute);
     app.post('/v1/logs', { bodyLimit: params.maxBodyBytes }, exportRoute);
+    app.post('/v1/metrics', { bodyLimit: params.maxBodyBytes }, exportRoute);
   };
 }

@@ -14,6 +14,7 @@ export interface ItemCounters {
 const ITEMS: Record<SignalName, { stem: string; noun: string }> = {
   traces: { stem: 'spans', noun: 'Spans' },
   logs: { stem: 'log_records', noun: 'Log records' },
+  metrics: { stem: 'metric_points', noun: 'Metric data points' },
 };
 
 export class ReceiveMetrics {

@@ -10,7 +10,7 @@ import type { SpanRejection } from '../otlp/types.js';
 import type { TenantAuth } from './auth.js';
 
 /** The signals the receivers take. */
-export type SignalName = 'traces' | 'logs';
+export type SignalName = 'traces' | 'logs' | 'metrics';
 
 /** One request's decoded items and the ones refused (partial_success). */
 export interface DecodedItems<D> {

@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { failed, ok, retryable, type Outcome } from '../outcome.js';
 import type { SessionWrite } from '../sessions/types.js';
 import { buildEvalRow } from './eval-row.js';
+import { METRIC_TABLES, type MetricTable } from './metric-rows.js';
 import { runMigrations } from './migrations.js';
 import { createStoreClient } from './store-client.js';
 import { buildSessionTsRow, buildTraceTsRows } from './lookup-rows.js';
@@ -33,7 +34,7 @@ import type { ReplayIntent, ReplayPlan } from '../durability/replay.js';
 import { sessionWriteKey } from './write-journal.js';
 
 /** The tables the store writes. */
-export const STORE_TABLES = ['spans', 'sessions', 'usage_hourly', 'provider_minutely', 'evals', 'session_ts', 'trace_ts', 'logs'] as const;
+export const STORE_TABLES = ['spans', 'sessions', 'usage_hourly', 'provider_minutely', 'evals', 'session_ts', 'trace_ts', 'logs', ...Object.values(METRIC_TABLES)] as const;
 /** One of the tables the store writes. */
 export type StoreTable = (typeof STORE_TABLES)[number];
 
@@ -289,6 +290,23 @@ export class ClickHouseStore implements SessionStore {
     const refused = this.refusal('logs');
     if (refused !== null) return refused;
     this.route('logs', tag.key, tag.pinLsn, rows, null);
+    return ok();
+  }
+
+  /**
+   * Queue otel_metrics_* rows (src/store/metric-rows.ts) of one logged metrics request under one key: replaying the
+   * request after a crash rebuilds the same write, skipped where confirmed and re-sent under its batch's token where not.
+   */
+  writeMetrics(rows: readonly { table: MetricTable; row: Record<string, unknown> }[], tag: { key: string; pinLsn: number }): Outcome<void> {
+    const refused = this.refusal('metrics');
+    if (refused !== null) return refused;
+    const byTable = new Map<MetricTable, Record<string, unknown>[]>();
+    for (const r of rows) {
+      const list = byTable.get(r.table);
+      if (list === undefined) byTable.set(r.table, [r.row]);
+      else list.push(r.row);
+    }
+    for (const [table, list] of byTable) this.route(table, tag.key, tag.pinLsn, list, null);
     return ok();
   }
 

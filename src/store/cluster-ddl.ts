@@ -31,6 +31,12 @@ export const SHARD_KEYS: Record<string, string> = {
   dead_letter: 'cityHash64(BatchId)',
   // Read by time range over all shards; the session key spreads the writes.
   decisions: 'cityHash64(TenantId, SessionId)',
+  // Metric points: a series on one shard, so a point delivered twice meets its copy there (ReplacingMergeTree).
+  otel_metrics_sum: 'cityHash64(TenantId, ServiceName, MetricName)',
+  otel_metrics_gauge: 'cityHash64(TenantId, ServiceName, MetricName)',
+  otel_metrics_histogram: 'cityHash64(TenantId, ServiceName, MetricName)',
+  otel_metrics_exponential_histogram: 'cityHash64(TenantId, ServiceName, MetricName)',
+  otel_metrics_summary: 'cityHash64(TenantId, ServiceName, MetricName)',
 };
 
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+)\.(\w+)\s*\(/;

@@ -32,7 +32,7 @@ export async function startTestCollector(opts: { config?: ConfigInput; log?: Log
   const base = { receive: TEST_RECEIVE };
   const config = parseConfig(deepMerge(base, (opts.config ?? {}) as Record<string, unknown>));
   const sink = new RecordingSink();
-  const collector = new Collector({ config, log: opts.log ?? silentLogger(), sink, logSink: sink.logSink, ...opts.hooks });
+  const collector = new Collector({ config, log: opts.log ?? silentLogger(), sink, logSink: sink.logSink, metricSink: sink.metricSink, ...opts.hooks });
   const { grpcPort, httpPort } = await collector.start();
   return {
     collector,

@@ -4,6 +4,8 @@ import { ok, type Outcome } from '../../src/outcome.js';
 import type { SpanSink } from '../../src/pipeline.js';
 import type { LogSink } from '../../src/logs/log-route.js';
 import type { LogEntry } from '../../src/logs/types.js';
+import type { MetricSink } from '../../src/metrics/metric-route.js';
+import type { MetricRow } from '../../src/metrics/types.js';
 
 export class RecordingSink implements SpanSink {
   readonly spans: NormalizedSpan[] = [];
@@ -15,6 +17,18 @@ export class RecordingSink implements SpanSink {
     accept: async (entries) => {
       if (this.nextOutcome) return this.nextOutcome;
       this.logEntries.push(...entries);
+      this.notify();
+      return ok();
+    },
+  };
+  /** Metric rows the metrics route handed on. */
+  readonly metricRows: MetricRow[] = [];
+  /** The MetricSink side: records metric rows, and answers nextOutcome when set. */
+  readonly metricSink: MetricSink = {
+    admit: () => this.nextOutcome ?? ok(),
+    accept: async (rows) => {
+      if (this.nextOutcome) return this.nextOutcome;
+      this.metricRows.push(...rows);
       this.notify();
       return ok();
     },

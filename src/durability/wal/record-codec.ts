@@ -21,6 +21,8 @@ export type WalRecord<D = unknown, S extends LoggedSummary = LoggedSummary> =
   | ({ type: 'request' } & RequestSource)
   /** An accepted ExportLogsServiceRequest, logged like a trace request (src/logs/ replays it). */
   | ({ type: 'logs' } & RequestSource)
+  /** An accepted ExportMetricsServiceRequest (src/metrics/ replays it into the store). */
+  | ({ type: 'metrics' } & RequestSource)
   /**
    * A session decision (version 1) or re-decision (late data, upgrade). `firstDecisionLsn` is the LSN of the session's
    * version-1 decision record: with tenant and session it names one decided life of a session, whose writes are
@@ -46,8 +48,8 @@ export type WalRecord<D = unknown, S extends LoggedSummary = LoggedSummary> =
   /** Everything below `upToLsn` is settled: decided, written, no open session holds it (replay skips its requests). */
   | { type: 'checkpoint'; upToLsn: number };
 
-const TYPE_CODES = { request: 1, decision: 2, written: 3, eval: 4, batch: 5, checkpoint: 6, logs: 7 } as const;
-const TYPE_NAMES: Record<number, WalRecord['type']> = { 1: 'request', 2: 'decision', 3: 'written', 4: 'eval', 5: 'batch', 6: 'checkpoint', 7: 'logs' };
+const TYPE_CODES = { request: 1, decision: 2, written: 3, eval: 4, batch: 5, checkpoint: 6, logs: 7, metrics: 8 } as const;
+const TYPE_NAMES: Record<number, WalRecord['type']> = { 1: 'request', 2: 'decision', 3: 'written', 4: 'eval', 5: 'batch', 6: 'checkpoint', 7: 'logs', 8: 'metrics' };
 const BIGINT_TAG = '__bigint:';
 
 /** Frame type byte for a record type. */
@@ -60,19 +62,24 @@ export function typeName(code: number): WalRecord['type'] | undefined {
   return TYPE_NAMES[code];
 }
 
-/** Payload: `[metaLen u32][meta JSON][body]`; only request and logs records carry a body. */
+/** Payload: `[metaLen u32][meta JSON][body]`; only request, logs and metrics records carry a body. */
 export function encodeRecord(record: WalRecord): Uint8Array {
   return Buffer.concat(encodeRecordParts(record));
 }
 
 /** The payload as parts: `[metaLen u32 + meta JSON]` and, for a request, its body as given (not copied). */
 export function encodeRecordParts(record: WalRecord): Uint8Array[] {
-  const { body, meta } = record.type === 'request' || record.type === 'logs' ? { body: record.body, meta: { ...record, body: undefined } } : { body: undefined, meta: record };
+  const { body, meta } = hasBody(record) ? { body: record.body, meta: { ...record, body: undefined } } : { body: undefined, meta: record };
   const json = metaJson(meta);
   const head = Buffer.allocUnsafe(4 + Buffer.byteLength(json));
   head.writeUInt32LE(head.length - 4, 0);
   head.write(json, 4);
   return body === undefined ? [head] : [head, body];
+}
+
+/** Records that carry an Export request's body after their metadata. */
+function hasBody(r: WalRecord): r is Extract<WalRecord, { body: Uint8Array }> {
+  return r.type === 'request' || r.type === 'logs' || r.type === 'metrics';
 }
 
 /** A bigint as its tagged string (decodeRecord turns it back); anything else as is. */
@@ -121,7 +128,7 @@ export function decodeRecord(type: number, payload: Uint8Array): WalRecord | nul
       typeof v === 'string' && v.startsWith(BIGINT_TAG) ? BigInt(v.slice(BIGINT_TAG.length)) : v,
     ) as WalRecord;
     if (meta.type !== name) return null;
-    if (meta.type === 'request' || meta.type === 'logs') return { ...meta, body: new Uint8Array(buf.subarray(4 + metaLen)) };
+    if (hasBody(meta)) return { ...meta, body: new Uint8Array(buf.subarray(4 + metaLen)) };
     if (meta.type === 'decision') return withFirstDecisionLsn(meta);
     return meta;
   } catch {

@@ -144,7 +144,7 @@ export class WriteAheadLog {
     const frame = encodeFrameParts(typeCode(record.type), encodeRecordParts(record));
     // Only data from clients (requests, log requests, eval posts) is refused at the cap: control records (decisions, batches,
     // confirmations) are small, and refusing them would leave the log unable to describe what it holds.
-    const data = record.type === 'request' || record.type === 'eval' || record.type === 'logs';
+    const data = record.type === 'request' || record.type === 'eval' || record.type === 'logs' || record.type === 'metrics';
     if (data && this.diskTotal + this.p.reservedBytes() + frame.length > this.p.maxDiskBytes) {
       this.metrics?.full.inc();
       const err = new AgtError('AGT_ERR_WAL_FULL', `write-ahead log at its disk cap of ${this.p.maxDiskBytes} bytes`, { retryInMs: FULL_RETRY_MS });
