@@ -39,7 +39,7 @@ describe('runMigrations', () => {
         for (const statement of m.statements) await expect(engine.client.command({ query: statement })).resolves.toBeDefined();
       }
       const tables = await rows<{ name: string }>("SELECT name FROM system.tables WHERE database = 'agenttail' ORDER BY name");
-      expect(tables.map((t) => t.name)).toEqual(['dead_letter', 'decisions', 'evals', 'logs', 'provider_minutely', 'reprice_runs', 'schema_migrations', 'session_ts', 'sessions', 'spans', 'trace_ts', 'usage_hourly']);
+      expect(tables.map((t) => t.name)).toEqual(['dead_letter', 'decisions', 'evals', 'logs', 'otel_metrics_exponential_histogram', 'otel_metrics_gauge', 'otel_metrics_histogram', 'otel_metrics_sum', 'otel_metrics_summary', 'provider_minutely', 'reprice_runs', 'schema_migrations', 'session_ts', 'sessions', 'spans', 'trace_ts', 'usage_hourly']);
       // 006: reprice corrections need a signed UnpricedCalls and the ReportedCalls column.
       const cols = await rows<{ name: string; type: string }>(
         "SELECT name, type FROM system.columns WHERE database = 'agenttail' AND table = 'usage_hourly' AND name IN ('UnpricedCalls', 'ReportedCalls') ORDER BY name",
@@ -51,7 +51,7 @@ describe('runMigrations', () => {
       const report = await runMigrations({ client: engine.client, database: 'agt_other', log });
       expect(report.applied.length).toBeGreaterThan(0);
       const t = await rows<{ c: string }>("SELECT count() c FROM system.tables WHERE database = 'agt_other'");
-      expect(Number(t[0]!.c)).toBe(12);
+      expect(Number(t[0]!.c)).toBe(17);
     });
 
     it('refuses a database name that is not an identifier', async () => {
@@ -63,18 +63,20 @@ describe('runMigrations', () => {
     it('derives a parsing ON CLUSTER statement pair (Replicated local + Distributed) for every single-node table', async () => {
       const migrations = await loadMigrations(defaultSchemaDir, 'agenttail', { cluster: true });
       const statements = [clusterCreateDatabase('agenttail'), ...migrations.flatMap((m) => m.statements)];
-      // 11 tables × (local + Distributed), 8 ALTERs × (local + Distributed), CREATE DATABASE.
-      expect(statements.length).toBe(39);
+      // 16 tables × (local + Distributed), 8 ALTERs × (local + Distributed), CREATE DATABASE.
+      expect(statements.length).toBe(49);
       for (const s of statements) {
         expect(s).toContain("ON CLUSTER '{cluster}'");
         expect(s).not.toContain('non_replicated_deduplication_window');
         const [f] = await rows<{ f: string }>(`SELECT formatQuery('${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}') AS f`);
         expect(f!.f).toMatch(/^(CREATE (TABLE|DATABASE) IF NOT EXISTS|ALTER TABLE) agenttail/);
       }
-      expect(statements.filter((s) => /ENGINE = Distributed\('\{cluster\}', 'agenttail', '\w+_local', cityHash64\(TenantId/.test(s))).toHaveLength(9);
+      expect(statements.filter((s) => /ENGINE = Distributed\('\{cluster\}', 'agenttail', '\w+_local', cityHash64\(TenantId/.test(s))).toHaveLength(14);
       expect(statements.filter((s) => /ENGINE = Distributed\('\{cluster\}', 'agenttail', 'reprice_runs_local', cityHash64\(RunId\)\)/.test(s))).toHaveLength(1);
       expect(statements.filter((s) => /ENGINE = Distributed\('\{cluster\}', 'agenttail', 'dead_letter_local', cityHash64\(BatchId\)\)/.test(s))).toHaveLength(1);
-      expect(statements.filter((s) => /ENGINE = Replicated\w*MergeTree/.test(s))).toHaveLength(11);
+      expect(statements.filter((s) => /ENGINE = Replicated\w*MergeTree/.test(s))).toHaveLength(16);
+      // A metric point delivered twice meets its copy on one shard, where ReplacingMergeTree collapses them.
+      expect(statements.filter((s) => /ENGINE = ReplicatedReplacingMergeTree/.test(s) && s.includes('otel_metrics_'))).toHaveLength(5);
       const alters = statements.filter((s) => s.startsWith('ALTER TABLE'));
       expect(alters.map((s) => s.slice(0, s.indexOf(" ON CLUSTER")))).toEqual([
         'ALTER TABLE agenttail.usage_hourly_local',
