@@ -18,7 +18,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], ctx: IssueCont
     if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => unknownField(issue.path, key, ctx));
     const path = dotted(issue.path);
     const value = valueAt(ctx.raw, issue.path);
-    const shown = value === undefined ? '(missing)' : JSON.stringify(value);
+    // Secrets (redaction.hashSecret, store.server.password) are named, never shown.
+    const shown = value === undefined ? '(missing)' : /secret|password/i.test(String(issue.path[issue.path.length - 1] ?? '')) ? '(hidden)' : JSON.stringify(value);
     let message = issue.message;
     if (issue.code === 'invalid_value') message = `${message} (allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')})`;
     return [`  ${path} = ${shown}${fromEnv(ctx.envSources, issue.path)}: ${message}`];

@@ -260,6 +260,11 @@ describe('redaction config', () => {
     expect(load({ rules: [rule] })).toThrow(message);
   });
 
+  it('names a bad secret without showing it', () => {
+    expect(load({ hashSecret: 'short-s3cret' })).toThrow(/redaction\.hashSecret = \(hidden\).*at least 16 characters/);
+    expect(load({ hashSecret: 'short-s3cret' })).not.toThrow(/short-s3cret/);
+  });
+
   it('reads redaction.enabled from AGENTTAIL_CFG__REDACTION__ENABLED', async () => {
     const { loadConfig } = await import('../../src/config/load.js');
     expect(loadConfig({ env: { AGENTTAIL_CFG__REDACTION__ENABLED: 'true' } }).redaction.enabled).toBe(true);
