@@ -54,6 +54,12 @@ export class RedactionPass {
     if (!this.rules.keyed && !mayMatch(value, plan.maskers, gates)) return value;
     const c = firstNonSpace(value);
     if ((c === 0x7b || c === 0x5b) && jsonDepth < MAX_JSON_IN_STRING_DEPTH) {
+      // Built-ins only: text whose every part outside string literals is JSON punctuation, literals and short numbers
+      // holds nothing they match there, so its literals are masked in place without parsing it first.
+      if (!this.rules.keyed && this.rules.minTextLength > 1) {
+        const fast = this.maskJsonStrings(value, plan, jsonDepth, false);
+        if (fast !== null) return fast;
+      }
       let parsed: unknown;
       try {
         parsed = JSON.parse(value);
@@ -61,7 +67,7 @@ export class RedactionPass {
         return this.mask(value, plan.maskers);
       }
       // Valid JSON and no rule looks at member names: mask inside its string literals in place (no rebuild).
-      if (!this.rules.keyed) return this.maskJsonStrings(value, plan, jsonDepth);
+      if (!this.rules.keyed) return this.maskJsonStrings(value, plan, jsonDepth, true) ?? value;
       const before = this.total;
       const out = this.json(parsed, plan, 0, jsonDepth);
       return this.total === before ? value : JSON.stringify(out);
@@ -101,23 +107,33 @@ export class RedactionPass {
    * mask or token adds no character JSON would escape), one with escapes is decoded, redacted (JSON inside it too)
    * and encoded again. Numbers, names and structure are left as they are, so the JSON stays valid.
    */
-  private maskJsonStrings(json: string, plan: KeyPlan, jsonDepth: number): string {
+  private maskJsonStrings(json: string, plan: KeyPlan, jsonDepth: number, parsed: boolean): string | null {
     let out = '';
     let last = 0;
+    let outside = 0;
     for (let open = json.indexOf('"'); open !== -1; ) {
+      if (!parsed && !jsonPunctuation(json, outside, open)) return null;
       let close = json.indexOf('"', open + 1);
       for (;;) {
+        if (close === -1) return null; // unterminated: not JSON (a parsed text never gets here)
         // A quote after an odd number of backslashes is escaped: the literal goes on.
         let slashes = 0;
         while (json.charCodeAt(close - 1 - slashes) === 0x5c) slashes++;
         if (slashes % 2 === 0) break;
         close = json.indexOf('"', close + 1);
       }
-      // close is found: the text parsed as JSON, so every literal is terminated.
+      outside = close + 1;
       if (close - open - 1 >= this.rules.minTextLength) {
         const raw = json.slice(open + 1, close);
         const escaped = raw.includes('\\');
-        const text = escaped ? (JSON.parse(json.slice(open, close + 1)) as string) : raw;
+        let text = raw;
+        if (escaped) {
+          try {
+            text = JSON.parse(json.slice(open, close + 1)) as string;
+          } catch {
+            return null; // a bad escape: not JSON
+          }
+        }
         const redacted = this.text(text, plan, jsonDepth + 1);
         if (redacted !== text) {
           out += json.slice(last, open + 1) + (escaped || redacted.includes('"') || redacted.includes('\\') ? JSON.stringify(redacted).slice(1, -1) : redacted);
@@ -126,6 +142,7 @@ export class RedactionPass {
       }
       open = json.indexOf('"', close + 1);
     }
+    if (!parsed && !jsonPunctuation(json, outside, json.length)) return null;
     return last === 0 ? json : out + json.slice(last);
   }
 
@@ -209,6 +226,23 @@ function mayMatch(value: string, maskers: readonly Masker[], gates: GateMemo): b
   if (maskers.length === 0) return false;
   if (value.includes('\\u') && ESCAPED_ASCII.test(value)) return true;
   return maskers.some((m) => m.gate === undefined || gates.open(value, m.gate));
+}
+
+/** Characters JSON has outside string literals: whitespace, punctuation, true / false / null, numbers. */
+const JSON_OUTSIDE = new Set(' \t\n\r,:[]{}0123456789-+.eEtrufalsn'.split('').map((ch) => ch.charCodeAt(0)));
+
+/**
+ * True when s[from, to) has only characters JSON has outside its string literals, and under seven digits: no built-in
+ * pattern can match there (no `@`, no key or token letters, no run of digits long enough for a phone or card).
+ */
+function jsonPunctuation(s: string, from: number, to: number): boolean {
+  let digits = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (!JSON_OUTSIDE.has(c)) return false;
+    if (c >= 0x30 && c <= 0x39 && ++digits >= 7) return false;
+  }
+  return true;
 }
 
 function firstNonSpace(s: string): number {

@@ -108,6 +108,16 @@ describe('fast paths', () => {
     expect(JSON.parse(out)).toEqual({ a: 'say "hi" to [REDACTED:email]\\path', b: 'tab\there [REDACTED:email]', c: ['x', { d: 'nothing' }], n: 4111111111111111 });
   });
 
+  it.each([
+    ['[INFO] mail bob@corp.example', '[INFO] mail [REDACTED:email]'],
+    ['[{"a":"x"}] then bob@corp.example', '[{"a":"x"}] then [REDACTED:email]'],
+    ['["unterminated bob@corp.example', '["unterminated [REDACTED:email]'],
+    ['[415 555 0100]', '[[REDACTED:phone]]'],
+    ['{"a": "bad \\q escape bob@corp.example"}', '{"a": "bad \\q escape [REDACTED:email]"}'],
+  ])('masks text that only looks like JSON as text: %j', (text, expected) => {
+    expect(mask(text).out).toBe(expected);
+  });
+
   it('opens JSON carried in a string inside JSON', () => {
     const inner = JSON.stringify({ content: 'reach ann@corp.example' });
     const { out } = mask(JSON.stringify([{ role: 'tool', content: inner }]));
