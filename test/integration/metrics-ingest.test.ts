@@ -92,7 +92,7 @@ describe('OTLP metrics ingest', () => {
       md.set('authorization', 'Bearer key-acme');
       const provider = providerFor(new GrpcMetricExporter({ url: `http://${t.grpcTarget}`, metadata: md }), 'grpc-svc');
       record(provider);
-      await provider.forceFlush();
+      // Shutdown exports once (a forceFlush before it would export the cumulative series a second time, at a later time).
       await provider.shutdown();
 
       const sums = await until(`SELECT TenantId, ServiceName, ScopeName, ScopeVersion, MetricName, MetricDescription, MetricUnit, Attributes, Value, AggregationTemporality, IsMonotonic, StartTimeUnix <= TimeUnix AS ordered FROM ${db()}.otel_metrics_sum FINAL WHERE ServiceName = 'grpc-svc'`, 1);
@@ -117,7 +117,7 @@ describe('OTLP metrics ingest', () => {
       const exporter = new HttpMetricExporter({ url: `${t.httpUrl}/v1/metrics`, headers: { authorization: 'Bearer key-globex' }, temporalityPreference: AggregationTemporality.DELTA });
       const provider = providerFor(exporter, 'http-json-svc');
       record(provider);
-      await provider.forceFlush();
+      // Shutdown exports once (a forceFlush before it would export the cumulative series a second time, at a later time).
       await provider.shutdown();
       const sums = await until(`SELECT TenantId, MetricName, Value, AggregationTemporality FROM ${db()}.otel_metrics_sum FINAL WHERE ServiceName = 'http-json-svc'`, 1);
       expect(sums).toEqual([{ TenantId: 'globex', MetricName: 'agent.requests', Value: 3, AggregationTemporality: 1 }]);
@@ -237,17 +237,24 @@ describe('OTLP metrics ingest', () => {
       ];
       const body = metricsRequest('twice-svc', metrics);
       expect((await grpcExport(t.grpcTarget, body)).err).toBeNull();
+      await t.server.store.flush();
       const res = await post('/v1/metrics', body, { 'content-type': 'application/x-protobuf' });
       expect(res.status).toBe(200);
-      expect((await grpcExport(t.grpcTarget, body)).err).toBeNull();
       await t.server.store.flush();
-      // Three inserts reached the table (they are not one batch)…
-      expect(await q(`SELECT count() AS n FROM ${db()}.otel_metrics_sum WHERE ServiceName = 'twice-svc'`)).not.toEqual([{ n: 0 }]);
-      // …and the point is one row: ReplacingMergeTree keyed on the point's identity.
-      expect(await q(`SELECT MetricName, Value FROM ${db()}.otel_metrics_sum FINAL WHERE ServiceName = 'twice-svc'`)).toEqual([{ MetricName: 'twice.sum', Value: 4 }]);
+      // The copy again, beside a new point: its batch differs from the first, so no insert token matches and the
+      // copy is inserted a second time.
+      const other = { name: 'twice.other', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ startTimeUnixNano: time, timeUnixNano: time, asDouble: 1 }] } };
+      expect((await grpcExport(t.grpcTarget, metricsRequest('twice-svc', [...metrics, other]))).err).toBeNull();
+      await t.server.store.flush();
+      expect(await q(`SELECT count() AS n FROM ${db()}.otel_metrics_sum WHERE ServiceName = 'twice-svc' AND MetricName = 'twice.sum'`)).toEqual([{ n: 2 }]);
+      // One point all the same: ReplacingMergeTree keyed on the point's identity, read with FINAL or after a merge.
+      expect(await q(`SELECT MetricName, Value FROM ${db()}.otel_metrics_sum FINAL WHERE ServiceName = 'twice-svc' ORDER BY MetricName`)).toEqual([
+        { MetricName: 'twice.other', Value: 1 },
+        { MetricName: 'twice.sum', Value: 4 },
+      ]);
       expect(await q(`SELECT MetricName, Count FROM ${db()}.otel_metrics_histogram FINAL WHERE ServiceName = 'twice-svc'`)).toEqual([{ MetricName: 'twice.hist', Count: 1 }]);
       await q(`OPTIMIZE TABLE ${db()}.otel_metrics_sum FINAL`);
-      expect(await q(`SELECT count() AS n FROM ${db()}.otel_metrics_sum WHERE ServiceName = 'twice-svc'`)).toEqual([{ n: 1 }]);
+      expect(await q(`SELECT count() AS n FROM ${db()}.otel_metrics_sum WHERE ServiceName = 'twice-svc' AND MetricName = 'twice.sum'`)).toEqual([{ n: 1 }]);
     });
   });
 });
