@@ -7,20 +7,13 @@ import { Readable } from 'node:stream';
 import { drainStream, type ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../log.js';
 import { ResumeGate } from './resume-gate.js';
-import { backoffMs, errorCode, isRetryable, RETRYABLE_NETWORK_CODES } from './retry-policy.js';
+import { backoffMs, errorCode, isRetryable, RETRYABLE_NETWORK_CODES, type RetryOptions } from './retry-policy.js';
 import type { StoreMetrics } from './store-metrics.js';
 import { BUDGET_FAILURES_BEFORE_LIFT, budgetSettings, MEMORY_LIMIT_EXCEEDED } from './insert-budget.js';
 
 /** How an insert ended: taken, refused for good (a non-retryable error), retries used up, or the store gave up (shutdown). */
 export type InsertResult = { status: 'ok' } | { status: 'refused'; err: unknown } | { status: 'gave-up'; err: unknown } | { status: 'abandoned' };
 
-/** Retry policy of inserts (exponential backoff on retryable errors only). */
-export interface InsertRetryOptions {
-  initialMs: number;
-  maxMs: number;
-  /** Attempts per batch, first included (unbounded when `durable`). */
-  maxAttempts: number;
-}
 
 /** Sends JSONEachRow bodies to ClickHouse tables. */
 export class BatchInserter {
@@ -35,7 +28,7 @@ export class BatchInserter {
     private readonly p: {
       client: ClickHouseClient;
       database: string;
-      retry: InsertRetryOptions;
+      retry: RetryOptions;
       /** The write-ahead log holds the data: retryable failures are retried until ClickHouse takes the rows. */
       durable: boolean;
       maxConcurrent: number;

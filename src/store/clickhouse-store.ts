@@ -10,33 +10,27 @@ import type { Logger } from '../log.js';
 import { failed, ok, retryable, type Outcome } from '../outcome.js';
 import type { SessionWrite } from '../sessions/types.js';
 import { buildEvalRow } from './eval-row.js';
-import { METRIC_TABLES, type MetricTable } from './metric-rows.js';
+import type { MetricTable } from './metric-rows.js';
 import { runMigrations } from './migrations.js';
 import { createStoreClient } from './store-client.js';
-import { buildSessionTsRow, buildTraceTsRows } from './lookup-rows.js';
 import type { InsertHold } from './insert-hold.js';
 import { markWrite, takeWrites } from './pending-lines.js';
 import { BatchInserter } from './batch-inserter.js';
 import { isolateRefusedRows } from './batch-isolation.js';
 import { DEAD_LETTER_TABLE } from './dead-letter.js';
-import { backoffMs, errorCode } from './retry-policy.js';
-import { buildSessionRow } from './session-row.js';
-import { buildSpanRow } from './span-row.js';
+import { backoffMs, errorCode, type RetryOptions } from './retry-policy.js';
+import { sessionTableRows } from './session-rows.js';
+import { STORE_TABLES, type StoreTable } from './tables.js';
 import { SpillQueue } from './spill-queue.js';
 import type { SpillBudget } from '../durability/spill-budget.js';
 import { StoreMetrics } from './store-metrics.js';
 import type { SessionStore } from './types.js';
-import { ProviderRollup } from './provider-rollup.js';
 import { newRollup, type SessionRollup } from './rollups.js';
-import { UsageRollup } from './usage-rollup.js';
 import { NoopJournal, type Journal } from '../durability/journal.js';
 import type { ReplayIntent, ReplayPlan } from '../durability/replay.js';
 import { sessionWriteKey } from './write-journal.js';
 
-/** The tables the store writes. */
-export const STORE_TABLES = ['spans', 'sessions', 'usage_hourly', 'provider_minutely', 'evals', 'session_ts', 'trace_ts', 'logs', ...Object.values(METRIC_TABLES)] as const;
-/** One of the tables the store writes. */
-export type StoreTable = (typeof STORE_TABLES)[number];
+export { STORE_TABLES, type StoreTable } from './tables.js';
 
 /** What the durability stage learns after each successful insert. */
 export interface BatchWrittenInfo {
@@ -45,13 +39,6 @@ export interface BatchWrittenInfo {
   rows: number;
 }
 
-/** Retry policy of inserts (exponential backoff on retryable errors only). */
-export interface StoreRetryOptions {
-  initialMs: number;
-  maxMs: number;
-  /** Attempts per batch, first included; then the batch is dropped and counted. */
-  maxAttempts: number;
-}
 
 /** Constructor parameters of ClickHouseStore. */
 export interface ClickHouseStoreOptions {
@@ -65,7 +52,7 @@ export interface ClickHouseStoreOptions {
   flushIntervalMs?: number;
   /** Bytes queued or in flight over all tables above which writes are refused (default 256 MiB). */
   maxQueueBytes?: number;
-  retry: StoreRetryOptions;
+  retry: RetryOptions;
   /**
    * Inserts in flight at once over all tables (default 1). Keep 1 on the embedded engine: chDB
    * serialises statements on a session, and a statement waiting for the session lock blocks the
@@ -152,7 +139,7 @@ export class ClickHouseStore implements SessionStore {
   /** Set while the process is at its memory limit: batches are sent at a quarter of batchBytes (see setMemoryPressure). */
   private memoryPressure = false;
   private readonly maxQueueBytes: number;
-  private readonly retryOpts: StoreRetryOptions;
+  private readonly retryOpts: RetryOptions;
   private readonly log: Logger;
   private readonly metrics: StoreMetrics;
   private readonly onBatchWritten: ((info: BatchWrittenInfo) => void) | undefined;
@@ -261,18 +248,9 @@ export class ClickHouseStore implements SessionStore {
   write(w: SessionWrite): Outcome<void> {
     const refused = this.refusal('session');
     if (refused !== null) return refused;
-    const { tenantId, sessionId } = w.summary;
     const key = sessionWriteKey(w);
     const pin = w.pinLsn ?? Number.MAX_SAFE_INTEGER;
-    this.route('sessions', key, pin, [buildSessionRow(w)], w);
-    if (w.storeSpans && w.spans.length > 0) {
-      this.route('spans', key, pin, w.spans.map((span) => buildSpanRow(span, sessionId, w.decision)), w);
-      const sessionTs = buildSessionTsRow(tenantId, sessionId, w.spans);
-      if (sessionTs !== null) this.route('session_ts', key, pin, [sessionTs], w);
-      this.route('trace_ts', key, pin, buildTraceTsRows(tenantId, w.spans), w);
-    }
-    if (UsageRollup.counts(w)) this.route('usage_hourly', key, pin, null, w);
-    if (ProviderRollup.counts(w)) this.route('provider_minutely', key, pin, null, w);
+    for (const { table, rows } of sessionTableRows(w)) this.route(table, key, pin, rows, w);
     return ok();
   }
 

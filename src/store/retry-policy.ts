@@ -1,5 +1,13 @@
 /** Which ClickHouse failures are worth retrying, decided by error code, never by message text. */
 
+/** Retry policy of inserts (exponential backoff on retryable errors only); `store.retry` in the config. */
+export interface RetryOptions {
+  initialMs: number;
+  maxMs: number;
+  /** Attempts per batch, first included; then the batch is dropped and counted (unbounded while the log keeps the data). */
+  maxAttempts: number;
+}
+
 /**
  * ClickHouse server error codes that describe a transient state: timeouts, overload, network,
  * replicas/keeper unavailable, an insert of unknown outcome (safe to retry: dedup tokens).
