@@ -2,6 +2,7 @@
 import { DB, SESSIONS_WHERE, USAGE_WHERE, filterVariables } from './filters.js';
 import { COLUMNS, type DashboardSpec } from './grafana.js';
 import { CATALOG_VERSION, savingsPerTokenSql } from './prices.js';
+import { sdkTokenUsageSection } from './sdk-token-usage.js';
 
 const USAGE = `${DB}.usage_hourly`;
 const EXACT = 'Exact: from the usage_hourly rollup, which counts every model call of every session, dropped sessions included.';
@@ -175,6 +176,7 @@ export const costTenants: DashboardSpec = {
         },
       ],
     },
+    sdkTokenUsageSection,
     {
       title: 'Residency (where the calls ran)',
       panels: [

@@ -4,6 +4,9 @@
  * tenants through OTLP/gRPC, late evals, upgrades, early decisions), returns the columns its spec names and rows.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_SPECS } from '../../dashboards/build/index.js';
 import type { SqlPanelSpec } from '../../dashboards/build/grafana.js';
@@ -33,6 +36,8 @@ let client: ClickHouseClient;
 let sent: SimSession[] = [];
 let late: SimSession[] = [];
 let range: { fromMs: number; toMs: number };
+/** The one model call the SDK's token histogram leaves out (so the cost dashboard shows a difference). */
+let unrecorded: { tenant: string; service: string; model: string; input: number; output: number };
 
 async function run(query: string): Promise<JsonResult> {
   const rs = await client.query({ query, format: 'JSON' });
@@ -88,6 +93,40 @@ async function sendLogs(sessions: SimSession[]): Promise<void> {
   await waitFor('kept sessions\' log records', async () => (await scalar('SELECT count() FROM agenttail.logs')) > 0);
 }
 
+/**
+ * The OpenTelemetry metrics SDK's own gen_ai.client.token.usage histogram (delta temporality, OTLP/HTTP JSON), one
+ * meter provider per tenant and service, recording every model call's input and output tokens but the first of acme.
+ */
+async function sendTokenMetrics(sessions: SimSession[]): Promise<void> {
+  const providers = new Map<string, MeterProvider>();
+  for (const tenant of TENANTS) {
+    for (const s of sessions.filter((x) => x.sessionId.includes(`dash-${tenant}`))) {
+      const service = `${s.agent}-svc`;
+      let provider = providers.get(`${tenant}/${service}`);
+      if (provider === undefined) {
+        const exporter = new OTLPMetricExporter({ url: `${t.httpUrl}/v1/metrics`, temporalityPreference: AggregationTemporality.DELTA });
+        const resource = resourceFromAttributes({ 'service.name': service, ...(tenant === 'default' ? {} : { 'tenant.id': tenant }) });
+        provider = new MeterProvider({ resource, readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })] });
+        providers.set(`${tenant}/${service}`, provider);
+      }
+      const histogram = provider.getMeter('sim').createHistogram('gen_ai.client.token.usage', { unit: '{token}' });
+      for (const sp of s.traces.flatMap((tr) => tr.spans)) {
+        if (sp.usage === undefined) continue;
+        if (unrecorded === undefined && tenant === 'acme') {
+          unrecorded = { tenant, service, model: sp.model!, input: sp.usage.inputTokens, output: sp.usage.outputTokens };
+          continue;
+        }
+        const attrs = { 'gen_ai.provider.name': sp.provider!, 'gen_ai.request.model': sp.model!, 'gen_ai.response.model': sp.model!, 'gen_ai.operation.name': 'chat' };
+        histogram.record(sp.usage.inputTokens, { ...attrs, 'gen_ai.token.type': 'input' });
+        histogram.record(sp.usage.outputTokens, { ...attrs, 'gen_ai.token.type': 'output' });
+      }
+    }
+  }
+  // Shutdown exports what each provider holds, once.
+  await Promise.all([...providers.values()].map((p) => p.shutdown()));
+  await waitFor('the token histograms', async () => (await scalar("SELECT count() FROM agenttail.otel_metrics_histogram WHERE MetricName = 'gen_ai.client.token.usage'")) > 0);
+}
+
 beforeAll(async () => {
   // A small buffer so that some sessions are decided early (soft limit 80 % of 300 kB) while traffic flows.
   // acme may run its calls in the EU only: its sessions routed elsewhere are kept with reason residency.
@@ -119,6 +158,7 @@ beforeAll(async () => {
   const lateIds = late.map((s) => `'${s.sessionId}'`).join(',');
   await waitFor('the upgrades', async () => (await scalar(`SELECT countIf(Kept) FROM agenttail.sessions FINAL WHERE SessionId IN (${lateIds})`)) === late.length);
   await sendLogs(sent);
+  await sendTokenMetrics(sent);
   await t.server.store.flush();
   range = { fromMs: startMs - 3_600_000, toMs: Date.now() + 3_600_000 };
 }, 120_000);
@@ -226,6 +266,18 @@ describe('dashboard SQL on the embedded engine with simulated traffic', () => {
     expect(rows.every((r) => r.event === 'gen_ai.client.inference.operation.details')).toBe(true);
     expect(await scalar('SELECT count() FROM agenttail.logs WHERE SessionId IN (SELECT SessionId FROM agenttail.sessions FINAL WHERE NOT Kept)')).toBe(0);
     expect(await scalar('SELECT count() FROM agenttail.logs')).toBeGreaterThan(0);
+  });
+
+  it('the cost dashboard sets the SDK token histogram beside the exact rollup: equal but for the one call the SDK left out', async () => {
+    const d = dashboards.find((x) => x.file === 'cost-and-tenants.json')!.dashboard;
+    const rows = (await runPanels('cost-and-tenants.json', d, await contextFor(d, {}))).get('SDK gen_ai.client.token.usage vs exact span rollup')!.data;
+    expect(new Set(rows.map((r) => r.tenant))).toEqual(new Set(TENANTS));
+    const off = rows.filter((r) => Number(r.input_difference) !== 0 || Number(r.output_difference) !== 0);
+    expect(off).toHaveLength(1);
+    expect(off[0]).toMatchObject({ tenant: unrecorded.tenant, service: unrecorded.service, model: unrecorded.model, input_difference: -unrecorded.input, output_difference: -unrecorded.output });
+    expect(rows[0]).toEqual(off[0]);
+    for (const r of rows.slice(1)) expect(Number(r.sdk_input), `${r.tenant}/${r.service}/${r.model}`).toBe(Number(r.exact_input));
+    expect(rows.reduce((n, r) => n + Number(r.exact_input), 0)).toBeGreaterThan(0);
   });
 
   it('finance totals are exact: the cost stat equals the cost sent, and sessions count every session', async () => {
