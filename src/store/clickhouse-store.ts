@@ -27,7 +27,8 @@ import { StoreMetrics } from './store-metrics.js';
 import type { SessionStore } from './types.js';
 import { newRollup, type SessionRollup } from './rollups.js';
 import { NoopJournal, type Journal } from '../durability/journal.js';
-import type { ReplayIntent, ReplayPlan } from '../durability/replay.js';
+import type { ReplayPlan } from '../durability/replay.js';
+import { LIVE_WRITES, ReplayRebuild, type WriteRouter } from './replay-rebuild.js';
 import { sessionWriteKey } from './write-journal.js';
 
 export { STORE_TABLES, type StoreTable } from './tables.js';
@@ -118,14 +119,6 @@ interface Outstanding {
   pin: number;
 }
 
-/** A logged-but-unconfirmed batch being rebuilt during recovery. */
-interface Rebuild extends ReplayIntent {
-  lines: Map<string, string[]>;
-  writes: Map<string, SessionWrite>;
-  /** Queued once all its writes were rebuilt (queueRebuilt empties the maps, so their sizes no longer tell). */
-  queued: boolean;
-}
-
 /** Rough JSON size of one rollup row, for queue accounting. */
 const ROLLUP_ROW_BYTES = 320;
 
@@ -152,8 +145,9 @@ export class ClickHouseStore implements SessionStore {
   private readonly journal: Journal;
   private readonly outstanding = new Map<string, Outstanding>();
   private readonly spillBudget: SpillBudget | null;
-  /** During recovery: confirmed keys per table and the batches being rebuilt, by table then key. */
-  private replay: { confirmed: Map<string, Set<string>>; byKey: Map<string, Map<string, Rebuild>>; rebuilds: Rebuild[] } | null = null;
+  /** Where writes go: queued (live), or skipped / collected by recovery's rebuild of logged batches. */
+  private writes: WriteRouter = LIVE_WRITES;
+  private rebuild: ReplayRebuild | null = null;
 
   constructor(opts: ClickHouseStoreOptions) {
     this.client = opts.client;
@@ -310,58 +304,35 @@ export class ClickHouseStore implements SessionStore {
    * unconfirmed batch are collected and re-sent as that batch, with its token (ClickHouse drops it if it arrived).
    */
   beginReplay(plan: ReplayPlan): void {
-    const byKey = new Map<string, Map<string, Rebuild>>();
-    const rebuilds: Rebuild[] = [];
-    for (const intent of plan.intents) {
-      const r: Rebuild = { ...intent, lines: new Map(), writes: new Map(), queued: false };
-      rebuilds.push(r);
-      let m = byKey.get(intent.table);
-      if (m === undefined) byKey.set(intent.table, (m = new Map()));
-      for (const k of intent.keys) m.set(k, r);
-    }
-    this.replay = { confirmed: plan.confirmed, byKey, rebuilds };
+    this.rebuild = new ReplayRebuild(plan, (b) => {
+      const st = this.state(b.table);
+      st.ready.push({ table: b.table, body: b.body, rows: b.rows, bytes: b.body.length, id: b.batchId, keys: b.keys, logged: true });
+      this.maybeKick(b.table, st);
+    });
+    this.writes = this.rebuild;
   }
 
   /** Ends recovery: batches whose writes were not all rebuilt are re-sent with what was found (counted, logged). */
   endReplay(): { resent: number; incomplete: number; missingWrites: number } {
-    const r = this.replay;
-    this.replay = null;
-    if (r === null) return { resent: 0, incomplete: 0, missingWrites: 0 };
-    let incomplete = 0;
-    let missingWrites = 0;
-    let resent = 0;
-    const sample: string[] = [];
-    for (const rb of r.rebuilds) {
-      if (rb.queued) {
-        resent++;
-        continue;
-      }
-      const have = rb.lines.size + rb.writes.size;
-      incomplete++;
-      missingWrites += rb.keys.length - have;
-      for (const k of rb.keys) if (sample.length < 5 && !rb.lines.has(k) && !rb.writes.has(k)) sample.push(`${rb.table} ${k.replaceAll('\u0000', '/')}`);
-      if (have > 0) this.queueRebuilt(rb);
-    }
-    if (incomplete > 0) this.log.warn({ incomplete, missingWrites, sample }, 'logged batches could not be fully rebuilt on recovery; re-sent what was found');
-    return { resent: resent + incomplete, incomplete, missingWrites };
+    const rebuild = this.rebuild;
+    this.rebuild = null;
+    this.writes = LIVE_WRITES;
+    if (rebuild === null) return { resent: 0, incomplete: 0, missingWrites: 0 };
+    const { sample, ...done } = rebuild.finish();
+    if (done.incomplete > 0) this.log.warn({ incomplete: done.incomplete, missingWrites: done.missingWrites, sample }, 'logged batches could not be fully rebuilt on recovery; re-sent what was found');
+    return done;
   }
 
   /** Sends one write's rows for one table: skipped (confirmed before a crash), collected (for a rebuilt batch), or queued. */
   private route(table: StoreTable, key: string, pin: number, rows: Record<string, unknown>[] | null, w: SessionWrite | null): void {
     if (rows !== null && rows.length === 0) return;
-    const replay = this.replay;
-    if (replay !== null) {
-      if (replay.confirmed.get(table)?.has(key) === true) return;
-      const rb = replay.byKey.get(table)?.get(key);
-      if (rb !== undefined) {
-        this.hold(key, pin);
-        if (rows === null) rb.writes.set(key, w!);
-        else rb.lines.set(key, rows.map((r) => JSON.stringify(r) + '\n'));
-        if (rb.lines.size + rb.writes.size === rb.keys.length) this.queueRebuilt(rb);
-        return;
-      }
-    }
+    const claim = this.writes.claim(table, key);
+    if (claim === 'skip') return;
     this.hold(key, pin);
+    if (claim === 'collect') {
+      this.writes.collect(table, key, rows, w);
+      return;
+    }
     const s = this.state(table);
     if (rows === null) {
       s.keys.push(key);
@@ -392,34 +363,6 @@ export class ClickHouseStore implements SessionStore {
       if (o === undefined) continue;
       if (--o.tables <= 0) this.outstanding.delete(k);
     }
-  }
-
-  /** A rebuilt batch: the writes in the order they were logged, the logged token. */
-  private queueRebuilt(rb: Rebuild): void {
-    const table = rb.table as StoreTable;
-    let text = '';
-    let rows = 0;
-    const keys = rb.keys.filter((k) => rb.lines.has(k) || rb.writes.has(k));
-    const rollup = newRollup(table);
-    if (rollup !== null) {
-      for (const k of keys) rollup.add(rb.writes.get(k)!);
-      const built = rollup.rows();
-      rows = built.length;
-      text = built.map((r) => JSON.stringify(r) + '\n').join('');
-    } else {
-      for (const k of keys) {
-        const lines = rb.lines.get(k)!;
-        rows += lines.length;
-        text += lines.join('');
-      }
-    }
-    rb.lines.clear();
-    rb.writes.clear();
-    rb.queued = true;
-    const s = this.state(table);
-    const body = Buffer.from(text, 'utf8');
-    s.ready.push({ table, body, rows, bytes: body.length, id: rb.batchId, keys, logged: true });
-    this.maybeKick(table, s);
   }
 
   /** Inserts everything queued and waits for it (including retries). */
