@@ -4,7 +4,6 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { StoreConfig } from '../config/store.js';
 import { Registry } from 'prom-client';
 import type { EvalResult } from '../conventions/types.js';
-import { crashPoint } from '../crashpoints.js';
 import { AgtError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { failed, ok, retryable, type Outcome } from '../outcome.js';
@@ -14,18 +13,18 @@ import type { MetricTable } from './metric-rows.js';
 import { runMigrations } from './migrations.js';
 import { createStoreClient } from './store-client.js';
 import type { InsertHold } from './insert-hold.js';
-import { markWrite, takeWrites } from './pending-lines.js';
+import { markWrite } from './pending-lines.js';
 import { BatchInserter } from './batch-inserter.js';
-import { isolateRefusedRows } from './batch-isolation.js';
-import { DEAD_LETTER_TABLE } from './dead-letter.js';
-import { backoffMs, errorCode, type RetryOptions } from './retry-policy.js';
+import type { RetryOptions } from './retry-policy.js';
 import { sessionTableRows } from './session-rows.js';
 import { STORE_TABLES, type StoreTable } from './tables.js';
 import { SpillQueue } from './spill-queue.js';
 import type { SpillBudget } from '../durability/spill-budget.js';
 import { StoreMetrics } from './store-metrics.js';
+import { BatchSender, type BatchWrittenInfo } from './batch-sender.js';
+import { cutBatch, newTableQueue, pendingBytes, pendingRows, type TableState } from './table-queue.js';
 import type { SessionStore } from './types.js';
-import { newRollup, type SessionRollup } from './rollups.js';
+import { newRollup } from './rollups.js';
 import { NoopJournal, type Journal } from '../durability/journal.js';
 import type { ReplayPlan } from '../durability/replay.js';
 import { LIVE_WRITES, ReplayRebuild, type WriteRouter } from './replay-rebuild.js';
@@ -33,12 +32,7 @@ import { sessionWriteKey } from './write-journal.js';
 
 export { STORE_TABLES, type StoreTable } from './tables.js';
 
-/** What the durability stage learns after each successful insert. */
-export interface BatchWrittenInfo {
-  table: string;
-  batchId: string;
-  rows: number;
-}
+export type { BatchWrittenInfo } from './batch-sender.js';
 
 
 /** Constructor parameters of ClickHouseStore. */
@@ -84,43 +78,11 @@ export interface ClickHouseStoreOptions {
 /** What the process wires into the store besides its config: metrics, hooks, and the log with its spill. */
 export type StoreWiring = Pick<ClickHouseStoreOptions, 'registry' | 'onBatchWritten' | 'journal' | 'spill' | 'insertBudgetBytes' | 'insertHold'>;
 
-interface Batch {
-  table: StoreTable;
-  body: Buffer;
-  rows: number;
-  bytes: number;
-  id: string;
-  /** Keys of the writes in the batch. */
-  keys: string[];
-  /** Already in the log (a batch rebuilt on recovery). */
-  logged: boolean;
-}
-
-interface TableState {
-  lines: string[];
-  bytes: number;
-  rollup: SessionRollup | null;
-  /** Keys of the writes with rows pending in this table, in order. */
-  keys: string[];
-  /** Line tables: for each key, the index in `lines` just past its rows (pending-lines.ts). */
-  ends: number[];
-  /** Batches ready to send before the pending rows (rebuilt on recovery). */
-  ready: Batch[];
-  /** Rows parked on disk during an outage (line tables, with the log on). */
-  spill: SpillQueue | null;
-  inflight: Promise<void> | null;
-  inflightBytes: number;
-  inflightRows: number;
-}
-
 /** A write still on its way to ClickHouse: in how many tables, and the oldest log record it needs. */
 interface Outstanding {
   tables: number;
   pin: number;
 }
-
-/** Rough JSON size of one rollup row, for queue accounting. */
-const ROLLUP_ROW_BYTES = 320;
 
 /** ClickHouse-backed SessionStore (embedded chDB or a server, whichever client is passed in). */
 export class ClickHouseStore implements SessionStore {
@@ -135,7 +97,7 @@ export class ClickHouseStore implements SessionStore {
   private readonly retryOpts: RetryOptions;
   private readonly log: Logger;
   private readonly metrics: StoreMetrics;
-  private readonly onBatchWritten: ((info: BatchWrittenInfo) => void) | undefined;
+  private readonly sender: BatchSender;
   private readonly tables = new Map<StoreTable, TableState>();
   private readonly timer: NodeJS.Timeout;
   private closed = false;
@@ -160,25 +122,14 @@ export class ClickHouseStore implements SessionStore {
     this.now = opts.now ?? Date.now;
     this.metrics = new StoreMetrics(opts.registry ?? new Registry(), () => this.updateGauges());
     this.inserter = new BatchInserter({ client: opts.client, database: opts.database, retry: opts.retry, durable: opts.journal?.keepsRecords === true, maxConcurrent: opts.maxConcurrentInserts ?? 1, insertBudgetBytes: opts.insertBudgetBytes ?? 0, ...(opts.insertHold ? { hold: opts.insertHold } : {}), metrics: this.metrics, log: opts.log });
-    this.onBatchWritten = opts.onBatchWritten;
     this.insertHold = opts.insertHold;
     this.journal = opts.journal ?? new NoopJournal();
+    this.sender = new BatchSender({ inserter: this.inserter, journal: this.journal, retry: opts.retry, metrics: this.metrics, log: opts.log, now: this.now, settle: (keys) => this.settle(keys), onBatchWritten: opts.onBatchWritten });
     const budget: SpillBudget | null = opts.spill !== undefined && this.journal.keepsRecords ? opts.spill.budget : null;
     if (budget !== null) SpillQueue.reset(opts.spill!.dir);
     this.spillBudget = budget;
     for (const t of STORE_TABLES) {
-      this.tables.set(t, {
-        lines: [],
-        bytes: 0,
-        rollup: newRollup(t),
-        keys: [],
-        ends: [],
-        ready: [],
-        spill: budget !== null && newRollup(t) === null ? new SpillQueue(opts.spill!.dir, t, budget) : null,
-        inflight: null,
-        inflightBytes: 0,
-        inflightRows: 0,
-      });
+      this.tables.set(t, newTableQueue(t, budget !== null && newRollup(t) === null ? new SpillQueue(opts.spill!.dir, t, budget) : null));
     }
     this.timer = setInterval(() => this.kickAll(), opts.flushIntervalMs ?? 1000);
     this.timer.unref();
@@ -229,7 +180,7 @@ export class ClickHouseStore implements SessionStore {
   /** Bytes queued or in flight over all tables. */
   queuedBytes(): number {
     let total = 0;
-    for (const s of this.tables.values()) total += this.pendingBytes(s) + s.inflightBytes;
+    for (const s of this.tables.values()) total += pendingBytes(s) + s.inflightBytes;
     return total;
   }
 
@@ -370,7 +321,7 @@ export class ClickHouseStore implements SessionStore {
     for (;;) {
       const waits: Promise<void>[] = [];
       for (const [table, s] of this.tables) {
-        if (s.inflight === null && this.pendingRows(s) > 0) this.kick(table, s);
+        if (s.inflight === null && pendingRows(s) > 0) this.kick(table, s);
         if (s.inflight !== null) waits.push(s.inflight);
       }
       if (waits.length === 0) return;
@@ -413,19 +364,6 @@ export class ClickHouseStore implements SessionStore {
     return this.tables.get(table)!;
   }
 
-  private pendingRows(s: TableState): number {
-    let n = s.rollup !== null ? s.rollup.size : s.lines.length;
-    for (const b of s.ready) n += b.rows;
-    if (s.spill !== null) n += s.spill.rows;
-    return n;
-  }
-
-  private pendingBytes(s: TableState): number {
-    let n = s.rollup !== null ? s.rollup.size * ROLLUP_ROW_BYTES : s.bytes;
-    for (const b of s.ready) n += b.bytes;
-    return n;
-  }
-
   /**
    * The process is at its memory limit (true) or back under it (false). Meanwhile a table's rows are sent once a quarter
    * of batchBytes has piled up: the embedded engine's memory per insert grows with the batch, and under pressure many
@@ -444,11 +382,11 @@ export class ClickHouseStore implements SessionStore {
       return;
     }
     const kickBytes = this.memoryPressure ? this.batchBytes / 4 : this.batchBytes;
-    if (s.ready.length > 0 || this.pendingRows(s) >= this.batchRows || this.pendingBytes(s) >= kickBytes) this.kick(table, s);
+    if (s.ready.length > 0 || pendingRows(s) >= this.batchRows || pendingBytes(s) >= kickBytes) this.kick(table, s);
   }
 
   private kickAll(): void {
-    for (const [table, s] of this.tables) if (s.inflight === null && this.pendingRows(s) > 0) this.kick(table, s);
+    for (const [table, s] of this.tables) if (s.inflight === null && pendingRows(s) > 0) this.kick(table, s);
   }
 
   private spillPending(table: StoreTable, s: TableState): void {
@@ -471,7 +409,7 @@ export class ClickHouseStore implements SessionStore {
         const id = createHash('sha256').update(table).update('\n').update(c.body).digest('hex').slice(0, 32);
         s.inflightBytes = c.body.length;
         s.inflightRows = c.rows;
-        await this.send({ table, body: c.body, rows: c.rows, bytes: c.body.length, id, keys: c.keys, logged: false });
+        await this.sender.send({ table, body: c.body, rows: c.rows, bytes: c.body.length, id, keys: c.keys, logged: false });
       })()
         .catch((err: unknown) => this.log.error({ err, table }, 'could not read a spilled batch back; it is rebuilt from the log on the next start'))
         .finally(() => {
@@ -482,11 +420,12 @@ export class ClickHouseStore implements SessionStore {
         });
       return;
     }
-    const batch = this.takeBatch(table, s);
+    // Under memory pressure a batch is cut at the pressure kick size: rows piled up behind held inserts go in parts.
+    const batch = cutBatch(table, s, this.memoryPressure ? this.batchBytes / 4 : Infinity, (keys) => this.settle(keys));
     if (batch === null) return;
     s.inflightBytes = batch.bytes;
     s.inflightRows = batch.rows;
-    s.inflight = this.send(batch).finally(() => {
+    s.inflight = this.sender.send(batch).finally(() => {
       s.inflight = null;
       s.inflightBytes = 0;
       s.inflightRows = 0;
@@ -494,118 +433,10 @@ export class ClickHouseStore implements SessionStore {
     });
   }
 
-  private takeBatch(table: StoreTable, s: TableState): Batch | null {
-    const ready = s.ready.shift();
-    if (ready !== undefined) return ready;
-    let text: string;
-    let rows: number;
-    let bytes: number;
-    let keys: string[];
-    const hash = createHash('sha256').update(table).update('\n');
-    if (s.rollup !== null) {
-      const rollupRows = s.rollup.rows();
-      rows = rollupRows.length;
-      bytes = this.pendingBytes(s);
-      text = rollupRows.map((r) => JSON.stringify(r) + '\n').join('');
-      // The rollup rows carry no session ids: two different batches can sum to identical rows, so
-      // the token also covers which session writes were summed (a true replay has the same ones).
-      for (const k of s.keys) hash.update(k).update('\n');
-      s.rollup = newRollup(table);
-      keys = s.keys;
-      s.keys = [];
-    } else {
-      // Under memory pressure a batch is cut at the pressure kick size: rows piled up behind held inserts go in parts.
-      const taken = takeWrites(s, this.memoryPressure ? this.batchBytes / 4 : Infinity);
-      rows = taken.lines.length;
-      bytes = taken.bytes;
-      text = taken.lines.join('');
-      keys = taken.keys;
-    }
-    if (rows === 0) {
-      this.settle(keys);
-      return null;
-    }
-    const body = Buffer.from(text, 'utf8');
-    // Content hash, not a sequence: a retry reuses it. With the log on, the token and the batch's write keys
-    // are logged before the insert, and recovery rebuilds exactly this batch under this token.
-    const id = hash.update(body).digest('hex').slice(0, 32);
-    return { table, body, rows, bytes, id, keys, logged: false };
-  }
-
-  /** Logs a batch (table, dedup token, write keys) durably before it is inserted; retryable when the log refuses. */
-  private async logBatch(table: string, batchId: string, keys: readonly string[]): Promise<Outcome<void>> {
-    const logged = this.journal.log({ type: 'batch', table, batchId, keys: [...keys] });
-    if (logged.status !== 'ok') return logged;
-    return logged.value.durable;
-  }
-
-  /** The batch is in ClickHouse, or was given up as unwritable (`dropped`). */
-  private logWritten(table: string, batchId: string, dropped: boolean): void {
-    // Not awaited: if it is lost in a crash, recovery re-sends the batch under the same token and ClickHouse drops it.
-    this.journal.log({ type: 'written', table, batchId, ...(dropped ? { dropped } : {}) });
-  }
-
-  private async send(batch: Batch): Promise<void> {
-    const { table } = batch;
-    if (!batch.logged) {
-      // The batch must be in the log before ClickHouse can have it, or a crash after the insert would rebuild
-      // its writes into other batches with other tokens and count them twice.
-      for (let attempt = 1; ; attempt++) {
-        const logged = await this.logBatch(table, batch.id, batch.keys);
-        if (logged.status === 'ok') break;
-        const delay = backoffMs(attempt, this.retryOpts.initialMs, this.retryOpts.maxMs);
-        this.log.warn({ err: logged.error, table, delayMs: delay }, 'could not log a batch before its insert; retrying');
-        await this.inserter.gate.wait(delay, false);
-      }
-      batch.logged = true;
-    }
-    const r = await this.inserter.insert(table, batch.body, batch.id);
-    if (r.status === 'ok') {
-      crashPoint('store-inserted');
-      return this.written(batch, batch.rows);
-    }
-    if (r.status === 'abandoned') return;
-    if (r.status === 'refused') return this.isolate(batch, r.err);
-    this.metrics.rowsDropped.inc({ table }, batch.rows);
-    this.logWritten(table, batch.id, true);
-    this.settle(batch.keys);
-    this.log.error(
-      { err: new AgtError('AGT_ERR_STORE', `insert into ${table} failed: ${(r.err as Error).message}`, { cause: r.err }), code: errorCode(r.err), table, batchId: batch.id, rows: batch.rows },
-      'insert failed; batch dropped',
-    );
-  }
-
-  /** The batch is settled in ClickHouse: confirmed in the log, its writes released, the hook told. */
-  private written(batch: Batch, rows: number, dropped = false): void {
-    this.metrics.rowsWritten.inc({ table: batch.table }, rows);
-    this.logWritten(batch.table, batch.id, dropped);
-    this.settle(batch.keys);
-    try {
-      this.onBatchWritten?.({ table: batch.table, batchId: batch.id, rows });
-    } catch (hookErr) {
-      this.log.error({ err: hookErr, table: batch.table }, 'onBatchWritten hook threw');
-    }
-  }
-
-  /** A non-retryable refusal: the rows not at fault are inserted, the refused ones parked (batch-isolation.ts). */
-  private async isolate(batch: Batch, err: unknown): Promise<void> {
-    const { table } = batch;
-    this.metrics.batchesIsolated.inc({ table });
-    const r = await isolateRefusedRows({ table, batchId: batch.id, body: batch.body, err, insert: (t, body, token) => this.inserter.insert(t, body, token), nowMs: this.now() });
-    if (r.abandoned) return; // shutdown: the log re-sends the batch, and its parts dedup
-    for (const p of r.parked) this.metrics.rowsParked.inc({ table, code: errorCode(p.err) ?? '' });
-    if (r.droppedRows > 0) this.metrics.rowsDropped.inc({ table }, r.droppedRows);
-    this.log.error(
-      { code: errorCode(err), table, batchId: batch.id, rows: batch.rows, inserted: r.insertedRows, parked: r.parked.length, dropped: r.droppedRows, deadLetterErr: r.deadLetterError ?? undefined },
-      `insert into ${table} refused (${(err as Error).message.slice(0, 200)}); refused rows parked in ${DEAD_LETTER_TABLE}, the rest inserted`,
-    );
-    this.written(batch, r.insertedRows, r.droppedRows > 0);
-  }
-
   private updateGauges(): void {
     for (const [table, s] of this.tables) {
-      this.metrics.queueBytes.set({ table }, this.pendingBytes(s) + s.inflightBytes);
-      this.metrics.queueRows.set({ table }, this.pendingRows(s) + s.inflightRows);
+      this.metrics.queueBytes.set({ table }, pendingBytes(s) + s.inflightBytes);
+      this.metrics.queueRows.set({ table }, pendingRows(s) + s.inflightRows);
     }
     if (this.spillBudget !== null) this.metrics.spilledBytes.set(this.spillBudget.used);
   }
