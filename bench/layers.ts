@@ -107,7 +107,7 @@ async function runServer(): Promise<Result> {
 }
 
 const chDir = mkdtempSync(join(tmpdir(), 'agt-layers-ch-'));
-const chStore = await ClickHouseStore.open(storeSchema.parse({ kind: 'embedded', path: chDir }), log);
+const chStore = await ClickHouseStore.open({ config: storeSchema.parse({ kind: 'embedded', path: chDir }), log });
 try {
   await run('decide', chStore); // warm-up
   const best = new Map<Layer, Result>();

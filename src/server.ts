@@ -73,7 +73,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const insertBudget = insertBudgetBytes(config.store, rssCapBytes);
   // Embedded inserts wait while RSS is at the refusal line (src/store/insert-hold.ts).
   const insertHold = insertHoldFor(config.store, rssCapBytes);
-  const store = await ClickHouseStore.open(config.store, log.child({ component: 'store' }), { registry, insertBudgetBytes: insertBudget, ...(insertHold ? { insertHold } : {}), ...(durability && spill ? { journal: durability, spill } : {}) });
+  const store = await ClickHouseStore.open({ config: config.store, log: log.child({ component: 'store' }), registry, insertBudgetBytes: insertBudget, ...(insertHold ? { insertHold } : {}), ...(durability && spill ? { journal: durability, spill } : {}) });
   const shared = new SharedState({ config, store, registry, log: log.child({ component: 'shared' }) });
   const engine = new DecisionEngine({
     config: config.sampling,

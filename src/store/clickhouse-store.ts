@@ -1,7 +1,6 @@
 /** The ClickHouse session store: queues rows per table, inserts them in batches with dedup tokens. */
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { StoreConfig } from '../config/store.js';
 import { Registry } from 'prom-client';
 import type { EvalResult } from '../conventions/types.js';
 import { AgtError } from '../errors.js';
@@ -10,8 +9,7 @@ import { failed, ok, retryable, type Outcome } from '../outcome.js';
 import type { SessionWrite } from '../sessions/types.js';
 import { buildEvalRow } from './eval-row.js';
 import type { MetricTable } from './metric-rows.js';
-import { runMigrations } from './migrations.js';
-import { createStoreClient } from './store-client.js';
+import { connectStore } from './open-store.js';
 import type { InsertHold } from './insert-hold.js';
 import { markWrite } from './pending-lines.js';
 import { BatchInserter } from './batch-inserter.js';
@@ -21,9 +19,11 @@ import { STORE_TABLES, type StoreTable } from './tables.js';
 import { SpillQueue } from './spill-queue.js';
 import type { SpillBudget } from '../durability/spill-budget.js';
 import { StoreMetrics } from './store-metrics.js';
-import { BatchSender, type BatchWrittenInfo } from './batch-sender.js';
+import { BatchSender } from './batch-sender.js';
 import { cutBatch, newTableQueue, pendingBytes, pendingRows, type TableState } from './table-queue.js';
 import type { SessionStore } from './types.js';
+import type { ClickHouseStoreOptions, StoreOpenParams } from './store-options.js';
+export type { ClickHouseStoreOptions, StoreOpenParams, StoreWiring } from './store-options.js';
 import { newRollup } from './rollups.js';
 import { NoopJournal, type Journal } from '../durability/journal.js';
 import type { ReplayPlan } from '../durability/replay.js';
@@ -35,48 +35,6 @@ export { STORE_TABLES, type StoreTable } from './tables.js';
 export type { BatchWrittenInfo } from './batch-sender.js';
 
 
-/** Constructor parameters of ClickHouseStore. */
-export interface ClickHouseStoreOptions {
-  client: ClickHouseClient;
-  database: string;
-  /** Rows per table that trigger an insert (default 10 000). */
-  batchRows?: number;
-  /** JSON bytes per table that trigger an insert (default 8 MiB). */
-  batchBytes?: number;
-  /** Longest a row waits before its table is flushed (default 1000 ms). */
-  flushIntervalMs?: number;
-  /** Bytes queued or in flight over all tables above which writes are refused (default 256 MiB). */
-  maxQueueBytes?: number;
-  retry: RetryOptions;
-  /**
-   * Inserts in flight at once over all tables (default 1). Keep 1 on the embedded engine: chDB
-   * serialises statements on a session, and a statement waiting for the session lock blocks the
-   * event loop (bench/store.ts: 6 parallel inserts gave 219 ms loop stalls).
-   */
-  maxConcurrentInserts?: number;
-  registry?: Registry;
-  log: Logger;
-  now?: () => number;
-  onBatchWritten?: (info: BatchWrittenInfo) => void;
-  /**
-   * The write-ahead log. With one, every batch is logged (token + write keys) before its insert, retryable
-   * failures are retried until ClickHouse takes the batch (the data is safe in the log meanwhile), and
-   * `oldestPin()` tells the log what it must keep.
-   */
-  journal?: Journal;
-  /**
-   * With the log: where a table's pending rows go while an insert is stuck (ClickHouse down), and the disk they may
-   * take. Receivers then refuse only when this or the log is full, not when memory is.
-   */
-  spill?: { dir: string; budget: SpillBudget };
-  /** Memory one insert may take in the engine (`max_memory_usage`; src/store/insert-budget.ts); 0 or absent = none. */
-  insertBudgetBytes?: number;
-  /** Holds inserts while RSS is at the memory refusal line (src/store/insert-hold.ts); absent = never. */
-  insertHold?: InsertHold;
-}
-
-/** What the process wires into the store besides its config: metrics, hooks, and the log with its spill. */
-export type StoreWiring = Pick<ClickHouseStoreOptions, 'registry' | 'onBatchWritten' | 'journal' | 'spill' | 'insertBudgetBytes' | 'insertHold'>;
 
 /** A write still on its way to ClickHouse: in how many tables, and the oldest log record it needs. */
 interface Outstanding {
@@ -126,7 +84,6 @@ export class ClickHouseStore implements SessionStore {
     this.journal = opts.journal ?? new NoopJournal();
     this.sender = new BatchSender({ inserter: this.inserter, journal: this.journal, retry: opts.retry, metrics: this.metrics, log: opts.log, now: this.now, settle: (keys) => this.settle(keys), onBatchWritten: opts.onBatchWritten });
     const budget: SpillBudget | null = opts.spill !== undefined && this.journal.keepsRecords ? opts.spill.budget : null;
-    if (budget !== null) SpillQueue.reset(opts.spill!.dir);
     this.spillBudget = budget;
     for (const t of STORE_TABLES) {
       this.tables.set(t, newTableQueue(t, budget !== null && newRollup(t) === null ? new SpillQueue(opts.spill!.dir, t, budget) : null));
@@ -135,34 +92,14 @@ export class ClickHouseStore implements SessionStore {
     this.timer.unref();
   }
 
-  /** Opens the configured back end (embedded chDB or a server), applies migrations, returns the store. */
-  static async open(
-    config: StoreConfig,
-    log: Logger,
-    extra: StoreWiring & { migrate?: boolean } = {},
-  ): Promise<ClickHouseStore> {
-    const { migrate, ...wiring } = extra;
-    if (migrate !== false) {
-      const bootstrap = config.kind === 'server' ? await createStoreClient(config, 'default') : null;
-      const client = bootstrap ?? (await createStoreClient(config));
-      try {
-        await runMigrations({ client, database: config.database, log });
-      } catch (err) {
-        await client.close();
-        throw err;
-      }
-      if (bootstrap === null) return ClickHouseStore.fromConfig(client, config, log, wiring);
-      await bootstrap.close();
-    }
-    return ClickHouseStore.fromConfig(await createStoreClient(config), config, log, wiring);
-  }
-
-  private static fromConfig(
-    client: ClickHouseClient,
-    config: StoreConfig,
-    log: Logger,
-    wiring: StoreWiring,
-  ): ClickHouseStore {
+  /**
+   * Opens the configured back end (embedded chDB or a server), applies migrations, empties the spill of a previous
+   * run (with the log on, its rows are re-sent from the log) and returns the store. The constructor does no I/O.
+   */
+  static async open(p: StoreOpenParams): Promise<ClickHouseStore> {
+    const { config, log, migrate, ...wiring } = p;
+    const client = await connectStore(config, log, migrate !== false);
+    if (wiring.spill !== undefined && wiring.journal?.keepsRecords === true) SpillQueue.reset(wiring.spill.dir);
     return new ClickHouseStore({
       client,
       database: config.database,

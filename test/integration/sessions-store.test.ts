@@ -37,7 +37,7 @@ describe('SessionBuffer', () => {
       const at = (s: number) => ({ startTimeUnixNano: startNs + BigInt(s) * 1_000_000_000n, endTimeUnixNano: startNs + BigInt(s + 1) * 1_000_000_000n });
       const usage = { inputTokens: 100, outputTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
 
-      const store = await ClickHouseStore.open(storeSchema.parse({ kind: 'embedded', path: dir }), log);
+      const store = await ClickHouseStore.open({ config: storeSchema.parse({ kind: 'embedded', path: dir }), log });
       const sampling = samplingSchema.parse({ baselineRate: 0, policies: { rarePath: { enabled: false }, costOutlier: { enabled: false }, latency: { enabled: false } } });
       const engine = new DecisionEngine({ config: sampling, now });
       const cache = new DecisionCache({ ttlMs: 60_000, maxEntries: 1_000, now });

@@ -33,7 +33,7 @@ describe('ClickHouseStore', () => {
         server: { url: ch.url, username: 'agt', password: 's3cret', database: 'agt_http', compression: true, requestTimeoutMs: 5000 },
         retry: { initialMs: 1, maxMs: 5, maxAttempts: 3 },
       });
-      const store = await ClickHouseStore.open(config, log);
+      const store = await ClickHouseStore.open({ config, log });
       const s = randomSession({ tenantId: 't-http', rand: seeded(11), kept: true, baseNs: BigInt(Date.now() - 3_600_000) * 1_000_000n });
       expect(store.write(s.write).status).toBe('ok');
       await store.close();
@@ -55,7 +55,7 @@ describe('ClickHouseStore', () => {
 
     it('rejects wrong credentials with the ClickHouse error code', async () => {
       const config = storeSchema.parse({ kind: 'server', server: { url: ch.url, username: 'agt', password: 'wrong' } });
-      await expect(ClickHouseStore.open(config, log)).rejects.toMatchObject({ code: 'AGT_ERR_STORE', cause: { code: '516' } });
+      await expect(ClickHouseStore.open({ config, log })).rejects.toMatchObject({ code: 'AGT_ERR_STORE', cause: { code: '516' } });
     });
 
     it('times out a slow server and retries the insert', async () => {
