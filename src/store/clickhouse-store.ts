@@ -132,7 +132,7 @@ export class ClickHouseStore implements SessionStore {
     if (refused !== null) return refused;
     const key = sessionWriteKey(w);
     const pin = w.pinLsn ?? Number.MAX_SAFE_INTEGER;
-    for (const { table, rows } of sessionTableRows(w)) this.route(table, key, pin, rows, w);
+    for (const { table, rows } of sessionTableRows(w)) this.enqueue(table, key, pin, rows, w);
     return ok();
   }
 
@@ -141,7 +141,7 @@ export class ClickHouseStore implements SessionStore {
     const refused = this.refusal('evals');
     if (refused !== null) return refused;
     const key = tag?.key ?? `e\u0000${tenantId}\u0000${evals.length}`;
-    this.route('evals', key, tag?.pinLsn ?? Number.MAX_SAFE_INTEGER, evals.map((e) => buildEvalRow(tenantId, e)), null);
+    this.enqueue('evals', key, tag?.pinLsn ?? Number.MAX_SAFE_INTEGER, evals.map((e) => buildEvalRow(tenantId, e)), null);
     return ok();
   }
 
@@ -149,7 +149,7 @@ export class ClickHouseStore implements SessionStore {
   writeLogs(rows: Record<string, unknown>[], tag: { key: string; pinLsn: number }): Outcome<void> {
     const refused = this.refusal('logs');
     if (refused !== null) return refused;
-    this.route('logs', tag.key, tag.pinLsn, rows, null);
+    this.enqueue('logs', tag.key, tag.pinLsn, rows, null);
     return ok();
   }
 
@@ -166,7 +166,7 @@ export class ClickHouseStore implements SessionStore {
       if (list === undefined) byTable.set(r.table, [r.row]);
       else list.push(r.row);
     }
-    for (const [table, list] of byTable) this.route(table, tag.key, tag.pinLsn, list, null);
+    for (const [table, list] of byTable) this.enqueue(table, tag.key, tag.pinLsn, list, null);
     return ok();
   }
 
@@ -212,7 +212,7 @@ export class ClickHouseStore implements SessionStore {
   }
 
   /** Sends one write's rows for one table: skipped (confirmed before a crash), collected (for a rebuilt batch), or queued. */
-  private route(table: StoreTable, key: string, pin: number, rows: Record<string, unknown>[] | null, w: SessionWrite | null): void {
+  private enqueue(table: StoreTable, key: string, pin: number, rows: Record<string, unknown>[] | null, w: SessionWrite | null): void {
     if (rows !== null && rows.length === 0) return;
     const claim = this.writes.claim(table, key);
     if (claim === 'skip') return;
