@@ -25,7 +25,7 @@ export interface ErrorSpec {
 }
 
 export const ERRORS = {
-  AGT_ERR_MALFORMED_REQUEST: { grpc: GrpcCode.INVALID_ARGUMENT, http: 400, retryable: false, summary: 'The request body could not be decoded as an OTLP ExportTraceServiceRequest (protobuf or OTLP/JSON).' },
+  AGT_ERR_MALFORMED_REQUEST: { grpc: GrpcCode.INVALID_ARGUMENT, http: 400, retryable: false, summary: 'The request body could not be decoded as an OTLP Export request of its signal (ExportTraceServiceRequest, ExportLogsServiceRequest or ExportMetricsServiceRequest; protobuf or OTLP/JSON).' },
   AGT_ERR_UNSUPPORTED_MEDIA_TYPE: { grpc: GrpcCode.INVALID_ARGUMENT, http: 415, retryable: false, summary: 'The Content-Type is not application/x-protobuf or application/json.' },
   AGT_ERR_BAD_CONTENT_ENCODING: { grpc: GrpcCode.INVALID_ARGUMENT, http: 400, retryable: false, summary: 'The body claims a Content-Encoding that is unsupported or does not decompress.' },
   AGT_ERR_BODY_TOO_LARGE: { grpc: GrpcCode.RESOURCE_EXHAUSTED, http: 413, retryable: false, summary: 'The request (compressed or decompressed) is larger than the configured maximum.' },
