@@ -101,8 +101,11 @@ export class SessionBuffer implements SpanSink {
   private draining = false;
   private readonly journal: Journal;
   private readonly readSpans: SpanReadBack;
-  /** During recovery: decisions logged before the crash, by tenant, session, first decision LSN and version (versions ≥ 2). */
-  private recorded: Map<string, { lsn: number; decision: Decision }> | null = null;
+  /**
+   * Decisions logged before a crash, by tenant, session, first decision LSN and version (versions ≥ 2): filled when
+   * recovery starts, emptied when it ends, so late data reuses them instead of deciding again. Live it is empty.
+   */
+  private readonly recorded = new Map<string, { lsn: number; decision: Decision }>();
   /** Upgrades reading earlier spans back from the log, each with the oldest record it needs. */
   private readonly backfills = new Map<Promise<void>, number>();
   /** Set while the process is at its memory limit (90 % of receive.overload.maxRssBytes): each sweep decides the oldest sessions early. */
@@ -183,7 +186,7 @@ export class SessionBuffer implements SpanSink {
 
   /** Starts recovery: decisions logged before the crash (versions ≥ 2) are reused, never re-made. */
   beginReplay(recorded: readonly { lsn: number; record: DecisionRecord }[]): void {
-    this.recorded = new Map();
+    this.recorded.clear();
     for (const { lsn, record } of recorded) {
       if (record.version < 2 || record.firstDecisionLsn === undefined) continue;
       this.recorded.set(decisionKey(record.tenantId, record.sessionId, record.firstDecisionLsn, record.version), { lsn, decision: record.decision });
@@ -228,7 +231,7 @@ export class SessionBuffer implements SpanSink {
 
   /** Ends recovery once upgrades started during it have read their spans back. */
   async endReplay(): Promise<void> {
-    this.recorded = null;
+    this.recorded.clear();
     await this.settled();
     this.relieveMemory();
   }
@@ -530,7 +533,7 @@ export class SessionBuffer implements SpanSink {
       spans,
       evals,
       ...(adopted === undefined ? {} : { adopted }),
-      ...(recorded !== null && before?.firstDecisionLsn !== undefined ? { recorded: (v: number) => recorded.get(decisionKey(tenantId, sessionId, before.firstDecisionLsn!, v))?.decision } : {}),
+      ...(before?.firstDecisionLsn !== undefined ? { recorded: (v: number) => recorded.get(decisionKey(tenantId, sessionId, before.firstDecisionLsn!, v))?.decision } : {}),
     });
     if (u === null) {
       const nowMs = this.now();
@@ -548,7 +551,7 @@ export class SessionBuffer implements SpanSink {
     if (before?.firstDecisionLsn !== undefined) {
       const entry = this.cache.get(tenantId, sessionId)!;
       const requestLsns = [...(before.requestLsns ?? []), ...lsns];
-      const replayed = recorded?.get(decisionKey(tenantId, sessionId, before.firstDecisionLsn, u.write.version));
+      const replayed = recorded.get(decisionKey(tenantId, sessionId, before.firstDecisionLsn, u.write.version));
       let decisionLsn = replayed?.lsn;
       if (decisionLsn === undefined) {
         const logged = this.journal.log({ type: 'decision', tenantId, sessionId, version: u.write.version, decision: u.write.decision, firstDecisionLsn: before.firstDecisionLsn, summary: u.write.summary, requestLsns, ...(counted === '' ? {} : { counted }) });
