@@ -1,5 +1,6 @@
 /** Row builders of the otel_metrics_* tables (the OTel ClickHouse exporter's columns plus TenantId; schema/013). */
 import type { MetricKind, OtlpExemplar, OtlpMetricPoint } from '../otlp/metric-types.js';
+import type { Attributes } from '../otlp/types.js';
 import { attrsToMap, nsCell } from './cell-format.js';
 
 /** The table of each data kind. */
@@ -35,15 +36,26 @@ function exemplarCells(ex: readonly OtlpExemplar[]): Record<string, unknown> {
   };
 }
 
+/**
+ * The cell of a resource's or scope's attributes, made once per object: every point of a request under one resource
+ * shares its object (src/otlp/decode-metrics.ts), and a request carries hundreds of points per resource.
+ */
+const mapCells = new WeakMap<Attributes, Record<string, string>>();
+function sharedMap(attrs: Attributes): Record<string, string> {
+  let cell = mapCells.get(attrs);
+  if (cell === undefined) mapCells.set(attrs, (cell = attrsToMap(attrs)));
+  return cell;
+}
+
 /** One row of the point's table, as a JSONEachRow object. */
 export function buildMetricRow(tenantId: string, p: OtlpMetricPoint): Record<string, unknown> {
   const service = p.resource.attributes['service.name'];
   const row: Record<string, unknown> = {
-    ResourceAttributes: attrsToMap(p.resource.attributes),
+    ResourceAttributes: sharedMap(p.resource.attributes),
     ResourceSchemaUrl: p.resource.schemaUrl ?? '',
     ScopeName: p.scope.name,
     ScopeVersion: p.scope.version,
-    ScopeAttributes: attrsToMap(p.scope.attributes),
+    ScopeAttributes: sharedMap(p.scope.attributes),
     ScopeDroppedAttrCount: 0,
     ScopeSchemaUrl: p.scope.schemaUrl ?? '',
     ServiceName: typeof service === 'string' ? service : '',
