@@ -11,8 +11,10 @@ import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationType, AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sdkTokenUsageSection } from '../../dashboards/build/sdk-token-usage.js';
 import { ExportMetricsServiceRequest } from '../../src/otlp/metrics-proto.js';
 import { METRICS_EXPORT_PATH, rawBytes } from '../../src/otlp/trace-service.js';
+import { expandPanelSql } from '../support/grafana-macros.js';
 import { startTestServer, TENANT_KEYS, type TestServer } from '../support/server.js';
 
 const MS = 1_000_000n;
@@ -109,6 +111,35 @@ describe('OTLP metrics ingest', () => {
       const exp = await until(`SELECT TenantId, MetricName, Count, Sum, Scale, ZeroCount, arraySum(PositiveBucketCounts) AS positive FROM ${db()}.otel_metrics_exponential_histogram FINAL WHERE ServiceName = 'grpc-svc'`, 1);
       expect(exp).toHaveLength(1);
       expect(exp[0]).toMatchObject({ TenantId: 'acme', MetricName: 'agent.latency', Count: 1, Sum: 0.25, ZeroCount: 0, positive: 1 });
+    });
+  });
+
+  describe('the cost dashboard\'s SDK token panel', () => {
+    it('counts a cumulative series by its growth, not by adding its points', async () => {
+      const md = new Metadata();
+      md.set('authorization', 'Bearer key-acme');
+      const provider = providerFor(new GrpcMetricExporter({ url: `http://${t.grpcTarget}`, metadata: md }), 'panel-svc');
+      const tokens = provider.getMeter('agent').createHistogram('gen_ai.client.token.usage', { unit: '{token}' });
+      const attrs = { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'gpt-4o-2024-08-06' };
+      tokens.record(120, { ...attrs, 'gen_ai.token.type': 'input' });
+      await provider.forceFlush();
+      tokens.record(30, { ...attrs, 'gen_ai.token.type': 'input' });
+      tokens.record(7, { ...attrs, 'gen_ai.token.type': 'output' });
+      await provider.shutdown();
+      // Two cumulative exports of the input series: 120, then 150.
+      await until(`SELECT Sum FROM ${db()}.otel_metrics_histogram FINAL WHERE ServiceName = 'panel-svc' AND Attributes['gen_ai.token.type'] = 'input'`, 2);
+      const panel = sdkTokenUsageSection.panels[0]!;
+      if (panel.kind !== 'sql') throw new Error('the SDK token panel reads ClickHouse');
+      const sql = expandPanelSql(panel.sql, {
+        fromMs: Date.now() - 3_600_000,
+        toMs: Date.now() + 60_000,
+        intervalMs: 60_000,
+        variables: { tenant: { current: ['acme'] }, service: { current: ['panel-svc'] }, model: { current: ['$__all'], options: ['gpt-4o-2024-08-06'] }, agent: { current: ['$__all'], options: [] } },
+      });
+      // No spans were sent: the exact side is 0 and the difference is all the SDK's.
+      expect(await q(sql)).toEqual([
+        { tenant: 'acme', service: 'panel-svc', model: 'gpt-4o-2024-08-06', sdk_input: 150, exact_input: 0, input_difference: 150, sdk_output: 7, exact_output: 0, output_difference: 7 },
+      ]);
     });
   });
 
