@@ -69,12 +69,12 @@ async function run(layer: Layer, chStore: ClickHouseStore): Promise<Result> {
   if (deciding) {
     // Every session decided and, with the embedded store, every row inserted.
     while (buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
-    await store.flush();
+    await store.forceFlush();
   }
   const wallMs = performance.now() - t0 - (deciding ? IDLE_MS : 0);
   const busyMs = performance.eventLoopUtilization(elu0).active;
-  await buffer.drain('shutdown');
-  await journal.close();
+  await buffer.shutdown();
+  await journal.shutdown();
   rmSync(dir, { recursive: true, force: true });
   return { layer, spans, wallMs, busyMs };
 }
@@ -98,7 +98,7 @@ async function runServer(): Promise<Result> {
   const t0 = performance.now();
   const spans = await sendAll(server.collector.handler, bodies, CONCURRENCY);
   while (server.buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
-  await server.store.flush();
+  await server.store.forceFlush();
   const wallMs = performance.now() - t0 - IDLE_MS;
   const busyMs = performance.eventLoopUtilization(elu0).active;
   await server.shutdown();
@@ -127,6 +127,6 @@ try {
   console.log(table.toString());
   console.log(JSON.stringify({ bench: 'layers', node: process.version, requests: REQUESTS, concurrency: CONCURRENCY, rows }, null, 2));
 } finally {
-  await chStore.close();
+  await chStore.shutdown();
   rmSync(chDir, { recursive: true, force: true });
 }

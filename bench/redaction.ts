@@ -83,7 +83,7 @@ async function run(redactor: RequestRedactor, bodies: Uint8Array[], wal: 'fsync'
   );
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  await journal?.close();
+  await journal?.shutdown();
   rmSync(dir, { recursive: true, force: true });
   return { ms, spans, cpuUs: cpu.user + cpu.system };
 }

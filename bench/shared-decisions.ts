@@ -83,11 +83,11 @@ async function run(sharing: boolean, url: string): Promise<Result> {
   while (buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
   const wallMs = performance.now() - t0 - IDLE_MS;
   const busyMs = performance.eventLoopUtilization(elu0).active;
-  await buffer.drain('shutdown');
+  await buffer.shutdown();
   if (sharing) await shared.close();
   const result = { sharing, spans, wallMs, busyMs, queries: (await total('agenttail_shared_decisions_queries_total')) - queries0, published: await total('agenttail_shared_decisions_published_total'), read: (await total('agenttail_shared_decisions_read_total')) - read0 };
   await client.close();
-  await journal.close();
+  await journal.shutdown();
   rmSync(dir, { recursive: true, force: true });
   return result;
 }

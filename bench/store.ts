@@ -67,7 +67,7 @@ async function feed(store: ClickHouseStore, writes: SessionWrite[]): Promise<voi
     while (store.write(writes[i]!).status !== 'ok') await new Promise((r) => setTimeout(r, 5));
     if (i % 20 === 19) await new Promise((r) => setImmediate(r));
   }
-  await store.flush();
+  await store.forceFlush();
 }
 
 const results: Result[] = [];
@@ -94,7 +94,7 @@ results.push(await measure('idle loop (baseline)', 0, () => new Promise((r) => s
   );
   const store = new ClickHouseStore({ client, database: 'agenttail', retry: { initialMs: 50, maxMs: 1000, maxAttempts: 5 }, log, flushIntervalMs: 200, maxConcurrentInserts: CONCURRENCY });
   results.push(await measure('embedded: ClickHouseStore (all tables)', spanRows, () => feed(store, makeWrites(2))));
-  await store.close();
+  await store.shutdown();
 }
 
 {
@@ -108,7 +108,7 @@ results.push(await measure('idle loop (baseline)', 0, () => new Promise((r) => s
   const store = new ClickHouseStore({ client, database: 'agenttail', retry: { initialMs: 50, maxMs: 1000, maxAttempts: 5 }, log, flushIntervalMs: 200, maxConcurrentInserts: CONCURRENCY });
   // The HTTP endpoint runs in this process, so its chDB work shows in the loop delay too.
   results.push(await measure('http (in-process test endpoint, gzip): ClickHouseStore', spanRows, () => feed(store, writes)));
-  await store.close();
+  await store.shutdown();
   await ch.close();
 }
 

@@ -56,7 +56,7 @@ async function run(mode: 'fsync' | 'batch' | 'off', bodies: Uint8Array[], dir: s
     }),
   );
   const ms = performance.now() - t0;
-  await journal?.close();
+  await journal?.shutdown();
   return { ms, spans, logBytes: journal?.wal.diskBytes ?? 0 };
 }
 
@@ -65,7 +65,7 @@ async function recovery(dir: string) {
   const { buffer, store, decoder } = pipeline(journal);
   const store0 = { beginReplay: () => undefined, endReplay: () => ({ resent: 0, incomplete: 0, missingWrites: 0 }), oldestPin: () => 0, insertsFailing: false };
   const report = await journal.recover({ sessions: sessionsReplay(buffer, (r) => decoder.spansOfLogged(r)), store: store0 });
-  await journal.close();
+  await journal.shutdown();
   return { ...report, bufferedSpans: buffer.stats().bufferedSpans, writtenSpans: store.spans };
 }
 

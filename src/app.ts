@@ -170,7 +170,7 @@ export class Collector {
   }
 
   /** Stops accepting: the gRPC server drains in-flight calls within graceMs; HTTP closes. */
-  async stop(graceMs: number): Promise<void> {
+  async shutdown(graceMs: number): Promise<void> {
     if (!this.started) return;
     this.started = false;
     this.overload.stop();

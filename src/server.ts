@@ -159,19 +159,19 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       // The last rows must go in before the deadline, whatever RSS is.
       insertHold?.stop();
       const baseline = await shutdownBaseline(registry);
-      await collector.stop(Math.min(5_000, config.shutdownTimeoutMs));
-      await buffer.drain('shutdown');
-      await shared.close();
+      await collector.shutdown(Math.min(5_000, config.shutdownTimeoutMs));
+      await buffer.shutdown();
+      await shared.shutdown();
       // Sessions decided by the drain release their held log records before the store's last flush.
       logs.sweep();
       await logs.settled();
-      logs.stop();
+      logs.shutdown();
       // With the log, writes ClickHouse cannot take before the deadline stay in the log for the next start.
-      const flushed = await Promise.race([store.flush().then(() => true), sleep(Math.max(0, deadline - Date.now() - 500)).then(() => false)]);
+      const flushed = await Promise.race([store.forceFlush().then(() => true), sleep(Math.max(0, deadline - Date.now() - 500)).then(() => false)]);
       if (!flushed) log.warn({ outstandingWrites: store.outstandingWrites }, 'store not flushed before the shutdown deadline; unwritten data stays in the log');
       const unwrittenBatches = flushed ? 0 : store.outstandingWrites;
-      await durability?.close();
-      await store.close(flushed ? undefined : { abandon: true });
+      await durability?.shutdown();
+      await store.shutdown(flushed ? undefined : { abandon: true });
       const wal = durability === null ? { durability: 'off' } : { endLsn: durability.wal.endLsn, diskBytes: durability.wal.diskBytes };
       log.info({ ...(await baseline.delta()), unwrittenBatches, wal }, 'shutdown complete');
     })();

@@ -18,10 +18,10 @@ export class CountingStore implements SessionStore {
   hasCapacity(): boolean {
     return true;
   }
-  flush(): Promise<void> {
+  forceFlush(): Promise<void> {
     return Promise.resolve();
   }
-  close(): Promise<void> {
+  shutdown(): Promise<void> {
     return Promise.resolve();
   }
 }

@@ -284,7 +284,7 @@ export class Durability implements Journal {
   }
 
   /** Last checkpoint, then closes the log (everything queued is written and synced). */
-  async close(): Promise<void> {
+  async shutdown(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     await this.checkpoint();

@@ -113,7 +113,7 @@ export class LogJoiner implements LogSink {
   }
 
   /** Stops the sweep; held records stay in the log (with it on) for the next start, and are said to be lost without it. */
-  stop(): void {
+  shutdown(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     if (this.heldRecords === 0) return;

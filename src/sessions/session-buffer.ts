@@ -292,13 +292,13 @@ export class SessionBuffer implements SpanSink {
   }
 
   /** Decides every open session (trigger 'shutdown'), then flushes the store and retries held writes. */
-  async drain(reason: 'shutdown'): Promise<void> {
+  async shutdown(): Promise<void> {
     this.draining = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    for (const s of [...this.open.values()]) this.decide(s, reason);
+    for (const s of [...this.open.values()]) this.decide(s, 'shutdown');
     this.pending.retry();
-    await this.store.flush();
+    await this.store.forceFlush();
     this.pending.retry();
     if (this.pending.size > 0) {
       // The store could not take them even after a flush: say how many were not written.

@@ -77,7 +77,7 @@ export class SharedState {
   }
 
   /** Stops the periodic work and publishes what is queued, waiting at most CLOSE_TIMEOUT_MS (ClickHouse may be down). */
-  async close(): Promise<void> {
+  async shutdown(): Promise<void> {
     const closing = (async () => {
       await this.warmStart?.close();
       await this.sharing?.close();

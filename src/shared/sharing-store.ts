@@ -26,11 +26,11 @@ export class SharingStore implements SessionStore {
     return this.inner.hasCapacity();
   }
 
-  flush(): Promise<void> {
-    return this.inner.flush();
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
   }
 
-  close(): Promise<void> {
-    return this.inner.close();
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
   }
 }

@@ -254,7 +254,7 @@ export class ClickHouseStore implements SessionStore {
   }
 
   /** Inserts everything queued and waits for it (including retries). */
-  async flush(): Promise<void> {
+  async forceFlush(): Promise<void> {
     for (;;) {
       const waits: Promise<void>[] = [];
       for (const [table, s] of this.tables) {
@@ -270,13 +270,13 @@ export class ClickHouseStore implements SessionStore {
    * Refuses new writes, flushes what is queued and closes the client. `abandon`: stop retrying and close now
    * (shutdown past its deadline with the log on: unwritten batches are re-sent from the log on the next start).
    */
-  async close(opts: { abandon?: boolean } = {}): Promise<void> {
+  async shutdown(opts: { abandon?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
     this.insertHold?.stop();
     if (opts.abandon === true) this.inserter.abandon();
-    else await this.flush();
+    else await this.forceFlush();
     this.inserter.gate.close();
     await this.client.close();
   }

@@ -10,6 +10,6 @@ export interface SessionStore {
   writeEvals(tenantId: string, evals: EvalResult[], tag?: { key: string; pinLsn: number }): Outcome<void>;
   /** False when the queues are too full to take more (used for admission). */
   hasCapacity(): boolean;
-  flush(): Promise<void>;
-  close(): Promise<void>;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
 }

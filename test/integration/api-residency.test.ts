@@ -45,7 +45,7 @@ describe('GET /api/v1/residency and agenttail residency', () => {
       const r = await runSimulation({ grpcTarget: t.grpcTarget, httpUrl: t.httpUrl, apiKey: key, sessions: SESSIONS, seed, runId: tenant, concurrency: 3, shares: SHARES, decisionWaitMs: 15_000 });
       expect(r.report.missing).toEqual([]);
     }
-    await t.server.store.flush();
+    await t.server.store.forceFlush();
   });
 
   afterAll(async () => {

@@ -159,7 +159,7 @@ beforeAll(async () => {
   await waitFor('the upgrades', async () => (await scalar(`SELECT countIf(Kept) FROM agenttail.sessions FINAL WHERE SessionId IN (${lateIds})`)) === late.length);
   await sendLogs(sent);
   await sendTokenMetrics(sent);
-  await t.server.store.flush();
+  await t.server.store.forceFlush();
   range = { fromMs: startMs - 3_600_000, toMs: Date.now() + 3_600_000 };
 }, 120_000);
 

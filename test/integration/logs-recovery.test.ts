@@ -62,10 +62,10 @@ describe('logs after a crash (restart on the same data directory)', () => {
 
   /** Stops as a crash would leave things: receivers gone, nothing decided or flushed, the log closed without a checkpoint. */
   async function crash(s: RunningServer): Promise<void> {
-    await s.collector.stop(100);
-    s.logs.stop();
+    await s.collector.shutdown(100);
+    s.logs.shutdown();
     await s.durability!.wal.close();
-    await s.store.close({ abandon: true });
+    await s.store.shutdown({ abandon: true });
   }
 
   const post = async (s: RunningServer, path: string, type: string, body: Uint8Array | string) => {

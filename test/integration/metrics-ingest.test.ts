@@ -268,15 +268,15 @@ describe('OTLP metrics ingest', () => {
       ];
       const body = metricsRequest('twice-svc', metrics);
       expect((await grpcExport(t.grpcTarget, body)).err).toBeNull();
-      await t.server.store.flush();
+      await t.server.store.forceFlush();
       const res = await post('/v1/metrics', body, { 'content-type': 'application/x-protobuf' });
       expect(res.status).toBe(200);
-      await t.server.store.flush();
+      await t.server.store.forceFlush();
       // The copy again, beside a new point: its batch differs from the first, so no insert token matches and the
       // copy is inserted a second time.
       const other = { name: 'twice.other', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ startTimeUnixNano: time, timeUnixNano: time, asDouble: 1 }] } };
       expect((await grpcExport(t.grpcTarget, metricsRequest('twice-svc', [...metrics, other]))).err).toBeNull();
-      await t.server.store.flush();
+      await t.server.store.forceFlush();
       expect(await q(`SELECT count() AS n FROM ${db()}.otel_metrics_sum WHERE ServiceName = 'twice-svc' AND MetricName = 'twice.sum'`)).toEqual([{ n: 2 }]);
       // One point all the same: ReplacingMergeTree keyed on the point's identity, read with FINAL or after a merge.
       expect(await q(`SELECT MetricName, Value FROM ${db()}.otel_metrics_sum FINAL WHERE ServiceName = 'twice-svc' ORDER BY MetricName`)).toEqual([

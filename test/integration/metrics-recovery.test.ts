@@ -48,10 +48,10 @@ describe('metrics after a crash (restart on the same data directory)', () => {
 
   /** Stops as a crash would leave things: receivers gone, nothing flushed, the log closed without a checkpoint. */
   async function crash(s: RunningServer): Promise<void> {
-    await s.collector.stop(100);
-    s.logs.stop();
+    await s.collector.shutdown(100);
+    s.logs.shutdown();
     await s.durability!.wal.close();
-    await s.store.close({ abandon: true });
+    await s.store.shutdown({ abandon: true });
   }
 
   const post = async (s: RunningServer, body: Uint8Array) => {
@@ -73,7 +73,7 @@ describe('metrics after a crash (restart on the same data directory)', () => {
 
     running = await start(100);
     expect(running.recovery?.metricRequestsReplayed).toBe(1);
-    await running.store.flush();
+    await running.store.forceFlush();
     expect(await rawCounts(running, 'unwritten')).toEqual({ sum: 1, histogram: 1 });
     expect(await q(running, `SELECT Value FROM agenttail.otel_metrics_sum WHERE ServiceName = 'unwritten'`)).toEqual([{ Value: 2 }]);
   }, 90_000);
@@ -82,13 +82,13 @@ describe('metrics after a crash (restart on the same data directory)', () => {
     const first = await start(100);
     const body = await sdkExport('written');
     await post(first, body);
-    await first.store.flush();
+    await first.store.forceFlush();
     expect(await rawCounts(first, 'written')).toEqual({ sum: 1, histogram: 1 });
     await crash(first);
 
     running = await start(100);
     expect(running.recovery?.metricRequestsReplayed).toBe(1);
-    await running.store.flush();
+    await running.store.forceFlush();
     // The replayed write's key is confirmed in the log: the store skips it (no second insert at all).
     expect(await rawCounts(running, 'written')).toEqual({ sum: 1, histogram: 1 });
 
@@ -96,7 +96,7 @@ describe('metrics after a crash (restart on the same data directory)', () => {
     // content and so the same dedup token: ClickHouse drops the insert. In a batch with other rows it would be inserted,
     // and FINAL (ReplacingMergeTree on the point's identity) shows one row either way.
     await post(running, body);
-    await running.store.flush();
+    await running.store.forceFlush();
     expect(await rawCounts(running, 'written')).toEqual({ sum: 1, histogram: 1 });
     expect(await q(running, `SELECT MetricName, Value FROM agenttail.otel_metrics_sum FINAL WHERE ServiceName = 'written'`)).toEqual([{ MetricName: 'agent.requests', Value: 2 }]);
     expect(await q(running, `SELECT Count, Sum FROM agenttail.otel_metrics_histogram FINAL WHERE ServiceName = 'written'`)).toEqual([{ Count: 1, Sum: 42 }]);

@@ -72,7 +72,7 @@ beforeAll(async () => {
     else await new Promise((r) => setTimeout(r, 20));
   }
   result = await run;
-  await t.server.store.flush();
+  await t.server.store.forceFlush();
   after = await scrape(t);
 }, 60_000);
 

@@ -123,14 +123,14 @@ describe('a poison value of one tenant beside another tenant\'s session (keys on
     }
     const deadline = Date.now() + 20_000;
     for (;;) {
-      await t.server.store.flush();
+      await t.server.store.forceFlush();
       const [row] = await query<{ n: string }>("SELECT count() AS n FROM agenttail.sessions FINAL WHERE TenantId = 'acme'");
       const [spans] = await query<{ n: string }>("SELECT count() AS n FROM agenttail.spans WHERE TenantId = 'acme'");
       if (Number(row!.n) >= victim.sessions.length && Number(spans!.n) >= victim.sessions.length * 16) break;
       if (Date.now() > deadline) throw new Error(`victim rows not written: ${row!.n} sessions, ${spans!.n} spans`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    await t.server.store.flush();
+    await t.server.store.forceFlush();
   }, 60_000);
 
   afterAll(async () => t?.close());

@@ -121,7 +121,7 @@ describe('redaction with real OTel clients (embedded store, write-ahead log on)'
     await sendLogs(new HttpLogExporter({ url: `${t.httpUrl}/v1/logs` }), 'acme');
     await until(`SELECT SpanId FROM agenttail.spans WHERE SpanName = 'chat gpt-4o-mini'`, 3);
     await until(`SELECT Body FROM agenttail.logs`, 4);
-    await t.server.store.flush();
+    await t.server.store.forceFlush();
     tables = {};
     for (const { name } of await q<{ name: string }>(`SELECT name FROM system.tables WHERE database = 'agenttail' AND engine NOT LIKE '%View%'`)) {
       tables[name] = JSON.stringify(await q(`SELECT * FROM agenttail.\`${name}\``));

@@ -66,10 +66,10 @@ describe('SessionBuffer', () => {
         expect(cache.get('it', 'int-1')?.decision.reasons).toContain('upgrade:low_eval');
 
         await buffer.accept([span({ ...base, traceId: trace(2), spanId: sid(3), usageRole: 'call', usage, ...at(5) })]);
-        await buffer.drain('shutdown');
+        await buffer.shutdown();
       } finally {
         await app.close();
-        await store.close();
+        await store.shutdown();
       }
 
       const client = createClient({ connection: createChdbConnection({ path: dir }) as unknown as Conn });

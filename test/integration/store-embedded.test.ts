@@ -117,7 +117,7 @@ describe('ClickHouseStore', () => {
       const store = new ClickHouseStore({ client: engine.client, database: 'agenttail', retry, log, registry: new Registry() });
       const s = randomSession({ tenantId: 't-kept', rand: seeded(1), kept: true, baseNs: BASE_NS });
       expect(store.write(s.write).status).toBe('ok');
-      await store.flush();
+      await store.forceFlush();
       const spans = await rows<Record<string, unknown>>(
         "SELECT *, toString(Timestamp) ts, toUnixTimestamp64Nano(Timestamp) tsns, toString(CostUsd) cost FROM agenttail.spans WHERE TenantId = 't-kept' ORDER BY Timestamp, SpanName DESC",
       );
@@ -164,14 +164,14 @@ describe('ClickHouseStore', () => {
          UNION ALL SELECT toString(toUnixTimestamp64Nano(max(End))) FROM agenttail.trace_ts WHERE TraceId = '${src.traceId}'`,
       );
       expect(lookups.map((l) => l.n).sort()).toEqual([s.write.summary.startTimeUnixNano.toString(), s.write.summary.endTimeUnixNano.toString()].sort());
-      await store.flush();
+      await store.forceFlush();
     });
 
     it('stores a dropped session as a session row and rollups only', async () => {
       const store = new ClickHouseStore({ client: engine.client, database: 'agenttail', retry, log });
       const s = randomSession({ tenantId: 't-drop', rand: seeded(2), kept: false, baseNs: BASE_NS });
       store.write(s.write);
-      await store.flush();
+      await store.forceFlush();
       const [counts] = await rows<Record<string, number>>(
         `SELECT (SELECT count() FROM agenttail.spans WHERE TenantId = 't-drop') spans,
                 (SELECT count() FROM agenttail.session_ts WHERE TenantId = 't-drop') lookups,
@@ -188,9 +188,9 @@ describe('ClickHouseStore', () => {
       const store = new ClickHouseStore({ client: engine.client, database: 'agenttail', retry, log });
       const s = randomSession({ tenantId: 't-ver', rand: seeded(3), kept: false, baseNs: BASE_NS });
       store.write(s.write);
-      await store.flush();
+      await store.forceFlush();
       store.write({ ...s.write, version: 2, decision: { ...s.write.decision, kept: true, reasons: ['upgrade:low_eval'], trigger: 'upgrade' }, countUsage: false });
-      await store.flush();
+      await store.forceFlush();
       const r = await rows<{ Kept: boolean; Version: number; Reasons: string[] }>("SELECT Kept, Version, Reasons FROM agenttail.sessions FINAL WHERE TenantId = 't-ver'");
       expect(r).toEqual([{ Kept: true, Version: 2, Reasons: ['upgrade:low_eval'] }]);
       expect(Number((await totals('t-ver')).calls)).toBe(s.calls);
@@ -214,7 +214,7 @@ describe('ClickHouseStore', () => {
         want.calls += s.calls;
         want.cost += s.costUsd;
       }
-      await store.flush();
+      await store.forceFlush();
       const u = await totals('t-sum');
       expect(Number(u.input)).toBe(want.input);
       expect(Number(u.output)).toBe(want.output);
@@ -255,7 +255,7 @@ describe('ClickHouseStore', () => {
       const ids: string[] = [];
       const first = new ClickHouseStore({ client: flaky, database: 'agenttail', retry, log, registry, onBatchWritten: (i) => ids.push(i.batchId) });
       for (const s of sessions) first.write(s.write);
-      await first.flush();
+      await first.forceFlush();
       const retried = await registry.getSingleMetricAsString('agenttail_store_inserts_retried_total');
       expect(retried).toMatch(/table="usage_hourly"} 1/);
       const before = await totals('t-replay');
@@ -264,7 +264,7 @@ describe('ClickHouseStore', () => {
       const replayIds: string[] = [];
       const second = new ClickHouseStore({ client: engine.client, database: 'agenttail', retry, log, onBatchWritten: (i) => replayIds.push(i.batchId) });
       for (const s of sessions) second.write(s.write);
-      await second.flush();
+      await second.forceFlush();
       expect(replayIds.sort()).toEqual(ids.sort());
       expect(await totals('t-replay')).toEqual(before);
       expect(Number(before.sessions)).toBe(20);
@@ -281,7 +281,7 @@ describe('ClickHouseStore', () => {
         { name: 'toxicity', score: null, label: 'clean', explanation: null, target: { sessionId: null, traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) }, source: 'event', timeUnixNano: 1_763_800_000_000_000_002n },
       ]);
       expect(out.status).toBe('ok');
-      await store.flush();
+      await store.forceFlush();
       const r = await rows<Record<string, unknown>>("SELECT SessionId, TraceId, SpanId, Name, Score, Label, Source FROM agenttail.evals WHERE TenantId = 't-eval' ORDER BY Timestamp");
       expect(r).toEqual([
         { SessionId: 's1', TraceId: '', SpanId: '', Name: 'helpfulness', Score: 0.25, Label: 'bad', Source: 'api' },

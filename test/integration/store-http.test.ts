@@ -36,7 +36,7 @@ describe('ClickHouseStore', () => {
       const store = await ClickHouseStore.open({ config, log });
       const s = randomSession({ tenantId: 't-http', rand: seeded(11), kept: true, baseNs: BigInt(Date.now() - 3_600_000) * 1_000_000n });
       expect(store.write(s.write).status).toBe('ok');
-      await store.close();
+      await store.shutdown();
 
       const reader = createClient({ url: ch.url, username: 'agt', password: 's3cret', database: 'agt_http', compression: { request: true, response: true } });
       const rs = await reader.query({ query: "SELECT count() AS n, sum(InputTokens) AS input FROM spans WHERE TenantId = 't-http' AND UsageRole = 'call'", format: 'JSONEachRow' });
@@ -68,7 +68,7 @@ describe('ClickHouseStore', () => {
       const store = new ClickHouseStore({ client, database: 'agt_slow', retry: { initialMs: 1, maxMs: 5, maxAttempts: 5 }, log, onBatchWritten: (i) => ids.push(i.table) });
       ch.delayMs = 400;
       store.writeEvals('t', [{ name: 'q', score: 0.5, label: null, explanation: null, target: { sessionId: 's', traceId: null, spanId: null }, source: 'api', timeUnixNano: BigInt(Date.now()) * 1_000_000n }]);
-      const flushed = store.flush();
+      const flushed = store.forceFlush();
       await new Promise((r) => setTimeout(r, 500));
       ch.delayMs = 0;
       await flushed;
@@ -76,7 +76,7 @@ describe('ClickHouseStore', () => {
       const rs = await client.query({ query: "SELECT count() AS c FROM agt_slow.evals WHERE TenantId = 't'", format: 'JSONEachRow' });
       // The timed-out attempt did land; the retry carried the same token, so there is one row.
       expect(await rs.json()).toEqual([{ c: 1 }]);
-      await store.close();
+      await store.shutdown();
     });
   });
 });

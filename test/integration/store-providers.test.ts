@@ -75,7 +75,7 @@ describe('usage_hourly by region and endpoint', () => {
       writes.push(s.write);
     }
     for (const w of writes) expect(store.write(w).status).toBe('ok');
-    await store.flush();
+    await store.forceFlush();
     const got = await rows<{ region: string; endpoint: string; calls: string; input: string; cost: string }>(
       `SELECT Region region, Endpoint endpoint, sum(Calls) calls, sum(InputTokens) input, toString(sum(CostUsd)) cost
        FROM agenttail.usage_hourly WHERE TenantId = 'acme' GROUP BY region, endpoint ORDER BY region, endpoint`,
@@ -121,7 +121,7 @@ describe('provider_minutely', () => {
     // A refused call without usage still counts as a call (and as one refused attempt).
     s.write.spans.push({ ...first, spanId: '4'.repeat(16), usage: null, usageRole: 'none', call: { ...NO_PROVIDER_CALL, region: 'global', refusal: 'server_error', httpStatus: null } });
     expect(store.write(s.write).status).toBe('ok');
-    await store.flush();
+    await store.forceFlush();
     const [t] = await rows<Record<string, string>>(
       `SELECT sum(Calls) calls, sum(Attempts) attempts, sum(Refusals) refusals, sum(RateLimited) rl, sum(Overloaded) ov, sum(ServerErrors) se,
          sum(RetryAfterCount) rac, sum(RetryAfterSumMs) ras, sum(InputTokens) input, sum(TtftCount) tc, sum(TtftSumUs) ts

@@ -51,7 +51,7 @@ describe('a batch with one row the engine refuses', () => {
   beforeAll(async () => {
     const store = new ClickHouseStore({ client: engine.client, database: 'agenttail', retry, log, registry, onBatchWritten: (i) => batches.push(i) });
     for (const w of writes) expect(store.write(w).status).toBe('ok');
-    await store.flush();
+    await store.forceFlush();
   });
 
   it('inserts every row not at fault: spans, session rows and exact usage_hourly totals of the other tenant', async () => {
@@ -94,7 +94,7 @@ describe('a batch with one row the engine refuses', () => {
     );
     const again = new ClickHouseStore({ client: engine.client, database: 'agenttail', retry, log });
     for (const w of writes) again.write(w);
-    await again.flush();
+    await again.forceFlush();
     const after = await rows<Record<string, string>>(
       "SELECT (SELECT count() FROM agenttail.spans) s, (SELECT count() FROM agenttail.sessions) r, (SELECT sum(InputTokens) FROM agenttail.usage_hourly) u, (SELECT count() FROM agenttail.dead_letter) d",
     );
@@ -134,7 +134,7 @@ describe('a crash in the middle of isolating a refused batch', () => {
     });
     const first = new ClickHouseStore({ client: dying, database: 'agenttail', retry, log, journal });
     for (const w of writes) first.write(w);
-    void first.flush();
+    void first.forceFlush();
     for (let i = 0; i < 200 && !dead; i++) await new Promise((r) => setTimeout(r, 20));
     expect(dead).toBe(true);
     const spansBatch = taken.find((b) => b.table === 'spans')!.batchId;
@@ -148,7 +148,7 @@ describe('a crash in the middle of isolating a refused batch', () => {
     second.beginReplay({ confirmed: new Map(), intents: [...taken] });
     for (const w of writes) second.write(w);
     second.endReplay();
-    await second.flush();
+    await second.forceFlush();
 
     const [spans] = await rows<{ n: string; u: string }>("SELECT count() n, uniqExact(SpanId) u FROM agenttail.spans WHERE TenantId = 'victim2'");
     expect(Number(spans!.n)).toBe(sentSpans);

@@ -42,6 +42,6 @@ export async function startTestCollector(opts: { config?: ConfigInput; log?: Log
     grpcTarget: `127.0.0.1:${grpcPort}`,
     grpcUrl: `http://127.0.0.1:${grpcPort}`,
     httpUrl: `http://127.0.0.1:${httpPort}`,
-    close: () => collector.stop(1_000),
+    close: () => collector.shutdown(1_000),
   };
 }

@@ -169,7 +169,7 @@ describe('SessionBuffer', () => {
       expect(h.store.writes).toHaveLength(0);
       vi.advanceTimersByTime(100);
       expect(h.store.of('tick')).toHaveLength(1);
-      await h.buffer.drain('shutdown');
+      await h.buffer.shutdown();
     });
   });
 
@@ -403,7 +403,7 @@ describe('SessionBuffer', () => {
     it('decides every open session with the shutdown trigger and refuses new spans', async () => {
       const h = harness();
       await h.buffer.accept([span({ sessionId: 'x' }), span({ sessionId: 'y', traceId: trace(2) })]);
-      await h.buffer.drain('shutdown');
+      await h.buffer.shutdown();
       expect(h.store.writes.map((w) => w.decision.trigger)).toEqual(['shutdown', 'shutdown']);
       expect(h.store.flushes).toBe(1);
       const out = await h.buffer.accept([span({ sessionId: 'z' })]);

@@ -59,12 +59,12 @@ export class FakeStore implements SessionStore {
     return true;
   }
 
-  flush(): Promise<void> {
+  forceFlush(): Promise<void> {
     this.flushes += 1;
     return Promise.resolve();
   }
 
-  close(): Promise<void> {
+  shutdown(): Promise<void> {
     return Promise.resolve();
   }
 

@@ -52,7 +52,7 @@ describe('ClickHouseStore', () => {
       const over = (): ClickHouseError => new ClickHouseError({ message: 'Query memory limit exceeded', code: '241', type: 'MEMORY_LIMIT_EXCEEDED' });
       fake.failures.push(...Array.from({ length: BUDGET_FAILURES_BEFORE_LIFT }, over));
       store.write(randomSession({ tenantId: 't', rand: seeded(7), kept: false, baseNs: 1_700_000_000_000_000_000n }).write);
-      await store.flush();
+      await store.forceFlush();
       const budget = String(60 * MIB);
       const sessions = fake.settings.filter((x) => x.table === 'sessions');
       // Under the budget until refused BUDGET_FAILURES_BEFORE_LIFT times, then the same batch (token) once more without it.
@@ -62,7 +62,7 @@ describe('ClickHouseStore', () => {
       const others = fake.settings.filter((x) => x.table !== 'sessions');
       expect(others.length).toBeGreaterThan(0);
       expect(others.every((x) => x.max_memory_usage === budget)).toBe(true);
-      await store.close();
+      await store.shutdown();
     });
   });
 });

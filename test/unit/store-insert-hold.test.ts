@@ -96,7 +96,7 @@ describe('ClickHouseStore with an insert hold', () => {
       flushIntervalMs: 3_600_000,
     });
     store.write(randomSession({ tenantId: 't', rand: seeded(3), kept: true, baseNs: 1_700_000_000_000_000_000n }).write);
-    await store.flush();
+    await store.forceFlush();
     expect(sentWhileHigh).toBe(0);
     expect(client.inserts).toBeGreaterThan(0);
     const held = (await registry.getSingleMetric('agenttail_store_inserts_held_total')!.get()).values.reduce((n, v) => n + v.value, 0);
@@ -104,7 +104,7 @@ describe('ClickHouseStore with an insert hold', () => {
     // Only the first insert waited (RSS was under the line for the others).
     expect(held).toBe(1);
     expect(seconds).toBeCloseTo((10 * HOLD_POLL_MS) / 1000, 6);
-    await store.close();
+    await store.shutdown();
   });
 });
 
@@ -122,7 +122,7 @@ describe('ClickHouseStore closing with an insert hold', () => {
       flushIntervalMs: 3_600_000,
     });
     store.write(randomSession({ tenantId: 't', rand: seeded(5), kept: true, baseNs: 1_700_000_000_000_000_000n }).write);
-    await store.close();
+    await store.shutdown();
     expect(client.inserts).toBeGreaterThan(0);
     // Without the stop the first insert would wait the whole 60 s hold (2,400 polls).
     expect(f.sleeps.length).toBe(0);

@@ -85,11 +85,11 @@ describe('ClickHouseStore', () => {
       };
       store.setMemoryPressure(true);
       const underPressure = await writesUntilInsert(0);
-      await store.flush();
+      await store.forceFlush();
       store.setMemoryPressure(false);
       const normal = await writesUntilInsert(10_000);
-      await store.flush();
-      await store.close();
+      await store.forceFlush();
+      await store.shutdown();
       expect(underPressure).toBeGreaterThan(1);
       expect(normal).toBeLessThan(Infinity);
       // A quarter of the bytes: about a quarter of the rows (sessions differ in size a little).
@@ -103,7 +103,7 @@ describe('ClickHouseStore', () => {
       const { fake, registry, store, written } = setup();
       fake.failures.push(chError('252'), chError('319'));
       store.writeEvals('t', [{ name: 'q', score: 1, label: null, explanation: null, target: { sessionId: 's', traceId: null, spanId: null }, source: 'api', timeUnixNano: BASE }]);
-      await store.flush();
+      await store.forceFlush();
       expect(fake.calls).toHaveLength(3);
       expect(new Set(fake.calls.map((c) => c.token)).size).toBe(1);
       expect(fake.calls[0]!.query).toBe('INSERT INTO agenttail.evals FORMAT JSONEachRow');
@@ -116,7 +116,7 @@ describe('ClickHouseStore', () => {
       const { fake, store, written } = setup();
       fake.failures.push(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }));
       store.write(randomSession({ tenantId: 't', rand: seeded(1), kept: false, baseNs: BASE }).write);
-      await store.flush();
+      await store.forceFlush();
       expect(written).toContain('sessions:1');
       expect(written.some((w) => w.startsWith('usage_hourly:'))).toBe(true);
       expect(fake.calls.filter((c) => c.query.includes('.sessions ')).length).toBe(2);
@@ -126,7 +126,7 @@ describe('ClickHouseStore', () => {
       const { fake, registry, store, written } = setup();
       fake.failures.push(chError('62')); // SYNTAX_ERROR
       store.writeEvals('t', [{ name: 'q', score: 1, label: null, explanation: null, target: { sessionId: 's', traceId: null, spanId: null }, source: 'api', timeUnixNano: BASE }]);
-      await store.flush();
+      await store.forceFlush();
       expect(fake.calls.map((c) => c.query)).toEqual(['INSERT INTO agenttail.evals FORMAT JSONEachRow', 'INSERT INTO agenttail.dead_letter FORMAT JSONEachRow']);
       const parked = JSON.parse(fake.calls[1]!.body) as Record<string, string>;
       expect(parked).toMatchObject({ TargetTable: 'evals', BatchId: fake.calls[0]!.token, ErrorCode: '62', Error: 'code 62', Row: fake.calls[0]!.body.trim() });
@@ -142,7 +142,7 @@ describe('ClickHouseStore', () => {
       fake.failures.push(chError('72'), undefined, chError('72'), chError('72'));
       const ev = (name: string) => ({ name, score: 1, label: null, explanation: null, target: { sessionId: 's', traceId: null, spanId: null }, source: 'api' as const, timeUnixNano: BASE });
       store.writeEvals('t', [ev('a'), ev('b'), ev('c'), ev('d')]);
-      await store.flush();
+      await store.forceFlush();
       const names = (body: string) => body.trim().split('\n').map((l) => (JSON.parse(l) as { Name: string }).Name).join('');
       expect(fake.calls.slice(0, 5).map((c) => names(c.body))).toEqual(['abcd', 'ab', 'cd', 'c', 'd']);
       const batchToken = fake.calls[0]!.token;
@@ -160,7 +160,7 @@ describe('ClickHouseStore', () => {
       const again = setup();
       again.fake.failures.push(chError('72'), undefined, chError('72'), chError('72'));
       again.store.writeEvals('t', [ev('a'), ev('b'), ev('c'), ev('d')]);
-      await again.store.flush();
+      await again.store.forceFlush();
       expect(again.fake.calls.map((c) => c.token)).toEqual(tokens);
     });
 
@@ -168,7 +168,7 @@ describe('ClickHouseStore', () => {
       const { fake, registry, store } = setup({ maxAttempts: 3 });
       fake.failures.push(chError('159'), chError('159'), chError('159'), chError('159'));
       store.writeEvals('t', [{ name: 'q', score: 1, label: null, explanation: null, target: { sessionId: 's', traceId: null, spanId: null }, source: 'api', timeUnixNano: BASE }]);
-      await store.flush();
+      await store.forceFlush();
       expect(fake.calls).toHaveLength(3);
       expect(await metric(registry, 'agenttail_store_rows_dropped_total', 'table="evals"')).toBe(1);
     });
@@ -190,14 +190,14 @@ describe('ClickHouseStore', () => {
       expect(await metric(registry, 'agenttail_store_writes_refused_total', 'kind="session"')).toBe(1);
       fake.hold = null;
       release();
-      await store.flush();
+      await store.forceFlush();
       expect(store.hasCapacity()).toBe(true);
       expect(store.queuedBytes()).toBe(0);
     });
 
     it('fails writes after close and closes the client', async () => {
       const { fake, store } = setup();
-      await store.close();
+      await store.shutdown();
       expect(fake.closed).toBe(true);
       expect(store.write(randomSession({ tenantId: 't', rand: seeded(1), kept: true, baseNs: BASE }).write)).toMatchObject({
         status: 'failed',
@@ -221,7 +221,7 @@ describe('ClickHouseStore', () => {
         }
       };
       store.write(randomSession({ tenantId: 't', rand: seeded(8), kept: true, baseNs: BASE }).write);
-      await store.flush();
+      await store.forceFlush();
       // spans, sessions, usage_hourly, provider_minutely, session_ts, trace_ts
       expect(new Set(fake.calls.map((c) => c.query)).size).toBe(6);
       expect(peak).toBe(1);
@@ -234,11 +234,11 @@ describe('ClickHouseStore', () => {
       const s2 = randomSession({ tenantId: 't', rand: seeded(6), kept: true, baseNs: BASE }).write;
       a.store.write(s1);
       b.store.write(s1);
-      await a.store.flush();
-      await b.store.flush();
+      await a.store.forceFlush();
+      await b.store.forceFlush();
       expect(a.fake.calls.map((c) => c.token).sort()).toEqual(b.fake.calls.map((c) => c.token).sort());
       a.store.write(s2);
-      await a.store.flush();
+      await a.store.forceFlush();
       const tokens = a.fake.calls.map((c) => c.token);
       expect(new Set(tokens).size).toBe(tokens.length);
     });
