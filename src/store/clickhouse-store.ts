@@ -1,5 +1,4 @@
 /** The ClickHouse session store: queues rows per table, inserts them in batches with dedup tokens. */
-import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Registry } from 'prom-client';
 import type { EvalResult } from '../conventions/types.js';
@@ -20,7 +19,8 @@ import { SpillQueue } from './spill-queue.js';
 import type { SpillBudget } from '../durability/spill-budget.js';
 import { StoreMetrics } from './store-metrics.js';
 import { BatchSender } from './batch-sender.js';
-import { cutBatch, newTableQueue, pendingBytes, pendingRows, type TableState } from './table-queue.js';
+import { FlushScheduler } from './flush-scheduler.js';
+import { newTableQueue, pendingBytes, pendingRows, type TableState } from './table-queue.js';
 import type { SessionStore } from './types.js';
 import type { ClickHouseStoreOptions, StoreOpenParams } from './store-options.js';
 export type { ClickHouseStoreOptions, StoreOpenParams, StoreWiring } from './store-options.js';
@@ -49,15 +49,13 @@ export class ClickHouseStore implements SessionStore {
   readonly database: string;
   private readonly batchRows: number;
   private readonly batchBytes: number;
-  /** Set while the process is at its memory limit: batches are sent at a quarter of batchBytes (see setMemoryPressure). */
-  private memoryPressure = false;
   private readonly maxQueueBytes: number;
   private readonly retryOpts: RetryOptions;
   private readonly log: Logger;
   private readonly metrics: StoreMetrics;
   private readonly sender: BatchSender;
   private readonly tables = new Map<StoreTable, TableState>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly scheduler: FlushScheduler;
   private closed = false;
   private readonly inserter: BatchInserter;
   private readonly insertHold: InsertHold | undefined;
@@ -88,8 +86,17 @@ export class ClickHouseStore implements SessionStore {
     for (const t of STORE_TABLES) {
       this.tables.set(t, newTableQueue(t, budget !== null && newRollup(t) === null ? new SpillQueue(opts.spill!.dir, t, budget) : null));
     }
-    this.timer = setInterval(() => this.kickAll(), opts.flushIntervalMs ?? 1000);
-    this.timer.unref();
+    this.scheduler = new FlushScheduler({
+      tables: this.tables,
+      sender: this.sender,
+      batchRows: this.batchRows,
+      batchBytes: this.batchBytes,
+      maxQueueBytes: this.maxQueueBytes,
+      flushIntervalMs: opts.flushIntervalMs ?? 1000,
+      metrics: this.metrics,
+      log: opts.log,
+      settle: (keys) => this.settle(keys),
+    });
   }
 
   /**
@@ -254,16 +261,8 @@ export class ClickHouseStore implements SessionStore {
   }
 
   /** Inserts everything queued and waits for it (including retries). */
-  async forceFlush(): Promise<void> {
-    for (;;) {
-      const waits: Promise<void>[] = [];
-      for (const [table, s] of this.tables) {
-        if (s.inflight === null && pendingRows(s) > 0) this.kick(table, s);
-        if (s.inflight !== null) waits.push(s.inflight);
-      }
-      if (waits.length === 0) return;
-      await Promise.all(waits);
-    }
+  forceFlush(): Promise<void> {
+    return this.scheduler.forceFlush();
   }
 
   /**
@@ -273,7 +272,7 @@ export class ClickHouseStore implements SessionStore {
   async shutdown(opts: { abandon?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.timer);
+    this.scheduler.shutdown();
     this.insertHold?.stop();
     if (opts.abandon === true) this.inserter.abandon();
     else await this.forceFlush();
@@ -301,73 +300,13 @@ export class ClickHouseStore implements SessionStore {
     return this.tables.get(table)!;
   }
 
-  /**
-   * The process is at its memory limit (true) or back under it (false). Meanwhile a table's rows are sent once a quarter
-   * of batchBytes has piled up: the embedded engine's memory per insert grows with the batch, and under pressure many
-   * sessions are decided at once. (bench/e2e.ts --rss-cap-mb 700, RSS max under load: 2 MiB batches throughout 675 and
-   * 686 MB, 8 MiB 652, 753 and 777 MB, quarter batches under pressure only 688 and 751 MB: the runs vary too much to
-   * rank the last two; the reason stands on its own.)
-   */
+  /** The process is at its memory limit (true) or back under it (false): smaller batches meanwhile (flush-scheduler.ts). */
   setMemoryPressure(over: boolean): void {
-    this.memoryPressure = over;
+    this.scheduler.setMemoryPressure(over);
   }
 
   private maybeKick(table: StoreTable, s: TableState): void {
-    if (s.inflight !== null) {
-      // An insert is stuck (retrying): park what piled up behind it on disk rather than in memory.
-      if (s.spill !== null && s.lines.length > 0 && s.bytes >= Math.min(this.batchBytes, this.maxQueueBytes / 8)) this.spillPending(table, s);
-      return;
-    }
-    const kickBytes = this.memoryPressure ? this.batchBytes / 4 : this.batchBytes;
-    if (s.ready.length > 0 || pendingRows(s) >= this.batchRows || pendingBytes(s) >= kickBytes) this.kick(table, s);
-  }
-
-  private kickAll(): void {
-    for (const [table, s] of this.tables) if (s.inflight === null && pendingRows(s) > 0) this.kick(table, s);
-  }
-
-  private spillPending(table: StoreTable, s: TableState): void {
-    const text = s.lines.join('');
-    if (!s.spill!.push(text, s.keys, s.lines.length)) return; // disk budget spent: rows stay in memory (and count there)
-    this.metrics.spilledBatches.inc({ table });
-    s.lines = [];
-    s.bytes = 0;
-    s.keys = [];
-    s.ends = [];
-  }
-
-  /** Takes the table's next batch (rebuilt, spilled, then pending rows, in that order) and starts sending it. */
-  private kick(table: StoreTable, s: TableState): void {
-    if (s.ready.length === 0 && s.spill !== null && s.spill.size > 0) {
-      const spill = s.spill;
-      s.inflight = (async () => {
-        const c = await spill.shift();
-        if (c === null) return;
-        const id = createHash('sha256').update(table).update('\n').update(c.body).digest('hex').slice(0, 32);
-        s.inflightBytes = c.body.length;
-        s.inflightRows = c.rows;
-        await this.sender.send({ table, body: c.body, rows: c.rows, bytes: c.body.length, id, keys: c.keys, logged: false });
-      })()
-        .catch((err: unknown) => this.log.error({ err, table }, 'could not read a spilled batch back; it is rebuilt from the log on the next start'))
-        .finally(() => {
-          s.inflight = null;
-          s.inflightBytes = 0;
-          s.inflightRows = 0;
-          this.maybeKick(table, s);
-        });
-      return;
-    }
-    // Under memory pressure a batch is cut at the pressure kick size: rows piled up behind held inserts go in parts.
-    const batch = cutBatch(table, s, this.memoryPressure ? this.batchBytes / 4 : Infinity, (keys) => this.settle(keys));
-    if (batch === null) return;
-    s.inflightBytes = batch.bytes;
-    s.inflightRows = batch.rows;
-    s.inflight = this.sender.send(batch).finally(() => {
-      s.inflight = null;
-      s.inflightBytes = 0;
-      s.inflightRows = 0;
-      this.maybeKick(table, s);
-    });
+    this.scheduler.maybeKick(table, s);
   }
 
   private updateGauges(): void {
