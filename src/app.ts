@@ -131,8 +131,8 @@ export class Collector {
     const handlers = {
       traces: (this.handler = new ExportHandler({ ...shared, redactor: redactor?.forSignal('traces') ?? NO_REDACTION, route: new TraceRoute({ decoder: this.decoder, sink: params.sink }) })),
       logs: (this.logsHandler = new ExportHandler({ ...shared, redactor: redactor?.forSignal('logs') ?? NO_REDACTION, route: this.logRoute })),
-      // Metrics carry no message content: no redaction rules apply to them (docs/metrics-ingest.md).
-      metrics: (this.metricsHandler = new ExportHandler({ ...shared, route: this.metricRoute })),
+      // Metric attributes (data points, exemplars, metadata) are redacted like span attributes (docs/redaction.md).
+      metrics: (this.metricsHandler = new ExportHandler({ ...shared, redactor: redactor?.forSignal('metrics') ?? NO_REDACTION, route: this.metricRoute })),
     };
     this.http = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger, bodyLimit: config.receive.http.maxBodyBytes }) as unknown as FastifyInstance;
     void this.http.register(otlpHttpRoutes({ handlers, maxBodyBytes: config.receive.http.maxBodyBytes }));

@@ -1,5 +1,5 @@
 /**
- * Redaction of OTLP/JSON Export requests (traces and logs): parsed, walked where attributes, status messages and
+ * Redaction of OTLP/JSON Export requests (traces, logs and metrics): parsed, walked where attributes, status messages and
  * log bodies live (both the lowerCamelCase and the proto field names the decoder accepts), and serialized again
  * only when something changed. JSON.parse is what the decoder uses too, so numbers read back the same.
  */
@@ -60,6 +60,36 @@ export const JSON_LOGS: JsonSignal = {
   item(pass, record) {
     if (isObject(record['body'])) anyValue(pass, record['body'], pass.rules.textPlan, 1);
     attributes(pass, record);
+  },
+};
+
+/** The data kinds of a metric, by their JSON names. */
+const METRIC_KINDS: readonly [string, string][] = [['gauge', 'gauge'], ['sum', 'sum'], ['histogram', 'histogram'], ['exponentialHistogram', 'exponential_histogram'], ['summary', 'summary']];
+
+/** Metrics: metadata, data points' attributes, exemplars' filtered attributes (names, units and numbers as sent). */
+export const JSON_METRICS: JsonSignal = {
+  resource: ['resourceMetrics', 'resource_metrics'],
+  scope: ['scopeMetrics', 'scope_metrics'],
+  items: ['metrics', 'metrics'],
+  item(pass, metric) {
+    if (Array.isArray(metric['metadata'])) metric['metadata'] = keyValues(pass, metric['metadata'], null, 0);
+    for (const [camel, snake] of METRIC_KINDS) {
+      for (const data of both(metric, camel, snake)) {
+        if (!isObject(data)) continue;
+        for (const points of both(data, 'dataPoints', 'data_points')) {
+          for (const dp of list(points)) {
+            if (!isObject(dp)) continue;
+            attributes(pass, dp);
+            for (const exemplars of both(dp, 'exemplars', 'exemplars')) {
+              for (const ex of list(exemplars)) {
+                if (!isObject(ex)) continue;
+                for (const key of ['filteredAttributes', 'filtered_attributes']) if (Array.isArray(ex[key])) ex[key] = keyValues(pass, ex[key], null, 0);
+              }
+            }
+          }
+        }
+      }
+    }
   },
 };
 

@@ -46,6 +46,11 @@ export class ProtoRewriter {
     return this.envelope(passFor, (pass) => (f, s, e) => (f === 2 ? this.item(() => this.logRecord(pass, s, e), LOG_RECORD_STUB) : undefined));
   }
 
+  /** ExportMetricsServiceRequest: resource_metrics(1) → scope_metrics(2) → metrics(2). */
+  metrics(passFor: (tenantClaim: string | null) => RedactionPass): Uint8Array | null {
+    return this.envelope(passFor, (pass) => (f, s, e) => (f === 2 ? this.item(() => this.metric(pass, s, e), METRIC_STUB) : undefined));
+  }
+
   /**
    * One span or log record. One the walk cannot read (the decoder may have stopped before the damage, rejecting the
    * item for an earlier fault) is replaced by a stub the decoder rejects: the item stays refused, its other items
@@ -80,6 +85,28 @@ export class ProtoRewriter {
       if (f === 13) return this.message(s, e, (f2, s2, e2) => (f2 === 5 ? this.keyValue(pass, s2, e2, null, 0) : undefined));
       if (f === 15) return this.message(s, e, (f2, s2, e2) => (f2 === 2 ? this.text(pass, s2, e2, pass.rules.textPlan) : undefined));
       return undefined;
+    });
+  }
+
+  /**
+   * Metric: metadata(12), and the data points of gauge(5), sum(7), histogram(9), exponential_histogram(10) and
+   * summary(11) — each a message whose data_points are field 1 — with their attributes and their exemplars'
+   * filtered_attributes(7). Names, descriptions, units and numbers are left as sent.
+   */
+  private metric(pass: RedactionPass, start: number, end: number): FieldEdit {
+    return this.message(start, end, (f, s, e) => {
+      if (f === 12) return this.keyValue(pass, s, e, null, 0);
+      const point = POINT_FIELDS[f];
+      if (point === undefined) return undefined;
+      return this.message(s, e, (f2, s2, e2) =>
+        f2 === 1
+          ? this.message(s2, e2, (f3, s3, e3) => {
+              if (f3 === point.attributes) return this.keyValue(pass, s3, e3, null, 0);
+              if (f3 === point.exemplars) return this.message(s3, e3, (f4, s4, e4) => (f4 === 7 ? this.keyValue(pass, s4, e4, null, 0) : undefined));
+              return undefined;
+            })
+          : undefined,
+      );
     });
   }
 
@@ -323,6 +350,20 @@ function malformed(message: string): AgtError {
   return new AgtError('AGT_ERR_MALFORMED_REQUEST', `request could not be read for redaction: ${message}`);
 }
 
+/**
+ * Field numbers of a data point's attributes and exemplars, by the Metric field holding its kind: NumberDataPoint
+ * (gauge, sum) 7 and 5, HistogramDataPoint 9 and 8, ExponentialHistogramDataPoint 1 and 11, SummaryDataPoint 7 and
+ * none (opentelemetry-proto metrics/v1).
+ */
+const POINT_FIELDS: Readonly<Record<number, { attributes: number; exemplars: number }>> = {
+  5: { attributes: 7, exemplars: 5 },
+  7: { attributes: 7, exemplars: 5 },
+  9: { attributes: 9, exemplars: 8 },
+  10: { attributes: 1, exemplars: 11 },
+  11: { attributes: 7, exemplars: -1 },
+};
+/** A metric with only a one-byte description (field 2) and no name: rejected by the decoder. */
+const METRIC_STUB = Uint8Array.from([0x12, 0x01, 0x00]);
 /** A span with a one-byte trace id (field 1): rejected by the decoder as `trace_id`. */
 const SPAN_STUB = Uint8Array.from([0x0a, 0x01, 0x00]);
 /** A log record with a one-byte trace id (field 9): rejected by the decoder as `trace_id`. */

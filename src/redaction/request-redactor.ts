@@ -10,7 +10,7 @@ import { ok, failed, type Outcome } from '../outcome.js';
 import type { Authenticator, TenantAuth } from '../receive/auth.js';
 import type { SignalName } from '../receive/signal-route.js';
 import type { RedactionMetrics } from './metrics.js';
-import { JSON_LOGS, JSON_TRACES, rewriteJson } from './json-rewrite.js';
+import { JSON_LOGS, JSON_METRICS, JSON_TRACES, rewriteJson, type JsonSignal } from './json-rewrite.js';
 import { ProtoRewriter } from './proto-rewrite.js';
 import { RedactionPass } from './redaction-pass.js';
 import { RuleSet } from './rule-set.js';
@@ -23,6 +23,9 @@ export interface RequestRedactor {
 
 /** Redaction off: the body as received, at no cost. */
 export const NO_REDACTION: RequestRedactor = { redact: (body) => ok(body) };
+
+/** Each signal's OTLP/JSON envelope and items. */
+const JSON_SIGNALS: Readonly<Record<SignalName, JsonSignal>> = { traces: JSON_TRACES, logs: JSON_LOGS, metrics: JSON_METRICS };
 
 /** Tenants whose derived HMAC keys are cached; past this the cache starts over (open mode lets clients name tenants). */
 const MAX_CACHED_TENANT_KEYS = 10_000;
@@ -79,10 +82,10 @@ export class Redactor {
         };
         let out: Uint8Array | null;
         try {
-          if (format === 'json') out = rewriteJson(body, signal === 'traces' ? JSON_TRACES : JSON_LOGS, passFor);
+          if (format === 'json') out = rewriteJson(body, JSON_SIGNALS[signal], passFor);
           else {
             const w = new ProtoRewriter(body);
-            out = signal === 'traces' ? w.traces(passFor) : w.logs(passFor);
+            out = signal === 'traces' ? w.traces(passFor) : signal === 'logs' ? w.logs(passFor) : w.metrics(passFor);
           }
         } catch (err) {
           if (err instanceof AgtError) return failed(err);
