@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../log.js';
 import type { DecisionCache } from '../sampling/decision-cache.js';
-import { groupKey } from './group-key.js';
+import { groupOf } from './group-key.js';
 import type { LogEntry } from './types.js';
 
 /** Reads logged logs requests back, decoded as on arrival (records no longer in the log are left out). */
@@ -90,8 +90,7 @@ export class DroppedLogs {
         for (const { lsn, entries } of read) {
           const groups = new Map<string, LogEntry[]>();
           for (const e of entries) {
-            const traceId = e.record.traceId === '' ? null : e.record.traceId;
-            const key = groupKey(e.tenantId, traceId, traceId === null ? e.sessionId : null);
+            const key = groupOf(e);
             if (!wanted.has(`${lsn}\u0000${key}`) || !this.p.owns(e, lsn)) continue;
             const list = groups.get(key) ?? [];
             list.push(e);

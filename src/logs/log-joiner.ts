@@ -17,7 +17,7 @@ import type { DecisionCache } from '../sampling/decision-cache.js';
 import { NoopJournal, type Journal } from '../durability/journal.js';
 import { buildLogRow } from '../store/log-row.js';
 import { DroppedLogs, NO_READ_BACK, type LogReadBack } from './dropped-logs.js';
-import { groupKey } from './group-key.js';
+import { groupOf, traceOf } from './group-key.js';
 import type { LogSink } from './log-route.js';
 import { LogMetrics, type LogOutcome } from './log-metrics.js';
 import { logRecordIdentity, SeenLogRecords } from './seen-records.js';
@@ -197,8 +197,8 @@ export class LogJoiner implements LogSink {
     }
     const groups = new Map<string, { g: Omit<HeldGroup, 'requests'>; entries: LogEntry[] }>();
     for (const e of entries) {
-      const traceId = e.record.traceId === '' ? null : e.record.traceId;
-      const key = groupKey(e.tenantId, traceId, traceId === null ? e.sessionId : null);
+      const traceId = traceOf(e);
+      const key = groupOf(e);
       let b = groups.get(key);
       if (b === undefined) groups.set(key, (b = { g: { tenantId: e.tenantId, traceId, sessionId: e.sessionId }, entries: [] }));
       b.entries.push(e);
@@ -292,10 +292,4 @@ export class LogJoiner implements LogSink {
   private count(outcome: LogOutcome, n: number): void {
     this.metrics.records.inc({ outcome }, n);
   }
-}
-
-/** The group a record waits in, is written under and is remembered in. */
-function groupOf(e: LogEntry): string {
-  const traceId = e.record.traceId === '' ? null : e.record.traceId;
-  return groupKey(e.tenantId, traceId, traceId === null ? e.sessionId : null);
 }
