@@ -360,7 +360,7 @@ export class SessionBuffer implements SpanSink {
   }
 
   /** Names an evals write by the log record it came from. */
-  private evalsTag(lsn: number, part: string, tenantId: string): { key: string; pinLsn: number } | undefined {
+  private evalsTag(lsn: number, part: string, tenantId: string): { key: string; pinLsn: number } {
     return { key: `e\u0000${lsn}\u0000${part}\u0000${tenantId}`, pinLsn: lsn };
   }
 
@@ -598,8 +598,8 @@ export class SessionBuffer implements SpanSink {
   private routeEvals(tenantId: string, evals: EvalResult[], lsn: number, part: 'api' | 'routed' | 'log'): void {
     const decided = new Map<string, EvalResult[]>();
     const rows: EvalResult[] = [];
-    for (const given of evals) {
-      const t = given.target;
+    for (const e of evals) {
+      const t = e.target;
       let open: OpenSession | undefined;
       let decidedId: string | undefined;
       if (t.sessionId !== null) {
@@ -612,8 +612,7 @@ export class SessionBuffer implements SpanSink {
       }
       // An eval that named only its trace (a log record's, most often) is stored under the session the trace joined.
       const sessionId = open?.sessionId ?? decidedId;
-      rows.push(t.sessionId === null && sessionId !== undefined ? { ...given, target: { ...t, sessionId } } : given);
-      const e = given;
+      rows.push(t.sessionId === null && sessionId !== undefined ? { ...e, target: { ...t, sessionId } } : e);
       if (open !== undefined) {
         open.evals.push(e);
         open.addLsn(lsn);
