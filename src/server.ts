@@ -21,7 +21,7 @@ import { DecisionEngine } from './sampling/engine.js';
 import { Durability, type RecoveryReport } from './durability/durability.js';
 import { NoopJournal, type Journal } from './durability/journal.js';
 import { SessionBuffer } from './sessions/session-buffer.js';
-import { sessionsReplay } from './sessions/session-replay.js';
+import { sessionsReplay, spanReadBack, type DecodeLogged } from './sessions/session-replay.js';
 import { resolveRssCap } from './receive/memory-limit.js';
 import { ClickHouseStore } from './store/clickhouse-store.js';
 import { insertBudgetBytes } from './store/insert-budget.js';
@@ -85,6 +85,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     keptElsewhere: shared.keptElsewhere,
   });
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });
+  // Logged trace requests decoded as on arrival, by the receivers' decoder (the collector's, built below): recovery
+  // and upgrades read them back through this one function.
+  const decodeLogged: DecodeLogged = (r) => collector.decoder.spansOfLogged(r);
   const buffer = new SessionBuffer({
     config: config.sessions,
     engine,
@@ -93,12 +96,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     registry,
     log: log.child({ component: 'sessions' }),
     journal,
-    // Upgrades read their sessions' logged requests back, decoded as on arrival by the receivers' decoder.
-    readSpans: async (lsns) => (await journal.readBack(lsns)).flatMap(({ record }) => {
-      if (record.type !== 'request') return [];
-      const spans = collector.decoder.spansOfLogged(record);
-      return spans.status === 'ok' ? spans.value : [];
-    }),
+    readSpans: spanReadBack(journal, decodeLogged),
   });
   // The logs route is the collector's (built below); the closures read it only once requests flow.
   const logRoute = (): LogRoute => collector.logRoute;
@@ -140,7 +138,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     ],
   });
   // Recovery runs before anything is accepted: the buffer and the store must hold what the log says first.
-  const replayed = { sessions: sessionsReplay(buffer, (r) => collector.decoder.spansOfLogged(r)), store, logs: logsReplay(logRoute, logs), metrics: metricsReplay(() => collector.metricRoute, metrics) };
+  const replayed = { sessions: sessionsReplay(buffer, decodeLogged), store, logs: logsReplay(logRoute, logs), metrics: metricsReplay(() => collector.metricRoute, metrics) };
   const recovery = durability === null ? null : await durability.recover(replayed);
   durability?.start(replayed);
   await shared.start(engine, buffer);
