@@ -7,7 +7,7 @@ import type { SessionStore } from '../store/types.js';
 import { retainedBytes } from './memory.js';
 import type { SessionWrite } from './types.js';
 
-/** Names an evals write for the log (see src/store/write-journal.ts). */
+/** Names an evals write for the log (see src/store/write-key.ts). */
 export interface EvalsTag {
   key: string;
   pinLsn: number;

@@ -23,16 +23,13 @@ import { FlushScheduler } from './flush-scheduler.js';
 import { newTableQueue, pendingBytes, pendingRows, type TableState } from './table-queue.js';
 import type { SessionStore } from './types.js';
 import type { ClickHouseStoreOptions, StoreOpenParams } from './store-options.js';
-export type { ClickHouseStoreOptions, StoreOpenParams, StoreWiring } from './store-options.js';
 import { newRollup } from './rollups.js';
 import { NoopJournal, type Journal } from '../durability/journal.js';
 import type { ReplayPlan } from '../durability/replay.js';
 import { LIVE_WRITES, ReplayRebuild, type WriteRouter } from './replay-rebuild.js';
-import { sessionWriteKey } from './write-journal.js';
+import { sessionWriteKey } from './write-key.js';
 
-export { STORE_TABLES, type StoreTable } from './tables.js';
 
-export type { BatchWrittenInfo } from './batch-sender.js';
 
 
 
@@ -47,8 +44,6 @@ export class ClickHouseStore implements SessionStore {
   /** The client, for read-only queries of the API. */
   readonly client: ClickHouseClient;
   readonly database: string;
-  private readonly batchRows: number;
-  private readonly batchBytes: number;
   private readonly maxQueueBytes: number;
   private readonly retryOpts: RetryOptions;
   private readonly log: Logger;
@@ -59,7 +54,6 @@ export class ClickHouseStore implements SessionStore {
   private closed = false;
   private readonly inserter: BatchInserter;
   private readonly insertHold: InsertHold | undefined;
-  private readonly now: () => number;
   private readonly journal: Journal;
   private readonly outstanding = new Map<string, Outstanding>();
   private readonly spillBudget: SpillBudget | null;
@@ -70,17 +64,14 @@ export class ClickHouseStore implements SessionStore {
   constructor(opts: ClickHouseStoreOptions) {
     this.client = opts.client;
     this.database = opts.database;
-    this.batchRows = opts.batchRows ?? 10_000;
-    this.batchBytes = opts.batchBytes ?? 8 * 1024 * 1024;
     this.maxQueueBytes = opts.maxQueueBytes ?? 256 * 1024 * 1024;
     this.retryOpts = opts.retry;
     this.log = opts.log;
-    this.now = opts.now ?? Date.now;
     this.metrics = new StoreMetrics(opts.registry ?? new Registry(), () => this.updateGauges());
     this.inserter = new BatchInserter({ client: opts.client, database: opts.database, retry: opts.retry, durable: opts.journal?.keepsRecords === true, maxConcurrent: opts.maxConcurrentInserts ?? 1, insertBudgetBytes: opts.insertBudgetBytes ?? 0, ...(opts.insertHold ? { hold: opts.insertHold } : {}), metrics: this.metrics, log: opts.log });
     this.insertHold = opts.insertHold;
     this.journal = opts.journal ?? new NoopJournal();
-    this.sender = new BatchSender({ inserter: this.inserter, journal: this.journal, retry: opts.retry, metrics: this.metrics, log: opts.log, now: this.now, settle: (keys) => this.settle(keys), onBatchWritten: opts.onBatchWritten });
+    this.sender = new BatchSender({ inserter: this.inserter, journal: this.journal, retry: opts.retry, metrics: this.metrics, log: opts.log, now: opts.now ?? Date.now, settle: (keys) => this.settle(keys), onBatchWritten: opts.onBatchWritten });
     const budget: SpillBudget | null = opts.spill !== undefined && this.journal.keepsRecords ? opts.spill.budget : null;
     this.spillBudget = budget;
     for (const t of STORE_TABLES) {
@@ -89,8 +80,8 @@ export class ClickHouseStore implements SessionStore {
     this.scheduler = new FlushScheduler({
       tables: this.tables,
       sender: this.sender,
-      batchRows: this.batchRows,
-      batchBytes: this.batchBytes,
+      batchRows: opts.batchRows ?? 10_000,
+      batchBytes: opts.batchBytes ?? 8 * 1024 * 1024, // 8 MiB
       maxQueueBytes: this.maxQueueBytes,
       flushIntervalMs: opts.flushIntervalMs ?? 1000,
       metrics: this.metrics,
@@ -202,7 +193,7 @@ export class ClickHouseStore implements SessionStore {
     this.rebuild = new ReplayRebuild(plan, (b) => {
       const st = this.state(b.table);
       st.ready.push({ table: b.table, body: b.body, rows: b.rows, bytes: b.body.length, id: b.batchId, keys: b.keys, logged: true });
-      this.maybeKick(b.table, st);
+      this.scheduler.maybeKick(b.table, st);
     });
     this.writes = this.rebuild;
   }
@@ -240,7 +231,7 @@ export class ClickHouseStore implements SessionStore {
       }
       markWrite(s, key);
     }
-    this.maybeKick(table, s);
+    this.scheduler.maybeKick(table, s);
   }
 
   private hold(key: string, pin: number): void {
@@ -303,10 +294,6 @@ export class ClickHouseStore implements SessionStore {
   /** The process is at its memory limit (true) or back under it (false): smaller batches meanwhile (flush-scheduler.ts). */
   setMemoryPressure(over: boolean): void {
     this.scheduler.setMemoryPressure(over);
-  }
-
-  private maybeKick(table: StoreTable, s: TableState): void {
-    this.scheduler.maybeKick(table, s);
   }
 
   private updateGauges(): void {
