@@ -11,6 +11,7 @@ import { deepMerge, parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { TEST_RECEIVE } from '../support/collector.js';
+import { crashInProcess } from '../support/server.js';
 import { buildExportRequest, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';
 
 const MS = 1_000_000n;
@@ -60,13 +61,6 @@ describe('logs after a crash (restart on the same data directory)', () => {
     return startServer(config, silentLogger());
   }
 
-  /** Stops as a crash would leave things: receivers gone, nothing decided or flushed, the log closed without a checkpoint. */
-  async function crash(s: RunningServer): Promise<void> {
-    await s.collector.shutdown(100);
-    s.logs.shutdown();
-    await s.durability!.wal.close();
-    await s.store.shutdown({ abandon: true });
-  }
 
   const post = async (s: RunningServer, path: string, type: string, body: Uint8Array | string) => {
     const res = await fetch(`http://127.0.0.1:${s.httpPort}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
@@ -89,7 +83,7 @@ describe('logs after a crash (restart on the same data directory)', () => {
     await post(first, '/v1/logs', 'application/json', logsJson(kept.traceId, kept.spanId, ['k1', 'k2']));
     await post(first, '/v1/traces', 'application/x-protobuf', buildExportRequest([...kept.spans, ...dropped.spans]));
     await post(first, '/v1/logs', 'application/json', logsJson(dropped.traceId, dropped.spanId, ['d1']));
-    await crash(first);
+    await crashInProcess(first);
 
     running = await start({ sessions: { idleTimeoutMs: 200, sweepIntervalMs: 50 } });
     expect(running.recovery?.logRequestsReplayed).toBe(2);
@@ -111,7 +105,7 @@ describe('logs after a crash (restart on the same data directory)', () => {
     await until(first, `SELECT 1 FROM agenttail.sessions FINAL WHERE SessionId = 'crash-written'`, 1);
     await post(first, '/v1/logs', 'application/json', logsJson(kept.traceId, kept.spanId, ['w1']));
     expect(await until(first, `SELECT 1 FROM agenttail.logs WHERE TraceId = '${kept.traceId}'`, 1)).toHaveLength(1);
-    await crash(first);
+    await crashInProcess(first);
 
     running = await start({ sessions: { idleTimeoutMs: 200, sweepIntervalMs: 50 } });
     expect(running.recovery?.logRequestsReplayed).toBe(1);

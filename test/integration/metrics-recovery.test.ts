@@ -15,6 +15,7 @@ import { deepMerge, parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { TEST_RECEIVE } from '../support/collector.js';
+import { crashInProcess } from '../support/server.js';
 
 /** One SDK export (a counter and a token-usage histogram) of `service`, as the protobuf body the OTLP exporters send. */
 async function sdkExport(service: string): Promise<Uint8Array> {
@@ -46,13 +47,6 @@ describe('metrics after a crash (restart on the same data directory)', () => {
     return startServer(config, silentLogger());
   }
 
-  /** Stops as a crash would leave things: receivers gone, nothing flushed, the log closed without a checkpoint. */
-  async function crash(s: RunningServer): Promise<void> {
-    await s.collector.shutdown(100);
-    s.logs.shutdown();
-    await s.durability!.wal.close();
-    await s.store.shutdown({ abandon: true });
-  }
 
   const post = async (s: RunningServer, body: Uint8Array) => {
     const res = await fetch(`http://127.0.0.1:${s.httpPort}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
@@ -69,7 +63,7 @@ describe('metrics after a crash (restart on the same data directory)', () => {
     const first = await start(600_000);
     await post(first, await sdkExport('unwritten'));
     expect(await rawCounts(first, 'unwritten')).toEqual({ sum: 0, histogram: 0 });
-    await crash(first);
+    await crashInProcess(first);
 
     running = await start(100);
     expect(running.recovery?.metricRequestsReplayed).toBe(1);
@@ -84,7 +78,7 @@ describe('metrics after a crash (restart on the same data directory)', () => {
     await post(first, body);
     await first.store.forceFlush();
     expect(await rawCounts(first, 'written')).toEqual({ sum: 1, histogram: 1 });
-    await crash(first);
+    await crashInProcess(first);
 
     running = await start(100);
     expect(running.recovery?.metricRequestsReplayed).toBe(1);

@@ -3,7 +3,7 @@
  * gRPC and HTTP) into the embedded store with the write-ahead log on: afterwards no personal value is in any file of
  * the data directory (WAL segments included) or in any table, and a non-personal canary sent beside them is.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
@@ -17,7 +17,7 @@ import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLog, type LogCapture } from '../support/log-capture.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { filesUnder, startTestServer, type TestServer } from '../support/server.js';
 
 const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
 /** Personal values and secrets: none may be found anywhere afterwards. */
@@ -80,12 +80,6 @@ async function sendLogs(exporter: LogRecordExporter, tenant: string): Promise<vo
 }
 
 /** Every file under `dir`. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
 
 describe('redaction with real OTel clients (embedded store, write-ahead log on)', () => {
   let t: TestServer;

@@ -4,24 +4,17 @@
  * (gRPC protobuf and HTTP/JSON) → the collector with the built-in set on → the tables and every file of the data
  * directory are searched for it (none) and for a non-personal canary beside it (found).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { OTLPMetricExporter as HttpMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationType, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { filesUnder, startTestServer, type TestServer } from '../support/server.js';
 
 const EMAIL = 'ann.metrics@corp.example';
 const CANARY = 'canary-plan-gold';
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
 
 /** Every instrument kind, each point carrying the e-mail address and the canary in its attributes. */
 async function send(exporter: PushMetricExporter, service: string): Promise<void> {

@@ -1,5 +1,5 @@
 /** Starts the whole collector (store, sampling, buffer, receivers, API) in-process on free ports and a temp dir. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deepMerge, parseConfig } from '../../src/config/load.js';
@@ -58,3 +58,22 @@ export const TENANT_KEYS = {
     ],
   },
 };
+
+/**
+ * Stops a running server as a crash would leave things: receivers gone, nothing decided or flushed, the log closed
+ * without a checkpoint (the restart tests then start another server on the same data directory).
+ */
+export async function crashInProcess(s: RunningServer): Promise<void> {
+  await s.collector.shutdown(100);
+  s.logs.shutdown();
+  await s.durability!.wal.close();
+  await s.store.shutdown({ abandon: true });
+}
+
+/** Every file under `dir` (the data directory searched for values that must not reach disk). */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
