@@ -20,7 +20,7 @@ import { parseConfig } from '../src/config/load.js';
 import { storeSchema } from '../src/config/store.js';
 import { silentLogger } from '../src/log.js';
 import { Durability } from '../src/durability/durability.js';
-import { startServer } from '../src/server.js';
+import { startServer } from '../src/main/lifecycle.js';
 import { ClickHouseStore } from '../src/store/clickhouse-store.js';
 import type { SessionStore } from '../src/store/types.js';
 import { benchConfig } from './e2e/collector.js';

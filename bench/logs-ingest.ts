@@ -15,7 +15,7 @@ import { receiveSchema } from '../src/config/receive.js';
 import { sessionPrecedence } from '../src/conventions/session.js';
 import { silentLogger } from '../src/log.js';
 import { LogJoiner } from '../src/logs/log-joiner.js';
-import { LogRoute } from '../src/logs/log-route.js';
+import { LogDecoder, LogRoute } from '../src/logs/log-route.js';
 import { ok } from '../src/outcome.js';
 import { Authenticator } from '../src/receive/auth.js';
 import { ExportHandler } from '../src/receive/export-handler.js';
@@ -82,7 +82,7 @@ function logsPipeline(traces: string[]) {
   let rows = 0;
   const store = { writeLogs: (r: Record<string, unknown>[]) => ((rows += r.length), ok()), hasCapacity: () => true };
   const joiner = new LogJoiner({ config: logsSchema.parse({}), cache, store, evals: { acceptLoggedEvals: () => undefined }, log });
-  const route = new LogRoute({ auth, limits: receiveSchema.parse({}).limits, sessionPrecedence: sessionPrecedence(undefined), sink: joiner });
+  const route = new LogRoute({ decoder: new LogDecoder({ auth, limits: receiveSchema.parse({}).limits, sessionPrecedence: sessionPrecedence(undefined) }), sink: joiner });
   return { handler: new ExportHandler({ ...shared(), route }), rows: () => rows };
 }
 

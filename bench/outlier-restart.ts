@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import Table from 'cli-table3';
 import { parseConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/log.js';
-import { startServer } from '../src/server.js';
+import { startServer } from '../src/main/lifecycle.js';
 import { runSimulation } from '../src/simulate/run.js';
 
 const SESSIONS = Number(process.argv[2] ?? 2_000);

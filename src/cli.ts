@@ -12,7 +12,7 @@ import { CliError } from './commands/cli-error.js';
 import { collectorGrpcTarget, collectorHttpUrl } from './commands/collector-address.js';
 import { runRepriceCommand } from './commands/reprice.js';
 import { runResidencyCommand } from './commands/residency.js';
-import { startServer } from './server.js';
+import { startServer } from './main/lifecycle.js';
 import { createStoreClient } from './store/store-client.js';
 import { runMigrations } from './store/migrations.js';
 import { formatReport } from './simulate/format.js';

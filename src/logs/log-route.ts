@@ -20,12 +20,12 @@ export interface LogSink {
   accept(entries: LogEntry[], source: RequestSource): Promise<Outcome<void>>;
 }
 
-/** Log records: decoded, tenant-resolved, session hint and eval read, handed to the joiner. */
-export class LogRoute implements SignalRoute<OtlpLogRecord, LogEntry> {
-  readonly signal = 'logs';
-  readonly rejectedJsonKey = 'rejectedLogRecords';
-
-  constructor(private readonly p: { auth: Authenticator; limits: DecodeLimits; sessionPrecedence: readonly string[]; sink: LogSink }) {}
+/**
+ * Log records decoded and tenant-resolved, with their session hint and eval: the same for arrivals (LogRoute),
+ * recovery and upgrades' read-back, so the joiner can be built with it before the route that feeds the joiner.
+ */
+export class LogDecoder {
+  constructor(private readonly p: { auth: Authenticator; limits: DecodeLimits; sessionPrecedence: readonly string[] }) {}
 
   decode(body: Uint8Array, format: 'protobuf' | 'json', nowMs: number): Outcome<DecodedItems<OtlpLogRecord>> {
     const d = decodeOutcome(() => (format === 'protobuf' ? decodeLogsRequest(body, this.p.limits, nowMs) : decodeLogsRequestJson(body, this.p.limits, nowMs)));
@@ -57,6 +57,29 @@ export class LogRoute implements SignalRoute<OtlpLogRecord, LogEntry> {
     return ok(out);
   }
 
+  /** Decode and resolve a logged request as on arrival (recovery). */
+  entriesOfLogged(r: RequestSource): Outcome<LogEntry[]> {
+    const d = this.decode(r.body, r.format, r.receivedAtMs);
+    if (d.status !== 'ok') return d;
+    return this.resolve(d.value, loggedPrincipal(r));
+  }
+}
+
+/** Log records: decoded, tenant-resolved, session hint and eval read, handed to the joiner. */
+export class LogRoute implements SignalRoute<OtlpLogRecord, LogEntry> {
+  readonly signal = 'logs';
+  readonly rejectedJsonKey = 'rejectedLogRecords';
+
+  constructor(private readonly p: { decoder: LogDecoder; sink: LogSink }) {}
+
+  decode(body: Uint8Array, format: 'protobuf' | 'json', nowMs: number): Outcome<DecodedItems<OtlpLogRecord>> {
+    return this.p.decoder.decode(body, format, nowMs);
+  }
+
+  resolve(decoded: DecodedItems<OtlpLogRecord>, principal: TenantAuth): Outcome<LogEntry[]> {
+    return this.p.decoder.resolve(decoded, principal);
+  }
+
   admit(tenantId: string, wireBytes: number): Outcome<void> {
     return this.p.sink.admit(tenantId, wireBytes);
   }
@@ -65,10 +88,8 @@ export class LogRoute implements SignalRoute<OtlpLogRecord, LogEntry> {
     return this.p.sink.accept(items, source);
   }
 
-  /** Decode and resolve a logged request as on arrival (recovery). */
+  /** Decode and resolve a logged request as on arrival (the decoder's, for callers that hold the route). */
   entriesOfLogged(r: RequestSource): Outcome<LogEntry[]> {
-    const d = this.decode(r.body, r.format, r.receivedAtMs);
-    if (d.status !== 'ok') return d;
-    return this.resolve(d.value, loggedPrincipal(r));
+    return this.p.decoder.entriesOfLogged(r);
   }
 }

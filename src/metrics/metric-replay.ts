@@ -4,10 +4,10 @@ import type { MetricRoute } from './metric-route.js';
 import type { MetricWriter } from './metric-writer.js';
 
 /** Replays metrics requests through the route's decoding into the writer, under their logged LSNs. */
-export function metricsReplay(route: () => MetricRoute, writer: MetricWriter): ReplayedMetrics {
+export function metricsReplay(route: MetricRoute, writer: MetricWriter): ReplayedMetrics {
   return {
     replayMetrics(lsn: number, r: MetricsRecord): boolean {
-      const rows = route().rowsOfLogged(r);
+      const rows = route.rowsOfLogged(r);
       if (rows.status !== 'ok') return false;
       // A store refusal (queues full during recovery) is counted with the unreadable requests, which recovery logs.
       return writer.write(lsn, rows.value).status === 'ok';

@@ -31,11 +31,15 @@ export class ReceiveMetrics {
   readonly rssPeakBytes: Gauge;
   private readonly items = new Map<SignalName, ItemCounters>();
 
+  /** Where the peak RSS gauge reads from: the memory guard, once it is built (`readPeakRssFrom`); 0 until then. */
+  private peakRss: { readonly peakRssBytes: number } = { peakRssBytes: 0 };
+
   /** `peakRssBytes`: the highest RSS the memory guard sampled (every 100 ms while a cap is on). */
   constructor(
     private readonly registry: Registry,
-    peakRssBytes: () => number = () => 0,
+    peakRssBytes?: () => number,
   ) {
+    const peak = peakRssBytes ?? (() => this.peakRss.peakRssBytes);
     const registers = [registry];
     this.requests = new Counter({ name: 'agenttail_receive_requests_total', help: 'Export requests (every signal) by transport and outcome code (ok or AGT_ERR_*)', labelNames: ['transport', 'code'], registers });
     const spans = this.itemCounters('traces');
@@ -47,8 +51,13 @@ export class ReceiveMetrics {
     this.truncatedStrings = new Counter({ name: 'agenttail_receive_truncated_strings_total', help: 'String values cut to receive.limits.maxStringBytes', registers });
     this.unknownFieldRequests = new Counter({ name: 'agenttail_receive_unknown_field_requests_total', help: 'OTLP/JSON requests holding only unknown top-level fields (a typo such as resourceSpan): accepted with nothing in them, said in partial_success', labelNames: ['signal'], registers });
     this.forcedGcs = new Counter({ name: 'agenttail_process_forced_gc_total', help: 'Full garbage collections forced while RSS was at the memory limit (receive.overload.maxRssBytes)', registers });
-    this.rssPeakBytes = new Gauge({ name: 'agenttail_process_rss_peak_bytes', help: 'Highest RSS sampled by the memory guard since start (every 100 ms while receive.overload.maxRssBytes is on; 0 = off): what the cap bounds', registers, collect() { this.set(peakRssBytes()); } });
+    this.rssPeakBytes = new Gauge({ name: 'agenttail_process_rss_peak_bytes', help: 'Highest RSS sampled by the memory guard since start (every 100 ms while receive.overload.maxRssBytes is on; 0 = off): what the cap bounds', registers, collect() { this.set(peak()); } });
     this.rssLimitBytes = new Gauge({ name: 'agenttail_process_rss_limit_bytes', help: 'receive.overload.maxRssBytes as resolved at start: RSS at which Export requests are refused (retryable); 0 = off', registers });
+  }
+
+  /** The guard whose sampled peak RSS the gauge reports (it is built after these metrics: it counts forced GCs here). */
+  readPeakRssFrom(guard: { readonly peakRssBytes: number }): void {
+    this.peakRss = guard;
   }
 
   /** The item counters of one signal, made on first use (`agenttail_receive_<items>_{received,accepted,rejected,refused}_total`). */

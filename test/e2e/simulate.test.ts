@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/main/lifecycle.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { runSimulation } from '../../src/simulate/run.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/main/lifecycle.js';
 import { runSimulation } from '../../src/simulate/run.js';
 import { startTestServer, TENANT_KEYS, type TestServer } from '../support/server.js';
 

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCostsCommand } from '../../src/commands/costs.js';
 import type { Config } from '../../src/config/schema.js';
-import type { RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/main/lifecycle.js';
 import { runSimulation } from '../../src/simulate/run.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 

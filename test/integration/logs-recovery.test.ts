@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deepMerge, parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer } from '../../src/main/lifecycle.js';
 import { TEST_RECEIVE } from '../support/collector.js';
 import { crashInProcess } from '../support/server.js';
 import { buildExportRequest, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';

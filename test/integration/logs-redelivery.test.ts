@@ -15,7 +15,7 @@ import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, ty
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deepMerge, parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer } from '../../src/main/lifecycle.js';
 import { TEST_RECEIVE } from '../support/collector.js';
 import { buildExportRequest, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';
 

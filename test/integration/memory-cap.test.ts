@@ -1,6 +1,6 @@
 /**
  * The whole collector with a memory cap it is always over (1 byte): Export is refused retryably and counted, and the
- * session buffer, told of the pressure by the receivers' guard (src/server.ts wires the two), decides its open
+ * session buffer, told of the pressure by the receivers' guard (src/main/compose.ts wires the two), decides its open
  * sessions early. test/integration/receive-auth-quota.test.ts covers the answers in detail with an injected RSS.
  */
 import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deepMerge, parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer } from '../../src/main/lifecycle.js';
 import { TEST_RECEIVE } from '../support/collector.js';
 import { buildExportRequestJson, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';
 

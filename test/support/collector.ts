@@ -1,5 +1,6 @@
 /** Starts the real receivers in-process on free ports with a RecordingSink, for integration tests. */
-import { Collector, type CollectorParams } from '../../src/app.js';
+import type { Collector } from '../../src/main/collector.js';
+import { composeCollector, type ReceiveHooks } from '../../src/main/compose.js';
 import { parseConfig, deepMerge } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { silentLogger, type Logger } from '../../src/log.js';
@@ -26,13 +27,13 @@ export interface TestCollector {
 }
 
 /** Collector parameters a test may inject besides the config (RSS reader, cgroup file, memory-pressure listener, forced GC). */
-export type TestCollectorHooks = Pick<CollectorParams, 'readRssBytes' | 'cgroupMemoryMaxPath' | 'onMemoryPressure' | 'collectGarbage'>;
+export type TestCollectorHooks = ReceiveHooks;
 
 export async function startTestCollector(opts: { config?: ConfigInput; log?: Logger; hooks?: TestCollectorHooks } = {}): Promise<TestCollector> {
   const base = { receive: TEST_RECEIVE };
   const config = parseConfig(deepMerge(base, (opts.config ?? {}) as Record<string, unknown>));
   const sink = new RecordingSink();
-  const collector = new Collector({ config, log: opts.log ?? silentLogger(), sink, logSink: sink.logSink, metricSink: sink.metricSink, ...opts.hooks });
+  const collector = composeCollector({ config, log: opts.log ?? silentLogger(), sinks: { spans: sink, logs: sink.logSink, metrics: sink.metricSink }, ...(opts.hooks ? { hooks: opts.hooks } : {}) });
   const { grpcPort, httpPort } = await collector.start();
   return {
     collector,

@@ -6,7 +6,7 @@ import { deepMerge, parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { hashApiKey } from '../../src/receive/auth.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer } from '../../src/main/lifecycle.js';
 import { TEST_RECEIVE } from './collector.js';
 
 export interface TestServer {

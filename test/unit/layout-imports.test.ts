@@ -19,7 +19,7 @@ function importsOf(file: string): string[] {
 }
 
 /** The stages that use the durability stage (they log through it or are replayed by it), and what sits above them. */
-const USERS_OF_DURABILITY = ['sessions', 'sampling', 'store', 'receive', 'logs', 'shared', 'api', 'commands', 'simulate', 'app.ts', 'server.ts', 'cli.ts'];
+const USERS_OF_DURABILITY = ['sessions', 'sampling', 'store', 'receive', 'logs', 'shared', 'api', 'commands', 'simulate', 'main', 'cli.ts'];
 
 describe('layout', () => {
   describe('src/durability/', () => {
