@@ -1,23 +1,19 @@
 /**
  * The decision engine: drop rules → keep policies → budgets → baseline, with reasons and sample weights.
  * Deterministic: every draw is a stable hash of the session key, and learning state (sketches, budget
- * windows) changes only in decide(), in call order, with time from the injected clock.
+ * windows) changes only in decide(), in call order, with time from the injected clock. The keep policies are one
+ * list (policies/build-policies.ts); the engine loops over it and knows no policy by name.
  */
 import { Registry } from 'prom-client';
 import type { ResidencyConfig } from '../config/residency.js';
 import type { SamplingConfig } from '../config/sampling.js';
 import type { Logger } from '../log.js';
 import { Pricer } from '../pricing/pricer.js';
-import { DetectorSet } from './detectors/detector-set.js';
 import type { PriceUsage } from './detectors/session-spans.js';
-import { AttributeRules } from './policies/attribute-rules.js';
-import { BaselinePolicy, baselineHash, sessionKey } from './policies/baseline.js';
+import { baselineHash, sessionKey } from './policies/baseline.js';
+import { buildDropRules, buildPolicies, upgradersOf } from './policies/build-policies.js';
 import { agentKeyOf, CostOutlierPolicy } from './policies/cost-outlier.js';
-import { ErrorPolicy } from './policies/error.js';
-import { LatencyPolicy } from './policies/latency.js';
-import { LowEvalPolicy } from './policies/low-eval.js';
-import { RarePathPolicy } from './policies/rare-path.js';
-import { ResidencyPolicy } from './policies/residency.js';
+import { isLearner, type DecisionNotes, type DropRule, type KeepPolicy, type Learner, type Upgrader } from './policies/policy.js';
 import type { Vote } from './policies/vote.js';
 import { Budget } from './budget.js';
 import { unitHash, seedOf } from './hash.js';
@@ -55,16 +51,16 @@ export class DecisionEngine {
   private readonly now: () => number;
   private readonly log: Logger | undefined;
   private readonly metrics: SamplingMetrics;
-  private readonly errorPolicy = new ErrorPolicy();
-  private readonly lowEval: LowEvalPolicy;
-  private readonly rules: AttributeRules;
-  private readonly costOutlier: CostOutlierPolicy;
-  private readonly latency: LatencyPolicy;
-  private readonly rarePath: RarePathPolicy;
-  private readonly baseline: BaselinePolicy;
+  private readonly dropRules: DropRule;
+  /** The keep policies that are on, in vote order. */
+  private readonly policies: readonly KeepPolicy[];
+  /** Those of them that learn, in the same order. */
+  private readonly learners: readonly Learner[];
+  /** Those of them that can upgrade a dropped session, in upgrade-reason order. */
+  private readonly upgraders: readonly (KeepPolicy & Upgrader)[];
+  /** Cold or warm is a question of the cost quantiles (undefined when the policy is off: every key is cold). */
+  private readonly costOutlier: CostOutlierPolicy | undefined;
   private readonly budget: Budget;
-  private readonly detectors: DetectorSet;
-  private readonly residency: ResidencyPolicy | null;
   private readonly seeds = new Map<string, number>();
   private readonly keptElsewhere: KeptElsewhere;
 
@@ -75,16 +71,13 @@ export class DecisionEngine {
     this.log = params.log;
     const registry = params.registry ?? new Registry();
     this.metrics = new SamplingMetrics({ registry });
-    this.residency = params.residency?.enabled === true ? new ResidencyPolicy({ config: params.residency, registry }) : null;
-    this.lowEval = new LowEvalPolicy({ config: config.policies.lowEval });
-    this.rules = new AttributeRules({ rules: config.rules });
-    this.costOutlier = new CostOutlierPolicy({ config: config.policies.costOutlier });
-    this.latency = new LatencyPolicy({ config: config.policies.latency });
-    this.rarePath = new RarePathPolicy({ config: config.policies.rarePath });
-    this.baseline = new BaselinePolicy({ rate: config.policies.baseline.enabled ? config.baselineRate : 0 });
-    this.budget = new Budget({ config: config.budget });
     const pricer = params.priceUsage === undefined ? new Pricer() : null;
-    this.detectors = new DetectorSet({ config: config.policies.detectors, priceUsage: params.priceUsage ?? ((p) => pricer!.priceUsage(p)) });
+    this.dropRules = buildDropRules(config);
+    this.policies = buildPolicies(config, params.residency, registry, params.priceUsage ?? ((p) => pricer!.priceUsage(p)));
+    this.learners = this.policies.filter(isLearner);
+    this.upgraders = upgradersOf(this.policies);
+    this.costOutlier = this.policies.find((p) => p instanceof CostOutlierPolicy);
+    this.budget = new Budget({ config: config.budget });
     this.keptElsewhere = params.keptElsewhere ?? NO_OTHERS;
   }
 
@@ -94,14 +87,16 @@ export class DecisionEngine {
     const { summary } = view;
     const markers: string[] = trigger === 'early:memory' ? ['early:memory'] : [];
 
-    const dropRule = this.rules.dropRule(view);
+    const dropRule = this.dropRules.dropRule(view);
     if (dropRule !== null) {
       // An explicit drop wins over every keep policy, and its sessions teach the sketches nothing.
       return this.finish({ kept: false, reasons: [`drop:${dropRule}`, ...markers], sampleWeight: 0, trigger, decidedAtMs: nowMs }, false);
     }
 
-    const detection = this.detectors.detect(view.spans, summary.agentNames);
-    const votes = this.votes(view, nowMs, detection.votes);
+    const notes: DecisionNotes = {};
+    const votes = this.votes(view, nowMs, notes);
+    // Every vote read what was learned before this session; now the session is learned (whatever the votes said).
+    for (const learner of this.learners) learner.learn(view, nowMs);
     const key = sessionKey(summary);
     const draws = votes.map((v) => this.draw(v, key, summary));
     const fired = votes.filter((v, i) => draws[i]! < v.probability);
@@ -127,12 +122,11 @@ export class DecisionEngine {
     if (kept) this.budget.recordKept(summary.tenantId, nowMs);
     // Dropped sessions stand for no one but themselves, and their session row is always written: weight 0.
     const decision: Decision = { kept, reasons, sampleWeight: kept ? 1 / after : 0, trigger, decidedAtMs: nowMs };
-    if (detection.report !== null) {
-      decision.detectors = detection.report;
-      this.metrics.countDetections(detection.report.fired);
+    if (notes.detectors !== undefined) {
+      decision.detectors = notes.detectors;
+      this.metrics.countDetections(notes.detectors.fired);
     }
-    const excused = this.config.policies.error.enabled ? this.errorPolicy.excused(view) : 0;
-    if (excused > 0) decision.excusedErrors = excused;
+    if (notes.excusedErrors !== undefined) decision.excusedErrors = notes.excusedErrors;
     return this.finish(decision, thinned);
   }
 
@@ -146,9 +140,8 @@ export class DecisionEngine {
     if (previous.kept) return null;
     if (previous.reasons.some((r) => r.startsWith('drop:'))) return null;
     const upgrades: string[] = [];
-    if (this.config.policies.error.enabled && this.errorPolicy.hasError(view, previous.excusedErrors)) upgrades.push('error');
-    if (this.config.policies.lowEval.enabled && this.lowEval.vote(view) !== null) upgrades.push('low_eval');
-    if (this.residency !== null && this.residency.vote(view) !== null) upgrades.push('residency');
+    // Every upgrader is asked, even after one said yes (the residency counter counts each check).
+    for (const policy of this.upgraders) if (policy.upgrades(view, previous)) upgrades.push(policy.name);
     if (upgrades.length === 0) return null;
 
     const nowMs = this.now();
@@ -168,35 +161,20 @@ export class DecisionEngine {
    */
   learn(view: SessionView, decided: Decision): void {
     if (decided.reasons.some((r) => r.startsWith('drop:'))) return;
-    const p = this.config.policies;
-    if (p.costOutlier.enabled) this.costOutlier.learn(view);
-    if (p.latency.enabled) this.latency.vote(view);
-    if (p.rarePath.enabled) this.rarePath.vote(view, decided.decidedAtMs);
+    for (const learner of this.learners) learner.learn(view, decided.decidedAtMs);
   }
 
   /** True while this tenant + agent set has taught the cost quantiles fewer sessions than the warm-up (warm start seeds it). */
   isCold(tenantId: string, agentNames: readonly string[]): boolean {
-    return this.costOutlier.count(agentKeyOf(tenantId, agentNames)) < this.config.policies.costOutlier.warmupCount;
+    const learned = this.costOutlier?.count(agentKeyOf(tenantId, agentNames)) ?? 0;
+    return learned < this.config.policies.costOutlier.warmupCount;
   }
 
-  /** Every keep vote, in reason order. Learning policies run even when an earlier policy already keeps. */
-  private votes(view: SessionView, nowMs: number, detected: readonly Vote[]): Vote[] {
-    const p = this.config.policies;
-    const out: Vote[] = [...this.rules.votes(view)];
-    const push = (v: Vote | null): void => {
-      if (v !== null) out.push(v);
-    };
-    if (p.error.enabled) push(this.errorPolicy.vote(view));
-    if (this.residency !== null) push(this.residency.vote(view));
-    if (p.lowEval.enabled) push(this.lowEval.vote(view));
-    out.push(...detected);
-    if (p.costOutlier.enabled) {
-      push(this.costOutlier.vote(view));
-      this.costOutlier.learn(view);
-    }
-    if (p.latency.enabled) push(this.latency.vote(view));
-    if (p.rarePath.enabled) push(this.rarePath.vote(view, nowMs));
-    push(this.baseline.vote());
+  /** Every keep vote, in reason order; what the policies note for the decision goes into `notes`. */
+  private votes(view: SessionView, nowMs: number, notes: DecisionNotes): Vote[] {
+    const ctx = { nowMs, notes };
+    const out: Vote[] = [];
+    for (const policy of this.policies) for (const v of policy.votes(view, ctx)) out.push(v);
     return out;
   }
 

@@ -9,6 +9,12 @@ function policy(over: Record<string, unknown> = {}) {
   return new LatencyPolicy({ config: samplingConfig({ policies: { latency: { quantile: 0.95, warmupCount: 50, maxDurationMs: 60_000, ...over } } }).policies.latency });
 }
 
+/** Votes, then learns, as the engine does for each decided session. */
+function decide(p: LatencyPolicy, v: ReturnType<typeof view>): void {
+  p.vote(v);
+  p.learn(v);
+}
+
 describe('LatencyPolicy', () => {
   describe('vote()', () => {
     it('keeps a session over the ceiling', () => {
@@ -17,10 +23,12 @@ describe('LatencyPolicy', () => {
 
     it('keeps a session over the learned quantile after warm-up only', () => {
       const p = policy({ maxDurationMs: null });
-      for (let i = 0; i < 10; i++) p.vote(view({ sessionId: `s${i}`, ...lasting(2000 + i * 10) }));
+      for (let i = 0; i < 10; i++) decide(p, view({ sessionId: `s${i}`, ...lasting(2000 + i * 10) }));
       expect(p.vote(view(lasting(20_000)))).toBeNull();
-      for (let i = 0; i < 100; i++) p.vote(view({ sessionId: `t${i}`, ...lasting(2000 + (i % 10) * 100) }));
+      p.learn(view(lasting(20_000)));
+      for (let i = 0; i < 100; i++) decide(p, view({ sessionId: `t${i}`, ...lasting(2000 + (i % 10) * 100) }));
       expect(p.vote(view(lasting(2100)))).toBeNull();
+      p.learn(view(lasting(2100)));
       expect(p.vote(view(lasting(20_000)))?.reason).toBe('latency');
     });
   });

@@ -8,6 +8,12 @@ function policy(over: Record<string, unknown> = {}) {
   return new RarePathPolicy({ config: samplingConfig({ policies: { rarePath: { halfLifeMs: HOUR, rareShare: 0.05, keepPerPath: 2, ...over } } }).policies.rarePath });
 }
 
+/** Votes, then learns, as the engine does for each decided session. */
+function decide(p: RarePathPolicy, v: ReturnType<typeof view>, nowMs: number): void {
+  p.vote(v, nowMs);
+  p.learn(v, nowMs);
+}
+
 describe('RarePathPolicy', () => {
   describe('probability()', () => {
     it('is 1 for a path never seen', () => {
@@ -26,7 +32,7 @@ describe('RarePathPolicy', () => {
   describe('vote()', () => {
     it('always keeps a path never seen before', () => {
       const p = policy();
-      for (let i = 0; i < 200; i++) p.vote(view({ sessionId: `c${i}`, toolPath: ['search', 'answer'] }), 0);
+      for (let i = 0; i < 200; i++) decide(p, view({ sessionId: `c${i}`, toolPath: ['search', 'answer'] }), 0);
       const v = p.vote(view({ sessionId: 'new', toolPath: ['search', 'refund', 'refund', 'refund'] }), 0);
       expect(v).toEqual({ reason: 'rare_path', policyClass: 'rare_path', probability: 1 });
     });
@@ -35,14 +41,15 @@ describe('RarePathPolicy', () => {
       const p = policy();
       const common = { toolPath: ['search', 'answer'] };
       expect(p.vote(view({ sessionId: 'c0', ...common }), 0)?.probability).toBe(1);
-      for (let i = 1; i < 100; i++) p.vote(view({ sessionId: `c${i}`, ...common }), 0);
+      p.learn(view({ sessionId: 'c0', ...common }), 0);
+      for (let i = 1; i < 100; i++) decide(p, view({ sessionId: `c${i}`, ...common }), 0);
       expect(p.vote(view({ sessionId: 'c100', ...common }), 0)).toBeNull();
     });
 
     it('gives a thin probability to a path below rareShare but seen often', () => {
       const p = policy();
-      for (let i = 0; i < 1000; i++) p.vote(view({ sessionId: `c${i}`, toolPath: ['a'] }), 0);
-      for (let i = 0; i < 20; i++) p.vote(view({ sessionId: `r${i}`, toolPath: ['b'] }), 0);
+      for (let i = 0; i < 1000; i++) decide(p, view({ sessionId: `c${i}`, toolPath: ['a'] }), 0);
+      for (let i = 0; i < 20; i++) decide(p, view({ sessionId: `r${i}`, toolPath: ['b'] }), 0);
       // 20 of ~1020: share 2% < 5%, probability keepPerPath / 20.
       expect(p.vote(view({ sessionId: 'r20', toolPath: ['b'] }), 0)?.probability).toBeCloseTo(0.1, 6);
     });
@@ -50,25 +57,27 @@ describe('RarePathPolicy', () => {
     it('does not vote for or learn sessions without tool calls', () => {
       const p = policy();
       expect(p.vote(view({ toolPath: [] }), 0)).toBeNull();
+      p.learn(view({ toolPath: [] }), 0);
       expect(p.observe(view({ toolPath: [] }), 0)).toBeNull();
     });
 
     it('forgets a path after enough half-lives', () => {
       const p = policy();
-      for (let i = 0; i < 100; i++) p.vote(view({ sessionId: `c${i}`, toolPath: ['a'] }), 0);
+      for (let i = 0; i < 100; i++) decide(p, view({ sessionId: `c${i}`, toolPath: ['a'] }), 0);
       expect(p.vote(view({ toolPath: ['a'] }), 0)).toBeNull();
+      p.learn(view({ toolPath: ['a'] }), 0);
       expect(p.vote(view({ toolPath: ['a'] }), 10 * HOUR)?.probability).toBe(1);
     });
 
     it('keeps tenants apart', () => {
       const p = policy();
-      for (let i = 0; i < 100; i++) p.vote(view({ tenantId: 'a', sessionId: `c${i}`, toolPath: ['x'] }), 0);
+      for (let i = 0; i < 100; i++) decide(p, view({ tenantId: 'a', sessionId: `c${i}`, toolPath: ['x'] }), 0);
       expect(p.vote(view({ tenantId: 'b', toolPath: ['x'] }), 0)?.probability).toBe(1);
     });
 
     it('treats a different agent with the same tools as another path', () => {
       const p = policy();
-      for (let i = 0; i < 100; i++) p.vote(view({ sessionId: `c${i}`, agentNames: ['a'], toolPath: ['x'] }), 0);
+      for (let i = 0; i < 100; i++) decide(p, view({ sessionId: `c${i}`, agentNames: ['a'], toolPath: ['x'] }), 0);
       expect(p.vote(view({ agentNames: ['b'], toolPath: ['x'] }), 0)?.probability).toBe(1);
     });
   
@@ -76,9 +85,10 @@ describe('RarePathPolicy', () => {
       const p = policy();
       const turns = [['search', 'answer'], ['lookup'], ['search']];
       // Warm up on single-turn sessions of each common turn.
-      for (let i = 0; i < 60; i++) p.vote(turnsView(`w${i}`, [turns[i % 3]!]), 0);
+      for (let i = 0; i < 60; i++) decide(p, turnsView(`w${i}`, [turns[i % 3]!]), 0);
       // A combination never seen as a whole is not rare when each of its turns is common.
       expect(p.vote(turnsView('combo', [turns[2]!, turns[0]!, turns[1]!, turns[0]!]), 0)).toBeNull();
+      p.learn(turnsView('combo', [turns[2]!, turns[0]!, turns[1]!, turns[0]!]), 0);
       // One unusual turn makes the session rare.
       expect(p.vote(turnsView('odd', [turns[0]!, ['refund', 'refund', 'refund', 'refund']]), 0)?.probability).toBe(1);
     });
@@ -86,7 +96,7 @@ describe('RarePathPolicy', () => {
     it('treats the whole session path as one path under scope session', () => {
       const p = policy({ scope: 'session' });
       const turns = [['search', 'answer'], ['lookup'], ['search']];
-      for (let i = 0; i < 60; i++) p.vote(turnsView(`w${i}`, [turns[i % 3]!]), 0);
+      for (let i = 0; i < 60; i++) decide(p, turnsView(`w${i}`, [turns[i % 3]!]), 0);
       expect(p.vote(turnsView('combo', [turns[2]!, turns[0]!, turns[1]!, turns[0]!]), 0)?.probability).toBe(1);
     });
 

@@ -3,6 +3,7 @@ import type { SamplingRule } from '../../config/sampling.js';
 import type { NormalizedSpan } from '../../conventions/types.js';
 import type { SessionView } from '../session-view.js';
 import { compileCondition, spanField, summaryField, type CompiledCondition, type LookupValue } from './rule-condition.js';
+import type { DropRule, KeepPolicy } from './policy.js';
 import type { Vote } from './vote.js';
 
 interface CompiledRule {
@@ -21,9 +22,11 @@ function spanValue(span: NormalizedSpan, source: CompiledCondition['source'], ke
 
 /**
  * A rule matches when all its summary conditions hold and its span conditions (attribute, resource, span)
- * all hold on `any` one span (default) or on `all` spans (and the session has spans).
+ * all hold on `any` one span (default) or on `all` spans (and the session has spans). Both roles in one class: the
+ * engine holds the drop rules apart (they run first and end the decision), the keep rules sit in the policy list.
  */
-export class AttributeRules {
+export class AttributeRules implements KeepPolicy, DropRule {
+  readonly name = 'rules';
   private readonly rules: CompiledRule[];
 
   constructor(params: { rules: readonly SamplingRule[] }) {

@@ -1,6 +1,7 @@
 /** Policy `baseline`: a deterministic share of all sessions, the same on every instance. */
 import type { SessionSummary } from '../../sessions/types.js';
 import { unitHash } from '../hash.js';
+import { voteList, type KeepPolicy } from './policy.js';
 import type { Vote } from './vote.js';
 
 /** The session key every instance hashes: tenant, NUL, session id. */
@@ -17,11 +18,20 @@ export function baselineHash(summary: Pick<SessionSummary, 'tenantId' | 'session
 }
 
 /** Always votes with probability `rate`; the engine draws baselineHash against it. */
-export class BaselinePolicy {
+export class BaselinePolicy implements KeepPolicy {
+  readonly name = 'baseline';
   private readonly rate: number;
+  /** The same vote for every session: built once. */
+  private readonly list: readonly Vote[];
 
   constructor(params: { rate: number }) {
     this.rate = params.rate;
+    this.list = voteList(this.vote());
+  }
+
+  /** The baseline vote (none at rate 0; the policy list leaves a 0-rate baseline out anyway). */
+  votes(): readonly Vote[] {
+    return this.list;
   }
 
   /** A vote with probability `rate`, or null when the rate is 0. */

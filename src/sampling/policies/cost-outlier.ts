@@ -4,6 +4,7 @@ import type { SessionSummary } from '../../sessions/types.js';
 import type { SessionView } from '../session-view.js';
 import { QuantileTracker } from '../sketches/quantile-tracker.js';
 import { fenceThreshold } from './outlier-fence.js';
+import { voteList, type KeepPolicy, type Learner } from './policy.js';
 import type { Vote } from './vote.js';
 
 type CostOutlierConfig = SamplingConfig['policies']['costOutlier'];
@@ -28,7 +29,8 @@ export function agentKeyOf(tenantId: string, agentNames: readonly string[]): str
  * tenant + agent) the robust fence of what was seen before (src/sampling/policies/outlier-fence.ts).
  * Voting reads; `learn()` teaches: the engine learns every decided session after its vote.
  */
-export class CostOutlierPolicy {
+export class CostOutlierPolicy implements KeepPolicy, Learner {
+  readonly name = 'cost_outlier';
   private readonly config: CostOutlierConfig;
   private readonly cost: QuantileTracker;
   private readonly tokens: QuantileTracker;
@@ -51,6 +53,11 @@ export class CostOutlierPolicy {
       outlier = this.above(this.cost, key, costUsd) || this.above(this.tokens, key, tokens);
     }
     return outlier ? { reason: 'cost_outlier', policyClass: 'cost_outlier', probability: 1 } : null;
+  }
+
+  /** The vote as a list (the KeepPolicy form). */
+  votes(view: SessionView): readonly Vote[] {
+    return voteList(this.vote(view));
   }
 
   /** Learns one decided session's cost and tokens. */

@@ -5,10 +5,14 @@
  */
 import { retriedRefusalCount } from '../detectors/retried-refusal.js';
 import type { SessionView } from '../session-view.js';
+import type { Decision } from '../types.js';
+import { voteList, type KeepPolicy, type Upgrader, type VoteContext } from './policy.js';
 import type { Vote } from './vote.js';
 
 /** Votes keep when any span is an error (status error, error.type, exception event, failed tool call) not excused as a retried refusal. */
-export class ErrorPolicy {
+export class ErrorPolicy implements KeepPolicy, Upgrader {
+  readonly name = 'error';
+
   /**
    * True when the session has an error that is not a retried refusal. The normalizer folded every error signal into
    * isError; the summary counts error spans the view may not hold (late spans: `excusedBefore` are those excused when
@@ -30,5 +34,17 @@ export class ErrorPolicy {
   /** A certain keep vote for an errored session, else null. */
   vote(view: SessionView): Vote | null {
     return this.hasError(view) ? { reason: 'error', policyClass: 'error', probability: 1 } : null;
+  }
+
+  /** The vote as a list; notes the excused refusals, so a later reconsideration does not count them as errors. */
+  votes(view: SessionView, ctx: VoteContext): readonly Vote[] {
+    const excused = this.excused(view);
+    if (excused > 0) ctx.notes.excusedErrors = excused;
+    return voteList(this.vote(view));
+  }
+
+  /** A late error upgrades a dropped session; the refusals excused at its decision stay excused. */
+  upgrades(view: SessionView, previous: Decision): boolean {
+    return this.hasError(view, previous.excusedErrors);
   }
 }

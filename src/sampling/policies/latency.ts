@@ -4,6 +4,7 @@ import type { SessionSummary } from '../../sessions/types.js';
 import type { SessionView } from '../session-view.js';
 import { QuantileTracker } from '../sketches/quantile-tracker.js';
 import { agentKey } from './cost-outlier.js';
+import { voteList, type KeepPolicy, type Learner } from './policy.js';
 import type { Vote } from './vote.js';
 
 type LatencyConfig = SamplingConfig['policies']['latency'];
@@ -15,7 +16,8 @@ export function sessionDurationMs(summary: SessionSummary): number {
 }
 
 /** Votes keep when the duration exceeds a ceiling or (after warm-up) the quantile; learns every duration. */
-export class LatencyPolicy {
+export class LatencyPolicy implements KeepPolicy, Learner {
+  readonly name = 'latency';
   private readonly config: LatencyConfig;
   private readonly durations: QuantileTracker;
 
@@ -24,16 +26,24 @@ export class LatencyPolicy {
     this.durations = new QuantileTracker({ maxKeys: params.config.maxKeys });
   }
 
-  /** A certain keep vote for a slow session, else null. */
+  /** A certain keep vote for a slow session, else null. Learns nothing: the quantile is that of the sessions before. */
   vote(view: SessionView): Vote | null {
-    const key = agentKey(view.summary);
     const durationMs = sessionDurationMs(view.summary);
     const { maxDurationMs, quantile, warmupCount } = this.config;
     let slow = maxDurationMs !== null && durationMs > maxDurationMs;
     if (!slow) {
-      slow = this.durations.isAbove(key, durationMs, quantile, warmupCount);
+      slow = this.durations.isAbove(agentKey(view.summary), durationMs, quantile, warmupCount);
     }
-    this.durations.add(key, durationMs);
     return slow ? { reason: 'latency', policyClass: 'latency', probability: 1 } : null;
+  }
+
+  /** The vote as a list (the KeepPolicy form). */
+  votes(view: SessionView): readonly Vote[] {
+    return voteList(this.vote(view));
+  }
+
+  /** Learns one decided session's duration. */
+  learn(view: SessionView): void {
+    this.durations.add(agentKey(view.summary), sessionDurationMs(view.summary));
   }
 }

@@ -2,10 +2,12 @@
 import type { EvalResult } from '../../conventions/types.js';
 import type { SamplingConfig } from '../../config/sampling.js';
 import type { SessionView } from '../session-view.js';
+import { voteList, type KeepPolicy, type Upgrader } from './policy.js';
 import type { Vote } from './vote.js';
 
 /** Votes keep when any eval of the session (summary or spans) is low. */
-export class LowEvalPolicy {
+export class LowEvalPolicy implements KeepPolicy, Upgrader {
+  readonly name = 'low_eval';
   private readonly defaultThreshold: number;
   private readonly thresholds: ReadonlyMap<string, number>;
   private readonly failingLabels: ReadonlySet<string>;
@@ -30,5 +32,15 @@ export class LowEvalPolicy {
     // Evals may sit on the summary (late evals) or still on spans; either counts.
     const low = view.summary.evals.some((e) => this.isLow(e)) || view.spans.some((s) => s.evals.some((e) => this.isLow(e)));
     return low ? { reason: 'low_eval', policyClass: 'low_eval', probability: 1 } : null;
+  }
+
+  /** The vote as a list (the KeepPolicy form). */
+  votes(view: SessionView): readonly Vote[] {
+    return voteList(this.vote(view));
+  }
+
+  /** Evals often arrive after the session was decided: a low one upgrades it. */
+  upgrades(view: SessionView): boolean {
+    return this.vote(view) !== null;
   }
 }

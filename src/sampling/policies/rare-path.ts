@@ -4,6 +4,7 @@ import type { SamplingConfig } from '../../config/sampling.js';
 import type { SessionView } from '../session-view.js';
 import { DecayingCountMin } from '../sketches/decaying-count-min.js';
 import { trajectoryKey, turnPaths } from '../trajectory.js';
+import { voteList, type KeepPolicy, type Learner, type VoteContext } from './policy.js';
 import type { Vote } from './vote.js';
 
 /** Below this decayed count a path counts as never seen (one sighting decays to 0.5 in one half-life). */
@@ -31,7 +32,8 @@ export interface PathEstimate {
  * min(1, keepPerPath / count), which rises as the count falls; common paths get no vote.
  * Sessions without tool calls are not paths: no vote and no learning.
  */
-export class RarePathPolicy {
+export class RarePathPolicy implements KeepPolicy, Learner {
+  readonly name = 'rare_path';
   private readonly config: RarePathConfig;
   private readonly sketches: LRUCache<string, DecayingCountMin>;
 
@@ -62,29 +64,43 @@ export class RarePathPolicy {
   }
 
   /**
-   * Estimates the session's rarest path against what was seen before this session, then learns every
-   * path of it. Null for sessions without tool calls.
+   * Estimates the session's rarest path against what was seen before this session. Learns nothing (learn() does,
+   * after every path was estimated: a path repeated in two turns does not count itself). Null without tool calls.
    */
   observe(view: SessionView, nowMs: number): PathEstimate | null {
     const keys = this.keysOf(view);
     if (keys.length === 0) return null;
-    const sketch = this.sketchOf(view.summary.tenantId, nowMs);
+    // A tenant not seen yet has no sketch: every path is unseen. peek: looking does not make the tenant recent.
+    const sketch = this.sketches.peek(view.summary.tenantId);
+    if (sketch === undefined) return { key: keys[0]!, count: 0, total: 0, probability: this.probability(0, 0) };
+    // Reading moves the sketch clock to nowMs (decay is time passing, not learning); add() would move it there too.
     const total = sketch.total(nowMs);
-    // Estimate every path before learning any, so a path repeated in two turns does not count itself.
     let rarest = { key: keys[0]!, count: Infinity };
     for (const key of keys) {
       const count = sketch.estimate(key, nowMs);
       if (count < rarest.count) rarest = { key, count };
     }
-    for (const key of keys) sketch.add(key, nowMs);
     return { key: rarest.key, count: rarest.count, total, probability: this.probability(rarest.count, total) };
   }
 
-  /** A keep vote with the path's keep probability, or null (no tools, or a common path). Learns the path. */
+  /** A keep vote with the path's keep probability, or null (no tools, or a common path). Learns nothing. */
   vote(view: SessionView, nowMs: number): Vote | null {
     const est = this.observe(view, nowMs);
     if (est === null || est.probability <= 0) return null;
     return { reason: 'rare_path', policyClass: 'rare_path', probability: est.probability };
+  }
+
+  /** The vote as a list (the KeepPolicy form), at the decision's clock. */
+  votes(view: SessionView, ctx: VoteContext): readonly Vote[] {
+    return voteList(this.vote(view, ctx.nowMs));
+  }
+
+  /** Learns every path of a session decided at `nowMs`; a session without tool calls teaches nothing. */
+  learn(view: SessionView, nowMs: number): void {
+    const keys = this.keysOf(view);
+    if (keys.length === 0) return;
+    const sketch = this.sketchOf(view.summary.tenantId, nowMs);
+    for (const key of keys) sketch.add(key, nowMs);
   }
 
   private sketchOf(tenantId: string, nowMs: number): DecayingCountMin {

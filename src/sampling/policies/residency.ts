@@ -4,6 +4,7 @@ import type { ResidencyConfig } from '../../config/residency.js';
 import { isModelCall } from '../../conventions/provider-call.js';
 import type { SessionView } from '../session-view.js';
 import { ResidencyRules } from '../residency-check.js';
+import { voteList, type KeepPolicy, type Upgrader } from './policy.js';
 import type { Vote } from './vote.js';
 
 /** What one session's calls show against its tenant's policy. */
@@ -13,7 +14,8 @@ export interface ResidencyFinding {
 }
 
 /** Votes keep (with certainty) for a residency violation, or an unlocated call under `unknownRegion: keep`. */
-export class ResidencyPolicy {
+export class ResidencyPolicy implements KeepPolicy, Upgrader {
+  readonly name = 'residency';
   private readonly rules: ResidencyRules;
   private readonly sessions: Counter<'outcome'>;
 
@@ -51,5 +53,15 @@ export class ResidencyPolicy {
     else if (unknownChoice === 'flag') this.sessions.inc({ outcome: 'unknown_flagged' });
     const keeps = f.violations > 0 || unknownChoice === 'keep';
     return keeps ? { reason: 'residency', policyClass: 'residency', probability: 1 } : null;
+  }
+
+  /** The vote as a list (the KeepPolicy form). */
+  votes(view: SessionView): readonly Vote[] {
+    return voteList(this.vote(view));
+  }
+
+  /** Later spans may carry a call out of region: that upgrades the session. Each check counts in the residency counter, as a vote does. */
+  upgrades(view: SessionView): boolean {
+    return this.vote(view) !== null;
   }
 }
