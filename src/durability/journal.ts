@@ -40,3 +40,20 @@ export class NoopJournal implements Journal {
     return Promise.resolve([]);
   }
 }
+
+/**
+ * The edge every signal shares (spans, evals, log records, metric points): log the request, place what it carries in
+ * the same tick (so the log's order is the stage's), and answer once the record is durable. A refusal by the log
+ * (`onLogRefused` counts it) or by placing is answered at once: the client sends again, and a copy in the log is
+ * stored once by its identity.
+ */
+export function logPlaceAwait(journal: Journal, record: WalRecord, place: (lsn: number) => Outcome<void>, onLogRefused?: () => void): Promise<Outcome<void>> {
+  const logged = journal.log(record);
+  if (logged.status !== 'ok') {
+    onLogRefused?.();
+    return Promise.resolve(logged);
+  }
+  const placed = place(logged.value.lsn);
+  if (placed.status !== 'ok') return Promise.resolve(placed);
+  return logged.value.durable;
+}

@@ -14,7 +14,7 @@ import type { Logger } from '../log.js';
 import { ok, retryable, type Outcome } from '../outcome.js';
 import type { RequestSource } from '../pipeline.js';
 import type { DecisionCache } from '../sampling/decision-cache.js';
-import { NoopJournal, type Journal } from '../durability/journal.js';
+import { logPlaceAwait, NoopJournal, type Journal } from '../durability/journal.js';
 import { buildLogRow } from '../store/log-row.js';
 import { DroppedLogs, NO_READ_BACK, type LogReadBack } from './dropped-logs.js';
 import { groupOf, traceOf } from './group-key.js';
@@ -133,10 +133,10 @@ export class LogJoiner implements LogSink {
   /** Logs the request (when the log is on), places its records, and resolves once the log record is durable. */
   accept(entries: LogEntry[], source: RequestSource): Promise<Outcome<void>> {
     if (entries.length === 0) return Promise.resolve(ok());
-    const logged = this.journal.log({ type: 'logs', ...source });
-    if (logged.status !== 'ok') return Promise.resolve(logged);
-    this.place(entries, logged.value.lsn, this.now());
-    return logged.value.durable;
+    return logPlaceAwait(this.journal, { type: 'logs', ...source }, (lsn) => {
+      this.place(entries, lsn, this.now());
+      return ok();
+    });
   }
 
   /** Recovery: a logged request is placed again, at its original arrival time. */

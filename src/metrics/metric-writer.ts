@@ -3,7 +3,7 @@
  * naming the logged request, `m\0<lsn>`, answering once the log record is durable. Recovery writes a logged request
  * again under the same key (src/metrics/metric-replay.ts), so the store skips or re-sends it under its batch token.
  */
-import { NoopJournal, type Journal } from '../durability/journal.js';
+import { logPlaceAwait, NoopJournal, type Journal } from '../durability/journal.js';
 import { AgtError } from '../errors.js';
 import { ok, retryable, type Outcome } from '../outcome.js';
 import type { RequestSource } from '../pipeline.js';
@@ -38,13 +38,9 @@ export class MetricWriter implements MetricSink {
   /** Logs the request, queues its rows, and resolves once the log record is durable. */
   accept(rows: MetricRow[], source: RequestSource): Promise<Outcome<void>> {
     if (rows.length === 0) return Promise.resolve(ok());
-    const logged = this.journal.log({ type: 'metrics', ...source });
-    if (logged.status !== 'ok') return Promise.resolve(logged);
-    // A refusal here leaves the request in the log: the client retries, and a replay would write it too; the tables
-    // collapse the copies (ReplacingMergeTree on the point's identity).
-    const written = this.write(logged.value.lsn, rows);
-    if (written.status !== 'ok') return Promise.resolve(written);
-    return logged.value.durable;
+    // A refusal by the store leaves the request in the log: the client retries, and a replay would write it too; the
+    // tables collapse the copies (ReplacingMergeTree on the point's identity).
+    return logPlaceAwait(this.journal, { type: 'metrics', ...source }, (lsn) => this.write(lsn, rows));
   }
 
   /** Queues a logged request's rows under its key (on arrival and on recovery). */

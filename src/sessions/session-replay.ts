@@ -3,7 +3,8 @@ import type { NormalizedSpan } from '../conventions/types.js';
 import type { Journal } from '../durability/journal.js';
 import type { DecisionRecord as LoggedDecision, ReplayedSessions, RequestRecord } from '../durability/replay.js';
 import type { Outcome } from '../outcome.js';
-import type { DecisionRecord, SessionBuffer, SpanReadBack } from './session-buffer.js';
+import type { SessionBuffer } from './session-buffer.js';
+import type { DecisionRecord, SpanReadBack } from './types.js';
 
 /** Decodes a logged request's spans as on arrival (the receivers' decoder, handed in by the root). */
 export type DecodeLogged = (record: RequestRecord) => Outcome<NormalizedSpan[]>;

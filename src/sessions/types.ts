@@ -1,5 +1,6 @@
 /** A session as the buffer hands it on: a running summary plus the spans it holds. */
 import type { EvalResult, NormalizedSpan, Usage } from '../conventions/types.js';
+import type { WalRecord } from '../durability/wal/record-codec.js';
 import type { Decision } from '../sampling/types.js';
 
 export interface SessionSummary {
@@ -60,3 +61,9 @@ export interface SessionWrite {
   /** Oldest log record needed to rebuild this write; the log keeps it until the write is in ClickHouse. */
   pinLsn?: number;
 }
+
+/** A decision record of the log, as the buffer logs it (its Decision and SessionSummary). */
+export type DecisionRecord = Extract<WalRecord<Decision, SessionSummary>, { type: 'decision' }>;
+
+/** Reads the spans of logged trace requests back, decoded as on arrival (upgrades); the root builds it over the journal. */
+export type SpanReadBack = (lsns: readonly number[]) => Promise<NormalizedSpan[]>;
