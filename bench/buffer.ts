@@ -12,7 +12,7 @@ import Table from 'cli-table3';
 import { sessionsSchema } from '../src/config/sessions.js';
 import { samplingSchema } from '../src/config/sampling.js';
 import { Normalizer } from '../src/conventions/normalize.js';
-import type { NormalizedSpan } from '../src/conventions/types.js';
+import type { NormalizedSpan } from '../src/model/span.js';
 import { silentLogger } from '../src/log.js';
 import { decodeExportRequest } from '../src/otlp/decode-protobuf.js';
 import { DEFAULT_DECODE_LIMITS } from '../src/otlp/types.js';

@@ -22,7 +22,7 @@ import { silentLogger } from '../src/log.js';
 import { Durability } from '../src/durability/durability.js';
 import { startServer } from '../src/main/lifecycle.js';
 import { ClickHouseStore } from '../src/store/clickhouse-store.js';
-import type { SessionStore } from '../src/store/types.js';
+import type { SessionStore } from '../src/model/session-store.js';
 import { benchConfig } from './e2e/collector.js';
 import { CountingStore } from './support/counting-store.js';
 import { FreshBodies, sendAll } from './support/export-traffic.js';

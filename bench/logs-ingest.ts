@@ -16,7 +16,7 @@ import { sessionPrecedence } from '../src/conventions/session.js';
 import { silentLogger } from '../src/log.js';
 import { LogJoiner } from '../src/logs/log-joiner.js';
 import { LogDecoder, LogRoute } from '../src/logs/log-route.js';
-import { ok } from '../src/outcome.js';
+import { ok } from '../src/model/outcome.js';
 import { Authenticator } from '../src/receive/auth.js';
 import { ExportHandler } from '../src/receive/export-handler.js';
 import { ReceiveMetrics } from '../src/receive/metrics.js';

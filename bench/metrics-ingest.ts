@@ -15,7 +15,7 @@ import { silentLogger } from '../src/log.js';
 import { MetricRoute } from '../src/metrics/metric-route.js';
 import { MetricWriter } from '../src/metrics/metric-writer.js';
 import { ExportMetricsServiceRequest } from '../src/otlp/metrics-proto.js';
-import { ok } from '../src/outcome.js';
+import { ok } from '../src/model/outcome.js';
 import { Authenticator } from '../src/receive/auth.js';
 import { ExportHandler } from '../src/receive/export-handler.js';
 import { ReceiveMetrics } from '../src/receive/metrics.js';

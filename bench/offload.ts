@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import Table from 'cli-table3';
 import { Normalizer } from '../src/conventions/normalize.js';
-import type { NormalizedSpan } from '../src/conventions/types.js';
+import type { NormalizedSpan } from '../src/model/span.js';
 import { decodeExportRequest } from '../src/otlp/decode-protobuf.js';
 import { DEFAULT_DECODE_LIMITS } from '../src/otlp/types.js';
 import { Pricer } from '../src/pricing/pricer.js';

@@ -8,9 +8,9 @@
 import Table from 'cli-table3';
 import { samplingSchema, type SamplingConfigInput } from '../src/config/sampling.js';
 import { NO_PROVIDER_CALL } from '../src/conventions/provider-call.js';
-import { emptyGenAi, type EvalResult, type NormalizedSpan } from '../src/conventions/types.js';
+import { emptyGenAi, type EvalResult, type NormalizedSpan } from '../src/model/span.js';
 import { DecisionEngine } from '../src/sampling/engine.js';
-import type { SessionView } from '../src/sampling/session-view.js';
+import type { SessionView } from '../src/model/session-view.js';
 
 const SESSIONS = Number(process.argv[2] ?? 50_000);
 const T0 = 1_700_000_000_000_000_000n;

@@ -16,7 +16,7 @@ import { silentLogger } from '../src/log.js';
 import { ClickHouseStore } from '../src/store/clickhouse-store.js';
 import { runMigrations } from '../src/store/migrations.js';
 import { buildSpanRow } from '../src/store/span-row.js';
-import type { SessionWrite } from '../src/sessions/types.js';
+import type { SessionWrite } from '../src/model/session.js';
 import { startClickHouseHttp } from '../test/support/clickhouse-http.js';
 import { randomSession, seeded } from '../test/integration/store-fixtures.js';
 

@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { envNameFor } from './config/env.js';
 import { loadConfig } from './config/load.js';
-import { isAgtError } from './errors.js';
+import { isAgtError } from './model/errors.js';
 import { createLogger } from './log.js';
 import { hashApiKey } from './receive/auth.js';
 import { GROUP_COLUMNS } from './store/read/costs.js';

@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { Normalizer } from '../../src/conventions/normalize.js';
-import type { NormalizedSpan } from '../../src/conventions/types.js';
+import type { NormalizedSpan } from '../../src/model/span.js';
 import { decodeExportRequest } from '../../src/otlp/decode-protobuf.js';
 import { DEFAULT_DECODE_LIMITS } from '../../src/otlp/types.js';
 import { Pricer } from '../../src/pricing/pricer.js';

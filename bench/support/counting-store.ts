@@ -1,8 +1,8 @@
 /** A SessionStore that only counts what it is given: the benches measure the stages before ClickHouse with it. */
-import type { EvalResult } from '../../src/conventions/types.js';
-import { ok, type Outcome } from '../../src/outcome.js';
-import type { SessionWrite } from '../../src/sessions/types.js';
-import type { SessionStore } from '../../src/store/types.js';
+import type { EvalResult } from '../../src/model/span.js';
+import { ok, type Outcome } from '../../src/model/outcome.js';
+import type { SessionWrite } from '../../src/model/session.js';
+import type { SessionStore } from '../../src/model/session-store.js';
 
 export class CountingStore implements SessionStore {
   writes = 0;

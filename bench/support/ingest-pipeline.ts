@@ -21,7 +21,7 @@ import { DecisionEngine, type KeptElsewhere } from '../../src/sampling/engine.js
 import type { Durability } from '../../src/durability/durability.js';
 import type { RequestRedactor } from '../../src/redaction/request-redactor.js';
 import { SessionBuffer } from '../../src/sessions/session-buffer.js';
-import type { SessionStore } from '../../src/store/types.js';
+import type { SessionStore } from '../../src/model/session-store.js';
 
 export interface IngestPipelineOptions {
   store: SessionStore;

@@ -2,7 +2,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import type { Authenticator } from '../receive/auth.js';
 import { costColumns, GROUP_COLUMNS, queryCosts, sessionsMeaning, usageIncompleteSummary } from '../store/read/costs.js';
 import { toCsv } from '../store/read/csv.js';

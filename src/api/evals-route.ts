@@ -1,10 +1,10 @@
 /** POST /v1/evals: eval results posted out of band, routed to their session (open or decided) by the sink. */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { EvalResult } from '../conventions/types.js';
-import { ERRORS, type ErrorCode } from '../errors.js';
-import type { Outcome } from '../outcome.js';
-import type { SpanSink } from '../pipeline.js';
+import type { EvalResult } from '../model/span.js';
+import { ERRORS, type ErrorCode } from '../model/errors.js';
+import type { Outcome } from '../model/outcome.js';
+import type { SpanSink } from '../model/sinks.js';
 import { parseQuery } from './read-scope.js';
 
 /** What the route reads from the request to authenticate it (same shape as the OTLP receivers). */

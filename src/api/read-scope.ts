@@ -1,8 +1,8 @@
 /** Which tenants a reader may see: admin and open mode see all; a tenant key sees only its own. */
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AgtError } from '../errors.js';
-import { failed, ok, type Outcome } from '../outcome.js';
+import { AgtError } from '../model/errors.js';
+import { failed, ok, type Outcome } from '../model/outcome.js';
 import type { Authenticator } from '../receive/auth.js';
 import { ACCEPTED_TIME_FORMS, parseStrictTime } from './strict-time.js';
 

@@ -2,7 +2,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { AgtError, isAgtError } from '../errors.js';
+import { AgtError, isAgtError } from '../model/errors.js';
 import type { Pricer } from '../pricing/pricer.js';
 import type { Authenticator } from '../receive/auth.js';
 import { repriceUsage, type RepriceResult } from '../store/reprice.js';

@@ -1,6 +1,6 @@
 /** Sends an AgtError from a read-API route as JSON, with the registry's HTTP status. */
 import type { FastifyReply } from 'fastify';
-import type { AgtError } from '../errors.js';
+import type { AgtError } from '../model/errors.js';
 import { errorAnswer } from '../receive/answers.js';
 
 export function sendError(reply: FastifyReply, err: AgtError): FastifyReply {

@@ -4,8 +4,8 @@
  * every row strictly after that key and no row is skipped or repeated while the rows stay as they are.
  */
 import { z } from 'zod';
-import { AgtError } from '../errors.js';
-import { failed, ok, type Outcome } from '../outcome.js';
+import { AgtError } from '../model/errors.js';
+import { failed, ok, type Outcome } from '../model/outcome.js';
 
 /** Where a page ended: the last row's start (ns since the epoch, as text), tenant and session id. */
 export interface SessionCursor {

@@ -2,7 +2,7 @@
  * The reasons a session row can carry (src/sampling/types.ts `Decision.reasons`), so `GET /api/v1/sessions?reason=`
  * refuses a name no decision ever writes (`reason=errors` answered an empty list) instead of matching nothing.
  */
-import { DETECTOR_REASONS } from '../sampling/detectors/detector.js';
+import { DETECTOR_REASONS } from '../model/decision.js';
 
 /** Keep policies' reasons (src/sampling/policies/), then the detectors'. */
 export const POLICY_REASONS: readonly string[] = ['error', 'rare_path', 'cost_outlier', 'low_eval', 'latency', 'residency', 'baseline', ...DETECTOR_REASONS];

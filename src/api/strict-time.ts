@@ -3,7 +3,7 @@
  * date-times, or epoch milliseconds as exactly 13 digits. Nothing is guessed: `07/12/2026` could be July or December,
  * `1796605000` could be seconds or milliseconds, so both are refused with the forms that are accepted.
  */
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 
 /** What the parser accepts, for help texts and error messages. */
 export const ACCEPTED_TIME_FORMS =

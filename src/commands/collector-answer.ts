@@ -1,5 +1,5 @@
 /** A read-API error answer as the CLI reports it: the collector's own code, its URL and its message. */
-import { AgtError, ERRORS, type ErrorCode } from '../errors.js';
+import { AgtError, ERRORS, type ErrorCode } from '../model/errors.js';
 
 /** AgtError with the answer's `errorCode` (AGT_ERR_STORE when it names none) and a message naming the collector. */
 export function collectorAnswerError(url: string, status: number, body: { errorCode?: string; message?: string }): AgtError {

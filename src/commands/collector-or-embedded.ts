@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { periodError, timeOrThrow } from '../api/strict-time.js';
 import type { StoreConfig } from '../config/store.js';
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import { createStoreClient } from '../store/store-client.js';
 import type { CollectorUrl } from './collector-address.js';
 import type { DataSource } from './data-source.js';

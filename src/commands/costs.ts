@@ -4,7 +4,7 @@ import { costColumns, GROUP_COLUMNS, queryCosts, sessionsMeaning, usageIncomplet
 import { toCsv } from '../store/read/csv.js';
 import { periodError, timeOrThrow } from '../api/strict-time.js';
 import type { Config } from '../config/schema.js';
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import { collectorHttpUrl } from './collector-address.js';
 import { collectorAnswerError } from './collector-answer.js';
 import { viaCollectorOrEmbedded } from './collector-or-embedded.js';

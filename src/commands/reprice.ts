@@ -1,6 +1,6 @@
 /** `agenttail reprice`: re-prices a period's rollups through a running collector, or on the embedded data directory. */
 import type { Config } from '../config/schema.js';
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import type { Logger } from '../log.js';
 import { Pricer } from '../pricing/pricer.js';
 import { runMigrations } from '../store/migrations.js';

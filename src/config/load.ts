@@ -1,7 +1,7 @@
 /** Loads the configuration: YAML file over defaults, environment over file; validated once, then frozen. */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import { envOverrides, misnamedOverrides } from './env.js';
 import { fieldsAt, formatIssues } from './issues.js';
 import { configSchema, type Config } from './schema.js';

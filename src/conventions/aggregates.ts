@@ -1,5 +1,5 @@
 /** Cross-span check: a wrapper's aggregate usage must equal the sum of its model-call descendants. */
-import type { NormalizedSpan, Usage, UsageField } from './types.js';
+import type { NormalizedSpan, Usage, UsageField } from '../model/span.js';
 import { extractUsage } from './usage.js';
 
 const FIELDS: readonly UsageField[] = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens'];

@@ -1,5 +1,5 @@
 /** Per-call signals the detectors compare spans by: a hash of a tool call's arguments, the HTTP status of a request. */
-import type { Attributes } from '../otlp/types.js';
+import type { Attributes } from '../model/otlp-values.js';
 import { ALIASES } from './aliases.js';
 import { readNumber, readString } from './read-attr.js';
 

@@ -1,6 +1,6 @@
 /** Operation name and usage role of a span, from whichever convention's kind markers it carries. */
-import type { Attributes } from '../otlp/types.js';
-import type { UsageRole } from './types.js';
+import type { Attributes } from '../model/otlp-values.js';
+import type { UsageRole } from '../model/span.js';
 import { ALIASES, CALL_OPERATIONS, VERCEL_CALL_SUFFIXES, WRAPPER_OPERATIONS } from './aliases.js';
 import { readString } from './read-attr.js';
 

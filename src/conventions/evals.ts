@@ -1,6 +1,7 @@
 /** Eval results carried by a span: semconv events, OpenInference attributes, evaluator spans with a link. */
-import type { Attributes, OtlpSpan } from '../otlp/types.js';
-import type { EvalResult } from './types.js';
+import type { Attributes } from '../model/otlp-values.js';
+import type { OtlpSpan } from '../otlp/types.js';
+import type { EvalResult } from '../model/span.js';
 import { EVAL_OPERATIONS } from './aliases.js';
 import { readNumber, readString } from './read-attr.js';
 

@@ -1,6 +1,7 @@
 /** OtlpSpan → NormalizedSpan through the alias table (src/conventions/aliases.ts). */
-import { shareEmpty, type Attributes, type OtlpSpan } from '../otlp/types.js';
-import type { GenAiInfo, NormalizedSpan, SpanCost, UsageField } from './types.js';
+import { shareEmpty, type OtlpSpan } from '../otlp/types.js';
+import { type Attributes } from '../model/otlp-values.js';
+import type { GenAiInfo, NormalizedSpan, SpanCost, UsageField } from '../model/span.js';
 import type { Registry } from 'prom-client';
 import { ALIASES, CONVENTION_PREFIXES, EXCLUSIVE_INPUT_SCOPES } from './aliases.js';
 import { operationOf, readMarkers, usageRoleOf } from './classify.js';

@@ -4,30 +4,12 @@
  * (src/conventions/provider-refusal.ts). Read for model calls and for spans that carry an HTTP status (the HTTP
  * children of model calls); every other span shares NO_PROVIDER_CALL.
  */
-import type { Attributes, OtlpEvent } from '../otlp/types.js';
+import type { Attributes, OtlpEvent } from '../model/otlp-values.js';
 import { ALIASES, CALL_OPERATIONS } from './aliases.js';
-import { classifyRefusal, type RefusalKind } from './provider-refusal.js';
+import { classifyRefusal } from './provider-refusal.js';
 import { readNumber, readString } from './read-attr.js';
-import { REGION_ATTRIBUTES, RESOURCE_REGION_ATTRIBUTE, resolveRegion, type EndpointRegions, type RegionSource } from './region-table.js';
-import type { NormalizedSpan } from './types.js';
-
-/** What a span says about the provider call it made. */
-export interface ProviderCall {
-  /** Host the call went to ('' when not reported). */
-  serverAddress: string;
-  /** Port (0 when not reported). */
-  serverPort: number;
-  /** Region the call ran in; 'unknown' when nothing says; '' on spans that are not calls. */
-  region: string;
-  regionSource: RegionSource;
-  /** Provider the host names (aws.bedrock for a Bedrock host), or null. */
-  hostProvider: string | null;
-  /** Time to first token/chunk in ms, when the client reported it. */
-  ttftMs: number | null;
-  refusal: RefusalKind | null;
-  httpStatus: number | null;
-  retryAfterMs: number | null;
-}
+import { REGION_ATTRIBUTES, RESOURCE_REGION_ATTRIBUTE, resolveRegion, type EndpointRegions } from './region-table.js';
+import type { NormalizedSpan, ProviderCall } from '../model/span.js';
 
 /** The shared value of spans that made no provider call. */
 export const NO_PROVIDER_CALL: ProviderCall = Object.freeze({

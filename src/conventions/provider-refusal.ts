@@ -4,12 +4,11 @@
  * server error (other 5xx). Client errors (400, 401, 404 ...) are not refusals. Matched on status codes and error
  * type names only, never on message text. Also reads `retry-after` when the client captured it.
  */
-import type { Attributes, OtlpEvent } from '../otlp/types.js';
+import type { Attributes, OtlpEvent } from '../model/otlp-values.js';
 import { ALIASES } from './aliases.js';
 import { readNumber, readString, toNumber } from './read-attr.js';
+import type { RefusalKind } from '../model/span.js';
 
-/** Why a provider refused a call. */
-export type RefusalKind = 'rate_limited' | 'overloaded' | 'server_error';
 
 /** Captured `retry-after` headers: semconv captured response headers (string arrays) and flat variants. Seconds. */
 const RETRY_AFTER_SECONDS_ATTRIBUTES: readonly string[] = ['http.response.header.retry-after', 'retry_after', 'gen_ai.response.retry_after'];

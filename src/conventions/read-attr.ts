@@ -1,5 +1,5 @@
 /** Typed reads of attribute values through alias lists (first present name wins). */
-import type { AttrValue, Attributes } from '../otlp/types.js';
+import type { AttrValue, Attributes } from '../model/otlp-values.js';
 
 /** A non-empty string for the first present alias (numbers are stringified: ids are sometimes ints). */
 export function readString(attrs: Attributes, names: readonly string[]): string | null {

@@ -13,6 +13,7 @@
  * Region values are the provider's own names (`us-east-1`, `europe-west4`, `eu`); `global` means the host routes
  * to any geography (OpenAI's and Anthropic's default hosts, Vertex's global endpoint).
  */
+import type { RegionSource } from '../model/span.js';
 
 /** Span attributes a gateway (or the client) may set to say where the call ran; first present wins. */
 export const REGION_ATTRIBUTES: readonly string[] = ['agenttail.provider.region', 'gen_ai.provider.region', 'cloud.region', 'aws.region'];
@@ -23,8 +24,6 @@ export const RESOURCE_REGION_ATTRIBUTE = 'cloud.region';
 /** The region of a call that nothing located. */
 export const UNKNOWN_REGION = 'unknown';
 
-/** Where a call's region came from (stored on spans as `RegionSource`). */
-export type RegionSource = 'attribute' | 'config' | 'host' | 'resource' | 'none';
 
 /** One row of the host table: a host pattern, the provider it names, and the region (a capture group or a constant). */
 export interface HostPattern {

@@ -1,5 +1,5 @@
 /** A cost the client computed itself (OpenInference `llm.cost.*`, OpenLIT `gen_ai.usage.cost`, Langfuse `cost_details`). */
-import type { Attributes } from '../otlp/types.js';
+import type { Attributes } from '../model/otlp-values.js';
 import { ALIASES } from './aliases.js';
 import { readJsonObject } from './read-attr.js';
 import { checkCostUsd, readCostUsd } from './value-checks.js';

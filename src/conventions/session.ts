@@ -1,5 +1,5 @@
 /** Session-id resolution by alias precedence, span attributes before resource attributes. */
-import type { Attributes } from '../otlp/types.js';
+import type { Attributes } from '../model/otlp-values.js';
 import { SESSION_ALIASES } from './aliases.js';
 import { readString } from './read-attr.js';
 

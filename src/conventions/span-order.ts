@@ -4,7 +4,7 @@
  * start — and the one that ended first came first; arrival order (which a re-delivery or another batch changes) never
  * decides.
  */
-import type { NormalizedSpan } from './types.js';
+import type { NormalizedSpan } from '../model/span.js';
 
 /** Orders spans by start time, then end time (for `Array.prototype.sort`). */
 export function byStart(a: Pick<NormalizedSpan, 'startTimeUnixNano' | 'endTimeUnixNano'>, b: Pick<NormalizedSpan, 'startTimeUnixNano' | 'endTimeUnixNano'>): number {

@@ -1,6 +1,7 @@
 /** Token usage from any convention, converted to inclusive input, with its missing fields and violations. */
-import { shareEmpty, type Attributes } from '../otlp/types.js';
-import type { Usage, UsageField, UsageIncomplete } from './types.js';
+import { shareEmpty } from '../otlp/types.js';
+import { type Attributes } from '../model/otlp-values.js';
+import type { Usage, UsageField, UsageIncomplete } from '../model/span.js';
 import { ALIASES, LANGFUSE_USAGE_KEYS } from './aliases.js';
 import { readJsonObject } from './read-attr.js';
 import { checkTokenCount, jsonChecked, readTokenCount } from './value-checks.js';

@@ -3,7 +3,7 @@
  * (docs/storage.md, "Values checked before a span is accepted"). A value that fails refuses the span through
  * partial_success (SpanRejectError): no honest client sends it, and any repair would be a guess that reaches the bill.
  */
-import type { AttrValue, Attributes } from '../otlp/types.js';
+import type { AttrValue, Attributes } from '../model/otlp-values.js';
 import { SpanRejectError } from '../otlp/span-checks.js';
 import { toNumber } from './read-attr.js';
 

@@ -5,7 +5,7 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../log.js';
-import type { Outcome } from '../outcome.js';
+import type { Outcome } from '../model/outcome.js';
 import { NO_LOGS, NO_METRICS, type DecisionRecord, type RecoveryTargets, type ReplayedLogs, type ReplayedSessions, type ReplayedStore, type ReplayIntent } from './replay.js';
 import type { SpillBudget } from './spill-budget.js';
 import type { Journal } from './journal.js';

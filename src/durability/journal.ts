@@ -4,7 +4,7 @@
  * is one (src/durability/durability.ts); with durability `off` the root hands in the no-op journal, so no caller
  * tests for a missing log: records get LSNs all the same, durable at once, and nothing is read back.
  */
-import { ok, type Outcome } from '../outcome.js';
+import { ok, type Outcome } from '../model/outcome.js';
 import type { WalRecord } from './wal/record-codec.js';
 
 /** A record's place in the log, and when it is on disk. */

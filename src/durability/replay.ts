@@ -4,7 +4,7 @@
  * (decisions, batches, confirmations, checkpoints), then requests, evals and decisions in log order — and gives each
  * record to the stage that logged it. This folder imports none of those stages.
  */
-import type { EvalResult } from '../conventions/types.js';
+import type { EvalResult } from '../model/span.js';
 import type { WalRecord } from './wal/record-codec.js';
 
 /** A decision record as logged (its decision and summary are the sessions stage's values). */

@@ -8,11 +8,11 @@
  */
 import { Registry } from 'prom-client';
 import type { LogsConfig } from '../config/logs.js';
-import type { EvalResult } from '../conventions/types.js';
-import { AgtError } from '../errors.js';
+import type { EvalResult } from '../model/span.js';
+import { AgtError } from '../model/errors.js';
 import type { Logger } from '../log.js';
-import { ok, retryable, type Outcome } from '../outcome.js';
-import type { RequestSource } from '../pipeline.js';
+import { ok, retryable, type Outcome } from '../model/outcome.js';
+import type { RequestSource } from '../model/sinks.js';
 import type { DecisionCache } from '../sampling/decision-cache.js';
 import { logPlaceAwait, NoopJournal, type Journal } from '../durability/journal.js';
 import { buildLogRow } from '../store/log-row.js';

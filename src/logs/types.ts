@@ -1,5 +1,5 @@
 /** What the logs stage works with: a decoded log record resolved to its tenant, session hint and eval. */
-import type { EvalResult } from '../conventions/types.js';
+import type { EvalResult } from '../model/span.js';
 import type { OtlpLogRecord } from '../otlp/log-types.js';
 
 /** One accepted log record. */

@@ -3,12 +3,12 @@
  * (protobuf or JSON), tenant per resource as for spans, each point as the row of its table, then the metric writer.
  * Metrics are not sampled: every accepted point is stored.
  */
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import { decodeMetricsRequest, decodeMetricsRequestJson } from '../otlp/decode-metrics.js';
 import type { OtlpMetricPoint } from '../otlp/metric-types.js';
 import type { DecodeLimits } from '../otlp/types.js';
-import { failed, ok, type Outcome } from '../outcome.js';
-import type { RequestSource } from '../pipeline.js';
+import { failed, ok, type Outcome } from '../model/outcome.js';
+import type { RequestSource } from '../model/sinks.js';
 import type { Authenticator, TenantAuth } from '../receive/auth.js';
 import { resourceTenants } from '../receive/resource-tenant.js';
 import { decodeOutcome, loggedPrincipal, type DecodedItems, type SignalRoute } from '../receive/signal-route.js';

@@ -4,9 +4,9 @@
  * again under the same key (src/metrics/metric-replay.ts), so the store skips or re-sends it under its batch token.
  */
 import { logPlaceAwait, NoopJournal, type Journal } from '../durability/journal.js';
-import { AgtError } from '../errors.js';
-import { ok, retryable, type Outcome } from '../outcome.js';
-import type { RequestSource } from '../pipeline.js';
+import { AgtError } from '../model/errors.js';
+import { ok, retryable, type Outcome } from '../model/outcome.js';
+import type { RequestSource } from '../model/sinks.js';
 import type { MetricTable } from '../store/metric-rows.js';
 import type { MetricSink } from './metric-route.js';
 import type { MetricRow } from './types.js';

@@ -3,12 +3,13 @@
  * (src/otlp/metrics-proto.ts). A point that fails a check is rejected alone (partial_success); a request that does
  * not decode at all throws (AGT_ERR_MALFORMED_REQUEST).
  */
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import { ExportMetricsServiceRequest, TO_OBJECT } from './metrics-proto.js';
 import { checkMetricPoint, MetricRejectError } from './metric-checks.js';
 import type { ExponentialHistogramPoint, HistogramPoint, MetricKind, NumberPoint, OtlpExemplar, OtlpMetricInfo, OtlpMetricPoint, SummaryPoint } from './metric-types.js';
 import { timeWindowNs } from './span-checks.js';
-import type { AttrValue, Attributes, DecodeLimits, OtlpResource, OtlpScope, SpanRejection } from './types.js';
+import type { AttrValue, Attributes, OtlpResource, OtlpScope } from '../model/otlp-values.js';
+import type { DecodeLimits, SpanRejection } from './types.js';
 
 /** A decoded metrics request: its points and the ones refused. */
 export interface DecodedMetrics {

@@ -2,8 +2,9 @@
  * The OTLP/JSON envelope every export request shares (`resourceSpans` / `resourceLogs` → `scopeSpans` / `scopeLogs`
  * → items), walked with a per-signal item reader so traces and logs apply the same limits and rejections.
  */
-import { AgtError } from '../errors.js';
-import type { DecodeLimits, OtlpResource, OtlpScope, SpanRejection } from './types.js';
+import { AgtError } from '../model/errors.js';
+import type { DecodeLimits, SpanRejection } from './types.js';
+import type { OtlpResource, OtlpScope } from '../model/otlp-values.js';
 import { SpanRejectError, timeWindowNs, type SpanProblem, type TimeWindowNs } from './span-checks.js';
 import { field, isObject, readAttributes, readString, readUint, type JsonState } from './json-values.js';
 import { jsonErrorPosition } from './json-error-position.js';

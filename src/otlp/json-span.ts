@@ -1,5 +1,6 @@
 /** OTLP/JSON decoding of one span object with its events, links and status. */
-import type { OtlpEvent, OtlpLink, OtlpResource, OtlpScope, OtlpSpan, SpanKindNumber, StatusCodeNumber } from './types.js';
+import type { OtlpEvent, OtlpLink, OtlpResource, OtlpScope, SpanKindNumber, StatusCodeNumber } from '../model/otlp-values.js';
+import type { OtlpSpan } from './types.js';
 import { checkEventTimes, checkSpanTimes, SpanRejectError, type TimeWindowNs } from './span-checks.js';
 import { field, isObject, readAttributes, readEnum, readId, readString, readTime, readUint, type JsonState } from './json-values.js';
 

@@ -1,5 +1,5 @@
 /** OTLP/JSON field readers: key aliases, ids, int64 values, enums, AnyValue and attribute lists. */
-import type { AttrValue, Attributes } from './types.js';
+import type { AttrValue, Attributes } from '../model/otlp-values.js';
 import { idKind, SpanRejectError } from './span-checks.js';
 import { isWellFormedString, setOwn, truncateString } from './text.js';
 

@@ -1,6 +1,6 @@
 /** Record-level checks shared by the protobuf and JSON log decoders: a failed check rejects one record. */
 import { SpanRejectError, type TimeWindowNs } from './span-checks.js';
-import type { AttrValue, Attributes } from './types.js';
+import type { AttrValue, Attributes } from '../model/otlp-values.js';
 
 /** Throws SpanRejectError when a set time lies outside the accepted window (0 means "not set" in OTLP). */
 export function checkLogTimes(timeNs: bigint, observedNs: bigint, window: TimeWindowNs): void {

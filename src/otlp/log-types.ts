@@ -1,5 +1,6 @@
 /** Decoded OTLP log records (opentelemetry-proto logs/v1), as produced by decode-logs.ts (protobuf and OTLP/JSON). */
-import type { AttrValue, Attributes, OtlpResource, OtlpScope, SpanRejection } from './types.js';
+import type { AttrValue, Attributes, OtlpResource, OtlpScope } from '../model/otlp-values.js';
+import type { SpanRejection } from './types.js';
 
 /** One LogRecord. Ids are lowercase hex ('' when absent); times are unix nanoseconds (0n when absent). */
 export interface OtlpLogRecord {

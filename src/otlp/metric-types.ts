@@ -1,5 +1,5 @@
 /** The decoded form of OTLP metric data points (src/otlp/decode-metrics.ts), one per data point. */
-import type { Attributes, OtlpResource, OtlpScope } from './types.js';
+import type { Attributes, OtlpResource, OtlpScope } from '../model/otlp-values.js';
 
 /** The five OTLP metric data kinds, named as the exporter's tables are (`otel_metrics_<kind>`). */
 export type MetricKind = 'sum' | 'gauge' | 'histogram' | 'exponential_histogram' | 'summary';

@@ -1,5 +1,5 @@
 /** Protobuf decoding of KeyValue / AnyValue (opentelemetry-proto common/v1/common.proto). */
-import type { AttrValue, Attributes } from './types.js';
+import type { AttrValue, Attributes } from '../model/otlp-values.js';
 import type { ProtoReader } from './proto-reader.js';
 import { SpanRejectError } from './span-checks.js';
 import { setOwn } from './text.js';

@@ -4,8 +4,9 @@
  * `Scope* { InstrumentationScope scope = 1; repeated <item> = 2; string schema_url = 3 }`. Traces and logs walk it
  * with their own item reader (spans, log records), so limits, paths and rejections behave the same for both.
  */
-import { AgtError } from '../errors.js';
-import type { Attributes, DecodeLimits, OtlpResource, OtlpScope, SpanRejection } from './types.js';
+import { AgtError } from '../model/errors.js';
+import type { Attributes, OtlpResource, OtlpScope } from '../model/otlp-values.js';
+import type { DecodeLimits, SpanRejection } from './types.js';
 import { ProtoReader } from './proto-reader.js';
 import { readAttribute } from './proto-attributes.js';
 import { SpanRejectError, timeWindowNs, type SpanProblem, type TimeWindowNs } from './span-checks.js';

@@ -5,7 +5,7 @@ import type { ProtoReader } from './proto-reader.js';
 import { readAnyValue, readAttribute } from './proto-attributes.js';
 import { checkLogIds, checkLogTimes, eventNameOf } from './log-checks.js';
 import { readIdHex } from './proto-span.js';
-import type { AttrValue, Attributes } from './types.js';
+import type { AttrValue, Attributes } from '../model/otlp-values.js';
 
 /** Reads the LogRecord ending at `end`; throws SpanRejectError to refuse just this record. */
 export function readLogRecord(r: ProtoReader, end: number, ctx: ItemContext): OtlpLogRecord {

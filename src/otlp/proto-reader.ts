@@ -2,7 +2,7 @@
  * A minimal protobuf wire-format reader over one request buffer. It allocates nothing per field:
  * callers read tags and values at `pos` and pass message ends explicitly.
  */
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import { decodeUtf8, utf8CutEnd } from './text.js';
 
 const WIRE_NAMES = ['varint', 'fixed64', 'length-delimited', 'start-group', 'end-group', 'fixed32', 'wire type 6', 'wire type 7'];

@@ -1,5 +1,6 @@
 /** Protobuf decoding of one Span with its events, links and status (opentelemetry-proto trace/v1). */
-import { shareEmpty, type Attributes, type OtlpEvent, type OtlpLink, type OtlpResource, type OtlpScope, type OtlpSpan, type SpanKindNumber, type StatusCodeNumber } from './types.js';
+import { shareEmpty, type OtlpSpan } from './types.js';
+import { type Attributes, type OtlpEvent, type OtlpLink, type OtlpResource, type OtlpScope, type SpanKindNumber, type StatusCodeNumber } from '../model/otlp-values.js';
 import type { ProtoReader } from './proto-reader.js';
 import { readAttribute, type AttrLimits } from './proto-attributes.js';
 import { checkEventTimes, checkIdBytes, checkSpanTimes, SpanRejectError, type TimeWindowNs } from './span-checks.js';

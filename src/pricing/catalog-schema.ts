@@ -1,8 +1,8 @@
 /** zod schema of src/pricing/catalog.json, checked when a catalog is loaded. */
 import { z } from 'zod';
-import { AgtError } from '../errors.js';
-import { failed, ok } from '../outcome.js';
-import type { Outcome } from '../outcome.js';
+import { AgtError } from '../model/errors.js';
+import { failed, ok } from '../model/outcome.js';
+import type { Outcome } from '../model/outcome.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 

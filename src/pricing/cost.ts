@@ -1,5 +1,5 @@
 /** The cost formula: one place, so catalog prices, overrides and reprice agree to the last digit. */
-import type { Usage } from '../conventions/types.js';
+import type { Usage } from '../model/span.js';
 
 /** Prices in USD per 1M tokens; optional ones fall back as documented in src/pricing/README.md. */
 export interface TokenPrices {

@@ -1,6 +1,6 @@
 /** Prometheus metrics of pricing, created on the registry passed in. */
 import type { Registry } from 'prom-client';
-import type { SpanCost, UsageIncomplete } from '../conventions/types.js';
+import type { SpanCost, UsageIncomplete } from '../model/span.js';
 import { TalliedCounter, type TallySlot } from '../metric-tally.js';
 
 /** Spans priced, by cost source (reported, catalog, unknown, none). */

@@ -1,7 +1,7 @@
 /** Cost per span: the client's reported cost, else catalog (or config override) price × usage of model calls. */
-import type { NormalizedSpan, SpanCost, Usage } from '../conventions/types.js';
+import type { NormalizedSpan, SpanCost, Usage } from '../model/span.js';
 import type { PricingConfig } from '../config/pricing.js';
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import type { ModelPrice, Price, PriceCatalog } from './catalog-schema.js';
 import { parseCatalog } from './catalog-schema.js';
 import { cacheUnreportedTokens, costOf, overstatedUnitsOf } from './cost.js';

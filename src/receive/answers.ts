@@ -1,5 +1,5 @@
 /** The one place mapping Export outcomes to OTLP answers, gRPC and HTTP (STYLE.md 8; OTLP spec "Failures"). */
-import { ERRORS, GrpcCode, type AgtError } from '../errors.js';
+import { ERRORS, GrpcCode, type AgtError } from '../model/errors.js';
 import { encodeExportResponse, exportResponseJson } from '../otlp/encode-response.js';
 import { lenField, varintField } from '../otlp/proto-writer.js';
 import type { ExportResult } from './export-handler.js';

@@ -1,9 +1,9 @@
 /** API keys → tenants. Keys are configured as sha256 hashes; comparison is constant-time. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ReceiveConfig } from '../config/receive.js';
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import type { Logger } from '../log.js';
-import { failed, ok, type Outcome } from '../outcome.js';
+import { failed, ok, type Outcome } from '../model/outcome.js';
 
 /** sha256 hex of an API key, as stored in `receive.keys[].sha256`. */
 export function hashApiKey(key: string): string {

@@ -1,7 +1,7 @@
 /** Transport-independent Export, for any signal: auth → quota → admission → decode → tenant → resolve → sink. */
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../model/errors.js';
 import type { Logger } from '../log.js';
-import { ok, type Outcome } from '../outcome.js';
+import { ok, type Outcome } from '../model/outcome.js';
 import type { Authenticator, Credentials } from './auth.js';
 import type { OverloadGuard } from './overload.js';
 import type { ItemCounters, ReceiveMetrics } from './metrics.js';

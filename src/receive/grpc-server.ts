@@ -2,8 +2,8 @@
 import { Metadata, Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { LOGS_EXPORT_PATH, METRICS_EXPORT_PATH, rawExportService, TRACE_EXPORT_PATH } from '../otlp/trace-service.js';
 import type { Logger } from '../log.js';
-import { AgtError } from '../errors.js';
-import { failed } from '../outcome.js';
+import { AgtError } from '../model/errors.js';
+import { failed } from '../model/outcome.js';
 import { toGrpcAnswer, type GrpcAnswer } from './answers.js';
 import type { ExportHandler } from './export-handler.js';
 import { isAddressInUse, portInUseError, probePort, type Receiver } from './port-in-use.js';

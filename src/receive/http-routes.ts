@@ -1,7 +1,7 @@
 /** OTLP/HTTP receiver: POST /v1/traces, /v1/logs and /v1/metrics, protobuf or JSON, optionally gzip/deflate-compressed. */
 import { createGunzip, createInflate } from 'node:zlib';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import { errorAnswer, toHttpAnswer, type HttpAnswer } from './answers.js';
 import type { ExportHandler } from './export-handler.js';
 

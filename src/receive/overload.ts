@@ -11,9 +11,9 @@
  * tells `onMemoryPressure` when the state changes so the session buffer can give memory back. While over, it also
  * forces a full garbage collection at most every `gcIntervalMs`: garbage V8 has not collected yet counts in RSS.
  */
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import type { Logger } from '../log.js';
-import { ok, retryable, type Outcome } from '../outcome.js';
+import { ok, retryable, type Outcome } from '../model/outcome.js';
 
 /**
  * Refusing for memory starts at this share of the cap: requests already admitted, and memory V8 and the store engine

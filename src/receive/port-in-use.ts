@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:net';
 import { envNameFor } from '../config/env.js';
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 
 /** Which receiver: its config section under `receive`, and its name for people. */
 export type Receiver = { section: 'grpc'; label: 'OTLP/gRPC' } | { section: 'http'; label: 'OTLP/HTTP and API' };

@@ -1,7 +1,7 @@
 /** Per-tenant token buckets on spans/s and bytes/s; over quota → retryable AGT_ERR_QUOTA_EXCEEDED with a delay. */
 import type { ReceiveConfig } from '../config/receive.js';
-import { AgtError } from '../errors.js';
-import { ok, retryable, type Outcome } from '../outcome.js';
+import { AgtError } from '../model/errors.js';
+import { ok, retryable, type Outcome } from '../model/outcome.js';
 
 type Quota = ReceiveConfig['quota'];
 

@@ -2,7 +2,7 @@
  * Refused Export requests, logged as totals: one line per error code per interval with how many requests it refused
  * (span counts are in /metrics, agenttail_receive_spans_refused_total), never one line per request (STYLE.md 11) — a client retrying a refusal would flood the log.
  */
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../model/errors.js';
 import type { Logger } from '../log.js';
 
 /** Default interval between refusal summaries. */

@@ -3,13 +3,13 @@
  * normalize → price. Shared by the receivers and by recovery, which re-reads logged requests the same way.
  */
 import type { Normalizer } from '../conventions/normalize.js';
-import type { NormalizedSpan } from '../conventions/types.js';
+import type { NormalizedSpan } from '../model/span.js';
 import { decodeExportRequestJson } from '../otlp/decode-json.js';
 import { decodeExportRequest } from '../otlp/decode-protobuf.js';
 import { SpanRejectError } from '../otlp/span-checks.js';
 import type { DecodedExport, DecodeLimits } from '../otlp/types.js';
-import { ok, type Outcome } from '../outcome.js';
-import type { RequestSource } from '../pipeline.js';
+import { ok, type Outcome } from '../model/outcome.js';
+import type { RequestSource } from '../model/sinks.js';
 import type { Pricer } from '../pricing/pricer.js';
 import type { Authenticator, TenantAuth } from './auth.js';
 import { resourceTenants } from './resource-tenant.js';

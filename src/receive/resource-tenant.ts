@@ -1,6 +1,6 @@
 /** Each resource's tenant: the principal's, or a resource `tenant.id` where the key may name one. Shared by every signal. */
-import type { Outcome } from '../outcome.js';
-import type { OtlpResource } from '../otlp/types.js';
+import type { Outcome } from '../model/outcome.js';
+import type { OtlpResource } from '../model/otlp-values.js';
 import type { Authenticator, TenantAuth } from './auth.js';
 
 /** A resolver for one request: items of one resource share its object, so each resource is resolved once. */

@@ -3,9 +3,9 @@
  * how its items resolve to tenants, and where accepted items go. Auth, quotas, admission, refusals and answers are
  * the handler's, so every signal behaves the same.
  */
-import { AgtError, isAgtError } from '../errors.js';
-import { failed, ok, type Outcome } from '../outcome.js';
-import type { RequestSource } from '../pipeline.js';
+import { AgtError, isAgtError } from '../model/errors.js';
+import { failed, ok, type Outcome } from '../model/outcome.js';
+import type { RequestSource } from '../model/sinks.js';
 import type { SpanRejection } from '../otlp/types.js';
 import type { TenantAuth } from './auth.js';
 

@@ -1,8 +1,8 @@
 /** The traces signal on the shared Export path: RequestDecoder for decoding and normalizing, the session buffer as sink. */
-import type { NormalizedSpan } from '../conventions/types.js';
-import { ok, type Outcome } from '../outcome.js';
+import type { NormalizedSpan } from '../model/span.js';
+import { ok, type Outcome } from '../model/outcome.js';
 import type { OtlpSpan } from '../otlp/types.js';
-import type { RequestSource, SpanSink } from '../pipeline.js';
+import type { RequestSource, SpanSink } from '../model/sinks.js';
 import type { TenantAuth } from './auth.js';
 import type { RequestDecoder } from './request-decoder.js';
 import type { DecodedItems, SignalRoute } from './signal-route.js';

@@ -1,5 +1,5 @@
 /** The text a hash rule hashes for a value, the same whichever encoding (protobuf, OTLP/JSON) carried a scalar. */
-import type { AttrValue } from '../otlp/types.js';
+import type { AttrValue } from '../model/otlp-values.js';
 
 /** Strings as they are, numbers and booleans in decimal / `true` / `false`, anything else as JSON (bytes in base64). */
 export function hashText(v: AttrValue): string {

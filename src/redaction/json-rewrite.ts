@@ -3,7 +3,7 @@
  * log bodies live (both the lowerCamelCase and the proto field names the decoder accepts), and serialized again
  * only when something changed. JSON.parse is what the decoder uses too, so numbers read back the same.
  */
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import type { KeyPlan } from './rule-set.js';
 import type { RedactionPass } from './redaction-pass.js';
 

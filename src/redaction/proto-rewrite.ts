@@ -4,7 +4,7 @@
  * only when something inside it changed. An unchanged request comes back as the same buffer.
  */
 import { isUtf8 } from 'node:buffer';
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import { readAnyValue } from '../otlp/proto-attributes.js';
 import { ProtoReader } from '../otlp/proto-reader.js';
 import { hashText } from './hash-text.js';

@@ -5,8 +5,8 @@
  */
 import { createHmac } from 'node:crypto';
 import type { RedactionConfig } from '../config/redaction.js';
-import { AgtError } from '../errors.js';
-import { ok, failed, type Outcome } from '../outcome.js';
+import { AgtError } from '../model/errors.js';
+import { ok, failed, type Outcome } from '../model/outcome.js';
 import type { Authenticator, TenantAuth } from '../receive/auth.js';
 import type { SignalName } from '../receive/signal-route.js';
 import type { RedactionMetrics } from './metrics.js';

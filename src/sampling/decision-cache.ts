@@ -4,8 +4,8 @@
  * to the session it was decided in.
  */
 import { LRUCache } from 'lru-cache';
-import type { SessionSummary } from '../sessions/types.js';
-import type { Decision } from './types.js';
+import type { SessionSummary } from '../model/session.js';
+import type { Decision } from '../model/decision.js';
 
 /** What the cache holds per decided session. */
 export interface CachedSession {

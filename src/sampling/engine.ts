@@ -18,8 +18,8 @@ import type { Vote } from './policies/vote.js';
 import { Budget } from './budget.js';
 import { unitHash, seedOf } from './hash.js';
 import { SamplingMetrics } from './metrics.js';
-import type { SessionView } from './session-view.js';
-import type { Decision, DecisionTrigger } from './types.js';
+import type { SessionView } from '../model/session-view.js';
+import type { Decision, DecisionTrigger } from '../model/decision.js';
 import { inclusionProbability } from './weight.js';
 
 export interface DecisionEngineParams {

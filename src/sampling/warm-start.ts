@@ -7,12 +7,12 @@
 import { Counter, type Registry } from 'prom-client';
 import type { SharedConfig } from '../config/shared.js';
 import type { Logger } from '../log.js';
-import type { SessionSummary } from '../sessions/types.js';
+import type { SessionSummary } from '../model/session.js';
 import type { StoredKey, StoredSession } from '../store/history-reader.js';
 import { LRUCache } from 'lru-cache';
 import { agentKeyOf } from './policies/cost-outlier.js';
-import type { SessionView } from './session-view.js';
-import type { Decision } from './types.js';
+import type { SessionView } from '../model/session-view.js';
+import type { Decision } from '../model/decision.js';
 
 /** What warm start reads (src/store/history-reader.ts). */
 export interface SessionHistory {

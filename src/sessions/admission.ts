@@ -3,9 +3,9 @@
  * limit (open sessions plus writes held for retry), or when the store's writer queues are full. Every refusal counted.
  */
 import type { SessionsConfig } from '../config/sessions.js';
-import { AgtError } from '../errors.js';
-import { ok, retryable, type Outcome } from '../outcome.js';
-import type { SessionStore } from '../store/types.js';
+import { AgtError } from '../model/errors.js';
+import { ok, retryable, type Outcome } from '../model/outcome.js';
+import type { SessionStore } from '../model/session-store.js';
 import type { SessionMetrics } from './metrics.js';
 
 export interface AdmissionParams {

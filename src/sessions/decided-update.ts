@@ -1,11 +1,11 @@
 /** Late spans and evals of an already-decided session: extend its summary, reconsider, next version. */
-import type { EvalResult, NormalizedSpan } from '../conventions/types.js';
+import type { EvalResult, NormalizedSpan } from '../model/span.js';
 import type { DecisionCache } from '../sampling/decision-cache.js';
 import type { DecisionEngine } from '../sampling/engine.js';
-import type { Decision } from '../sampling/types.js';
+import type { Decision } from '../model/decision.js';
 import { retainedBytes } from './memory.js';
 import { extendSummary } from './summary.js';
-import type { SessionWrite } from './types.js';
+import type { SessionWrite } from '../model/session.js';
 
 /** What applying late data produced: the write to queue, and whether the decision became kept. */
 export interface DecidedUpdate {

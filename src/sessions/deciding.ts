@@ -9,7 +9,7 @@ import type { Journal } from '../durability/journal.js';
 import type { Logger } from '../log.js';
 import type { DecisionCache } from '../sampling/decision-cache.js';
 import type { DecisionEngine } from '../sampling/engine.js';
-import type { Decision, DecisionTrigger } from '../sampling/types.js';
+import type { Decision, DecisionTrigger } from '../model/decision.js';
 import type { CountedSpans } from './counted-spans.js';
 import type { SessionGroups } from './grouping.js';
 import type { SessionMetrics } from './metrics.js';
@@ -17,7 +17,8 @@ import type { OpenSession } from './open-session.js';
 import type { PendingWrites } from './pending-writes.js';
 import { ownEvals } from './span-evals.js';
 import { emptySummary, extendSummary } from './summary.js';
-import type { DecisionRecord, SessionSummary } from './types.js';
+import type { DecisionRecord } from './types.js';
+import type { SessionSummary } from '../model/session.js';
 
 export interface DecidingParams {
   engine: DecisionEngine;

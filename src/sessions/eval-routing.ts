@@ -2,7 +2,7 @@
  * Eval routing: evals go to their session — by session id, else by the trace they judged (the open buffer first,
  * then the decision cache) — and are queued for the evals table under the log record they came from.
  */
-import type { EvalResult, NormalizedSpan } from '../conventions/types.js';
+import type { EvalResult, NormalizedSpan } from '../model/span.js';
 import type { DecisionCache } from '../sampling/decision-cache.js';
 import type { SessionGroups } from './grouping.js';
 import type { SessionMetrics } from './metrics.js';

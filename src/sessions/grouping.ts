@@ -4,9 +4,9 @@
  * goes to late data (src/sessions/late-data.ts); a session the decision cache forgot is opened again here.
  */
 import type { SessionsConfig } from '../config/sessions.js';
-import type { EvalResult, NormalizedSpan } from '../conventions/types.js';
+import type { EvalResult, NormalizedSpan } from '../model/span.js';
 import type { DecisionCache } from '../sampling/decision-cache.js';
-import type { Decision } from '../sampling/types.js';
+import type { Decision } from '../model/decision.js';
 import type { CountedSpans } from './counted-spans.js';
 import { spanKey, TenantIndex, tenantKey } from './keys.js';
 import type { LateData } from './late-data.js';

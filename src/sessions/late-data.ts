@@ -4,18 +4,19 @@
  * the session's earlier spans back from the log (backfill). During recovery, decisions logged before the crash are
  * reused at the place they were made instead of being made again.
  */
-import type { EvalResult, NormalizedSpan } from '../conventions/types.js';
+import type { EvalResult, NormalizedSpan } from '../model/span.js';
 import type { Journal } from '../durability/journal.js';
 import type { Logger } from '../log.js';
 import type { DecisionCache } from '../sampling/decision-cache.js';
 import type { DecisionEngine } from '../sampling/engine.js';
-import type { Decision } from '../sampling/types.js';
+import type { Decision } from '../model/decision.js';
 import type { CountedSpans } from './counted-spans.js';
 import { updateDecided } from './decided-update.js';
 import { spanKey } from './keys.js';
 import type { SessionMetrics } from './metrics.js';
 import type { PendingWrites } from './pending-writes.js';
-import type { DecisionRecord, SessionWrite, SpanReadBack } from './types.js';
+import type { DecisionRecord, SpanReadBack } from './types.js';
+import type { SessionWrite } from '../model/session.js';
 
 export interface LateDataParams {
   cache: DecisionCache;

@@ -8,7 +8,7 @@
  * the reader shares repeated strings and spans share empty lists: such a span takes ~1 580 heap bytes and the charge
  * is ~46 % high. Left so on purpose: spans with many small attributes take more heap per wire byte than this traffic.)
  */
-import type { NormalizedSpan } from '../conventions/types.js';
+import type { NormalizedSpan } from '../model/span.js';
 
 /** Fixed per-span cost in bytes: object headers, hidden classes, id strings, bigints, map entries. */
 export const SPAN_OVERHEAD_BYTES = 1_200;

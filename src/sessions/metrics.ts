@@ -1,7 +1,7 @@
 /** Metrics of the session buffer, created on the registry passed in (never the global default). */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { TalliedCounter, type TallySlot } from '../metric-tally.js';
-import type { DecisionTrigger } from '../sampling/types.js';
+import type { DecisionTrigger } from '../model/decision.js';
 
 /** The buffer's current counts, read at scrape time for the gauges (not set on every request). */
 export interface BufferGaugeState {

@@ -1,5 +1,5 @@
 /** One session still being buffered: its spans, evals, byte count and what completion needs to know. */
-import type { EvalResult, NormalizedSpan } from '../conventions/types.js';
+import type { EvalResult, NormalizedSpan } from '../model/span.js';
 import { tenantKey } from './keys.js';
 import type { SessionLimits } from './limits.js';
 import { retainedBytes } from './memory.js';

@@ -2,10 +2,10 @@
  * Writes the store refused (its queue was full) are held here, in order, and retried on each sweep, so a
  * decided session is never lost to back-pressure. Their spans stay accounted against the buffer's memory.
  */
-import type { EvalResult } from '../conventions/types.js';
-import type { SessionStore } from '../store/types.js';
+import type { EvalResult } from '../model/span.js';
+import type { SessionStore } from '../model/session-store.js';
 import { retainedBytes } from './memory.js';
-import type { SessionWrite } from './types.js';
+import type { SessionWrite } from '../model/session.js';
 
 /** Names an evals write for the log (see src/store/write-key.ts). */
 export interface EvalsTag {

@@ -6,14 +6,14 @@
  */
 import { Registry } from 'prom-client';
 import type { SessionsConfig } from '../config/sessions.js';
-import type { EvalResult, NormalizedSpan } from '../conventions/types.js';
+import type { EvalResult, NormalizedSpan } from '../model/span.js';
 import { logPlaceAwait, NoopJournal, type Journal } from '../durability/journal.js';
 import type { Logger } from '../log.js';
-import { ok, type Outcome } from '../outcome.js';
-import type { RequestSource, SpanSink } from '../pipeline.js';
+import { ok, type Outcome } from '../model/outcome.js';
+import type { RequestSource, SpanSink } from '../model/sinks.js';
 import type { DecisionCache } from '../sampling/decision-cache.js';
 import type { DecisionEngine } from '../sampling/engine.js';
-import type { SessionStore } from '../store/types.js';
+import type { SessionStore } from '../model/session-store.js';
 import { Admission } from './admission.js';
 import { CompletionSweep } from './completion-sweep.js';
 import { CountedSpans } from './counted-spans.js';

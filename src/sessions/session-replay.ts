@@ -1,8 +1,8 @@
 /** The sessions stage in recovery and checkpoints (src/durability/replay.ts ReplayedSessions), over the session buffer. */
-import type { NormalizedSpan } from '../conventions/types.js';
+import type { NormalizedSpan } from '../model/span.js';
 import type { Journal } from '../durability/journal.js';
 import type { DecisionRecord as LoggedDecision, ReplayedSessions, RequestRecord } from '../durability/replay.js';
-import type { Outcome } from '../outcome.js';
+import type { Outcome } from '../model/outcome.js';
 import type { SessionBuffer } from './session-buffer.js';
 import type { DecisionRecord, SpanReadBack } from './types.js';
 

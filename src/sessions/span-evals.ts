@@ -1,5 +1,5 @@
 /** Evals carried on spans: those about the span's own trace/session stay with it, others are routed. */
-import type { EvalResult, NormalizedSpan } from '../conventions/types.js';
+import type { EvalResult, NormalizedSpan } from '../model/span.js';
 
 /** True when the eval targets the span's own trace (or names no trace and no other session). */
 export function isOwnEval(e: EvalResult, span: NormalizedSpan): boolean {

@@ -1,7 +1,7 @@
 /** Builds and extends a SessionSummary from spans (usage of `call` spans only, cost, tools, evals). */
 import { byStart } from '../conventions/span-order.js';
-import type { EvalResult, NormalizedSpan, Usage } from '../conventions/types.js';
-import type { SessionSummary } from './types.js';
+import type { EvalResult, NormalizedSpan, Usage } from '../model/span.js';
+import type { SessionSummary } from '../model/session.js';
 
 /** Identity of a session a summary is started for. */
 export interface SummaryIdentity {

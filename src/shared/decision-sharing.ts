@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { SharedConfig } from '../config/shared.js';
 import type { Logger } from '../log.js';
-import type { Decision } from '../sampling/types.js';
+import type { Decision } from '../model/decision.js';
 import type { DecisionsTable, PageCursor, ReadDecision, SharedDecision } from './decisions-table.js';
 import type { KeptElsewhereMap } from './kept-elsewhere.js';
 import type { SharedMetrics } from './shared-metrics.js';

@@ -11,7 +11,7 @@ import type { DecisionEngine, KeptElsewhere } from '../sampling/engine.js';
 import { WarmStart, type WarmStartReport } from '../sampling/warm-start.js';
 import type { ClickHouseStore } from '../store/clickhouse-store.js';
 import { HistoryReader } from '../store/history-reader.js';
-import type { SessionStore } from '../store/types.js';
+import type { SessionStore } from '../model/session-store.js';
 import { DecisionSharing, type FollowTarget } from './decision-sharing.js';
 import { DecisionsTable } from './decisions-table.js';
 import { KeptElsewhereMap } from './kept-elsewhere.js';

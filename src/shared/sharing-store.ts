@@ -1,9 +1,9 @@
 /** A SessionStore in front of the real one that offers each accepted session write's decision for publishing. */
-import type { EvalResult } from '../conventions/types.js';
-import type { Outcome } from '../outcome.js';
-import type { Decision } from '../sampling/types.js';
-import type { SessionWrite } from '../sessions/types.js';
-import type { SessionStore } from '../store/types.js';
+import type { EvalResult } from '../model/span.js';
+import type { Outcome } from '../model/outcome.js';
+import type { Decision } from '../model/decision.js';
+import type { SessionWrite } from '../model/session.js';
+import type { SessionStore } from '../model/session-store.js';
 
 /** Passes everything to `inner`; a write the store took has its decision offered to `offer` (kept ones get published). */
 export class SharingStore implements SessionStore {

@@ -5,9 +5,9 @@
  */
 import { crashPoint } from '../crashpoints.js';
 import type { Journal } from '../durability/journal.js';
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import type { Logger } from '../log.js';
-import type { Outcome } from '../outcome.js';
+import type { Outcome } from '../model/outcome.js';
 import type { BatchInserter } from './batch-inserter.js';
 import { isolateRefusedRows } from './batch-isolation.js';
 import { DEAD_LETTER_TABLE } from './dead-letter.js';

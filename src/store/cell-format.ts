@@ -1,5 +1,5 @@
 /** Conversions from agenttail values to ClickHouse JSONEachRow cells. */
-import type { AttrValue, Attributes, SpanKindNumber, StatusCodeNumber } from '../otlp/types.js';
+import type { AttrValue, Attributes, SpanKindNumber, StatusCodeNumber } from '../model/otlp-values.js';
 
 const SPAN_KINDS = [
   'SPAN_KIND_UNSPECIFIED',

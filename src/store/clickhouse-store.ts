@@ -1,11 +1,11 @@
 /** The ClickHouse session store: queues rows per table, inserts them in batches with dedup tokens. */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Registry } from 'prom-client';
-import type { EvalResult } from '../conventions/types.js';
-import { AgtError } from '../errors.js';
+import type { EvalResult } from '../model/span.js';
+import { AgtError } from '../model/errors.js';
 import type { Logger } from '../log.js';
-import { failed, ok, retryable, type Outcome } from '../outcome.js';
-import type { SessionWrite } from '../sessions/types.js';
+import { failed, ok, retryable, type Outcome } from '../model/outcome.js';
+import type { SessionWrite } from '../model/session.js';
 import { buildEvalRow } from './eval-row.js';
 import type { MetricTable } from './metric-rows.js';
 import { connectStore } from './open-store.js';
@@ -21,7 +21,7 @@ import { StoreMetrics } from './store-metrics.js';
 import { BatchSender } from './batch-sender.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import { newTableQueue, pendingBytes, pendingRows, type TableState } from './table-queue.js';
-import type { SessionStore } from './types.js';
+import type { SessionStore } from '../model/session-store.js';
 import type { ClickHouseStoreOptions, StoreOpenParams } from './store-options.js';
 import { newRollup } from './rollups.js';
 import { NoopJournal, type Journal } from '../durability/journal.js';

@@ -13,7 +13,7 @@
  * An `ALTER TABLE <db>.<name> ...` of a later migration is applied to both: the local table and the Distributed one
  * (without its `MODIFY ORDER BY`, which only the local table has).
  */
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 
 /** Distributed sharding key per table. A new table must choose one here (the transform refuses unknown tables). */
 export const SHARD_KEYS: Record<string, string> = {

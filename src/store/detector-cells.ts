@@ -1,5 +1,5 @@
 /** The detector columns of a `sessions` row (schema/009_detectors.sql), from the decision's detector report. */
-import type { Decision } from '../sampling/types.js';
+import type { Decision } from '../model/decision.js';
 import { costCell } from './cell-format.js';
 
 /** Detector columns as JSONEachRow cells; zeros and empties when no detector reported anything. */

@@ -1,5 +1,5 @@
 /** Row builder for the `evals` table. */
-import type { EvalResult } from '../conventions/types.js';
+import type { EvalResult } from '../model/span.js';
 import { nsCell } from './cell-format.js';
 
 /** One `evals` row as a JSONEachRow object. */

@@ -1,5 +1,5 @@
 /** Row builders for the `session_ts` and `trace_ts` lookups (id → time range of the stored spans). */
-import type { NormalizedSpan } from '../conventions/types.js';
+import type { NormalizedSpan } from '../model/span.js';
 import { nsCell } from './cell-format.js';
 
 /** Min start / max end of `spans` per trace id, as `trace_ts` rows. */

@@ -1,6 +1,6 @@
 /** Row builders of the otel_metrics_* tables (the OTel ClickHouse exporter's columns plus TenantId; schema/013). */
 import type { MetricKind, OtlpExemplar, OtlpMetricPoint } from '../otlp/metric-types.js';
-import type { Attributes } from '../otlp/types.js';
+import type { Attributes } from '../model/otlp-values.js';
 import { attrsToMap, nsCell } from './cell-format.js';
 
 /** The table of each data kind. */

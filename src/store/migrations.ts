@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../log.js';
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import { clusterCreateDatabase, toClusterStatements } from './cluster-ddl.js';
 
 /** The schema folder shipped with agenttail (two levels above src/store or dist/store). */

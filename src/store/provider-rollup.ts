@@ -10,8 +10,8 @@
  * of the write counts as an attempt of that provider (model '').
  */
 import { isModelCall } from '../conventions/provider-call.js';
-import type { NormalizedSpan } from '../conventions/types.js';
-import type { SessionWrite } from '../sessions/types.js';
+import type { NormalizedSpan } from '../model/span.js';
+import type { SessionWrite } from '../model/session.js';
 import { inKeyOrder } from './key-order.js';
 import { spanModel } from './span-row.js';
 

@@ -5,7 +5,7 @@
  * `LIVE_WRITES` router (STYLE.md 17: a null object, no replay branch on the write path).
  */
 import type { ReplayIntent, ReplayPlan } from '../durability/replay.js';
-import type { SessionWrite } from '../sessions/types.js';
+import type { SessionWrite } from '../model/session.js';
 import { newRollup } from './rollups.js';
 import type { StoreTable } from './tables.js';
 

@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { drainStream, type ClickHouseClient } from '@clickhouse/client';
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import { costUnitsOf, overstatedUnitsOf } from '../pricing/cost.js';
 import type { Pricer } from '../pricing/pricer.js';
 import { decimalUnits, unitsCell } from './cell-format.js';

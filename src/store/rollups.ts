@@ -1,5 +1,5 @@
 /** The rollup tables: rows the store sums itself per batch from session writes (not one row per write). */
-import type { SessionWrite } from '../sessions/types.js';
+import type { SessionWrite } from '../model/session.js';
 import { ProviderRollup } from './provider-rollup.js';
 import { UsageRollup } from './usage-rollup.js';
 

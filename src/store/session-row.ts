@@ -1,5 +1,5 @@
 /** Row builder for the `sessions` table (one row per session write, ReplacingMergeTree by Version). */
-import type { SessionWrite } from '../sessions/types.js';
+import type { SessionWrite } from '../model/session.js';
 import { costCell, nsCell } from './cell-format.js';
 import { detectorCells } from './detector-cells.js';
 

@@ -3,7 +3,7 @@
  * lookup rows when the write stores spans; the two rollups when the write counts usage (their rows are folded by the
  * rollup itself, so the write is handed over whole: `rows` null).
  */
-import type { SessionWrite } from '../sessions/types.js';
+import type { SessionWrite } from '../model/session.js';
 import { buildSessionTsRow, buildTraceTsRows } from './lookup-rows.js';
 import { ProviderRollup } from './provider-rollup.js';
 import { buildSessionRow } from './session-row.js';

@@ -1,8 +1,9 @@
 /** Row builder for the `spans` table (kept sessions' spans in the OTel exporter's otel_traces shape). */
-import { NO_PROVIDER_CALL, type ProviderCall } from '../conventions/provider-call.js';
-import type { NormalizedSpan } from '../conventions/types.js';
+import { NO_PROVIDER_CALL } from '../conventions/provider-call.js';
+import { type ProviderCall } from '../model/span.js';
+import type { NormalizedSpan } from '../model/span.js';
 import { culpritFlags } from '../sampling/detectors/report.js';
-import type { Decision } from '../sampling/types.js';
+import type { Decision } from '../model/decision.js';
 import { attrsToMap, costCell, nsCell, spanKindString, statusCodeString } from './cell-format.js';
 
 /** The model a span is attributed to: the response model when reported, else the request model. */

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { StoreConfig } from '../config/store.js';
-import { AgtError } from '../errors.js';
+import { AgtError } from '../model/errors.js';
 import { checkDatabaseName } from './migrations.js';
 
 // The client's own logger prints multi-line text to stderr; the store logs every failure itself

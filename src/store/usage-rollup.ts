@@ -1,7 +1,7 @@
 /** Builds `usage_hourly` rows for one batch: exact sums of the call spans' usage and cost. */
 import { endpointOf } from '../conventions/provider-call.js';
-import type { NormalizedSpan } from '../conventions/types.js';
-import type { SessionWrite } from '../sessions/types.js';
+import type { NormalizedSpan } from '../model/span.js';
+import type { SessionWrite } from '../model/session.js';
 import { costUnits, unitsCell } from './cell-format.js';
 import { inKeyOrder } from './key-order.js';
 import { spanModel } from './span-row.js';

@@ -4,7 +4,7 @@
  * and on recovery a replay plan says which writes already reached ClickHouse and which batches must be
  * re-sent exactly as they were (same keys, same token), so a replay can never count a write twice.
  */
-import type { SessionWrite } from '../sessions/types.js';
+import type { SessionWrite } from '../model/session.js';
 
 /** The key of a session write: tenant, session, the LSN of its first decision, version, and the part. */
 export function sessionWriteKey(w: SessionWrite): string {

@@ -4,7 +4,7 @@
  * the same name `GET /api/v1/costs?groupBy=model` answers. Real HTTP, embedded store.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Attributes } from '../../src/otlp/types.js';
+import type { Attributes } from '../../src/model/otlp-values.js';
 import { buildExportRequest, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Attributes } from '../../src/otlp/types.js';
+import type { Attributes } from '../../src/model/otlp-values.js';
 import { buildExportRequest, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';
 import { startTestServer, TENANT_KEYS, type TestServer } from '../support/server.js';
 

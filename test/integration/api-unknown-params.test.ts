@@ -1,6 +1,6 @@
 /** Issue 25 point 3: the read routes refuse what they do not know instead of ignoring it, over real HTTP. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DETECTOR_REASONS } from '../../src/sampling/detectors/detector.js';
+import { DETECTOR_REASONS } from '../../src/model/decision.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 describe('read API parameters', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NormalizedSpan } from '../../src/conventions/types.js';
+import type { NormalizedSpan } from '../../src/model/span.js';
 import { countSpans, rebaseOtlpJsonTimes, type OtlpJsonRequest } from '../support/client-capture.js';
 import { expectLangfuse, expectOpenInferenceChat, expectOtelSdkAgentTurn, expectTraceloop, expectVercelV6, expectVercelV7 } from '../support/client-expect.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';

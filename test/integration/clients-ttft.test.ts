@@ -1,7 +1,7 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { describe, expect, it } from 'vitest';
 import { isModelCall } from '../../src/conventions/provider-call.js';
-import type { NormalizedSpan } from '../../src/conventions/types.js';
+import type { NormalizedSpan } from '../../src/model/span.js';
 import { runOpenInferenceStream, runVercelV6Stream, runVercelV7Stream } from '../support/client-streaming.js';
 import { collectorWithFakeOpenAI } from '../support/client-rig.js';
 import type { TestCollector } from '../support/collector.js';

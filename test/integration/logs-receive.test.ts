@@ -5,9 +5,9 @@
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgtError } from '../../src/errors.js';
+import { AgtError } from '../../src/model/errors.js';
 import { LOGS_EXPORT_PATH, rawBytes } from '../../src/otlp/trace-service.js';
-import { retryable } from '../../src/outcome.js';
+import { retryable } from '../../src/model/outcome.js';
 import { hashApiKey } from '../../src/receive/auth.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { buildExportRequest, fixtureId } from '../support/otlp-fixtures.js';

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgtError } from '../../src/errors.js';
-import { retryable } from '../../src/outcome.js';
+import { AgtError } from '../../src/model/errors.js';
+import { retryable } from '../../src/model/outcome.js';
 import { hashApiKey } from '../../src/receive/auth.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { buildExportRequest, fixtureId } from '../support/otlp-fixtures.js';
 import { decodeRpcStatus } from '../support/rpc-status.js';
-import type { Attributes } from '../../src/otlp/types.js';
+import type { Attributes } from '../../src/model/otlp-values.js';
 import { rawBytes, TRACE_EXPORT_PATH } from '../../src/otlp/trace-service.js';
 
 const KEYS = [

@@ -6,7 +6,7 @@
  */
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Attributes } from '../../src/otlp/types.js';
+import type { Attributes } from '../../src/model/otlp-values.js';
 import { rawBytes, TRACE_EXPORT_PATH } from '../../src/otlp/trace-service.js';
 import { buildExportRequest, buildExportRequestJson, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';
 import { otlpRoot } from '../support/otlp-protobufjs.js';

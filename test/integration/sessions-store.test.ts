@@ -10,7 +10,7 @@ import { samplingSchema } from '../../src/config/sampling.js';
 import { sessionsSchema } from '../../src/config/sessions.js';
 import { storeSchema } from '../../src/config/store.js';
 import { silentLogger } from '../../src/log.js';
-import { ok } from '../../src/outcome.js';
+import { ok } from '../../src/model/outcome.js';
 import { DecisionCache } from '../../src/sampling/decision-cache.js';
 import { DecisionEngine } from '../../src/sampling/engine.js';
 import { SessionBuffer } from '../../src/sessions/session-buffer.js';

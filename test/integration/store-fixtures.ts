@@ -1,7 +1,7 @@
 /** Builders of NormalizedSpan / SessionWrite values for the store tests and bench. */
 import { NO_PROVIDER_CALL } from '../../src/conventions/provider-call.js';
-import { emptyGenAi, type NormalizedSpan, type Usage } from '../../src/conventions/types.js';
-import type { SessionWrite } from '../../src/sessions/types.js';
+import { emptyGenAi, type NormalizedSpan, type Usage } from '../../src/model/span.js';
+import type { SessionWrite } from '../../src/model/session.js';
 
 /** Deterministic test data: failures reproduce from their seed. */
 export { mulberry32 as seeded } from '../../src/prng.js';

@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { residencySchema } from '../../src/config/residency.js';
 import { endpointOf, NO_PROVIDER_CALL } from '../../src/conventions/provider-call.js';
-import type { NormalizedSpan } from '../../src/conventions/types.js';
+import type { NormalizedSpan } from '../../src/model/span.js';
 import { queryResidency } from '../../src/store/read/residency.js';
 import { silentLogger } from '../../src/log.js';
 import { ResidencyRules } from '../../src/sampling/residency-check.js';

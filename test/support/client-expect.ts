@@ -4,7 +4,7 @@
  * src/pricing/catalog.json (version 2026-11-01, USD per 1M tokens), not from the Pricer under test.
  */
 import { expect } from 'vitest';
-import type { NormalizedSpan } from '../../src/conventions/types.js';
+import type { NormalizedSpan } from '../../src/model/span.js';
 
 /** Cost assertions are exact to 1e-9 USD (the brief's tolerance; the figures are exact in binary well beyond it). */
 export const COST_TOLERANCE_USD = 1e-9;

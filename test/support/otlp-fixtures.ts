@@ -3,7 +3,7 @@
  * descriptions, for any test that needs requests on the wire.
  */
 import Long from 'long';
-import type { AttrValue, Attributes, SpanKindNumber, StatusCodeNumber } from '../../src/otlp/types.js';
+import type { AttrValue, Attributes, SpanKindNumber, StatusCodeNumber } from '../../src/model/otlp-values.js';
 import { ExportTraceServiceRequestType } from './otlp-protobufjs.js';
 
 /** A span description; everything but the ids has a default. */

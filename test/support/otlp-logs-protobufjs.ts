@@ -5,7 +5,7 @@
  */
 import protobuf from 'protobufjs';
 import type { OtlpLogRecord } from '../../src/otlp/log-types.js';
-import type { OtlpResource, OtlpScope } from '../../src/otlp/types.js';
+import type { OtlpResource, OtlpScope } from '../../src/model/otlp-values.js';
 import { anyValue, attrs, hex, OTLP_TRACE_DESCRIPTOR, u64 } from './otlp-protobufjs.js';
 
 const repeated = (type: string, id: number) => ({ rule: 'repeated', type, id });

@@ -5,7 +5,8 @@
  */
 import protobuf from 'protobufjs';
 import type Long from 'long';
-import type { AttrValue, Attributes, OtlpEvent, OtlpLink, OtlpResource, OtlpScope, OtlpSpan, SpanKindNumber, StatusCodeNumber } from '../../src/otlp/types.js';
+import type { AttrValue, Attributes, OtlpEvent, OtlpLink, OtlpResource, OtlpScope, SpanKindNumber, StatusCodeNumber } from '../../src/model/otlp-values.js';
+import type { OtlpSpan } from '../../src/otlp/types.js';
 
 const repeated = (type: string, id: number) => ({ rule: 'repeated', type, id });
 const one = (type: string, id: number) => ({ type, id });

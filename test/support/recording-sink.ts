@@ -1,7 +1,7 @@
 /** A SpanSink that records everything it accepts, for tests. */
-import type { EvalResult, NormalizedSpan } from '../../src/conventions/types.js';
-import { ok, type Outcome } from '../../src/outcome.js';
-import type { SpanSink } from '../../src/pipeline.js';
+import type { EvalResult, NormalizedSpan } from '../../src/model/span.js';
+import { ok, type Outcome } from '../../src/model/outcome.js';
+import type { SpanSink } from '../../src/model/sinks.js';
 import type { LogSink } from '../../src/logs/log-route.js';
 import type { LogEntry } from '../../src/logs/types.js';
 import type { MetricSink } from '../../src/metrics/metric-route.js';

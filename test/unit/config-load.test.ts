@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envOverrides } from '../../src/config/env.js';
 import { loadConfig } from '../../src/config/load.js';
-import { isAgtError } from '../../src/errors.js';
+import { isAgtError } from '../../src/model/errors.js';
 import { errorOf } from '../support/error-of.js';
 
 function yamlFile(text: string): string {

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { editDistance, nearest, unwrap } from '../../src/config/issues.js';
 import { loadConfig } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
-import { isAgtError } from '../../src/errors.js';
+import { isAgtError } from '../../src/model/errors.js';
 import { errorOf } from '../support/error-of.js';
 
 type Def = { type: string; shape?: Record<string, z.ZodType>; catchall?: z.ZodType; valueType?: z.ZodType; element?: z.ZodType; options?: z.ZodType[] };

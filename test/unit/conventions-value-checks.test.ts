@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Normalizer } from '../../src/conventions/normalize.js';
 import { MAX_COST_PER_SPAN_USD, MAX_TOKENS_PER_SPAN } from '../../src/conventions/value-checks.js';
 import { SpanRejectError } from '../../src/otlp/span-checks.js';
-import type { Attributes } from '../../src/otlp/types.js';
+import type { Attributes } from '../../src/model/otlp-values.js';
 import { makeSpan } from '../fixtures/conventions/span.js';
 
 const n = new Normalizer({});

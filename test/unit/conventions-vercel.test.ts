@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkAggregates } from '../../src/conventions/aggregates.js';
 import { Normalizer } from '../../src/conventions/normalize.js';
-import type { NormalizedSpan } from '../../src/conventions/types.js';
+import type { NormalizedSpan } from '../../src/model/span.js';
 import { loadFixture, makeSpan } from '../fixtures/conventions/span.js';
 
 const n = new Normalizer({});

@@ -1,6 +1,6 @@
 /** Builders of hand-made sessions for the detector tests (not a test file). */
 import { detectorsSchema, type DetectorsConfig } from '../../src/config/detectors.js';
-import { emptyGenAi, type NormalizedSpan } from '../../src/conventions/types.js';
+import { emptyGenAi, type NormalizedSpan } from '../../src/model/span.js';
 import { Pricer } from '../../src/pricing/pricer.js';
 import type { Detector, Finding } from '../../src/sampling/detectors/detector.js';
 import { SessionSpans } from '../../src/sampling/detectors/session-spans.js';

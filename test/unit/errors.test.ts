@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AgtError, ERRORS, GrpcCode, isAgtError } from '../../src/errors.js';
+import { AgtError, ERRORS, GrpcCode, isAgtError } from '../../src/model/errors.js';
 
 const grpcName = Object.fromEntries(Object.entries(GrpcCode).map(([k, v]) => [v, k]));
 

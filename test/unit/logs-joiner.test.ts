@@ -1,13 +1,13 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { logsSchema, type LogsConfig } from '../../src/config/logs.js';
-import type { EvalResult } from '../../src/conventions/types.js';
+import type { EvalResult } from '../../src/model/span.js';
 import { silentLogger } from '../../src/log.js';
 import { LogJoiner } from '../../src/logs/log-joiner.js';
 import type { LogEntry } from '../../src/logs/types.js';
 import type { OtlpLogRecord } from '../../src/otlp/log-types.js';
-import { ok, retryable, type Outcome } from '../../src/outcome.js';
-import { AgtError } from '../../src/errors.js';
+import { ok, retryable, type Outcome } from '../../src/model/outcome.js';
+import { AgtError } from '../../src/model/errors.js';
 import { DecisionCache } from '../../src/sampling/decision-cache.js';
 import { summary } from './sampling-fixtures.js';
 import { trace } from './sessions-fixtures.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeExportRequestJson } from '../../src/otlp/decode-json.js';
 import { decodeExportRequest } from '../../src/otlp/decode-protobuf.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits, type OtlpSpan } from '../../src/otlp/types.js';
-import { AgtError } from '../../src/errors.js';
+import { AgtError } from '../../src/model/errors.js';
 import { buildExportRequest, buildExportRequestJson, buildExportRequestJsonObject, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';
 
 const NOW_MS = 1_750_000_000_000;

@@ -3,7 +3,7 @@ import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { describe, expect, it } from 'vitest';
-import { AgtError } from '../../src/errors.js';
+import { AgtError } from '../../src/model/errors.js';
 import { decodeLogsRequest, decodeLogsRequestJson } from '../../src/otlp/decode-logs.js';
 import type { OtlpLogRecord } from '../../src/otlp/log-types.js';
 import { DEFAULT_DECODE_LIMITS } from '../../src/otlp/types.js';

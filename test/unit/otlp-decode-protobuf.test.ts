@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeExportRequest } from '../../src/otlp/decode-protobuf.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits, type OtlpSpan, type SpanRejectionKind } from '../../src/otlp/types.js';
-import { AgtError } from '../../src/errors.js';
+import { AgtError } from '../../src/model/errors.js';
 import { buildExportRequest, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';
 import { decodeWithProtobufjs } from '../support/otlp-protobufjs.js';
 

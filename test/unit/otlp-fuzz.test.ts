@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeExportRequest } from '../../src/otlp/decode-protobuf.js';
 import { decodeExportRequestJson } from '../../src/otlp/decode-json.js';
 import { DEFAULT_DECODE_LIMITS } from '../../src/otlp/types.js';
-import { AgtError } from '../../src/errors.js';
+import { AgtError } from '../../src/model/errors.js';
 import { mulberry32 as rng } from '../../src/prng.js';
 import { buildExportRequest, buildExportRequestJson, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';
 

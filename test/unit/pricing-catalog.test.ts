@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Usage } from '../../src/conventions/types.js';
+import type { Usage } from '../../src/model/span.js';
 import { parseCatalog } from '../../src/pricing/catalog-schema.js';
 import { loadShippedCatalog, Pricer } from '../../src/pricing/pricer.js';
 import shipped from '../../src/pricing/catalog.json' with { type: 'json' };

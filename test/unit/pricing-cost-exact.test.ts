@@ -3,7 +3,7 @@ import { costOf, costUnitsOf, type TokenPrices } from '../../src/pricing/cost.js
 import { loadShippedCatalog } from '../../src/pricing/pricer.js';
 import { mulberry32 } from '../../src/prng.js';
 import { costUnits, decimalUnits, unitsCell } from '../../src/store/cell-format.js';
-import type { Usage } from '../../src/conventions/types.js';
+import type { Usage } from '../../src/model/span.js';
 
 function randomUsage(rand: () => number): Usage {
   const input = Math.floor(rand() * 200_000);

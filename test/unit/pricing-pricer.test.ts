@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Normalizer } from '../../src/conventions/normalize.js';
-import type { Usage } from '../../src/conventions/types.js';
+import type { Usage } from '../../src/model/span.js';
 import type { PriceCatalog } from '../../src/pricing/catalog-schema.js';
 import { costOf } from '../../src/pricing/cost.js';
 import { Pricer } from '../../src/pricing/pricer.js';

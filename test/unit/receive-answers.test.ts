@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AgtError, ERRORS, type ErrorCode } from '../../src/errors.js';
-import { failed, ok, retryable } from '../../src/outcome.js';
+import { AgtError, ERRORS, type ErrorCode } from '../../src/model/errors.js';
+import { failed, ok, retryable } from '../../src/model/outcome.js';
 import { encodeRpcStatus, errorAnswer, toGrpcAnswer, toHttpAnswer } from '../../src/receive/answers.js';
 import { otlpRoot } from '../support/otlp-protobufjs.js';
 import { decodeRpcStatus } from '../support/rpc-status.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { ok } from '../../src/outcome.js';
+import { ok } from '../../src/model/outcome.js';
 import { Authenticator, hashApiKey, OPEN_TENANT, type TenantAuth } from '../../src/receive/auth.js';
 
 const keys = [

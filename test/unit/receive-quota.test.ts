@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Outcome } from '../../src/outcome.js';
+import type { Outcome } from '../../src/model/outcome.js';
 import { QuotaManager } from '../../src/receive/quota.js';
 
 type Quota = { spansPerSecond: number; bytesPerSecond: number };

@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { RedactionConfig } from '../../src/config/redaction.js';
-import { isAgtError } from '../../src/errors.js';
+import { isAgtError } from '../../src/model/errors.js';
 import { decodeLogsRequest, decodeLogsRequestJson } from '../../src/otlp/decode-logs.js';
 import { decodeExportRequestJson } from '../../src/otlp/decode-json.js';
 import { decodeExportRequest } from '../../src/otlp/decode-protobuf.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DecisionEngine } from '../../src/sampling/engine.js';
 import { CostOutlierPolicy } from '../../src/sampling/policies/cost-outlier.js';
 import { fenceThreshold } from '../../src/sampling/policies/outlier-fence.js';
-import type { Decision } from '../../src/sampling/types.js';
+import type { Decision } from '../../src/model/decision.js';
 import { quietConfig, samplingConfig, view } from './sampling-fixtures.js';
 import { labelledStream, type OrdinaryShape, type StreamSession } from './sampling-outlier-stream.js';
 

@@ -1,11 +1,11 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { DecisionEngine } from '../../src/sampling/engine.js';
-import type { Decision } from '../../src/sampling/types.js';
+import type { Decision } from '../../src/model/decision.js';
 import { extendSummary, emptySummary } from '../../src/sessions/summary.js';
 import { buildSessionRow } from '../../src/store/session-row.js';
 import { buildSpanRow } from '../../src/store/span-row.js';
-import type { NormalizedSpan } from '../../src/conventions/types.js';
+import type { NormalizedSpan } from '../../src/model/span.js';
 import { call, request, tool } from './detector-fixtures.js';
 import { quietConfig, samplingConfig } from './sampling-fixtures.js';
 

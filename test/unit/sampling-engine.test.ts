@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { SamplingConfigInput } from '../../src/config/sampling.js';
 import { DecisionEngine } from '../../src/sampling/engine.js';
 import { baselineHash } from '../../src/sampling/policies/baseline.js';
-import type { Decision } from '../../src/sampling/types.js';
-import type { SessionView } from '../../src/sampling/session-view.js';
+import type { Decision } from '../../src/model/decision.js';
+import type { SessionView } from '../../src/model/session-view.js';
 import { evalResult, quietConfig, samplingConfig, span, turnsView, view } from './sampling-fixtures.js';
 
 const T0 = 1_700_000_000_000_000_000n;

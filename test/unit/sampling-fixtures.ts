@@ -1,9 +1,9 @@
 /** Builders of sessions for the sampling tests (not a test file). */
 import { NO_PROVIDER_CALL } from '../../src/conventions/provider-call.js';
-import { emptyGenAi, type EvalResult, type NormalizedSpan } from '../../src/conventions/types.js';
+import { emptyGenAi, type EvalResult, type NormalizedSpan } from '../../src/model/span.js';
 import { samplingSchema, type SamplingConfig, type SamplingConfigInput } from '../../src/config/sampling.js';
-import type { SessionView } from '../../src/sampling/session-view.js';
-import type { SessionSummary } from '../../src/sessions/types.js';
+import type { SessionView } from '../../src/model/session-view.js';
+import type { SessionSummary } from '../../src/model/session.js';
 
 const T0 = 1_700_000_000_000_000_000n;
 

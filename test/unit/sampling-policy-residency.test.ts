@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { residencySchema, type ResidencyConfig } from '../../src/config/residency.js';
 import { NO_PROVIDER_CALL } from '../../src/conventions/provider-call.js';
-import { emptyGenAi, type NormalizedSpan } from '../../src/conventions/types.js';
+import { emptyGenAi, type NormalizedSpan } from '../../src/model/span.js';
 import { DecisionEngine } from '../../src/sampling/engine.js';
 import { ResidencyPolicy } from '../../src/sampling/policies/residency.js';
 import { ResidencyRules } from '../../src/sampling/residency-check.js';

@@ -1,10 +1,10 @@
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { evalRoutes, type EvalCredentials } from '../../src/api/evals-route.js';
-import type { EvalResult, NormalizedSpan } from '../../src/conventions/types.js';
-import { AgtError } from '../../src/errors.js';
-import { failed, ok, retryable, type Outcome } from '../../src/outcome.js';
-import type { SpanSink } from '../../src/pipeline.js';
+import type { EvalResult, NormalizedSpan } from '../../src/model/span.js';
+import { AgtError } from '../../src/model/errors.js';
+import { failed, ok, retryable, type Outcome } from '../../src/model/outcome.js';
+import type { SpanSink } from '../../src/model/sinks.js';
 
 class RecordingSink implements SpanSink {
   readonly got: { tenantId: string; evals: EvalResult[] }[] = [];

@@ -2,15 +2,15 @@
 import { Registry } from 'prom-client';
 import { sessionsSchema, type SessionsConfig } from '../../src/config/sessions.js';
 import { samplingSchema } from '../../src/config/sampling.js';
-import type { EvalResult, NormalizedSpan } from '../../src/conventions/types.js';
-import { AgtError } from '../../src/errors.js';
+import type { EvalResult, NormalizedSpan } from '../../src/model/span.js';
+import { AgtError } from '../../src/model/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { ok, retryable, type Outcome } from '../../src/outcome.js';
+import { ok, retryable, type Outcome } from '../../src/model/outcome.js';
 import { DecisionCache } from '../../src/sampling/decision-cache.js';
 import { DecisionEngine } from '../../src/sampling/engine.js';
 import { SessionBuffer } from '../../src/sessions/session-buffer.js';
-import type { SessionWrite } from '../../src/sessions/types.js';
-import type { SessionStore } from '../../src/store/types.js';
+import type { SessionWrite } from '../../src/model/session.js';
+import type { SessionStore } from '../../src/model/session-store.js';
 import { span as baseSpan } from './sampling-fixtures.js';
 
 export const T0 = 1_700_000_000_000_000_000n;

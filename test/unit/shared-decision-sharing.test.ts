@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { sharedSchema } from '../../src/config/shared.js';
 import { silentLogger } from '../../src/log.js';
-import type { Decision } from '../../src/sampling/types.js';
+import type { Decision } from '../../src/model/decision.js';
 import { DecisionSharing, type FollowTarget } from '../../src/shared/decision-sharing.js';
 import type { DecisionsTable, PageCursor, ReadDecision, SharedDecision } from '../../src/shared/decisions-table.js';
 import { KeptElsewhereMap } from '../../src/shared/kept-elsewhere.js';

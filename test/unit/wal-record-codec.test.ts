@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EvalResult } from '../../src/conventions/types.js';
+import type { EvalResult } from '../../src/model/span.js';
 import { emptySummary } from '../../src/sessions/summary.js';
 import { decodeRecord, encodeRecord, typeCode, type WalRecord } from '../../src/durability/wal/record-codec.js';
 

@@ -1,6 +1,6 @@
 /** Encodes WAL records to frame payloads and back (JSON metadata + raw body bytes; bigints as tagged strings). */
-import type { EvalResult } from '../../conventions/types.js';
-import type { RequestSource } from '../../pipeline.js';
+import type { EvalResult } from '../../model/span.js';
+import type { RequestSource } from '../../model/sinks.js';
 
 /**
  * What the codec reads of a logged session summary: its bigint fields, tagged on a fast path. The rest of the summary,

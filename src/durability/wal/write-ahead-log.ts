@@ -4,9 +4,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Counter, type Registry } from 'prom-client';
 import { crashPoint } from '../../crashpoints.js';
-import { AgtError } from '../../errors.js';
+import { AgtError } from '../../model/errors.js';
 import type { Logger } from '../../log.js';
-import { failed, ok, retryable, type Outcome } from '../../outcome.js';
+import { failed, ok, retryable, type Outcome } from '../../model/outcome.js';
 import { encodeFrameParts, FRAME_HEADER_BYTES, scanFrames, tryFrame, type FrameParts } from './frame.js';
 import { decodeRecord, encodeRecordParts, typeCode, typeName, type WalRecord } from './record-codec.js';
 

@@ -4,7 +4,7 @@
  * more than `toleranceMs` after its parent span (its caller ended first — a timeout error on the caller or not).
  */
 import type { DetectorsConfig } from '../../config/detectors.js';
-import type { NormalizedSpan } from '../../conventions/types.js';
+import type { NormalizedSpan } from '../../model/span.js';
 import { fired, type Detector, type Finding } from './detector.js';
 import type { SessionSpans } from './session-spans.js';
 import { startsBeforeEnd } from './span-clock.js';

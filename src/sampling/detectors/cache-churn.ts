@@ -4,7 +4,7 @@
  * writes cost above plain input at catalog prices (cache writes are priced above input by the providers that charge them).
  */
 import type { DetectorsConfig } from '../../config/detectors.js';
-import type { NormalizedSpan } from '../../conventions/types.js';
+import type { NormalizedSpan } from '../../model/span.js';
 import { cachePriceGapUsd } from './cache-collapse.js';
 import { fired, type Detector, type Finding } from './detector.js';
 import type { SessionSpans } from './session-spans.js';

@@ -6,7 +6,7 @@
  * dip the cache recovers from (misses, then reads again: an entry that expired and was rewritten).
  */
 import type { DetectorsConfig } from '../../config/detectors.js';
-import type { NormalizedSpan } from '../../conventions/types.js';
+import type { NormalizedSpan } from '../../model/span.js';
 import { fired, type Detector, type Finding } from './detector.js';
 import { nsToMs, type PriceUsage, type SessionSpans } from './session-spans.js';
 

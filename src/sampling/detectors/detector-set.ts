@@ -3,14 +3,15 @@
  * one file and one line here.
  */
 import type { DetectorsConfig } from '../../config/detectors.js';
-import type { NormalizedSpan } from '../../conventions/types.js';
+import type { NormalizedSpan } from '../../model/span.js';
 import type { Vote } from '../policies/vote.js';
 import { BudgetRaceDetector } from './budget-race.js';
 import { CacheChurnDetector } from './cache-churn.js';
 import { CacheCollapseDetector } from './cache-collapse.js';
 import type { Detector, Finding } from './detector.js';
 import { DuplicateToolCallDetector } from './duplicate-tool-call.js';
-import { reportOf, type DetectorReport } from './report.js';
+import { reportOf } from './report.js';
+import { type DetectorReport } from '../../model/decision.js';
 import { RetryStormDetector } from './retry-storm.js';
 import { RunawayDetector } from './runaway.js';
 import { SessionSpans, type PriceUsage } from './session-spans.js';

@@ -4,7 +4,7 @@
  * sent them (so a framework numbering its calls call_0, call_1 in every turn is not a duplicate). A span nested in
  * another of the same call is one execution instrumented twice, not a repeat.
  */
-import type { NormalizedSpan } from '../../conventions/types.js';
+import type { NormalizedSpan } from '../../model/span.js';
 import { fired, type Detector, type Finding } from './detector.js';
 import type { SessionSpans } from './session-spans.js';
 

@@ -5,7 +5,7 @@
  * failed span whose status message names a refusal (clients that set neither a status attribute nor an error type).
  */
 import { refusalOfErrorType, refusalOfStatus } from '../../conventions/provider-refusal.js';
-import type { NormalizedSpan } from '../../conventions/types.js';
+import type { NormalizedSpan } from '../../model/span.js';
 
 const TIMEOUT_TYPE = /time.?out|timed.?out/i;
 const REFUSAL_TEXT = /rate.?limit|too.?many.?requests|overload|throttl|timed?.?out|unavailable|capacity|\b(?:429|408|5\d\d)\b/i;

@@ -1,15 +1,7 @@
 /** The detectors' report on a decision: which fired, their figures, their culprit spans (session row and span flags). */
-import type { DetectorFigures, DetectorReason, Finding } from './detector.js';
+import type { DetectorReport } from '../../model/decision.js';
+import type { Finding } from './detector.js';
 
-/** Carried on the Decision (and so in the WAL decision record), read by the session and span row builders. */
-export interface DetectorReport {
-  /** Detectors that fired, in reason order. */
-  fired: DetectorReason[];
-  /** Figures of the findings (fired ones, and refusals under the storm threshold). */
-  figures: Partial<DetectorFigures>;
-  /** Spans at fault, each with the detector that blames it. */
-  culprits: { spanId: string; reason: DetectorReason }[];
-}
 
 /** Culprit spans and duplicated call ids kept per detector: the report rides on the logged decision and the row. */
 export const MAX_LISTED = 100;

@@ -3,7 +3,7 @@
  * erroring request under a model call that succeeded, or a refused model call followed by a successful call of the
  * same parent. They count toward `retry_storm` instead. A model call that finally failed is still an error.
  */
-import type { NormalizedSpan } from '../../conventions/types.js';
+import type { NormalizedSpan } from '../../model/span.js';
 import { isModelCall } from './model-call.js';
 import { isRefusal } from './refusal.js';
 

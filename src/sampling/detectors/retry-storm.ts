@@ -5,7 +5,7 @@
  * Refusals under the threshold are recorded too (a finding that does not fire), so the row counts every refusal.
  */
 import type { DetectorsConfig } from '../../config/detectors.js';
-import type { NormalizedSpan } from '../../conventions/types.js';
+import type { NormalizedSpan } from '../../model/span.js';
 import type { Detector, Finding } from './detector.js';
 import { isModelCall } from './model-call.js';
 import { isRefusal } from './refusal.js';

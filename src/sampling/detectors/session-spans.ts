@@ -2,7 +2,7 @@
  * One session's spans as the detectors read them, indexed once per decision: model calls and tool calls in start
  * order, parents by span id (built on first use), and the prices cache figures are computed with.
  */
-import type { NormalizedSpan, Usage } from '../../conventions/types.js';
+import type { NormalizedSpan, Usage } from '../../model/span.js';
 import { byStart, isModelCall } from './model-call.js';
 
 /** Up to this many spans, parents are found by a scan rather than a map. */

@@ -3,7 +3,7 @@
  * ended (nobody looked at the error), or a model call's HTTP request arrived without the model call around it: the
  * SDK exports a span only when it ends, so a request whose parent never came is a call left without an end.
  */
-import type { NormalizedSpan } from '../../conventions/types.js';
+import type { NormalizedSpan } from '../../model/span.js';
 import { fired, type Detector, type Finding } from './detector.js';
 import type { SessionSpans } from './session-spans.js';
 import { startsBeforeEnd } from './span-clock.js';

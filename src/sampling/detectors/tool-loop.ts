@@ -5,7 +5,7 @@
  * again); a different tool call does, and ends the run. A new trace is a new turn: a user message changes the plan.
  */
 import type { DetectorsConfig } from '../../config/detectors.js';
-import type { NormalizedSpan } from '../../conventions/types.js';
+import type { NormalizedSpan } from '../../model/span.js';
 import { fired, type Detector, type Finding } from './detector.js';
 import type { SessionSpans } from './session-spans.js';
 

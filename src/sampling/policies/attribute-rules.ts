@@ -1,7 +1,7 @@
 /** Policy `rule:<name>`: keep or drop sessions on attribute conditions. */
 import type { SamplingRule } from '../../config/sampling.js';
-import type { NormalizedSpan } from '../../conventions/types.js';
-import type { SessionView } from '../session-view.js';
+import type { NormalizedSpan } from '../../model/span.js';
+import type { SessionView } from '../../model/session-view.js';
 import { compileCondition, spanField, summaryField, type CompiledCondition, type LookupValue } from './rule-condition.js';
 import type { DropRule, KeepPolicy } from './policy.js';
 import type { Vote } from './vote.js';

@@ -1,5 +1,5 @@
 /** Policy `baseline`: a deterministic share of all sessions, the same on every instance. */
-import type { SessionSummary } from '../../sessions/types.js';
+import type { SessionSummary } from '../../model/session.js';
 import { unitHash } from '../hash.js';
 import { voteList, type KeepPolicy } from './policy.js';
 import type { Vote } from './vote.js';

@@ -5,7 +5,7 @@
 import type { DetectorsConfig } from '../../config/detectors.js';
 import { DetectorSet } from '../detectors/detector-set.js';
 import type { PriceUsage } from '../detectors/session-spans.js';
-import type { SessionView } from '../session-view.js';
+import type { SessionView } from '../../model/session-view.js';
 import type { KeepPolicy, VoteContext } from './policy.js';
 import type { Vote } from './vote.js';
 

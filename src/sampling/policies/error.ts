@@ -4,8 +4,8 @@
  * (src/sampling/detectors/retried-refusal.ts). A model call that finally failed still is.
  */
 import { retriedRefusalCount } from '../detectors/retried-refusal.js';
-import type { SessionView } from '../session-view.js';
-import type { Decision } from '../types.js';
+import type { SessionView } from '../../model/session-view.js';
+import type { Decision } from '../../model/decision.js';
 import { voteList, type KeepPolicy, type Upgrader, type VoteContext } from './policy.js';
 import type { Vote } from './vote.js';
 

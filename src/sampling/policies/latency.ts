@@ -1,7 +1,7 @@
 /** Policy `latency`: keep sessions that took unusually long for their tenant + agent. */
 import type { SamplingConfig } from '../../config/sampling.js';
-import type { SessionSummary } from '../../sessions/types.js';
-import type { SessionView } from '../session-view.js';
+import type { SessionSummary } from '../../model/session.js';
+import type { SessionView } from '../../model/session-view.js';
 import { QuantileTracker } from '../sketches/quantile-tracker.js';
 import { agentKey } from './cost-outlier.js';
 import { voteList, type KeepPolicy, type Learner } from './policy.js';

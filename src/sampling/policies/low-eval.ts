@@ -1,7 +1,7 @@
 /** Policy `low_eval`: keep sessions with an eval score under its threshold or a failing label. */
-import type { EvalResult } from '../../conventions/types.js';
+import type { EvalResult } from '../../model/span.js';
 import type { SamplingConfig } from '../../config/sampling.js';
-import type { SessionView } from '../session-view.js';
+import type { SessionView } from '../../model/session-view.js';
 import { voteList, type KeepPolicy, type Upgrader } from './policy.js';
 import type { Vote } from './vote.js';
 

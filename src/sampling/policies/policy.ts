@@ -4,8 +4,8 @@
  * nothing asks whether it is on. Learning and upgrading are separate roles a policy may also take: voting never
  * changes what a policy has learned, so every vote of a session reads what was learned before it.
  */
-import type { SessionView } from '../session-view.js';
-import type { Decision } from '../types.js';
+import type { SessionView } from '../../model/session-view.js';
+import type { Decision } from '../../model/decision.js';
 import type { Vote } from './vote.js';
 
 /** What a policy found that goes on the decision beside its votes (the session row's detector figures, excused errors). */

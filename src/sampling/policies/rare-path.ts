@@ -1,7 +1,7 @@
 /** Policy `rare_path`: keep sessions whose tool trajectory is rare for their tenant. */
 import { LRUCache } from 'lru-cache';
 import type { SamplingConfig } from '../../config/sampling.js';
-import type { SessionView } from '../session-view.js';
+import type { SessionView } from '../../model/session-view.js';
 import { DecayingCountMin } from '../sketches/decaying-count-min.js';
 import { trajectoryKey, turnPaths } from '../trajectory.js';
 import { voteList, type KeepPolicy, type Learner, type VoteContext } from './policy.js';

@@ -2,7 +2,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { ResidencyConfig } from '../../config/residency.js';
 import { isModelCall } from '../../conventions/provider-call.js';
-import type { SessionView } from '../session-view.js';
+import type { SessionView } from '../../model/session-view.js';
 import { ResidencyRules } from '../residency-check.js';
 import { voteList, type KeepPolicy, type Upgrader } from './policy.js';
 import type { Vote } from './vote.js';

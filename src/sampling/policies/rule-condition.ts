@@ -1,7 +1,7 @@
 /** Evaluation of one attribute-rule condition against a value (compiled once per rule). */
 import type { RuleCondition } from '../../config/sampling.js';
-import type { NormalizedSpan } from '../../conventions/types.js';
-import type { SessionSummary } from '../../sessions/types.js';
+import type { NormalizedSpan } from '../../model/span.js';
+import type { SessionSummary } from '../../model/session.js';
 import { sessionTokens } from './cost-outlier.js';
 import { sessionDurationMs } from './latency.js';
 

@@ -3,7 +3,7 @@
  * (usage_hourly, dropped sessions included), each row judged against its tenant's current policy; violations first.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { AgtError } from '../../errors.js';
+import { AgtError } from '../../model/errors.js';
 import type { ResidencyRules, ResidencyStatus } from '../../sampling/residency-check.js';
 import { decimalUnits, unitsCell } from '../cell-format.js';
 

@@ -1,7 +1,7 @@
 // src/store/types.ts
-import type { EvalResult } from '../conventions/types.js';
-import type { Outcome } from '../outcome.js';
-import type { SessionWrite } from '../sessions/types.js';
+import type { EvalResult } from './span.js';
+import type { Outcome } from './outcome.js';
+import type { SessionWrite } from './session.js';
 
 export interface SessionStore {
   /** Queue one session write (SessionWrite from src/sessions/types.ts); retryable when the writer queue is full. */

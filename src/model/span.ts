@@ -1,6 +1,5 @@
 /** The normalized span: what decisions and ClickHouse rows need, whatever convention the client used. */
-import type { Attributes, OtlpEvent, OtlpLink, SpanKindNumber, StatusCodeNumber } from '../otlp/types.js';
-import type { ProviderCall } from './provider-call.js';
+import type { Attributes, OtlpEvent, OtlpLink, SpanKindNumber, StatusCodeNumber } from './otlp-values.js';
 
 /** Token counts. `inputTokens` is INCLUSIVE of cache read and cache write (GenAI semconv meaning). */
 export interface Usage {
@@ -136,4 +135,28 @@ export function emptyGenAi(): GenAiInfo {
     toolType: null,
     conventions: [],
   };
+}
+
+/** Why a provider refused a call. */
+export type RefusalKind = 'rate_limited' | 'overloaded' | 'server_error';
+
+/** Where a call's region came from (stored on spans as `RegionSource`). */
+export type RegionSource = 'attribute' | 'config' | 'host' | 'resource' | 'none';
+
+/** What a span says about the provider call it made. */
+export interface ProviderCall {
+  /** Host the call went to ('' when not reported). */
+  serverAddress: string;
+  /** Port (0 when not reported). */
+  serverPort: number;
+  /** Region the call ran in; 'unknown' when nothing says; '' on spans that are not calls. */
+  region: string;
+  regionSource: RegionSource;
+  /** Provider the host names (aws.bedrock for a Bedrock host), or null. */
+  hostProvider: string | null;
+  /** Time to first token/chunk in ms, when the client reported it. */
+  ttftMs: number | null;
+  refusal: RefusalKind | null;
+  httpStatus: number | null;
+  retryAfterMs: number | null;
 }

@@ -1,5 +1,5 @@
 /** The surface the receivers hand accepted spans and evals to (the sessions stage implements it). */
-import type { EvalResult, NormalizedSpan } from './conventions/types.js';
+import type { EvalResult, NormalizedSpan } from './span.js';
 import type { Outcome } from './outcome.js';
 
 /** The raw request behind a batch of spans, for the write-ahead log (replayed through the same decoder). */

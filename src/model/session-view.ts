@@ -1,6 +1,6 @@
 /** What the decision engine looks at: a complete session as the buffer hands it on. */
-import type { NormalizedSpan } from '../conventions/types.js';
-import type { SessionSummary } from '../sessions/types.js';
+import type { NormalizedSpan } from './span.js';
+import type { SessionSummary } from './session.js';
 
 /** A session's running summary plus the spans the buffer holds for it. */
 export interface SessionView {
