@@ -19,7 +19,7 @@ import { RequestDecoder } from '../../src/receive/request-decoder.js';
 import { DecisionCache } from '../../src/sampling/decision-cache.js';
 import { DecisionEngine, type KeptElsewhere } from '../../src/sampling/engine.js';
 import type { Durability } from '../../src/durability/durability.js';
-import type { RequestRedactor } from '../../src/redaction/request-redactor.js';
+import type { RequestRedactor } from '../../src/receive/redactor.js';
 import { SessionBuffer } from '../../src/sessions/session-buffer.js';
 import type { SessionStore } from '../../src/model/session-store.js';
 

@@ -77,3 +77,14 @@ export const receiveSchema = z.strictObject({
     .prefault({}),
 });
 export type ReceiveConfig = z.infer<typeof receiveSchema>;
+
+/**
+ * Refusing for memory starts at this share of the cap: requests already admitted, and memory V8 and the store engine
+ * do not hand back at once, keep RSS growing for a while after the first refusal (measured: ~5 % past the level where
+ * refusals began, bench/e2e.ts --rss-cap-mb), so the cap itself is the line RSS must stay under.
+ */
+export const RSS_REFUSE_RATIO = 0.9;
+/** The RSS (bytes) from which Export requests are refused under a cap of `maxRssBytes`. */
+export function rssRefuseFromBytes(maxRssBytes: number): number {
+  return Math.floor(maxRssBytes * RSS_REFUSE_RATIO);
+}

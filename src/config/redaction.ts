@@ -4,8 +4,12 @@
  * sampling rules or detectors read (src/redaction/protected-keys.ts).
  */
 import { z } from 'zod';
-import { BUILTIN_PATTERNS } from '../redaction/patterns.js';
-import { coversProtected, protectedKeys, type ConfiguredReads } from '../redaction/protected-keys.js';
+
+import { coversProtected, protectedKeys, type ConfiguredReads } from './protected-keys.js';
+
+/** Names of the built-in patterns, in the order they are applied (secrets before the looser shapes). */
+export const BUILTIN_PATTERNS = ['jwt', 'bearer', 'anthropic_key', 'openai_key', 'aws_access_key', 'email', 'card', 'phone'] as const;
+export type BuiltinPattern = (typeof BUILTIN_PATTERNS)[number];
 
 /** Why a custom regex is refused, or null when it is usable. */
 export function regexProblem(source: string): string | null {

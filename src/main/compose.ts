@@ -5,14 +5,14 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { costsRoutes } from '../api/costs-route.js';
 import { evalRoutes } from '../api/evals-route.js';
 import { repriceRoutes } from '../api/reprice-route.js';
 import { residencyRoutes } from '../api/residency-route.js';
 import { sessionsRoutes } from '../api/sessions-route.js';
-import type { ReadinessCheck } from '../api/system-routes.js';
+import { systemRoutes, type ReadinessCheck } from '../api/system-routes.js';
 import { configuredReads } from '../config/redaction.js';
 import type { Config } from '../config/schema.js';
 import { Normalizer } from '../conventions/normalize.js';
@@ -42,8 +42,9 @@ import { RefusalLog } from '../receive/refusal-log.js';
 import { RequestDecoder } from '../receive/request-decoder.js';
 import { TraceRoute } from '../receive/trace-route.js';
 import { RedactionMetrics } from '../redaction/metrics.js';
-import { protectedKeys } from '../redaction/protected-keys.js';
-import { NO_REDACTION, Redactor } from '../redaction/request-redactor.js';
+import { protectedKeys } from '../config/protected-keys.js';
+import { NO_REDACTION } from '../receive/redactor.js';
+import { Redactor } from '../redaction/request-redactor.js';
 import { DecisionCache } from '../sampling/decision-cache.js';
 import { DecisionEngine } from '../sampling/engine.js';
 import { SessionBuffer } from '../sessions/session-buffer.js';
@@ -111,7 +112,7 @@ export interface ReceiveSideParams {
   sinks: Sinks;
   rssCap: ResolvedRssCap;
   checks?: Record<string, () => ReadinessCheck>;
-  routes?: readonly ((app: FastifyInstance) => Promise<void>)[];
+  routes?: readonly FastifyPluginAsync[];
   hooks?: ReceiveHooks;
 }
 
@@ -164,7 +165,8 @@ export function composeReceiveSide(p: ReceiveSideParams): Collector {
     // Metric attributes (data points, exemplars, metadata) are redacted like span attributes (docs/redaction.md).
     metrics: new ExportHandler({ ...shared, redactor: redactor?.forSignal('metrics') ?? NO_REDACTION, route: metricRoute }),
   };
-  const receivers = new Receivers({ config: config.receive, handlers, registry, log, checks: p.checks ?? {}, routes: p.routes ?? [] });
+  const routes = [systemRoutes({ registry, checks: p.checks ?? {} }), ...(p.routes ?? [])];
+  const receivers = new Receivers({ config: config.receive, handlers, log, routes });
   return new Collector({
     registry,
     auth,

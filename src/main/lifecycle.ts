@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Durability, RecoveryReport } from '../durability/durability.js';
-import { loopbackNotice, shutdownBaseline, startupSummary } from '../lifecycle-log.js';
+import { loopbackNotice, shutdownBaseline, startupSummary } from './lifecycle-log.js';
 import type { Logger } from '../log.js';
 import type { LogJoiner } from '../logs/log-joiner.js';
 import type { SessionBuffer } from '../sessions/session-buffer.js';

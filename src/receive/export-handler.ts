@@ -7,7 +7,7 @@ import type { OverloadGuard } from './overload.js';
 import type { ItemCounters, ReceiveMetrics } from './metrics.js';
 import type { QuotaManager } from './quota.js';
 import type { RefusalLog } from './refusal-log.js';
-import { NO_REDACTION, type RequestRedactor } from '../redaction/request-redactor.js';
+import { NO_REDACTION, type RequestRedactor } from './redactor.js';
 import type { SignalRoute } from './signal-route.js';
 
 export interface ExportRequest {

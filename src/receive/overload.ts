@@ -14,17 +14,8 @@
 import { AgtError } from '../model/errors.js';
 import type { Logger } from '../log.js';
 import { ok, retryable, type Outcome } from '../model/outcome.js';
+import { RSS_REFUSE_RATIO, rssRefuseFromBytes } from '../config/receive.js';
 
-/**
- * Refusing for memory starts at this share of the cap: requests already admitted, and memory V8 and the store engine
- * do not hand back at once, keep RSS growing for a while after the first refusal (measured: ~5 % past the level where
- * refusals began, bench/e2e.ts --rss-cap-mb), so the cap itself is the line RSS must stay under.
- */
-export const RSS_REFUSE_RATIO = 0.9;
-/** The RSS (bytes) from which Export requests are refused under a cap of `maxRssBytes`. */
-export function rssRefuseFromBytes(maxRssBytes: number): number {
-  return Math.floor(maxRssBytes * RSS_REFUSE_RATIO);
-}
 /** Refusing for memory stops once RSS is below this share of the cap. */
 export const RSS_RESUME_RATIO = 0.85;
 

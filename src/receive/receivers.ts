@@ -2,9 +2,7 @@
  * The two ports: OTLP/gRPC (4317) and OTLP/HTTP with the API (4318). They only bind, hand each Export to its
  * handler and close; every part behind them is built by the composition root (src/main/compose.ts).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
-import { systemRoutes, type ReadinessCheck } from '../api/system-routes.js';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { ReceiveConfig } from '../config/receive.js';
 import type { Logger } from '../log.js';
 import type { ExportHandler } from './export-handler.js';
@@ -22,12 +20,9 @@ export interface SignalHandlers {
 export interface ReceiversParams {
   config: Pick<ReceiveConfig, 'grpc' | 'http'>;
   handlers: SignalHandlers;
-  registry: Registry;
   log: Logger;
-  /** Readiness checks beside the receivers' own (store, WAL). */
-  checks: Record<string, () => ReadinessCheck>;
-  /** HTTP routes (the API) registered on the 4318 server. */
-  routes: readonly ((app: FastifyInstance) => Promise<void>)[];
+  /** HTTP routes registered on the 4318 server beside OTLP (the API, /metrics and the health checks). */
+  routes: readonly FastifyPluginAsync[];
 }
 
 /** The ports actually bound (0 in config = any free port; null = that receiver is off). */
@@ -45,7 +40,6 @@ export class Receivers {
     const { config, handlers, log } = p;
     this.http = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger, bodyLimit: config.http.maxBodyBytes }) as unknown as FastifyInstance;
     void this.http.register(otlpHttpRoutes({ handlers, maxBodyBytes: config.http.maxBodyBytes }));
-    void this.http.register(systemRoutes({ registry: p.registry, checks: p.checks }));
     for (const route of p.routes) void this.http.register(route);
     this.grpc = config.grpc.enabled ? new GrpcReceiver({ handlers, host: config.grpc.host, port: config.grpc.port, maxMessageBytes: config.grpc.maxMessageBytes, log }) : null;
   }

@@ -3,10 +3,7 @@
  * arguments and error messages. Each pattern has a cheap gate (substrings, or one shared scan for digit runs) so a
  * value without its marks costs an indexOf, not a regex pass, and an optional check on the match (Luhn, JWT header).
  */
-
-/** Names of the built-in patterns, in the order they are applied (secrets before the looser shapes). */
-export const BUILTIN_PATTERNS = ['jwt', 'bearer', 'anthropic_key', 'openai_key', 'aws_access_key', 'email', 'card', 'phone'] as const;
-export type BuiltinPattern = (typeof BUILTIN_PATTERNS)[number];
+import type { BuiltinPattern } from '../config/redaction.js';
 
 /**
  * What a value must hold for a pattern to run: one of the substrings (an indexOf each), or a match of the regex (one

@@ -6,23 +6,17 @@
 import { createHmac } from 'node:crypto';
 import type { RedactionConfig } from '../config/redaction.js';
 import { AgtError } from '../model/errors.js';
-import { ok, failed, type Outcome } from '../model/outcome.js';
-import type { Authenticator, TenantAuth } from '../receive/auth.js';
+import { ok, failed } from '../model/outcome.js';
+import type { Authenticator } from '../receive/auth.js';
 import type { SignalName } from '../receive/signal-route.js';
 import type { RedactionMetrics } from './metrics.js';
 import { JSON_LOGS, JSON_METRICS, JSON_TRACES, rewriteJson, type JsonSignal } from './json-rewrite.js';
 import { ProtoRewriter } from './proto-rewrite.js';
 import { RedactionPass } from './redaction-pass.js';
 import { RuleSet } from './rule-set.js';
+import type { RequestRedactor } from '../receive/redactor.js';
 
-/** Redacts one signal's Export request bodies. */
-export interface RequestRedactor {
-  /** The body to decode and log: the same bytes when nothing matched; a failed Outcome for unreadable bytes. */
-  redact(body: Uint8Array, format: 'protobuf' | 'json', principal: TenantAuth): Outcome<Uint8Array>;
-}
 
-/** Redaction off: the body as received, at no cost. */
-export const NO_REDACTION: RequestRedactor = { redact: (body) => ok(body) };
 
 /** Each signal's OTLP/JSON envelope and items. */
 const JSON_SIGNALS: Readonly<Record<SignalName, JsonSignal>> = { traces: JSON_TRACES, logs: JSON_LOGS, metrics: JSON_METRICS };

@@ -3,7 +3,8 @@
  * maskers that run over text. Built once per configured tenant at start.
  */
 import type { RedactionRule } from '../config/redaction.js';
-import { PATTERNS, type BuiltinPattern, type PatternSpec } from './patterns.js';
+import { PATTERNS, type PatternSpec } from './patterns.js';
+import { type BuiltinPattern } from '../config/redaction.js';
 
 /** Matches keys exactly or, for `prefix.*` entries, by prefix. */
 class KeyMatcher {

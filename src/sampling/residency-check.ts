@@ -1,12 +1,12 @@
 /** Where a call's region stands against its tenant's residency policy (one rule, used by the policy and the report). */
 import type { ResidencyConfig, TenantResidency } from '../config/residency.js';
 import { UNKNOWN_REGION } from '../conventions/region-table.js';
+import type { ResidencyJudge, ResidencyStatus } from '../model/residency.js';
 
 /** ok: allowed; violation: outside the allowed regions; unknown: not located; no_policy: the tenant has none. */
-export type ResidencyStatus = 'ok' | 'violation' | 'unknown' | 'no_policy';
 
 /** Compiled residency policies: tenant → allowed-region matcher. */
-export class ResidencyRules {
+export class ResidencyRules implements ResidencyJudge {
   private readonly compiled = new Map<string, { policy: TenantResidency; allowed: RegExp }>();
   private readonly fallback: { policy: TenantResidency; allowed: RegExp } | null;
 

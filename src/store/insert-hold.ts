@@ -7,7 +7,7 @@
  * that stays high for reasons of its own cannot stop the store: the insert then goes ahead).
  */
 import type { StoreConfig } from '../config/store.js';
-import { rssRefuseFromBytes } from '../receive/overload.js';
+import { rssRefuseFromBytes } from '../config/receive.js';
 
 /** How often a held insert looks at RSS again. */
 export const HOLD_POLL_MS = 25;

@@ -1,9 +1,7 @@
 /** Row builder for the `spans` table (kept sessions' spans in the OTel exporter's otel_traces shape). */
 import { NO_PROVIDER_CALL } from '../conventions/provider-call.js';
-import { type ProviderCall } from '../model/span.js';
-import type { NormalizedSpan } from '../model/span.js';
-import { culpritFlags } from '../sampling/detectors/report.js';
-import type { Decision } from '../model/decision.js';
+import type { NormalizedSpan, ProviderCall } from '../model/span.js';
+import type { Decision, DetectorReport } from '../model/decision.js';
 import { attrsToMap, costCell, nsCell, spanKindString, statusCodeString } from './cell-format.js';
 
 /** The model a span is attributed to: the response model when reported, else the request model. */
@@ -73,4 +71,12 @@ function providerCallCells(c: ProviderCall): Record<string, unknown> {
     Refusal: c.refusal ?? '',
     RetryAfterMs: c.retryAfterMs,
   };
+}
+
+/** The detectors that blame a span (empty for nearly every span). */
+export function culpritFlags(report: DetectorReport | undefined, spanId: string): string[] {
+  if (report === undefined || report.culprits.length === 0) return [];
+  const out: string[] = [];
+  for (const c of report.culprits) if (c.spanId === spanId && !out.includes(c.reason)) out.push(c.reason);
+  return out;
 }

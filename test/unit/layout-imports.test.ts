@@ -21,7 +21,104 @@ function importsOf(file: string): string[] {
 /** The stages that use the durability stage (they log through it or are replayed by it), and what sits above them. */
 const USERS_OF_DURABILITY = ['sessions', 'sampling', 'store', 'receive', 'logs', 'shared', 'api', 'commands', 'simulate', 'main', 'cli.ts'];
 
+/**
+ * The rule of the house (README "Where things live"): a folder or root file imports only what is below it in this
+ * list; `model/` (the values that cross stages) is at the bottom and imports nothing of ours.
+ */
+export const LAYERS: readonly string[] = [
+  'cli.ts',
+  'main',
+  'simulate',
+  'commands',
+  'api',
+  'shared',
+  'logs',
+  'metrics',
+  'sessions',
+  'sampling',
+  'redaction',
+  'receive',
+  'store',
+  'durability',
+  'pricing',
+  'config',
+  'conventions',
+  'otlp',
+  'log.ts',
+  'crashpoints.ts',
+  'metric-tally.ts',
+  'prng.ts',
+  'version.ts',
+  'model',
+];
+
+/** The top-level folder or root file a src-relative path belongs to. */
+function unitOf(srcRelative: string): string {
+  const first = srcRelative.split('/')[0]!;
+  return srcRelative.includes('/') ? first : first.replace(/\.js$/, '.ts');
+}
+
+/** Every import between two units, as `from → to (file → target)`. */
+function unitImports(): { from: string; to: string; where: string }[] {
+  return tsFiles(SRC).flatMap((f) => {
+    const from = unitOf(relative(SRC, f));
+    return importsOf(f)
+      .map((target) => ({ from, to: unitOf(target), where: `${relative(SRC, f)} → ${target}` }))
+      .filter((e) => e.from !== e.to);
+  });
+}
+
+/** The imports that go up the list (or to a unit the list does not name). */
+function backward(edges: readonly { from: string; to: string; where: string }[]): string[] {
+  return edges.filter((e) => !(LAYERS.indexOf(e.from) >= 0 && LAYERS.indexOf(e.to) > LAYERS.indexOf(e.from))).map((e) => e.where);
+}
+
+/** Units on a cycle of the unit graph (none when every import goes down a list). */
+function cycles(edges: readonly { from: string; to: string }[]): string[] {
+  const next = new Map<string, Set<string>>();
+  for (const e of edges) (next.get(e.from) ?? next.set(e.from, new Set()).get(e.from)!).add(e.to);
+  const reaches = (a: string, b: string): boolean => {
+    const seen = new Set<string>();
+    const stack = [a];
+    while (stack.length > 0) {
+      for (const n of next.get(stack.pop()!) ?? []) {
+        if (n === b) return true;
+        if (seen.has(n)) continue;
+        seen.add(n);
+        stack.push(n);
+      }
+    }
+    return false;
+  };
+  return [...new Set(edges.filter((e) => reaches(e.to, e.from)).map((e) => `${e.from} ⇄ ${e.to}`))];
+}
+
 describe('layout', () => {
+  describe('the unit graph', () => {
+    const edges = unitImports();
+
+    it('names every folder and root file of src/ in the list', () => {
+      const units = new Set(readdirSync(SRC).map((n) => n.replace(/\.js$/, '.ts')));
+      expect([...units].filter((u) => !LAYERS.includes(u))).toEqual([]);
+    });
+
+    it('has no import that goes up the list, so no cycle', () => {
+      expect(backward(edges)).toEqual([]);
+      expect(cycles(edges)).toEqual([]);
+    });
+
+    it('src/model/ imports nothing of ours', () => {
+      expect(edges.filter((e) => e.from === 'model').map((e) => e.where)).toEqual([]);
+    });
+
+    it('would name a backward import and the cycle it makes', () => {
+      const planted = [...edges, { from: 'store', to: 'sampling', where: 'store/x.ts → sampling/types.js' }];
+      expect(backward(planted)).toEqual(['store/x.ts → sampling/types.js']);
+      expect(cycles(planted)).toContain('store ⇄ sampling');
+    });
+  });
+
+
   describe('src/durability/', () => {
     it('imports no stage that uses it (they hand in what recovery needs as interfaces)', () => {
       const files = tsFiles(join(SRC, 'durability'));

@@ -11,7 +11,7 @@ import { DEFAULT_DECODE_LIMITS, type OtlpSpan } from '../../src/otlp/types.js';
 import { mulberry32 } from '../../src/prng.js';
 import { Authenticator, type TenantAuth } from '../../src/receive/auth.js';
 import { RedactionMetrics } from '../../src/redaction/metrics.js';
-import { protectedKeys } from '../../src/redaction/protected-keys.js';
+import { protectedKeys } from '../../src/config/protected-keys.js';
 import { Redactor } from '../../src/redaction/request-redactor.js';
 import { buildExportRequest, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';
 

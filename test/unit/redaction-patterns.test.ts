@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_PATTERNS, digitRuns, jwtHeaderValid, luhnValid, PATTERNS } from '../../src/redaction/patterns.js';
+import { BUILTIN_PATTERNS } from '../../src/config/redaction.js';
+import { digitRuns, jwtHeaderValid, luhnValid, PATTERNS } from '../../src/redaction/patterns.js';
 import { RedactionPass } from '../../src/redaction/redaction-pass.js';
 import { RuleSet } from '../../src/redaction/rule-set.js';
 

@@ -9,7 +9,7 @@ import { decodeExportRequest } from '../../src/otlp/decode-protobuf.js';
 import { DEFAULT_DECODE_LIMITS } from '../../src/otlp/types.js';
 import { Authenticator, type TenantAuth } from '../../src/receive/auth.js';
 import { RedactionMetrics } from '../../src/redaction/metrics.js';
-import { protectedKeys } from '../../src/redaction/protected-keys.js';
+import { protectedKeys } from '../../src/config/protected-keys.js';
 import { Redactor } from '../../src/redaction/request-redactor.js';
 import { ExportLogsServiceRequestType } from '../support/otlp-logs-protobufjs.js';
 import { buildExportRequest, buildExportRequestJson, fixtureId } from '../support/otlp-fixtures.js';

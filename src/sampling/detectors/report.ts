@@ -19,10 +19,3 @@ export function reportOf(findings: readonly Finding[]): DetectorReport {
   return report;
 }
 
-/** The detectors that blame a span (empty for nearly every span). */
-export function culpritFlags(report: DetectorReport | undefined, spanId: string): string[] {
-  if (report === undefined || report.culprits.length === 0) return [];
-  const out: string[] = [];
-  for (const c of report.culprits) if (c.spanId === spanId && !out.includes(c.reason)) out.push(c.reason);
-  return out;
-}

@@ -4,7 +4,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { AgtError } from '../../model/errors.js';
-import type { ResidencyRules, ResidencyStatus } from '../../sampling/residency-check.js';
+import type { ResidencyJudge, ResidencyStatus } from '../../model/residency.js';
 import { decimalUnits, unitsCell } from '../cell-format.js';
 
 /** One report row; costUsd is an exact decimal as text. */
@@ -37,7 +37,7 @@ const STATUS_ORDER: readonly ResidencyStatus[] = ['violation', 'unknown', 'ok', 
 export async function queryResidency(
   client: ClickHouseClient,
   database: string,
-  rules: ResidencyRules,
+  rules: ResidencyJudge,
   p: { fromMs: number; toMs: number; tenant: string | null },
 ): Promise<ResidencyReport> {
   const where = ['Hour >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64}))', 'Hour < fromUnixTimestamp64Milli({to:Int64})'];

@@ -4,8 +4,8 @@
  */
 import { resolve } from 'node:path';
 import type { Registry } from 'prom-client';
-import type { Config } from './config/schema.js';
-import { VERSION } from './version.js';
+import type { Config } from '../config/schema.js';
+import { VERSION } from '../version.js';
 
 /** Loopback addresses: a receiver bound to one accepts no traffic from other hosts. */
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
