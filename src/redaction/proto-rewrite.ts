@@ -10,15 +10,10 @@ import { ProtoReader } from '../otlp/proto-reader.js';
 import { hashText } from './hash-text.js';
 import type { KeyPlan } from './rule-set.js';
 import type { RedactionPass } from './redaction-pass.js';
+import { append, lenField, rope, type Rope } from './rope.js';
 
 /** A message nested deeper than this is refused (the decoder's own limits are far lower). */
 const MAX_DEPTH = 100;
-
-/** New content of a message, as pieces: unchanged ranges are views of the request, only the top level is copied. */
-interface Rope {
-  parts: Uint8Array[];
-  length: number;
-}
 
 /** What a visitor does with one length-delimited field: keep it (undefined), drop it (null) or replace its content. */
 type FieldEdit = Rope | null | undefined;
@@ -371,33 +366,3 @@ const LOG_RECORD_STUB = Uint8Array.from([0x4a, 0x01, 0x00]);
 
 /** Buffer's native UTF-8 slicer, called directly (toString's argument checks cost more than a short slice). */
 type NativeSlices = Buffer & { utf8Slice(start: number, end: number): string };
-
-function rope(bytes: Uint8Array): Rope {
-  return { parts: [bytes], length: bytes.length };
-}
-
-function append(r: Rope, bytes: Uint8Array): void {
-  if (bytes.length === 0) return;
-  r.parts.push(bytes);
-  r.length += bytes.length;
-}
-
-/** Tag + length + content of a length-delimited field. */
-function lenField(field: number, content: Rope): Rope {
-  const head: number[] = [];
-  for (let v = field * 8 + 2; ; v = Math.floor(v / 128)) {
-    if (v < 128) {
-      head.push(v);
-      break;
-    }
-    head.push((v % 128) | 0x80);
-  }
-  for (let v = content.length; ; v = Math.floor(v / 128)) {
-    if (v < 128) {
-      head.push(v);
-      break;
-    }
-    head.push((v % 128) | 0x80);
-  }
-  return { parts: [Uint8Array.from(head), ...content.parts], length: head.length + content.length };
-}
