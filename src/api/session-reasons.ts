@@ -1,5 +1,5 @@
 /**
- * The reasons a session row can carry (src/sampling/types.ts `Decision.reasons`), so `GET /api/v1/sessions?reason=`
+ * The reasons a session row can carry (src/model/decision.ts `Decision.reasons`), so `GET /api/v1/sessions?reason=`
  * refuses a name no decision ever writes (`reason=errors` answered an empty list) instead of matching nothing.
  */
 import { DETECTOR_REASONS } from '../model/decision.js';

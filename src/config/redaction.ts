@@ -1,7 +1,7 @@
 /**
  * Config section: redaction before the write-ahead log (src/redaction/, docs/redaction.md). Rules are checked here
  * at load: regexes compile and match something, and no rule names an attribute that usage, cost, ids, sessions,
- * sampling rules or detectors read (src/redaction/protected-keys.ts).
+ * sampling rules or detectors read (src/config/protected-keys.ts).
  */
 import { z } from 'zod';
 

@@ -1,10 +1,10 @@
-// src/store/types.ts
+/** What the session buffer writes to: the store, through one small interface (src/store/clickhouse-store.ts implements it). */
 import type { EvalResult } from './span.js';
 import type { Outcome } from './outcome.js';
 import type { SessionWrite } from './session.js';
 
 export interface SessionStore {
-  /** Queue one session write (SessionWrite from src/sessions/types.ts); retryable when the writer queue is full. */
+  /** Queue one session write (SessionWrite from src/model/session.ts); retryable when the writer queue is full. */
   write(w: SessionWrite): Outcome<void>;
   /** Queue eval results (every eval, whatever the decision); `tag` names the write for the log. */
   writeEvals(tenantId: string, evals: EvalResult[], tag?: { key: string; pinLsn: number }): Outcome<void>;
