@@ -4,7 +4,7 @@ import type { SessionSummary } from '../../model/session.js';
 import type { SessionView } from '../../model/session-view.js';
 import { QuantileTracker } from '../sketches/quantile-tracker.js';
 import { fenceThreshold } from './outlier-fence.js';
-import { voteList, type KeepPolicy, type Learner } from './policy.js';
+import { perView, voteList, type KeepPolicy, type Learner } from './policy.js';
 import type { Vote } from './vote.js';
 
 type CostOutlierConfig = SamplingConfig['policies']['costOutlier'];
@@ -18,6 +18,9 @@ export function sessionTokens(summary: SessionSummary): number {
 export function agentKey(summary: SessionSummary): string {
   return agentKeyOf(summary.tenantId, summary.agentNames);
 }
+
+/** The agent key of a view's session, derived once per view (vote and learn, of this policy and latency's). */
+export const agentKeyOfView = perView((view) => agentKey(view.summary));
 
 /** The quantile key of a tenant and a set of agent names (warm start builds it from stored rows). */
 export function agentKeyOf(tenantId: string, agentNames: readonly string[]): string {
@@ -49,7 +52,7 @@ export class CostOutlierPolicy implements KeepPolicy, Learner {
     const tokens = sessionTokens(summary);
     let outlier = (maxCostUsd !== null && costUsd > maxCostUsd) || (maxTokens !== null && tokens > maxTokens);
     if (!outlier) {
-      const key = agentKey(summary);
+      const key = agentKeyOfView(view);
       outlier = this.above(this.cost, key, costUsd) || this.above(this.tokens, key, tokens);
     }
     return outlier ? { reason: 'cost_outlier', policyClass: 'cost_outlier', probability: 1 } : null;
@@ -62,7 +65,7 @@ export class CostOutlierPolicy implements KeepPolicy, Learner {
 
   /** Learns one decided session's cost and tokens. */
   learn(view: SessionView): void {
-    this.learnValues(agentKey(view.summary), view.summary.costUsd, sessionTokens(view.summary));
+    this.learnValues(agentKeyOfView(view), view.summary.costUsd, sessionTokens(view.summary));
   }
 
   /** Learns one session's values under `key` (warm start feeds stored sessions through it). */

@@ -3,7 +3,7 @@ import type { SamplingConfig } from '../../config/sampling.js';
 import type { SessionSummary } from '../../model/session.js';
 import type { SessionView } from '../../model/session-view.js';
 import { QuantileTracker } from '../sketches/quantile-tracker.js';
-import { agentKey } from './cost-outlier.js';
+import { agentKeyOfView } from './cost-outlier.js';
 import { voteList, type KeepPolicy, type Learner } from './policy.js';
 import type { Vote } from './vote.js';
 
@@ -32,7 +32,7 @@ export class LatencyPolicy implements KeepPolicy, Learner {
     const { maxDurationMs, quantile, warmupCount } = this.config;
     let slow = maxDurationMs !== null && durationMs > maxDurationMs;
     if (!slow) {
-      slow = this.durations.isAbove(agentKey(view.summary), durationMs, quantile, warmupCount);
+      slow = this.durations.isAbove(agentKeyOfView(view), durationMs, quantile, warmupCount);
     }
     return slow ? { reason: 'latency', policyClass: 'latency', probability: 1 } : null;
   }
@@ -44,6 +44,6 @@ export class LatencyPolicy implements KeepPolicy, Learner {
 
   /** Learns one decided session's duration. */
   learn(view: SessionView): void {
-    this.durations.add(agentKey(view.summary), sessionDurationMs(view.summary));
+    this.durations.add(agentKeyOfView(view), sessionDurationMs(view.summary));
   }
 }

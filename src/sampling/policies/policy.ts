@@ -64,3 +64,19 @@ export const NO_VOTES: readonly Vote[] = [];
 export function voteList(vote: Vote | null): readonly Vote[] {
   return vote === null ? NO_VOTES : [vote];
 }
+
+/**
+ * A value of one session computed once per view: `votes` and then `learn` get the same view object within a decision,
+ * so what both need (path keys, the agent key) is derived once. One entry, by identity: the next view replaces it.
+ */
+export function perView<T>(compute: (view: SessionView) => T): (view: SessionView) => T {
+  let last: SessionView | null = null;
+  let value: T;
+  return (view) => {
+    if (view !== last) {
+      value = compute(view);
+      last = view;
+    }
+    return value;
+  };
+}

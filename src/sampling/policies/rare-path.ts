@@ -4,7 +4,7 @@ import type { SamplingConfig } from '../../config/sampling.js';
 import type { SessionView } from '../../model/session-view.js';
 import { DecayingCountMin } from '../sketches/decaying-count-min.js';
 import { trajectoryKey, turnPaths } from '../trajectory.js';
-import { voteList, type KeepPolicy, type Learner, type VoteContext } from './policy.js';
+import { perView, voteList, type KeepPolicy, type Learner, type VoteContext } from './policy.js';
 import type { Vote } from './vote.js';
 
 /** Below this decayed count a path counts as never seen (one sighting decays to 0.5 in one half-life). */
@@ -49,8 +49,10 @@ export class RarePathPolicy implements KeepPolicy, Learner {
     return Math.min(1, this.config.keepPerPath / count);
   }
 
-  /** The path keys of a session under the configured scope (none for a session without tool calls). */
-  keysOf(view: SessionView): string[] {
+  /** The path keys of a session under the configured scope (none for a session without tool calls); once per view. */
+  readonly keysOf = perView((view) => this.pathKeys(view));
+
+  private pathKeys(view: SessionView): string[] {
     if (this.config.scope === 'session') {
       const key = trajectoryKey(view.summary);
       return key === null ? [] : [key];
