@@ -53,6 +53,8 @@ type ExecResult = Awaited<ReturnType<Connection['exec']>>;
 const INSERT_FORMAT = /^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*)\s+FORMAT\s+(JSONEachRow)\s*$/i;
 /** Settings of the HTTP layer the client adds and the engine does not know (chdb/connection drops the same ones). */
 const HTTP_ONLY_SETTINGS = new Set(['wait_end_of_query', 'send_progress_in_http_headers', 'http_response_buffer_size', 'http_headers_progress_interval_ms', 'http_send_progress_interval_ms', 'enable_http_compression', 'http_zlib_compression_level', 'http_response_compression_method', 'http_native_compression_disable_checksumming_on_decompress']);
+/** How often the engine returns freed pages outside inserts (background merges free memory too). */
+export const PURGE_INTERVAL_MS = 250;
 /** ClickHouse's statement returning jemalloc's freed pages to the OS (all arenas). */
 export const PURGE_SQL = 'SYSTEM JEMALLOC PURGE';
 
@@ -105,8 +107,22 @@ export function embeddedConnection(chdb: ChdbConnection): Connection {
       summary: { read_rows: rows, read_bytes: String(body.length), written_rows: rows, written_bytes: String(body.length), total_rows_to_read: '0', result_rows: '0', result_bytes: '0', elapsed_ns: '0' },
     } as unknown as ExecResult;
   };
+  // Background merges free memory the engine keeps too: purged on a timer as well, one at a time.
+  let purging = false;
+  const timer = setInterval(() => {
+    if (purging) return;
+    purging = true;
+    void purge().finally(() => (purging = false));
+  }, PURGE_INTERVAL_MS);
+  timer.unref();
   return new Proxy(target, {
     get(t, prop) {
+      if (prop === 'close') {
+        return async () => {
+          clearInterval(timer);
+          return t.close();
+        };
+      }
       if (prop === 'insert') {
         return async (params: Parameters<Connection['insert']>[0]) => {
           try {
