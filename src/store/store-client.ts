@@ -55,6 +55,8 @@ const INSERT_FORMAT = /^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-
 const HTTP_ONLY_SETTINGS = new Set(['wait_end_of_query', 'send_progress_in_http_headers', 'http_response_buffer_size', 'http_headers_progress_interval_ms', 'http_send_progress_interval_ms', 'enable_http_compression', 'http_zlib_compression_level', 'http_response_compression_method', 'http_native_compression_disable_checksumming_on_decompress']);
 /** How often the engine returns freed pages outside inserts (background merges free memory too). */
 export const PURGE_INTERVAL_MS = 250;
+/** The timer purges only once RSS has grown this much since the last purge. */
+export const PURGE_MIN_GROWTH_BYTES = 8 * 1024 * 1024;
 /** ClickHouse's statement returning jemalloc's freed pages to the OS (all arenas). */
 export const PURGE_SQL = 'SYSTEM JEMALLOC PURGE';
 
@@ -72,12 +74,15 @@ export function embeddedConnection(chdb: ChdbConnection): Connection {
   // chdb types its Connection against its own copy of @clickhouse/client-common; the runtime contract is the same
   // (chdb's tests run @clickhouse/client over it), hence the cast.
   const target = chdb as unknown as Connection;
+  const rss = (): number => process.memoryUsage.rss();
+  let rssAfterPurge = rss();
   const purge = async (): Promise<void> => {
     try {
       await target.command({ query: PURGE_SQL });
     } catch {
       // nothing to undo: the pages decay on their own
     }
+    rssAfterPurge = rss();
   };
   const rawInsert = async (params: ExecParams, table: string, format: 'JSONEachRow'): Promise<ExecResult> => {
     const body = await bodyBuffer(params.values);
@@ -107,10 +112,11 @@ export function embeddedConnection(chdb: ChdbConnection): Connection {
       summary: { read_rows: rows, read_bytes: String(body.length), written_rows: rows, written_bytes: String(body.length), total_rows_to_read: '0', result_rows: '0', result_bytes: '0', elapsed_ns: '0' },
     } as unknown as ExecResult;
   };
-  // Background merges free memory the engine keeps too: purged on a timer as well, one at a time.
+  // Background merges free memory the engine keeps too: purged on a timer as well (once RSS has grown), one at a time.
   let purging = false;
   const timer = setInterval(() => {
-    if (purging) return;
+    // Only when RSS grew since the last purge: an idle process sends no statement.
+    if (purging || rss() - rssAfterPurge < PURGE_MIN_GROWTH_BYTES) return;
     purging = true;
     void purge().finally(() => (purging = false));
   }, PURGE_INTERVAL_MS);
