@@ -1,5 +1,6 @@
 /** OtlpSpan → NormalizedSpan through the alias table (src/conventions/aliases.ts). */
 import { shareEmpty, type OtlpSpan } from '../otlp/types.js';
+import { wireOffsetOf } from '../otlp/proto-span.js';
 import { type Attributes } from '../model/otlp-values.js';
 import type { GenAiInfo, NormalizedSpan, SpanCost, UsageField } from '../model/span.js';
 import type { Registry } from 'prom-client';
@@ -62,6 +63,7 @@ export class Normalizer {
     const cost: SpanCost = reportedCost === null ? { costUsd: null, source: 'none', priceVersion: '' } : { costUsd: reportedCost, source: 'reported', priceVersion: '' };
     const { isError, errorType } = extractError(span, genai.operation === 'execute_tool');
     const serviceName = readString(res, ['service.name']) ?? 'unknown_service';
+    const wireOffset = wireOffsetOf(span);
 
     return {
       tenantId,
@@ -97,6 +99,7 @@ export class Normalizer {
       call: readProviderCall(attrs, res, span.events, { isCall, startTimeUnixNano: span.startTimeUnixNano, errorType, endpointRegions: this.endpointRegions }),
       evals: shareEmpty(extractEvals(span, genai.operation, markers.openinferenceKind)),
       wireBytes: span.wireBytes,
+      ...(wireOffset === undefined ? {} : { wireOffset }),
     };
   }
 

@@ -275,6 +275,8 @@ export async function compose(config: Config, log: Logger): Promise<Parts> {
     log: log.child({ component: 'sessions' }),
     journal,
     readSpans: spanReadBack(journal, decodeLogged),
+    // Buffered spans are held lean; a kept session's are read back from the log, each from its own bytes.
+    readDetail: (record, span) => decoding.decoder.detailOf(record, span),
   });
   const logs = new LogJoiner({
     config: config.logs,

@@ -55,8 +55,11 @@ export interface SessionWrite {
   newCallModels?: string[];
   /** LSN of the session's first decision record: with tenant, session and version it names this write across restarts. */
   firstDecisionLsn?: number;
-  /** 'backfill': an upgraded session's earlier spans read back from the log (a second write of the same version). */
-  part?: 'backfill';
+  /**
+   * A second write of the same version: 'backfill', an upgraded session's earlier spans read back from the log;
+   * 'detail', a kept session's spans that were buffered lean, read back whole (src/sessions/span-detail.ts).
+   */
+  part?: 'backfill' | 'detail';
   /** Oldest log record needed to rebuild this write; the log keeps it until the write is in ClickHouse. */
   pinLsn?: number;
 }

@@ -119,6 +119,13 @@ export interface NormalizedSpan {
   evals: EvalResult[];
 
   wireBytes: number;
+  /** Protobuf only: where the Span message starts in its request body (its bytes run for `wireBytes`). */
+  wireOffset?: number;
+  /**
+   * Set while the span is buffered without its attributes (all but those decisions read), events and links: the LSN
+   * of the logged request they are read back from if the session is kept (src/sessions/span-detail.ts).
+   */
+  detailAt?: number;
 }
 
 /** An empty GenAiInfo, for spans with no GenAI attributes. */

@@ -27,6 +27,18 @@ export function readIdHex(r: ProtoReader, end: number, what: string, size: numbe
 }
 
 /** Reads the Span message ending at `end`; throws SpanRejectError to refuse just this span. */
+/**
+ * Where each decoded span's Span message starts in its request body (protobuf only; its bytes run for `wireBytes`).
+ * Kept beside the span rather than on it, so a decoded span stays exactly the OTLP span (the reference tests compare
+ * every field).
+ */
+const SPAN_OFFSETS = new WeakMap<OtlpSpan, number>();
+
+/** The offset of a span decoded from protobuf in its request body; undefined for OTLP/JSON. */
+export function wireOffsetOf(span: OtlpSpan): number | undefined {
+  return SPAN_OFFSETS.get(span);
+}
+
 export function readSpan(r: ProtoReader, end: number, ctx: SpanContext): OtlpSpan {
   const start = r.pos;
   const limits = ctx.limits;
@@ -120,7 +132,7 @@ export function readSpan(r: ProtoReader, end: number, ctx: SpanContext): OtlpSpa
   if (spanId === '') checkIdBytes('spanId', 0, 8, false, false);
   checkSpanTimes(startNs, endNs, ctx.window);
   checkEventTimes(events, ctx.window);
-  return {
+  const span: OtlpSpan = {
     traceId,
     spanId,
     parentSpanId,
@@ -140,6 +152,8 @@ export function readSpan(r: ProtoReader, end: number, ctx: SpanContext): OtlpSpa
     scope: ctx.scope,
     wireBytes: end - start,
   };
+  SPAN_OFFSETS.set(span, start);
+  return span;
 }
 
 function readEvent(r: ProtoReader, end: number, limits: AttrLimits): OtlpEvent {

@@ -4,11 +4,16 @@
  */
 import type { Normalizer } from '../conventions/normalize.js';
 import type { NormalizedSpan } from '../model/span.js';
+import type { SpanDetail } from '../model/span-detail.js';
 import { decodeExportRequestJson } from '../otlp/decode-json.js';
 import { decodeExportRequest } from '../otlp/decode-protobuf.js';
+import { ProtoReader } from '../otlp/proto-reader.js';
+import { readSpan } from '../otlp/proto-span.js';
+import { timeWindowNs } from '../otlp/span-checks.js';
 import { SpanRejectError } from '../otlp/span-checks.js';
 import type { DecodedExport, DecodeLimits } from '../otlp/types.js';
-import { ok, type Outcome } from '../model/outcome.js';
+import { failed, ok, type Outcome } from '../model/outcome.js';
+import { AgtError } from '../model/errors.js';
 import type { RequestSource } from '../model/sinks.js';
 import type { Pricer } from '../pricing/pricer.js';
 import type { Authenticator, TenantAuth } from './auth.js';
@@ -53,5 +58,23 @@ export class RequestDecoder {
     const decoded = this.decode(r.body, r.format, r.receivedAtMs);
     if (decoded.status !== 'ok') return decoded;
     return this.normalize(decoded.value, loggedPrincipal(r));
+  }
+
+  /**
+   * The attributes, events and links of one span of a logged protobuf request, read from its own bytes (at
+   * `wireOffset`, `wireBytes` long) with the limits and clock of its arrival: what the span carried when it was
+   * buffered without them (src/sessions/span-detail.ts). Only that span's message is read, not the request.
+   */
+  detailOf(r: RequestSource, span: Pick<NormalizedSpan, 'wireOffset' | 'wireBytes'>): Outcome<SpanDetail> {
+    const offset = span.wireOffset;
+    if (r.format !== 'protobuf' || offset === undefined) return failed(new AgtError('AGT_ERR_MALFORMED_REQUEST', 'the span was not read from protobuf bytes'));
+    return decodeOutcome(() => {
+      const limits = this.p.limits;
+      const reader = new ProtoReader(r.body, limits.maxStringBytes);
+      reader.pos = offset;
+      const none = { attributes: {}, droppedAttributesCount: 0 };
+      const read = readSpan(reader, offset + span.wireBytes, { limits, window: timeWindowNs(limits, r.receivedAtMs), resource: none, scope: { name: '', version: '', attributes: {} } });
+      return { attributes: read.attributes, events: read.events, links: read.links };
+    });
   }
 }

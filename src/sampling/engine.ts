@@ -16,6 +16,7 @@ import { agentKeyOf, CostOutlierPolicy } from './policies/cost-outlier.js';
 import { isLearner, type DecisionNotes, type DropRule, type KeepPolicy, type Learner, type Upgrader } from './policies/policy.js';
 import type { Vote } from './policies/vote.js';
 import { Budget } from './budget.js';
+import { PROVIDER_URL_KEYS } from './detectors/stalled.js';
 import { unitHash, seedOf } from './hash.js';
 import { SamplingMetrics } from './metrics.js';
 import type { SessionView } from '../model/session-view.js';
@@ -63,6 +64,8 @@ export class DecisionEngine {
   private readonly budget: Budget;
   private readonly seeds = new Map<string, number>();
   private readonly keptElsewhere: KeptElsewhere;
+  /** Span attribute keys decisions read (attribute rules, the stalled detector): the buffer keeps them on lean spans. */
+  readonly attributeKeys: ReadonlySet<string>;
 
   constructor(params: DecisionEngineParams) {
     const { config } = params;
@@ -79,6 +82,8 @@ export class DecisionEngine {
     this.costOutlier = this.policies.find((p) => p instanceof CostOutlierPolicy);
     this.budget = new Budget({ config: config.budget });
     this.keptElsewhere = params.keptElsewhere ?? NO_OTHERS;
+    const ruleKeys = config.rules.flatMap((r) => r.conditions.filter((c) => c.source === 'attribute').map((c) => c.key));
+    this.attributeKeys = new Set([...ruleKeys, ...PROVIDER_URL_KEYS]);
   }
 
   /** Decides a complete session: drop rules → keep policies → budgets → baseline. Deterministic (hashes, not Math.random). */

@@ -18,7 +18,8 @@ import type { PendingWrites } from './pending-writes.js';
 import { ownEvals } from './span-evals.js';
 import { emptySummary, extendSummary } from './summary.js';
 import type { DecisionRecord } from './types.js';
-import type { SessionSummary } from '../model/session.js';
+import type { SessionSummary, SessionWrite } from '../model/session.js';
+import type { SpanDetails } from './span-detail.js';
 
 export interface DecidingParams {
   engine: DecisionEngine;
@@ -28,6 +29,7 @@ export interface DecidingParams {
   metrics: SessionMetrics;
   journal: Journal;
   pending: PendingWrites;
+  details: SpanDetails;
   log: Logger;
   now: () => number;
 }
@@ -106,14 +108,18 @@ export class Decider {
       ...(logged ? { firstDecisionLsn: lsn, decisionLsn: lsn, requestLsns: [...s.requestLsns] } : {}),
     });
     for (const t of s.traceIds) this.p.cache.setTrace(s.tenantId, t, s.sessionId);
-    this.p.pending.write({
+    // A kept session held lean: its span rows follow once read back from the log (the same version's second part).
+    const lean = decision.kept && this.p.details.holdsLean(s.spans);
+    const write: SessionWrite = {
       summary,
       decision,
       version: 1,
       spans: s.spans,
-      storeSpans: decision.kept,
+      storeSpans: decision.kept && !lean,
       countUsage: true,
       ...(logged ? { firstDecisionLsn: lsn, pinLsn: s.minLsn } : {}),
-    });
+    };
+    this.p.pending.write(write);
+    if (lean) this.p.details.writeSpansOf(write);
   }
 }

@@ -13,6 +13,7 @@ import type { LateData } from './late-data.js';
 import { limitsFor } from './limits.js';
 import type { SessionMetrics } from './metrics.js';
 import { OpenSession } from './open-session.js';
+import type { SpanDetails } from './span-detail.js';
 import { isOwnEval, ownEvals } from './span-evals.js';
 
 /** Late spans of one request, grouped by decided session. */
@@ -24,14 +25,16 @@ type LateBatch = Map<string, { tenantId: string; sessionId: string; spans: Norma
  */
 export interface Arrival {
   lsn: number | null;
+  /** The logged request the spans' bytes can be read back from (null: hold them whole). */
+  detailLsn: number | null;
   nowMs: number;
   touched: Set<OpenSession>;
   late: LateBatch;
 }
 
-/** A fresh arrival of the record at `lsn` (null: none of its own) at `nowMs`. */
-export function arrivalOf(lsn: number | null, nowMs: number): Arrival {
-  return { lsn, nowMs, touched: new Set(), late: new Map() };
+/** A fresh arrival of the record at `lsn` (null: none of its own) at `nowMs`; `detailLsn`: see Arrival. */
+export function arrivalOf(lsn: number | null, nowMs: number, detailLsn: number | null = null): Arrival {
+  return { lsn, detailLsn, nowMs, touched: new Set(), late: new Map() };
 }
 
 /** Where a span goes: an open session, or a decided one (by session id). */
@@ -43,6 +46,7 @@ export interface GroupingParams {
   counted: CountedSpans;
   metrics: SessionMetrics;
   late: LateData;
+  details: SpanDetails;
   now: () => number;
 }
 
@@ -194,6 +198,7 @@ export class SessionGroups {
     if (a.lsn !== null) s.addLsn(a.lsn);
     if (!traceMapped) this.traces.set(s.tenantId, span.traceId, s);
     a.touched.add(s);
+    this.p.details.slim(span, a.detailLsn);
   }
 
   /** A bare-trace session whose trace turned out to carry a session id: its spans move over whole. */

@@ -15,6 +15,7 @@ import { updateDecided } from './decided-update.js';
 import { spanKey } from './keys.js';
 import type { SessionMetrics } from './metrics.js';
 import type { PendingWrites } from './pending-writes.js';
+import type { SpanDetails } from './span-detail.js';
 import type { DecisionRecord, SpanReadBack } from './types.js';
 import type { SessionWrite } from '../model/session.js';
 
@@ -25,6 +26,7 @@ export interface LateDataParams {
   metrics: SessionMetrics;
   journal: Journal;
   pending: PendingWrites;
+  details: SpanDetails;
   /** Reads logged requests' spans back for upgrades. */
   readSpans: SpanReadBack;
   log: Logger;
@@ -90,7 +92,13 @@ export class LateData {
       cache.set(tenantId, sessionId, { ...entry, requestLsns, ...(decisionLsn === undefined ? {} : { decisionLsn }) });
       if (u.upgraded) this.backfill(u.write, before.requestLsns ?? []);
     }
-    this.p.pending.write(u.write);
+    // Spans moved in from a lean open session: their rows follow once read back (as for a first decision).
+    if (u.write.storeSpans && this.p.details.holdsLean(u.write.spans)) {
+      this.p.pending.write({ ...u.write, storeSpans: false });
+      this.p.details.writeSpansOf(u.write);
+    } else {
+      this.p.pending.write(u.write);
+    }
     return true;
   }
 

@@ -33,6 +33,7 @@ export class SessionMetrics {
   readonly storeRefusals: Counter<'kind'>;
   readonly evals: Counter<'routed'>;
   readonly backfilledSpans: Counter;
+  readonly detailLost: Counter;
 
   private readonly decidedSlots: { kept: (trigger: DecisionTrigger) => TallySlot; dropped: (trigger: DecisionTrigger) => TallySlot };
 
@@ -61,6 +62,7 @@ export class SessionMetrics {
     this.duplicates = new Counter({ name: 'agenttail_sessions_duplicate_spans_total', help: 'Spans seen twice (same trace and span id), counted once.', registers });
     this.aggregateMismatches = new Counter({ name: 'agenttail_sessions_aggregate_mismatches_total', help: 'Wrapper spans whose usage differs from the sum of their calls.', registers });
     this.storeRefusals = new Counter({ name: 'agenttail_sessions_store_refusals_total', help: 'Store writes refused (queue full) and held for retry.', labelNames: ['kind'], registers });
+    this.detailLost = new Counter({ name: 'agenttail_sessions_span_detail_lost_total', help: 'Spans of kept sessions held lean whose attributes, events and links were not found in the write-ahead log: their span rows are not written.', registers });
     this.backfilledSpans = new Counter({ name: 'agenttail_sessions_backfilled_spans_total', help: 'Earlier spans of upgraded sessions read back from the write-ahead log and written as kept.', registers });
     this.evals = new Counter({ name: 'agenttail_sessions_evals_total', help: 'Evals received, by where they were routed.', labelNames: ['routed'], registers });
   }

@@ -24,6 +24,7 @@ import { LateData } from './late-data.js';
 import { retainedBytes, retainedBytesOfRequest } from './memory.js';
 import { SessionMetrics } from './metrics.js';
 import { PendingWrites } from './pending-writes.js';
+import { SpanDetails, type ReadDetail } from './span-detail.js';
 import type { DecisionRecord, SpanReadBack } from './types.js';
 
 export type { DecisionRecord, SpanReadBack } from './types.js';
@@ -43,6 +44,8 @@ export interface SessionBufferParams {
   journal?: Journal;
   /** Reads logged requests' spans back for upgrades (default: nothing to read). */
   readSpans?: SpanReadBack;
+  /** Reads one span's attributes, events and links back from its logged request: with it (and the log on), spans are held lean until kept. */
+  readDetail?: ReadDetail;
 }
 
 /** Counts for health and tests. */
@@ -66,6 +69,7 @@ export class SessionBuffer implements SpanSink {
   private readonly admission: Admission;
   private readonly groups: SessionGroups;
   private readonly late: LateData;
+  private readonly details: SpanDetails;
   private readonly decider: Decider;
   private readonly evals: EvalRouter;
   private readonly completion: CompletionSweep;
@@ -88,10 +92,11 @@ export class SessionBuffer implements SpanSink {
     const pending = (this.pending = new PendingWrites({ store, onRefused: (kind) => metrics.storeRefusals.inc({ kind }) }));
     // What decided sessions counted, so a re-delivery after the decision is counted once.
     const counted = new CountedSpans({ maxBytes: config.countedSpansMaxBytes, registry });
-    const late = (this.late = new LateData({ cache, engine, counted, metrics, journal, pending, readSpans: params.readSpans ?? (() => Promise.resolve([])), log }));
-    const groups = (this.groups = new SessionGroups({ config, cache, counted, metrics, late, now }));
+    const details = (this.details = new SpanDetails({ journal, ...(params.readDetail ? { readDetail: params.readDetail } : {}), keys: engine.attributeKeys, pending, metrics, log }));
+    const late = (this.late = new LateData({ cache, engine, counted, metrics, journal, pending, details, readSpans: params.readSpans ?? (() => Promise.resolve([])), log }));
+    const groups = (this.groups = new SessionGroups({ config, cache, counted, metrics, late, details, now }));
     this.admission = new Admission({ config, store, metrics, heldBytes: () => groups.bytes + pending.bytes });
-    const decider = (this.decider = new Decider({ engine, cache, groups, counted, metrics, journal, pending, log, now }));
+    const decider = (this.decider = new Decider({ engine, cache, groups, counted, metrics, journal, pending, details, log, now }));
     this.evals = new EvalRouter({ groups, cache, pending, metrics });
     this.completion = new CompletionSweep({ config, groups, decider, pending, now });
   }
@@ -118,7 +123,8 @@ export class SessionBuffer implements SpanSink {
     const room = this.admission.room(spans[0]!.tenantId, incoming);
     if (room.status !== 'ok') return Promise.resolve(room);
     const record = { type: 'request' as const, ...(source ?? unsourced(spans[0]!.tenantId, this.now())) };
-    return logPlaceAwait(this.journal, record, (lsn) => this.acceptNow(spans, this.now(), lsn), () => this.admission.refusedByLog());
+    // Only a request of its own (not the empty one logged for spans handed in without it) can give spans back.
+    return logPlaceAwait(this.journal, record, (lsn) => this.acceptNow(spans, this.now(), lsn, source === undefined ? null : lsn), () => this.admission.refusedByLog());
   }
 
   /** Routes evals posted out of band to their session (open or decided) and queues them for the store. */
@@ -154,7 +160,7 @@ export class SessionBuffer implements SpanSink {
    */
   replayRequest(lsn: number, spans: NormalizedSpan[], receivedAtMs: number): void {
     if (spans.length === 0) return;
-    this.evals.placeWithSpans(spans, this.groups.placeSpans(spans, arrivalOf(lsn, receivedAtMs)), lsn);
+    this.evals.placeWithSpans(spans, this.groups.placeSpans(spans, arrivalOf(lsn, receivedAtMs, lsn)), lsn);
   }
 
   /** A logged eval post. */
@@ -174,14 +180,14 @@ export class SessionBuffer implements SpanSink {
     this.completion.relieveMemory();
   }
 
-  /** Resolves when every upgrade read-back in flight has been handed to the store. */
-  settled(): Promise<void> {
-    return this.late.settled();
+  /** Resolves when every read-back in flight (upgrades, kept sessions held lean) has been handed to the store. */
+  async settled(): Promise<void> {
+    await Promise.all([this.late.settled(), this.details.settled()]);
   }
 
   /** The oldest log record still needed by open sessions, held writes and upgrades in flight (MAX_SAFE_INTEGER when none). */
   oldestPin(): number {
-    let min = Math.min(this.pending.oldestPin(), this.late.oldestPin());
+    let min = Math.min(this.pending.oldestPin(), this.late.oldestPin(), this.details.oldestPin());
     for (const s of this.groups.sessions()) if (s.minLsn < min) min = s.minLsn;
     return min;
   }
@@ -219,6 +225,8 @@ export class SessionBuffer implements SpanSink {
     this.admission.drain();
     this.completion.stop();
     for (const s of [...this.groups.sessions()]) this.decider.decide(s, 'shutdown');
+    // Kept sessions held lean hand their span rows over once read back from the log.
+    await this.settled();
     this.pending.retry();
     await this.store.forceFlush();
     this.pending.retry();
@@ -234,8 +242,8 @@ export class SessionBuffer implements SpanSink {
   }
 
   /** Routes the spans of one request (logged at `lsn`) arriving at `nowMs`; room was checked by the caller. */
-  private acceptNow(spans: NormalizedSpan[], nowMs: number, lsn: number): Outcome<void> {
-    const arrival = arrivalOf(lsn, nowMs);
+  private acceptNow(spans: NormalizedSpan[], nowMs: number, lsn: number, detailLsn: number | null): Outcome<void> {
+    const arrival = arrivalOf(lsn, nowMs, detailLsn);
     const foreignEvals = this.groups.placeSpans(spans, arrival);
     for (const s of arrival.touched) {
       // Only the size limits can be due right after an arrival (idle and age are the sweep's).

@@ -14,7 +14,7 @@ export class SharingStore implements SessionStore {
 
   write(w: SessionWrite): Outcome<void> {
     const out = this.inner.write(w);
-    if (out.status === 'ok' && w.part !== 'backfill') this.offer(w.summary.tenantId, w.summary.sessionId, w.decision);
+    if (out.status === 'ok' && w.part === undefined) this.offer(w.summary.tenantId, w.summary.sessionId, w.decision);
     return out;
   }
 

@@ -39,6 +39,9 @@ function lookedAt(call: NormalizedSpan, tool: NormalizedSpan): boolean {
 }
 
 /** A request to a model provider's API: its URL path names a model endpoint (OpenAI-compatible, Anthropic, Gemini, Bedrock). */
+/** The attributes `stalled` reads a provider request's URL from, in order. */
+export const PROVIDER_URL_KEYS: readonly string[] = ['url.full', 'http.url', 'url.path', 'http.target'];
+
 function isProviderRequest(attrs: Record<string, unknown>): boolean {
   const url = attrs['url.full'] ?? attrs['http.url'] ?? attrs['url.path'] ?? attrs['http.target'];
   return typeof url === 'string' && /\/(chat\/completions|completions|responses|messages|embeddings)\b|:generateContent|:streamGenerateContent|\/model\/[^/]+\/(invoke|converse)/.test(url);
