@@ -177,6 +177,17 @@ describe('WriteAheadLog', () => {
       await wal.close();
     });
 
+    it('readAt() of a record logged in this tick waits for its write instead of missing it', async () => {
+      const wal = await openWal({ groupCommitMs: 50 });
+      const a = wal.log(records[0]!);
+      if (a.status !== 'ok') throw new Error('log refused');
+      // Not durable yet: the group is still gathering for 50 ms.
+      const back = await wal.readAt([a.value.lsn]);
+      expect(back.map((x) => x.lsn)).toEqual([a.value.lsn]);
+      expect(back[0]!.record).toEqual(records[0]);
+      await wal.close();
+    });
+
     it('release deletes only closed segments below the LSN and older than retention', async () => {
       const wal = await openWal({ segmentBytes: 150 });
       const lsns: number[] = [];

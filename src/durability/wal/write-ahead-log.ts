@@ -267,6 +267,15 @@ export class WriteAheadLog {
   async readAt(lsns: readonly number[]): Promise<{ lsn: number; record: WalRecord }[]> {
     const out: { lsn: number; record: WalRecord }[] = [];
     const sorted = [...new Set(lsns)].sort((a, b) => a - b);
+    // A record logged but not written yet (its group still gathering, or in flight) is read once it is on disk: a
+    // session can be decided in the tick its last request was logged (size limits, memory relief).
+    const last = this.segments.at(-1);
+    const writtenEnd = last === undefined ? 0 : last.baseLsn + last.bytes;
+    const newest = sorted.at(-1);
+    if (newest !== undefined && newest >= writtenEnd && newest < this.nextLsn) {
+      if (this.pending.length > 0) this.kickFlush();
+      await this.flushing;
+    }
     let i = 0;
     for (const seg of [...this.segments]) {
       const end = seg.baseLsn + seg.bytes;
