@@ -82,7 +82,11 @@ describe('spans held lean until kept', () => {
     expect(post.SpanAttributes['http.request.method']).toBe('POST');
 
     // The dropped session: its row is written, its spans are not, and nothing was read back or lost.
-    const sessions = await query<{ SessionId: string; Kept: boolean }>("SELECT SessionId, Kept FROM agenttail.sessions FINAL WHERE SessionId IN ('lean-kept', 'lean-dropped') ORDER BY SessionId");
+    let sessions: { SessionId: string; Kept: boolean }[] = [];
+    for (let i = 0; i < 200 && sessions.length < 2; i++) {
+      sessions = await query<{ SessionId: string; Kept: boolean }>("SELECT SessionId, Kept FROM agenttail.sessions FINAL WHERE SessionId IN ('lean-kept', 'lean-dropped') ORDER BY SessionId");
+      if (sessions.length < 2) await new Promise((r) => setTimeout(r, 50));
+    }
     expect(sessions).toEqual([
       { SessionId: 'lean-dropped', Kept: false },
       { SessionId: 'lean-kept', Kept: true },
