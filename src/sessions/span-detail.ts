@@ -19,6 +19,9 @@ import type { PendingWrites } from './pending-writes.js';
 /** Reads one span's detail from its logged request (the receivers' decoder, handed in by the root). */
 export type ReadDetail = (record: RequestRecord, span: NormalizedSpan) => Outcome<SpanDetail>;
 
+/** Logged requests kept after a read-back for the other kept sessions of the same request (their bodies: about 0.5 MB each). */
+const RECENT_REQUESTS = 16;
+
 const NO_EVENTS: NormalizedSpan['events'] = [];
 const NO_LINKS: NormalizedSpan['links'] = [];
 
@@ -37,6 +40,13 @@ export interface SpanDetailParams {
 export class SpanDetails {
   /** Read-backs in flight, each with the oldest log record it needs. */
   private readonly inFlight = new Map<Promise<void>, number>();
+  /**
+   * Logged requests read back lately, by LSN: the sessions of one request are decided together (same arrival, same
+   * idle deadline), so the few of them kept share one read of it. A handful of requests, oldest out first.
+   */
+  private readonly recent = new Map<number, Promise<RequestRecord | undefined>>();
+  /** Requests asked for in this tick, read together on the next. */
+  private readonly batch = new Map<number, { resolve: (r: RequestRecord | undefined) => void; reject: (err: unknown) => void }>();
   private readonly on: boolean;
 
   constructor(private readonly p: SpanDetailParams) {
@@ -97,11 +107,51 @@ export class SpanDetails {
     return min;
   }
 
+  /**
+   * The logged request at `lsn` (undefined when the log no longer holds it), read once for the sessions decided
+   * together; the requests asked for in one tick (one sweep's kept sessions) are read in one pass over the log.
+   */
+  private request(lsn: number): Promise<RequestRecord | undefined> {
+    const have = this.recent.get(lsn);
+    if (have !== undefined) return have;
+    const reading = new Promise<RequestRecord | undefined>((resolve, reject) => {
+      if (this.batch.size === 0) setImmediate(() => this.readBatch());
+      this.batch.set(lsn, { resolve, reject });
+    });
+    this.recent.set(lsn, reading);
+    if (this.recent.size > RECENT_REQUESTS) this.recent.delete(this.recent.keys().next().value!);
+    return reading;
+  }
+
+  private readBatch(): void {
+    const batch = new Map(this.batch);
+    this.batch.clear();
+    this.p.journal.readBack([...batch.keys()]).then(
+      (got) => {
+        const byLsn = new Map(got.map((g) => [g.lsn, g.record]));
+        for (const [lsn, waiter] of batch) {
+          const r = byLsn.get(lsn);
+          waiter.resolve(r !== undefined && r.type === 'request' ? r : undefined);
+        }
+      },
+      (err: unknown) => {
+        for (const [lsn, waiter] of batch) {
+          this.recent.delete(lsn);
+          waiter.reject(err);
+        }
+      },
+    );
+  }
+
   /** The spans with their detail read back (whole spans as they are); a span whose record is gone is left out, counted. */
   private async whole(spans: readonly NormalizedSpan[]): Promise<NormalizedSpan[]> {
     const lsns = [...new Set(spans.flatMap((s) => (s.detailAt === undefined ? [] : [s.detailAt])))];
     const records = new Map<number, RequestRecord>();
-    for (const { lsn, record } of await this.p.journal.readBack(lsns)) if (record.type === 'request') records.set(lsn, record);
+    const read = await Promise.all(lsns.map((lsn) => this.request(lsn)));
+    lsns.forEach((lsn, i) => {
+      const record = read[i];
+      if (record !== undefined) records.set(lsn, record);
+    });
     const out: NormalizedSpan[] = [];
     let lost = 0;
     for (const span of spans) {
