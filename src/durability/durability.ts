@@ -133,6 +133,10 @@ export class Durability implements Journal {
     return this.wal.readAt(lsns);
   }
 
+  readBodyRanges(lsn: number, ranges: readonly { offset: number; length: number }[]): Promise<{ record: WalRecord; parts: (Uint8Array | null)[] } | null> {
+    return this.wal.readBodyRanges(lsn, ranges);
+  }
+
   // ---- recovery ----
 
   /**

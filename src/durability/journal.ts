@@ -23,6 +23,12 @@ export interface Journal {
   log(record: WalRecord): Outcome<Logged>;
   /** The logged records at `lsns` still in the log, in log order (nothing for the no-op journal). */
   readBack(lsns: readonly number[]): Promise<{ lsn: number; record: WalRecord }[]>;
+  /**
+   * Byte ranges of the body of the logged request at `lsn` (offsets within the body), with the record (its body empty):
+   * what a span held lean needs back, without reading the whole request. Null when the record is gone. Absent: the
+   * journal keeps no bodies to read (the no-op journal, test doubles).
+   */
+  readBodyRanges?(lsn: number, ranges: readonly { offset: number; length: number }[]): Promise<{ record: WalRecord; parts: (Uint8Array | null)[] } | null>;
 }
 
 const DURABLE_NOW: Promise<Outcome<void>> = Promise.resolve(ok());

@@ -19,7 +19,7 @@ import { Normalizer } from '../conventions/normalize.js';
 import { sessionPrecedence } from '../conventions/session.js';
 import { Durability } from '../durability/durability.js';
 import { NoopJournal, type Journal } from '../durability/journal.js';
-import type { RecoveryTargets } from '../durability/replay.js';
+import type { RequestRecord, RecoveryTargets } from '../durability/replay.js';
 import { AgtError } from '../model/errors.js';
 import type { Logger } from '../log.js';
 import { LogJoiner } from '../logs/log-joiner.js';
@@ -275,8 +275,8 @@ export async function compose(config: Config, log: Logger): Promise<Parts> {
     log: log.child({ component: 'sessions' }),
     journal,
     readSpans: spanReadBack(journal, decodeLogged),
-    // Buffered spans are held lean; a kept session's are read back from the log, each from its own bytes.
-    readDetail: (record, span) => decoding.decoder.detailOf(record, span),
+    // sessions.leanSpans: buffered spans are held lean; a kept session's are read back from the log, each from its own bytes.
+    ...(config.sessions.leanSpans ? { readDetail: (record: Pick<RequestRecord, 'format' | 'receivedAtMs'>, spanBytes: Uint8Array) => decoding.decoder.detailOf(record, spanBytes) } : {}),
   });
   const logs = new LogJoiner({
     config: config.logs,

@@ -61,19 +61,17 @@ export class RequestDecoder {
   }
 
   /**
-   * The attributes, events and links of one span of a logged protobuf request, read from its own bytes (at
-   * `wireOffset`, `wireBytes` long) with the limits and clock of its arrival: what the span carried when it was
+   * The attributes, events and links of one span of a logged protobuf request, read from that span's own bytes (its
+   * `wireBytes` at `wireOffset` in the body) with the limits and clock of its arrival: what the span carried when it was
    * buffered without them (src/sessions/span-detail.ts). Only that span's message is read, not the request.
    */
-  detailOf(r: RequestSource, span: Pick<NormalizedSpan, 'wireOffset' | 'wireBytes'>): Outcome<SpanDetail> {
-    const offset = span.wireOffset;
-    if (r.format !== 'protobuf' || offset === undefined) return failed(new AgtError('AGT_ERR_MALFORMED_REQUEST', 'the span was not read from protobuf bytes'));
+  detailOf(r: Pick<RequestSource, 'format' | 'receivedAtMs'>, spanBytes: Uint8Array): Outcome<SpanDetail> {
+    if (r.format !== 'protobuf') return failed(new AgtError('AGT_ERR_MALFORMED_REQUEST', 'the span was not read from protobuf bytes'));
     return decodeOutcome(() => {
       const limits = this.p.limits;
-      const reader = new ProtoReader(r.body, limits.maxStringBytes);
-      reader.pos = offset;
+      const reader = new ProtoReader(spanBytes, limits.maxStringBytes);
       const none = { attributes: {}, droppedAttributesCount: 0 };
-      const read = readSpan(reader, offset + span.wireBytes, { limits, window: timeWindowNs(limits, r.receivedAtMs), resource: none, scope: { name: '', version: '', attributes: {} } });
+      const read = readSpan(reader, spanBytes.length, { limits, window: timeWindowNs(limits, r.receivedAtMs), resource: none, scope: { name: '', version: '', attributes: {} } });
       return { attributes: read.attributes, events: read.events, links: read.links };
     });
   }

@@ -16,11 +16,8 @@ import type { Attributes } from '../model/otlp-values.js';
 import type { SessionMetrics } from './metrics.js';
 import type { PendingWrites } from './pending-writes.js';
 
-/** Reads one span's detail from its logged request (the receivers' decoder, handed in by the root). */
-export type ReadDetail = (record: RequestRecord, span: NormalizedSpan) => Outcome<SpanDetail>;
-
-/** Logged requests kept after a read-back for the other kept sessions of the same request (their bodies: about 0.5 MB each). */
-const RECENT_REQUESTS = 16;
+/** Reads one span's detail from its own bytes in its logged request (the receivers' decoder, handed in by the root). */
+export type ReadDetail = (record: Pick<RequestRecord, 'format' | 'receivedAtMs'>, spanBytes: Uint8Array) => Outcome<SpanDetail>;
 
 const NO_EVENTS: NormalizedSpan['events'] = [];
 const NO_LINKS: NormalizedSpan['links'] = [];
@@ -40,17 +37,12 @@ export interface SpanDetailParams {
 export class SpanDetails {
   /** Read-backs in flight, each with the oldest log record it needs. */
   private readonly inFlight = new Map<Promise<void>, number>();
-  /**
-   * Logged requests read back lately, by LSN: the sessions of one request are decided together (same arrival, same
-   * idle deadline), so the few of them kept share one read of it. A handful of requests, oldest out first.
-   */
-  private readonly recent = new Map<number, Promise<RequestRecord | undefined>>();
-  /** Requests asked for in this tick, read together on the next. */
-  private readonly batch = new Map<number, { resolve: (r: RequestRecord | undefined) => void; reject: (err: unknown) => void }>();
+  /** Spans to read back, by the LSN of their request, asked for in this tick (one sweep's kept sessions): read together. */
+  private readonly batch = new Map<number, { span: NormalizedSpan; done: (detail: SpanDetail | null) => void }[]>();
   private readonly on: boolean;
 
   constructor(private readonly p: SpanDetailParams) {
-    this.on = p.journal.keepsRecords && p.readDetail !== undefined;
+    this.on = p.journal.keepsRecords && p.journal.readBodyRanges !== undefined && p.readDetail !== undefined;
   }
 
   /** Holds a span lean when its request was logged at `lsn` and its bytes can be found again (protobuf). */
@@ -107,71 +99,61 @@ export class SpanDetails {
     return min;
   }
 
-  /**
-   * The logged request at `lsn` (undefined when the log no longer holds it), read once for the sessions decided
-   * together; the requests asked for in one tick (one sweep's kept sessions) are read in one pass over the log.
-   */
-  private request(lsn: number): Promise<RequestRecord | undefined> {
-    const have = this.recent.get(lsn);
-    if (have !== undefined) return have;
-    const reading = new Promise<RequestRecord | undefined>((resolve, reject) => {
-      if (this.batch.size === 0) setImmediate(() => this.readBatch());
-      this.batch.set(lsn, { resolve, reject });
+  /** The spans with their detail read back (whole spans as they are); a span whose bytes are gone is left out, counted. */
+  private async whole(spans: readonly NormalizedSpan[]): Promise<NormalizedSpan[]> {
+    const details = await Promise.all(spans.map((span) => (span.detailAt === undefined ? null : this.detailOf(span, span.detailAt))));
+    const out: NormalizedSpan[] = [];
+    let lost = 0;
+    spans.forEach((span, i) => {
+      if (span.detailAt === undefined) {
+        out.push(span);
+        return;
+      }
+      const detail = details[i];
+      if (detail === null || detail === undefined) {
+        lost += 1;
+        return;
+      }
+      const { detailAt: _held, ...rest } = span;
+      out.push({ ...rest, ...detail });
     });
-    this.recent.set(lsn, reading);
-    if (this.recent.size > RECENT_REQUESTS) this.recent.delete(this.recent.keys().next().value!);
-    return reading;
+    if (lost > 0) {
+      this.p.metrics.detailLost.inc(lost);
+      this.p.log.error({ lost, tenantId: spans[0]?.tenantId, sessionId: spans[0]?.sessionId }, 'span detail not found in the log: those span rows are not written');
+    }
+    return out;
   }
 
+  /** One span's detail, read with the other spans of its request asked for in the same tick. */
+  private detailOf(span: NormalizedSpan, lsn: number): Promise<SpanDetail | null> {
+    return new Promise((done) => {
+      if (this.batch.size === 0) setImmediate(() => this.readBatch());
+      const list = this.batch.get(lsn);
+      if (list === undefined) this.batch.set(lsn, [{ span, done }]);
+      else list.push({ span, done });
+    });
+  }
+
+  /** Reads each request's waiting spans: only their bytes, ranges close together in one read. */
   private readBatch(): void {
     const batch = new Map(this.batch);
     this.batch.clear();
-    this.p.journal.readBack([...batch.keys()]).then(
-      (got) => {
-        const byLsn = new Map(got.map((g) => [g.lsn, g.record]));
-        for (const [lsn, waiter] of batch) {
-          const r = byLsn.get(lsn);
-          waiter.resolve(r !== undefined && r.type === 'request' ? r : undefined);
-        }
-      },
-      (err: unknown) => {
-        for (const [lsn, waiter] of batch) {
-          this.recent.delete(lsn);
-          waiter.reject(err);
-        }
-      },
-    );
-  }
-
-  /** The spans with their detail read back (whole spans as they are); a span whose record is gone is left out, counted. */
-  private async whole(spans: readonly NormalizedSpan[]): Promise<NormalizedSpan[]> {
-    const lsns = [...new Set(spans.flatMap((s) => (s.detailAt === undefined ? [] : [s.detailAt])))];
-    const records = new Map<number, RequestRecord>();
-    const read = await Promise.all(lsns.map((lsn) => this.request(lsn)));
-    lsns.forEach((lsn, i) => {
-      const record = read[i];
-      if (record !== undefined) records.set(lsn, record);
-    });
-    const out: NormalizedSpan[] = [];
-    let lost = 0;
-    for (const span of spans) {
-      if (span.detailAt === undefined) {
-        out.push(span);
-        continue;
-      }
-      const record = records.get(span.detailAt);
-      const detail = record === undefined ? null : this.p.readDetail!(record, span);
-      if (detail === null || detail.status !== 'ok') {
-        lost += 1;
-        continue;
-      }
-      const { detailAt: _held, ...rest } = span;
-      out.push({ ...rest, ...detail.value });
+    for (const [lsn, waiting] of batch) {
+      const ranges = waiting.map((w) => ({ offset: w.span.wireOffset ?? -1, length: w.span.wireBytes }));
+      this.p.journal.readBodyRanges!(lsn, ranges).then(
+        (got) => {
+          waiting.forEach((w, i) => {
+            const bytes = got?.parts[i];
+            if (got === null || bytes === null || bytes === undefined || got.record.type !== 'request') return w.done(null);
+            const detail = this.p.readDetail!(got.record, bytes);
+            w.done(detail.status === 'ok' ? detail.value : null);
+          });
+        },
+        (err: unknown) => {
+          this.p.log.error({ err, lsn }, 'could not read span detail back from the log');
+          for (const w of waiting) w.done(null);
+        },
+      );
     }
-    if (lost > 0) {
-      this.p.metrics.detailLost.inc(lost);
-      this.p.log.error({ lost, tenantId: spans[0]?.tenantId }, 'span detail not found in the log: those span rows are not written');
-    }
-    return out;
   }
 }

@@ -50,7 +50,7 @@ describe('spans held lean until kept', () => {
 
   beforeAll(async () => {
     // Nothing but errors keeps (no baseline, no learning policies): one session kept, one dropped.
-    srv = await startTestServer({ sessions: { idleTimeoutMs: 3_000 }, sampling: { baselineRate: 0, policies: { rarePath: { enabled: false }, costOutlier: { enabled: false }, latency: { enabled: false } } } });
+    srv = await startTestServer({ sessions: { idleTimeoutMs: 3_000, leanSpans: true }, sampling: { baselineRate: 0, policies: { rarePath: { enabled: false }, costOutlier: { enabled: false }, latency: { enabled: false } } } });
   });
 
   afterAll(async () => {

@@ -188,6 +188,27 @@ describe('WriteAheadLog', () => {
       await wal.close();
     });
 
+    it('readBodyRanges() reads byte ranges of a logged body (with its metadata) without the whole frame, once written', async () => {
+      const wal = await openWal({ groupCommitMs: 50 });
+      const body = Uint8Array.from({ length: 40_000 }, (_, i) => i % 251);
+      const a = wal.log({ type: 'request', tenantId: 't9', mayClaimTenant: true, format: 'protobuf', receivedAtMs: 1700000000123, body });
+      const b = wal.log(records[1]!);
+      if (a.status !== 'ok' || b.status !== 'ok') throw new Error('log refused');
+      // Far apart (two reads) and close together (one), and one past the body's end.
+      const got = await wal.readBodyRanges(a.value.lsn, [
+        { offset: 30_000, length: 100 },
+        { offset: 5, length: 7 },
+        { offset: 20, length: 3 },
+        { offset: 39_990, length: 20 },
+      ]);
+      expect(got?.record).toMatchObject({ type: 'request', tenantId: 't9', mayClaimTenant: true, format: 'protobuf', receivedAtMs: 1700000000123 });
+      expect(got?.parts.map((p) => (p === null ? null : [...p]))).toEqual([[...body.subarray(30_000, 30_100)], [...body.subarray(5, 12)], [...body.subarray(20, 23)], null]);
+      // A record without a body, and an LSN the log does not hold.
+      expect(await wal.readBodyRanges(b.value.lsn, [{ offset: 0, length: 1 }])).toBeNull();
+      expect(await wal.readBodyRanges(99_999_999, [{ offset: 0, length: 1 }])).toBeNull();
+      await wal.close();
+    });
+
     it('release deletes only closed segments below the LSN and older than retention', async () => {
       const wal = await openWal({ segmentBytes: 150 });
       const lsns: number[] = [];

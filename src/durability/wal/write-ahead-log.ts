@@ -7,7 +7,7 @@ import { crashPoint } from '../../crashpoints.js';
 import { AgtError } from '../../model/errors.js';
 import type { Logger } from '../../log.js';
 import { failed, ok, retryable, type Outcome } from '../../model/outcome.js';
-import { encodeFrameParts, FRAME_HEADER_BYTES, scanFrames, tryFrame, type FrameParts } from './frame.js';
+import { encodeFrameParts, FRAME_HEADER_BYTES, FRAME_MAGIC, scanFrames, tryFrame, type FrameParts } from './frame.js';
 import { decodeRecord, encodeRecordParts, typeCode, typeName, type WalRecord } from './record-codec.js';
 
 export type { WalRecord } from './record-codec.js';
@@ -51,6 +51,9 @@ interface Pending {
 const SEGMENT_DIGITS = 20;
 const GROUP_FLUSH_BYTES = 4 * 1024 * 1024;
 const FULL_RETRY_MS = 1000;
+
+/** Body ranges less than this apart are read in one read (readBodyRanges). */
+const RANGE_GAP_BYTES = 16 * 1024;
 
 /** The log. LSN = byte position across all segments (segment base + offset), so it is monotonic without a counter. */
 export class WriteAheadLog {
@@ -267,15 +270,8 @@ export class WriteAheadLog {
   async readAt(lsns: readonly number[]): Promise<{ lsn: number; record: WalRecord }[]> {
     const out: { lsn: number; record: WalRecord }[] = [];
     const sorted = [...new Set(lsns)].sort((a, b) => a - b);
-    // A record logged but not written yet (its group still gathering, or in flight) is read once it is on disk: a
-    // session can be decided in the tick its last request was logged (size limits, memory relief).
-    const last = this.segments.at(-1);
-    const writtenEnd = last === undefined ? 0 : last.baseLsn + last.bytes;
     const newest = sorted.at(-1);
-    if (newest !== undefined && newest >= writtenEnd && newest < this.nextLsn) {
-      if (this.pending.length > 0) this.kickFlush();
-      await this.flushing;
-    }
+    if (newest !== undefined) await this.written(newest);
     let i = 0;
     for (const seg of [...this.segments]) {
       const end = seg.baseLsn + seg.bytes;
@@ -306,6 +302,72 @@ export class WriteAheadLog {
       }
     }
     return out;
+  }
+
+  /**
+   * Byte ranges of a logged request's body (offsets within the body) with the record's metadata (its body empty),
+   * without reading the whole frame: the header, the metadata, then each range (ranges close together in one read).
+   * The frame's checksum is not checked (that needs the whole frame): a range that does not decode is the caller's to
+   * count. Null when the log no longer holds the record or it carries no body.
+   */
+  async readBodyRanges(lsn: number, ranges: readonly { offset: number; length: number }[]): Promise<{ record: WalRecord; parts: (Uint8Array | null)[] } | null> {
+    await this.written(lsn);
+    const seg = this.segments.find((s) => lsn >= s.baseLsn && lsn < s.baseLsn + s.bytes);
+    if (seg === undefined) return null;
+    let fh: FileHandle;
+    try {
+      fh = await open(join(this.p.dir, segmentName(seg.baseLsn)), 'r');
+    } catch {
+      return null;
+    }
+    try {
+      const at = lsn - seg.baseLsn;
+      const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 4);
+      if ((await fh.read(head, 0, head.length, at)).bytesRead < head.length || head.readUInt32LE(0) !== FRAME_MAGIC) return null;
+      const payloadLen = head.readUInt32LE(4);
+      const metaLen = head.readUInt32LE(FRAME_HEADER_BYTES);
+      if (4 + metaLen > payloadLen) return null;
+      const meta = Buffer.allocUnsafe(4 + metaLen);
+      meta.writeUInt32LE(metaLen, 0);
+      if ((await fh.read(meta, 4, metaLen, at + FRAME_HEADER_BYTES + 4)).bytesRead < metaLen) return null;
+      const record = decodeRecord(head.readUInt8(12), meta);
+      if (record === null || !('body' in record)) return null;
+      const bodyAt = at + FRAME_HEADER_BYTES + 4 + metaLen;
+      const bodyLen = payloadLen - 4 - metaLen;
+      const parts: (Uint8Array | null)[] = ranges.map(() => null);
+      const order = ranges.map((r, i) => ({ ...r, i })).filter((r) => r.offset >= 0 && r.length > 0 && r.offset + r.length <= bodyLen);
+      order.sort((a, b) => a.offset - b.offset);
+      // Ranges less than RANGE_GAP_BYTES apart are read together.
+      for (let k = 0; k < order.length; ) {
+        const from = order[k]!.offset;
+        let to = from + order[k]!.length;
+        let m = k + 1;
+        while (m < order.length && order[m]!.offset - to < RANGE_GAP_BYTES) {
+          to = Math.max(to, order[m]!.offset + order[m]!.length);
+          m++;
+        }
+        const buf = Buffer.allocUnsafe(to - from);
+        if ((await fh.read(buf, 0, buf.length, bodyAt + from)).bytesRead === buf.length) {
+          for (; k < m; k++) parts[order[k]!.i] = buf.subarray(order[k]!.offset - from, order[k]!.offset - from + order[k]!.length);
+        }
+        k = m;
+      }
+      return { record, parts };
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /**
+   * Waits until the record at `lsn` is on disk when it was logged but not written yet (its group still gathering, or
+   * in flight): a session can be decided in the tick its last request was logged (size limits, memory relief).
+   */
+  private async written(lsn: number): Promise<void> {
+    const last = this.segments.at(-1);
+    const writtenEnd = last === undefined ? 0 : last.baseLsn + last.bytes;
+    if (lsn < writtenEnd || lsn >= this.nextLsn) return;
+    if (this.pending.length > 0) this.kickFlush();
+    await this.flushing;
   }
 
   private async *scan(fromLsn: number, report: WalReplayReport, types?: ReadonlySet<WalRecord['type']>): AsyncGenerator<{ lsn: number; record: WalRecord }> {
