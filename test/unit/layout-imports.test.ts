@@ -107,6 +107,11 @@ describe('layout', () => {
       expect(cycles(edges)).toEqual([]);
     });
 
+    it('has no file over 400 lines (a file that grows past it holds more than one job)', () => {
+      const long = tsFiles(SRC).filter((f) => readFileSync(f, 'utf8').split('\n').length > 401).map((f) => relative(SRC, f));
+      expect(long).toEqual([]);
+    });
+
     it('src/model/ imports nothing of ours', () => {
       expect(edges.filter((e) => e.from === 'model').map((e) => e.where)).toEqual([]);
     });

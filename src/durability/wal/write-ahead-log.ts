@@ -7,8 +7,9 @@ import { crashPoint } from '../../crashpoints.js';
 import { AgtError } from '../../model/errors.js';
 import type { Logger } from '../../log.js';
 import { failed, ok, retryable, type Outcome } from '../../model/outcome.js';
-import { encodeFrameParts, FRAME_HEADER_BYTES, FRAME_MAGIC, scanFrames, tryFrame, type FrameParts } from './frame.js';
+import { encodeFrameParts, scanFrames, type FrameParts } from './frame.js';
 import { decodeRecord, encodeRecordParts, typeCode, typeName, type WalRecord } from './record-codec.js';
+import { readBodyRangesAt, readRecordsAt, segmentName, type Segment } from './segment-read.js';
 
 export type { WalRecord } from './record-codec.js';
 
@@ -37,10 +38,6 @@ export interface WalReplayReport {
   bytes: number;
 }
 
-interface Segment {
-  baseLsn: number;
-  bytes: number;
-}
 
 interface Pending {
   frame: FrameParts;
@@ -48,12 +45,8 @@ interface Pending {
   resolve: (o: Outcome<void>) => void;
 }
 
-const SEGMENT_DIGITS = 20;
 const GROUP_FLUSH_BYTES = 4 * 1024 * 1024;
 const FULL_RETRY_MS = 1000;
-
-/** Body ranges less than this apart are read in one read (readBodyRanges). */
-const RANGE_GAP_BYTES = 16 * 1024;
 
 /** The log. LSN = byte position across all segments (segment base + offset), so it is monotonic without a counter. */
 export class WriteAheadLog {
@@ -268,94 +261,20 @@ export class WriteAheadLog {
 
   /** Reads the records at the given LSNs (missing or damaged ones are left out: their segment was released or is corrupt). */
   async readAt(lsns: readonly number[]): Promise<{ lsn: number; record: WalRecord }[]> {
-    const out: { lsn: number; record: WalRecord }[] = [];
-    const sorted = [...new Set(lsns)].sort((a, b) => a - b);
-    const newest = sorted.at(-1);
-    if (newest !== undefined) await this.written(newest);
-    let i = 0;
-    for (const seg of [...this.segments]) {
-      const end = seg.baseLsn + seg.bytes;
-      if (i >= sorted.length) break;
-      if (sorted[i]! >= end) continue;
-      let fh: FileHandle;
-      try {
-        fh = await open(join(this.p.dir, segmentName(seg.baseLsn)), 'r');
-      } catch {
-        while (i < sorted.length && sorted[i]! < end) i++;
-        continue;
-      }
-      try {
-        for (; i < sorted.length && sorted[i]! < end; i++) {
-          const at = sorted[i]! - seg.baseLsn;
-          if (at < 0) continue;
-          const head = Buffer.alloc(FRAME_HEADER_BYTES);
-          const got = await fh.read(head, 0, FRAME_HEADER_BYTES, at);
-          if (got.bytesRead < FRAME_HEADER_BYTES) continue;
-          const buf = Buffer.alloc(FRAME_HEADER_BYTES + head.readUInt32LE(4));
-          await fh.read(buf, 0, buf.length, at);
-          const frame = tryFrame(buf, 0);
-          const record = frame === null ? null : decodeRecord(frame.type, frame.payload);
-          if (record !== null) out.push({ lsn: sorted[i]!, record });
-        }
-      } finally {
-        await fh.close();
-      }
-    }
-    return out;
+    const newest = Math.max(-1, ...lsns);
+    if (newest >= 0) await this.written(newest);
+    return readRecordsAt(this.p.dir, [...this.segments], lsns);
   }
 
   /**
    * Byte ranges of a logged request's body (offsets within the body) with the record's metadata (its body empty),
-   * without reading the whole frame: the header, the metadata, then each range (ranges close together in one read).
-   * The frame's checksum is not checked (that needs the whole frame): a range that does not decode is the caller's to
-   * count. Null when the log no longer holds the record or it carries no body.
+   * without reading the whole frame (src/durability/wal/segment-read.ts). Null when the log no longer holds the record
+   * or it carries no body.
    */
   async readBodyRanges(lsn: number, ranges: readonly { offset: number; length: number }[]): Promise<{ record: WalRecord; parts: (Uint8Array | null)[] } | null> {
     await this.written(lsn);
-    const seg = this.segments.find((s) => lsn >= s.baseLsn && lsn < s.baseLsn + s.bytes);
-    if (seg === undefined) return null;
-    let fh: FileHandle;
-    try {
-      fh = await open(join(this.p.dir, segmentName(seg.baseLsn)), 'r');
-    } catch {
-      return null;
-    }
-    try {
-      const at = lsn - seg.baseLsn;
-      const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 4);
-      if ((await fh.read(head, 0, head.length, at)).bytesRead < head.length || head.readUInt32LE(0) !== FRAME_MAGIC) return null;
-      const payloadLen = head.readUInt32LE(4);
-      const metaLen = head.readUInt32LE(FRAME_HEADER_BYTES);
-      if (4 + metaLen > payloadLen) return null;
-      const meta = Buffer.allocUnsafe(4 + metaLen);
-      meta.writeUInt32LE(metaLen, 0);
-      if ((await fh.read(meta, 4, metaLen, at + FRAME_HEADER_BYTES + 4)).bytesRead < metaLen) return null;
-      const record = decodeRecord(head.readUInt8(12), meta);
-      if (record === null || !('body' in record)) return null;
-      const bodyAt = at + FRAME_HEADER_BYTES + 4 + metaLen;
-      const bodyLen = payloadLen - 4 - metaLen;
-      const parts: (Uint8Array | null)[] = ranges.map(() => null);
-      const order = ranges.map((r, i) => ({ ...r, i })).filter((r) => r.offset >= 0 && r.length > 0 && r.offset + r.length <= bodyLen);
-      order.sort((a, b) => a.offset - b.offset);
-      // Ranges less than RANGE_GAP_BYTES apart are read together.
-      for (let k = 0; k < order.length; ) {
-        const from = order[k]!.offset;
-        let to = from + order[k]!.length;
-        let m = k + 1;
-        while (m < order.length && order[m]!.offset - to < RANGE_GAP_BYTES) {
-          to = Math.max(to, order[m]!.offset + order[m]!.length);
-          m++;
-        }
-        const buf = Buffer.allocUnsafe(to - from);
-        if ((await fh.read(buf, 0, buf.length, bodyAt + from)).bytesRead === buf.length) {
-          for (; k < m; k++) parts[order[k]!.i] = buf.subarray(order[k]!.offset - from, order[k]!.offset - from + order[k]!.length);
-        }
-        k = m;
-      }
-      return { record, parts };
-    } finally {
-      await fh.close();
-    }
+    const seg = this.segments.find((x) => lsn >= x.baseLsn && lsn < x.baseLsn + x.bytes);
+    return seg === undefined ? null : readBodyRangesAt(this.p.dir, seg, lsn, ranges);
   }
 
   /**
@@ -426,10 +345,6 @@ export class WriteAheadLog {
       this.handle = null;
     }
   }
-}
-
-function segmentName(baseLsn: number): string {
-  return `${String(baseLsn).padStart(SEGMENT_DIGITS, '0')}.wal`;
 }
 
 /** Writes the buffers in order (writev in slices under IOV_MAX), retrying short writes. */
