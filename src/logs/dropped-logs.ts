@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { DecisionCache } from '../sampling/decision-cache.js';
 import { groupOf } from './group-key.js';
 import type { LogEntry } from './types.js';
+import { PinnedReads } from '../durability/pinned-reads.js';
 
 /** Reads logged logs requests back, decoded as on arrival (records no longer in the log are left out). */
 export type LogReadBack = (lsns: readonly number[]) => Promise<{ lsn: number; entries: LogEntry[] }[]>;
@@ -41,7 +42,7 @@ export interface DroppedLogsParams {
 /** Dropped sessions' logged records, kept track of for a later upgrade. */
 export class DroppedLogs {
   private readonly sessions = new Map<string, Dropped>();
-  private readonly inFlight = new Map<Promise<void>, number>();
+  private readonly reads = new PinnedReads();
 
   constructor(private readonly p: DroppedLogsParams) {}
 
@@ -69,21 +70,19 @@ export class DroppedLogs {
   }
 
   /** Resolves once every backfill in flight has handed its rows to the store. */
-  async settled(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight.keys()]);
+  settled(): Promise<void> {
+    return this.reads.settled();
   }
 
   /** The oldest log record a backfill in flight reads (MAX_SAFE_INTEGER when none). */
   oldestPin(): number {
-    let min = Number.MAX_SAFE_INTEGER;
-    for (const pin of this.inFlight.values()) if (pin < min) min = pin;
-    return min;
+    return this.reads.oldestPin();
   }
 
   private backfill(d: Dropped): void {
     const wanted = new Set(d.parts.map((x) => `${x.lsn}\u0000${x.key}`));
     const lsns = [...new Set(d.parts.map((x) => x.lsn))];
-    const done = this.p
+    const work = this.p
       .readBack(lsns)
       .then((read) => {
         let records = 0;
@@ -100,8 +99,7 @@ export class DroppedLogs {
         }
         this.p.onBackfilled(records);
       })
-      .catch((err: unknown) => this.p.log.error({ err, tenantId: d.tenantId, sessionId: d.sessionId }, 'could not read an upgraded session\'s log records back from the log'))
-      .finally(() => this.inFlight.delete(done));
-    this.inFlight.set(done, Math.min(...lsns));
+      .catch((err: unknown) => this.p.log.error({ err, tenantId: d.tenantId, sessionId: d.sessionId }, 'could not read an upgraded session\'s log records back from the log'));
+    this.reads.track(work, Math.min(...lsns));
   }
 }

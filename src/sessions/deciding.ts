@@ -18,7 +18,7 @@ import type { PendingWrites } from './pending-writes.js';
 import { ownEvals } from './span-evals.js';
 import { emptySummary, extendSummary } from './summary.js';
 import type { DecisionRecord } from './types.js';
-import type { SessionSummary, SessionWrite } from '../model/session.js';
+import type { SessionSummary } from '../model/session.js';
 import type { SpanDetails } from './span-detail.js';
 
 export interface DecidingParams {
@@ -108,18 +108,15 @@ export class Decider {
       ...(logged ? { firstDecisionLsn: lsn, decisionLsn: lsn, requestLsns: [...s.requestLsns] } : {}),
     });
     for (const t of s.traceIds) this.p.cache.setTrace(s.tenantId, t, s.sessionId);
-    // A kept session held lean: its span rows follow once read back from the log (the same version's second part).
-    const lean = decision.kept && this.p.details.holdsLean(s.spans);
-    const write: SessionWrite = {
+    // A kept session held lean has its span rows follow once read back from the log (span-detail.ts).
+    this.p.details.write({
       summary,
       decision,
       version: 1,
       spans: s.spans,
-      storeSpans: decision.kept && !lean,
+      storeSpans: decision.kept,
       countUsage: true,
       ...(logged ? { firstDecisionLsn: lsn, pinLsn: s.minLsn } : {}),
-    };
-    this.p.pending.write(write);
-    if (lean) this.p.details.writeSpansOf(write);
+    });
   }
 }

@@ -16,6 +16,7 @@ import { spanKey } from './keys.js';
 import type { SessionMetrics } from './metrics.js';
 import type { PendingWrites } from './pending-writes.js';
 import type { SpanDetails } from './span-detail.js';
+import type { PinnedReads } from '../durability/pinned-reads.js';
 import type { DecisionRecord, SpanReadBack } from './types.js';
 import type { SessionWrite } from '../model/session.js';
 
@@ -27,6 +28,8 @@ export interface LateDataParams {
   journal: Journal;
   pending: PendingWrites;
   details: SpanDetails;
+  /** Read-backs in flight, shared with span details (the buffer's pins). */
+  reads: PinnedReads;
   /** Reads logged requests' spans back for upgrades. */
   readSpans: SpanReadBack;
   log: Logger;
@@ -39,8 +42,6 @@ export class LateData {
    * recovery starts, emptied when it ends, so late data reuses them instead of deciding again. Live it is empty.
    */
   private readonly recorded = new Map<string, { lsn: number; decision: Decision }>();
-  /** Upgrades reading earlier spans back from the log, each with the oldest record it needs. */
-  private readonly backfills = new Map<Promise<void>, number>();
 
   constructor(private readonly p: LateDataParams) {}
 
@@ -92,26 +93,9 @@ export class LateData {
       cache.set(tenantId, sessionId, { ...entry, requestLsns, ...(decisionLsn === undefined ? {} : { decisionLsn }) });
       if (u.upgraded) this.backfill(u.write, before.requestLsns ?? []);
     }
-    // Spans moved in from a lean open session: their rows follow once read back (as for a first decision).
-    if (u.write.storeSpans && this.p.details.holdsLean(u.write.spans)) {
-      this.p.pending.write({ ...u.write, storeSpans: false });
-      this.p.details.writeSpansOf(u.write);
-    } else {
-      this.p.pending.write(u.write);
-    }
+    // Spans moved in from a lean open session have their rows follow once read back, as for a first decision.
+    this.p.details.write(u.write);
     return true;
-  }
-
-  /** Resolves when every upgrade read-back in flight has been handed to the store. */
-  async settled(): Promise<void> {
-    while (this.backfills.size > 0) await Promise.all([...this.backfills.keys()]);
-  }
-
-  /** The oldest log record an upgrade in flight needs (MAX_SAFE_INTEGER when none). */
-  oldestPin(): number {
-    let min = Number.MAX_SAFE_INTEGER;
-    for (const pin of this.backfills.values()) if (pin < min) min = pin;
-    return min;
   }
 
   /**
@@ -124,7 +108,7 @@ export class LateData {
     const { tenantId, sessionId } = w.summary;
     const traces = new Set(w.summary.traceIds);
     const have = new Set(w.spans.map((x) => spanKey(x.traceId, x.spanId)));
-    const done = this.p
+    const work = this.p
       .readSpans(lsns)
       .then((read) => {
         const spans: NormalizedSpan[] = [];
@@ -140,9 +124,8 @@ export class LateData {
         if (spans.length === 0) return;
         this.p.pending.write({ ...w, spans, storeSpans: true, countUsage: false, part: 'backfill', pinLsn: pin });
       })
-      .catch((err: unknown) => this.p.log.error({ err, tenantId, sessionId }, 'could not read an upgraded session back from the log'))
-      .finally(() => this.backfills.delete(done));
-    this.backfills.set(done, pin);
+      .catch((err: unknown) => this.p.log.error({ err, tenantId, sessionId }, 'could not read an upgraded session back from the log'));
+    this.p.reads.track(work, pin);
   }
 }
 

@@ -8,6 +8,7 @@ import { Registry } from 'prom-client';
 import type { SessionsConfig } from '../config/sessions.js';
 import type { EvalResult, NormalizedSpan } from '../model/span.js';
 import { logPlaceAwait, NoopJournal, type Journal } from '../durability/journal.js';
+import { PinnedReads } from '../durability/pinned-reads.js';
 import type { Logger } from '../log.js';
 import { ok, type Outcome } from '../model/outcome.js';
 import type { RequestSource, SpanSink } from '../model/sinks.js';
@@ -69,7 +70,8 @@ export class SessionBuffer implements SpanSink {
   private readonly admission: Admission;
   private readonly groups: SessionGroups;
   private readonly late: LateData;
-  private readonly details: SpanDetails;
+  /** Read-backs in flight (upgrades, kept spans held lean), each pinning the log record it needs. */
+  private readonly reads: PinnedReads;
   private readonly decider: Decider;
   private readonly evals: EvalRouter;
   private readonly completion: CompletionSweep;
@@ -92,8 +94,9 @@ export class SessionBuffer implements SpanSink {
     const pending = (this.pending = new PendingWrites({ store, onRefused: (kind) => metrics.storeRefusals.inc({ kind }) }));
     // What decided sessions counted, so a re-delivery after the decision is counted once.
     const counted = new CountedSpans({ maxBytes: config.countedSpansMaxBytes, registry });
-    const details = (this.details = new SpanDetails({ journal, ...(params.readDetail ? { readDetail: params.readDetail } : {}), keys: engine.attributeKeys, pending, metrics, log }));
-    const late = (this.late = new LateData({ cache, engine, counted, metrics, journal, pending, details, readSpans: params.readSpans ?? (() => Promise.resolve([])), log }));
+    const reads = (this.reads = new PinnedReads());
+    const details = new SpanDetails({ journal, ...(params.readDetail ? { readDetail: params.readDetail } : {}), keys: engine.attributeKeys, pending, reads, metrics, log });
+    const late = (this.late = new LateData({ cache, engine, counted, metrics, journal, pending, details, reads, readSpans: params.readSpans ?? (() => Promise.resolve([])), log }));
     const groups = (this.groups = new SessionGroups({ config, cache, counted, metrics, late, details, now }));
     this.admission = new Admission({ config, store, metrics, heldBytes: () => groups.bytes + pending.bytes });
     const decider = (this.decider = new Decider({ engine, cache, groups, counted, metrics, journal, pending, details, log, now }));
@@ -181,13 +184,13 @@ export class SessionBuffer implements SpanSink {
   }
 
   /** Resolves when every read-back in flight (upgrades, kept sessions held lean) has been handed to the store. */
-  async settled(): Promise<void> {
-    await Promise.all([this.late.settled(), this.details.settled()]);
+  settled(): Promise<void> {
+    return this.reads.settled();
   }
 
   /** The oldest log record still needed by open sessions, held writes and upgrades in flight (MAX_SAFE_INTEGER when none). */
   oldestPin(): number {
-    let min = Math.min(this.pending.oldestPin(), this.late.oldestPin(), this.details.oldestPin());
+    let min = Math.min(this.pending.oldestPin(), this.reads.oldestPin());
     for (const s of this.groups.sessions()) if (s.minLsn < min) min = s.minLsn;
     return min;
   }

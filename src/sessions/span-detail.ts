@@ -15,6 +15,7 @@ import type { SpanDetail } from '../model/span-detail.js';
 import type { Attributes } from '../model/otlp-values.js';
 import type { SessionMetrics } from './metrics.js';
 import type { PendingWrites } from './pending-writes.js';
+import type { PinnedReads } from '../durability/pinned-reads.js';
 
 /** Reads one span's detail from its own bytes in its logged request (the receivers' decoder, handed in by the root). */
 export type ReadDetail = (record: Pick<RequestRecord, 'format' | 'receivedAtMs'>, spanBytes: Uint8Array) => Outcome<SpanDetail>;
@@ -29,14 +30,14 @@ export interface SpanDetailParams {
   /** Attribute keys decisions read (rules, detectors): kept on the lean span. */
   keys: ReadonlySet<string>;
   pending: PendingWrites;
+  /** Read-backs in flight, shared with late data (the buffer's pins). */
+  reads: PinnedReads;
   metrics: SessionMetrics;
   log: Logger;
 }
 
 /** Makes buffered spans lean and reads a kept session's spans back whole. */
 export class SpanDetails {
-  /** Read-backs in flight, each with the oldest log record it needs. */
-  private readonly inFlight = new Map<Promise<void>, number>();
   /** Spans to read back, by the LSN of their request, asked for in this tick (one sweep's kept sessions): read together. */
   private readonly batch = new Map<number, { span: NormalizedSpan; done: (detail: SpanDetail | null) => void }[]>();
   private readonly on: boolean;
@@ -63,40 +64,32 @@ export class SpanDetails {
   }
 
   /** True when some span of the list is held lean. */
-  holdsLean(spans: readonly NormalizedSpan[]): boolean {
+  private holdsLean(spans: readonly NormalizedSpan[]): boolean {
     if (!this.on) return false;
     for (const s of spans) if (s.detailAt !== undefined) return true;
     return false;
   }
 
   /**
-   * A kept write whose spans are held lean: the write was queued without its span rows; read them back whole and
-   * queue them as the same version's second part, pinning the oldest record they need until then.
+   * Queues a session write. A kept write whose spans are held lean goes without its span rows; they are read back
+   * whole and queued as the same version's second part, pinning the oldest record they need until then.
    */
-  writeSpansOf(w: SessionWrite): void {
+  write(w: SessionWrite): void {
+    if (!w.storeSpans || !this.holdsLean(w.spans)) {
+      this.p.pending.write(w);
+      return;
+    }
+    this.p.pending.write({ ...w, storeSpans: false });
     const { tenantId, sessionId } = w.summary;
     let pinLsn = w.pinLsn ?? Number.MAX_SAFE_INTEGER;
     for (const s of w.spans) if (s.detailAt !== undefined && s.detailAt < pinLsn) pinLsn = s.detailAt;
-    const done = this.whole(w.spans)
+    const work = this.whole(w.spans)
       .then((spans) => {
         if (spans.length === 0) return;
         this.p.pending.write({ ...w, spans, storeSpans: true, countUsage: false, part: 'detail', pinLsn });
       })
-      .catch((err: unknown) => this.p.log.error({ err, tenantId, sessionId }, 'could not read a kept session’s spans back from the log'))
-      .finally(() => this.inFlight.delete(done));
-    this.inFlight.set(done, pinLsn);
-  }
-
-  /** Resolves when every read-back in flight has been handed to the store. */
-  async settled(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight.keys()]);
-  }
-
-  /** The oldest log record a read-back in flight needs (MAX_SAFE_INTEGER when none). */
-  oldestPin(): number {
-    let min = Number.MAX_SAFE_INTEGER;
-    for (const pin of this.inFlight.values()) if (pin < min) min = pin;
-    return min;
+      .catch((err: unknown) => this.p.log.error({ err, tenantId, sessionId }, 'could not read a kept session’s spans back from the log'));
+    this.p.reads.track(work, pinLsn);
   }
 
   /** The spans with their detail read back (whole spans as they are); a span whose bytes are gone is left out, counted. */
