@@ -42,64 +42,45 @@ export interface CollectorParts {
   log: Logger;
 }
 
-/** The network-facing part of the collector: both receivers and the HTTP API on one port. */
-export class Collector {
-  readonly registry: Registry;
-  readonly auth: Authenticator;
-  readonly pricer: Pricer;
-  readonly decoder: RequestDecoder;
-  readonly overload: OverloadGuard;
-  readonly handler: ExportHandler;
-  readonly logsHandler: ExportHandler;
-  readonly logRoute: LogRoute;
-  readonly metricsHandler: ExportHandler;
-  readonly metricRoute: MetricRoute;
-  readonly rssCap: ResolvedRssCap;
-  readonly refusals: RefusalLog;
-  private started = false;
-
-  constructor(private readonly parts: CollectorParts) {
-    this.registry = parts.registry;
-    this.auth = parts.auth;
-    this.pricer = parts.pricer;
-    this.decoder = parts.decoder;
-    this.overload = parts.overload;
-    this.handler = parts.handler;
-    this.logsHandler = parts.logsHandler;
-    this.logRoute = parts.logRoute;
-    this.metricsHandler = parts.metricsHandler;
-    this.metricRoute = parts.metricRoute;
-    this.rssCap = parts.rssCap;
-    this.refusals = parts.refusals;
-  }
-
+/** The network-facing part of the collector: its parts, and both receivers with the HTTP API on one port. */
+export interface Collector extends Omit<CollectorParts, 'receivers' | 'log'> {
   /** Starts the guards' timers, then binds both ports; resolves with the ports actually bound. */
-  async start(): Promise<BoundPorts> {
-    const { log } = this.parts;
-    if (this.auth.open) {
-      log.warn('no API keys configured: running OPEN — any client may write, tenant from resource attribute tenant.id or "default"');
-    }
-    this.overload.start();
-    this.refusals.start();
-    let ports: BoundPorts;
-    try {
-      ports = await this.parts.receivers.listen();
-    } catch (err) {
-      this.overload.stop();
-      this.refusals.stop();
-      throw err;
-    }
-    this.started = true;
-    log.info({ ...ports, maxRssBytes: this.rssCap.bytes, maxRssSource: this.rssCap.source }, 'agenttail receivers listening');
-    return ports;
-  }
-
+  start(): Promise<BoundPorts>;
   /** Stops accepting (the gRPC server drains in-flight calls within graceMs), then the guards' timers. */
-  async shutdown(graceMs: number): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    await this.parts.receivers.close(graceMs);
-    this.overload.stop();
-    this.refusals.stop();
-  }
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/** The receive side over the parts the root built: it builds nothing. */
+export function collectorOf(parts: CollectorParts): Collector {
+  const { receivers, log, ...rest } = parts;
+  const { overload, refusals, rssCap } = parts;
+  let started = false;
+  return {
+    ...rest,
+    async start() {
+      if (parts.auth.open) {
+        log.warn('no API keys configured: running OPEN — any client may write, tenant from resource attribute tenant.id or "default"');
+      }
+      overload.start();
+      refusals.start();
+      let ports: BoundPorts;
+      try {
+        ports = await receivers.listen();
+      } catch (err) {
+        overload.stop();
+        refusals.stop();
+        throw err;
+      }
+      started = true;
+      log.info({ ...ports, maxRssBytes: rssCap.bytes, maxRssSource: rssCap.source }, 'agenttail receivers listening');
+      return ports;
+    },
+    async shutdown(graceMs) {
+      if (!started) return;
+      started = false;
+      await receivers.close(graceMs);
+      overload.stop();
+      refusals.stop();
+    },
+  };
 }

@@ -53,7 +53,7 @@ import { SharedState } from '../shared/shared-state.js';
 import { ClickHouseStore } from '../store/clickhouse-store.js';
 import { insertBudgetBytes } from '../store/insert-budget.js';
 import { insertHoldFor, type InsertHold } from '../store/insert-hold.js';
-import { Collector } from './collector.js';
+import { collectorOf, type Collector } from './collector.js';
 
 /** A fresh registry with the process metrics (CPU, memory, event-loop lag) registered. */
 export function createRegistry(): Registry {
@@ -167,7 +167,7 @@ export function composeReceiveSide(p: ReceiveSideParams): Collector {
   };
   const routes = [systemRoutes({ registry, checks: p.checks ?? {} }), ...(p.routes ?? [])];
   const receivers = new Receivers({ config: config.receive, handlers, log, routes });
-  return new Collector({
+  return collectorOf({
     registry,
     auth,
     pricer: decoding.pricer,
