@@ -1,0 +1,107 @@
+/**
+ * Spans held lean (`sessions.leanSpans`) from outside: the built collector as a child process, the real OTel gRPC
+ * exporter sending every batch twice (as a retrying client does), kill -9 before any session is decided, a restart on
+ * the same data directory. Recovery replays the requests lean; the kept sessions' spans are read back from the log
+ * after the restart and stored whole and once; the dropped session's spans are not stored; the rollups count each
+ * span once.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { ExportResult } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { queryDataDir, startCollectorProcess } from '../support/collector-process.js';
+import { TEST_RECEIVE } from '../support/collector.js';
+
+/** Three sessions of a model call, its HTTP child and a tool call; `fail` makes the root an error (kept). */
+function agentSpans(): ReadableSpan[] {
+  const memory = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'lean-process' }), spanProcessors: [new SimpleSpanProcessor(memory)] });
+  const tracer = provider.getTracer('lean-process');
+  for (const [sessionId, fail] of [['lp-kept-1', true], ['lp-dropped', false], ['lp-kept-2', true]] as const) {
+    const conv = { 'gen_ai.conversation.id': sessionId };
+    const root = tracer.startSpan('invoke_agent support', { attributes: { ...conv, 'gen_ai.operation.name': 'invoke_agent', 'app.note': `note of ${sessionId}` } });
+    const ctx = trace.setSpan(context.active(), root);
+    const chat = tracer.startSpan('chat gpt-4o-mini', { kind: 2, attributes: { ...conv, 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 100, 'gen_ai.usage.output_tokens': 20 } }, ctx);
+    chat.addEvent('gen_ai.content.prompt', { 'gen_ai.prompt': `prompt of ${sessionId}` });
+    tracer.startSpan('POST', { kind: 2, attributes: { 'url.full': 'https://api.openai.com/v1/chat/completions' } }, trace.setSpan(ctx, chat)).end();
+    chat.end();
+    tracer.startSpan('execute_tool get_order', { attributes: { ...conv, 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'get_order' } }, ctx).end();
+    if (fail) root.setStatus({ code: SpanStatusCode.ERROR, message: 'the agent failed' });
+    root.end();
+  }
+  return memory.getFinishedSpans();
+}
+
+describe('spans held lean, from outside', () => {
+  it('stores a kept session whole and once after a retried export and a kill -9 before the decision', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agt-lean-'));
+    try {
+      const config = {
+        dataDir: dir,
+        logLevel: 'info',
+        store: { path: join(dir, 'clickhouse'), flushIntervalMs: 100 },
+        // Long enough that nothing is decided before the kill; decided soon after the restart.
+        sessions: { idleTimeoutMs: 1_500, sweepIntervalMs: 50, leanSpans: true },
+        sampling: { baselineRate: 0, policies: { rarePath: { enabled: false }, costOutlier: { enabled: false }, latency: { enabled: false } } },
+        receive: TEST_RECEIVE,
+        wal: { durability: 'fsync' },
+      };
+      const first = await startCollectorProcess(dir, config);
+      const spans = agentSpans();
+      const exporter = new OTLPTraceExporter({ url: `http://${first.grpcTarget}` });
+      const send = (): Promise<ExportResult> => new Promise((resolve) => exporter.export(spans, resolve));
+      // The same batch twice: a client that did not see the first answer sends it again.
+      expect((await send()).code).toBe(0);
+      expect((await send()).code).toBe(0);
+      await exporter.shutdown();
+      first.child.kill('SIGKILL');
+      expect((await first.exited).signal).toBe('SIGKILL');
+
+      const second = await startCollectorProcess(dir, config);
+      const recovered = second.logs.find((l) => l.msg === 'recovered from the write-ahead log');
+      expect(recovered?.requestsReplayed).toBe(2);
+      // Decided after the restart (idle), the kept sessions' detail read back from the log, then a graceful stop.
+      await new Promise((r) => setTimeout(r, 3_000));
+      second.child.kill('SIGTERM');
+      expect((await second.exited).code).toBe(0);
+
+      const [rows, sessions, usage, lost] = await queryDataDir(join(dir, 'clickhouse'), [
+        "SELECT SessionId, SpanName, SpanAttributes['app.note'] AS note, Events.Name AS events, count() OVER (PARTITION BY TraceId, SpanId) AS copies FROM agenttail.spans ORDER BY SessionId, SpanName",
+        'SELECT SessionId, Kept FROM agenttail.sessions FINAL ORDER BY SessionId',
+        'SELECT sum(InputTokens) AS i FROM agenttail.usage_hourly',
+        "SELECT 1 FROM agenttail.spans WHERE SessionId = 'lp-dropped'",
+      ]);
+      expect(sessions).toEqual([
+        { SessionId: 'lp-dropped', Kept: false },
+        { SessionId: 'lp-kept-1', Kept: true },
+        { SessionId: 'lp-kept-2', Kept: true },
+      ]);
+      const stored = rows as { SessionId: string; SpanName: string; note: string; events: string[]; copies: string | number }[];
+      // Four spans of each kept session (the HTTP child joins its session by trace), each once.
+      expect(stored.map((r) => `${r.SessionId} ${r.SpanName}`)).toEqual([
+        'lp-kept-1 POST',
+        'lp-kept-1 chat gpt-4o-mini',
+        'lp-kept-1 execute_tool get_order',
+        'lp-kept-1 invoke_agent support',
+        'lp-kept-2 POST',
+        'lp-kept-2 chat gpt-4o-mini',
+        'lp-kept-2 execute_tool get_order',
+        'lp-kept-2 invoke_agent support',
+      ]);
+      expect(stored.every((r) => Number(r.copies) === 1)).toBe(true);
+      // Whole: the attribute no decision reads, and the event, came back from the log.
+      expect(stored.filter((r) => r.SpanName.startsWith('invoke_agent')).map((r) => r.note)).toEqual(['note of lp-kept-1', 'note of lp-kept-2']);
+      expect(stored.filter((r) => r.SpanName.startsWith('chat')).map((r) => r.events)).toEqual([['gen_ai.content.prompt'], ['gen_ai.content.prompt']]);
+      expect(lost).toEqual([]);
+      // Three model calls of 100 input tokens, counted once although sent twice and replayed.
+      expect(Number((usage![0] as { i: string | number }).i)).toBe(300);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
