@@ -36,13 +36,21 @@ export interface RunningServer {
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const parts = await compose(config, log);
   const { durability, shared, engine, buffer, logs, collector, replay, walDir } = parts;
-  // Recovery runs before anything is accepted: the buffer and the store must hold what the log says first.
-  const recovery = durability === null ? null : await durability.recover(replay);
-  durability?.start(replay);
-  await shared.start(engine, buffer);
-  buffer.start();
-  logs.start();
-  const { grpcPort, httpPort } = await collector.start();
+  let recovery: RecoveryReport | null;
+  let ports: { grpcPort: number | null; httpPort: number | null };
+  try {
+    // Recovery runs before anything is accepted: the buffer and the store must hold what the log says first.
+    recovery = durability === null ? null : await durability.recover(replay);
+    durability?.start(replay);
+    await shared.start(engine, buffer);
+    buffer.start();
+    logs.start();
+    ports = await collector.start();
+  } catch (err) {
+    await abandon(parts);
+    throw err;
+  }
+  const { grpcPort, httpPort } = ports;
   log.info(startupSummary(config, { grpcPort, httpPort }, walDir), 'agenttail started');
   const notice = loopbackNotice(config);
   if (notice !== null) log.warn(notice);
@@ -50,6 +58,19 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   let stopping: Promise<void> | null = null;
   const shutdown = (): Promise<void> => (stopping ??= stop(parts));
   return { grpcPort, httpPort, collector, buffer, store: parts.store, durability, recovery, shared, logs, shutdown };
+}
+
+/**
+ * A start that failed (a port in use, an unreadable log): what it opened is closed as a crash would leave it — the
+ * store's engine and the log's file, nothing decided or flushed — so the process exits cleanly (the embedded engine
+ * must not be torn down mid-statement) and the next start recovers from the log as usual.
+ */
+async function abandon(parts: Parts): Promise<void> {
+  const { insertHold, logs, durability, store, log } = parts;
+  insertHold?.stop();
+  logs.shutdown();
+  await durability?.wal.close().catch((err: unknown) => log.warn({ err }, 'log not closed after a failed start'));
+  await store.shutdown({ abandon: true }).catch((err: unknown) => log.warn({ err }, 'store not closed after a failed start'));
 }
 
 /** Stop, the reverse of start: receivers, then the sweep's last decisions, the log joiner, the store, the log. */
