@@ -4,19 +4,30 @@
  * every flag it shows, runs through npx from the checkout (the package's own `bin`; needs `npm run build`).
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { GROUP_COLUMNS } from '../../src/store/read/costs.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const COMMANDS = ['serve', 'simulate', 'migrate', 'costs', 'residency', 'reprice', 'hash-key'];
 const DOCS = ['README.md', 'bench/README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
-function npx(args: string[]): Promise<{ code: number | null; stdout: string }> {
-  const env = { ...process.env, npm_config_offline: 'true', npm_config_update_notifier: 'false' };
+/**
+ * npx links the checkout's own bin into its cache (`_npx/<hash of the path>`) the first time and reuses that link
+ * after. A cache of its own per run, as on a machine that never ran npx here: a link left by an earlier run (made
+ * before `dist/` was built, say) cannot decide the result. CI once saw `sh: agenttail: not found` (127) here.
+ */
+const NPM_CACHE = mkdtempSync(join(tmpdir(), 'agt-npx-cache-'));
+afterAll(() => rmSync(NPM_CACHE, { recursive: true, force: true }));
+
+function npx(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = { ...process.env, npm_config_offline: 'true', npm_config_update_notifier: 'false', npm_config_cache: NPM_CACHE };
   return new Promise((resolve) => {
-    execFile('npx', ['agenttail', ...args], { cwd: ROOT, env, timeout: 60_000 }, (err, stdout) => resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? null), stdout }));
+    execFile('npx', ['agenttail', ...args], { cwd: ROOT, env, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? null), stdout, stderr }),
+    );
   });
 }
 
@@ -51,7 +62,7 @@ describe('README and docs commands', () => {
     for (const command of new Set(found.map((s) => s.command))) {
       expect(COMMANDS, command).toContain(command);
       const r = await npx([command, '--help']);
-      expect(r.code, `npx agenttail ${command} --help`).toBe(0);
+      expect(r.code, `npx agenttail ${command} --help (stderr: ${r.stderr.trim()})`).toBe(0);
       helps.set(command, r.stdout);
     }
     // The README's groupBy list (test/unit/groupby-docs.test.ts) is the one `costs --help` offers.
