@@ -14,6 +14,7 @@ import { limitsFor } from './limits.js';
 import type { SessionMetrics } from './metrics.js';
 import { OpenSession } from './open-session.js';
 import type { SpanDetails } from './span-detail.js';
+import { compactSpan, GenAiTable } from './span-compact.js';
 import { isOwnEval, ownEvals } from './span-evals.js';
 
 /** Late spans of one request, grouped by decided session. */
@@ -58,6 +59,8 @@ export class SessionGroups {
   private readonly traces = new TenantIndex<OpenSession>();
   private openBytes = 0;
   private openSpans = 0;
+  /** Buffered spans' shared GenAI values (span-compact.ts). */
+  private readonly genai = new GenAiTable();
 
   constructor(private readonly p: GroupingParams) {}
 
@@ -199,6 +202,7 @@ export class SessionGroups {
     if (!traceMapped) this.traces.set(s.tenantId, span.traceId, s);
     a.touched.add(s);
     this.p.details.slim(span, a.detailLsn);
+    compactSpan(span, this.genai);
   }
 
   /** A bare-trace session whose trace turned out to carry a session id: its spans move over whole. */

@@ -26,10 +26,10 @@ export class OpenSession {
   /** Traces whose root span (no parent) has arrived ended. */
   private readonly rootedTraces = new Set<string>();
   /**
-   * Span ids seen, per trace id: the duplicate check without building a trace/span key string per span (the
-   * trace id strings are the spans' own, so nothing is allocated for a trace already known).
+   * Span ids seen, per trace id: the duplicate check without building a trace/span key string per span. `id` is the
+   * trace id string every span of the trace then holds (the first span's): one string per trace, not per span.
    */
-  private readonly seen = new Map<string, Set<string>>();
+  private readonly seen = new Map<string, { id: string; spanIds: Set<string> }>();
   private lowLsn = Number.MAX_SAFE_INTEGER;
 
   constructor(p: { tenantId: string; sessionId: string; explicitSession: boolean; limits: SessionLimits; nowMs: number }) {
@@ -42,16 +42,21 @@ export class OpenSession {
     this.lastArrivalMs = p.nowMs;
   }
 
-  /** Adds a span; returns its charged bytes, or 0 when it is a duplicate (same trace + span id). */
+  /**
+   * Adds a span; returns its charged bytes, or 0 when it is a duplicate (same trace + span id). The span takes the
+   * session's strings for its trace id and session id (equal values, one copy per trace and per session).
+   */
   add(span: NormalizedSpan, nowMs: number): number {
-    const ids = this.seen.get(span.traceId);
-    if (ids === undefined) {
-      this.seen.set(span.traceId, new Set([span.spanId]));
+    const trace = this.seen.get(span.traceId);
+    if (trace === undefined) {
+      this.seen.set(span.traceId, { id: span.traceId, spanIds: new Set([span.spanId]) });
       this.traceIds.add(span.traceId);
     } else {
-      if (ids.has(span.spanId)) return 0;
-      ids.add(span.spanId);
+      if (trace.spanIds.has(span.spanId)) return 0;
+      trace.spanIds.add(span.spanId);
+      span.traceId = trace.id;
     }
+    if (span.sessionId === this.sessionId) span.sessionId = this.sessionId;
     this.spans.push(span);
     const bytes = retainedBytes(span);
     if (span.parentSpanId === '' && span.endTimeUnixNano >= span.startTimeUnixNano && span.endTimeUnixNano > 0n) this.rootedTraces.add(span.traceId);

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { emptyGenAi, type GenAiInfo } from '../../src/model/span.js';
+import { compactSpan, GenAiTable } from '../../src/sessions/span-compact.js';
+import { harness, sid, span, trace } from './sessions-fixtures.js';
+
+const chat = (over: Partial<GenAiInfo> = {}): GenAiInfo => ({ ...emptyGenAi(), operation: 'chat', provider: 'openai', requestModel: 'gpt-4o', agentName: 'a', conventions: ['genai'], ...over });
+
+describe('buffered spans share what repeats (span-compact)', () => {
+  it('gives spans with equal GenAI fields one frozen object, and leaves a tool call id’s span its own', () => {
+    const table = new GenAiTable();
+    const a = span({ genai: chat() });
+    const b = span({ genai: chat() });
+    const other = span({ genai: chat({ requestModel: 'gpt-4o-mini' }) });
+    const tool = span({ genai: { ...emptyGenAi(), operation: 'execute_tool', toolName: 'search', toolCallId: 'call_1' } });
+    for (const s of [a, b, other, tool]) compactSpan(s, table);
+    expect(b.genai).toBe(a.genai);
+    expect(b.genai).toEqual(chat());
+    expect(Object.isFrozen(a.genai)).toBe(true);
+    expect(other.genai).not.toBe(a.genai);
+    expect(other.genai.requestModel).toBe('gpt-4o-mini');
+    expect(Object.isFrozen(tool.genai)).toBe(false);
+    expect(table.size).toBe(2);
+    // A shared value cannot be changed through one span: the write fails instead of reaching the others.
+    expect(() => {
+      (b.genai as { agentName: string | null }).agentName = 'x';
+    }).toThrow(TypeError);
+  });
+
+  it('shares an empty attribute map and a plain no-usage cost, and leaves any other cost or map alone', () => {
+    const table = new GenAiTable();
+    const a = span({ attributes: {}, cost: { costUsd: null, source: 'none', priceVersion: '' } });
+    const b = span({ attributes: {}, cost: { costUsd: null, source: 'none', priceVersion: '' } });
+    const priced = span({ attributes: { k: 'v' }, cost: { costUsd: 0.5, source: 'catalog', priceVersion: '2026-11-01' } });
+    const flagged = span({ cost: { costUsd: null, source: 'none', priceVersion: '', usageIncomplete: 'cache_read' } });
+    for (const s of [a, b, priced, flagged]) compactSpan(s, table);
+    expect(b.attributes).toBe(a.attributes);
+    expect(b.cost).toBe(a.cost);
+    expect(a.cost).toEqual({ costUsd: null, source: 'none', priceVersion: '' });
+    expect(priced.attributes).toEqual({ k: 'v' });
+    expect(priced.cost).toEqual({ costUsd: 0.5, source: 'catalog', priceVersion: '2026-11-01' });
+    expect(flagged.cost).toEqual({ costUsd: null, source: 'none', priceVersion: '', usageIncomplete: 'cache_read' });
+    expect(flagged.cost).not.toBe(a.cost);
+  });
+
+  it('starts its table again past its bound instead of growing without end', () => {
+    const table = new GenAiTable();
+    for (let i = 0; i < 5_000; i++) table.share(chat({ requestModel: `m-${i}` }));
+    expect(table.size).toBeLessThanOrEqual(4_096);
+    expect(table.size).toBeGreaterThan(0);
+  });
+
+  it('stores buffered spans with the same values as sent (the session write holds equal spans)', async () => {
+    const h = harness({ keepAll: true });
+    const sent = [1, 2, 3].map((i) => span({ traceId: trace(1), spanId: sid(i), sessionId: 'chat-9', genai: chat(), attributes: {} }));
+    const copies = sent.map((s) => ({ ...s, genai: { ...s.genai }, attributes: { ...s.attributes }, cost: { ...s.cost } }));
+    await h.buffer.accept(sent);
+    h.advance(5_000);
+    const w = h.store.of('chat-9');
+    expect(w).toHaveLength(1);
+    expect(w[0]!.spans).toEqual(copies);
+    expect(w[0]!.spans[1]!.genai).toBe(w[0]!.spans[0]!.genai);
+  });
+});
