@@ -12,7 +12,7 @@
 import { isModelCall } from '../conventions/provider-call.js';
 import type { NormalizedSpan } from '../model/span.js';
 import type { SessionWrite } from '../model/session.js';
-import { inKeyOrder } from './key-order.js';
+import { inBucket, inKeyOrder, lastRow, type LastRow } from './key-order.js';
 import { spanModel } from './span-row.js';
 
 const NS_PER_MINUTE = 60_000_000_000n;
@@ -45,6 +45,8 @@ function isHttpAttempt(span: NormalizedSpan): boolean {
 /** Accumulates the provider rollup of a batch of session writes. */
 export class ProviderRollup {
   private readonly acc = new Map<string, Acc>();
+  /** The row the last span went to (key-order.ts). */
+  private last: LastRow<Acc> | null = null;
 
   /** Number of distinct rollup rows so far. */
   get size(): number {
@@ -110,14 +112,22 @@ export class ProviderRollup {
   }
 
   private bucket(span: NormalizedSpan, provider: string, model: string): Acc {
-    const minuteS = Number((span.startTimeUnixNano / NS_PER_MINUTE) * 60n);
+    const ns = span.startTimeUnixNano;
     const region = span.call.region;
+    const l = this.last;
+    if (l !== null && inBucket(l, ns)) {
+      const a = l.acc;
+      if (a.tenantId === span.tenantId && a.provider === provider && a.model === model && a.region === region) return a;
+    }
+    const minute = ns / NS_PER_MINUTE;
+    const minuteS = Number(minute * 60n);
     const key = JSON.stringify([span.tenantId, minuteS, provider, model, region]);
     let a = this.acc.get(key);
     if (a === undefined) {
       a = { tenantId: span.tenantId, minuteS, provider, model, region, calls: 0, attempts: 0, refusals: 0, rateLimited: 0, overloaded: 0, serverErrors: 0, retryAfterCount: 0, retryAfterSumMs: 0, input: 0, output: 0, ttftCount: 0, ttftSumUs: 0 };
       this.acc.set(key, a);
     }
+    this.last = lastRow(a, ns, minute, NS_PER_MINUTE);
     return a;
   }
 

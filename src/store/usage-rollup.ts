@@ -3,7 +3,7 @@ import { endpointOf } from '../conventions/provider-call.js';
 import type { NormalizedSpan } from '../model/span.js';
 import type { SessionWrite } from '../model/session.js';
 import { costUnits, unitsCell } from './cell-format.js';
-import { inKeyOrder } from './key-order.js';
+import { inBucket, inKeyOrder, lastRow, type LastRow } from './key-order.js';
 import { spanModel } from './span-row.js';
 
 const NS_PER_HOUR = 3_600_000_000_000n;
@@ -54,6 +54,8 @@ export function rollupModel(span: NormalizedSpan): string {
  */
 export class UsageRollup {
   private readonly acc = new Map<string, Acc>();
+  /** The row the last call went to, with the hour and the endpoint's parts it stands for. */
+  private last: (LastRow<Acc> & { address: string; port: number }) | null = null;
 
   /** Number of distinct rollup rows so far. */
   get size(): number {
@@ -112,13 +114,21 @@ export class UsageRollup {
   }
 
   private bucket(span: NormalizedSpan, loneAgent: string): Acc {
-    const hourS = Number((span.startTimeUnixNano / NS_PER_HOUR) * 3600n);
+    const ns = span.startTimeUnixNano;
     const agent = span.genai.agentName ?? loneAgent;
     const provider = span.genai.provider ?? '';
     const rawModel = spanModel(span);
     const model = rollupModel(span);
+    const { region, serverAddress, serverPort } = span.call;
+    // Calls of a session mostly share their row: the last row is compared field by field before any key is built.
+    const l = this.last;
+    if (l !== null && inBucket(l, ns) && l.address === serverAddress && l.port === serverPort) {
+      const a = l.acc;
+      if (a.tenantId === span.tenantId && a.service === span.serviceName && a.agent === agent && a.provider === provider && a.model === model && a.rawModel === rawModel && a.region === region) return a;
+    }
+    const hour = ns / NS_PER_HOUR;
+    const hourS = Number(hour * 3600n);
     // Region and endpoint are part of the key (migration 010 adds them to the SummingMergeTree ORDER BY).
-    const region = span.call.region;
     const endpoint = endpointOf(span.call);
     const key = JSON.stringify([span.tenantId, hourS, span.serviceName, agent, provider, model, rawModel, region, endpoint]);
     let a = this.acc.get(key);
@@ -150,6 +160,8 @@ export class UsageRollup {
       };
       this.acc.set(key, a);
     }
+    const last = lastRow(a, ns, hour, NS_PER_HOUR);
+    this.last = last === null ? null : { ...last, address: serverAddress, port: serverPort };
     return a;
   }
 

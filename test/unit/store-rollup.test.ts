@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { UsageRollup } from '../../src/store/usage-rollup.js';
 import { buildSpanRow } from '../../src/store/span-row.js';
 import { attrToString } from '../../src/store/cell-format.js';
-import { randomSession, seeded } from '../integration/store-fixtures.js';
+import { ProviderRollup } from '../../src/store/provider-rollup.js';
+import { callSpan, randomSession, seeded } from '../integration/store-fixtures.js';
+import type { NormalizedSpan } from '../../src/model/span.js';
+import type { SessionWrite } from '../../src/model/session.js';
 
 const BASE = 1_763_800_000_000_000_000n;
 
@@ -57,6 +60,78 @@ describe('UsageRollup', () => {
       expect(r.rows().reduce((a, x) => a + Number(x.ReportedCalls), 0)).toBe(1);
       expect(r.rows().reduce((a, x) => a + Number(x.Calls), 0)).toBe(calls.length);
     });
+  });
+});
+
+describe('rollup rows of consecutive calls', () => {
+  const HOUR = 3_600_000_000_000n;
+  const usage = { inputTokens: 10, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+  const write = (spans: NormalizedSpan[]): SessionWrite => {
+    const s = randomSession({ tenantId: 't', rand: seeded(9), kept: false, baseNs: BASE });
+    return { ...s.write, spans };
+  };
+  /** Calls that differ from the one before in one key part only (hour, endpoint, region, model), with repeats. */
+  function calls(): NormalizedSpan[] {
+    const rand = seeded(11);
+    const hourStart = (BASE / HOUR) * HOUR;
+    const c = (startNs: bigint, o: { model?: string; region?: string; serverAddress?: string; port?: number } = {}): NormalizedSpan => {
+      const s = callSpan({ tenantId: 't', traceId: 'a'.repeat(32), parentSpanId: '', startNs, usage, costUsd: 0.001, rand, ...o });
+      s.genai = { ...s.genai, provider: 'openai' };
+      s.call = { ...s.call, serverPort: o.port ?? 0 };
+      return s;
+    };
+    return [
+      c(hourStart),
+      c(hourStart + HOUR - 1n),
+      c(hourStart + HOUR),
+      c(hourStart + HOUR + 1n),
+      c(hourStart - 1n),
+      c(hourStart, { serverAddress: 'api.openai.com', port: 443 }),
+      c(hourStart, { serverAddress: 'api.openai.com', port: 0 }),
+      c(hourStart, { serverAddress: 'api.openai.com', port: 8443 }),
+      c(hourStart, { serverAddress: 'api.openai.com', port: 443 }),
+      c(hourStart, { region: 'us-east-1' }),
+      c(hourStart, { model: 'gpt-4o' }),
+      c(hourStart),
+      c(0n),
+      c(59_999_999_999n),
+      c(60_000_000_000n),
+    ];
+  }
+
+  it('puts each call in the row of its own hour and endpoint, however the calls before it went', () => {
+    const r = new UsageRollup();
+    r.add(write(calls()));
+    const rows = r.rows().map((x) => [x.Hour, x.Endpoint, x.Region, x.Model, x.Calls]);
+    const h = Number((BASE / HOUR) * 3600n);
+    expect(rows).toEqual([
+      [0, '', 'unknown', 'gpt-4o-mini', 3],
+      [h - 3600, '', 'unknown', 'gpt-4o-mini', 1],
+      [h, '', 'unknown', 'gpt-4o', 1],
+      [h, '', 'unknown', 'gpt-4o-mini', 3],
+      [h, 'api.openai.com', 'unknown', 'gpt-4o-mini', 3],
+      [h, 'api.openai.com:8443', 'unknown', 'gpt-4o-mini', 1],
+      [h, '', 'us-east-1', 'gpt-4o-mini', 1],
+      [h + 3600, '', 'unknown', 'gpt-4o-mini', 2],
+    ]);
+  });
+
+  it('puts each call in the row of its own minute in the provider rollup', () => {
+    const r = new ProviderRollup();
+    r.add(write(calls()));
+    const rows = r.rows().map((x) => [x.Minute, x.Region, x.Model, x.Calls]);
+    const m = Number((BASE / HOUR) * 3600n);
+    expect(rows).toEqual([
+      [0, 'unknown', 'gpt-4o-mini', 2],
+      [m - 60, 'unknown', 'gpt-4o-mini', 1],
+      [m, 'unknown', 'gpt-4o', 1],
+      [m, 'unknown', 'gpt-4o-mini', 6],
+      [m, 'us-east-1', 'gpt-4o-mini', 1],
+      [m + 3540, 'unknown', 'gpt-4o-mini', 1],
+      [m + 3600, 'unknown', 'gpt-4o-mini', 2],
+      // Rows are in the order of their keys' text: minute 60 sorts after the others.
+      [60, 'unknown', 'gpt-4o-mini', 1],
+    ]);
   });
 });
 

@@ -1,0 +1,75 @@
+/**
+ * The store's main-thread work per session write, without ClickHouse: the e2e traffic (bench/e2e/requests.ts) through
+ * the production ingest path with sessions decided (a store that keeps the writes), then the captured writes, in
+ * batches of 500, through what ClickHouseStore.write does with them before an insert: `rows` — sessionTableRows and
+ * one JSON line per row; `rollups` — UsageRollup and ProviderRollup add, then their rows as JSON lines. Reports ns per
+ * span ingested (every span counts in the rollups; kept spans only get rows), the best of the rounds.
+ * Baseline in the same run: a loop that reads every span of every write once.
+ * Run: node --expose-gc --import tsx bench/store-rows.ts [requests] [rounds]
+ */
+import { performance } from 'node:perf_hooks';
+import Table from 'cli-table3';
+import { ok, type Outcome } from '../src/model/outcome.js';
+import type { SessionWrite } from '../src/model/session.js';
+import { ProviderRollup } from '../src/store/provider-rollup.js';
+import { sessionTableRows } from '../src/store/session-rows.js';
+import { UsageRollup } from '../src/store/usage-rollup.js';
+import { CountingStore } from './support/counting-store.js';
+import { FreshBodies, sendAll } from './support/export-traffic.js';
+import { ingestPipeline } from './support/ingest-pipeline.js';
+
+const REQUESTS = Number(process.argv[2] ?? 120);
+const ROUNDS = Number(process.argv[3] ?? 7);
+const BATCH = 500;
+
+class KeepingStore extends CountingStore {
+  readonly kept: SessionWrite[] = [];
+  override write(w: SessionWrite): Outcome<void> {
+    this.kept.push(w);
+    return ok();
+  }
+}
+
+const store = new KeepingStore();
+const { handler, buffer } = ingestPipeline({ store, sessions: { idleTimeoutMs: 100, sweepIntervalMs: 20, maxBufferBytes: 8 * 1024 ** 3 }, sampling: { baselineRate: 0.04, budget: { enabled: false } } });
+buffer.start();
+await sendAll(handler, new FreshBodies(REQUESTS).next(), 8);
+while (buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 20));
+await buffer.shutdown();
+const writes = store.kept;
+const spans = writes.reduce((n, w) => n + w.spans.length, 0);
+
+let sink = 0;
+const cases: Record<string, () => void> = {
+  baseline: () => {
+    for (const w of writes) for (const s of w.spans) sink += s.spanId.length;
+  },
+  rows: () => {
+    for (const w of writes) for (const t of sessionTableRows(w)) if (t.rows !== null) for (const r of t.rows) sink += JSON.stringify(r).length;
+  },
+  rollups: () => {
+    for (let i = 0; i < writes.length; i += BATCH) {
+      const u = new UsageRollup();
+      const p = new ProviderRollup();
+      for (const w of writes.slice(i, i + BATCH)) {
+        if (UsageRollup.counts(w)) u.add(w);
+        if (ProviderRollup.counts(w)) p.add(w);
+      }
+      for (const r of [...u.rows(), ...p.rows()]) sink += JSON.stringify(r).length;
+    }
+  },
+};
+const best = new Map<string, number>();
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, fn] of Object.entries(cases)) {
+    globalThis.gc?.();
+    const t0 = performance.now();
+    fn();
+    const ns = ((performance.now() - t0) * 1e6) / spans;
+    best.set(name, Math.min(best.get(name) ?? Infinity, ns));
+  }
+}
+const table = new Table({ head: [`${writes.length} writes, ${spans} spans`, 'ns per span (best)', 'vs baseline'] });
+for (const [name, ns] of best) table.push([name, ns.toFixed(0), `${(ns / best.get('baseline')!).toFixed(1)}×`]);
+console.log(table.toString());
+console.log(JSON.stringify({ bench: 'store-rows', requests: REQUESTS, writes: writes.length, spans, nsPerSpan: Object.fromEntries(best), sink: sink > 0 }));
