@@ -17,10 +17,14 @@ export interface TableRows {
   rows: Record<string, unknown>[] | null;
 }
 
-/** The rows a session write puts in each table, in the order they are queued. */
+/**
+ * The rows a session write puts in each table, in the order they are queued. A `detail` part (a kept session's span
+ * rows read back from the log) has no session row of its own: the first part of the same version wrote that row,
+ * and it does not depend on the spans being stored.
+ */
 export function sessionTableRows(w: SessionWrite): TableRows[] {
   const { tenantId, sessionId } = w.summary;
-  const out: TableRows[] = [{ table: 'sessions', rows: [buildSessionRow(w)] }];
+  const out: TableRows[] = w.part === 'detail' ? [] : [{ table: 'sessions', rows: [buildSessionRow(w)] }];
   if (w.storeSpans && w.spans.length > 0) {
     out.push({ table: 'spans', rows: w.spans.map((span) => buildSpanRow(span, sessionId, w.decision)) });
     const sessionTs = buildSessionTsRow(tenantId, sessionId, w.spans);
