@@ -191,6 +191,8 @@ export class SessionGroups {
 
   /** Adds a span to an open session; `traceMapped` when its trace is known to map to `s` already. */
   private placeOpen(span: NormalizedSpan, s: OpenSession, a: Arrival, traceMapped: boolean): void {
+    // Lean first, so the span is charged what it will hold (memory.ts).
+    this.p.details.slim(span, a.detailLsn);
     const bytes = s.countedBefore && this.p.counted.has(s.tenantId, s.sessionId, span.traceId, span.spanId) ? 0 : s.add(span, a.nowMs);
     if (bytes === 0) {
       this.p.metrics.duplicates.inc();
@@ -201,7 +203,6 @@ export class SessionGroups {
     if (a.lsn !== null) s.addLsn(a.lsn);
     if (!traceMapped) this.traces.set(s.tenantId, span.traceId, s);
     a.touched.add(s);
-    this.p.details.slim(span, a.detailLsn);
     compactSpan(span, this.genai);
   }
 
@@ -211,7 +212,9 @@ export class SessionGroups {
     this.remove(from);
     a.touched.delete(from);
     this.p.metrics.moved.inc(from.spans.length);
-    for (const s of from.spans) this.place(s, target, a);
+    // Moved spans came in earlier requests: never held lean against this request's record (its bytes are not theirs).
+    const moved: Arrival = { ...a, detailLsn: null };
+    for (const s of from.spans) this.place(s, target, moved);
     if ('open' in target) {
       target.open.evals.push(...from.evals);
       for (const l of from.requestLsns) target.open.addLsn(l);

@@ -61,3 +61,16 @@ describe('buffered spans share what repeats (span-compact)', () => {
     expect(w[0]!.spans[1]!.genai).toBe(w[0]!.spans[0]!.genai);
   });
 });
+
+describe('memory charged per buffered span (memory.ts)', () => {
+  it('charges a whole span by its wire size and a lean span its fixed part plus the attributes it kept', async () => {
+    const { retainedBytes, SPAN_OVERHEAD_BYTES, WIRE_FACTOR } = await import('../../src/sessions/memory.js');
+    const whole = span({ wireBytes: 2_000, attributes: { 'gen_ai.input.messages': 'x'.repeat(1_500) } });
+    expect(retainedBytes(whole)).toBe(SPAN_OVERHEAD_BYTES + Math.ceil(2_000 * WIRE_FACTOR));
+    const lean = span({ wireBytes: 2_000, attributes: {}, detailAt: 7 });
+    expect(retainedBytes(lean)).toBe(SPAN_OVERHEAD_BYTES);
+    const keptUrl = span({ wireBytes: 2_000, attributes: { 'url.full': 'https://api.example.com/v1/chat/completions' }, detailAt: 7 });
+    expect(retainedBytes(keptUrl)).toBeGreaterThan(SPAN_OVERHEAD_BYTES + 40);
+    expect(retainedBytes(keptUrl)).toBeLessThan(retainedBytes(whole));
+  });
+});
