@@ -4,6 +4,7 @@ import { wireOffsetOf } from '../otlp/proto-span.js';
 import { type Attributes } from '../model/otlp-values.js';
 import type { GenAiInfo, NormalizedSpan, SpanCost, UsageField } from '../model/span.js';
 import type { Registry } from 'prom-client';
+import { closeAliasGate, conventionMask, openAliasGate } from './span-keys.js';
 import { ALIASES, CONVENTION_PREFIXES, EXCLUSIVE_INPUT_SCOPES } from './aliases.js';
 import { operationOf, readMarkers, usageRoleOf } from './classify.js';
 import { extractEvals } from './evals.js';
@@ -45,6 +46,16 @@ export class Normalizer {
    * else {costUsd:null, source:'none', priceVersion:''}; the pricing stage fills catalog costs.
    */
   normalize(span: OtlpSpan, tenantId: string): NormalizedSpan {
+    // Alias lists the span carries no name of are not looked up while it is read (span-keys.ts).
+    openAliasGate(span.attributes, span.resource.attributes);
+    try {
+      return this.read(span, tenantId);
+    } finally {
+      closeAliasGate();
+    }
+  }
+
+  private read(span: OtlpSpan, tenantId: string): NormalizedSpan {
     const attrs = span.attributes;
     const res = span.resource.attributes;
     const markers = readMarkers(attrs);
@@ -130,27 +141,11 @@ export class Normalizer {
   }
 }
 
-/** Convention bits per attribute key: keys repeat across spans, so each is tested against the prefixes once. */
-const conventionBits = new Map<string, number>();
-/** Bounds conventionBits (distinct keys seen; custom attribute names are open-ended). */
-const MAX_REMEMBERED_KEYS = 10_000;
 /** One shared, frozen list per combination of conventions (at most 2^5): spans hold the same array. */
 const conventionLists = new Map<number, string[]>();
 
 function conventionsOf(attrs: Attributes): string[] {
-  let mask = 0;
-  for (const k in attrs) {
-    let bits = conventionBits.get(k);
-    if (bits === undefined) {
-      bits = 0;
-      CONVENTION_PREFIXES.forEach(({ prefixes }, i) => {
-        if (prefixes.some((p) => k.startsWith(p))) bits! |= 1 << i;
-      });
-      if (conventionBits.size >= MAX_REMEMBERED_KEYS) conventionBits.clear();
-      conventionBits.set(k, bits);
-    }
-    mask |= bits;
-  }
+  const mask = conventionMask(attrs);
   let list = conventionLists.get(mask);
   if (list === undefined) {
     list = Object.freeze(CONVENTION_PREFIXES.filter((_, i) => (mask & (1 << i)) !== 0).map((c) => c.convention)) as string[];

@@ -51,14 +51,31 @@ export function refusalOfStatus(status: number): RefusalKind | null {
   return null;
 }
 
+/** Names matched as suffixes of a dotted or prefixed error type (longer than 3 characters, so not bare codes). */
+const SUFFIXES: readonly (readonly [string, RefusalKind])[] = Object.entries(ERROR_TYPES).filter(([name]) => name.length > 3);
+
+/** Answers per error type: error types repeat across spans (a few per SDK), so each is matched once; bounded. */
+const byErrorType = new Map<string, RefusalKind | null>();
+const MAX_REMEMBERED_TYPES = 1_000;
+
 /** The refusal kind named by an error type (`RateLimitError`, `overloaded_error`, `ThrottlingException`, `429`), or null. */
 export function refusalOfErrorType(errorType: string): RefusalKind | null {
+  let kind = byErrorType.get(errorType);
+  if (kind === undefined) {
+    kind = matchErrorType(errorType);
+    if (byErrorType.size >= MAX_REMEMBERED_TYPES) byErrorType.clear();
+    byErrorType.set(errorType, kind);
+  }
+  return kind;
+}
+
+function matchErrorType(errorType: string): RefusalKind | null {
   const key = errorType.toLowerCase().replace(/[^a-z0-9]/g, '');
   const direct = ERROR_TYPES[key];
   if (direct !== undefined) return direct;
   if (/^5\d\d$/.test(key)) return 'server_error';
   // Dotted or prefixed names: openai.RateLimitError, anthropic.OverloadedError, botocore ThrottlingException.
-  for (const [name, kind] of Object.entries(ERROR_TYPES)) if (name.length > 3 && key.endsWith(name)) return kind;
+  for (const [name, kind] of SUFFIXES) if (key.endsWith(name)) return kind;
   return null;
 }
 

@@ -1,8 +1,10 @@
 /** Typed reads of attribute values through alias lists (first present name wins). */
 import type { AttrValue, Attributes } from '../model/otlp-values.js';
+import { noneOnSpan } from './span-keys.js';
 
 /** A non-empty string for the first present alias (numbers are stringified: ids are sometimes ints). */
 export function readString(attrs: Attributes, names: readonly string[]): string | null {
+  if (noneOnSpan(attrs, names)) return null;
   for (const name of names) {
     const v = attrs[name];
     if (typeof v === 'string' && v !== '') return v;
@@ -13,6 +15,7 @@ export function readString(attrs: Attributes, names: readonly string[]): string 
 
 /** A finite number for the first present alias; numeric strings (int64 beyond 2^53, JSON exporters) count. */
 export function readNumber(attrs: Attributes, names: readonly string[]): number | null {
+  if (noneOnSpan(attrs, names)) return null;
   for (const name of names) {
     const n = toNumber(attrs[name]);
     if (n !== null) return n;
@@ -32,6 +35,7 @@ export function toNumber(v: AttrValue | undefined): number | null {
 
 /** A plain JSON object parsed from a string attribute (Langfuse usage/cost details), or null. */
 export function readJsonObject(attrs: Attributes, names: readonly string[]): Record<string, unknown> | null {
+  if (noneOnSpan(attrs, names)) return null;
   for (const name of names) {
     const v = attrs[name];
     if (typeof v !== 'string') continue;

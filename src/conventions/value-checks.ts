@@ -5,6 +5,7 @@
  */
 import type { AttrValue, Attributes } from '../model/otlp-values.js';
 import { SpanRejectError } from '../otlp/span-checks.js';
+import { noneOnSpan } from './span-keys.js';
 import { toNumber } from './read-attr.js';
 
 /**
@@ -51,6 +52,7 @@ export function checkCostUsd(name: string, raw: unknown, n: number | null): numb
 
 /** The token count under the first present alias (null when none is present); a present value that fails refuses the span. */
 export function readTokenCount(attrs: Attributes, names: readonly string[]): number | null {
+  if (noneOnSpan(attrs, names)) return null;
   for (const name of names) {
     const v = attrs[name];
     if (present(v)) return checkTokenCount(name, v, toNumber(v));
@@ -60,6 +62,7 @@ export function readTokenCount(attrs: Attributes, names: readonly string[]): num
 
 /** The reported cost under the first present alias (null when none is present); a present value that fails refuses the span. */
 export function readCostUsd(attrs: Attributes, names: readonly string[]): number | null {
+  if (noneOnSpan(attrs, names)) return null;
   for (const name of names) {
     const v = attrs[name];
     if (present(v)) return checkCostUsd(name, v, toNumber(v));

@@ -73,6 +73,15 @@ describe('refusal classifier', () => {
     for (const t of ['BadRequestError', 'AuthenticationError', 'ToolTimeout', '404', '_OTHER']) expect(refusalOfErrorType(t), t).toBeNull();
   });
 
+  it('gives an error type the same answer every time, also after more types than it remembers', () => {
+    const types = ['RateLimitError', 'openai.RateLimitError', 'BadRequestError', '503', 'anthropic.OverloadedError'];
+    const first = types.map((t) => refusalOfErrorType(t));
+    expect(first).toEqual(['rate_limited', 'rate_limited', null, 'overloaded', 'overloaded']);
+    for (let i = 0; i < 1_100; i++) refusalOfErrorType(`SomeError${i}`);
+    expect(types.map((t) => refusalOfErrorType(t))).toEqual(first);
+    expect(types.map((t) => refusalOfErrorType(t))).toEqual(first);
+  });
+
   it('reads retry-after: retry-after-ms first, else seconds, captured as arrays or flat', () => {
     expect(retryAfterMs({ 'http.response.header.retry-after': ['2'] })).toBe(2000);
     expect(retryAfterMs({ 'http.response.header.retry-after': '1.5', 'http.response.header.retry-after-ms': ['1234'] })).toBe(1234);
