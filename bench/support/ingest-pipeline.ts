@@ -34,19 +34,26 @@ export interface IngestPipelineOptions {
   keptElsewhere?: KeptElsewhere;
   /** Redaction before decoding (bench/redaction.ts); absent: off. */
   redactor?: RequestRedactor;
+  /** Wall clock of the buffer and the decision cache, ms (bench/sizing.ts drives `sweep()` and TTLs with it); Date.now when absent. */
+  now?: () => number;
 }
 
 export function ingestPipeline(o: IngestPipelineOptions) {
   const log = silentLogger();
   const auth = new Authenticator({ keys: [], log });
   const decoder = new RequestDecoder({ auth, limits: receiveSchema.parse({}).limits, normalizer: new Normalizer(), pricer: new Pricer({ overrides: [] }) });
+  const cache = new DecisionCache({ ttlMs: 600_000, maxEntries: 1_000_000, ...(o.now ? { now: o.now } : {}) });
+  const sessions = sessionsSchema.parse(o.sessions ?? {});
   const buffer = new SessionBuffer({
-    config: sessionsSchema.parse(o.sessions ?? {}),
-    engine: new DecisionEngine({ config: samplingSchema.parse(o.sampling ?? {}), ...(o.keptElsewhere ? { keptElsewhere: o.keptElsewhere } : {}) }),
-    cache: new DecisionCache({ ttlMs: 600_000, maxEntries: 1_000_000 }),
+    config: sessions,
+    engine: new DecisionEngine({ config: samplingSchema.parse(o.sampling ?? {}), ...(o.now ? { now: o.now } : {}), ...(o.keptElsewhere ? { keptElsewhere: o.keptElsewhere } : {}) }),
+    cache,
     store: o.store,
     log,
+    ...(o.now ? { now: o.now } : {}),
     ...(o.journal ? { journal: o.journal } : {}),
+    // sessions.leanSpans as `serve` wires it (src/main/compose.ts): a kept session's detail read back from the log.
+    ...(sessions.leanSpans ? { readDetail: (record: Parameters<RequestDecoder['detailOf']>[0], bytes: Uint8Array) => decoder.detailOf(record, bytes) } : {}),
   });
   const handler = new ExportHandler({
     auth,
@@ -58,5 +65,5 @@ export function ingestPipeline(o: IngestPipelineOptions) {
     maxStringBytes: receiveSchema.parse({}).limits.maxStringBytes,
     log,
   });
-  return { handler, buffer, decoder };
+  return { handler, buffer, decoder, auth, cache };
 }
