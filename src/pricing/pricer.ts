@@ -38,6 +38,8 @@ export class Pricer {
   private readonly overrides: readonly Override[];
   /** resolve() results by model, provider and UTC day number (the day string and the name candidates cost ~1 µs per call). */
   private readonly resolutions = new Map<string, Resolved | null>();
+  /** The last look-up of resolve() and its answer (the prices of a model, provider and UTC day never change here). */
+  private lastResolved: { model: string; provider: string | null; day: number; resolved: Resolved | null } | null = null;
   /** canonicalModel() results by the name as reported. */
   private readonly canonical = new Map<string, string>();
   private readonly metrics: PricingMetrics | null;
@@ -95,11 +97,10 @@ export class Pricer {
     if (span.cost.source === 'reported' && span.cost.costUsd !== null) return span.cost;
     if (span.usageRole !== 'call' || span.usage === null) return { costUsd: null, source: 'none', priceVersion: '' };
     const atUnixMs = Number(span.startTimeUnixNano / 1_000_000n);
-    for (const model of [span.genai.responseModel, span.genai.requestModel]) {
-      if (model === null) continue;
-      const r = this.resolve(model, span.genai.provider, atUnixMs);
-      if (r !== null) return withIncompleteness({ costUsd: costOf(span.usage, r.prices), source: 'catalog', priceVersion: r.version }, span, r.prices);
-    }
+    // The response model first, then the request model.
+    const { responseModel, requestModel, provider } = span.genai;
+    const r = (responseModel === null ? null : this.resolve(responseModel, provider, atUnixMs)) ?? (requestModel === null ? null : this.resolve(requestModel, provider, atUnixMs));
+    if (r !== null) return withIncompleteness({ costUsd: costOf(span.usage, r.prices), source: 'catalog', priceVersion: r.version }, span, r.prices);
     return { costUsd: null, source: 'unknown', priceVersion: this.version };
   }
 
@@ -113,12 +114,18 @@ export class Pricer {
   resolve(model: string, provider: string | null, atUnixMs: number): Resolved | null {
     if (!Number.isFinite(atUnixMs)) throw new AgtError('AGT_ERR_INTERNAL', `price look-up at a non-finite time (${atUnixMs})`);
     // Prices change by UTC day, so the day number (what toISOString's date part names) is the time part of the key.
-    const key = `${model}\u0000${provider ?? '\u0001'}\u0000${Math.floor(atUnixMs / DAY_MS)}`;
-    const cached = this.resolutions.get(key);
-    if (cached !== undefined) return cached;
-    const resolved = this.resolveAt(model, provider, new Date(atUnixMs).toISOString().slice(0, 10));
-    if (this.resolutions.size >= MAX_CACHED_RESOLUTIONS) this.resolutions.clear();
-    this.resolutions.set(key, resolved);
+    const day = Math.floor(atUnixMs / DAY_MS);
+    // Calls of a session mostly repeat the model before: the last look-up answers before a key is built.
+    const last = this.lastResolved;
+    if (last !== null && last.day === day && last.model === model && last.provider === provider) return last.resolved;
+    const key = `${model}\u0000${provider ?? '\u0001'}\u0000${day}`;
+    let resolved = this.resolutions.get(key);
+    if (resolved === undefined) {
+      resolved = this.resolveAt(model, provider, new Date(atUnixMs).toISOString().slice(0, 10));
+      if (this.resolutions.size >= MAX_CACHED_RESOLUTIONS) this.resolutions.clear();
+      this.resolutions.set(key, resolved);
+    }
+    this.lastResolved = { model, provider, day, resolved };
     return resolved;
   }
 

@@ -64,6 +64,25 @@ describe('Pricer', () => {
         expect(cost(june1 - DAY_MS)).toBe(20);
       }
     });
+    it('answers a look-up repeating the one before as a first look-up would, whatever changed in between', () => {
+      const u = usage({ inputTokens: 1_000_000, outputTokens: 1_000_000 });
+      const fresh = (model: string, provider: string | null, atUnixMs: number) => new Pricer({ catalog }).priceUsage({ model, provider, usage: u, atUnixMs });
+      const day = at('2025-07-01');
+      const calls: [string, string | null, number][] = [
+        ['acme-large', null, day],
+        ['acme-large', null, day + 1000],
+        ['acme-small', null, day],
+        ['acme-small', null, day],
+        ['acme-small', 'acme', day],
+        ['acme-large', 'acme', day],
+        ['acme-large', 'acme', at('2025-03-01')],
+        ['acme-large', 'acme', at('2025-03-01')],
+        ['unknown-model', null, day],
+        ['unknown-model', null, day],
+        ['acme-large', null, day],
+      ];
+      for (const [model, provider, atUnixMs] of calls) expect(p.priceUsage({ model, provider, usage: u, atUnixMs }), `${model} ${provider} ${atUnixMs}`).toEqual(fresh(model, provider, atUnixMs));
+    });
     it('returns null before the first effective date', () => {
       expect(p.priceUsage({ model: 'acme-large', provider: null, usage: usage({ inputTokens: 1 }), atUnixMs: at('2024-12-31') }).costUsd).toBeNull();
     });
