@@ -10,18 +10,20 @@ export interface TableDisk {
   table: string;
   rows: number;
   bytesOnDisk: number;
+  /** The columns' bytes before compression (how much the traffic's repetition helped). */
+  uncompressedBytes: number;
   parts: number;
 }
 
 async function parts(store: ClickHouseStore, database: string): Promise<TableDisk[]> {
   const rs = await store.client.query({
-    query: `SELECT table, sum(rows) AS rows, sum(bytes_on_disk) AS bytesOnDisk, count() AS parts
+    query: `SELECT table, sum(rows) AS rows, sum(bytes_on_disk) AS bytesOnDisk, sum(data_uncompressed_bytes) AS uncompressedBytes, count() AS parts
             FROM system.parts WHERE active AND database = {database:String} GROUP BY table ORDER BY table`,
     query_params: { database },
     format: 'JSONEachRow',
   });
   const raw = await rs.json<Record<string, string | number>>();
-  return raw.map((r) => ({ table: String(r.table), rows: Number(r.rows), bytesOnDisk: Number(r.bytesOnDisk), parts: Number(r.parts) }));
+  return raw.map((r) => ({ table: String(r.table), rows: Number(r.rows), bytesOnDisk: Number(r.bytesOnDisk), uncompressedBytes: Number(r.uncompressedBytes), parts: Number(r.parts) }));
 }
 
 /** The store's tables on disk as inserted, then merged. */

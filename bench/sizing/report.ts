@@ -19,7 +19,7 @@ export function markdownTable(r: SizingResult, command: string): string {
   const rows: [string, string, string][] = [];
   const total = r.stages.reduce((n, s) => n + s.cpuUsPerSpan, 0);
   for (const s of r.stages) {
-    rows.push([STAGE_NAMES[s.stage], `**${us(s.cpuUsPerSpan)} µs** CPU/span (${us(s.cpuUsPerSpanRange[0])}–${us(s.cpuUsPerSpanRange[1])}; GC pauses ${us(s.gcPauseUsPerSpan)}), ${int(s.spansPerS)} spans/s alone`, 'median of the rounds, process CPU']);
+    rows.push([STAGE_NAMES[s.stage], `**${us(s.cpuUsPerSpan)} µs** CPU/span (${us(s.cpuUsPerSpanRange[0])}–${us(s.cpuUsPerSpanRange[1])}; main-thread GC pauses ${us(s.gcPauseUsPerSpan)} wall), ${int(s.spansPerS)} spans/s alone`, 'median of the rounds, process CPU']);
   }
   rows.push(['all stages, one thread', `${us(total)} µs CPU/span → ~${int(1e6 / total)} spans/s per core`, 'sum of the medians']);
   for (const x of r.memory) {
@@ -35,11 +35,13 @@ export function markdownTable(r: SizingResult, command: string): string {
   const merged = new Map(r.clickhouse.merged.map((t) => [t.table, t]));
   const perRow = (table: string): string => {
     const t = merged.get(table);
-    return t === undefined || t.rows === 0 ? 'n/a' : `${int(t.bytesOnDisk / t.rows)} B`;
+    return t === undefined || t.rows === 0 ? 'n/a' : `${int(t.bytesOnDisk / t.rows)} B (${int(t.uncompressedBytes / t.rows)} B uncompressed)`;
   };
   const all = r.clickhouse.merged.reduce((n, t) => n + t.bytesOnDisk, 0);
+  const allRaw = r.clickhouse.merged.reduce((n, t) => n + t.uncompressedBytes, 0);
+  const perMillion = (bytes: number): string => (((bytes / r.clickhouse.spansIngested) * 1e6) / 1e9).toFixed(3);
   rows.push(['ClickHouse per stored span / session row', `**${perRow('spans')}** per span row, **${perRow('sessions')}** per session row`, 'system.parts bytes_on_disk ÷ rows, merged']);
-  rows.push(['ClickHouse per million ingested spans', `**${((all / r.clickhouse.spansIngested) * 1e6 / 1e9).toFixed(3)} GB** (all tables, ~10 % of sessions kept)`, 'system.parts, merged']);
+  rows.push(['ClickHouse per million ingested spans', `**${perMillion(all)} GB** (${perMillion(allRaw)} GB uncompressed; all tables, ~10 % of sessions kept)`, 'system.parts, merged']);
   rows.push(['decode workers', 'none yet (issue 31 part 1): one main thread', 'e2e spans/s: `npx tsx bench/e2e.ts`']);
   const head = `${command} — ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB.toFixed(0)} GiB, Node ${m.node}, load ${m.load.map((x) => x.toFixed(1)).join(' ')} → ${m.loadAfter.map((x) => x.toFixed(1)).join(' ')}; ${r.stages[0]!.spans} spans per round, ${r.params.rounds} rounds`;
   return [head, '', '| what | figure | how |', '|---|---|---|', ...rows.map((x) => `| ${x.join(' | ')} |`)].join('\n');

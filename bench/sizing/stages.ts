@@ -54,15 +54,15 @@ class KeepingStore extends CountingStore {
 async function measure<T>(fn: () => T | Promise<T>): Promise<{ value: T; wallMs: number; cpuMs: number; gcMs: number }> {
   // The previous stage's garbage is not this stage's.
   globalThis.gc?.();
-  await new Promise((r) => setTimeout(r, 1)); // its gc entry delivered before t0
-  gcPauses.length = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const value = await fn();
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
-  await new Promise((r) => setTimeout(r, 1)); // gc entries are delivered asynchronously
+  // gc entries are delivered asynchronously: wait for the stage's, then take those that began within it.
+  await new Promise((r) => setTimeout(r, 50));
   const gcMs = gcPauses.filter((g) => g.start >= t0 && g.start < t1).reduce((n, g) => n + g.ms, 0);
+  gcPauses.length = 0;
   return { value, wallMs: t1 - t0, cpuMs: (cpu.user + cpu.system) / 1000, gcMs };
 }
 

@@ -39,6 +39,7 @@ describe('bench/sizing', () => {
         expect(t, table).toBeDefined();
         positive(t!.rows);
         positive(t!.bytesOnDisk);
+        expect(t!.uncompressedBytes).toBeGreaterThan(0);
       }
       expect(r.clickhouse.spansIngested).toBeGreaterThan(r.clickhouse.merged.find((x) => x.table === 'spans')!.rows);
       expect(r.machine.cores).toBeGreaterThan(0);
