@@ -33,6 +33,7 @@ import { Pricer } from '../pricing/pricer.js';
 import { Authenticator } from '../receive/auth.js';
 import { ExportHandler } from '../receive/export-handler.js';
 import { collectGarbage } from '../receive/force-gc.js';
+import { IdleGc } from './idle-gc.js';
 import { resolveRssCap, type ResolvedRssCap } from '../receive/memory-limit.js';
 import { ReceiveMetrics } from '../receive/metrics.js';
 import { OverloadGuard } from '../receive/overload.js';
@@ -212,6 +213,7 @@ export interface Parts {
   collector: Collector;
   /** What recovery replays into, in the log's order. */
   replay: RecoveryTargets;
+  idleGc: IdleGc;
 }
 
 /** Builds the whole process, in pipeline order; starts nothing. */
@@ -325,7 +327,9 @@ export async function compose(config: Config, log: Logger): Promise<Parts> {
     logs: logsReplay(decoding.logDecoder, logs),
     metrics: metricsReplay(collector.metricRoute, metrics),
   };
-  return { config, log, registry, durability, walDir, store, insertHold, shared, engine, buffer, logs, metrics, collector, replay };
+  // Once the load stops, one full collection hands the garbage of the burst back (src/main/idle-gc.ts).
+  const idleGc = new IdleGc({ registry, collectGarbage });
+  return { config, log, registry, durability, walDir, store, insertHold, shared, engine, buffer, logs, metrics, collector, replay, idleGc };
 }
 
 /**

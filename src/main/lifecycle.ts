@@ -45,6 +45,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     await shared.start(engine, buffer);
     buffer.start();
     logs.start();
+    parts.idleGc.start();
     ports = await collector.start();
   } catch (err) {
     await abandon(parts);
@@ -67,6 +68,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
  */
 async function abandon(parts: Parts): Promise<void> {
   const { insertHold, logs, durability, store, log } = parts;
+  parts.idleGc.stop();
   insertHold?.stop();
   logs.shutdown();
   await durability?.wal.close().catch((err: unknown) => log.warn({ err }, 'log not closed after a failed start'));
@@ -80,6 +82,7 @@ async function stop(parts: Parts): Promise<void> {
   log.info('shutting down: refusing new data, deciding open sessions, flushing the store');
   // The last rows must go in before the deadline, whatever RSS is.
   insertHold?.stop();
+  parts.idleGc.stop();
   const baseline = await shutdownBaseline(registry);
   await collector.shutdown(Math.min(5_000, config.shutdownTimeoutMs));
   await buffer.shutdown();

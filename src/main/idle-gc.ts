@@ -1,0 +1,85 @@
+/**
+ * A loaded process settles near what it holds once the load stops (issue 30, point 3). V8 collects the old
+ * generation when it allocates, so after a burst the process can sit for many seconds on garbage that RSS still
+ * counts: measured after 155 MiB of buffered requests (`bench/buffered-rss.ts --phases growth`, spans held lean),
+ * old-space "used" 235 MiB of which 171 MiB live, and 32 MiB of young generation. Once the event loop has been idle
+ * for two checks in a row and the heap has grown `minGrowthBytes` since the last full collection, one full
+ * collection runs (src/receive/force-gc.ts) and V8 hands the freed pages back. Busy processes are never paused:
+ * the check needs the loop idle, and a grown heap that is live (buffered sessions) is not collected again until it
+ * grows by as much once more. V8's own memory reducer does the same, later and in steps.
+ */
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { Counter, type Registry } from 'prom-client';
+
+export interface IdleGcParams {
+  registry: Registry;
+  /** Runs a full collection; false when the runtime offers no way to. */
+  collectGarbage: () => boolean;
+  /** Heap growth since the last full collection that makes an idle one worth its pause (default 64 MiB). */
+  minGrowthBytes?: number;
+  /** How often the loop's idleness is checked (default 1 s). */
+  intervalMs?: number;
+  /** At or below this share of the interval busy, the loop counts as idle (default 0.05). */
+  idleUtilization?: number;
+  /** Tests: the heap's used bytes and the loop's utilization since the last call. */
+  readHeapUsed?: () => number;
+  readUtilization?: () => number;
+}
+
+/** One full collection when the collector goes idle with a heap grown since the last one. */
+export class IdleGc {
+  private readonly collected: Counter;
+  private readonly minGrowth: number;
+  private readonly idleShare: number;
+  private readonly readHeapUsed: () => number;
+  private readonly readUtilization: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  private idleTicks = 0;
+  /** Heap used after the last full collection (lowered when V8's own collections go below it). */
+  private baseline: number;
+
+  constructor(private readonly p: IdleGcParams) {
+    this.collected = new Counter({
+      name: 'agenttail_process_idle_gc_total',
+      help: 'Full garbage collections run once the event loop went idle with the heap grown 64 MiB since the last one (freed memory goes back to the OS)',
+      registers: [p.registry],
+    });
+    this.minGrowth = p.minGrowthBytes ?? 64 * 1024 * 1024;
+    this.idleShare = p.idleUtilization ?? 0.05;
+    this.readHeapUsed = p.readHeapUsed ?? (() => process.memoryUsage().heapUsed);
+    let last: EventLoopUtilization = performance.eventLoopUtilization();
+    this.readUtilization =
+      p.readUtilization ??
+      (() => {
+        const now = performance.eventLoopUtilization();
+        const u = performance.eventLoopUtilization(now, last).utilization;
+        last = now;
+        return u;
+      });
+    this.baseline = this.readHeapUsed();
+  }
+
+  start(): void {
+    if (this.timer !== null) return;
+    this.timer = setInterval(() => this.tick(), this.p.intervalMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One check: collects when idle twice in a row with the heap grown enough; true when it collected. */
+  tick(): boolean {
+    const heap = this.readHeapUsed();
+    if (heap < this.baseline) this.baseline = heap;
+    this.idleTicks = this.readUtilization() <= this.idleShare ? this.idleTicks + 1 : 0;
+    if (this.idleTicks < 2 || heap - this.baseline < this.minGrowth) return false;
+    if (!this.p.collectGarbage()) return false;
+    this.collected.inc();
+    this.baseline = this.readHeapUsed();
+    this.idleTicks = 0;
+    return true;
+  }
+}

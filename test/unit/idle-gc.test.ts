@@ -1,0 +1,64 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { IdleGc } from '../../src/main/idle-gc.js';
+
+const MiB = 1024 * 1024;
+
+function rig(opts: { heap: number; busy: number }) {
+  const state = { ...opts, collections: 0, collectable: true };
+  const registry = new Registry();
+  const gc = new IdleGc({
+    registry,
+    minGrowthBytes: 64 * MiB,
+    readHeapUsed: () => state.heap,
+    readUtilization: () => state.busy,
+    collectGarbage: () => {
+      if (!state.collectable) return false;
+      state.collections += 1;
+      state.heap = 150 * MiB; // what is live stays
+      return true;
+    },
+  });
+  return { gc, state, registry };
+}
+
+describe('IdleGc', () => {
+  it('collects once the loop has been idle twice in a row with the heap grown 64 MiB, and counts it', async () => {
+    const { gc, state, registry } = rig({ heap: 100 * MiB, busy: 0.9 });
+    state.heap = 300 * MiB;
+    expect(gc.tick()).toBe(false); // busy
+    state.busy = 0.01;
+    expect(gc.tick()).toBe(false); // idle once
+    expect(gc.tick()).toBe(true); // idle twice
+    expect(state.collections).toBe(1);
+    expect((await registry.getSingleMetric('agenttail_process_idle_gc_total')!.get()).values[0]!.value).toBe(1);
+  });
+
+  it('never pauses a busy loop, however much the heap grew', () => {
+    const { gc, state } = rig({ heap: 100 * MiB, busy: 0.5 });
+    state.heap = 900 * MiB;
+    for (let i = 0; i < 10; i++) expect(gc.tick()).toBe(false);
+    expect(state.collections).toBe(0);
+  });
+
+  it('does not collect a live heap again until it grows by as much once more', () => {
+    const { gc, state } = rig({ heap: 100 * MiB, busy: 0.01 });
+    state.heap = 300 * MiB;
+    gc.tick();
+    expect(gc.tick()).toBe(true);
+    // After the collection 150 MiB stay live (buffered sessions): idle for long, nothing more to do.
+    for (let i = 0; i < 10; i++) expect(gc.tick()).toBe(false);
+    state.heap = 150 * MiB + 63 * MiB;
+    for (let i = 0; i < 3; i++) expect(gc.tick()).toBe(false);
+    state.heap = 150 * MiB + 65 * MiB;
+    expect(gc.tick()).toBe(true);
+    expect(state.collections).toBe(2);
+  });
+
+  it('does nothing when the runtime cannot collect on demand', () => {
+    const { gc, state } = rig({ heap: 100 * MiB, busy: 0.01 });
+    state.collectable = false;
+    state.heap = 400 * MiB;
+    for (let i = 0; i < 5; i++) expect(gc.tick()).toBe(false);
+  });
+});
