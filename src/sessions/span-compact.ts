@@ -13,7 +13,8 @@
 import type { Attributes } from '../model/otlp-values.js';
 import type { GenAiInfo, NormalizedSpan, SpanCost } from '../model/span.js';
 
-const EMPTY_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes;
+/** The one empty attribute map buffered spans share (frozen). */
+export const EMPTY_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes;
 const NO_COST: SpanCost = Object.freeze({ costUsd: null, source: 'none', priceVersion: '' }) as SpanCost;
 
 /** Distinct GenAI combinations held at most; past it the table starts again (spans keep the objects they share). */

@@ -16,6 +16,7 @@ import type { Attributes } from '../model/otlp-values.js';
 import type { SessionMetrics } from './metrics.js';
 import type { PendingWrites } from './pending-writes.js';
 import type { PinnedReads } from '../durability/pinned-reads.js';
+import { EMPTY_ATTRIBUTES } from './span-compact.js';
 
 /** Reads one span's detail from its own bytes in its logged request (the receivers' decoder, handed in by the root). */
 export type ReadDetail = (record: Pick<RequestRecord, 'format' | 'receivedAtMs'>, spanBytes: Uint8Array) => Outcome<SpanDetail>;
@@ -49,15 +50,14 @@ export class SpanDetails {
   /** Holds a span lean when its request was logged at `lsn` and its bytes can be found again (protobuf). */
   slim(span: NormalizedSpan, lsn: number | null): void {
     if (!this.on || lsn === null || span.wireOffset === undefined || span.detailAt !== undefined) return;
-    const kept: Attributes = {};
-    let any = false;
+    let kept: Attributes | null = null;
     for (const key of this.p.keys) {
       const v = span.attributes[key];
       if (v === undefined) continue;
+      kept ??= {};
       kept[key] = v;
-      any = true;
     }
-    span.attributes = any ? kept : {};
+    span.attributes = kept ?? EMPTY_ATTRIBUTES;
     span.events = NO_EVENTS;
     span.links = NO_LINKS;
     span.detailAt = lsn;

@@ -39,7 +39,7 @@ const scenarios: Scenario[] = [
   { name: 'killed from outside while a request is in flight', crashAt: null, killAtSession: 30, expectRecovery: 'decisionsReused' },
   { name: 'killed before a log group is written', crashAt: 'wal-write:70', expectRecovery: 'decisionsReused' },
   { name: 'killed after a log group is synced, before the answer', crashAt: 'wal-synced:70', expectRecovery: 'requestsReplayed' },
-  { name: 'killed after an insert, before its confirmation is logged', crashAt: 'store-inserted:6', expectRecovery: 'batchesResent' },
+  { name: 'killed after an insert, before its confirmation is logged', crashAt: 'store-inserted:9', expectRecovery: 'batchesResent' },
   { name: 'killed right after a decision is logged', crashAt: 'decision-logged:12', expectRecovery: 'requestsReplayed' },
 ];
 
