@@ -12,6 +12,7 @@ import type { SessionBuffer } from '../sessions/session-buffer.js';
 import type { SharedState } from '../shared/shared-state.js';
 import type { ClickHouseStore } from '../store/clickhouse-store.js';
 import type { Collector } from './collector.js';
+import { checkReceiverPorts } from '../receive/port-in-use.js';
 import { compose, type Parts } from './compose.js';
 
 export interface RunningServer {
@@ -34,6 +35,8 @@ export interface RunningServer {
 
 /** Builds the process (compose) and starts it: recover → timers → listen. */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  // A port another process holds fails the start before the engine and the log are opened.
+  await checkReceiverPorts(config.receive);
   const parts = await compose(config, log);
   const { durability, shared, engine, buffer, logs, collector, replay, walDir } = parts;
   let recovery: RecoveryReport | null;

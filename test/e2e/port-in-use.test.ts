@@ -3,7 +3,7 @@
  * total 1 resolved errors" and a stack. The built CLI as a process, real sockets.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +12,12 @@ import { closedPort } from '../support/cli-child.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 
-function serve(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function serve(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string; cwd: string }> {
   const cwd = mkdtempSync(join(tmpdir(), 'agt-port-'));
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AGENTTAIL_')));
   return new Promise((resolve) => {
     execFile(process.execPath, [CLI, 'serve', ...args], { cwd, env: { ...base, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? null), stdout, stderr }),
+      resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? null), stdout, stderr, cwd }),
     );
   });
 }
@@ -43,6 +43,8 @@ describe('agenttail serve on a port in use', () => {
       `agenttail: AGT_ERR_PORT_IN_USE: 127.0.0.1:${taken} (OTLP/gRPC) is already in use by another process; choose another port with receive.grpc.port in the config file or AGENTTAIL_CFG__RECEIVE__GRPC__PORT=<port> (0 = any free port)\n`,
     );
     expect(r.stdout).not.toContain('No address added');
+    // It failed before opening anything: no data directory, no embedded engine to tear down on the way out.
+    expect(existsSync(join(r.cwd, 'data'))).toBe(false);
   });
 
   it('HTTP port taken: one line naming receive.http.port and its variable', async () => {
