@@ -6,6 +6,7 @@
 import { LRUCache } from 'lru-cache';
 import type { SessionSummary } from '../model/session.js';
 import type { Decision } from '../model/decision.js';
+import { compactDecision, compactSummary, Interner } from './compact-entry.js';
 
 /** What the cache holds per decided session. */
 export interface CachedSession {
@@ -37,6 +38,7 @@ function keyOf(tenantId: string, id: string): string {
 export class DecisionCache {
   private readonly sessions: LRUCache<string, CachedSession>;
   private readonly traces: LRUCache<string, string>;
+  private readonly intern = new Interner();
 
   constructor(params: DecisionCacheParams) {
     const clock = params.now;
@@ -63,9 +65,13 @@ export class DecisionCache {
     return this.sessions.get(keyOf(tenantId, sessionId));
   }
 
-  /** Caches (or replaces) a session's decision; its TTL starts again. */
+  /**
+   * Caches (or replaces) a session's decision; its TTL starts again. What is held is an equal copy in compact form
+   * (compact-entry.ts): names and lists shared between entries, so `entry` itself is not kept.
+   */
   set(tenantId: string, sessionId: string, entry: CachedSession): void {
-    this.sessions.set(keyOf(tenantId, sessionId), entry);
+    const held: CachedSession = { ...entry, decision: compactDecision(entry.decision, this.intern), summary: compactSummary(entry.summary, this.intern) };
+    this.sessions.set(keyOf(tenantId, sessionId), held);
   }
 
   /** Also resolve a bare trace id to the session it was decided in. */
