@@ -39,6 +39,15 @@ function fmix32(h: number): number {
  * decision path). The span id's length is mixed in between, so ("ab", "c") and ("a", "bc") differ.
  */
 export function spanIdentity(traceId: string, spanId: string): number {
+  traceLanes(traceId, LANES);
+  return withSpanId(LANES[0]!, LANES[1]!, spanId);
+}
+
+/** Scratch lanes (the trace id's part of an identity). */
+const LANES = new Int32Array(2);
+
+/** The two lanes after the trace id, written to `out` (the part spans of one trace share). */
+function traceLanes(traceId: string, out: Int32Array): void {
   let h1 = 0x2f1d5a3b;
   let h2 = 0x6c0e9b47;
   for (let i = 0; i < traceId.length; i++) {
@@ -48,6 +57,12 @@ export function spanIdentity(traceId: string, spanId: string): number {
     h2 = Math.imul(h2 ^ c, 0x85ebca77);
     h2 = (h2 << 17) | (h2 >>> 15);
   }
+  out[0] = h1;
+  out[1] = h2;
+}
+
+/** The identity from a trace id's lanes and the span id. */
+function withSpanId(h1: number, h2: number, spanId: string): number {
   h1 = Math.imul(h1 ^ (0x10000 + spanId.length), 0x9e3779b1);
   h2 = Math.imul(h2 ^ (0x10000 + spanId.length), 0x85ebca77);
   for (let i = 0; i < spanId.length; i++) {
@@ -130,7 +145,16 @@ export class CountedSpans {
   add(tenantId: string, sessionId: string, spans: readonly { traceId: string; spanId: string }[]): string {
     if (spans.length === 0) return '';
     const ids = new Float64Array(spans.length);
-    for (let i = 0; i < spans.length; i++) ids[i] = spanIdentity(spans[i]!.traceId, spans[i]!.spanId);
+    // Spans of one trace come together and share the trace id's part: it is hashed once per run of a trace.
+    let trace: string | null = null;
+    for (let i = 0; i < spans.length; i++) {
+      const s = spans[i]!;
+      if (s.traceId !== trace) {
+        trace = s.traceId;
+        traceLanes(trace, LANES);
+      }
+      ids[i] = withSpanId(LANES[0]!, LANES[1]!, s.spanId);
+    }
     const encoded = encode(ids);
     this.merge(tenantKey(tenantId, sessionId), ids);
     return encoded;

@@ -14,6 +14,23 @@ async function value(registry: Registry, name: string): Promise<number> {
 }
 
 describe('CountedSpans', () => {
+  it('logs the same identities as before (they are read back from decision records across restarts), hashing a trace id once per run of its spans', () => {
+    // Values of the per-span hash before the trace's part was shared between its spans.
+    expect(spanIdentity('0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331')).toBe(2990580800595642);
+    expect(spanIdentity('a', 'bc')).toBe(7974546601973107);
+    const c = new CountedSpans({ maxBytes: 1 << 20, registry: new Registry() });
+    const spans = [
+      { traceId: 't1', spanId: 's1' },
+      { traceId: 't1', spanId: 's2' },
+      { traceId: 't2', spanId: 's3' },
+      { traceId: 't1', spanId: 's4' },
+    ];
+    const encoded = c.add('t', 'sess', spans);
+    const bytes = Buffer.from(encoded, 'base64');
+    const ids = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    expect([...ids]).toEqual(spans.map((s) => spanIdentity(s.traceId, s.spanId)));
+  });
+
   describe('has', () => {
     it('knows a span only in the tenant and session that counted it', () => {
       const c = new CountedSpans({ maxBytes: 1 << 20, registry: new Registry() });
