@@ -71,6 +71,13 @@ export const samplingSchema = z
         /** How long a decision outlives its session in the buffer. */
         ttlMs: z.number().int().positive().default(30 * 60_000), // 30 min
         maxEntries: z.number().int().positive().default(1_000_000),
+        /**
+         * Heap the cache may hold, estimated per entry (src/sampling/entry-bytes.ts, ~1.4 KB per decided session
+         * with two traces): decided sessions up to 5/8 of it, trace links up to 3/8; past it the least recently
+         * used are evicted as if expired (their late spans open the session again, counted once). 128 MiB holds
+         * ~90 000 decided sessions: the whole TTL up to ~50 sessions/s, ~15 min of it at 100/s.
+         */
+        maxBytes: z.number().int().min(64 * 1024).default(128 * 1024 * 1024), // 128 MiB
       })
       .prefault({}),
     policies: z

@@ -265,7 +265,7 @@ export async function compose(config: Config, log: Logger): Promise<Parts> {
     priceUsage: (u) => decoding.pricer.priceUsage(u),
     keptElsewhere: shared.keptElsewhere,
   });
-  const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries });
+  const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries, maxBytes: config.sampling.decisionCache.maxBytes });
   // Logged trace requests are decoded as on arrival: recovery and upgrades read them back through this one function.
   const decodeLogged = (r: Parameters<RequestDecoder['spansOfLogged']>[0]) => decoding.decoder.spansOfLogged(r);
   const buffer = new SessionBuffer({

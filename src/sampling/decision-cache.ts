@@ -1,12 +1,13 @@
 /**
  * Decisions outlive their sessions in the buffer, so later spans of a decided session follow the decision
- * and late evals can upgrade it. Bounded by entry count and TTL (lru-cache); a bare trace id also resolves
- * to the session it was decided in.
+ * and late evals can upgrade it. Bounded by TTL, entry count and estimated heap bytes (lru-cache, entry-bytes.ts);
+ * a bare trace id also resolves to the session it was decided in.
  */
 import { LRUCache } from 'lru-cache';
 import type { SessionSummary } from '../model/session.js';
 import type { Decision } from '../model/decision.js';
 import { compactDecision, compactSummary, Interner } from './compact-entry.js';
+import { sessionEntryBytes, traceLinkBytes } from './entry-bytes.js';
 
 /** What the cache holds per decided session. */
 export interface CachedSession {
@@ -25,6 +26,11 @@ export interface CachedSession {
 export interface DecisionCacheParams {
   ttlMs: number;
   maxEntries: number;
+  /**
+   * Estimated heap bytes held (entry-bytes.ts): decided sessions up to 5/8 of it, trace links up to 3/8 (their
+   * share of the estimate with two traces a session). Absent: bounded by count only.
+   */
+  maxBytes?: number;
   /** Monotonic clock in ms for TTLs (tests inject one); performance.now() when absent. */
   now?: () => number;
 }
@@ -39,6 +45,8 @@ export class DecisionCache {
   private readonly sessions: LRUCache<string, CachedSession>;
   private readonly traces: LRUCache<string, string>;
   private readonly intern = new Interner();
+  private readonly maxEntries: number;
+  private evicted = 0;
 
   constructor(params: DecisionCacheParams) {
     const clock = params.now;
@@ -46,18 +54,20 @@ export class DecisionCache {
     // (TTLs are relative, the shift changes nothing else).
     const perf = clock === undefined ? undefined : { now: () => clock() + 1 };
     // ttlResolution 0: an injected clock must be read on every check, not cached for a millisecond.
-    // maxSize with a size of 1 per entry bounds the count like `max`, without `max`'s up-front
-    // allocation (≈ 90 MB for two caches of 1 000 000 entries before the first decision).
-    const options = {
-      maxSize: params.maxEntries,
-      sizeCalculation: () => 1,
-      ttl: params.ttlMs,
-      ttlResolution: 0,
-      updateAgeOnGet: false,
-      ...(perf ? { perf } : {}),
-    };
-    this.sessions = new LRUCache<string, CachedSession>(options);
-    this.traces = new LRUCache<string, string>(options);
+    // The count is bounded by hand (set() pops the least recently used past maxEntries) rather than with `max`,
+    // which allocates its arrays up front (≈ 90 MB for two caches of 1 000 000 entries before the first decision).
+    const maxBytes = params.maxBytes ?? Number.MAX_SAFE_INTEGER;
+    const common = { ttl: params.ttlMs, ttlResolution: 0, updateAgeOnGet: false, ...(perf ? { perf } : {}) };
+    this.maxEntries = params.maxEntries;
+    this.sessions = new LRUCache<string, CachedSession>({
+      ...common,
+      maxSize: Math.max(1, Math.floor((maxBytes * 5) / 8)),
+      sizeCalculation: (e, key) => sessionEntryBytes(e, key),
+      dispose: (_e, _key, reason) => {
+        if (reason === 'evict') this.evicted += 1;
+      },
+    });
+    this.traces = new LRUCache<string, string>({ ...common, maxSize: Math.max(1, Math.floor((maxBytes * 3) / 8)), sizeCalculation: (_s, key) => traceLinkBytes(key) });
   }
 
   /** The cached decision of a session, or undefined when unknown or expired. */
@@ -72,11 +82,13 @@ export class DecisionCache {
   set(tenantId: string, sessionId: string, entry: CachedSession): void {
     const held: CachedSession = { ...entry, decision: compactDecision(entry.decision, this.intern), summary: compactSummary(entry.summary, this.intern) };
     this.sessions.set(keyOf(tenantId, sessionId), held);
+    while (this.sessions.size > this.maxEntries) this.sessions.pop();
   }
 
   /** Also resolve a bare trace id to the session it was decided in. */
   setTrace(tenantId: string, traceId: string, sessionId: string): void {
     this.traces.set(keyOf(tenantId, traceId), sessionId);
+    while (this.traces.size > this.maxEntries) this.traces.pop();
   }
 
   /** The session a trace was decided in, or undefined when unknown or expired. */
@@ -87,6 +99,16 @@ export class DecisionCache {
   /** Decided sessions held (expired entries may count until they are next touched or purged). */
   get size(): number {
     return this.sessions.size;
+  }
+
+  /** Estimated heap bytes held (entry-bytes.ts): decided sessions and trace links. */
+  get bytes(): number {
+    return this.sessions.calculatedSize + this.traces.calculatedSize;
+  }
+
+  /** Decided sessions evicted to stay under maxEntries or maxBytes (not those expired). */
+  get evictedSessions(): number {
+    return this.evicted;
   }
 
   /** Removes expired entries now (otherwise they go lazily or when evicted by size). */

@@ -52,6 +52,18 @@ describe('DecisionCache', () => {
     });
   });
 
+  describe('maxBytes', () => {
+    it('evicts the least recently used sessions past the byte bound, and counts them', () => {
+      const c = new DecisionCache({ ttlMs: 60_000, maxEntries: 1_000, maxBytes: 64 * 1024 });
+      for (let i = 0; i < 200; i++) c.set('a', `s${i}`, entry(`s${i}`));
+      expect(c.size).toBeLessThan(200);
+      expect(c.evictedSessions).toBe(200 - c.size);
+      expect(c.bytes).toBeLessThanOrEqual(64 * 1024);
+      expect(c.get('a', 's199')).toBeDefined();
+      expect(c.get('a', 's0')).toBeUndefined();
+    });
+  });
+
   describe('sessionOfTrace()', () => {
     it('resolves a trace id to its session per tenant, until the TTL', () => {
       let now = 0;
