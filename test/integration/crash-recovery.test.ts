@@ -13,7 +13,7 @@ import { queryDataDir, startCollectorProcess } from '../support/collector-proces
 import { TEST_RECEIVE } from '../support/collector.js';
 import { SessionLoad } from '../support/session-load.js';
 
-function configFor(dir: string): Record<string, unknown> {
+function configFor(dir: string, checkpointIntervalMs = 150): Record<string, unknown> {
   return {
     dataDir: dir,
     logLevel: 'info',
@@ -22,7 +22,7 @@ function configFor(dir: string): Record<string, unknown> {
     sampling: { baselineRate: 0.2 },
     receive: TEST_RECEIVE,
     // Small segments, no retention and frequent checkpoints: segments are released while the load runs.
-    wal: { durability: 'fsync', segmentBytes: 65536, retentionMs: 0, checkpointIntervalMs: 150 },
+    wal: { durability: 'fsync', segmentBytes: 65536, retentionMs: 0, checkpointIntervalMs },
   };
 }
 
@@ -31,12 +31,19 @@ interface Scenario {
   crashAt: string | null;
   /** For the external kill: SIGKILL while this session's first request is in flight. */
   killAtSession?: number;
+  /**
+   * For the external kill: wait this long before it, so sessions sent earlier are decided (idle 250 ms) while their
+   * decision records stay in the log (checkpoints every `checkpointIntervalMs`). Without the wait a fast machine sent
+   * all 30 sessions within the idle time and nothing was decided before the kill (2 of 4 runs alone, on 7f2218e too).
+   */
+  waitBeforeKillMs?: number;
+  checkpointIntervalMs?: number;
   /** What recovery must have done (a field of its report that must be ≥ 1). */
   expectRecovery?: 'requestsReplayed' | 'batchesResent' | 'decisionsReused';
 }
 
 const scenarios: Scenario[] = [
-  { name: 'killed from outside while a request is in flight', crashAt: null, killAtSession: 30, expectRecovery: 'decisionsReused' },
+  { name: 'killed from outside while a request is in flight', crashAt: null, killAtSession: 30, waitBeforeKillMs: 600, checkpointIntervalMs: 60_000, expectRecovery: 'decisionsReused' },
   { name: 'killed before a log group is written', crashAt: 'wal-write:70', expectRecovery: 'decisionsReused' },
   { name: 'killed after a log group is synced, before the answer', crashAt: 'wal-synced:70', expectRecovery: 'requestsReplayed' },
   { name: 'killed after an insert, before its confirmation is logged', crashAt: 'store-inserted:9', expectRecovery: 'batchesResent' },
@@ -48,13 +55,16 @@ describe('crash recovery (kill -9, restart on the same data directory)', () => {
     it(sc.name, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'agt-crash-'));
       try {
-        const config = configFor(dir);
+        const config = configFor(dir, sc.checkpointIntervalMs);
         const first = await startCollectorProcess(dir, config, sc.crashAt === null ? {} : { env: { AGT_CRASH_AT: sc.crashAt } });
         let dead = false;
         void first.exited.then(() => (dead = true));
         const load = new SessionLoad(first.grpcTarget);
         for (let i = 0; i < 80 && !dead; i++) {
-          if (i === sc.killAtSession) setTimeout(() => first.child.kill('SIGKILL'), 1);
+          if (i === sc.killAtSession) {
+            if (sc.waitBeforeKillMs !== undefined) await new Promise((r) => setTimeout(r, sc.waitBeforeKillMs));
+            setTimeout(() => first.child.kill('SIGKILL'), 1);
+          }
           if (!(await load.sendSession(i))) break;
         }
         if (!dead) first.child.kill('SIGKILL');
