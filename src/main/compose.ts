@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { costsRoutes } from '../api/costs-route.js';
 import { evalRoutes } from '../api/evals-route.js';
 import { repriceRoutes } from '../api/reprice-route.js';
@@ -266,6 +266,17 @@ export async function compose(config: Config, log: Logger): Promise<Parts> {
     keptElsewhere: shared.keptElsewhere,
   });
   const cache = new DecisionCache({ ttlMs: config.sampling.decisionCache.ttlMs, maxEntries: config.sampling.decisionCache.maxEntries, maxBytes: config.sampling.decisionCache.maxBytes });
+  let evictedSeen = 0;
+  new Counter({
+    name: 'agenttail_sampling_decision_cache_evicted_sessions_total',
+    help: 'Decided sessions the decision cache forgot before their TTL to stay under sampling.decisionCache.maxBytes or maxEntries (their late spans open a new session, counted once)',
+    registers: [registry],
+    collect() {
+      const n = cache.evictedSessions;
+      if (n > evictedSeen) this.inc(n - evictedSeen);
+      evictedSeen = n;
+    },
+  });
   // Logged trace requests are decoded as on arrival: recovery and upgrades read them back through this one function.
   const decodeLogged = (r: Parameters<RequestDecoder['spansOfLogged']>[0]) => decoding.decoder.spansOfLogged(r);
   const buffer = new SessionBuffer({
