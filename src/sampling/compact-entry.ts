@@ -21,6 +21,7 @@ const MAX_SHARED_LIST = 64;
 export class Interner {
   private readonly strings = new Map<string, string>();
   private readonly lists = new Map<string, readonly string[]>();
+  private readonly values = new Map<string, object>();
 
   constructor(private readonly maxEntries = 16_384) {}
 
@@ -32,6 +33,24 @@ export class Interner {
     if (this.strings.size >= this.maxEntries) this.strings.clear();
     this.strings.set(s, s);
     return s;
+  }
+
+  /**
+   * The value first handed in under `key`, frozen: equal values (the caller's key says when) share one object. `value`
+   * itself is frozen and remembered when the key is new.
+   */
+  value<T extends object>(key: string, value: T): T {
+    const held = this.values.get(key);
+    if (held !== undefined) return held as T;
+    if (this.values.size >= this.maxEntries) this.values.clear();
+    const shared = Object.isFrozen(value) ? value : Object.freeze(value);
+    this.values.set(key, shared);
+    return shared;
+  }
+
+  /** Values held by `value` (for tests and bounds). */
+  get sharedValues(): number {
+    return this.values.size;
   }
 
   /** A frozen list equal to `list`, shared with equal lists handed out before (its strings shared too). */

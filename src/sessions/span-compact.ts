@@ -12,6 +12,7 @@
  */
 import type { Attributes } from '../model/otlp-values.js';
 import type { GenAiInfo, NormalizedSpan, SpanCost } from '../model/span.js';
+import { Interner } from '../sampling/compact-entry.js';
 
 /** The one empty attribute map buffered spans share (frozen). */
 export const EMPTY_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes;
@@ -20,23 +21,18 @@ const NO_COST: SpanCost = Object.freeze({ costUsd: null, source: 'none', priceVe
 /** Distinct GenAI combinations held at most; past it the table starts again (spans keep the objects they share). */
 const MAX_GENAI = 4_096;
 
-/** One shared value per distinct GenAI combination (bounded). */
+/** One shared value per distinct GenAI combination (bounded: the decision cache's Interner). */
 export class GenAiTable {
-  private readonly byKey = new Map<string, GenAiInfo>();
+  private readonly intern = new Interner(MAX_GENAI);
 
-  /** The shared object equal to `g`; `g` itself when it carries a tool-call id (unique per span) or is new. */
+  /** The shared object equal to `g`; `g` itself when it carries a tool-call id (unique per span). */
   share(g: GenAiInfo): GenAiInfo {
     if (g.toolCallId !== null) return g;
-    const key = `${g.operation}\u0001${g.provider}\u0001${g.requestModel}\u0001${g.responseModel}\u0001${g.agentName}\u0001${g.agentId}\u0001${g.toolName}\u0001${g.toolType}\u0001${g.conventions.join('\u0002')}`;
-    const known = this.byKey.get(key);
-    if (known !== undefined) return known;
-    if (this.byKey.size >= MAX_GENAI) this.byKey.clear();
-    this.byKey.set(key, Object.isFrozen(g) ? g : Object.freeze(g));
-    return g;
+    return this.intern.value(`${g.operation}\u0001${g.provider}\u0001${g.requestModel}\u0001${g.responseModel}\u0001${g.agentName}\u0001${g.agentId}\u0001${g.toolName}\u0001${g.toolType}\u0001${g.conventions.join('\u0002')}`, g);
   }
 
   get size(): number {
-    return this.byKey.size;
+    return this.intern.sharedValues;
   }
 }
 
