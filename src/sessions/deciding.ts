@@ -19,6 +19,7 @@ import { ownEvals } from './span-evals.js';
 import { emptySummary, extendSummary } from './summary.js';
 import type { DecisionRecord } from './types.js';
 import type { SessionSummary } from '../model/session.js';
+import type { NormalizedSpan } from '../model/span.js';
 import type { SpanDetails } from './span-detail.js';
 
 export interface DecidingParams {
@@ -42,16 +43,17 @@ export class Decider {
   decide(s: OpenSession, trigger: DecisionTrigger): void {
     const { metrics } = this.p;
     this.p.groups.remove(s);
-    const summary = this.summarize(s);
-    const decision = this.p.engine.decide({ summary, spans: s.spans }, trigger);
+    const spans = s.spans();
+    const summary = this.summarize(s, spans);
+    const decision = this.p.engine.decide({ summary, spans }, trigger);
     metrics.countDecided(trigger, decision.kept);
     metrics.decisionDelay.observe({ trigger }, Math.max(0, this.p.now() - s.lastArrivalMs) / 1000);
     if (trigger === 'early:memory') metrics.early.inc();
-    const counted = this.p.counted.add(s.tenantId, s.sessionId, s.spans);
+    const counted = this.p.counted.add(s.tenantId, s.sessionId, spans);
     // Small control records are never refused at the disk cap (only data records are), so this cannot fail for room.
     const logged = this.p.journal.log({ type: 'decision', tenantId: s.tenantId, sessionId: s.sessionId, version: 1, decision, summary, requestLsns: s.requestLsns, counted });
     crashPoint('decision-logged');
-    this.settle(s, summary, decision, logged.status === 'ok' ? logged.value.lsn : undefined);
+    this.settle(s, spans, summary, decision, logged.status === 'ok' ? logged.value.lsn : undefined);
   }
 
   /**
@@ -68,10 +70,11 @@ export class Decider {
       const s = this.p.groups.get(r.tenantId, r.sessionId);
       if (s !== undefined) {
         this.p.groups.remove(s);
-        if (r.counted === undefined) counted.add(s.tenantId, s.sessionId, s.spans);
-        const summary = r.summary ?? this.summarize(s);
+        const spans = s.spans();
+        if (r.counted === undefined) counted.add(s.tenantId, s.sessionId, spans);
+        const summary = r.summary ?? this.summarize(s, spans);
         this.p.metrics.countDecided(r.decision.trigger, r.decision.kept);
-        this.settle(s, summary, r.decision, lsn);
+        this.settle(s, spans, summary, r.decision, lsn);
         return;
       }
       this.seed(lsn, r, lsn);
@@ -87,10 +90,10 @@ export class Decider {
     for (const t of r.summary.traceIds) this.p.cache.setTrace(r.tenantId, t, r.sessionId);
   }
 
-  private summarize(s: OpenSession): SessionSummary {
-    const summary = extendSummary(emptySummary(s), s.spans, [...ownEvals(s.spans), ...s.evals]);
+  private summarize(s: OpenSession, spans: readonly NormalizedSpan[]): SessionSummary {
+    const summary = extendSummary(emptySummary(s), spans, [...ownEvals(spans), ...s.evals]);
     summary.bytes = s.bytes;
-    const mismatches = checkAggregates(s.spans);
+    const mismatches = checkAggregates(spans);
     if (mismatches.length > 0) {
       this.p.metrics.aggregateMismatches.inc(mismatches.length);
       this.p.log.debug({ tenantId: s.tenantId, sessionId: s.sessionId, mismatches }, 'aggregate usage differs from its calls');
@@ -99,7 +102,7 @@ export class Decider {
   }
 
   /** Caches a decision made (or replayed) for an open session, logged at `lsn`, and queues the first write. */
-  private settle(s: OpenSession, summary: SessionSummary, decision: Decision, lsn: number | undefined): void {
+  private settle(s: OpenSession, spans: NormalizedSpan[], summary: SessionSummary, decision: Decision, lsn: number | undefined): void {
     const logged = lsn !== undefined;
     this.p.cache.set(s.tenantId, s.sessionId, {
       decision,
@@ -113,7 +116,7 @@ export class Decider {
       summary,
       decision,
       version: 1,
-      spans: s.spans,
+      spans,
       storeSpans: decision.kept,
       countUsage: true,
       ...(logged ? { firstDecisionLsn: lsn, pinLsn: s.minLsn } : {}),

@@ -131,7 +131,7 @@ export class SessionGroups {
     this.open.delete(s.key);
     for (const t of s.traceIds) this.traces.deleteIf(s.tenantId, t, s);
     this.openBytes -= s.bytes;
-    this.openSpans -= s.spans.length;
+    this.openSpans -= s.spanCount;
   }
 
   /** Puts one span in its session (see DESIGN: a session id anywhere in a trace takes the whole trace). */
@@ -193,6 +193,8 @@ export class SessionGroups {
   private placeOpen(span: NormalizedSpan, s: OpenSession, a: Arrival, traceMapped: boolean): void {
     // Lean first, so the span is charged what it will hold (memory.ts).
     this.p.details.slim(span, a.detailLsn);
+    // Shared values before the span goes into the columns (it is not kept as an object).
+    compactSpan(span, this.genai);
     const bytes = s.countedBefore && this.p.counted.has(s.tenantId, s.sessionId, span.traceId, span.spanId) ? 0 : s.add(span, a.nowMs);
     if (bytes === 0) {
       this.p.metrics.duplicates.inc();
@@ -203,7 +205,6 @@ export class SessionGroups {
     if (a.lsn !== null) s.addLsn(a.lsn);
     if (!traceMapped) this.traces.set(s.tenantId, span.traceId, s);
     a.touched.add(s);
-    compactSpan(span, this.genai);
   }
 
   /** A bare-trace session whose trace turned out to carry a session id: its spans move over whole. */
@@ -211,10 +212,11 @@ export class SessionGroups {
     if ('open' in target && target.open === from) return;
     this.remove(from);
     a.touched.delete(from);
-    this.p.metrics.moved.inc(from.spans.length);
+    const spans = from.spans();
+    this.p.metrics.moved.inc(spans.length);
     // Moved spans came in earlier requests: never held lean against this request's record (its bytes are not theirs).
     const moved: Arrival = { ...a, detailLsn: null };
-    for (const s of from.spans) this.place(s, target, moved);
+    for (const s of spans) this.place(s, target, moved);
     if ('open' in target) {
       target.open.evals.push(...from.evals);
       for (const l of from.requestLsns) target.open.addLsn(l);

@@ -3,6 +3,7 @@ import type { EvalResult, NormalizedSpan } from '../model/span.js';
 import { tenantKey } from './keys.js';
 import type { SessionLimits } from './limits.js';
 import { retainedBytes } from './memory.js';
+import { PackedSpans } from './span-pack.js';
 
 /** A buffered session. Mutable, owned by the SessionBuffer. */
 export class OpenSession {
@@ -15,7 +16,8 @@ export class OpenSession {
   readonly firstSeenMs: number;
   lastArrivalMs: number;
   bytes = 0;
-  readonly spans: NormalizedSpan[] = [];
+  /** The spans, as columns until the session is decided (span-pack.ts). */
+  private readonly packed: PackedSpans;
   /** Evals routed to this session out of band (API, evaluator spans of other traces). */
   readonly evals: EvalResult[] = [];
   readonly traceIds = new Set<string>();
@@ -40,11 +42,23 @@ export class OpenSession {
     this.limits = p.limits;
     this.firstSeenMs = p.nowMs;
     this.lastArrivalMs = p.nowMs;
+    this.packed = new PackedSpans(p.tenantId, p.sessionId);
+  }
+
+  /** Spans held. */
+  get spanCount(): number {
+    return this.packed.length;
+  }
+
+  /** The spans as objects, in arrival order (built again from the columns: call once, when the session leaves the buffer). */
+  spans(): NormalizedSpan[] {
+    return this.packed.all();
   }
 
   /**
-   * Adds a span; returns its charged bytes, or 0 when it is a duplicate (same trace + span id). The span takes the
-   * session's strings for its trace id and session id (equal values, one copy per trace and per session).
+   * Adds a span; returns its charged bytes, or 0 when it is a duplicate (same trace + span id). The span is held as
+   * columns (the object is not kept) with the session's strings for its trace id and session id (equal values, one
+   * copy per trace and per session).
    */
   add(span: NormalizedSpan, nowMs: number): number {
     const trace = this.seen.get(span.traceId);
@@ -56,8 +70,7 @@ export class OpenSession {
       trace.spanIds.add(span.spanId);
       span.traceId = trace.id;
     }
-    if (span.sessionId === this.sessionId) span.sessionId = this.sessionId;
-    this.spans.push(span);
+    this.packed.push(span);
     const bytes = retainedBytes(span);
     if (span.parentSpanId === '' && span.endTimeUnixNano >= span.startTimeUnixNano && span.endTimeUnixNano > 0n) this.rootedTraces.add(span.traceId);
     this.bytes += bytes;
@@ -84,7 +97,7 @@ export class OpenSession {
 
   /** The completion trigger due at `nowMs`, or null while the session should wait. */
   dueTrigger(nowMs: number): 'idle' | 'max_age' | 'max_spans' | 'max_bytes' | null {
-    if (this.spans.length >= this.limits.maxSpansPerSession) return 'max_spans';
+    if (this.packed.length >= this.limits.maxSpansPerSession) return 'max_spans';
     if (this.bytes >= this.limits.maxBytesPerSession) return 'max_bytes';
     if (nowMs - this.firstSeenMs >= this.limits.maxSessionAgeMs) return 'max_age';
     if (nowMs - this.lastArrivalMs >= this.limits.idleTimeoutMs && this.rootsEnded()) return 'idle';

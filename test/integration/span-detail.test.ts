@@ -24,8 +24,8 @@ describe('spans held lean until kept', () => {
   const query = async <T>(sql: string): Promise<T[]> => (await srv.server.store.client.query({ query: sql, format: 'JSONEachRow' })).json<T>();
   /** The open sessions' spans, as the buffer holds them (a look inside, for this test only). */
   const heldSpans = (): NormalizedSpan[] => {
-    const groups = (srv.server.buffer as unknown as { groups: { sessions(): Iterable<{ spans: NormalizedSpan[] }> } }).groups;
-    return [...groups.sessions()].flatMap((s) => s.spans);
+    const groups = (srv.server.buffer as unknown as { groups: { sessions(): Iterable<{ spans(): NormalizedSpan[] }> } }).groups;
+    return [...groups.sessions()].flatMap((s) => s.spans());
   };
 
   async function send(sessionId: string, fail: boolean): Promise<void> {
