@@ -10,6 +10,9 @@ import type { RefusalLog } from './refusal-log.js';
 import { NO_REDACTION, type RequestRedactor } from './redactor.js';
 import type { SignalRoute } from './signal-route.js';
 
+/** The wait of a request with nothing to place (every item rejected). */
+const NOTHING_TO_PLACE: Promise<Outcome<void>> = Promise.resolve(ok());
+
 export interface ExportRequest {
   credentials: Credentials;
   body: Uint8Array;
@@ -66,6 +69,21 @@ export class ExportHandler<D = unknown, N = unknown> {
   }
 
   private async run(req: ExportRequest): Promise<ExportResult> {
+    const step = this.prepare(req);
+    if (!('placed' in step)) return step;
+    // Only counts and the answer's text wait here: the decoded request and its spans are not held while the log
+    // makes the request durable (held, they outlived young-generation collections and fragmented the old one).
+    const accepted = await step.placed;
+    if (accepted.status !== 'ok') {
+      this.counters.refused.inc({ reason: accepted.error.code }, step.items);
+      return accepted;
+    }
+    this.counters.accepted.inc({ transport: req.transport }, step.items);
+    return ok({ accepted: step.items, rejected: step.rejected, errorMessage: step.errorMessage });
+  }
+
+  /** Everything before the wait for durability: a final answer, or the items handed to the sink and the answer's parts. */
+  private prepare(req: ExportRequest): ExportResult | { placed: Promise<Outcome<void>>; items: number; rejected: number; errorMessage: string } {
     const { auth, quotas, route, metrics } = this.params;
     const counters = this.counters;
     const who = auth.authenticate(req.credentials);
@@ -108,21 +126,6 @@ export class ExportHandler<D = unknown, N = unknown> {
       counters.refused.inc({ reason: itemQuota.error.code }, items.length);
       return itemQuota;
     }
-    if (items.length > 0) {
-      // The (redacted) body goes with the items: the sink logs it (write-ahead log) before the answer.
-      const accepted = await route.accept(items, {
-        tenantId: tenant.tenantId,
-        mayClaimTenant: auth.mayClaimTenant(tenant),
-        format: req.format,
-        receivedAtMs: nowMs,
-        body,
-      });
-      if (accepted.status !== 'ok') {
-        counters.refused.inc({ reason: accepted.error.code }, items.length);
-        return accepted;
-      }
-    }
-    counters.accepted.inc({ transport: req.transport }, items.length);
     const rejected = decoded.rejected.length;
     const shown = decoded.rejected.slice(0, MAX_REASONS_IN_MESSAGE).map((r) => `${r.path}: ${r.reason}`);
     if (rejected > MAX_REASONS_IN_MESSAGE) shown.push(`… and ${rejected - MAX_REASONS_IN_MESSAGE} more`);
@@ -130,6 +133,9 @@ export class ExportHandler<D = unknown, N = unknown> {
     const cut = decoded.truncatedStrings ?? 0;
     if (decoded.unknownFields !== undefined) shown.push(decoded.unknownFields.message);
     if (cut > 0) shown.push(`${cut} string value(s) longer than receive.limits.maxStringBytes (${this.params.maxStringBytes} bytes) were truncated`);
-    return ok({ accepted: items.length, rejected, errorMessage: shown.join('; ') });
+    const errorMessage = shown.join('; ');
+    // The (redacted) body goes with the items: the sink logs it (write-ahead log) before the answer.
+    const placed = items.length === 0 ? NOTHING_TO_PLACE : route.accept(items, { tenantId: tenant.tenantId, mayClaimTenant: auth.mayClaimTenant(tenant), format: req.format, receivedAtMs: nowMs, body });
+    return { placed, items: items.length, rejected, errorMessage };
   }
 }
