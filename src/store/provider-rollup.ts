@@ -12,7 +12,7 @@
 import { isModelCall } from '../conventions/provider-call.js';
 import type { NormalizedSpan } from '../model/span.js';
 import type { SessionWrite } from '../model/session.js';
-import { inBucket, inKeyOrder, lastRow, type LastRow } from './key-order.js';
+import { bucketStart, inBucket, inKeyOrder, keyPart, RecentRows, type LastRow } from './key-order.js';
 import { spanModel } from './span-row.js';
 
 const NS_PER_MINUTE = 60_000_000_000n;
@@ -45,8 +45,8 @@ function isHttpAttempt(span: NormalizedSpan): boolean {
 /** Accumulates the provider rollup of a batch of session writes. */
 export class ProviderRollup {
   private readonly acc = new Map<string, Acc>();
-  /** The row the last span went to (key-order.ts). */
-  private last: LastRow<Acc> | null = null;
+  /** The rows the last spans went to (key-order.ts). */
+  private readonly recent = new RecentRows<LastRow<Acc>>();
 
   /** Number of distinct rollup rows so far. */
   get size(): number {
@@ -114,26 +114,29 @@ export class ProviderRollup {
   private bucket(span: NormalizedSpan, provider: string, model: string): Acc {
     const ns = span.startTimeUnixNano;
     const region = span.call.region;
-    const l = this.last;
-    if (l !== null && inBucket(l, ns)) {
+    const recent = this.recent.rows;
+    for (let i = 0; i < recent.length; i++) {
+      const l = recent[i]!;
+      if (!inBucket(l, ns)) continue;
       const a = l.acc;
       if (a.tenantId === span.tenantId && a.provider === provider && a.model === model && a.region === region) return a;
     }
     const minute = ns / NS_PER_MINUTE;
     const minuteS = Number(minute * 60n);
-    const key = JSON.stringify([span.tenantId, minuteS, provider, model, region]);
+    const key = keyPart(span.tenantId) + keyPart(provider) + keyPart(model) + keyPart(region) + minuteS;
     let a = this.acc.get(key);
     if (a === undefined) {
       a = { tenantId: span.tenantId, minuteS, provider, model, region, calls: 0, attempts: 0, refusals: 0, rateLimited: 0, overloaded: 0, serverErrors: 0, retryAfterCount: 0, retryAfterSumMs: 0, input: 0, output: 0, ttftCount: 0, ttftSumUs: 0 };
       this.acc.set(key, a);
     }
-    this.last = lastRow(a, ns, minute, NS_PER_MINUTE);
+    const fromNs = bucketStart(ns, minute, NS_PER_MINUTE);
+    if (fromNs !== null) this.recent.remember({ acc: a, fromNs, toNs: fromNs + NS_PER_MINUTE });
     return a;
   }
 
   /** The accumulated rows as JSONEachRow objects, in a stable order (so a rebuilt batch is identical). */
   rows(): Record<string, unknown>[] {
-    return inKeyOrder(this.acc).map((a) => ({
+    return inKeyOrder(this.acc.values(), (a) => [a.tenantId, a.minuteS, a.provider, a.model, a.region]).map((a) => ({
         TenantId: a.tenantId,
         Minute: a.minuteS,
         Provider: a.provider,

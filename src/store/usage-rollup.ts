@@ -3,7 +3,7 @@ import { endpointOf } from '../conventions/provider-call.js';
 import type { NormalizedSpan } from '../model/span.js';
 import type { SessionWrite } from '../model/session.js';
 import { costUnits, unitsCell } from './cell-format.js';
-import { inBucket, inKeyOrder, lastRow, type LastRow } from './key-order.js';
+import { bucketStart, inBucket, inKeyOrder, keyPart, RecentRows, type LastRow } from './key-order.js';
 import { spanModel } from './span-row.js';
 
 const NS_PER_HOUR = 3_600_000_000_000n;
@@ -54,8 +54,8 @@ export function rollupModel(span: NormalizedSpan): string {
  */
 export class UsageRollup {
   private readonly acc = new Map<string, Acc>();
-  /** The row the last call went to, with the hour and the endpoint's parts it stands for. */
-  private last: (LastRow<Acc> & { address: string; port: number }) | null = null;
+  /** The rows the last calls went to, with the hour and the endpoint's parts each stands for. */
+  private readonly recent = new RecentRows<LastRow<Acc> & { address: string; port: number }>();
 
   /** Number of distinct rollup rows so far. */
   get size(): number {
@@ -120,9 +120,11 @@ export class UsageRollup {
     const rawModel = spanModel(span);
     const model = rollupModel(span);
     const { region, serverAddress, serverPort } = span.call;
-    // Calls of a session mostly share their row: the last row is compared field by field before any key is built.
-    const l = this.last;
-    if (l !== null && inBucket(l, ns) && l.address === serverAddress && l.port === serverPort) {
+    // Calls of a session mostly share a few rows: those are compared field by field before any key is built.
+    const recent = this.recent.rows;
+    for (let i = 0; i < recent.length; i++) {
+      const l = recent[i]!;
+      if (!inBucket(l, ns) || l.address !== serverAddress || l.port !== serverPort) continue;
       const a = l.acc;
       if (a.tenantId === span.tenantId && a.service === span.serviceName && a.agent === agent && a.provider === provider && a.model === model && a.rawModel === rawModel && a.region === region) return a;
     }
@@ -130,7 +132,7 @@ export class UsageRollup {
     const hourS = Number(hour * 3600n);
     // Region and endpoint are part of the key (migration 010 adds them to the SummingMergeTree ORDER BY).
     const endpoint = endpointOf(span.call);
-    const key = JSON.stringify([span.tenantId, hourS, span.serviceName, agent, provider, model, rawModel, region, endpoint]);
+    const key = keyPart(span.tenantId) + keyPart(span.serviceName) + keyPart(agent) + keyPart(provider) + keyPart(model) + keyPart(rawModel) + keyPart(region) + keyPart(endpoint) + hourS;
     let a = this.acc.get(key);
     if (a === undefined) {
       a = {
@@ -160,14 +162,14 @@ export class UsageRollup {
       };
       this.acc.set(key, a);
     }
-    const last = lastRow(a, ns, hour, NS_PER_HOUR);
-    this.last = last === null ? null : { ...last, address: serverAddress, port: serverPort };
+    const fromNs = bucketStart(ns, hour, NS_PER_HOUR);
+    if (fromNs !== null) this.recent.remember({ acc: a, fromNs, toNs: fromNs + NS_PER_HOUR, address: serverAddress, port: serverPort });
     return a;
   }
 
   /** The accumulated rows as JSONEachRow objects, in a stable order (so a rebuilt batch is identical). */
   rows(): Record<string, unknown>[] {
-    return inKeyOrder(this.acc).map((a) => ({
+    return inKeyOrder(this.acc.values(), (a) => [a.tenantId, a.hourS, a.service, a.agent, a.provider, a.model, a.rawModel, a.region, a.endpoint]).map((a) => ({
         TenantId: a.tenantId,
         Hour: a.hourS,
         ServiceName: a.service,
