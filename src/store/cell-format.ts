@@ -66,6 +66,53 @@ export function costUnits(usd: number): bigint {
   return BigInt(s.slice(0, point) + s.slice(point + 1));
 }
 
+/** Below this, |usd| × 1e12 is a double whose error is under 2^-53 of it, and sums of such integers stay exact. */
+const EXACT_UNITS = 2 ** 52;
+
+/**
+ * `costUnits(usd)` as a number, without a string or a bigint, when the product |usd| × 1e12 is below 2^52 and not
+ * within its rounding error of a half unit (there toFixed's exact rounding and Math.round's could differ); else null.
+ */
+export function smallCostUnits(usd: number): number | null {
+  const x = Math.abs(usd) * 1e12;
+  if (!(x < EXACT_UNITS)) return null; // also NaN and ±Infinity
+  const units = Math.round(x);
+  // x - units is exact (Sterbenz); x is within x·2^-53 of the true product, so away from a tie both round alike.
+  if (0.5 - Math.abs(x - units) <= x * 2 ** -52) return null;
+  return usd < 0 ? -units : units;
+}
+
+/** A sum of cost units: a number while exact, carried into `big` before it could lose a unit. */
+export interface UnitSum {
+  big: bigint;
+  small: number;
+}
+
+/** A new, zero UnitSum. */
+export function unitSum(): UnitSum {
+  return { big: 0n, small: 0 };
+}
+
+/** Adds `costUnits(usd)` to `sum` (per span: a number add unless the amount is huge or on a rounding tie). */
+export function addCostUnits(sum: UnitSum, usd: number): void {
+  const units = smallCostUnits(usd);
+  if (units === null) {
+    sum.big += costUnits(usd);
+    return;
+  }
+  // |small| < 2^52 and |units| < 2^52 before the add: the integer sum is exact, then carried past 2^52.
+  sum.small += units;
+  if (sum.small >= EXACT_UNITS || sum.small <= -EXACT_UNITS) {
+    sum.big += BigInt(sum.small);
+    sum.small = 0;
+  }
+}
+
+/** The units a UnitSum holds. */
+export function unitSumUnits(sum: UnitSum): bigint {
+  return sum.big + BigInt(sum.small);
+}
+
 /** A Decimal(38, 12) cell (a string, so no float rounding happens on the way) from units of 1e-12. */
 export function unitsCell(units: bigint): string {
   const neg = units < 0n;

@@ -2,7 +2,7 @@
 import { endpointOf } from '../conventions/provider-call.js';
 import type { NormalizedSpan } from '../model/span.js';
 import type { SessionWrite } from '../model/session.js';
-import { costUnits, unitsCell } from './cell-format.js';
+import { addCostUnits, unitSum, unitSumUnits, unitsCell, type UnitSum } from './cell-format.js';
 import { bucketStart, inBucket, inKeyOrder, keyPart, RecentRows, type LastRow } from './key-order.js';
 import { spanModel } from './span-row.js';
 
@@ -25,14 +25,14 @@ interface Acc {
   cacheRead: number;
   cacheWrite: number;
   reasoning: number;
-  costUnits: bigint;
+  costUnits: UnitSum;
   unpriced: number;
   reported: number;
   sessions: number;
   modelSessions: number;
   incompleteCalls: number;
   cacheUnreportedTokens: number;
-  overstatedUnits: bigint;
+  overstatedUnits: UnitSum;
 }
 
 /** True for the write that counts its session in `Sessions`: the session's first write (version 0 or 1). */
@@ -93,12 +93,12 @@ export class UsageRollup {
         a.reasoning += u.reasoningTokens;
       }
       if (span.cost.costUsd === null) a.unpriced += 1;
-      else a.costUnits += costUnits(span.cost.costUsd);
+      else addCostUnits(a.costUnits, span.cost.costUsd);
       if (span.cost.source === 'reported' && span.cost.costUsd !== null) a.reported += 1;
       if (span.cost.usageIncomplete !== undefined) {
         a.incompleteCalls += 1;
         a.cacheUnreportedTokens += span.cost.cacheUnreportedInputTokens ?? 0;
-        a.overstatedUnits += costUnits(span.cost.overstatedUpToUsd ?? 0);
+        addCostUnits(a.overstatedUnits, span.cost.overstatedUpToUsd ?? 0);
       }
       const earliest = firstOfModel.get(a.model);
       if (earliest === undefined || span.startTimeUnixNano < earliest.start) firstOfModel.set(a.model, { a, start: span.startTimeUnixNano });
@@ -151,14 +151,14 @@ export class UsageRollup {
         cacheRead: 0,
         cacheWrite: 0,
         reasoning: 0,
-        costUnits: 0n,
+        costUnits: unitSum(),
         unpriced: 0,
         reported: 0,
         sessions: 0,
         modelSessions: 0,
         incompleteCalls: 0,
         cacheUnreportedTokens: 0,
-        overstatedUnits: 0n,
+        overstatedUnits: unitSum(),
       };
       this.acc.set(key, a);
     }
@@ -185,14 +185,14 @@ export class UsageRollup {
         CacheReadTokens: a.cacheRead,
         CacheWriteTokens: a.cacheWrite,
         ReasoningTokens: a.reasoning,
-        CostUsd: unitsCell(a.costUnits),
+        CostUsd: unitsCell(unitSumUnits(a.costUnits)),
         UnpricedCalls: a.unpriced,
         ReportedCalls: a.reported,
         Sessions: a.sessions,
         ModelSessions: a.modelSessions,
         UsageIncompleteCalls: a.incompleteCalls,
         CacheUnreportedInputTokens: a.cacheUnreportedTokens,
-        CostOverstatedUpToUsd: unitsCell(a.overstatedUnits),
+        CostOverstatedUpToUsd: unitsCell(unitSumUnits(a.overstatedUnits)),
       }));
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { endpointOf } from '../../src/conventions/provider-call.js';
-import { costUnits, unitsCell } from '../../src/store/cell-format.js';
+import { addCostUnits, costUnits, smallCostUnits, unitsCell, unitSum, unitSumUnits } from '../../src/store/cell-format.js';
 import { ProviderRollup } from '../../src/store/provider-rollup.js';
 import { rollupModel, UsageRollup } from '../../src/store/usage-rollup.js';
 import { spanModel } from '../../src/store/span-row.js';
@@ -146,5 +146,42 @@ describe('ProviderRollup', () => {
         expect(got).toEqual(providerReference(writes));
       }
     });
+  });
+});
+
+describe('smallCostUnits', () => {
+  it('equals costUnits wherever it answers, ties and huge amounts left to costUnits', () => {
+    const rand = seeded(21);
+    const values: number[] = [0, -0, 1e-13, 4e-13, 5e-13, 6e-13, -5e-13, 1e-12, 0.1, 0.3, 1.0000000000005, 2.5e-12, 4503, 4504, 1e6, -0.0000000000015];
+    for (let k = 0; k < 2000; k++) values.push((k + 0.5) / 1e12, k / 1e12, (Math.floor(rand() * 1e9) + 0.5) / 1e12);
+    for (let k = 0; k < 20000; k++) {
+      values.push(rand() * 10 ** (Math.floor(rand() * 20) - 14));
+      values.push(-rand() * 0.01);
+      values.push(Math.floor(rand() * 100_000) * 1.5e-7 + Math.floor(rand() * 10_000) * 6e-7);
+    }
+    let answered = 0;
+    for (const v of values) {
+      const small = smallCostUnits(v);
+      if (small === null) continue;
+      answered++;
+      expect(BigInt(small), String(v)).toBe(costUnits(v));
+    }
+    expect(answered).toBeGreaterThan(values.length * 0.9);
+    for (const v of [NaN, Infinity, -Infinity, 5000, 1e21]) expect(smallCostUnits(v)).toBeNull();
+  });
+});
+
+describe('addCostUnits', () => {
+  it('sums exactly what costUnits sums, past 2^52 units and across ties, NaN and huge amounts', () => {
+    const rand = seeded(22);
+    const sum = unitSum();
+    let reference = 0n;
+    const amounts = [4000, 4000, 4000, 0.5e-12, 1.5e-12, -4000, NaN, 1e7, -2.5e-12, 3e20];
+    for (let k = 0; k < 5000; k++) amounts.push(rand() < 0.01 ? 4503.5 : rand() * 0.2 - 0.01);
+    for (const usd of amounts) {
+      addCostUnits(sum, usd);
+      reference += costUnits(usd);
+      expect(unitSumUnits(sum)).toBe(reference);
+    }
   });
 });
