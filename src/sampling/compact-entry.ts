@@ -56,8 +56,10 @@ export class Interner {
   /** A frozen list equal to `list`, shared with equal lists handed out before (its strings shared too). */
   list(list: readonly string[]): string[] {
     if (list.length > MAX_SHARED_LIST) return list.map((s) => this.string(s));
-    // The length first: no two different lists give the same key, whatever their strings hold.
-    const key = `${list.length}:${list.join('\u0000')}`;
+    // Each string after its length: no two different lists give the same key, whatever their strings hold (a
+    // separator alone does not: ['a\0', 'b'] and ['a', '\0b'] joined by NUL are the same text).
+    let key = '';
+    for (const s of list) key += `${s.length}:${s}`;
     if (key.length > MAX_SHARED_LIST * 16) return list.map((s) => this.string(s));
     const held = this.lists.get(key);
     if (held !== undefined) return held as string[];

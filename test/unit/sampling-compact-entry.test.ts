@@ -25,6 +25,15 @@ describe('Interner', () => {
       expect(i.list([''])).toEqual(['']);
     });
 
+    it('tells apart lists whose strings join to the same text, a NUL moved from one string to the next', () => {
+      const i = new Interner();
+      expect(i.list(['a\u0000', 'b'])).toEqual(['a\u0000', 'b']);
+      expect(i.list(['a', '\u0000b'])).toEqual(['a', '\u0000b']);
+      expect(i.list(['1:a', ''])).toEqual(['1:a', '']);
+      expect(i.list(['1:a1:', ''])).toEqual(['1:a1:', '']);
+      expect(i.list(['', '1:a'])).toEqual(['', '1:a']);
+    });
+
     it('starts over when full, still answering equal values', () => {
       const i = new Interner(2);
       for (const n of ['a', 'b', 'c', 'd']) expect(i.list([n])).toEqual([n]);
