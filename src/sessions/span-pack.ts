@@ -2,14 +2,16 @@
  * Buffered spans held as columns, not as objects (issue 30, point 1). A span waits in its open session for seconds
  * to minutes; as a decoded object it took ~850 heap bytes even lean (a 37-field object, its bigint times, and the
  * objects that hang off it), and every one of them outlived two young-generation collections, so V8 copied it twice
- * and then kept old-space pages for it. Here a span placed in a session becomes:
- * - eleven 8-byte slots in one ArrayBuffer per session (its two times as unsigned 64-bit integers, kind, status,
- *   usage role, flags, tool-arguments hash, HTTP status, wire size, wire offset, detail LSN) — outside V8's heap;
- * - eleven references in one array per session: ids, name, the trace's and the session's shared strings, one shared
- *   origin (service, resource, scope) per run of spans that share them, the shared GenAI value, the kept attributes,
- *   usage, cost, provider call, and an `extra` record only when the span has something uncommon (a trace state, a
- *   status message, events or links, an error type, inconsistent usage, evals). The user id, the list of usage fields a
- *   call did not report, the origin and the GenAI value are shared between the spans that have the same.
+ * and then kept old-space pages for it. Here a span placed in a session becomes 23 cells of one array per session:
+ * - 13 references: ids, name, the trace's and the session's shared strings, one shared origin (service, resource,
+ *   scope) per run of spans that share them, the GenAI value (shared), the kept attributes, usage, cost, provider
+ *   call, the user id and the list of usage fields a call did not report (both shared), and an `extra` record only
+ *   when the span has something uncommon (a trace state, a status message, events or links, another session alias,
+ *   an error type, inconsistent usage, evals);
+ * - 10 numbers V8 holds inline as small integers: the two times as 32-bit halves, one bit field (kind, status, usage
+ *   role, flags), the tool-arguments hash, HTTP status, wire size, wire offset and detail LSN.
+ * One array in V8's heap, not a typed array: an ArrayBuffer per session is a small long-lived malloc block among the
+ * request buffers, and it kept the freed ones around them from going back to the system (RSS, measured).
  * The session's spans are built again as objects only when it is decided (`PackedSpans.all`), all with one hidden
  * class; the decision, the counted identities and the writes read those, and the columns are dropped with the session.
  * Nothing is lost: every field comes back equal (`test/unit/sessions-span-pack.test.ts` checks each one); a span
@@ -18,22 +20,11 @@
 import type { Attributes, OtlpEvent, OtlpLink, SpanKindNumber, StatusCodeNumber } from '../model/otlp-values.js';
 import type { EvalResult, NormalizedSpan, UsageField, UsageRole } from '../model/span.js';
 
-/** 8-byte slots per span in the numeric columns. */
-const SLOTS = 11;
-const START = 0;
-const END = 1;
-const KIND = 2;
-const STATUS = 3;
-const ROLE = 4;
-const FLAGS = 5;
-const TOOL_ARGS = 6;
-const HTTP = 7;
-const WIRE_BYTES = 8;
-const WIRE_OFFSET = 9;
-const DETAIL_AT = 10;
-
-/** References per span. */
-const REFS = 13;
+/**
+ * Cells per span in the session's one array: 13 references, then numbers small enough to be held inline (V8 small
+ * integers, no boxes): the two times as a high and a low 32-bit half each, one bit field (kind, status, usage role,
+ * flags), and the tool-arguments hash, HTTP status, wire size, wire offset and detail LSN.
+ */
 const R_TRACE = 0;
 const R_SPAN = 1;
 const R_PARENT = 2;
@@ -47,19 +38,37 @@ const R_CALL = 9;
 const R_USER = 10;
 const R_MISSING = 11;
 const R_EXTRA = 12;
+const START_HI = 13;
+const START_LO = 14;
+const END_HI = 15;
+const END_LO = 16;
+const BITS = 17;
+const TOOL_ARGS = 18;
+const HTTP = 19;
+const WIRE_BYTES = 20;
+const WIRE_OFFSET = 21;
+const DETAIL_AT = 22;
+const CELLS = 23;
 
 const F_ERROR = 1;
 const F_TOOL_ARGS_SET = 2;
 const F_HTTP_SET = 4;
 const F_WIRE_OFFSET = 8;
 const F_DETAIL_AT = 16;
-/** The span is held as its object (in the R_TRACE slot): its times do not fit the columns. */
+/** The span is held as its object (in the R_TRACE cell): its times do not fit 64 unsigned bits. */
 const F_OBJECT = 32;
 /** `sessionId` is the session's own id (else null, or the span's own alias in `extra`). */
 const F_SESSION_ID = 64;
+const F_TOOL_ARGS_NULL = 128;
+const F_HTTP_NULL = 256;
+const KIND_SHIFT = 9;
+const STATUS_SHIFT = 12;
+const ROLE_SHIFT = 14;
 
 const ROLES: readonly UsageRole[] = ['call', 'aggregate', 'none'];
 const MAX_U64 = (1n << 64n) - 1n;
+/** Splits a 64-bit time into two 32-bit halves and joins them again, without BigInt arithmetic. */
+const halves = new DataView(new ArrayBuffer(8));
 
 /** Service, resource and scope: one object per run of spans that share them (spans of one request mostly do). */
 interface Origin {
@@ -87,16 +96,10 @@ const NO_FIELDS: UsageField[] = Object.freeze([]) as unknown as UsageField[];
 const NO_STRINGS: string[] = Object.freeze([]) as unknown as string[];
 const NO_EVALS: EvalResult[] = Object.freeze([]) as unknown as EvalResult[];
 
-/** Spans in capacity doubling from this. */
-const FIRST_CAPACITY = 8;
-
-/** The spans of one open session, as columns. */
+/** The spans of one open session, as columns of one array (V8's heap: no per-session malloc'd buffer, compacted like the rest). */
 export class PackedSpans {
   private count = 0;
-  private capacity = 0;
-  private nums: Float64Array | null = null;
-  private times: BigUint64Array | null = null;
-  private readonly refs: unknown[] = [];
+  private readonly cells: unknown[] = [];
   private lastOrigin: Origin | null = null;
   /** The user id the previous span held (spans of a session mostly name one user: one string for all). */
   private lastUser: string | null = null;
@@ -111,107 +114,111 @@ export class PackedSpans {
     return this.count;
   }
 
-  /** Bytes held outside V8's heap (the numeric columns' capacity). */
-  get columnBytes(): number {
-    return this.capacity * SLOTS * 8;
-  }
-
   /** Adds a span (placed: its trace id is the session's shared string for its trace). The span object is not kept. */
   push(span: NormalizedSpan): void {
-    if (this.count === this.capacity) this.grow();
-    const i = this.count++;
-    const n = i * SLOTS;
-    const nums = this.nums!;
-    const refs = this.refs;
+    this.count += 1;
+    const c = this.cells;
     if (!fitsU64(span.startTimeUnixNano) || !fitsU64(span.endTimeUnixNano)) {
-      nums[n + FLAGS] = F_OBJECT;
-      refs.push(span, null, null, null, null, null, null, null, null, null, null, null, null);
+      c.push(span, null, null, null, null, null, null, null, null, null, null, null, null, 0, 0, 0, 0, F_OBJECT, 0, 0, 0, 0, 0);
       return;
     }
-    this.times![n + START] = span.startTimeUnixNano;
-    this.times![n + END] = span.endTimeUnixNano;
-    nums[n + KIND] = span.kind;
-    nums[n + STATUS] = span.statusCode;
-    nums[n + ROLE] = span.usageRole === 'call' ? 0 : span.usageRole === 'aggregate' ? 1 : 2;
-    let flags = span.isError ? F_ERROR : 0;
-    if (span.toolArgsHash !== undefined) {
-      flags |= F_TOOL_ARGS_SET;
-      nums[n + TOOL_ARGS] = span.toolArgsHash === null ? NaN : span.toolArgsHash;
-    }
-    if (span.httpStatus !== undefined) {
-      flags |= F_HTTP_SET;
-      nums[n + HTTP] = span.httpStatus === null ? NaN : span.httpStatus;
-    }
-    if (span.wireOffset !== undefined) {
-      flags |= F_WIRE_OFFSET;
-      nums[n + WIRE_OFFSET] = span.wireOffset;
-    }
-    if (span.detailAt !== undefined) {
-      flags |= F_DETAIL_AT;
-      nums[n + DETAIL_AT] = span.detailAt;
-    }
-    nums[n + WIRE_BYTES] = span.wireBytes;
     const ownSession = span.sessionId === this.sessionId;
+    let flags = span.isError ? F_ERROR : 0;
     if (ownSession) flags |= F_SESSION_ID;
-    nums[n + FLAGS] = flags;
-    refs.push(span.traceId, span.spanId, span.parentSpanId, span.name, this.originOf(span), span.genai, span.attributes, span.usage, span.cost, span.call, this.userOf(span.userId), missingList(span.usageMissing), extraOf(span, ownSession));
+    let toolArgs = 0;
+    if (span.toolArgsHash !== undefined) {
+      flags |= span.toolArgsHash === null ? F_TOOL_ARGS_SET | F_TOOL_ARGS_NULL : F_TOOL_ARGS_SET;
+      toolArgs = span.toolArgsHash ?? 0;
+    }
+    let http = 0;
+    if (span.httpStatus !== undefined) {
+      flags |= span.httpStatus === null ? F_HTTP_SET | F_HTTP_NULL : F_HTTP_SET;
+      http = span.httpStatus ?? 0;
+    }
+    if (span.wireOffset !== undefined) flags |= F_WIRE_OFFSET;
+    if (span.detailAt !== undefined) flags |= F_DETAIL_AT;
+    const role = span.usageRole === 'call' ? 0 : span.usageRole === 'aggregate' ? 1 : 2;
+    const bits = flags | (span.kind << KIND_SHIFT) | (span.statusCode << STATUS_SHIFT) | (role << ROLE_SHIFT);
+    halves.setBigUint64(0, span.startTimeUnixNano);
+    const startHi = halves.getUint32(0);
+    const startLo = halves.getInt32(4);
+    halves.setBigUint64(0, span.endTimeUnixNano);
+    c.push(
+      span.traceId,
+      span.spanId,
+      span.parentSpanId,
+      span.name,
+      this.originOf(span),
+      span.genai,
+      span.attributes,
+      span.usage,
+      span.cost,
+      span.call,
+      this.userOf(span.userId),
+      missingList(span.usageMissing),
+      extraOf(span, ownSession),
+      startHi,
+      startLo,
+      halves.getUint32(0),
+      halves.getInt32(4),
+      bits,
+      toolArgs,
+      http,
+      span.wireBytes,
+      span.wireOffset ?? 0,
+      span.detailAt ?? 0,
+    );
   }
 
   /** Every span as an object again (all of one shape), in the order they were added. */
   all(): NormalizedSpan[] {
     const out = new Array<NormalizedSpan>(this.count);
-    for (let i = 0; i < this.count; i++) out[i] = this.at(i);
+    for (let i = 0; i < this.count; i++) out[i] = this.at(i * CELLS);
     return out;
   }
 
-  private at(i: number): NormalizedSpan {
-    const n = i * SLOTS;
-    const r = i * REFS;
-    const nums = this.nums!;
-    const refs = this.refs;
-    const flags = nums[n + FLAGS]!;
-    if ((flags & F_OBJECT) !== 0) return refs[r + R_TRACE] as NormalizedSpan;
-    const times = this.times!;
-    const origin = refs[r + R_ORIGIN] as Origin;
-    const x = refs[r + R_EXTRA] as Extra | null;
-    const toolArgs = nums[n + TOOL_ARGS]!;
-    const http = nums[n + HTTP]!;
+  private at(r: number): NormalizedSpan {
+    const c = this.cells;
+    const bits = c[r + BITS] as number;
+    if ((bits & F_OBJECT) !== 0) return c[r + R_TRACE] as NormalizedSpan;
+    const origin = c[r + R_ORIGIN] as Origin;
+    const x = c[r + R_EXTRA] as Extra | null;
     return {
       tenantId: this.tenantId,
-      traceId: refs[r + R_TRACE] as string,
-      spanId: refs[r + R_SPAN] as string,
-      parentSpanId: refs[r + R_PARENT] as string,
+      traceId: c[r + R_TRACE] as string,
+      spanId: c[r + R_SPAN] as string,
+      parentSpanId: c[r + R_PARENT] as string,
       traceState: x === null ? '' : x.traceState,
-      name: refs[r + R_NAME] as string,
-      kind: nums[n + KIND] as SpanKindNumber,
-      startTimeUnixNano: times[n + START]!,
-      endTimeUnixNano: times[n + END]!,
-      statusCode: nums[n + STATUS] as StatusCodeNumber,
+      name: c[r + R_NAME] as string,
+      kind: ((bits >> KIND_SHIFT) & 7) as SpanKindNumber,
+      startTimeUnixNano: joined(c[r + START_HI] as number, c[r + START_LO] as number),
+      endTimeUnixNano: joined(c[r + END_HI] as number, c[r + END_LO] as number),
+      statusCode: ((bits >> STATUS_SHIFT) & 3) as StatusCodeNumber,
       statusMessage: x === null ? '' : x.statusMessage,
       serviceName: origin.serviceName,
       resourceAttributes: origin.resourceAttributes,
       scopeName: origin.scopeName,
       scopeVersion: origin.scopeVersion,
-      attributes: refs[r + R_ATTRS] as Attributes,
+      attributes: c[r + R_ATTRS] as Attributes,
       events: x === null ? NO_EVENTS : x.events,
       links: x === null ? NO_LINKS : x.links,
-      genai: refs[r + R_GENAI] as NormalizedSpan['genai'],
-      sessionId: (flags & F_SESSION_ID) !== 0 ? this.sessionId : x === null ? null : x.sessionId,
-      userId: refs[r + R_USER] as string | null,
-      usage: refs[r + R_USAGE] as NormalizedSpan['usage'],
-      usageRole: ROLES[nums[n + ROLE]!]!,
-      usageMissing: refs[r + R_MISSING] as UsageField[],
+      genai: c[r + R_GENAI] as NormalizedSpan['genai'],
+      sessionId: (bits & F_SESSION_ID) !== 0 ? this.sessionId : x === null ? null : x.sessionId,
+      userId: c[r + R_USER] as string | null,
+      usage: c[r + R_USAGE] as NormalizedSpan['usage'],
+      usageRole: ROLES[(bits >> ROLE_SHIFT) & 3]!,
+      usageMissing: c[r + R_MISSING] as UsageField[],
       usageViolations: x === null ? NO_STRINGS : x.usageViolations,
-      cost: refs[r + R_COST] as NormalizedSpan['cost'],
-      isError: (flags & F_ERROR) !== 0,
+      cost: c[r + R_COST] as NormalizedSpan['cost'],
+      isError: (bits & F_ERROR) !== 0,
       errorType: x === null ? null : x.errorType,
-      toolArgsHash: (flags & F_TOOL_ARGS_SET) === 0 ? undefined : Number.isNaN(toolArgs) ? null : toolArgs,
-      httpStatus: (flags & F_HTTP_SET) === 0 ? undefined : Number.isNaN(http) ? null : http,
-      call: refs[r + R_CALL] as NormalizedSpan['call'],
+      toolArgsHash: (bits & F_TOOL_ARGS_SET) === 0 ? undefined : (bits & F_TOOL_ARGS_NULL) !== 0 ? null : (c[r + TOOL_ARGS] as number),
+      httpStatus: (bits & F_HTTP_SET) === 0 ? undefined : (bits & F_HTTP_NULL) !== 0 ? null : (c[r + HTTP] as number),
+      call: c[r + R_CALL] as NormalizedSpan['call'],
       evals: x === null ? NO_EVALS : x.evals,
-      wireBytes: nums[n + WIRE_BYTES]!,
-      wireOffset: (flags & F_WIRE_OFFSET) === 0 ? undefined : nums[n + WIRE_OFFSET]!,
-      detailAt: (flags & F_DETAIL_AT) === 0 ? undefined : nums[n + DETAIL_AT]!,
+      wireBytes: c[r + WIRE_BYTES] as number,
+      wireOffset: (bits & F_WIRE_OFFSET) === 0 ? undefined : (c[r + WIRE_OFFSET] as number),
+      detailAt: (bits & F_DETAIL_AT) === 0 ? undefined : (c[r + DETAIL_AT] as number),
     };
   }
 
@@ -229,16 +236,13 @@ export class PackedSpans {
     this.lastOrigin = next;
     return next;
   }
+}
 
-  private grow(): void {
-    const capacity = this.capacity === 0 ? FIRST_CAPACITY : this.capacity * 2;
-    const buffer = new ArrayBuffer(capacity * SLOTS * 8);
-    const nums = new Float64Array(buffer);
-    if (this.nums !== null) nums.set(this.nums);
-    this.nums = nums;
-    this.times = new BigUint64Array(buffer);
-    this.capacity = capacity;
-  }
+/** A 64-bit time from its halves. */
+function joined(hi: number, lo: number): bigint {
+  halves.setUint32(0, hi);
+  halves.setInt32(4, lo);
+  return halves.getBigUint64(0);
 }
 
 /** One frozen list per combination of missing usage fields (there are at most 2^5), shared by the spans that have it. */

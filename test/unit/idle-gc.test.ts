@@ -61,4 +61,28 @@ describe('IdleGc', () => {
     state.heap = 400 * MiB;
     for (let i = 0; i < 5; i++) expect(gc.tick()).toBe(false);
   });
+
+  it('counts a check with no new Export request as idle even when the loop looks busy (a CPU-starved machine), and not one with traffic', () => {
+    const state = { heap: 100 * MiB, requests: 0, collections: 0 };
+    const gc = new IdleGc({
+      registry: new Registry(),
+      minGrowthBytes: 64 * MiB,
+      readHeapUsed: () => state.heap,
+      readUtilization: () => 0.4,
+      readActivity: () => state.requests,
+      collectGarbage: () => {
+        state.collections += 1;
+        state.heap = 150 * MiB;
+        return true;
+      },
+    });
+    state.heap = 300 * MiB;
+    for (let i = 0; i < 5; i++) {
+      state.requests += 3;
+      expect(gc.tick()).toBe(false); // traffic: busy
+    }
+    expect(gc.tick()).toBe(false); // no request since the last check: idle once
+    expect(gc.tick()).toBe(true); // twice
+    expect(state.collections).toBe(1);
+  });
 });
