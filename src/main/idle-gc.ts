@@ -50,7 +50,7 @@ export class IdleGc {
   constructor(private readonly p: IdleGcParams) {
     this.collected = new Counter({
       name: 'agenttail_process_idle_gc_total',
-      help: 'Full garbage collections run once the event loop went idle with the heap grown 64 MiB since the last one (freed memory goes back to the OS)',
+      help: 'Compacting full garbage collections run once the event loop went idle (or saw no Export request) with the heap grown 64 MiB since the last one (freed pages go back to the OS)',
       registers: [p.registry],
     });
     this.minGrowth = p.minGrowthBytes ?? 64 * 1024 * 1024;
