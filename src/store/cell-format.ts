@@ -44,7 +44,8 @@ export function attrToString(v: AttrValue): string {
 /** Attributes as a Map(LowCardinality(String), String) cell. */
 export function attrsToMap(attrs: Attributes): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(attrs)) out[k] = attrToString(v);
+  // for-in, not Object.entries: no [key, value] array per attribute.
+  for (const k in attrs) if (Object.hasOwn(attrs, k)) out[k] = attrToString(attrs[k]!);
   return out;
 }
 

@@ -8,6 +8,7 @@ import { buildSessionTsRow, buildTraceTsRows } from './lookup-rows.js';
 import { ProviderRollup } from './provider-rollup.js';
 import { buildSessionRow } from './session-row.js';
 import { buildSpanRow } from './span-row.js';
+import { attrsToMap } from './cell-format.js';
 import type { StoreTable } from './tables.js';
 import { UsageRollup } from './usage-rollup.js';
 
@@ -26,7 +27,7 @@ export function sessionTableRows(w: SessionWrite): TableRows[] {
   const { tenantId, sessionId } = w.summary;
   const out: TableRows[] = w.part === 'detail' ? [] : [{ table: 'sessions', rows: [buildSessionRow(w)] }];
   if (w.storeSpans && w.spans.length > 0) {
-    out.push({ table: 'spans', rows: w.spans.map((span) => buildSpanRow(span, sessionId, w.decision)) });
+    out.push({ table: 'spans', rows: spanRows(w) });
     const sessionTs = buildSessionTsRow(tenantId, sessionId, w.spans);
     if (sessionTs !== null) out.push({ table: 'session_ts', rows: [sessionTs] });
     out.push({ table: 'trace_ts', rows: buildTraceTsRows(tenantId, w.spans) });
@@ -34,4 +35,19 @@ export function sessionTableRows(w: SessionWrite): TableRows[] {
   if (UsageRollup.counts(w)) out.push({ table: 'usage_hourly', rows: null });
   if (ProviderRollup.counts(w)) out.push({ table: 'provider_minutely', rows: null });
   return out;
+}
+
+/** The write's span rows; spans of one resource (one object, as decoded) share its attributes cell. */
+function spanRows(w: SessionWrite): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = [];
+  let attrs: object | null = null;
+  let cell: Record<string, string> = {};
+  for (const span of w.spans) {
+    if (span.resourceAttributes !== attrs) {
+      attrs = span.resourceAttributes;
+      cell = attrsToMap(span.resourceAttributes);
+    }
+    rows.push(buildSpanRow(span, w.summary.sessionId, w.decision, cell));
+  }
+  return rows;
 }

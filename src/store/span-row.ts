@@ -9,9 +9,17 @@ export function spanModel(span: NormalizedSpan): string {
   return span.genai.responseModel ?? span.genai.requestModel ?? '';
 }
 
-/** One `spans` row as a JSONEachRow object. `sessionId` is the session the span was grouped into. */
-export function buildSpanRow(span: NormalizedSpan, sessionId: string, decision: Decision): Record<string, unknown> {
+/** The nested columns of a span without events or links: one shared empty list each (they are only serialized). */
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * One `spans` row as a JSONEachRow object. `sessionId` is the session the span was grouped into; `resource` is the
+ * span's resource attributes as a cell when the caller has them already (spans of one resource share the object).
+ */
+export function buildSpanRow(span: NormalizedSpan, sessionId: string, decision: Decision, resource?: Record<string, string>): Record<string, unknown> {
   const u = span.usage;
+  const ev = span.events;
+  const ln = span.links;
   const duration = span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n;
   return {
     Timestamp: nsCell(span.startTimeUnixNano),
@@ -22,20 +30,20 @@ export function buildSpanRow(span: NormalizedSpan, sessionId: string, decision: 
     SpanName: span.name,
     SpanKind: spanKindString(span.kind),
     ServiceName: span.serviceName,
-    ResourceAttributes: attrsToMap(span.resourceAttributes),
+    ResourceAttributes: resource ?? attrsToMap(span.resourceAttributes),
     ScopeName: span.scopeName,
     ScopeVersion: span.scopeVersion,
     SpanAttributes: attrsToMap(span.attributes),
     Duration: duration.toString(),
     StatusCode: statusCodeString(span.statusCode),
     StatusMessage: span.statusMessage,
-    'Events.Timestamp': span.events.map((e) => nsCell(e.timeUnixNano)),
-    'Events.Name': span.events.map((e) => e.name),
-    'Events.Attributes': span.events.map((e) => attrsToMap(e.attributes)),
-    'Links.TraceId': span.links.map((l) => l.traceId),
-    'Links.SpanId': span.links.map((l) => l.spanId),
-    'Links.TraceState': span.links.map((l) => l.traceState),
-    'Links.Attributes': span.links.map((l) => attrsToMap(l.attributes)),
+    'Events.Timestamp': ev.length === 0 ? NONE : ev.map((e) => nsCell(e.timeUnixNano)),
+    'Events.Name': ev.length === 0 ? NONE : ev.map((e) => e.name),
+    'Events.Attributes': ev.length === 0 ? NONE : ev.map((e) => attrsToMap(e.attributes)),
+    'Links.TraceId': ln.length === 0 ? NONE : ln.map((l) => l.traceId),
+    'Links.SpanId': ln.length === 0 ? NONE : ln.map((l) => l.spanId),
+    'Links.TraceState': ln.length === 0 ? NONE : ln.map((l) => l.traceState),
+    'Links.Attributes': ln.length === 0 ? NONE : ln.map((l) => attrsToMap(l.attributes)),
     TenantId: span.tenantId,
     SessionId: sessionId,
     GenAiOperation: span.genai.operation ?? '',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sessionTableRows } from '../../src/store/session-rows.js';
+import { buildSpanRow } from '../../src/store/span-row.js';
 import { randomSession, seeded } from '../integration/store-fixtures.js';
 
 const BASE = 1_763_800_000_000_000_000n;
@@ -20,4 +21,17 @@ describe('sessionTableRows', () => {
     const whole = sessionTableRows({ ...s.write, storeSpans: true }).map((t) => t.table);
     expect(whole).toEqual(expect.arrayContaining(['sessions', 'spans']));
   });
+
+  it('writes each span row as buildSpanRow alone does when spans share, alternate and differ in resource objects', () => {
+    const s = randomSession({ tenantId: 't', rand: seeded(8), kept: true, baseNs: BASE });
+    const a = { 'service.name': 'a', n: 1 };
+    const b = { 'service.name': 'b', list: ['x', 'y'] };
+    const spans = [...s.write.spans, ...s.write.spans].map((span, i) => ({ ...span, resourceAttributes: [a, a, b, a, { ...a }, b][i % 6]! }));
+    spans[1] = { ...spans[1]!, events: [], links: [{ traceId: 'f'.repeat(32), spanId: 'e'.repeat(16), traceState: '', attributes: { k: 2 } }] };
+    const write = { ...s.write, spans, storeSpans: true };
+    const rows = sessionTableRows(write).find((t) => t.table === 'spans')!.rows!;
+    expect(rows.map((r) => JSON.stringify(r))).toEqual(spans.map((span) => JSON.stringify(buildSpanRow(span, write.summary.sessionId, write.decision))));
+    expect(rows[2]!.ResourceAttributes).toEqual({ 'service.name': 'b', list: '["x","y"]' });
+  });
 });
+
