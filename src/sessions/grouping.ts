@@ -14,7 +14,7 @@ import { limitsFor } from './limits.js';
 import type { SessionMetrics } from './metrics.js';
 import { OpenSession } from './open-session.js';
 import type { SpanDetails } from './span-detail.js';
-import { compactSpan, GenAiTable } from './span-compact.js';
+import { CallTable, compactSpan, GenAiTable } from './span-compact.js';
 import { isOwnEval, ownEvals } from './span-evals.js';
 
 /** Late spans of one request, grouped by decided session. */
@@ -61,6 +61,8 @@ export class SessionGroups {
   private openSpans = 0;
   /** Buffered spans' shared GenAI values (span-compact.ts). */
   private readonly genai = new GenAiTable();
+  /** Buffered spans' shared provider calls (span-compact.ts). */
+  private readonly calls = new CallTable();
 
   constructor(private readonly p: GroupingParams) {}
 
@@ -164,7 +166,7 @@ export class SessionGroups {
   }
 
   private create(tenantId: string, sessionId: string, explicitSession: boolean, nowMs: number): OpenSession {
-    const s = new OpenSession({ tenantId, sessionId, explicitSession, limits: limitsFor(this.p.config, tenantId), nowMs });
+    const s = new OpenSession({ tenantId, sessionId, explicitSession, limits: limitsFor(this.p.config, tenantId), nowMs, genai: this.genai });
     // A session decided before and forgotten by the decision cache: its re-delivered spans are still counted once.
     s.countedBefore = this.p.counted.knows(tenantId, sessionId);
     this.open.set(s.key, s);
@@ -194,7 +196,7 @@ export class SessionGroups {
     // Lean first, so the span is charged what it will hold (memory.ts).
     this.p.details.slim(span, a.detailLsn);
     // Shared values before the span goes into the columns (it is not kept as an object).
-    compactSpan(span, this.genai);
+    compactSpan(span, this.genai, this.calls);
     const bytes = s.countedBefore && this.p.counted.has(s.tenantId, s.sessionId, span.traceId, span.spanId) ? 0 : s.add(span, a.nowMs);
     if (bytes === 0) {
       this.p.metrics.duplicates.inc();

@@ -3,6 +3,7 @@ import type { EvalResult, NormalizedSpan } from '../model/span.js';
 import { tenantKey } from './keys.js';
 import type { SessionLimits } from './limits.js';
 import { retainedBytes } from './memory.js';
+import type { GenAiTable } from './span-compact.js';
 import { PackedSpans } from './span-pack.js';
 
 /** A buffered session. Mutable, owned by the SessionBuffer. */
@@ -34,7 +35,7 @@ export class OpenSession {
   private readonly seen = new Map<string, { id: string; spanIds: Set<string> }>();
   private lowLsn = Number.MAX_SAFE_INTEGER;
 
-  constructor(p: { tenantId: string; sessionId: string; explicitSession: boolean; limits: SessionLimits; nowMs: number }) {
+  constructor(p: { tenantId: string; sessionId: string; explicitSession: boolean; limits: SessionLimits; nowMs: number; genai?: GenAiTable }) {
     this.tenantId = p.tenantId;
     this.sessionId = p.sessionId;
     this.key = tenantKey(p.tenantId, p.sessionId);
@@ -42,7 +43,7 @@ export class OpenSession {
     this.limits = p.limits;
     this.firstSeenMs = p.nowMs;
     this.lastArrivalMs = p.nowMs;
-    this.packed = new PackedSpans(p.tenantId, p.sessionId);
+    this.packed = new PackedSpans(p.tenantId, p.sessionId, p.genai);
   }
 
   /** Spans held. */

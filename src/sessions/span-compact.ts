@@ -11,7 +11,8 @@
  * field by field to the one it replaces, and frozen, so a write to it fails loudly instead of reaching other spans.
  */
 import type { Attributes } from '../model/otlp-values.js';
-import type { GenAiInfo, NormalizedSpan, SpanCost } from '../model/span.js';
+import { NO_PROVIDER_CALL } from '../conventions/provider-call.js';
+import type { GenAiInfo, NormalizedSpan, ProviderCall, SpanCost } from '../model/span.js';
 import { Interner } from '../sampling/compact-entry.js';
 
 /** The one empty attribute map buffered spans share (frozen). */
@@ -28,11 +29,40 @@ export class GenAiTable {
   /** The shared object equal to `g`; `g` itself when it carries a tool-call id (unique per span). */
   share(g: GenAiInfo): GenAiInfo {
     if (g.toolCallId !== null) return g;
+    return this.shareFields(g);
+  }
+
+  /**
+   * The shared object equal to `g` but for its tool-call id, which it does not carry (null): a tool span held as
+   * columns keeps its id beside it (span-pack.ts). `g` itself is not changed.
+   */
+  withoutCallId(g: GenAiInfo): GenAiInfo {
+    return this.shareFields(g.toolCallId === null ? g : { ...g, toolCallId: null });
+  }
+
+  private shareFields(g: GenAiInfo): GenAiInfo {
     return this.intern.value(`${g.operation}\u0001${g.provider}\u0001${g.requestModel}\u0001${g.responseModel}\u0001${g.agentName}\u0001${g.agentId}\u0001${g.toolName}\u0001${g.toolType}\u0001${g.conventions.join('\u0002')}`, g);
   }
 
   get size(): number {
     return this.intern.sharedValues;
+  }
+}
+
+/** Distinct provider calls held at most; past it the table starts again. */
+const MAX_CALLS = 4_096;
+
+/**
+ * One shared value per distinct provider call without a time of its own: most calls of an instance go to a few
+ * endpoints in a few regions, and their ~100-byte objects were one per call span. A call with a time to first token
+ * or a retry-after keeps its own.
+ */
+export class CallTable {
+  private readonly intern = new Interner(MAX_CALLS);
+
+  share(c: ProviderCall): ProviderCall {
+    if (c === NO_PROVIDER_CALL || c.ttftMs !== null || c.retryAfterMs !== null) return c;
+    return this.intern.value(`${c.serverAddress}\u0001${c.serverPort}\u0001${c.region}\u0001${c.regionSource}\u0001${c.hostProvider}\u0001${c.refusal}\u0001${c.httpStatus}`, c);
   }
 }
 
@@ -48,8 +78,9 @@ function isEmpty(a: Attributes): boolean {
 }
 
 /** Makes a span placed in an open session share its GenAI fields, an empty attribute map and a plain cost (ids: OpenSession.add). */
-export function compactSpan(span: NormalizedSpan, genai: GenAiTable): void {
+export function compactSpan(span: NormalizedSpan, genai: GenAiTable, calls?: CallTable): void {
   span.genai = genai.share(span.genai);
+  if (calls !== undefined) span.call = calls.share(span.call);
   if (span.attributes !== EMPTY_ATTRIBUTES && isEmpty(span.attributes)) span.attributes = EMPTY_ATTRIBUTES;
   if (span.cost !== NO_COST && isNoCost(span.cost)) span.cost = NO_COST;
 }

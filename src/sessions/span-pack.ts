@@ -2,12 +2,13 @@
  * Buffered spans held as columns, not as objects (issue 30, point 1). A span waits in its open session for seconds
  * to minutes; as a decoded object it took ~850 heap bytes even lean (a 37-field object, its bigint times, and the
  * objects that hang off it), and every one of them outlived two young-generation collections, so V8 copied it twice
- * and then kept old-space pages for it. Here a span placed in a session becomes 23 cells of one array per session:
+ * and then kept old-space pages for it. Here a span placed in a session becomes 24 cells of one array per session:
  * - 13 references: ids, name, the trace's and the session's shared strings, one shared origin (service, resource,
  *   scope) per run of spans that share them, the GenAI value (shared), the kept attributes, usage, cost, provider
- *   call, the user id and the list of usage fields a call did not report (both shared), and an `extra` record only
- *   when the span has something uncommon (a trace state, a status message, events or links, another session alias,
- *   an error type, inconsistent usage, evals);
+ *   call (shared when it has no time of its own), the user id and the list of usage fields a call did not report
+ *   (both shared), an `extra` record only when the span has something uncommon (a trace state, a status message,
+ *   events or links, another session alias, an error type, inconsistent usage, evals), and a tool span's call id
+ *   (its GenAI value is shared without it);
  * - 10 numbers V8 holds inline as small integers: the two times as 32-bit halves, one bit field (kind, status, usage
  *   role, flags), the tool-arguments hash, HTTP status, wire size, wire offset and detail LSN.
  * One array in V8's heap, not a typed array: an ArrayBuffer per session is a small long-lived malloc block among the
@@ -18,10 +19,11 @@
  * whose times do not fit 64 unsigned bits is held as its object.
  */
 import type { Attributes, OtlpEvent, OtlpLink, SpanKindNumber, StatusCodeNumber } from '../model/otlp-values.js';
-import type { EvalResult, NormalizedSpan, UsageField, UsageRole } from '../model/span.js';
+import type { EvalResult, GenAiInfo, NormalizedSpan, UsageField, UsageRole } from '../model/span.js';
+import type { GenAiTable } from './span-compact.js';
 
 /**
- * Cells per span in the session's one array: 13 references, then numbers small enough to be held inline (V8 small
+ * Cells per span in the session's one array: 14 references, then numbers small enough to be held inline (V8 small
  * integers, no boxes): the two times as a high and a low 32-bit half each, one bit field (kind, status, usage role,
  * flags), and the tool-arguments hash, HTTP status, wire size, wire offset and detail LSN.
  */
@@ -38,17 +40,19 @@ const R_CALL = 9;
 const R_USER = 10;
 const R_MISSING = 11;
 const R_EXTRA = 12;
-const START_HI = 13;
-const START_LO = 14;
-const END_HI = 15;
-const END_LO = 16;
-const BITS = 17;
-const TOOL_ARGS = 18;
-const HTTP = 19;
-const WIRE_BYTES = 20;
-const WIRE_OFFSET = 21;
-const DETAIL_AT = 22;
-const CELLS = 23;
+/** A tool span's call id (its GenAI value is shared without it), else null. */
+const R_TOOL_CALL = 13;
+const START_HI = 14;
+const START_LO = 15;
+const END_HI = 16;
+const END_LO = 17;
+const BITS = 18;
+const TOOL_ARGS = 19;
+const HTTP = 20;
+const WIRE_BYTES = 21;
+const WIRE_OFFSET = 22;
+const DETAIL_AT = 23;
+const CELLS = 24;
 
 const F_ERROR = 1;
 const F_TOOL_ARGS_SET = 2;
@@ -104,10 +108,14 @@ export class PackedSpans {
   /** The user id the previous span held (spans of a session mostly name one user: one string for all). */
   private lastUser: string | null = null;
 
-  /** `tenantId` and `sessionId`: the session's own strings, which every span of it gets back. */
+  /**
+   * `tenantId` and `sessionId`: the session's own strings, which every span of it gets back. `genai`: the buffer's
+   * table a tool span's GenAI value is shared through without its call id (absent: tool spans keep their own).
+   */
   constructor(
     private readonly tenantId: string,
     private readonly sessionId: string,
+    private readonly genai?: GenAiTable,
   ) {}
 
   get length(): number {
@@ -119,7 +127,7 @@ export class PackedSpans {
     this.count += 1;
     const c = this.cells;
     if (!fitsU64(span.startTimeUnixNano) || !fitsU64(span.endTimeUnixNano)) {
-      c.push(span, null, null, null, null, null, null, null, null, null, null, null, null, 0, 0, 0, 0, F_OBJECT, 0, 0, 0, 0, 0);
+      c.push(span, null, null, null, null, null, null, null, null, null, null, null, null, null, 0, 0, 0, 0, F_OBJECT, 0, 0, 0, 0, 0);
       return;
     }
     const ownSession = span.sessionId === this.sessionId;
@@ -143,13 +151,15 @@ export class PackedSpans {
     const startHi = halves.getUint32(0);
     const startLo = halves.getInt32(4);
     halves.setBigUint64(0, span.endTimeUnixNano);
+    const g = span.genai;
+    const callId = this.genai === undefined ? null : g.toolCallId;
     c.push(
       span.traceId,
       span.spanId,
       span.parentSpanId,
       span.name,
       this.originOf(span),
-      span.genai,
+      callId === null ? g : this.genai!.withoutCallId(g),
       span.attributes,
       span.usage,
       span.cost,
@@ -157,6 +167,7 @@ export class PackedSpans {
       this.userOf(span.userId),
       missingList(span.usageMissing),
       extraOf(span, ownSession),
+      callId,
       startHi,
       startLo,
       halves.getUint32(0),
@@ -202,7 +213,7 @@ export class PackedSpans {
       attributes: c[r + R_ATTRS] as Attributes,
       events: x === null ? NO_EVENTS : x.events,
       links: x === null ? NO_LINKS : x.links,
-      genai: c[r + R_GENAI] as NormalizedSpan['genai'],
+      genai: withCallId(c[r + R_GENAI] as GenAiInfo, c[r + R_TOOL_CALL] as string | null),
       sessionId: (bits & F_SESSION_ID) !== 0 ? this.sessionId : x === null ? null : x.sessionId,
       userId: c[r + R_USER] as string | null,
       usage: c[r + R_USAGE] as NormalizedSpan['usage'],
@@ -236,6 +247,23 @@ export class PackedSpans {
     this.lastOrigin = next;
     return next;
   }
+}
+
+/** A tool span's GenAI value with its call id again (a new object in the normalizer's field order), or the shared one. */
+function withCallId(g: GenAiInfo, toolCallId: string | null): GenAiInfo {
+  if (toolCallId === null) return g;
+  return {
+    operation: g.operation,
+    provider: g.provider,
+    requestModel: g.requestModel,
+    responseModel: g.responseModel,
+    agentName: g.agentName,
+    agentId: g.agentId,
+    toolName: g.toolName,
+    toolCallId,
+    toolType: g.toolType,
+    conventions: g.conventions,
+  };
 }
 
 /** A 64-bit time from its halves. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyGenAi, type GenAiInfo } from '../../src/model/span.js';
-import { compactSpan, GenAiTable } from '../../src/sessions/span-compact.js';
+import { NO_PROVIDER_CALL } from '../../src/conventions/provider-call.js';
+import { CallTable, compactSpan, GenAiTable } from '../../src/sessions/span-compact.js';
 import { harness, sid, span, trace } from './sessions-fixtures.js';
 
 const chat = (over: Partial<GenAiInfo> = {}): GenAiInfo => ({ ...emptyGenAi(), operation: 'chat', provider: 'openai', requestModel: 'gpt-4o', agentName: 'a', conventions: ['genai'], ...over });
@@ -40,6 +41,24 @@ describe('buffered spans share what repeats (span-compact)', () => {
     expect(priced.cost).toEqual({ costUsd: 0.5, source: 'catalog', priceVersion: '2026-11-01' });
     expect(flagged.cost).toEqual({ costUsd: null, source: 'none', priceVersion: '', usageIncomplete: 'cache_read' });
     expect(flagged.cost).not.toBe(a.cost);
+  });
+
+  it('shares provider calls without a time of their own, and leaves a call with a time to first token or a retry-after its own', () => {
+    const table = new GenAiTable();
+    const calls = new CallTable();
+    const call = { ...NO_PROVIDER_CALL, serverAddress: 'api.openai.com', serverPort: 443, region: 'us', regionSource: 'host' as const, hostProvider: 'openai' };
+    const a = span({ call: { ...call } });
+    const b = span({ call: { ...call } });
+    const timed = span({ call: { ...call, ttftMs: 120 } });
+    const retried = span({ call: { ...call, httpStatus: 429, retryAfterMs: 1000 } });
+    const none = span({ call: NO_PROVIDER_CALL });
+    for (const s of [a, b, timed, retried, none]) compactSpan(s, table, calls);
+    expect(b.call).toBe(a.call);
+    expect(a.call).toEqual(call);
+    expect(timed.call).not.toBe(a.call);
+    expect(timed.call.ttftMs).toBe(120);
+    expect(retried.call.retryAfterMs).toBe(1000);
+    expect(none.call).toBe(NO_PROVIDER_CALL);
   });
 
   it('starts its table again past its bound instead of growing without end', () => {

@@ -7,6 +7,7 @@ import { emptyGenAi, type NormalizedSpan } from '../../src/model/span.js';
 import { Pricer } from '../../src/pricing/pricer.js';
 import { Authenticator } from '../../src/receive/auth.js';
 import { RequestDecoder } from '../../src/receive/request-decoder.js';
+import { GenAiTable } from '../../src/sessions/span-compact.js';
 import { PackedSpans } from '../../src/sessions/span-pack.js';
 import { evalResult, sid, span, trace } from './sessions-fixtures.js';
 
@@ -18,8 +19,11 @@ function expectSameFields(got: NormalizedSpan, want: NormalizedSpan): void {
 
 describe('buffered spans held as columns (span-pack)', () => {
   it('gives back every field of every span, in order, whatever is set', () => {
-    const p = new PackedSpans('t1', 'chat-1');
+    const p = new PackedSpans('t1', 'chat-1', new GenAiTable());
     const sent: NormalizedSpan[] = [
+      // Tool spans: the GenAI value is shared without the call id, which comes back beside it.
+      span({ traceId: trace(1), spanId: sid(6), genai: { ...emptyGenAi(), operation: 'execute_tool', toolName: 'search', toolCallId: 'call_1', conventions: ['genai'] } }),
+      span({ traceId: trace(1), spanId: sid(7), genai: { ...emptyGenAi(), operation: 'execute_tool', toolName: 'search', toolCallId: 'call_2', conventions: ['genai'] } }),
       span({ traceId: trace(1), spanId: sid(1), sessionId: 'chat-1' }),
       span({ traceId: trace(1), spanId: sid(2), parentSpanId: sid(1), sessionId: null, isError: true, errorType: 'timeout', statusCode: 2, statusMessage: 'deadline' }),
       span({
@@ -50,19 +54,23 @@ describe('buffered spans held as columns (span-pack)', () => {
       span({ traceId: trace(3), spanId: sid(5), startTimeUnixNano: -1n }),
     ];
     for (const s of sent) p.push(s);
-    expect(p.length).toBe(5);
+    expect(p.length).toBe(7);
     const back = p.all();
-    expect(back).toHaveLength(5);
+    expect(back).toHaveLength(7);
     back.forEach((b, i) => expectSameFields(b, sent[i]!));
-    expect(back[4]).toBe(sent[4]);
+    expect(back[6]).toBe(sent[6]);
+    expect(back[0]!.genai.toolCallId).toBe('call_1');
+    expect(back[1]!.genai.toolCallId).toBe('call_2');
+    // The sent value is not changed (the shared one is a copy without the id).
+    expect(Object.isFrozen(sent[0]!.genai)).toBe(false);
     // The optional fields keep "absent" apart from null.
-    expect(back[0]!.toolArgsHash).toBe(sent[0]!.toolArgsHash);
-    expect(back[3]!.toolArgsHash).toBeNull();
-    expect(back[3]!.httpStatus).toBeNull();
+    expect(back[2]!.toolArgsHash).toBe(sent[2]!.toolArgsHash);
+    expect(back[5]!.toolArgsHash).toBeNull();
+    expect(back[5]!.httpStatus).toBeNull();
     // The session's own id comes back as the session's string.
-    expect(back[0]!.sessionId).toBe('chat-1');
-    expect(back[1]!.sessionId).toBeNull();
-    expect(back[2]!.sessionId).toBe('other-alias');
+    expect(back[2]!.sessionId).toBe('chat-1');
+    expect(back[3]!.sessionId).toBeNull();
+    expect(back[4]!.sessionId).toBe('other-alias');
   });
 
   it('grows past its first capacity without losing a span', () => {
@@ -90,7 +98,7 @@ describe('buffered spans held as columns (span-pack)', () => {
         if (d.status !== 'ok') throw new Error('decode');
         const n = decoder.normalize(d.value, principal);
         if (n.status !== 'ok') throw new Error('normalize');
-        const p = new PackedSpans('default', n.value[0]!.sessionId ?? n.value[0]!.traceId);
+        const p = new PackedSpans('default', n.value[0]!.sessionId ?? n.value[0]!.traceId, new GenAiTable());
         for (const s of n.value) p.push(s);
         const back = p.all();
         back.forEach((b, i) => expectSameFields(b, n.value[i]!));
