@@ -20,7 +20,10 @@ export const WIRE_FACTOR = 1.2;
  * The bytes a span is charged while it is buffered. A span held lean (`detailAt` set: its attributes but the keys
  * decisions read, its events and links are in the log, src/sessions/span-detail.ts) holds its fixed fields and the
  * attributes it kept, not its wire size: it is charged the fixed part plus its kept attributes' text. Measured on the
- * e2e traffic (1,048 wire bytes per span, nothing kept): ~850 heap bytes per lean span, charged 1,200.
+ * e2e traffic (1,048 wire bytes per span, nothing kept), spans held as columns (span-pack.ts): ~720 heap bytes per lean
+ * span, and 1,200–1,290 bytes of RSS growth per buffered span once the load stopped (1.14–1.23× the wire bytes,
+ * `bench/buffered-rss.ts --phases growth`, which counts the young generation, pages and malloc'd memory too): the
+ * charge of 1,200 is what a lean span costs the process, not an estimate of its objects alone.
  */
 export function retainedBytes(span: Pick<NormalizedSpan, 'wireBytes' | 'detailAt' | 'attributes'>): number {
   if (span.detailAt !== undefined) return SPAN_OVERHEAD_BYTES + Math.ceil(attributeBytes(span.attributes) * WIRE_FACTOR);
