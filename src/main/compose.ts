@@ -339,7 +339,7 @@ export async function compose(config: Config, log: Logger): Promise<Parts> {
     metrics: metricsReplay(collector.metricRoute, metrics),
   };
   // Once the load stops, one full collection hands the garbage of the burst back (src/main/idle-gc.ts).
-  const idleGc = new IdleGc({ registry, collectGarbage: compactGarbage, readActivity: () => collector.overload.requestsAsked });
+  const idleGc = new IdleGc({ registry, collectGarbage, compactGarbage, readActivity: () => collector.overload.requestsAsked });
   return { config, log, registry, durability, walDir, store, insertHold, shared, engine, buffer, logs, metrics, collector, replay, idleGc };
 }
 

@@ -85,4 +85,31 @@ describe('IdleGc', () => {
     expect(gc.tick()).toBe(true); // twice
     expect(state.collections).toBe(1);
   });
+
+  it('compacts while the heap is at most maxCompactHeapBytes, and runs the plain collection above it (the compacting pause grows with the heap)', () => {
+    const state = { heap: 100 * MiB, plain: 0, compacting: 0 };
+    const gc = new IdleGc({
+      registry: new Registry(),
+      minGrowthBytes: 64 * MiB,
+      maxCompactHeapBytes: 512 * MiB,
+      readHeapUsed: () => state.heap,
+      readUtilization: () => 0.01,
+      collectGarbage: () => {
+        state.plain += 1;
+        return true;
+      },
+      compactGarbage: () => {
+        state.compacting += 1;
+        return true;
+      },
+    });
+    state.heap = 300 * MiB;
+    gc.tick();
+    expect(gc.tick()).toBe(true);
+    expect(state).toMatchObject({ compacting: 1, plain: 0 });
+    state.heap = 900 * MiB;
+    gc.tick();
+    expect(gc.tick()).toBe(true);
+    expect(state).toMatchObject({ compacting: 1, plain: 1 });
+  });
 });
