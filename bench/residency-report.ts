@@ -6,7 +6,7 @@
 import Table from 'cli-table3';
 import { queryResidency } from '../src/store/read/residency.js';
 import { residencySchema } from '../src/config/residency.js';
-import { ResidencyRules } from '../src/sampling/residency-check.js';
+import { ResidencyRules } from '../src/sampling/basis/residency-check.js';
 import { HOURS, openHourlyRollups, timeRuns } from './support/hourly-rollups.js';
 
 const TENANTS = Number(process.argv[2] ?? 20);

@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { ResidencyConfig } from '../config/residency.js';
 import type { Authenticator } from '../receive/auth.js';
-import { ResidencyRules } from '../sampling/residency-check.js';
+import { ResidencyRules } from '../sampling/basis/residency-check.js';
 import { toCsv } from '../store/read/csv.js';
 import { parseQuery, readScope, timeParam } from './read-scope.js';
 import { queryResidency, RESIDENCY_COLUMNS } from '../store/read/residency.js';

@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import { toCsv } from '../store/read/csv.js';
 import { queryResidency, RESIDENCY_COLUMNS, type ResidencyReport } from '../store/read/residency.js';
 import type { Config } from '../config/schema.js';
-import { ResidencyRules } from '../sampling/residency-check.js';
+import { ResidencyRules } from '../sampling/basis/residency-check.js';
 import { collectorHttpUrl } from './collector-address.js';
 import { collectorAnswerError } from './collector-answer.js';
 import { parsePeriodFlags, viaCollectorOrEmbedded } from './collector-or-embedded.js';

@@ -10,14 +10,13 @@ import type { SamplingConfig } from '../config/sampling.js';
 import type { Logger } from '../log.js';
 import { Pricer } from '../pricing/pricer.js';
 import type { PriceUsage } from './detectors/session-spans.js';
-import { baselineHash, sessionKey } from './policies/baseline.js';
+import { sessionKey } from './policies/baseline.js';
 import { buildDropRules, buildPolicies, upgradersOf } from './policies/build-policies.js';
-import { agentKeyOf, CostOutlierPolicy } from './policies/cost-outlier.js';
-import { isLearner, type DecisionNotes, type DropRule, type KeepPolicy, type Learner, type Upgrader } from './policies/policy.js';
-import type { Vote } from './policies/vote.js';
+import { isColdStart, isLearner, type ColdStart, type DecisionNotes, type DropRule, type KeepPolicy, type Learner, type Upgrader } from './policies/policy.js';
+import type { Vote } from './basis/vote.js';
 import { Budget } from './budget.js';
 import { PROVIDER_URL_KEYS } from './detectors/stalled.js';
-import { unitHash, seedOf } from './hash.js';
+import { unitHash, seedOf } from './basis/hash.js';
 import { SamplingMetrics } from './metrics.js';
 import type { SessionView } from '../model/session-view.js';
 import type { Decision, DecisionTrigger } from '../model/decision.js';
@@ -59,8 +58,10 @@ export class DecisionEngine {
   private readonly learners: readonly Learner[];
   /** Those of them that can upgrade a dropped session, in upgrade-reason order. */
   private readonly upgraders: readonly (KeepPolicy & Upgrader)[];
-  /** Cold or warm is a question of the cost quantiles (undefined when the policy is off: every key is cold). */
-  private readonly costOutlier: CostOutlierPolicy | undefined;
+  /** Those that say whether a key is cold for warm start (none: every key is cold). */
+  private readonly coldStarts: readonly ColdStart[];
+  /** The draw of each policy that has its own (by its name, which is its votes' reason). */
+  private readonly ownDraws: ReadonlyMap<string, (summary: SessionView['summary']) => number>;
   private readonly budget: Budget;
   private readonly seeds = new Map<string, number>();
   private readonly keptElsewhere: KeptElsewhere;
@@ -79,7 +80,8 @@ export class DecisionEngine {
     this.policies = buildPolicies(config, params.residency, registry, params.priceUsage ?? ((p) => pricer!.priceUsage(p)));
     this.learners = this.policies.filter(isLearner);
     this.upgraders = upgradersOf(this.policies);
-    this.costOutlier = this.policies.find((p) => p instanceof CostOutlierPolicy);
+    this.coldStarts = this.policies.filter(isColdStart);
+    this.ownDraws = new Map(this.policies.flatMap((p) => (p.draw === undefined ? [] : [[p.name, p.draw.bind(p)] as const])));
     this.budget = new Budget({ config: config.budget });
     this.keptElsewhere = params.keptElsewhere ?? NO_OTHERS;
     const ruleKeys = config.rules.flatMap((r) => r.conditions.filter((c) => c.source === 'attribute').map((c) => c.key));
@@ -169,10 +171,9 @@ export class DecisionEngine {
     for (const learner of this.learners) learner.learn(view, decided.decidedAtMs);
   }
 
-  /** True while this tenant + agent set has taught the cost quantiles fewer sessions than the warm-up (warm start seeds it). */
+  /** True while a policy that learns per tenant + agent set has not learned enough of it (warm start seeds it); always without one. */
   isCold(tenantId: string, agentNames: readonly string[]): boolean {
-    const learned = this.costOutlier?.count(agentKeyOf(tenantId, agentNames)) ?? 0;
-    return learned < this.config.policies.costOutlier.warmupCount;
+    return this.coldStarts.length === 0 || this.coldStarts.some((p) => p.isCold(tenantId, agentNames));
   }
 
   /** Every keep vote, in reason order; what the policies note for the decision goes into `notes`. */
@@ -183,9 +184,10 @@ export class DecisionEngine {
     return out;
   }
 
-  /** The uniform draw a vote is compared with: the shared baseline hash, or a per-policy salted hash. */
+  /** The uniform draw a vote is compared with: its policy's own (the baseline's shared hash), or a per-reason salted hash. */
   private draw(vote: Vote, key: string, summary: SessionView['summary']): number {
-    if (vote.reason === 'baseline') return baselineHash(summary);
+    const own = this.ownDraws.get(vote.reason);
+    if (own !== undefined) return own(summary);
     let seed = this.seeds.get(vote.reason);
     if (seed === undefined) {
       seed = seedOf(vote.reason);

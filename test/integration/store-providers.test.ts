@@ -10,7 +10,7 @@ import { endpointOf, NO_PROVIDER_CALL } from '../../src/conventions/provider-cal
 import type { NormalizedSpan } from '../../src/model/span.js';
 import { queryResidency } from '../../src/store/read/residency.js';
 import { silentLogger } from '../../src/log.js';
-import { ResidencyRules } from '../../src/sampling/residency-check.js';
+import { ResidencyRules } from '../../src/sampling/basis/residency-check.js';
 import { costUnits, decimalUnits, unitsCell } from '../../src/store/cell-format.js';
 import { ClickHouseStore } from '../../src/store/clickhouse-store.js';
 import { runMigrations } from '../../src/store/migrations.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { murmur3, seedOf, unitHash } from '../../src/sampling/hash.js';
+import { murmur3, seedOf, unitHash } from '../../src/sampling/basis/hash.js';
 
 describe('murmur3', () => {
   describe('murmur3()', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BaselinePolicy, baselineHash, sessionKey } from '../../src/sampling/policies/baseline.js';
-import { murmur3 } from '../../src/sampling/hash.js';
+import { murmur3 } from '../../src/sampling/basis/hash.js';
 
 describe('BaselinePolicy', () => {
   describe('vote()', () => {

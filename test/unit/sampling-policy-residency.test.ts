@@ -5,7 +5,7 @@ import { NO_PROVIDER_CALL } from '../../src/conventions/provider-call.js';
 import { emptyGenAi, type NormalizedSpan } from '../../src/model/span.js';
 import { DecisionEngine } from '../../src/sampling/engine.js';
 import { ResidencyPolicy } from '../../src/sampling/policies/residency.js';
-import { ResidencyRules } from '../../src/sampling/residency-check.js';
+import { ResidencyRules } from '../../src/sampling/basis/residency-check.js';
 import { quietConfig, samplingConfig, span, view } from './sampling-fixtures.js';
 
 function residency(input: unknown): ResidencyConfig {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketRuns, repeatBucket, trajectoryKey, turnPaths } from '../../src/sampling/trajectory.js';
+import { bucketRuns, repeatBucket, trajectoryKey, turnPaths } from '../../src/sampling/basis/trajectory.js';
 import { span, summary, toolSpan } from './sampling-fixtures.js';
 
 describe('trajectory', () => {

@@ -4,7 +4,7 @@
  */
 import type { DetectorsConfig } from '../../config/detectors.js';
 import type { NormalizedSpan } from '../../model/span.js';
-import type { Vote } from '../policies/vote.js';
+import type { Vote } from '../basis/vote.js';
 import { BudgetRaceDetector } from './budget-race.js';
 import { CacheChurnDetector } from './cache-churn.js';
 import { CacheCollapseDetector } from './cache-collapse.js';

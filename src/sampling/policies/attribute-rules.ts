@@ -4,7 +4,7 @@ import type { NormalizedSpan } from '../../model/span.js';
 import type { SessionView } from '../../model/session-view.js';
 import { compileCondition, spanField, summaryField, type CompiledCondition, type LookupValue } from './rule-condition.js';
 import type { DropRule, KeepPolicy } from './policy.js';
-import type { Vote } from './vote.js';
+import type { Vote } from '../basis/vote.js';
 
 interface CompiledRule {
   name: string;

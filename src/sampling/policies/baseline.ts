@@ -1,8 +1,8 @@
 /** Policy `baseline`: a deterministic share of all sessions, the same on every instance. */
 import type { SessionSummary } from '../../model/session.js';
-import { unitHash } from '../hash.js';
+import { unitHash } from '../basis/hash.js';
 import { voteList, type KeepPolicy } from './policy.js';
-import type { Vote } from './vote.js';
+import type { Vote } from '../basis/vote.js';
 
 /** The session key every instance hashes: tenant, NUL, session id. */
 export function sessionKey(summary: Pick<SessionSummary, 'tenantId' | 'sessionId'>): string {
@@ -32,6 +32,11 @@ export class BaselinePolicy implements KeepPolicy {
   /** The baseline vote (none at rate 0; the policy list leaves a 0-rate baseline out anyway). */
   votes(): readonly Vote[] {
     return this.list;
+  }
+
+  /** The shared baseline hash: the same draw on every instance. */
+  draw(summary: Pick<SessionSummary, 'tenantId' | 'sessionId'>): number {
+    return baselineHash(summary);
   }
 
   /** A vote with probability `rate`, or null when the rate is 0. */

@@ -5,7 +5,7 @@ import type { SessionView } from '../../model/session-view.js';
 import { QuantileTracker } from '../sketches/quantile-tracker.js';
 import { fenceThreshold } from './outlier-fence.js';
 import { perView, voteList, type KeepPolicy, type Learner } from './policy.js';
-import type { Vote } from './vote.js';
+import type { Vote } from '../basis/vote.js';
 
 type CostOutlierConfig = SamplingConfig['policies']['costOutlier'];
 
@@ -72,6 +72,11 @@ export class CostOutlierPolicy implements KeepPolicy, Learner {
   learnValues(key: string, costUsd: number, tokens: number): void {
     this.cost.add(key, costUsd);
     this.tokens.add(key, tokens);
+  }
+
+  /** True while this tenant + agent set has taught the quantiles fewer sessions than the warm-up (warm start seeds it). */
+  isCold(tenantId: string, agentNames: readonly string[]): boolean {
+    return this.count(agentKeyOf(tenantId, agentNames)) < this.config.warmupCount;
   }
 
   /** Sessions learned for `key` (the larger of the two trackers, which may forget keys apart). */

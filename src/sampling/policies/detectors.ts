@@ -7,7 +7,7 @@ import { DetectorSet } from '../detectors/detector-set.js';
 import type { PriceUsage } from '../detectors/session-spans.js';
 import type { SessionView } from '../../model/session-view.js';
 import type { KeepPolicy, VoteContext } from './policy.js';
-import type { Vote } from './vote.js';
+import type { Vote } from '../basis/vote.js';
 
 /**
  * Votes keep (class `detector`) for every detector that fired. Its report (figures and culprits, also of findings that

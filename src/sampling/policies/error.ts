@@ -7,7 +7,7 @@ import { retriedRefusalCount } from '../detectors/retried-refusal.js';
 import type { SessionView } from '../../model/session-view.js';
 import type { Decision } from '../../model/decision.js';
 import { voteList, type KeepPolicy, type Upgrader, type VoteContext } from './policy.js';
-import type { Vote } from './vote.js';
+import type { Vote } from '../basis/vote.js';
 
 /** Votes keep when any span is an error (status error, error.type, exception event, failed tool call) not excused as a retried refusal. */
 export class ErrorPolicy implements KeepPolicy, Upgrader {

@@ -5,7 +5,7 @@ import type { SessionView } from '../../model/session-view.js';
 import { QuantileTracker } from '../sketches/quantile-tracker.js';
 import { agentKeyOfView } from './cost-outlier.js';
 import { voteList, type KeepPolicy, type Learner } from './policy.js';
-import type { Vote } from './vote.js';
+import type { Vote } from '../basis/vote.js';
 
 type LatencyConfig = SamplingConfig['policies']['latency'];
 

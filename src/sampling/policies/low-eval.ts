@@ -3,7 +3,7 @@ import type { EvalResult } from '../../model/span.js';
 import type { SamplingConfig } from '../../config/sampling.js';
 import type { SessionView } from '../../model/session-view.js';
 import { voteList, type KeepPolicy, type Upgrader } from './policy.js';
-import type { Vote } from './vote.js';
+import type { Vote } from '../basis/vote.js';
 
 /** Votes keep when any eval of the session (summary or spans) is low. */
 export class LowEvalPolicy implements KeepPolicy, Upgrader {

@@ -6,7 +6,7 @@
  */
 import type { SessionView } from '../../model/session-view.js';
 import type { Decision } from '../../model/decision.js';
-import type { Vote } from './vote.js';
+import type { Vote } from '../basis/vote.js';
 
 /** What a policy found that goes on the decision beside its votes (the session row's detector figures, excused errors). */
 export type DecisionNotes = Pick<Decision, 'detectors' | 'excusedErrors'>;
@@ -18,11 +18,21 @@ export interface VoteContext {
 }
 
 /** A keep policy: the votes it casts on a session not dropped by a drop rule. */
-export interface KeepPolicy extends Partial<Learner>, Partial<Upgrader> {
+export interface KeepPolicy extends Partial<Learner>, Partial<Upgrader>, Partial<ColdStart> {
   /** The policy's name: its reason, and in `upgrade:<name>` for an upgrader ('rules' and 'detectors' cast several reasons). */
   readonly name: string;
   /** Every keep vote on the session, none when it has nothing to say. Reads what the policy learned; never learns. */
   votes(view: SessionView, ctx: VoteContext): readonly Vote[];
+  /**
+   * The uniform draw in [0, 1) a vote whose reason is this policy's name is compared with. Absent: a hash of the
+   * session key salted by the reason. The baseline gives its shared hash, so every instance keeps the same sessions.
+   */
+  draw?(summary: SessionView['summary']): number;
+}
+
+/** A policy whose learning can be seeded by warm start: it says which tenant + agent sets it has not learned enough of. */
+export interface ColdStart {
+  isCold(tenantId: string, agentNames: readonly string[]): boolean;
 }
 
 /**
@@ -50,6 +60,11 @@ export interface DropRule {
 /** A policy that learns. */
 export function isLearner(p: KeepPolicy): p is KeepPolicy & Learner {
   return p.learn !== undefined;
+}
+
+/** A policy warm start asks whether a tenant + agent set is cold. */
+export function isColdStart(p: KeepPolicy): p is KeepPolicy & ColdStart {
+  return p.isCold !== undefined;
 }
 
 /** A policy that can upgrade a dropped session. */

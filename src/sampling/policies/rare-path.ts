@@ -3,9 +3,9 @@ import { LRUCache } from 'lru-cache';
 import type { SamplingConfig } from '../../config/sampling.js';
 import type { SessionView } from '../../model/session-view.js';
 import { DecayingCountMin } from '../sketches/decaying-count-min.js';
-import { trajectoryKey, turnPaths } from '../trajectory.js';
+import { trajectoryKey, turnPaths } from '../basis/trajectory.js';
 import { perView, voteList, type KeepPolicy, type Learner, type VoteContext } from './policy.js';
-import type { Vote } from './vote.js';
+import type { Vote } from '../basis/vote.js';
 
 /** Below this decayed count a path counts as never seen (one sighting decays to 0.5 in one half-life). */
 const UNSEEN_BELOW = 0.5;

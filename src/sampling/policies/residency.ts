@@ -3,9 +3,9 @@ import { Counter, type Registry } from 'prom-client';
 import type { ResidencyConfig } from '../../config/residency.js';
 import { isModelCall } from '../../conventions/provider-call.js';
 import type { SessionView } from '../../model/session-view.js';
-import { ResidencyRules } from '../residency-check.js';
+import { ResidencyRules } from '../basis/residency-check.js';
 import { voteList, type KeepPolicy, type Upgrader } from './policy.js';
-import type { Vote } from './vote.js';
+import type { Vote } from '../basis/vote.js';
 
 /** What one session's calls show against its tenant's policy. */
 export interface ResidencyFinding {

@@ -3,7 +3,7 @@
  * inflated by 2^(t/halfLife) instead of deflating every cell, and the cells are rescaled when the
  * inflation grows large). Estimates never undercount (within float error); collisions overcount.
  */
-import { murmur3 } from '../hash.js';
+import { murmur3 } from '../basis/hash.js';
 
 /** Rescale once the inflation factor exceeds 2^RESCALE_EXPONENT, well inside float64 precision. */
 const RESCALE_EXPONENT = 32;

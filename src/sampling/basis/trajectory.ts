@@ -1,8 +1,8 @@
 /** The tool-call trajectory of a session: agents + ordered tool names, consecutive repeats bucketed. */
-import { byStart } from '../conventions/span-order.js';
-import type { NormalizedSpan } from '../model/span.js';
-import type { SessionSummary } from '../model/session.js';
-import type { SessionView } from '../model/session-view.js';
+import { byStart } from '../../conventions/span-order.js';
+import type { NormalizedSpan } from '../../model/span.js';
+import type { SessionSummary } from '../../model/session.js';
+import type { SessionView } from '../../model/session-view.js';
 
 /** Repeat-count bucket of a run of the same tool: 1, 2–3, 4–7 or 8+ (so 5 vs 6 retries is the same path). */
 export function repeatBucket(run: number): string {

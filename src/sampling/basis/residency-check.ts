@@ -1,7 +1,7 @@
 /** Where a call's region stands against its tenant's residency policy (one rule, used by the policy and the report). */
-import type { ResidencyConfig, TenantResidency } from '../config/residency.js';
-import { UNKNOWN_REGION } from '../conventions/region-table.js';
-import type { ResidencyJudge, ResidencyStatus } from '../model/residency.js';
+import type { ResidencyConfig, TenantResidency } from '../../config/residency.js';
+import { UNKNOWN_REGION } from '../../conventions/region-table.js';
+import type { ResidencyJudge, ResidencyStatus } from '../../model/residency.js';
 
 /** ok: allowed; violation: outside the allowed regions; unknown: not located; no_policy: the tenant has none. */
 
