@@ -20,7 +20,8 @@
  *           `--duration` s (at most 128 in flight). Goals: RSS never above the cap (max of the 100 ms samples from
  *           the first send until SIGTERM; also the collector's own agenttail_process_rss_peak_bytes); every refusal
  *           RESOURCE_EXHAUSTED or UNAVAILABLE with a google.rpc.RetryInfo in grpc-status-details-bin; nothing
- *           acknowledged lost.
+ *           acknowledged lost. Also RSS at the end of the settle (`--idle-ms` + 6 s after the load: every session
+ *           decided and written, the idle collection run): how near its idle RSS a loaded process settles.
  *
  * "Nothing acknowledged lost" is exact on the sessions table: every session, kept or dropped, gets a row whose
  * SpanCount counts its spans, and every request here holds whole sessions no other request touches. After SIGTERM
@@ -196,6 +197,8 @@ interface CapResult {
   rssMaxMiB: number;
   rssMaxUnderLoadMiB: number;
   rssMaxSettleMiB: number;
+  /** RSS at the end of the settle: every session decided and written, the collector idle (how near idle it settles). */
+  rssEndOfSettleMiB: number;
   /** The collector's own guard (agenttail_process_rss_peak_bytes, 100 ms). */
   rssPeakSelfMiB: number;
   /** Max RSS while shutting down (SIGTERM → exit: open sessions decided, the store flushed). */
@@ -244,8 +247,10 @@ async function capPhase(): Promise<CapResult> {
     await sendOpenLoop(sender, stream, { spansPerSecond: target, spansPerRequest: poolInfo.spansPerRequest, durationMs, maxInFlight: 128 }, tally);
     const tEnd = performance.now();
     const loadS = (tEnd - tl) / 1000;
-    await sleep(IDLE_MS + 3_000);
+    // Long enough for the sessions to be decided and written and for the idle collection's two idle checks.
+    await sleep(IDLE_MS + 6_000);
     const tSettled = performance.now();
+    const endOfSettle = sampler.recent(500);
     const m = await scrape(c.proc.httpUrl);
     const refusedByCollector: Record<string, number> = {};
     for (const x of (m as Scrape).samples) if (x.name === 'agenttail_receive_requests_total' && x.labels.code !== 'ok') refusedByCollector[x.labels.code!] = (refusedByCollector[x.labels.code!] ?? 0) + x.value;
@@ -275,6 +280,7 @@ async function capPhase(): Promise<CapResult> {
       rssMaxMiB: mib(sampler.max(t0, tSettled)),
       rssMaxUnderLoadMiB: mib(sampler.max(t0, tEnd)),
       rssMaxSettleMiB: mib(sampler.max(tEnd, tSettled)),
+      rssEndOfSettleMiB: mib(endOfSettle),
       rssPeakSelfMiB: mib(sum(m, 'agenttail_process_rss_peak_bytes')),
       rssMaxShutdownMiB: Number.isNaN(sampler.max(tSettled, tStopped)) ? null : mib(sampler.max(tSettled, tStopped)),
       samplesOverCap: sampler.samples.filter((s) => s.atMs >= t0 && s.atMs <= tSettled && s.rss > CAP_BYTES).length,
@@ -321,12 +327,12 @@ if (growth) {
   console.log(t.toString());
 }
 if (cap) {
-  const t = new Table({ head: ['cap', 'spans/s calibrated / target / sent / accepted', 'RSS idle MiB', 'RSS max load / settle / shutdown MiB', 'own peak MiB', 'samples > cap (of; max gap ms)', 'requests ok / refused', 'refused by code (gRPC; AGT)', 'with RetryInfo', 'spans acked / stored', 'sessions acked / stored', 'shutdown'], style: { head: [], border: [] } });
+  const t = new Table({ head: ['cap', 'spans/s calibrated / target / sent / accepted', 'RSS idle MiB', 'RSS max load / settle, at its end / shutdown MiB', 'own peak MiB', 'samples > cap (of; max gap ms)', 'requests ok / refused', 'refused by code (gRPC; AGT)', 'with RetryInfo', 'spans acked / stored', 'sessions acked / stored', 'shutdown'], style: { head: [], border: [] } });
   t.push([
     `${cap.capMiB} MiB`,
     `${cap.calibrationSpansPerS ?? '–'} / ${cap.targetSpansPerS} / ${cap.sentSpansPerS} / ${cap.acceptedSpansPerS}`,
     cap.rssIdleMiB,
-    `${cap.rssMaxUnderLoadMiB} / ${cap.rssMaxSettleMiB} / ${cap.rssMaxShutdownMiB ?? '–'}`,
+    `${cap.rssMaxUnderLoadMiB} / ${cap.rssMaxSettleMiB}, ${cap.rssEndOfSettleMiB} / ${cap.rssMaxShutdownMiB ?? '–'}`,
     cap.rssPeakSelfMiB,
     `${cap.samplesOverCap} (${cap.samples.count}; ${cap.samples.maxGapMs})`,
     `${cap.tally.okRequests} / ${cap.refusedRequests}${cap.tally.behind > 0 ? ` (${cap.tally.behind} skipped, 128 in flight)` : ''}`,
