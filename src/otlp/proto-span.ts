@@ -78,7 +78,8 @@ export function readSpan(r: ProtoReader, end: number, ctx: SpanContext): OtlpSpa
         break;
       case 5:
         r.expectWire('Span', tag, 2);
-        name = r.string(end);
+        // Through the value cache: names repeat (an operation and its model or tool), so buffered spans share them.
+        name = r.value(end);
         break;
       case 6:
         r.expectWire('Span', tag, 0);
