@@ -13,12 +13,12 @@ import { queryDataDir, startCollectorProcess } from '../support/collector-proces
 import { TEST_RECEIVE } from '../support/collector.js';
 import { SessionLoad } from '../support/session-load.js';
 
-function configFor(dir: string, checkpointIntervalMs = 150): Record<string, unknown> {
+function configFor(dir: string, checkpointIntervalMs = 150, idleTimeoutMs = 250): Record<string, unknown> {
   return {
     dataDir: dir,
     logLevel: 'info',
     store: { path: join(dir, 'clickhouse'), flushIntervalMs: 100, batchRows: 40 },
-    sessions: { idleTimeoutMs: 250, sweepIntervalMs: 50 },
+    sessions: { idleTimeoutMs, sweepIntervalMs: 50 },
     sampling: { baselineRate: 0.2 },
     receive: TEST_RECEIVE,
     // Small segments, no retention and frequent checkpoints: segments are released while the load runs.
@@ -38,17 +38,25 @@ interface Scenario {
    */
   waitBeforeKillMs?: number;
   checkpointIntervalMs?: number;
+  /** Sessions' idle timeout (default 250 ms). */
+  idleTimeoutMs?: number;
+  /** Stop sending after this session for `pauseMs`, so what was sent is decided and written while the process lives. */
+  pauseAfterSession?: number;
+  pauseMs?: number;
   /** What recovery must have done (a field of its report that must be ≥ 1). */
   expectRecovery?: 'requestsReplayed' | 'batchesResent' | 'decisionsReused';
 }
 
-// The insert crash point is the 30th insert: every flush inserts into each table with rows (sessions, spans, rollups,
-// …), so on a loaded machine, where sessions arrive more slowly, the 9th insert came before 40 spans were acknowledged.
+// The insert scenario decides sessions 2 s after their last span and pauses after 20 sessions (160 spans) for 4 s: no
+// insert comes before sessions have been acknowledged for 2 s, so the 9th insert comes after the 40 acknowledged spans
+// the scenario needs however loaded the machine is, and the pause lets the decisions of what was sent reach the 9th
+// insert however quiet it is. With 250 ms and no pause, the 9th insert came first on a loaded machine, and a later
+// insert (the 30th) was not reached before the load ended on a quiet one.
 const scenarios: Scenario[] = [
   { name: 'killed from outside while a request is in flight', crashAt: null, killAtSession: 30, waitBeforeKillMs: 600, checkpointIntervalMs: 60_000, expectRecovery: 'decisionsReused' },
   { name: 'killed before a log group is written', crashAt: 'wal-write:70', expectRecovery: 'decisionsReused' },
   { name: 'killed after a log group is synced, before the answer', crashAt: 'wal-synced:70', expectRecovery: 'requestsReplayed' },
-  { name: 'killed after an insert, before its confirmation is logged', crashAt: 'store-inserted:30', expectRecovery: 'batchesResent' },
+  { name: 'killed after an insert, before its confirmation is logged', crashAt: 'store-inserted:9', idleTimeoutMs: 2_000, pauseAfterSession: 20, pauseMs: 4_000, expectRecovery: 'batchesResent' },
   { name: 'killed right after a decision is logged', crashAt: 'decision-logged:12', expectRecovery: 'requestsReplayed' },
 ];
 
@@ -57,7 +65,7 @@ describe('crash recovery (kill -9, restart on the same data directory)', () => {
     it(sc.name, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'agt-crash-'));
       try {
-        const config = configFor(dir, sc.checkpointIntervalMs);
+        const config = configFor(dir, sc.checkpointIntervalMs, sc.idleTimeoutMs);
         const first = await startCollectorProcess(dir, config, sc.crashAt === null ? {} : { env: { AGT_CRASH_AT: sc.crashAt } });
         let dead = false;
         void first.exited.then(() => (dead = true));
@@ -68,6 +76,7 @@ describe('crash recovery (kill -9, restart on the same data directory)', () => {
             setTimeout(() => first.child.kill('SIGKILL'), 1);
           }
           if (!(await load.sendSession(i))) break;
+          if (i === sc.pauseAfterSession) await new Promise((r) => setTimeout(r, sc.pauseMs));
         }
         if (!dead) first.child.kill('SIGKILL');
         const death = await first.exited;
