@@ -20,6 +20,7 @@
  */
 import type { Attributes, OtlpEvent, OtlpLink, SpanKindNumber, StatusCodeNumber } from '../model/otlp-values.js';
 import type { EvalResult, GenAiInfo, NormalizedSpan, UsageField, UsageRole } from '../model/span.js';
+import { Interner } from '../sampling/compact-entry.js';
 import type { GenAiTable } from './span-compact.js';
 
 /**
@@ -273,20 +274,11 @@ function joined(hi: number, lo: number): bigint {
   return halves.getBigUint64(0);
 }
 
-/** One frozen list per combination of missing usage fields (there are at most 2^5), shared by the spans that have it. */
-const missingLists = new Map<string, UsageField[]>();
+/** Shared, frozen lists of missing usage fields (there are at most 2^5 combinations): the decision cache's Interner. */
+const missingLists = new Interner(64);
 
 function missingList(fields: UsageField[]): UsageField[] {
-  if (fields.length === 0) return NO_FIELDS;
-  const key = fields.join(',');
-  let list = missingLists.get(key);
-  if (list === undefined) {
-    list = Object.freeze([...fields]) as UsageField[];
-    // Only the five usage fields can be named; anything else stays the span's own list rather than grow the table.
-    if (missingLists.size >= 64) return fields;
-    missingLists.set(key, list);
-  }
-  return list;
+  return fields.length === 0 ? NO_FIELDS : (missingLists.list(fields) as UsageField[]);
 }
 
 function fitsU64(t: bigint): boolean {
