@@ -45,13 +45,13 @@ export function probePort(host: string, port: number): Promise<{ free: true } | 
  * failed starts hung past 40 s, one ended by SIGSEGV). The binds themselves still check (a port taken in between).
  */
 export async function checkReceiverPorts(receive: { grpc: { enabled: boolean; host: string; port: number }; http: { enabled: boolean; host: string; port: number } }): Promise<void> {
-  const { grpc, http } = receive;
-  if (grpc.enabled) {
-    const probe = await probePort(grpc.host, grpc.port);
-    if (!probe.free) throw portInUseError({ section: 'grpc', label: 'OTLP/gRPC' }, grpc.host, grpc.port, probe.cause);
-  }
-  if (http.enabled) {
-    const probe = await probePort(http.host, http.port);
-    if (!probe.free) throw portInUseError({ section: 'http', label: 'OTLP/HTTP and API' }, http.host, http.port, probe.cause);
+  const receivers = [
+    { section: 'grpc', label: 'OTLP/gRPC', ...receive.grpc },
+    { section: 'http', label: 'OTLP/HTTP and API', ...receive.http },
+  ] as const;
+  for (const r of receivers) {
+    if (!r.enabled) continue;
+    const probe = await probePort(r.host, r.port);
+    if (!probe.free) throw portInUseError(r, r.host, r.port, probe.cause);
   }
 }
