@@ -103,7 +103,6 @@ const NO_EVALS: EvalResult[] = Object.freeze([]) as unknown as EvalResult[];
 
 /** The spans of one open session, as columns of one array (V8's heap: no per-session malloc'd buffer, compacted like the rest). */
 export class PackedSpans {
-  private count = 0;
   private readonly cells: unknown[] = [];
   private lastOrigin: Origin | null = null;
   /** The user id the previous span held (spans of a session mostly name one user: one string for all). */
@@ -120,12 +119,11 @@ export class PackedSpans {
   ) {}
 
   get length(): number {
-    return this.count;
+    return this.cells.length / CELLS;
   }
 
   /** Adds a span (placed: its trace id is the session's shared string for its trace). The span object is not kept. */
   push(span: NormalizedSpan): void {
-    this.count += 1;
     const c = this.cells;
     if (!fitsU64(span.startTimeUnixNano) || !fitsU64(span.endTimeUnixNano)) {
       c.push(span, null, null, null, null, null, null, null, null, null, null, null, null, null, 0, 0, 0, 0, F_OBJECT, 0, 0, 0, 0, 0);
@@ -184,8 +182,9 @@ export class PackedSpans {
 
   /** Every span as an object again (all of one shape), in the order they were added. */
   all(): NormalizedSpan[] {
-    const out = new Array<NormalizedSpan>(this.count);
-    for (let i = 0; i < this.count; i++) out[i] = this.at(i * CELLS);
+    const n = this.length;
+    const out = new Array<NormalizedSpan>(n);
+    for (let i = 0; i < n; i++) out[i] = this.at(i * CELLS);
     return out;
   }
 
@@ -236,7 +235,7 @@ export class PackedSpans {
 
   /** The previous span's user id string when equal to this one's. */
   private userOf(userId: string | null): string | null {
-    if (userId === null || userId !== this.lastUser) this.lastUser = userId;
+    if (userId !== this.lastUser) this.lastUser = userId;
     return this.lastUser;
   }
 
