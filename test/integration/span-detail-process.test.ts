@@ -9,13 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { queryDataDir, startCollectorProcess } from '../support/collector-process.js';
+import { queryDataDir } from '../support/collector-process.js';
 import { TEST_RECEIVE } from '../support/collector.js';
+import { deliverTwiceKillRestart } from '../support/redelivery-client.js';
 
 /** Three sessions of a model call, its HTTP child and a tool call; `fail` makes the root an error (kept). */
 function agentSpans(): ReadableSpan[] {
@@ -51,18 +50,8 @@ describe('spans held lean, from outside', () => {
         receive: TEST_RECEIVE,
         wal: { durability: 'fsync' },
       };
-      const first = await startCollectorProcess(dir, config);
-      const spans = agentSpans();
-      const exporter = new OTLPTraceExporter({ url: `http://${first.grpcTarget}` });
-      const send = (): Promise<ExportResult> => new Promise((resolve) => exporter.export(spans, resolve));
-      // The same batch twice: a client that did not see the first answer sends it again.
-      expect((await send()).code).toBe(0);
-      expect((await send()).code).toBe(0);
-      await exporter.shutdown();
-      first.child.kill('SIGKILL');
-      expect((await first.exited).signal).toBe('SIGKILL');
-
-      const second = await startCollectorProcess(dir, config);
+      // The same batch twice (a client that did not see the first answer sends it again), then kill -9 and a restart.
+      const second = await deliverTwiceKillRestart(dir, config, agentSpans());
       const recovered = second.logs.find((l) => l.msg === 'recovered from the write-ahead log');
       expect(recovered?.requestsReplayed).toBe(2);
       // Decided after the restart (idle), the kept sessions' detail read back from the log, then a graceful stop.

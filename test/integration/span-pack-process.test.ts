@@ -9,13 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { queryDataDir, startCollectorProcess } from '../support/collector-process.js';
+import { queryDataDir } from '../support/collector-process.js';
 import { TEST_RECEIVE } from '../support/collector.js';
+import { deliverTwiceKillRestart, untilWritten } from '../support/redelivery-client.js';
 
 const SESSION = 'pack-1';
 
@@ -75,18 +74,9 @@ describe('buffered spans held as columns, from outside', () => {
         receive: TEST_RECEIVE,
         wal: { durability: 'fsync' },
       };
-      const first = await startCollectorProcess(dir, config);
       const spans = agentSpans();
-      const exporter = new OTLPTraceExporter({ url: `http://${first.grpcTarget}` });
-      const send = (): Promise<ExportResult> => new Promise((resolve) => exporter.export(spans, resolve));
-      expect((await send()).code).toBe(0);
-      expect((await send()).code).toBe(0);
-      await exporter.shutdown();
-      first.child.kill('SIGKILL');
-      expect((await first.exited).signal).toBe('SIGKILL');
-
-      const second = await startCollectorProcess(dir, config);
-      await new Promise((r) => setTimeout(r, 3_000));
+      const second = await deliverTwiceKillRestart(dir, config, spans);
+      await untilWritten(second, 1);
       second.child.kill('SIGTERM');
       expect((await second.exited).code).toBe(0);
 

@@ -8,7 +8,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { CollectorProcess } from './collector-process.js';
+import { startCollectorProcess, type CollectorProcess } from './collector-process.js';
 
 /** Model calls per built session (plus one root span). */
 export const SESSION_CALLS = 5;
@@ -67,4 +67,18 @@ export async function until(what: string, check: () => Promise<boolean>): Promis
 /** Resolves once the collector decided at least `sessions` sessions and its writer queues are empty (rows in ClickHouse). */
 export function untilWritten(c: CollectorProcess, sessions: number): Promise<void> {
   return until(`${sessions} sessions are decided and written`, async () => (await metricSum(c, 'agenttail_sessions_decided_total')) >= sessions && (await metricSum(c, 'agenttail_store_rows_written_total')) > 0 && (await metricSum(c, 'agenttail_store_queue_rows')) === 0);
+}
+
+/**
+ * A retrying client and a crash: starts the built collector on `dir`, delivers `spans` twice (each through a fresh
+ * exporter, as a client that did not see the first answer does), kills it with SIGKILL before anything is decided
+ * (`config` must hold sessions longer than this takes), and starts it again on the same data directory.
+ */
+export async function deliverTwiceKillRestart(dir: string, config: Record<string, unknown>, spans: ReadableSpan[]): Promise<CollectorProcess> {
+  const first = await startCollectorProcess(dir, config);
+  for (let i = 0; i < 2; i++) if (!(await deliver(first.grpcTarget, spans))) throw new Error('the collector did not acknowledge the export');
+  first.child.kill('SIGKILL');
+  const death = await first.exited;
+  if (death.signal !== 'SIGKILL') throw new Error(`the collector ended by ${death.signal ?? `exit ${death.code}`}, not SIGKILL`);
+  return startCollectorProcess(dir, config);
 }
