@@ -2,7 +2,9 @@
  * Spans/s decoding realistic 512-span ExportTraceServiceRequests (~12 attributes per span, gen_ai names,
  * a 2 KiB prompt/completion string on 1 span in 4, an event on 1 in 8, 8 traces mixed per request).
  * Baseline in the same run: protobufjs over the same message descriptor (raw decode, and decode plus
- * conversion to OtlpSpan, which is the work the production decoder does). Also OTLP/JSON of the same spans.
+ * conversion to OtlpSpan, which is the work the production decoder does). Also OTLP/JSON of the same spans, and the
+ * production decoder through the attribute filter arrivals use when spans are held lean (the default:
+ * src/receive/span-attr-filter.ts), which builds only the attributes normalization and decisions read.
  * Run: npx tsx bench/decode.ts [requests]   (steadier: node --expose-gc --import tsx bench/decode.ts [requests],
  * which collects the previous decoder's garbage before each run so no decoder pays for another's)
  */
@@ -10,6 +12,9 @@ import Table from 'cli-table3';
 import { decodeExportRequest } from '../src/otlp/decode-protobuf.js';
 import { decodeExportRequestJson } from '../src/otlp/decode-json.js';
 import { DEFAULT_DECODE_LIMITS } from '../src/otlp/types.js';
+import { protectedKeys } from '../src/config/protected-keys.js';
+import { SpanAttrFilter } from '../src/receive/span-attr-filter.js';
+import { PROVIDER_URL_KEYS } from '../src/sampling/detectors/stalled.js';
 import { buildExportRequest, buildExportRequestJson, type FixtureSpan } from '../test/support/otlp-fixtures.js';
 import { decodeRawWithProtobufjs, decodeWithProtobufjs } from '../test/support/otlp-protobufjs.js';
 
@@ -102,11 +107,13 @@ const check = decodeExportRequest(pbRequests[0]!, DEFAULT_DECODE_LIMITS, NOW_MS)
 if (check.spans.length !== SPANS_PER_REQUEST || check.rejected.length !== 0) throw new Error('bench request does not decode cleanly');
 if (decodeWithProtobufjs(pbRequests[0]!).length !== SPANS_PER_REQUEST) throw new Error('protobufjs decodes a different span count');
 
+const leanFilter = new SpanAttrFilter(protectedKeys(), new Set(PROVIDER_URL_KEYS));
 const ROUNDS = 5;
 const decoders: [string, (Uint8Array | string)[], (b: Uint8Array | string) => unknown, number][] = [
   ['protobufjs decode only (no OtlpSpan)', pbRequests, (b) => decodeRawWithProtobufjs(b as Uint8Array), REQUESTS],
   ['protobufjs decode + convert (reference)', pbRequests, (b) => decodeWithProtobufjs(b as Uint8Array), REQUESTS],
   ['own reader decodeExportRequest', pbRequests, (b) => decodeExportRequest(b as Uint8Array, DEFAULT_DECODE_LIMITS, NOW_MS), REQUESTS],
+  ['own reader, attributes filtered (held lean)', pbRequests, (b) => decodeExportRequest(b as Uint8Array, DEFAULT_DECODE_LIMITS, NOW_MS, leanFilter), REQUESTS],
   ['OTLP/JSON decodeExportRequestJson', jsonRequests, (b) => decodeExportRequestJson(b, DEFAULT_DECODE_LIMITS, NOW_MS), Math.max(1, Math.floor(REQUESTS / 4))],
 ];
 // Rounds interleave the decoders (rotating who goes first) so GC state and CPU boost hit all of them alike;

@@ -4,6 +4,9 @@
  * refused at config load, and patterns skip their values. docs/redaction.md lists them.
  */
 import { ALIASES, SESSION_ALIASES } from '../conventions/aliases.js';
+import { ADDRESS_ATTRIBUTES, COMPLETION_START_ATTRIBUTE, PORT_ATTRIBUTES, TTFT_ATTRIBUTES, URL_ATTRIBUTES } from '../conventions/provider-call.js';
+import { RETRY_AFTER_MS_ATTRIBUTES, RETRY_AFTER_SECONDS_ATTRIBUTES } from '../conventions/provider-refusal.js';
+import { REGION_ATTRIBUTES } from '../conventions/region-table.js';
 
 /** Keys read outside the alias table (conventions, evals, provider calls, the error policy, tenancy). */
 const READ_ELSEWHERE: readonly string[] = [
@@ -33,6 +36,16 @@ const READ_ELSEWHERE: readonly string[] = [
   'http.url',
   'http.target',
   'cloud.region',
+  // A provider call's endpoint, region, time to first token and retry-after, from the lists its readers use (an
+  // unprotected one could be changed by a rule, and the call's region, TTFT or retry-after with it).
+  ...ADDRESS_ATTRIBUTES,
+  ...PORT_ATTRIBUTES,
+  ...URL_ATTRIBUTES,
+  ...TTFT_ATTRIBUTES.map((t) => t.name),
+  COMPLETION_START_ATTRIBUTE,
+  ...REGION_ATTRIBUTES,
+  ...RETRY_AFTER_SECONDS_ATTRIBUTES,
+  ...RETRY_AFTER_MS_ATTRIBUTES,
 ];
 
 /** Prefixes whose every key is read: usage, cost and OpenInference evaluations. */

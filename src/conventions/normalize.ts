@@ -136,7 +136,8 @@ export class Normalizer {
       toolName,
       toolCallId: readString(a, ALIASES.toolCallId),
       toolType: readString(a, ALIASES.toolType),
-      conventions: conventionsOf(a),
+      // Keys a decode left out (otlp/types.ts) still say which conventions the span follows.
+      conventions: conventionsOf(a, span.attributesLeftOut ?? 0),
     };
   }
 }
@@ -144,8 +145,8 @@ export class Normalizer {
 /** One shared, frozen list per combination of conventions (at most 2^5): spans hold the same array. */
 const conventionLists = new Map<number, string[]>();
 
-function conventionsOf(attrs: Attributes): string[] {
-  const mask = conventionMask(attrs);
+function conventionsOf(attrs: Attributes, leftOut: number): string[] {
+  const mask = conventionMask(attrs) | leftOut;
   let list = conventionLists.get(mask);
   if (list === undefined) {
     list = Object.freeze(CONVENTION_PREFIXES.filter((_, i) => (mask & (1 << i)) !== 0).map((c) => c.convention)) as string[];

@@ -25,10 +25,10 @@ export const NO_PROVIDER_CALL: ProviderCall = Object.freeze({
 });
 
 /** Endpoint attributes: semconv `server.*`, then the deprecated `net.peer.*`. */
-const ADDRESS_ATTRIBUTES: readonly string[] = ['server.address', 'net.peer.name'];
-const PORT_ATTRIBUTES: readonly string[] = ['server.port', 'net.peer.port'];
+export const ADDRESS_ATTRIBUTES: readonly string[] = ['server.address', 'net.peer.name'];
+export const PORT_ATTRIBUTES: readonly string[] = ['server.port', 'net.peer.port'];
 /** URL attributes whose host names the endpoint when no address is set (OpenLLMetry sets the API base). */
-const URL_ATTRIBUTES: readonly string[] = ['url.full', 'http.url', 'gen_ai.openai.api_base', 'openai.api_base'];
+export const URL_ATTRIBUTES: readonly string[] = ['url.full', 'http.url', 'gen_ai.openai.api_base', 'openai.api_base'];
 
 /**
  * Time-to-first-token attributes per convention, with their unit. Sent by: GenAI semconv (seconds), AI SDK v7
@@ -44,7 +44,7 @@ export const TTFT_ATTRIBUTES: readonly { name: string; unitMs: number }[] = [
   { name: 'ai.stream.msToFirstChunk', unitMs: 1 },
 ];
 /** Langfuse's completion start time (an ISO date, JSON-quoted by its SDK): TTFT = it − span start. */
-const COMPLETION_START_ATTRIBUTE = 'langfuse.observation.completion_start_time';
+export const COMPLETION_START_ATTRIBUTE = 'langfuse.observation.completion_start_time';
 
 /** Reads the provider call of a span; `isCall`: the span is a model call (it gets a region even without an endpoint). */
 export function readProviderCall(

@@ -11,9 +11,9 @@ import type { RefusalKind } from '../model/span.js';
 
 
 /** Captured `retry-after` headers: semconv captured response headers (string arrays) and flat variants. Seconds. */
-const RETRY_AFTER_SECONDS_ATTRIBUTES: readonly string[] = ['http.response.header.retry-after', 'retry_after', 'gen_ai.response.retry_after'];
+export const RETRY_AFTER_SECONDS_ATTRIBUTES: readonly string[] = ['http.response.header.retry-after', 'retry_after', 'gen_ai.response.retry_after'];
 /** `retry-after-ms` (OpenAI and Anthropic send it beside retry-after). Milliseconds. */
-const RETRY_AFTER_MS_ATTRIBUTES: readonly string[] = ['http.response.header.retry-after-ms', 'retry_after_ms'];
+export const RETRY_AFTER_MS_ATTRIBUTES: readonly string[] = ['http.response.header.retry-after-ms', 'retry_after_ms'];
 
 /** Error type names (lowercased, non-alphanumerics removed) per refusal kind. */
 const ERROR_TYPES: Record<string, RefusalKind> = {

@@ -39,6 +39,11 @@ function factsOf(key: string): KeyFacts {
   return f;
 }
 
+/** The conventions (bit i: CONVENTION_PREFIXES[i]) one attribute key's name marks: what a decode keeps of a key it leaves out. */
+export function conventionMarksOf(key: string): number {
+  return factsOf(key).conventions;
+}
+
 /** The alias lists with a name among the keys of `attrs`. */
 function listsOf(attrs: Attributes): number {
   let mask = 0;

@@ -14,6 +14,7 @@ import { residencyRoutes } from '../api/residency-route.js';
 import { sessionsRoutes } from '../api/sessions-route.js';
 import { systemRoutes, type ReadinessCheck } from '../api/system-routes.js';
 import { configuredReads } from '../config/redaction.js';
+import { SpanAttrFilter } from '../receive/span-attr-filter.js';
 import type { Config } from '../config/schema.js';
 import { Normalizer } from '../conventions/normalize.js';
 import { sessionPrecedence } from '../conventions/session.js';
@@ -150,18 +151,23 @@ export function composeReceiveSide(p: ReceiveSideParams): Collector {
   // Redaction sits between admission and decoding (src/redaction/); off, the handlers get the null object (its
   // counter is exposed either way, at 0).
   const redactionMetrics = new RedactionMetrics(registry);
+  // What normalization and decisions read: redaction leaves it alone, and spans held lean are decoded with only it.
+  const isRead = protectedKeys(configuredReads({ sessionPrecedence: config.conventions.sessionPrecedence, samplingRules: config.sampling.rules }));
   const redactor = config.redaction.enabled
     ? new Redactor({
         config: config.redaction,
-        isProtected: protectedKeys(configuredReads({ sessionPrecedence: config.conventions.sessionPrecedence, samplingRules: config.sampling.rules })),
+        isProtected: isRead,
         auth,
         metrics: redactionMetrics,
       })
     : null;
+  // A sink that holds spans lean reads a kept session's attributes back from the log: arrivals build only what is read.
+  const leanKeys = sinks.spans.leanKeys?.() ?? null;
+  const spanFilter = leanKeys === null ? undefined : new SpanAttrFilter(isRead, leanKeys);
   const logRoute = new LogRoute({ decoder: decoding.logDecoder, sink: sinks.logs });
   const metricRoute = new MetricRoute({ auth, limits: config.receive.limits, sink: sinks.metrics });
   const handlers = {
-    traces: new ExportHandler({ ...shared, redactor: redactor?.forSignal('traces') ?? NO_REDACTION, route: new TraceRoute({ decoder: decoding.decoder, sink: sinks.spans }) }),
+    traces: new ExportHandler({ ...shared, redactor: redactor?.forSignal('traces') ?? NO_REDACTION, route: new TraceRoute({ decoder: decoding.decoder, sink: sinks.spans, filter: spanFilter }) }),
     logs: new ExportHandler({ ...shared, redactor: redactor?.forSignal('logs') ?? NO_REDACTION, route: logRoute }),
     // Metric attributes (data points, exemplars, metadata) are redacted like span attributes (docs/redaction.md).
     metrics: new ExportHandler({ ...shared, redactor: redactor?.forSignal('metrics') ?? NO_REDACTION, route: metricRoute }),

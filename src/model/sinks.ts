@@ -24,4 +24,10 @@ export interface SpanSink {
   acceptEvals(tenantId: string, evals: EvalResult[]): Promise<Outcome<void>>;
   /** Cheap admission check before decoding: `retryable` when a request of this size would be refused. */
   admit(tenantId: string, wireBytes: number): Outcome<void>;
+  /**
+   * The attribute keys spans keep while held lean (the rest read back from the log if their session is kept), or
+   * null when spans are held whole. Every span of a logged protobuf request is held lean then, late ones too, so the
+   * receivers may decode only what is read before a decision (src/receive/span-attr-filter.ts). Absent: whole.
+   */
+  leanKeys?(): ReadonlySet<string> | null;
 }

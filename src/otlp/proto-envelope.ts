@@ -8,7 +8,7 @@ import { AgtError } from '../model/errors.js';
 import type { Attributes, OtlpResource, OtlpScope } from '../model/otlp-values.js';
 import type { DecodeLimits, SpanRejection } from './types.js';
 import { ProtoReader } from './proto-reader.js';
-import { readAttribute } from './proto-attributes.js';
+import { readAttribute, type AttrFilter } from './proto-attributes.js';
 import { SpanRejectError, timeWindowNs, type SpanProblem, type TimeWindowNs } from './span-checks.js';
 
 /** Message names of one signal, for paths and error texts. */
@@ -33,6 +33,8 @@ export interface ItemContext {
   window: TimeWindowNs;
   resource: OtlpResource;
   scope: OtlpScope;
+  /** Spans only: which attributes to build (proto-attributes.ts); all when absent. */
+  filter?: AttrFilter | undefined;
 }
 
 /** The items of a request, the ones refused (with their paths), and how many strings were cut. */
@@ -63,12 +65,16 @@ interface WalkState<T> {
   items: T[];
   rejected: SpanRejection[];
   count: number;
+  filter: AttrFilter | undefined;
 }
 
-/** Walks an export request; throws AgtError (malformed / limit) for request-level problems only. */
-export function walkExportRequest<T>(bytes: Uint8Array, limits: DecodeLimits, nowMs: number, names: EnvelopeNames, read: ItemReader<T>): DecodedItems<T> {
+/**
+ * Walks an export request; throws AgtError (malformed / limit) for request-level problems only. `filter` goes to the
+ * item reader (spans: which attributes to build).
+ */
+export function walkExportRequest<T>(bytes: Uint8Array, limits: DecodeLimits, nowMs: number, names: EnvelopeNames, read: ItemReader<T>, filter?: AttrFilter): DecodedItems<T> {
   const r = new ProtoReader(bytes, limits.maxStringBytes);
-  const st: WalkState<T> = { r, limits, window: timeWindowNs(limits, nowMs), names, read, items: [], rejected: [], count: 0 };
+  const st: WalkState<T> = { r, limits, window: timeWindowNs(limits, nowMs), names, read, items: [], rejected: [], count: 0, filter };
   const end = bytes.length;
   try {
     let index = 0;
@@ -178,7 +184,7 @@ function readScopeGroup<T>(st: WalkState<T>, end: number, path: string, resource
     }
   }
   if (header.schemaUrl !== '') scope.schemaUrl = header.schemaUrl;
-  const ctx: ItemContext = { limits: st.limits, window: st.window, resource, scope };
+  const ctx: ItemContext = { limits: st.limits, window: st.window, resource, scope, filter: st.filter };
   r.pos = start;
   let index = 0;
   while (r.pos < end) {

@@ -3,7 +3,7 @@
  * callers read tags and values at `pos` and pass message ends explicitly.
  */
 import { AgtError } from '../model/errors.js';
-import { decodeUtf8, utf8CutEnd } from './text.js';
+import { checkUtf8, decodeUtf8, utf8CutEnd } from './text.js';
 
 const WIRE_NAMES = ['varint', 'fixed64', 'length-delimited', 'start-group', 'end-group', 'fixed32', 'wire type 6', 'wire type 7'];
 const MAX_GROUP_DEPTH = 32;
@@ -195,6 +195,19 @@ export class ProtoReader {
     const cut = utf8CutEnd(this.buf, start, valueEnd, this.maxStringBytes);
     if (cut !== valueEnd) this.truncatedStrings++;
     return decodeUtf8(this.buf, start, cut);
+  }
+
+  /**
+   * Reads past a length-delimited UTF-8 string as `string` and `value` read it (a cut to maxStringBytes counted, the
+   * bytes kept checked as UTF-8) without making it: an attribute a decode leaves out (proto-attributes.ts).
+   */
+  skipString(end: number): void {
+    const valueEnd = this.lengthEnd(end);
+    const start = this.pos;
+    this.pos = valueEnd;
+    const cut = utf8CutEnd(this.buf, start, valueEnd, this.maxStringBytes);
+    if (cut !== valueEnd) this.truncatedStrings++;
+    checkUtf8(this.buf, start, cut);
   }
 
   /**

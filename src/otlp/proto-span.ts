@@ -2,7 +2,7 @@
 import { shareEmpty, type OtlpSpan } from './types.js';
 import { type Attributes, type OtlpEvent, type OtlpLink, type OtlpResource, type OtlpScope, type SpanKindNumber, type StatusCodeNumber } from '../model/otlp-values.js';
 import type { ProtoReader } from './proto-reader.js';
-import { readAttribute, type AttrLimits } from './proto-attributes.js';
+import { readAttribute, readFilteredAttribute, type AttrFilter, type AttrLimits } from './proto-attributes.js';
 import { checkEventTimes, checkIdBytes, checkSpanTimes, SpanRejectError, type TimeWindowNs } from './span-checks.js';
 import { allZero, hexOf } from './text.js';
 
@@ -12,6 +12,8 @@ export interface SpanContext {
   window: TimeWindowNs;
   resource: OtlpResource;
   scope: OtlpScope;
+  /** Which span attributes to build (all when absent): the span is then marked `attributesLeftOut`. */
+  filter?: AttrFilter | undefined;
 }
 
 /**
@@ -53,6 +55,8 @@ export function readSpan(r: ProtoReader, end: number, ctx: SpanContext): OtlpSpa
   let endNs = 0n;
   const attributes: Attributes = {};
   let attrCount = 0;
+  const filter = ctx.filter;
+  let leftOut = 0;
   let droppedAttributesCount = 0;
   const events: OtlpEvent[] = [];
   const links: OtlpLink[] = [];
@@ -95,7 +99,12 @@ export function readSpan(r: ProtoReader, end: number, ctx: SpanContext): OtlpSpa
         break;
       case 9:
         r.expectWire('Span', tag, 2);
-        readAttribute(r, end, attributes, limits, ++attrCount, 'span');
+        if (filter === undefined) {
+          readAttribute(r, end, attributes, limits, ++attrCount, 'span');
+        } else {
+          const marks = readFilteredAttribute(r, end, attributes, limits, ++attrCount, filter);
+          if (marks > 0) leftOut |= marks;
+        }
         break;
       case 10:
         r.expectWire('Span', tag, 0);
@@ -153,6 +162,7 @@ export function readSpan(r: ProtoReader, end: number, ctx: SpanContext): OtlpSpa
     scope: ctx.scope,
     wireBytes: end - start,
   };
+  if (filter !== undefined) span.attributesLeftOut = leftOut;
   SPAN_OFFSETS.set(span, start);
   return span;
 }

@@ -3,6 +3,7 @@
  * byte-limit truncation on a character boundary, and hex via a lookup table.
  */
 
+import { isUtf8 } from 'node:buffer';
 import { SpanRejectError } from './span-checks.js';
 
 /**
@@ -27,6 +28,19 @@ export function decodeUtf8(buf: Buffer, start: number, end: number): string {
   } catch (err) {
     throw new SpanRejectError('utf8', `string of ${end - start} bytes at byte ${start} is not valid UTF-8`, { cause: err });
   }
+}
+
+/**
+ * Checks buf[start, end) as decodeUtf8 would decode it, without making the string: invalid UTF-8 rejects the span with
+ * the same reason. Long runs go to the native check (buffer.isUtf8) rather than a byte loop.
+ */
+export function checkUtf8(buf: Buffer, start: number, end: number): void {
+  if (end - start <= 32) {
+    let i = start;
+    while (i < end && buf[i]! < 0x80) i++;
+    if (i === end) return;
+  }
+  if (!isUtf8(buf.subarray(start, end))) throw new SpanRejectError('utf8', `string of ${end - start} bytes at byte ${start} is not valid UTF-8`);
 }
 
 /** The end index of buf[start, end) cut to at most maxBytes without splitting a UTF-8 sequence. */

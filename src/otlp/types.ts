@@ -25,6 +25,12 @@ export interface OtlpSpan {
   scope: OtlpScope;
   /** Size of this span's encoding on the wire (protobuf bytes, or JSON bytes for OTLP/JSON). */
   wireBytes: number;
+  /**
+   * Set when the span was decoded through an attribute filter (proto-attributes.ts `AttrFilter`): its `attributes`
+   * hold only the keys normalization and decisions read, and this holds the marks of the keys left out (the
+   * conventions their names belong to, conventions/span-keys.ts). Such a span is held lean until its session is kept.
+   */
+  attributesLeftOut?: number;
 }
 
 /** Why a span was rejected, as a code (metric label); the reason text says the details. */

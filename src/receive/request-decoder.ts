@@ -12,6 +12,7 @@ import { readSpan } from '../otlp/proto-span.js';
 import { timeWindowNs } from '../otlp/span-checks.js';
 import { SpanRejectError } from '../otlp/span-checks.js';
 import type { DecodedExport, DecodeLimits } from '../otlp/types.js';
+import type { AttrFilter } from '../otlp/proto-attributes.js';
 import { failed, ok, type Outcome } from '../model/outcome.js';
 import { AgtError } from '../model/errors.js';
 import type { RequestSource } from '../model/sinks.js';
@@ -24,9 +25,12 @@ import { decodeOutcome, loggedPrincipal } from './signal-route.js';
 export class RequestDecoder {
   constructor(private readonly p: { auth: Authenticator; limits: DecodeLimits; normalizer: Normalizer; pricer: Pricer }) {}
 
-  /** The request's spans as decoded (rejected spans listed); a failed Outcome for a body that cannot be read at all. */
-  decode(body: Uint8Array, format: 'protobuf' | 'json', nowMs: number): Outcome<DecodedExport> {
-    return decodeOutcome(() => (format === 'protobuf' ? decodeExportRequest(body, this.p.limits, nowMs) : decodeExportRequestJson(body, this.p.limits, nowMs)));
+  /**
+   * The request's spans as decoded (rejected spans listed); a failed Outcome for a body that cannot be read at all.
+   * `filter` (protobuf only): spans build only the attributes it wants; only for spans that will be held lean.
+   */
+  decode(body: Uint8Array, format: 'protobuf' | 'json', nowMs: number, filter?: AttrFilter): Outcome<DecodedExport> {
+    return decodeOutcome(() => (format === 'protobuf' ? decodeExportRequest(body, this.p.limits, nowMs, filter) : decodeExportRequestJson(body, this.p.limits, nowMs)));
   }
 
   /**

@@ -6,16 +6,20 @@ import type { RequestSource, SpanSink } from '../model/sinks.js';
 import type { TenantAuth } from './auth.js';
 import type { RequestDecoder } from './request-decoder.js';
 import type { DecodedItems, SignalRoute } from './signal-route.js';
+import type { AttrFilter } from '../otlp/proto-attributes.js';
 
-/** Spans: decoded, normalized and priced, handed to the session buffer. */
+/**
+ * Spans: decoded, normalized and priced, handed to the session buffer. With `filter` (the sink holds spans lean),
+ * protobuf spans build only the attributes it wants (src/receive/span-attr-filter.ts).
+ */
 export class TraceRoute implements SignalRoute<OtlpSpan, NormalizedSpan> {
   readonly signal = 'traces';
   readonly rejectedJsonKey = 'rejectedSpans';
 
-  constructor(private readonly p: { decoder: RequestDecoder; sink: SpanSink }) {}
+  constructor(private readonly p: { decoder: RequestDecoder; sink: SpanSink; filter?: AttrFilter | undefined }) {}
 
   decode(body: Uint8Array, format: 'protobuf' | 'json', nowMs: number): Outcome<DecodedItems<OtlpSpan>> {
-    const d = this.p.decoder.decode(body, format, nowMs);
+    const d = this.p.decoder.decode(body, format, nowMs, this.p.filter);
     if (d.status !== 'ok') return d;
     const out: DecodedItems<OtlpSpan> = { items: d.value.spans, rejected: d.value.rejected };
     if (d.value.truncatedStrings !== undefined) out.truncatedStrings = d.value.truncatedStrings;

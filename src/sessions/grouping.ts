@@ -186,6 +186,9 @@ export class SessionGroups {
       this.p.metrics.duplicates.inc();
       return;
     }
+    // Late spans are held lean like buffered ones: a kept session's are read back whole when written (late-data.ts),
+    // so a span decoded without its other attributes (src/receive/span-attr-filter.ts) loses nothing.
+    this.p.details.slim(span, a.detailLsn);
     entry.seen.add(id);
     entry.spans.push(span);
     a.late.set(key, entry);

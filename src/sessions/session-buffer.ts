@@ -75,6 +75,7 @@ export class SessionBuffer implements SpanSink {
   private readonly decider: Decider;
   private readonly evals: EvalRouter;
   private readonly completion: CompletionSweep;
+  private readonly details: SpanDetails;
 
   constructor(params: SessionBufferParams) {
     const { config, engine, cache, store, log } = params;
@@ -95,7 +96,7 @@ export class SessionBuffer implements SpanSink {
     // What decided sessions counted, so a re-delivery after the decision is counted once.
     const counted = new CountedSpans({ maxBytes: config.countedSpansMaxBytes, registry });
     const reads = (this.reads = new PinnedReads());
-    const details = new SpanDetails({ journal, ...(params.readDetail ? { readDetail: params.readDetail } : {}), keys: engine.attributeKeys, pending, reads, metrics, log });
+    const details = (this.details = new SpanDetails({ journal, ...(params.readDetail ? { readDetail: params.readDetail } : {}), keys: engine.attributeKeys, pending, reads, metrics, log }));
     const late = (this.late = new LateData({ cache, engine, counted, metrics, journal, pending, details, reads, readSpans: params.readSpans ?? (() => Promise.resolve([])), log }));
     const groups = (this.groups = new SessionGroups({ config, cache, counted, metrics, late, details, now }));
     this.admission = new Admission({ config, store, metrics, heldBytes: () => groups.bytes + pending.bytes });
@@ -107,6 +108,11 @@ export class SessionBuffer implements SpanSink {
   /** Starts the periodic sweep (one unref'ed interval for all sessions). */
   start(): void {
     this.completion.start();
+  }
+
+  /** The keys spans keep while held lean, or null when they are held whole (SpanSink.leanKeys). */
+  leanKeys(): ReadonlySet<string> | null {
+    return this.details.heldKeys;
   }
 
   /** Cheap admission check before decoding a request of `wireBytes`. */

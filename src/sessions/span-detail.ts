@@ -47,6 +47,11 @@ export class SpanDetails {
     this.on = p.journal.keepsRecords && p.journal.readBodyRanges !== undefined && p.readDetail !== undefined;
   }
 
+  /** The attribute keys a lean span keeps; null when spans are held whole (no log to read them back from, or lean spans off). */
+  get heldKeys(): ReadonlySet<string> | null {
+    return this.on ? this.p.keys : null;
+  }
+
   /** Holds a span lean when its request was logged at `lsn` and its bytes can be found again (protobuf). */
   slim(span: NormalizedSpan, lsn: number | null): void {
     if (!this.on || lsn === null || span.wireOffset === undefined || span.detailAt !== undefined) return;

@@ -95,4 +95,37 @@ describe('spans held lean until kept', () => {
     const metrics = await srv.server.collector.registry.getSingleMetricAsString('agenttail_sessions_span_detail_lost_total');
     expect(metrics).toMatch(/agenttail_sessions_span_detail_lost_total 0$/m);
   });
+
+  it('decodes arrivals with only what is read, and stores a kept session’s late span whole', async () => {
+    // The receivers decode spans held lean through the attribute filter (a look inside, for this test only).
+    const route = (srv.server.collector.handler as unknown as { params: { route: { p: { filter?: unknown } } } }).params.route;
+    expect(route.p.filter).toBeDefined();
+    // Both sessions were decided by the first test: these spans are late. Their custom attributes were never built
+    // on arrival; the kept session's late span row must still carry them, read back from the log.
+    for (const sessionId of ['lean-kept', 'lean-dropped']) {
+      const provider = new BasicTracerProvider({
+        resource: resourceFromAttributes({ 'service.name': 'lean-app' }),
+        spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://${srv.grpcTarget}` }), { scheduledDelayMillis: 20 })],
+      });
+      const late = provider.getTracer('lean-test').startSpan('late step', { attributes: { 'gen_ai.conversation.id': sessionId, 'app.late': `late note of ${sessionId}`, 'app.payload': 'p'.repeat(500) } });
+      late.addEvent('app.checkpoint', { 'app.step': 3 });
+      late.end();
+      await provider.forceFlush();
+      await provider.shutdown();
+    }
+    let rows: SpanRow[] = [];
+    for (let i = 0; i < 200 && rows.length < 1; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      rows = await query<SpanRow>("SELECT SpanName, SpanAttributes, Events.Name, Links.SpanId FROM agenttail.spans WHERE SessionId = 'lean-kept' AND SpanName = 'late step'");
+    }
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.SpanAttributes['app.late']).toBe('late note of lean-kept');
+    expect(rows[0]!.SpanAttributes['app.payload']).toBe('p'.repeat(500));
+    expect(rows[0]!['Events.Name']).toEqual(['app.checkpoint']);
+    await srv.server.buffer.settled();
+    expect(await query("SELECT 1 FROM agenttail.spans WHERE SessionId = 'lean-dropped'")).toEqual([]);
+    const metrics = await srv.server.collector.registry.getSingleMetricAsString('agenttail_sessions_late_spans_total');
+    expect(metrics).toMatch(/decision="kept"} 1$/m);
+    expect(metrics).toMatch(/decision="dropped"} 1$/m);
+  });
 });
