@@ -194,7 +194,7 @@ describe('WriteAheadLog', () => {
       const a = wal.log({ type: 'request', tenantId: 't9', mayClaimTenant: true, format: 'protobuf', receivedAtMs: 1700000000123, body });
       const b = wal.log(records[1]!);
       if (a.status !== 'ok' || b.status !== 'ok') throw new Error('log refused');
-      // Far apart (two reads) and close together (one), and one past the body's end.
+      // Out of order, close together, and one past the body's end.
       const got = await wal.readBodyRanges(a.value.lsn, [
         { offset: 30_000, length: 100 },
         { offset: 5, length: 7 },
@@ -206,6 +206,22 @@ describe('WriteAheadLog', () => {
       // A record without a body, and an LSN the log does not hold.
       expect(await wal.readBodyRanges(b.value.lsn, [{ offset: 0, length: 1 }])).toBeNull();
       expect(await wal.readBodyRanges(99_999_999, [{ offset: 0, length: 1 }])).toBeNull();
+      await wal.close();
+    });
+
+    it('readBodyRanges() reads a record whose metadata is longer than the first read, and ranges spread over a large body, joined or alone', async () => {
+      const wal = await openWal({ groupCommitMs: 5 });
+      const body = Uint8Array.from({ length: 3 * 1024 * 1024 }, (_, i) => (i * 7) % 253);
+      // A tenant id of 3,000 characters: the metadata does not fit in the read that takes the frame header.
+      const tenantId = 't'.repeat(3000);
+      const a = wal.log({ type: 'request', tenantId, mayClaimTenant: false, format: 'protobuf', receivedAtMs: 1700000000999, body });
+      if (a.status !== 'ok') throw new Error('log refused');
+      // Ten ranges every 200 KiB (joined, in reads cut at their size bound), one of 600 KiB, one far from the rest.
+      const KiB = 1024;
+      const ranges = [...Array.from({ length: 10 }, (_, i) => ({ offset: i * 200 * KiB + 3, length: 50 + i })), { offset: 2000 * KiB, length: 600 * KiB }, { offset: 2900 * KiB, length: 77 }];
+      const got = await wal.readBodyRanges(a.value.lsn, ranges);
+      expect(got?.record).toMatchObject({ type: 'request', tenantId, mayClaimTenant: false, receivedAtMs: 1700000000999 });
+      expect(got?.parts.map((p) => (p === null ? null : [...p]))).toEqual(ranges.map((r) => [...body.subarray(r.offset, r.offset + r.length)]));
       await wal.close();
     });
 

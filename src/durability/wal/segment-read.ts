@@ -16,8 +16,46 @@ export interface Segment {
 /** Digits of a segment file's name (its base LSN, zero-padded). */
 const SEGMENT_DIGITS = 20;
 
-/** Body ranges less than this apart are read in one read (readBodyRangesAt). */
-const RANGE_GAP_BYTES = 16 * 1024;
+/**
+ * Body ranges less than this apart are read in one read (readBodyRangesAt). Each read costs the main thread ~10 µs
+ * of hand-off to the thread pool whatever its size, the bytes between two ranges only a copy in the pool: at 16 KiB,
+ * a kept session's spans in a ~500 KiB request took 7.2 reads per request (bench/layers.ts traffic), at 256 KiB 1.0.
+ */
+const RANGE_GAP_BYTES = 256 * 1024;
+/** A read of several ranges spans at most this: the size of a scratch buffer. */
+const MAX_READ_BYTES = 1024 * 1024;
+/** Metadata bytes read with the frame header in one read; a record whose metadata is longer takes a second read. */
+const META_READ_BYTES = 1024;
+/** Scratch buffers at most (reads of several ranges in flight at once; more wait for one): 2 MiB held once used. */
+const SCRATCH_BUFFERS = 2;
+
+/**
+ * Scratch buffers for reads of several ranges, reused: the ranges are copied out of them, so a read-back allocates
+ * only the bytes it returns. A fresh buffer per read (~430 KiB per request on the e2e traffic, of which ~75 KiB asked
+ * for) was external memory that brought V8's full collections forward (loop lag up to 430 ms in bench/e2e.ts).
+ */
+export class ReadScratch {
+  private readonly free: Buffer[] = [];
+  private made = 0;
+  private readonly waiting: ((b: Buffer) => void)[] = [];
+
+  /** A scratch buffer of MAX_READ_BYTES, to be given back. */
+  take(): Promise<Buffer> {
+    const b = this.free.pop();
+    if (b !== undefined) return Promise.resolve(b);
+    if (this.made < SCRATCH_BUFFERS) {
+      this.made++;
+      return Promise.resolve(Buffer.allocUnsafe(MAX_READ_BYTES));
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  give(b: Buffer): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next(b);
+    else this.free.push(b);
+  }
+}
 
 export function segmentName(baseLsn: number): string {
   return `${String(baseLsn).padStart(SEGMENT_DIGITS, '0')}.wal`;
@@ -57,55 +95,74 @@ export async function readRecordsAt(dir: string, segments: readonly Segment[], l
     }
   }
   return out;
-  return out;
 }
 
 /**
- * Byte ranges of the body of the request record at `lsn` in `seg`, with the record (its body empty): the header, the
- * metadata, then each range (ranges close together in one read). The frame's checksum is not checked (that needs the
- * whole frame): a range that does not decode is the caller's to count. Null when the record is gone or has no body.
+ * Byte ranges of the body of the request record at byte `at` of the segment file open as `fh`, with the record (its
+ * body empty): the header and the metadata in one read, then the ranges (close ones in one read). The frame's checksum
+ * is not checked (that needs the whole frame): a range that does not decode is the caller's to count. Null when the
+ * record is gone or has no body.
  */
-export async function readBodyRangesAt(dir: string, seg: Segment, lsn: number, ranges: readonly { offset: number; length: number }[]): Promise<{ record: WalRecord; parts: (Uint8Array | null)[] } | null> {
-  let fh: FileHandle;
-  try {
-    fh = await open(join(dir, segmentName(seg.baseLsn)), 'r');
-  } catch {
-    return null;
+export async function readBodyRangesAt(fh: FileHandle, at: number, ranges: readonly { offset: number; length: number }[], scratch: ReadScratch): Promise<{ record: WalRecord; parts: (Uint8Array | null)[] } | null> {
+  // The header and the metadata in one read (the metadata of a request is ~100 bytes).
+  let head = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 4 + META_READ_BYTES);
+  const got = (await fh.read(head, 0, head.length, at)).bytesRead;
+  if (got < FRAME_HEADER_BYTES + 4 || head.readUInt32LE(0) !== FRAME_MAGIC) return null;
+  const payloadLen = head.readUInt32LE(4);
+  const metaLen = head.readUInt32LE(FRAME_HEADER_BYTES);
+  if (4 + metaLen > payloadLen) return null;
+  const metaEnd = FRAME_HEADER_BYTES + 4 + metaLen;
+  if (metaEnd > got) {
+    const whole = Buffer.allocUnsafe(metaEnd);
+    head.copy(whole, 0, 0, got);
+    if ((await fh.read(whole, got, metaEnd - got, at + got)).bytesRead < metaEnd - got) return null;
+    head = whole;
   }
-  try {
-    const at = lsn - seg.baseLsn;
-    const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 4);
-    if ((await fh.read(head, 0, head.length, at)).bytesRead < head.length || head.readUInt32LE(0) !== FRAME_MAGIC) return null;
-    const payloadLen = head.readUInt32LE(4);
-    const metaLen = head.readUInt32LE(FRAME_HEADER_BYTES);
-    if (4 + metaLen > payloadLen) return null;
-    const meta = Buffer.allocUnsafe(4 + metaLen);
-    meta.writeUInt32LE(metaLen, 0);
-    if ((await fh.read(meta, 4, metaLen, at + FRAME_HEADER_BYTES + 4)).bytesRead < metaLen) return null;
-    const record = decodeRecord(head.readUInt8(12), meta);
-    if (record === null || !('body' in record)) return null;
-    const bodyAt = at + FRAME_HEADER_BYTES + 4 + metaLen;
-    const bodyLen = payloadLen - 4 - metaLen;
-    const parts: (Uint8Array | null)[] = ranges.map(() => null);
-    const order = ranges.map((r, i) => ({ ...r, i })).filter((r) => r.offset >= 0 && r.length > 0 && r.offset + r.length <= bodyLen);
-    order.sort((a, b) => a.offset - b.offset);
-    // Ranges less than RANGE_GAP_BYTES apart are read together.
-    for (let k = 0; k < order.length; ) {
-      const from = order[k]!.offset;
-      let to = from + order[k]!.length;
-      let m = k + 1;
-      while (m < order.length && order[m]!.offset - to < RANGE_GAP_BYTES) {
-        to = Math.max(to, order[m]!.offset + order[m]!.length);
-        m++;
-      }
-      const buf = Buffer.allocUnsafe(to - from);
-      if ((await fh.read(buf, 0, buf.length, bodyAt + from)).bytesRead === buf.length) {
-        for (; k < m; k++) parts[order[k]!.i] = buf.subarray(order[k]!.offset - from, order[k]!.offset - from + order[k]!.length);
-      }
-      k = m;
+  const record = decodeRecord(head.readUInt8(12), head.subarray(FRAME_HEADER_BYTES, metaEnd));
+  if (record === null || !('body' in record)) return null;
+  const bodyAt = at + FRAME_HEADER_BYTES + 4 + metaLen;
+  const bodyLen = payloadLen - 4 - metaLen;
+  const parts: (Uint8Array | null)[] = ranges.map(() => null);
+  const order = ranges.map((r, i) => ({ ...r, i })).filter((r) => r.offset >= 0 && r.length > 0 && r.offset + r.length <= bodyLen);
+  order.sort((a, b) => a.offset - b.offset);
+  // The parts, in one buffer of the bytes asked for.
+  let asked = 0;
+  for (const r of order) asked += r.length;
+  const out = Buffer.allocUnsafe(asked);
+  let outAt = 0;
+  // Ranges less than RANGE_GAP_BYTES apart are read together (into a scratch buffer, then copied), up to MAX_READ_BYTES a read.
+  for (let k = 0; k < order.length; ) {
+    const from = order[k]!.offset;
+    let to = from + order[k]!.length;
+    let m = k + 1;
+    while (m < order.length && order[m]!.offset - to < RANGE_GAP_BYTES) {
+      const end = Math.max(to, order[m]!.offset + order[m]!.length);
+      if (end - from > MAX_READ_BYTES) break;
+      to = end;
+      m++;
     }
-    return { record, parts };
-  } finally {
-    await fh.close();
+    if (m === k + 1) {
+      // One range: read straight into its part.
+      const r = order[k]!;
+      if ((await fh.read(out, outAt, r.length, bodyAt + r.offset)).bytesRead === r.length) parts[r.i] = out.subarray(outAt, outAt + r.length);
+      outAt += r.length;
+      k = m;
+      continue;
+    }
+    const buf = await scratch.take();
+    try {
+      if ((await fh.read(buf, 0, to - from, bodyAt + from)).bytesRead === to - from) {
+        for (let j = k; j < m; j++) {
+          const r = order[j]!;
+          buf.copy(out, outAt, r.offset - from, r.offset - from + r.length);
+          parts[r.i] = out.subarray(outAt, outAt + r.length);
+          outAt += r.length;
+        }
+      }
+    } finally {
+      scratch.give(buf);
+    }
+    k = m;
   }
+  return { record, parts };
 }

@@ -9,7 +9,8 @@ import type { Logger } from '../../log.js';
 import { failed, ok, retryable, type Outcome } from '../../model/outcome.js';
 import { encodeFrameParts, scanFrames, type FrameParts } from './frame.js';
 import { decodeRecord, encodeRecordParts, typeCode, typeName, type WalRecord } from './record-codec.js';
-import { readBodyRangesAt, readRecordsAt, segmentName, type Segment } from './segment-read.js';
+import { ReadScratch, readBodyRangesAt, readRecordsAt, segmentName, type Segment } from './segment-read.js';
+import { SegmentHandles } from './segment-handles.js';
 
 export type { WalRecord } from './record-codec.js';
 
@@ -56,6 +57,9 @@ export class WriteAheadLog {
     return this.fsyncs;
   }
   private readonly segments: Segment[];
+  /** Read handles and scratch buffers of body read-backs (segment-handles.ts, segment-read.ts). */
+  private readonly readers: SegmentHandles;
+  private readonly scratch = new ReadScratch();
   private handle: FileHandle | null = null;
   private pending: Pending[] = [];
   private pendingBytes = 0;
@@ -73,6 +77,7 @@ export class WriteAheadLog {
     registry: Registry | undefined,
   ) {
     this.segments = segments;
+    this.readers = new SegmentHandles(p.dir);
     const last = segments.at(-1);
     this.nextLsn = last === undefined ? 0 : last.baseLsn + last.bytes;
     this.diskTotal = segments.reduce((s, x) => s + x.bytes, 0);
@@ -274,7 +279,8 @@ export class WriteAheadLog {
   async readBodyRanges(lsn: number, ranges: readonly { offset: number; length: number }[]): Promise<{ record: WalRecord; parts: (Uint8Array | null)[] } | null> {
     await this.written(lsn);
     const seg = this.segments.find((x) => lsn >= x.baseLsn && lsn < x.baseLsn + x.bytes);
-    return seg === undefined ? null : readBodyRangesAt(this.p.dir, seg, lsn, ranges);
+    if (seg === undefined) return null;
+    return this.readers.use(segmentName(seg.baseLsn), (fh) => readBodyRangesAt(fh, lsn - seg.baseLsn, ranges, this.scratch));
   }
 
   /**
@@ -327,6 +333,7 @@ export class WriteAheadLog {
       const st = await stat(path);
       if (Date.now() - st.mtimeMs < retentionMs) continue;
       await unlink(path);
+      await this.readers.drop(segmentName(seg.baseLsn));
       this.segments.splice(this.segments.indexOf(seg), 1);
       this.diskTotal -= seg.bytes;
       deletedSegments++;
@@ -344,6 +351,7 @@ export class WriteAheadLog {
       await this.handle.close();
       this.handle = null;
     }
+    await this.readers.closeAll();
   }
 }
 
