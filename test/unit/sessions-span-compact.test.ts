@@ -61,6 +61,51 @@ describe('buffered spans share what repeats (span-compact)', () => {
     expect(none.call).toBe(NO_PROVIDER_CALL);
   });
 
+  it('gives a value differing from a shared one in any single field its own, even right after it', () => {
+    const table = new GenAiTable();
+    const base = table.share(chat({ responseModel: 'gpt-4o-2024', agentId: 'a1', toolName: 't', toolType: 'function' }));
+    const variants: Partial<GenAiInfo>[] = [
+      { operation: 'text_completion' },
+      { provider: 'anthropic' },
+      { requestModel: 'gpt-4.1' },
+      { responseModel: 'gpt-4o-2025' },
+      { agentName: 'b' },
+      { agentId: 'a2' },
+      { toolName: 'u' },
+      { toolType: 'extension' },
+      { conventions: ['genai', 'openinference'] },
+      { conventions: ['vercel'] },
+    ];
+    for (const v of variants) {
+      const g = chat({ responseModel: 'gpt-4o-2024', agentId: 'a1', toolName: 't', toolType: 'function', ...v });
+      const shared = table.share(g);
+      expect(shared).not.toBe(base);
+      expect(shared).toEqual(g);
+    }
+    expect(table.share(chat({ responseModel: 'gpt-4o-2024', agentId: 'a1', toolName: 't', toolType: 'function' }))).toBe(base);
+    const calls = new CallTable();
+    const call = { ...NO_PROVIDER_CALL, serverAddress: 'api.openai.com', serverPort: 443, region: 'us', regionSource: 'host' as const, hostProvider: 'openai', httpStatus: 200 };
+    const shared = calls.share({ ...call });
+    const callVariants = [{ serverAddress: 'api2.openai.com' }, { serverPort: 8443 }, { region: 'eu' }, { regionSource: 'attribute' as const }, { hostProvider: 'azure' }, { refusal: 'rate_limited' as const }, { httpStatus: 500 }];
+    for (const v of callVariants) {
+      const c = calls.share({ ...call, ...v });
+      expect(c).not.toBe(shared);
+      expect(c).toEqual({ ...call, ...v });
+    }
+    expect(calls.share({ ...call })).toBe(shared);
+  });
+
+  it('shares a value equal to one handed out long before (past the recent ones it checks first)', () => {
+    const table = new GenAiTable();
+    const first = table.share(chat({ requestModel: 'm-0' }));
+    for (let i = 1; i < 40; i++) table.share(chat({ requestModel: `m-${i}` }));
+    expect(table.share(chat({ requestModel: 'm-0' }))).toBe(first);
+    // A tool span's value without its call id is the shared one of the same fields.
+    const tool = { ...emptyGenAi(), operation: 'execute_tool', toolName: 'search', conventions: ['genai'] };
+    const plain = table.share({ ...tool });
+    expect(table.withoutCallId({ ...tool, toolCallId: 'call_9' })).toBe(plain);
+  });
+
   it('starts its table again past its bound instead of growing without end', () => {
     const table = new GenAiTable();
     for (let i = 0; i < 5_000; i++) table.share(chat({ requestModel: `m-${i}` }));
