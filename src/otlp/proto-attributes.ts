@@ -128,12 +128,12 @@ export interface AttrFilter {
 }
 
 /**
- * Reads one KeyValue of a span's attribute list through `filter`, rejecting the span once `count` exceeds the limit.
+ * Reads one KeyValue of an attribute list (a span's, its events' or links') through `filter`, rejecting the span once `count` exceeds the limit.
  * Returns -1 when the attribute was stored in `target`, else the marks of its key, left out.
  */
-export function readFilteredAttribute(r: ProtoReader, end: number, target: Attributes, limits: AttrLimits, count: number, filter: AttrFilter): number {
+export function readFilteredAttribute(r: ProtoReader, end: number, target: Attributes, limits: AttrLimits, count: number, filter: AttrFilter, owner: string): number {
   if (count > limits.maxAttributesPerSpan) {
-    throw new SpanRejectError('attributes', `span has more than maxAttributesPerSpan ${limits.maxAttributesPerSpan} attributes`);
+    throw new SpanRejectError('attributes', `${owner} has more than maxAttributesPerSpan ${limits.maxAttributesPerSpan} attributes`);
   }
   const kvEnd = r.lengthEnd(end);
   let key = '';

@@ -102,7 +102,7 @@ export function readSpan(r: ProtoReader, end: number, ctx: SpanContext): OtlpSpa
         if (filter === undefined) {
           readAttribute(r, end, attributes, limits, ++attrCount, 'span');
         } else {
-          const marks = readFilteredAttribute(r, end, attributes, limits, ++attrCount, filter);
+          const marks = readFilteredAttribute(r, end, attributes, limits, ++attrCount, filter, 'span');
           if (marks > 0) leftOut |= marks;
         }
         break;
@@ -115,14 +115,14 @@ export function readSpan(r: ProtoReader, end: number, ctx: SpanContext): OtlpSpa
         if (events.length >= limits.maxEventsPerSpan) {
           throw new SpanRejectError('events_links', `span has more than maxEventsPerSpan ${limits.maxEventsPerSpan} events`);
         }
-        events.push(readEvent(r, r.lengthEnd(end), limits));
+        events.push(readEvent(r, r.lengthEnd(end), limits, filter));
         break;
       case 13:
         r.expectWire('Span', tag, 2);
         if (links.length >= limits.maxEventsPerSpan) {
           throw new SpanRejectError('events_links', `span has more than maxEventsPerSpan ${limits.maxEventsPerSpan} links`);
         }
-        links.push(readLink(r, r.lengthEnd(end), limits));
+        links.push(readLink(r, r.lengthEnd(end), limits, filter));
         break;
       case 15:
         r.expectWire('Span', tag, 2);
@@ -167,7 +167,8 @@ export function readSpan(r: ProtoReader, end: number, ctx: SpanContext): OtlpSpa
   return span;
 }
 
-function readEvent(r: ProtoReader, end: number, limits: AttrLimits): OtlpEvent {
+/** An event; with `filter`, only the attributes it wants are built (the marks of keys left out do not matter here). */
+function readEvent(r: ProtoReader, end: number, limits: AttrLimits, filter: AttrFilter | undefined): OtlpEvent {
   let timeUnixNano = 0n;
   let name = '';
   const attributes: Attributes = {};
@@ -185,7 +186,8 @@ function readEvent(r: ProtoReader, end: number, limits: AttrLimits): OtlpEvent {
         break;
       case 3:
         r.expectWire('Span.Event', tag, 2);
-        readAttribute(r, end, attributes, limits, ++count, 'event');
+        if (filter === undefined) readAttribute(r, end, attributes, limits, ++count, 'event');
+        else readFilteredAttribute(r, end, attributes, limits, ++count, filter, 'event');
         break;
       default:
         r.skip(tag, end);
@@ -195,7 +197,8 @@ function readEvent(r: ProtoReader, end: number, limits: AttrLimits): OtlpEvent {
   return { timeUnixNano, name, attributes };
 }
 
-function readLink(r: ProtoReader, end: number, limits: AttrLimits): OtlpLink {
+/** A link; with `filter`, as readEvent. */
+function readLink(r: ProtoReader, end: number, limits: AttrLimits, filter: AttrFilter | undefined): OtlpLink {
   let traceId = '';
   let spanId = '';
   let traceState = '';
@@ -219,7 +222,8 @@ function readLink(r: ProtoReader, end: number, limits: AttrLimits): OtlpLink {
         break;
       case 4:
         r.expectWire('Span.Link', tag, 2);
-        readAttribute(r, end, attributes, limits, ++count, 'link');
+        if (filter === undefined) readAttribute(r, end, attributes, limits, ++count, 'link');
+        else readFilteredAttribute(r, end, attributes, limits, ++count, filter, 'link');
         break;
       default:
         r.skip(tag, end);

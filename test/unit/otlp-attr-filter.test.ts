@@ -68,12 +68,43 @@ function corpus(): { name: string; bytes: Uint8Array }[] {
   const sessions = generateScenario({ sessions: 60, seed: 7, runId: 'filter', nowMs: NOW_MS, shares: { error: 0.1, rarePath: 0.1, costOutlier: 0.1, lowEval: 0.1, lateLowEval: 0.05, detector: 0.04, nearMiss: 0.05 } });
   for (const s of sessions) out.push({ name: `simulate/${s.sessionId}`, bytes: encodeTraces(s.traces, { serviceName: 'sim' }) });
   for (const p of buildPool({ pairs: 2, spansPerRequest: 100, seed: 3 })) out.push({ name: 'e2e/a', bytes: p.a.bytes }, { name: 'e2e/b', bytes: p.b.bytes });
+  // What the captured clients did not send: exception events with stack traces, eval and content events, a link
+  // with attributes (an evaluator span), a refused provider call.
+  const t = BigInt(NOW_MS - 3_000) * 1_000_000n;
+  const events: FixtureSpan[] = [
+    {
+      traceId: 'a'.repeat(32),
+      spanId: 'b'.repeat(16),
+      name: 'chat gpt-4o',
+      kind: 3,
+      startTimeUnixNano: t,
+      attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'http.response.status_code': 429, 'retry_after': 2 },
+      events: [
+        { name: 'exception', attributes: { 'exception.type': 'RateLimitError', 'exception.message': 'slow down', 'exception.stacktrace': 'at call (client.js:1)\n'.repeat(40) } },
+        { name: 'gen_ai.content.prompt', attributes: { 'gen_ai.prompt': 'hello '.repeat(100) } },
+      ],
+      status: { code: 2, message: 'rate limited' },
+    },
+    {
+      traceId: 'a'.repeat(32),
+      spanId: 'c'.repeat(16),
+      name: 'evaluation relevance',
+      startTimeUnixNano: t,
+      attributes: { 'gen_ai.operation.name': 'evaluation' },
+      events: [{ name: 'gen_ai.evaluation.result', attributes: { 'gen_ai.evaluation.name': 'relevance', 'gen_ai.evaluation.score.value': 0.2, 'app.evaluator.notes': 'n'.repeat(300) } }],
+      links: [{ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), attributes: { 'app.link.reason': 'evaluates' } }],
+    },
+  ];
+  out.push({ name: 'events', bytes: buildExportRequest(events, { 'service.name': 'events-app' }, { nowMs: NOW_MS }) });
   return out;
 }
 
-/** A normalized span without its attributes (and its own offset object), for comparing the rest. */
+/** The attributes the filter keeps. */
+const only = (a: Attributes): Attributes => Object.fromEntries(Object.entries(a).filter(([k]) => kept(k)));
+
+/** A normalized span without its attributes, events and links, for comparing the rest. */
 function rest(n: NormalizedSpan): Record<string, unknown> {
-  const { attributes: _a, ...others } = n;
+  const { attributes: _a, events: _e, links: _l, ...others } = n;
   return others;
 }
 
@@ -91,6 +122,7 @@ describe('decoding through the attribute filter', () => {
     expect(requests.length).toBeGreaterThan(80);
     let spans = 0;
     let leftOut = 0;
+    let eventLeftOut = 0;
     const conventions = new Set<string>();
     for (const { name, bytes } of requests) {
       const whole = decodeExportRequest(bytes, limits, NOW_MS);
@@ -100,10 +132,13 @@ describe('decoding through the attribute filter', () => {
       expect(lean.spans.length, name).toBe(whole.spans.length);
       whole.spans.forEach((w, i) => {
         const l = lean.spans[i]!;
-        const want = Object.fromEntries(Object.entries(w.attributes).filter(([k]) => kept(k)));
+        const want = only(w.attributes);
         expect(l.attributes, name).toEqual(want);
         leftOut += Object.keys(w.attributes).length - Object.keys(want).length;
-        expect(l.events, name).toEqual(w.events);
+        // Events and links are built, with the attributes normalization reads (exception types, evals) only.
+        expect(l.events, name).toEqual(w.events.map((e) => ({ ...e, attributes: only(e.attributes) })));
+        expect(l.links, name).toEqual(w.links.map((x) => ({ ...x, attributes: only(x.attributes) })));
+        for (const e of w.events) eventLeftOut += Object.keys(e.attributes).length - Object.keys(only(e.attributes)).length;
         const nw = normalize(w);
         const nl = normalize(l);
         expect(rest(nl), `${name} span ${w.name}`).toEqual(rest(nw));
@@ -114,6 +149,7 @@ describe('decoding through the attribute filter', () => {
     expect(spans).toBeGreaterThan(500);
     // The corpus exercises what the filter is for: values left out, from every convention.
     expect(leftOut).toBeGreaterThan(500);
+    expect(eventLeftOut).toBeGreaterThan(0);
     expect([...conventions].sort()).toEqual(['genai', 'langfuse', 'openinference', 'openllmetry', 'vercel']);
   });
 
@@ -131,7 +167,11 @@ describe('decoding through the attribute filter', () => {
         },
       });
     for (const { bytes } of requests) {
-      for (const s of decodeExportRequest(bytes, limits, NOW_MS).spans) normalize({ ...s, attributes: recording(s.attributes) });
+      for (const s of decodeExportRequest(bytes, limits, NOW_MS).spans) {
+        const events = s.events.map((e) => ({ ...e, attributes: recording(e.attributes) }));
+        const links = s.links.map((x) => ({ ...x, attributes: recording(x.attributes) }));
+        normalize({ ...s, attributes: recording(s.attributes), events, links });
+      }
     }
     expect(read.size).toBeGreaterThan(30);
     expect([...read].filter((k) => !kept(k))).toEqual([]);
