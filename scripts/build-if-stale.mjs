@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Files whose change means dist/ must be rebuilt, besides everything under src/. */
-const BUILD_INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+const BUILD_INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'native', join('scripts', 'build-native.mjs')];
 /** Written last by every build (after tsc succeeds): its time is the build's time. */
 export const STAMP = join('dist', '.build-stamp');
 

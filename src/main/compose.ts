@@ -35,6 +35,7 @@ import { Authenticator } from '../receive/auth.js';
 import { ExportHandler } from '../receive/export-handler.js';
 import { collectGarbage, compactGarbage } from '../receive/force-gc.js';
 import { IdleGc } from './idle-gc.js';
+import { loadMallocTrim, type MallocTrim } from './malloc-trim.js';
 import { resolveRssCap, type ResolvedRssCap } from '../receive/memory-limit.js';
 import { ReceiveMetrics } from '../receive/metrics.js';
 import { OverloadGuard } from '../receive/overload.js';
@@ -116,6 +117,8 @@ export interface ReceiveSideParams {
   checks?: Record<string, () => ReadinessCheck>;
   routes?: readonly FastifyPluginAsync[];
   hooks?: ReceiveHooks;
+  /** Trims the malloc heap after the collection forced over the memory limit (src/main/malloc-trim.ts). */
+  mallocTrim?: MallocTrim;
 }
 
 /** The receive side: guards, redaction, one Export handler per signal, and the receivers over them. */
@@ -134,6 +137,8 @@ export function composeReceiveSide(p: ReceiveSideParams): Collector {
     ...(hooks.onMemoryPressure ? { onMemoryPressure: hooks.onMemoryPressure } : {}),
     collectGarbage: () => {
       if ((hooks.collectGarbage ?? collectGarbage)()) metrics.forcedGcs.inc();
+      // What the collection freed outside V8's heap (request buffers) goes back too, off the event loop.
+      void p.mallocTrim?.trim();
     },
   });
   metrics.readPeakRssFrom(overload);
@@ -311,6 +316,8 @@ export async function compose(config: Config, log: Logger): Promise<Parts> {
   const metrics = new MetricWriter({ store, journal });
 
   const { auth, pricer } = decoding;
+  const mallocTrim = loadMallocTrim(registry);
+  if (!mallocTrim.available) log.info({ reason: mallocTrim.reason }, 'the malloc heap is not trimmed when idle: freed native memory stays mapped');
   const collector = composeReceiveSide({
     config,
     log,
@@ -318,6 +325,7 @@ export async function compose(config: Config, log: Logger): Promise<Parts> {
     decoding,
     sinks: { spans: buffer, logs, metrics },
     rssCap,
+    mallocTrim,
     hooks: {
       onMemoryPressure: (over) => {
         buffer.setMemoryPressure(over);
@@ -345,7 +353,7 @@ export async function compose(config: Config, log: Logger): Promise<Parts> {
     metrics: metricsReplay(collector.metricRoute, metrics),
   };
   // Once the load stops, one full collection hands the garbage of the burst back (src/main/idle-gc.ts).
-  const idleGc = new IdleGc({ registry, collectGarbage, compactGarbage, readActivity: () => collector.overload.requestsAsked });
+  const idleGc = new IdleGc({ registry, collectGarbage, compactGarbage, readActivity: () => collector.overload.requestsAsked, trimMalloc: () => mallocTrim.trim() });
   return { config, log, registry, durability, walDir, store, insertHold, shared, engine, buffer, logs, metrics, collector, replay, idleGc };
 }
 

@@ -38,6 +38,16 @@ export interface IdleGcParams {
    * even when the loop's utilization is above `idleUtilization` (a CPU-starved machine stretches small timers).
    */
   readActivity?: () => number;
+  /**
+   * Hands the malloc heap's free pages back (src/main/malloc-trim.ts): after each idle collection, and on an idle
+   * check with traffic since the last trim at most every `minTrimIntervalMs` (native memory a burst freed, request
+   * frames and the like, is not V8's heap and grows no collection).
+   */
+  trimMalloc?: () => Promise<boolean>;
+  /** Default 10 s. */
+  minTrimIntervalMs?: number;
+  /** Tests: the clock (ms). */
+  now?: () => number;
   /** Tests: the heap's used bytes and the loop's utilization since the last call. */
   readHeapUsed?: () => number;
   readUtilization?: () => number;
@@ -53,6 +63,9 @@ export class IdleGc {
   private timer: NodeJS.Timeout | null = null;
   private idleTicks = 0;
   private lastActivity = -1;
+  /** The activity count at the last trim (-2: none yet) and when it ran. */
+  private trimmedActivity = -2;
+  private trimmedAtMs = Number.NEGATIVE_INFINITY;
   /** Heap used after the last full collection (lowered when V8's own collections go below it). */
   private baseline: number;
 
@@ -96,12 +109,28 @@ export class IdleGc {
     const quiet = activity >= 0 && activity === this.lastActivity;
     this.lastActivity = activity;
     this.idleTicks = this.readUtilization() <= this.idleShare || quiet ? this.idleTicks + 1 : 0;
-    if (this.idleTicks < 2 || heap - this.baseline < this.minGrowth) return false;
+    if (this.idleTicks < 2) return false;
+    const collected = heap - this.baseline >= this.minGrowth && this.collect(heap);
+    this.trim(collected, activity);
+    if (collected) this.idleTicks = 0;
+    return collected;
+  }
+
+  private collect(heap: number): boolean {
     const compact = this.p.compactGarbage !== undefined && heap <= (this.p.maxCompactHeapBytes ?? 1024 ** 3);
     if (!(compact ? this.p.compactGarbage!() : this.p.collectGarbage())) return false;
     this.collected.inc();
     this.baseline = this.readHeapUsed();
-    this.idleTicks = 0;
     return true;
+  }
+
+  /** Trims after a collection, or when traffic came since the last trim and the last is `minTrimIntervalMs` old. */
+  private trim(collected: boolean, activity: number): void {
+    if (this.p.trimMalloc === undefined) return;
+    const now = (this.p.now ?? Date.now)();
+    if (!collected && (activity === this.trimmedActivity || now - this.trimmedAtMs < (this.p.minTrimIntervalMs ?? 10_000))) return;
+    this.trimmedActivity = activity;
+    this.trimmedAtMs = now;
+    void this.p.trimMalloc();
   }
 }

@@ -17,7 +17,7 @@ import { ok, retryable, type Outcome } from '../model/outcome.js';
 import { RSS_REFUSE_RATIO, rssRefuseFromBytes } from '../config/receive.js';
 
 /** Refusing for memory stops once RSS is below this share of the cap. */
-export const RSS_RESUME_RATIO = 0.8;
+export const RSS_RESUME_RATIO = 0.75;
 
 /** Parameters of OverloadGuard. */
 export interface OverloadGuardParams {

@@ -21,7 +21,7 @@ export interface CompletionSweepParams {
 /** Decides sessions when they are due and when memory runs short. */
 export class CompletionSweep {
   private timer: NodeJS.Timeout | null = null;
-  /** Set while the process is at its memory limit (85 % of receive.overload.maxRssBytes): each sweep decides the oldest sessions early. */
+  /** Set while the process is at its memory limit (80 % of receive.overload.maxRssBytes): each sweep decides the oldest sessions early. */
   private memoryPressure = false;
 
   constructor(private readonly p: CompletionSweepParams) {}

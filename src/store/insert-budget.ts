@@ -1,13 +1,13 @@
 /**
  * The embedded engine's memory per insert, budgeted so the process memory cap (`receive.overload.maxRssBytes`) is a
- * bound: Export requests are refused from 85 % of the cap (src/receive/overload.ts), and the share above that line is
+ * bound: Export requests are refused from 80 % of the cap (src/receive/overload.ts), and the share above that line is
  * what chDB may take for the one insert it runs at a time (`max_memory_usage` on the INSERT; chDB enforces it, code 241
  * MEMORY_LIMIT_EXCEEDED, retryable). Without a budget, a burst of decisions made chDB's insert memory lift RSS past the
  * cap (611 MB against 600 MB at 2× overload, issue #12). A server's memory is not ours: no budget there.
  */
 import type { StoreConfig } from '../config/store.js';
 
-/** Share of the RSS cap given to one embedded insert under `auto`: a tenth of it, inside the 15 % above the refusal line. */
+/** Share of the RSS cap given to one embedded insert under `auto`: a tenth of it, inside the 20 % above the refusal line. */
 export const INSERT_BUDGET_SHARE_OF_CAP = 0.1;
 /** Floor of the `auto` budget: an 8 MiB batch of span rows needs ~8 MiB tracked (measured); a quarter batch far less. */
 export const MIN_INSERT_BUDGET_BYTES = 32 * 1024 * 1024; // 32 MiB

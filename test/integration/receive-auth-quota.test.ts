@@ -273,7 +273,7 @@ describe('memory cap shedding', () => {
   });
   afterAll(async () => c.close());
 
-  it('refuses Export before decoding with UNAVAILABLE + RetryInfo / 503 + Retry-After while RSS is over the cap, counted, then accepts again below 80 %', async () => {
+  it('refuses Export before decoding with UNAVAILABLE + RetryInfo / 503 + Retry-After while RSS is over the cap, counted, then accepts again below 75 %', async () => {
     expect(await counter(c, 'agenttail_process_rss_limit_bytes', {})).toBe(200 * MiB);
     expect(await grpcExport(c.grpcTarget, spans(2))).toBeNull();
     rss.bytes = 210 * MiB;
@@ -289,7 +289,7 @@ describe('memory cap shedding', () => {
     expect(err?.code).toBe(status.UNAVAILABLE);
     const st = statusDetails(err);
     expect(st.message).toBe(
-      `AGT_ERR_MEMORY_LIMIT: collector at its memory limit: RSS 210.0 MiB (${210 * MiB} bytes) ≥ 170.0 MiB (${170 * MiB} bytes), 85 % of receive.overload.maxRssBytes 200.0 MiB (${200 * MiB} bytes); refusing until RSS < 160.0 MiB (${160 * MiB} bytes)`,
+      `AGT_ERR_MEMORY_LIMIT: collector at its memory limit: RSS 210.0 MiB (${210 * MiB} bytes) ≥ 160.0 MiB (${160 * MiB} bytes), 80 % of receive.overload.maxRssBytes 200.0 MiB (${200 * MiB} bytes); refusing until RSS < 150.0 MiB (${150 * MiB} bytes)`,
     );
     expect(st.retryDelayMs).toBe(1500);
     const h = await post(c, spans(3), {});
@@ -300,10 +300,10 @@ describe('memory cap shedding', () => {
     expect(await counter(c, 'agenttail_receive_requests_total', { code: 'AGT_ERR_MEMORY_LIMIT' })).toBe(2);
     expect(await counter(c, 'agenttail_receive_requests_total', { code: 'AGT_ERR_MEMORY_LIMIT', transport: 'grpc' })).toBe(1);
 
-    rss.bytes = 165 * MiB; // under the refusal level but above the resume level: still refused
+    rss.bytes = 155 * MiB; // under the refusal level but above the resume level: still refused
     await sleep(250);
     expect((await grpcExport(c.grpcTarget, spans(1)))?.code).toBe(status.UNAVAILABLE);
-    rss.bytes = 150 * MiB;
+    rss.bytes = 140 * MiB;
     await waitFor(() => !c.collector.overload.memoryPressure);
     expect(pressure).toEqual([true, false]);
     expect(await grpcExport(c.grpcTarget, spans(3))).toBeNull();

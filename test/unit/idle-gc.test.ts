@@ -112,4 +112,42 @@ describe('IdleGc', () => {
     expect(gc.tick()).toBe(true);
     expect(state).toMatchObject({ compacting: 1, plain: 1 });
   });
+
+  it('trims the malloc heap after each idle collection, and on an idle check with traffic since the last trim at most every 10 s; never while busy', () => {
+    const state = { heap: 100 * MiB, busy: 0.9, requests: 0, trims: 0, nowMs: 0 };
+    const gc = new IdleGc({
+      registry: new Registry(),
+      minGrowthBytes: 64 * MiB,
+      readHeapUsed: () => state.heap,
+      readUtilization: () => state.busy,
+      readActivity: () => state.requests,
+      now: () => state.nowMs,
+      collectGarbage: () => {
+        state.heap = 150 * MiB;
+        return true;
+      },
+      trimMalloc: () => {
+        state.trims += 1;
+        return Promise.resolve(true);
+      },
+    });
+    const tick = (busy: number, requests: number) => {
+      state.busy = busy;
+      state.requests += requests;
+      state.nowMs += 1_000;
+      return gc.tick();
+    };
+    state.heap = 300 * MiB;
+    for (let i = 0; i < 5; i++) tick(0.9, 50);
+    expect(state.trims).toBe(0); // busy: nothing
+    tick(0.01, 0);
+    expect(tick(0.01, 0)).toBe(true); // idle twice: collected, then trimmed
+    expect(state.trims).toBe(1);
+    for (let i = 0; i < 5; i++) tick(0.01, 0);
+    expect(state.trims).toBe(1); // idle with no traffic since: nothing freed since the trim
+    // A trickle of traffic (the loop stays idle): native memory it freed goes back, at most every 10 s.
+    // 25 checks a second apart, from 6 s after the first trim: trims 10, 20 and 30 s after it.
+    for (let i = 0; i < 25; i++) tick(0.01, 1);
+    expect(state.trims).toBe(4);
+  });
 });

@@ -98,7 +98,7 @@ describe('OverloadGuard memory cap', () => {
       if (out.status === 'retryable') {
         expect(out.error.code).toBe('AGT_ERR_MEMORY_LIMIT');
         expect(out.error.message).toBe(
-          `collector at its memory limit: RSS 200.0 MiB (${200 * MiB} bytes) ≥ 170.0 MiB (${170 * MiB} bytes), 85 % of receive.overload.maxRssBytes 200.0 MiB (${200 * MiB} bytes); refusing until RSS < 160.0 MiB (${160 * MiB} bytes)`,
+          `collector at its memory limit: RSS 200.0 MiB (${200 * MiB} bytes) ≥ 160.0 MiB (${160 * MiB} bytes), 80 % of receive.overload.maxRssBytes 200.0 MiB (${200 * MiB} bytes); refusing until RSS < 150.0 MiB (${150 * MiB} bytes)`,
         );
         expect(out.retryInMs).toBe(750);
         expect(out.error.spec).toMatchObject({ grpc: 14, http: 503, retryable: true });
@@ -108,24 +108,24 @@ describe('OverloadGuard memory cap', () => {
       g.stop();
     });
 
-    it('refuses from 85 % of the cap, keeps refusing down to 80 %, admits below (hysteresis: one signal each way)', () => {
+    it('refuses from 80 % of the cap, keeps refusing down to 75 %, admits below (hysteresis: one signal each way)', () => {
       const { g, rss, pressure, run } = guard(200 * MiB);
-      rss.bytes = 169 * MiB; // under the refusal level
+      rss.bytes = 159 * MiB; // under the refusal level
       run(100);
       expect(g.admit().status).toBe('ok');
-      rss.bytes = 170 * MiB; // exactly 85 % refuses
+      rss.bytes = 160 * MiB; // exactly 80 % refuses
       run(100);
       expect(g.admit().status).toBe('retryable');
-      rss.bytes = 165 * MiB; // under the refusal level, over the resume level
+      rss.bytes = 155 * MiB; // under the refusal level, over the resume level
       run(500);
       expect(g.admit().status).toBe('retryable');
-      rss.bytes = 160 * MiB; // exactly the resume level still refuses
+      rss.bytes = 150 * MiB; // exactly the resume level still refuses
       run(100);
       expect(g.admit().status).toBe('retryable');
-      rss.bytes = 159 * MiB;
+      rss.bytes = 149 * MiB;
       run(100);
       expect(g.admit().status).toBe('ok');
-      rss.bytes = 169 * MiB; // below the refusal level again: no refusal until 85 % is reached
+      rss.bytes = 159 * MiB; // below the refusal level again: no refusal until 80 % is reached
       run(300);
       expect(g.admit().status).toBe('ok');
       expect(pressure).toEqual([true, false]);
