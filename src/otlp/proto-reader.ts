@@ -190,11 +190,7 @@ export class ProtoReader {
   /** A length-delimited UTF-8 string, cut to maxStringBytes (counted) on a character boundary. */
   string(end: number): string {
     const valueEnd = this.lengthEnd(end);
-    const start = this.pos;
-    this.pos = valueEnd;
-    const cut = utf8CutEnd(this.buf, start, valueEnd, this.maxStringBytes);
-    if (cut !== valueEnd) this.truncatedStrings++;
-    return decodeUtf8(this.buf, start, cut);
+    return this.stringAt(this.pos, valueEnd);
   }
 
   /**
@@ -205,9 +201,7 @@ export class ProtoReader {
     const valueEnd = this.lengthEnd(end);
     const start = this.pos;
     this.pos = valueEnd;
-    const cut = utf8CutEnd(this.buf, start, valueEnd, this.maxStringBytes);
-    if (cut !== valueEnd) this.truncatedStrings++;
-    checkUtf8(this.buf, start, cut);
+    checkUtf8(this.buf, start, this.keptEnd(start, valueEnd));
   }
 
   /**
@@ -275,9 +269,14 @@ export class ProtoReader {
 
   private stringAt(start: number, valueEnd: number): string {
     this.pos = valueEnd;
+    return decodeUtf8(this.buf, start, this.keptEnd(start, valueEnd));
+  }
+
+  /** The end of buf[start, valueEnd) kept under maxStringBytes, on a character boundary; a cut is counted. */
+  private keptEnd(start: number, valueEnd: number): number {
     const cut = utf8CutEnd(this.buf, start, valueEnd, this.maxStringBytes);
     if (cut !== valueEnd) this.truncatedStrings++;
-    return decodeUtf8(this.buf, start, cut);
+    return cut;
   }
 
   /** A length-delimited bytes value, copied so it does not pin the request buffer. */

@@ -23,6 +23,7 @@ import { encodeTraces } from '../../src/simulate/encode.js';
 import { generateScenario } from '../../src/simulate/scenario.js';
 import { loadFixture } from '../fixtures/conventions/span.js';
 import { buildExportRequest, type FixtureSpan } from '../support/otlp-fixtures.js';
+import { fixed64, ld, varint } from '../support/proto-wire.js';
 
 const NOW_MS = Date.now();
 const limits = DEFAULT_DECODE_LIMITS;
@@ -179,22 +180,7 @@ describe('decoding through the attribute filter', () => {
 });
 
 /** Hand-encoded protobuf, for what no SDK sends. */
-const varint = (v: number): number[] => {
-  const out: number[] = [];
-  while (v >= 0x80) {
-    out.push((v & 0x7f) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-  return out;
-};
-const ld = (field: number, body: number[]): number[] => [...varint((field << 3) | 2), ...varint(body.length), ...body];
 const str = (field: number, s: string | number[]): number[] => ld(field, typeof s === 'string' ? [...Buffer.from(s)] : s);
-const fixed64 = (field: number, v: bigint): number[] => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(v);
-  return [...varint((field << 3) | 1), ...b];
-};
 const anyString = (s: string | number[]): number[] => str(1, s);
 const kv = (key: string, value: number[]): number[] => [...str(1, key), ...ld(2, value)];
 /** A request of one span with the given KeyValue messages as its attributes. */

@@ -4,6 +4,7 @@ import { DEFAULT_DECODE_LIMITS, type DecodeLimits, type OtlpSpan, type SpanRejec
 import { AgtError } from '../../src/model/errors.js';
 import { buildExportRequest, fixtureId, type FixtureSpan } from '../support/otlp-fixtures.js';
 import { decodeWithProtobufjs } from '../support/otlp-protobufjs.js';
+import { fixed64, ld, varint } from '../support/proto-wire.js';
 
 const NOW_MS = 1_750_000_000_000;
 const NOW_NS = BigInt(NOW_MS) * 1_000_000n;
@@ -21,22 +22,6 @@ function errorOf(fn: () => unknown): AgtError {
   throw new Error('expected a throw');
 }
 
-/** Hand-encodes a protobuf field (tag + raw bytes). */
-const varint = (v: number): number[] => {
-  const out: number[] = [];
-  while (v >= 0x80) {
-    out.push((v & 0x7f) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-  return out;
-};
-const ld = (field: number, body: number[] | Uint8Array): number[] => [...varint((field << 3) | 2), ...varint(body.length), ...body];
-const fixed64 = (field: number, v: bigint): number[] => {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, v, true);
-  return [...varint((field << 3) | 1), ...b];
-};
 const wrapSpan = (span: number[]): Uint8Array => new Uint8Array(ld(1, ld(2, ld(2, span))));
 const ids = [...ld(1, new Array(16).fill(1)), ...ld(2, new Array(8).fill(2))];
 const times = [...fixed64(7, NOW_NS - 1000n), ...fixed64(8, NOW_NS)];
