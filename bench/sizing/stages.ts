@@ -1,7 +1,8 @@
 /**
  * Per-stage cost of the e2e traffic (bench/e2e/requests.ts via bench/support/export-traffic.ts) in one process, each
  * stage run over the whole round's requests before the next starts, so its process CPU and wall time are its own:
- * decode → normalize + price (the production RequestDecoder) → buffer (SessionBuffer.accept, nothing due) → decide
+ * decode (through the attribute filter of spans held lean, the default) → normalize + price (the production
+ * RequestDecoder) → buffer (SessionBuffer.accept, nothing due) → decide
  * (the clock moved past the idle timeout, `sweep()` until every session is decided; a store that keeps the writes)
  * → row build + insert (the production ClickHouseStore on chDB: write every session write, then forceFlush).
  * Denominator: every span ingested (about 10 % of sessions are kept, so only their spans become span rows).
@@ -70,7 +71,7 @@ async function measure<T>(fn: () => T | Promise<T>): Promise<{ value: T; wallMs:
 export async function stageRound(traffic: FreshBodies, chStore: ClickHouseStore): Promise<StageSample[]> {
   const clock = { ms: Date.now() };
   const store = new KeepingStore();
-  const { decoder, auth, buffer } = ingestPipeline({
+  const { decoder, auth, buffer, leanFilter } = ingestPipeline({
     store,
     sessions: { idleTimeoutMs: IDLE_MS, maxBufferBytes: 8 * 1024 ** 3 },
     sampling: SIZING_SAMPLING,
@@ -84,7 +85,8 @@ export async function stageRound(traffic: FreshBodies, chStore: ClickHouseStore)
 
   const decode = await measure(() =>
     bodies!.map((b) => {
-      const d = decoder.decode(b, 'protobuf', clock.ms);
+      // As `serve` decodes by default (spans held lean): only the attributes normalization and decisions read are built.
+      const d = decoder.decode(b, 'protobuf', clock.ms, leanFilter);
       if (d.status !== 'ok') throw new Error('bench: request does not decode');
       return d.value;
     }),

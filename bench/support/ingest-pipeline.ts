@@ -21,6 +21,9 @@ import { DecisionEngine, type KeptElsewhere } from '../../src/sampling/engine.js
 import type { Durability } from '../../src/durability/durability.js';
 import type { RequestRedactor } from '../../src/receive/redactor.js';
 import { SessionBuffer } from '../../src/sessions/session-buffer.js';
+import { protectedKeys } from '../../src/config/protected-keys.js';
+import { configuredReads } from '../../src/config/redaction.js';
+import { SpanAttrFilter, leanSpanFilter } from '../../src/receive/span-attr-filter.js';
 import type { SessionStore } from '../../src/model/session-store.js';
 
 export interface IngestPipelineOptions {
@@ -42,11 +45,13 @@ export function ingestPipeline(o: IngestPipelineOptions) {
   const log = silentLogger();
   const auth = new Authenticator({ keys: [], log });
   const decoder = new RequestDecoder({ auth, limits: receiveSchema.parse({}).limits, normalizer: new Normalizer(), pricer: new Pricer({ overrides: [] }) });
+  const sampling = samplingSchema.parse(o.sampling ?? {});
+  const engine = new DecisionEngine({ config: sampling, ...(o.now ? { now: o.now } : {}), ...(o.keptElsewhere ? { keptElsewhere: o.keptElsewhere } : {}) });
   const cache = new DecisionCache({ ttlMs: 600_000, maxEntries: 1_000_000, ...(o.now ? { now: o.now } : {}) });
   const sessions = sessionsSchema.parse(o.sessions ?? {});
   const buffer = new SessionBuffer({
     config: sessions,
-    engine: new DecisionEngine({ config: samplingSchema.parse(o.sampling ?? {}), ...(o.now ? { now: o.now } : {}), ...(o.keptElsewhere ? { keptElsewhere: o.keptElsewhere } : {}) }),
+    engine,
     cache,
     store: o.store,
     log,
@@ -58,12 +63,15 @@ export function ingestPipeline(o: IngestPipelineOptions) {
   const handler = new ExportHandler({
     auth,
     quotas: new QuotaManager({ quota: { spansPerSecond: 1e12, bytesPerSecond: 1e15 }, tenantQuotas: {} }),
-    route: new TraceRoute({ decoder, sink: buffer }),
+    // As `serve` wires it: spans held lean (with the log) are decoded with only the attributes that are read.
+    route: new TraceRoute({ decoder, sink: buffer, filter: leanSpanFilter(buffer, protectedKeys(configuredReads({ samplingRules: sampling.rules }))) }),
     ...(o.redactor ? { redactor: o.redactor } : {}),
     metrics: new ReceiveMetrics(new Registry()),
     refusals: new RefusalLog({ log }),
     maxStringBytes: receiveSchema.parse({}).limits.maxStringBytes,
     log,
   });
-  return { handler, buffer, decoder, auth, cache };
+  /** The filter `serve` decodes arrivals with when spans are held lean (the default), whether or not this buffer holds them so. */
+  const leanFilter = new SpanAttrFilter(protectedKeys(configuredReads({ samplingRules: sampling.rules })), engine.attributeKeys);
+  return { handler, buffer, decoder, auth, cache, leanFilter };
 }

@@ -14,7 +14,7 @@ import { residencyRoutes } from '../api/residency-route.js';
 import { sessionsRoutes } from '../api/sessions-route.js';
 import { systemRoutes, type ReadinessCheck } from '../api/system-routes.js';
 import { configuredReads } from '../config/redaction.js';
-import { SpanAttrFilter } from '../receive/span-attr-filter.js';
+import { leanSpanFilter } from '../receive/span-attr-filter.js';
 import type { Config } from '../config/schema.js';
 import { Normalizer } from '../conventions/normalize.js';
 import { sessionPrecedence } from '../conventions/session.js';
@@ -167,8 +167,7 @@ export function composeReceiveSide(p: ReceiveSideParams): Collector {
       })
     : null;
   // A sink that holds spans lean reads a kept session's attributes back from the log: arrivals build only what is read.
-  const leanKeys = sinks.spans.leanKeys?.() ?? null;
-  const spanFilter = leanKeys === null ? undefined : new SpanAttrFilter(isRead, leanKeys);
+  const spanFilter = leanSpanFilter(sinks.spans, isRead);
   const logRoute = new LogRoute({ decoder: decoding.logDecoder, sink: sinks.logs });
   const metricRoute = new MetricRoute({ auth, limits: config.receive.limits, sink: sinks.metrics });
   const handlers = {

@@ -7,6 +7,7 @@
  * kept; a key left out still gives its conventions (the span's `conventions` list).
  */
 import { conventionMarksOf } from '../conventions/span-keys.js';
+import type { SpanSink } from '../model/sinks.js';
 import type { AttrFilter } from '../otlp/proto-attributes.js';
 
 /** Keys remembered (keys repeat across spans; custom names are open-ended, so the memory is bounded). */
@@ -30,4 +31,13 @@ export class SpanAttrFilter implements AttrFilter {
     }
     return m;
   }
+}
+
+/**
+ * The filter arrivals for `sink` are decoded with: one when the sink holds spans lean (it reads a kept session's
+ * attributes back from the log), none when it holds them whole. `isRead`: config/protected-keys.ts `protectedKeys`.
+ */
+export function leanSpanFilter(sink: SpanSink, isRead: (key: string) => boolean): SpanAttrFilter | undefined {
+  const held = sink.leanKeys?.() ?? null;
+  return held === null ? undefined : new SpanAttrFilter(isRead, held);
 }
