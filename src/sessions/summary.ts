@@ -1,5 +1,5 @@
 /** Builds and extends a SessionSummary from spans (usage of `call` spans only, cost, tools, evals). */
-import { byStart } from '../conventions/span-order.js';
+import { sortByStart } from '../sampling/basis/sort-in-order.js';
 import type { EvalResult, NormalizedSpan, Usage } from '../model/span.js';
 import type { SessionSummary } from '../model/session.js';
 
@@ -109,7 +109,7 @@ export function extendSummary(base: SessionSummary, spans: readonly NormalizedSp
   s.callModels = callModels;
   s.usageIncompleteCalls = incompleteCalls;
   s.costOverstatedUpToUsd = overstatedUsd;
-  tools.sort(byStart);
+  sortByStart(tools);
   for (const t of tools) s.toolPath.push(t.genai.toolName as string);
   for (const e of evals) {
     s.evals.push(e);

@@ -1,5 +1,6 @@
 /** The tool-call trajectory of a session: agents + ordered tool names, consecutive repeats bucketed. */
 import { byStart } from '../../conventions/span-order.js';
+import { sortByStart, sortInOrder } from './sort-in-order.js';
 import type { NormalizedSpan } from '../../model/span.js';
 import type { SessionSummary } from '../../model/session.js';
 import type { SessionView } from '../../model/session-view.js';
@@ -42,6 +43,11 @@ export interface ToolPath {
   toolPath: string[];
 }
 
+/** Turns by their first tool call's start, then trace id. */
+function byFirstStart([ta, a]: [string, NormalizedSpan[]], [tb, b]: [string, NormalizedSpan[]]): number {
+  return byStart(a[0]!, b[0]!) || (ta < tb ? -1 : ta > tb ? 1 : 0);
+}
+
 /**
  * The tool path of each trace (turn) of a session, from its execute_tool spans ordered by start time.
  * Agents are those named on the trace's spans, else the session's. When the spans carry no tool calls but
@@ -72,9 +78,9 @@ export function turnPaths(view: SessionView): ToolPath[] {
     return view.summary.toolPath.length === 0 ? [] : [{ agentNames: view.summary.agentNames, toolPath: view.summary.toolPath }];
   }
   const traces = [...byTrace.entries()];
-  for (const [, spans] of traces) spans.sort(byStart);
+  for (const [, spans] of traces) sortByStart(spans);
   // Turns in start order, whatever order the spans arrived in.
-  traces.sort(([ta, a], [tb, b]) => byStart(a[0]!, b[0]!) || (ta < tb ? -1 : ta > tb ? 1 : 0));
+  sortInOrder(traces, byFirstStart);
   return traces.map(([traceId, spans]) => {
     const agents = agentsByTrace.get(traceId);
     return { agentNames: agents === undefined ? view.summary.agentNames : [...agents], toolPath: spans.map((s) => s.genai.toolName!) };

@@ -3,7 +3,8 @@
  * order, parents by span id (built on first use), and the prices cache figures are computed with.
  */
 import type { NormalizedSpan, Usage } from '../../model/span.js';
-import { byStart, isModelCall } from './model-call.js';
+import { isModelCall } from './model-call.js';
+import { sortByStart } from '../basis/sort-in-order.js';
 
 /** Up to this many spans, parents are found by a scan rather than a map. */
 const SCAN_LIMIT = 24;
@@ -33,8 +34,8 @@ export class SessionSpans {
       else if (isModelCall(s)) this.modelCalls.push(s);
       if (s.httpStatus !== undefined && s.httpStatus !== null) this.requests.push(s);
     }
-    this.modelCalls.sort(byStart);
-    this.toolCalls.sort(byStart);
+    sortByStart(this.modelCalls);
+    sortByStart(this.toolCalls);
   }
 
   /** Model calls grouped by provider + model (callsByModel), computed once for the cache detectors. */
