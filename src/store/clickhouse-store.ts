@@ -224,10 +224,12 @@ export class ClickHouseStore implements SessionStore {
       s.keys.push(key);
       s.rollup!.add(w!);
     } else {
+      // The row's text alone: its newline is written into the batch body (a `+ '\n'` here made a cons string that
+      // the body's byte count then flattened, a copy of every row).
       for (const row of rows) {
-        const line = JSON.stringify(row) + '\n';
-        s.lines.push(line);
-        s.bytes += line.length;
+        const text = JSON.stringify(row);
+        s.lines.push(text);
+        s.bytes += text.length + 1;
       }
       markWrite(s, key);
     }

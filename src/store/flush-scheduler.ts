@@ -83,7 +83,7 @@ export class FlushScheduler {
   }
 
   private spillPending(table: StoreTable, s: TableState): void {
-    const text = s.lines.join('');
+    const text = `${s.lines.join('\n')}\n`;
     if (!s.spill!.push(text, s.keys, s.lines.length)) return; // disk budget spent: rows stay in memory (and count there)
     this.p.metrics.spilledBatches.inc({ table });
     s.lines = [];

@@ -8,7 +8,9 @@
 
 /** A line table's pending rows. */
 export interface PendingLines {
+  /** Each row's text, without its newline. */
   lines: string[];
+  /** Σ of the rows' lengths + 1 (their newlines). */
   bytes: number;
   /** Keys of the writes with rows pending, in order. */
   keys: string[];
@@ -32,7 +34,7 @@ export function takeWrites(p: PendingLines, maxBytes: number): { lines: string[]
     k = 0;
     while (k < p.keys.length) {
       let writeBytes = 0;
-      for (let i = line; i < p.ends[k]!; i++) writeBytes += p.lines[i]!.length;
+      for (let i = line; i < p.ends[k]!; i++) writeBytes += p.lines[i]!.length + 1;
       if (k > 0 && bytes + writeBytes > maxBytes) break;
       bytes += writeBytes;
       line = p.ends[k]!;

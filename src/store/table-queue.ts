@@ -24,6 +24,7 @@ export interface Batch {
 
 /** The state of one table's queue. */
 export interface TableState {
+  /** Line tables: the pending rows' JSON text, without their newline (linesBuffer adds it). */
   lines: string[];
   bytes: number;
   rollup: SessionRollup | null;
@@ -79,7 +80,7 @@ export function cutBatch(table: StoreTable, s: TableState, maxBytes: number, set
     const rollupRows = s.rollup.rows();
     rows = rollupRows.length;
     bytes = pendingBytes(s);
-    lines = rollupRows.map((r) => JSON.stringify(r) + '\n');
+    lines = rollupRows.map((r) => JSON.stringify(r));
     // The rollup rows carry no session ids: two different batches can sum to identical rows, so
     // the token also covers which session writes were summed (a true replay has the same ones).
     for (const k of s.keys) hash.update(k).update('\n');
@@ -105,14 +106,38 @@ export function cutBatch(table: StoreTable, s: TableState, maxBytes: number, set
 }
 
 /**
- * The batch body: the lines' UTF-8 bytes written one by one into one Buffer of their exact size. Joining them first
- * made one more copy of the batch, a string of up to `batchBytes` (twice that in UTF-16) in the V8 heap, per batch.
+ * The batch body: each row's UTF-8 bytes and a newline, written one by one into one Buffer. Joining them first made one
+ * more copy of the batch, a string of up to `batchBytes` (twice that in UTF-16) in the V8 heap, per batch. The Buffer
+ * is sized for ASCII text (a byte a UTF-16 unit), so no pass counts the bytes first; a row that is not ASCII writes
+ * more bytes than its length (4 bytes to spare make sure of that even when it does not fit), and the rows from it on
+ * are then counted and written into a Buffer of their exact size.
  */
-export function linesBuffer(lines: readonly string[]): Buffer {
-  let size = 0;
-  for (const line of lines) size += Buffer.byteLength(line, 'utf8');
-  const body = Buffer.allocUnsafe(size);
+export function linesBuffer(rows: readonly string[]): Buffer {
+  let units = 0;
+  for (const row of rows) units += row.length + 1;
+  const body = Buffer.allocUnsafe(units + 4);
   let at = 0;
-  for (const line of lines) at += body.write(line, at, 'utf8');
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (body.write(row, at, 'utf8') !== row.length) return withRowsCounted(rows, i, body, at);
+    at += row.length;
+    body[at++] = NEWLINE;
+  }
+  return body.subarray(0, at);
+}
+
+const NEWLINE = 0x0a;
+
+/** The body whose first `headBytes` (rows before `from`, all ASCII) are in `head`, the rest counted exactly. */
+function withRowsCounted(rows: readonly string[], from: number, head: Buffer, headBytes: number): Buffer {
+  let size = headBytes;
+  for (let i = from; i < rows.length; i++) size += Buffer.byteLength(rows[i]!, 'utf8') + 1;
+  const body = Buffer.allocUnsafe(size);
+  head.copy(body, 0, 0, headBytes);
+  let at = headBytes;
+  for (let i = from; i < rows.length; i++) {
+    at += body.write(rows[i]!, at, 'utf8');
+    body[at++] = NEWLINE;
+  }
   return body;
 }

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { markWrite, takeWrites, type PendingLines } from '../../src/store/pending-lines.js';
 
-/** Pending rows of writes a (2 lines of 10 bytes), b (1 line of 30), c (3 lines of 10). */
+/** Pending rows of writes a (2 rows of 10 characters, 11 bytes with their newline), b (1 of 30), c (3 of 10). */
 function pending(): PendingLines {
   const p: PendingLines = { lines: [], bytes: 0, keys: [], ends: [] };
   for (const [key, sizes] of [['a', [10, 10]], ['b', [30]], ['c', [10, 10, 10]]] as const) {
     for (const n of sizes) {
       p.lines.push(key.repeat(n));
-      p.bytes += n;
+      p.bytes += n + 1;
     }
     markWrite(p, key);
   }
@@ -20,7 +20,7 @@ describe('takeWrites', () => {
     const t = takeWrites(p, Infinity);
     expect(t.keys).toEqual(['a', 'b', 'c']);
     expect(t.lines.length).toBe(6);
-    expect(t.bytes).toBe(80);
+    expect(t.bytes).toBe(86);
     expect(p).toEqual({ lines: [], bytes: 0, keys: [], ends: [] });
   });
 
@@ -29,10 +29,10 @@ describe('takeWrites', () => {
     const t = takeWrites(p, 55);
     expect(t.keys).toEqual(['a', 'b']);
     expect(t.lines).toEqual(['a'.repeat(10), 'a'.repeat(10), 'b'.repeat(30)]);
-    expect(t.bytes).toBe(50);
+    expect(t.bytes).toBe(53);
     expect(p.keys).toEqual(['c']);
     expect(p.ends).toEqual([3]);
-    expect(p.bytes).toBe(30);
+    expect(p.bytes).toBe(33);
     // The rest comes out whole on the next take.
     expect(takeWrites(p, 55).lines).toEqual(['c'.repeat(10), 'c'.repeat(10), 'c'.repeat(10)]);
   });
