@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SegmentHandles } from '../../src/durability/wal/segment-handles.js';
-import { ReadScratch } from '../../src/durability/wal/segment-read.js';
+import { ReadScratch, RecordHeads, type RecordHead } from '../../src/durability/wal/segment-read.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -101,5 +101,44 @@ describe('ReadScratch', () => {
     expect(third).toBe(b);
     s.give(a);
     expect(await s.take()).toBe(a);
+  });
+});
+
+describe('RecordHeads', () => {
+  const head = (bodyAt: number): RecordHead => ({ record: { type: 'checkpoint', upToLsn: 0 }, bodyAt, bodyLen: 10 });
+
+  it('reads a record’s head once for the read-backs that follow, a read in flight included', async () => {
+    const heads = new RecordHeads();
+    let reads = 0;
+    const read = (): Promise<RecordHead | null> => {
+      reads++;
+      return Promise.resolve(head(7));
+    };
+    const [a, b] = await Promise.all([heads.of(100, read), heads.of(100, read)]);
+    expect(await heads.of(100, read)).toBe(a);
+    expect(b).toBe(a);
+    expect(reads).toBe(1);
+  });
+
+  it('does not remember a record not found (its segment may not be written yet), nor a failed read', async () => {
+    const heads = new RecordHeads();
+    expect(await heads.of(5, () => Promise.resolve(null))).toBeNull();
+    expect(await heads.of(6, () => Promise.reject(new Error('EIO')))).toBeNull();
+    await new Promise((r) => setImmediate(r));
+    expect(await heads.of(5, () => Promise.resolve(head(1)))).toEqual(head(1));
+    expect(await heads.of(6, () => Promise.resolve(head(2)))).toEqual(head(2));
+  });
+
+  it('holds at most 256 heads, dropping the oldest', async () => {
+    const heads = new RecordHeads();
+    for (let lsn = 0; lsn < 300; lsn++) await heads.of(lsn, () => Promise.resolve(head(lsn)));
+    let reads = 0;
+    const read = (): Promise<RecordHead | null> => {
+      reads++;
+      return Promise.resolve(head(-1));
+    };
+    expect((await heads.of(299, read))?.bodyAt).toBe(299);
+    expect((await heads.of(0, read))?.bodyAt).toBe(-1);
+    expect(reads).toBe(1);
   });
 });

@@ -97,14 +97,20 @@ export async function readRecordsAt(dir: string, segments: readonly Segment[], l
   return out;
 }
 
+/** A logged record with a body, as its frame header and metadata say: the record (its body empty) and where its body is. */
+export interface RecordHead {
+  record: WalRecord;
+  /** Byte of the segment file where the body starts. */
+  bodyAt: number;
+  bodyLen: number;
+}
+
 /**
- * Byte ranges of the body of the request record at byte `at` of the segment file open as `fh`, with the record (its
- * body empty): the header and the metadata in one read, then the ranges (close ones in one read). The frame's checksum
- * is not checked (that needs the whole frame): a range that does not decode is the caller's to count. Null when the
- * record is gone or has no body.
+ * The head of the record at byte `at` of the segment file open as `fh`: the frame header and the metadata in one read
+ * (the metadata of a request is ~100 bytes). Null when the record is gone or has no body. The frame's checksum is not
+ * checked (that needs the whole frame): a range of the body that does not decode is the caller's to count.
  */
-export async function readBodyRangesAt(fh: FileHandle, at: number, ranges: readonly { offset: number; length: number }[], scratch: ReadScratch): Promise<{ record: WalRecord; parts: (Uint8Array | null)[] } | null> {
-  // The header and the metadata in one read (the metadata of a request is ~100 bytes).
+export async function readRecordHead(fh: FileHandle, at: number): Promise<RecordHead | null> {
   let head = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 4 + META_READ_BYTES);
   const got = (await fh.read(head, 0, head.length, at)).bytesRead;
   if (got < FRAME_HEADER_BYTES + 4 || head.readUInt32LE(0) !== FRAME_MAGIC) return null;
@@ -120,8 +126,12 @@ export async function readBodyRangesAt(fh: FileHandle, at: number, ranges: reado
   }
   const record = decodeRecord(head.readUInt8(12), head.subarray(FRAME_HEADER_BYTES, metaEnd));
   if (record === null || !('body' in record)) return null;
-  const bodyAt = at + FRAME_HEADER_BYTES + 4 + metaLen;
-  const bodyLen = payloadLen - 4 - metaLen;
+  return { record, bodyAt: at + FRAME_HEADER_BYTES + 4 + metaLen, bodyLen: payloadLen - 4 - metaLen };
+}
+
+/** Byte ranges of the body of the record whose head is `head` (offsets within the body; close ones in one read); null parts for ranges past its end. */
+export async function readBodyRangesAt(fh: FileHandle, head: RecordHead, ranges: readonly { offset: number; length: number }[], scratch: ReadScratch): Promise<(Uint8Array | null)[]> {
+  const { bodyAt, bodyLen } = head;
   const parts: (Uint8Array | null)[] = ranges.map(() => null);
   const order = ranges.map((r, i) => ({ ...r, i })).filter((r) => r.offset >= 0 && r.length > 0 && r.offset + r.length <= bodyLen);
   order.sort((a, b) => a.offset - b.offset);
@@ -164,5 +174,27 @@ export async function readBodyRangesAt(fh: FileHandle, at: number, ranges: reado
     }
     k = m;
   }
-  return { record, parts };
+  return parts;
+}
+
+/** Heads of request records kept for the next read-backs: one request's spans are read back for several sweeps' kept sessions. */
+const HEADS_KEPT = 256;
+
+/** The heads of the records read back lately, by LSN (a read in flight is shared), the oldest dropped past HEADS_KEPT. */
+export class RecordHeads {
+  private readonly heads = new Map<number, Promise<RecordHead | null>>();
+
+  /** The head at `lsn`, read by `read` unless held. */
+  of(lsn: number, read: () => Promise<RecordHead | null>): Promise<RecordHead | null> {
+    const held = this.heads.get(lsn);
+    if (held !== undefined) return held;
+    if (this.heads.size >= HEADS_KEPT) this.heads.delete(this.heads.keys().next().value!);
+    const head = read().catch(() => null);
+    this.heads.set(lsn, head);
+    // A record not found is not remembered: its segment may not be written yet.
+    void head.then((h) => {
+      if (h === null && this.heads.get(lsn) === head) this.heads.delete(lsn);
+    });
+    return head;
+  }
 }

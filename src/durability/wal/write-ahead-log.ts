@@ -9,7 +9,7 @@ import type { Logger } from '../../log.js';
 import { failed, ok, retryable, type Outcome } from '../../model/outcome.js';
 import { encodeFrameParts, scanFrames, type FrameParts } from './frame.js';
 import { decodeRecord, encodeRecordParts, typeCode, typeName, type WalRecord } from './record-codec.js';
-import { ReadScratch, readBodyRangesAt, readRecordsAt, segmentName, type Segment } from './segment-read.js';
+import { ReadScratch, RecordHeads, readBodyRangesAt, readRecordHead, readRecordsAt, segmentName, type Segment } from './segment-read.js';
 import { SegmentHandles } from './segment-handles.js';
 
 export type { WalRecord } from './record-codec.js';
@@ -57,8 +57,9 @@ export class WriteAheadLog {
     return this.fsyncs;
   }
   private readonly segments: Segment[];
-  /** Read handles and scratch buffers of body read-backs (segment-handles.ts, segment-read.ts). */
+  /** Read handles, record heads and scratch buffers of body read-backs (segment-handles.ts, segment-read.ts). */
   private readonly readers: SegmentHandles;
+  private readonly heads = new RecordHeads();
   private readonly scratch = new ReadScratch();
   private handle: FileHandle | null = null;
   private pending: Pending[] = [];
@@ -280,7 +281,10 @@ export class WriteAheadLog {
     await this.written(lsn);
     const seg = this.segments.find((x) => lsn >= x.baseLsn && lsn < x.baseLsn + x.bytes);
     if (seg === undefined) return null;
-    return this.readers.use(segmentName(seg.baseLsn), (fh) => readBodyRangesAt(fh, lsn - seg.baseLsn, ranges, this.scratch));
+    return this.readers.use(segmentName(seg.baseLsn), async (fh) => {
+      const head = await this.heads.of(lsn, () => readRecordHead(fh, lsn - seg.baseLsn));
+      return head === null ? null : { record: { ...head.record }, parts: await readBodyRangesAt(fh, head, ranges, this.scratch) };
+    });
   }
 
   /**
