@@ -51,7 +51,7 @@ export const receiveSchema = z.strictObject({
       /** Lag limit in ms; 0 switches shedding off. */
       maxEventLoopLagMs: z.number().int().min(0).default(500),
       /**
-       * The process RSS (bytes) to stay under: Export requests are refused from 85 % of it until RSS falls below 80 %;
+       * The process RSS (bytes) to stay under: Export requests are refused from 80 % of it until RSS falls below 75 %;
        * 0 = off.
        * `auto` (the default) = 80 % of the cgroup memory limit (v2 `/sys/fs/cgroup/memory.max`, else v1
        * `/sys/fs/cgroup/memory/memory.limit_in_bytes`) when one is set, else off.
