@@ -137,7 +137,8 @@ export function composeReceiveSide(p: ReceiveSideParams): Collector {
     ...(hooks.onMemoryPressure ? { onMemoryPressure: hooks.onMemoryPressure } : {}),
     collectGarbage: () => {
       if ((hooks.collectGarbage ?? collectGarbage)()) metrics.forcedGcs.inc();
-      // What the collection freed outside V8's heap (request buffers) goes back too, off the event loop.
+      // What the collection freed outside V8's heap (request buffers) goes back too: the trim holds up the main
+      // thread's mallocs while it runs, but requests are refused here anyway and it brings RSS under the resume line.
       void p.mallocTrim?.trim();
     },
   });

@@ -4,8 +4,13 @@
  * back only the top of its main heap by itself. Measured at the end of `bench/buffered-rss.ts --phases cap` (every
  * session decided and written, the idle collection run): the main heap (`[heap]` in /proc/<pid>/smaps) at 102–132 MiB
  * without a trim, 14–18 MiB with one, and RSS 479–533 against 412–444 MiB. `malloc_trim(0)` releases whole free pages
- * inside the heap and in every arena (glibc ≥ 2.8); it runs on the libuv thread pool (native/malloc-trim.c), so the
- * event loop does not wait.
+ * inside the heap and in every arena (glibc ≥ 2.8). It runs on the libuv thread pool (native/malloc-trim.c), but it
+ * holds each arena's lock while it walks it and the main thread's own mallocs wait for that: a trim of a 650 MiB
+ * fragmented heap took ~190 ms, and a Buffer allocated meanwhile waited as long. So it runs once the process is idle
+ * (src/main/idle-gc.ts), where kept trimmed the heap is small and a trim short, and after the full collection forced
+ * while over the memory line (at most every 2 s, src/receive/overload.ts), where requests are being refused anyway
+ * and getting under the resume line is what matters: in the cap bench at 2× overload the collector accepted 5.2–8.2K
+ * spans/s with it and 0–2.2K without (RSS stayed above the resume line).
  *
  * The native part is built by `npm run build` (scripts/build-native.mjs) where a C compiler and Node's headers are
  * present. Without it (a slim image, no glibc) the trim is unavailable: said once at start and by
