@@ -9,8 +9,8 @@
  * fragmented heap took ~190 ms, and a Buffer allocated meanwhile waited as long. So it runs once the process is idle
  * (src/main/idle-gc.ts), where kept trimmed the heap is small and a trim short, and after the full collection forced
  * while over the memory line (at most every 2 s, src/receive/overload.ts), where requests are being refused anyway
- * and getting under the resume line is what matters: in the cap bench at 2× overload the collector accepted 5.2–8.2K
- * spans/s with it and 0–2.2K without (RSS stayed above the resume line).
+ * and getting under the resume line is what matters: in the cap bench at 2× overload the collector accepted 5.2–6.6K
+ * spans/s with it (four runs) and 0–2.2K without (six: RSS stayed above the resume line).
  *
  * The native part is built by `npm run build` (scripts/build-native.mjs) where a C compiler and Node's headers are
  * present. Without it (a slim image, no glibc) the trim is unavailable: said once at start and by
