@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'native', 'malloc-trim.c');
-const out = join(root, 'dist', 'native', 'malloc-trim.node');
+// AGENTTAIL_NATIVE_OUT: somewhere else (test/unit/build-native.test.ts builds into a temporary directory).
+const out = process.env.AGENTTAIL_NATIVE_OUT ?? join(root, 'dist', 'native', 'malloc-trim.node');
 
 function skip(reason) {
   rmSync(out, { force: true });
@@ -32,4 +33,4 @@ if (cc === undefined) skip('no C compiler (cc, gcc or clang)');
 mkdirSync(dirname(out), { recursive: true });
 const r = spawnSync(cc, ['-O2', '-shared', '-fPIC', '-Wall', '-Werror', `-I${headers}`, source, '-o', out], { stdio: ['ignore', 'inherit', 'inherit'] });
 if (r.status !== 0) skip(`${cc} failed`);
-process.stderr.write(`built ${join('dist', 'native', 'malloc-trim.node')} (${cc}, glibc ${glibc})\n`);
+process.stderr.write(`built ${out} (${cc}, glibc ${glibc})\n`);
