@@ -14,7 +14,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { queryDataDir, startCollectorProcess } from '../support/collector-process.js';
-import { TEST_RECEIVE } from '../support/collector.js';
+import { processConfig } from '../support/redelivery-client.js';
 
 const SESSIONS = 120;
 
@@ -36,15 +36,10 @@ describe('decision cache bounded by bytes, from outside', () => {
   it('evicts decided sessions past maxBytes, counts the evictions, and a late retry of theirs is stored once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agt-cache-bound-'));
     try {
-      const config = {
-        dataDir: dir,
-        logLevel: 'info',
-        store: { path: join(dir, 'clickhouse'), flushIntervalMs: 100 },
+      const config = processConfig(dir, {
         sessions: { idleTimeoutMs: 300, sweepIntervalMs: 50 },
         sampling: { decisionCache: { maxBytes: 65_536 } },
-        receive: TEST_RECEIVE,
-        wal: { durability: 'fsync' },
-      };
+      });
       const c = await startCollectorProcess(dir, config);
       const spans = callSessions();
       const exporter = new OTLPTraceExporter({ url: `http://${c.grpcTarget}` });

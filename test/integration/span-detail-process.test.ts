@@ -15,8 +15,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { queryDataDir } from '../support/collector-process.js';
-import { TEST_RECEIVE } from '../support/collector.js';
-import { deliver, deliverTwiceKillRestart } from '../support/redelivery-client.js';
+import { deliver, deliverTwiceKillRestart, processConfig } from '../support/redelivery-client.js';
 
 /** Three sessions of a model call, its HTTP child and a tool call; `fail` makes the root an error (kept). */
 function agentSpans(): ReadableSpan[] {
@@ -60,16 +59,11 @@ describe('spans held lean, from outside', () => {
   it('stores a kept session whole and once after a retried export and a kill -9 before the decision', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agt-lean-'));
     try {
-      const config = {
-        dataDir: dir,
-        logLevel: 'info',
-        store: { path: join(dir, 'clickhouse'), flushIntervalMs: 100 },
+      const config = processConfig(dir, {
         // Long enough that nothing is decided before the kill; decided soon after the restart.
         sessions: { idleTimeoutMs: 1_500, sweepIntervalMs: 50, leanSpans: true },
         sampling: { baselineRate: 0, policies: { rarePath: { enabled: false }, costOutlier: { enabled: false }, latency: { enabled: false } } },
-        receive: TEST_RECEIVE,
-        wal: { durability: 'fsync' },
-      };
+      });
       // The same batch twice (a client that did not see the first answer sends it again), then kill -9 and a restart.
       const second = await deliverTwiceKillRestart(dir, config, agentSpans());
       const recovered = second.logs.find((l) => l.msg === 'recovered from the write-ahead log');

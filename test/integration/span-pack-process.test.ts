@@ -13,8 +13,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { queryDataDir } from '../support/collector-process.js';
-import { TEST_RECEIVE } from '../support/collector.js';
-import { deliverTwiceKillRestart, untilWritten } from '../support/redelivery-client.js';
+import { deliverTwiceKillRestart, processConfig, untilWritten } from '../support/redelivery-client.js';
 
 const SESSION = 'pack-1';
 
@@ -65,15 +64,10 @@ describe('buffered spans held as columns, from outside', () => {
   it('stores every field it held as the client sent it, once, after a retried export and a kill -9 before the decision', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agt-pack-'));
     try {
-      const config = {
-        dataDir: dir,
-        logLevel: 'info',
-        store: { path: join(dir, 'clickhouse'), flushIntervalMs: 100 },
+      const config = processConfig(dir, {
         // Long enough that nothing is decided before the kill; decided soon after the restart.
         sessions: { idleTimeoutMs: 1_500, sweepIntervalMs: 50 },
-        receive: TEST_RECEIVE,
-        wal: { durability: 'fsync' },
-      };
+      });
       const spans = agentSpans();
       const second = await deliverTwiceKillRestart(dir, config, spans);
       await untilWritten(second, 1);

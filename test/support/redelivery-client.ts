@@ -8,7 +8,10 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { join } from 'node:path';
+import { deepMerge } from '../../src/config/load.js';
 import { startCollectorProcess, type CollectorProcess } from './collector-process.js';
+import { TEST_RECEIVE } from './collector.js';
 
 /** Model calls per built session (plus one root span). */
 export const SESSION_CALLS = 5;
@@ -67,6 +70,14 @@ export async function until(what: string, check: () => Promise<boolean>): Promis
 /** Resolves once the collector decided at least `sessions` sessions and its writer queues are empty (rows in ClickHouse). */
 export function untilWritten(c: CollectorProcess, sessions: number): Promise<void> {
   return until(`${sessions} sessions are decided and written`, async () => (await metricSum(c, 'agenttail_sessions_decided_total')) >= sessions && (await metricSum(c, 'agenttail_store_rows_written_total')) > 0 && (await metricSum(c, 'agenttail_store_queue_rows')) === 0);
+}
+
+/**
+ * The config the restart tests start the built collector with: `dir` as its data directory and store, rows flushed
+ * every 100 ms, free ports, the log fsync'ed, info logs (startCollectorProcess reads them); `overrides` deep-merged.
+ */
+export function processConfig(dir: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return deepMerge({ dataDir: dir, logLevel: 'info', store: { path: join(dir, 'clickhouse'), flushIntervalMs: 100 }, receive: TEST_RECEIVE, wal: { durability: 'fsync' } }, overrides);
 }
 
 /**
