@@ -46,6 +46,8 @@ export function ingestPipeline(o: IngestPipelineOptions) {
   const auth = new Authenticator({ keys: [], log });
   const decoder = new RequestDecoder({ auth, limits: receiveSchema.parse({}).limits, normalizer: new Normalizer(), pricer: new Pricer({ overrides: [] }) });
   const sampling = samplingSchema.parse(o.sampling ?? {});
+  // What normalization and decisions read (as compose.ts builds it): the keys lean arrivals are decoded with.
+  const isRead = protectedKeys(configuredReads({ samplingRules: sampling.rules }));
   const engine = new DecisionEngine({ config: sampling, ...(o.now ? { now: o.now } : {}), ...(o.keptElsewhere ? { keptElsewhere: o.keptElsewhere } : {}) });
   const cache = new DecisionCache({ ttlMs: 600_000, maxEntries: 1_000_000, ...(o.now ? { now: o.now } : {}) });
   const sessions = sessionsSchema.parse(o.sessions ?? {});
@@ -64,7 +66,7 @@ export function ingestPipeline(o: IngestPipelineOptions) {
     auth,
     quotas: new QuotaManager({ quota: { spansPerSecond: 1e12, bytesPerSecond: 1e15 }, tenantQuotas: {} }),
     // As `serve` wires it: spans held lean (with the log) are decoded with only the attributes that are read.
-    route: new TraceRoute({ decoder, sink: buffer, filter: leanSpanFilter(buffer, protectedKeys(configuredReads({ samplingRules: sampling.rules }))) }),
+    route: new TraceRoute({ decoder, sink: buffer, filter: leanSpanFilter(buffer, isRead) }),
     ...(o.redactor ? { redactor: o.redactor } : {}),
     metrics: new ReceiveMetrics(new Registry()),
     refusals: new RefusalLog({ log }),
@@ -72,6 +74,6 @@ export function ingestPipeline(o: IngestPipelineOptions) {
     log,
   });
   /** The filter `serve` decodes arrivals with when spans are held lean (the default), whether or not this buffer holds them so. */
-  const leanFilter = new SpanAttrFilter(protectedKeys(configuredReads({ samplingRules: sampling.rules })), engine.attributeKeys);
+  const leanFilter = new SpanAttrFilter(isRead, engine.attributeKeys);
   return { handler, buffer, decoder, auth, cache, leanFilter };
 }
