@@ -97,8 +97,11 @@ export async function runGenerator(p: GeneratorParams, onReport: (r: GeneratorRe
   const ticker = setInterval(() => onReport(snapshot('tick')), 1000);
 
   await new Promise<void>((resolve) => {
+    // The open loop's pacing timer may fire late on a loaded machine: an answer that comes after the deadline but
+    // before the timer saw it must not end the run (and close the clients) while the timer can still send.
+    let pacing = p.spansPerSecond > 0;
     const maybeEnd = (): void => {
-      if (inFlight === 0 && performance.now() >= deadline) resolve();
+      if (!pacing && inFlight === 0 && performance.now() >= deadline) resolve();
     };
     if (p.spansPerSecond <= 0) {
       // Closed loop: each answer sends the next request until the deadline.
@@ -117,6 +120,7 @@ export async function runGenerator(p: GeneratorParams, onReport: (r: GeneratorRe
       const now = performance.now();
       if (now >= deadline) {
         clearInterval(pace);
+        pacing = false;
         if (step % 2 === 1) sendOne(maybeEnd);
         maybeEnd();
         return;
