@@ -5,100 +5,24 @@
  * requests: the same spans, rejections and cut strings, and the same normalized, priced spans but for the attributes
  * left out. And the other way round: every attribute normalization reads, recorded as it reads, is one the filter keeps.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildPool } from '../../bench/e2e/requests.js';
 import { protectedKeys } from '../../src/config/protected-keys.js';
 import { Normalizer } from '../../src/conventions/normalize.js';
 import type { Attributes } from '../../src/model/otlp-values.js';
 import type { NormalizedSpan } from '../../src/model/span.js';
-import { decodeExportRequestJson } from '../../src/otlp/decode-json.js';
 import { decodeExportRequest } from '../../src/otlp/decode-protobuf.js';
 import { decodeUtf8, checkUtf8 } from '../../src/otlp/text.js';
 import { DEFAULT_DECODE_LIMITS, type OtlpSpan } from '../../src/otlp/types.js';
 import { Pricer } from '../../src/pricing/pricer.js';
 import { SpanAttrFilter } from '../../src/receive/span-attr-filter.js';
 import { PROVIDER_URL_KEYS } from '../../src/sampling/detectors/stalled.js';
-import { encodeTraces } from '../../src/simulate/encode.js';
-import { generateScenario } from '../../src/simulate/scenario.js';
-import { loadFixture } from '../fixtures/conventions/span.js';
-import { buildExportRequest, type FixtureSpan } from '../support/otlp-fixtures.js';
 import { fixed64, ld, varint } from '../support/proto-wire.js';
+import { corpus } from '../support/span-corpus.js';
 
 const NOW_MS = Date.now();
 const limits = DEFAULT_DECODE_LIMITS;
 const filter = new SpanAttrFilter(protectedKeys(), new Set(PROVIDER_URL_KEYS));
 const kept = (key: string): boolean => filter.marksIfLeftOut(key) === -1;
-
-function asFixture(s: OtlpSpan): FixtureSpan {
-  return {
-    traceId: s.traceId,
-    spanId: s.spanId,
-    parentSpanId: s.parentSpanId,
-    name: s.name,
-    kind: s.kind,
-    startTimeUnixNano: s.startTimeUnixNano,
-    endTimeUnixNano: s.endTimeUnixNano,
-    attributes: s.attributes,
-    events: s.events.map((e) => ({ timeUnixNano: s.startTimeUnixNano, name: e.name, attributes: e.attributes })),
-    links: s.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: l.attributes })),
-    status: { code: s.status.code, message: s.status.message },
-  };
-}
-
-/** Each span in a protobuf request of its own, with its resource and scope. */
-function requestsOf(spans: OtlpSpan[]): Uint8Array[] {
-  return spans.map((s) => buildExportRequest([asFixture(s)], s.resource.attributes, { scopeName: s.scope.name, scopeVersion: s.scope.version, nowMs: NOW_MS }));
-}
-
-function corpus(): { name: string; bytes: Uint8Array }[] {
-  const out: { name: string; bytes: Uint8Array }[] = [];
-  const convDir = new URL('../fixtures/conventions/', import.meta.url);
-  for (const f of readdirSync(convDir).filter((x) => x.endsWith('.json'))) {
-    const spans = loadFixture(f).map((s) => ({ ...s, startTimeUnixNano: BigInt(NOW_MS - 5_000) * 1_000_000n, endTimeUnixNano: BigInt(NOW_MS - 4_000) * 1_000_000n }));
-    for (const bytes of requestsOf(spans)) out.push({ name: `conventions/${f}`, bytes });
-  }
-  const clientDir = new URL('../fixtures/clients/', import.meta.url);
-  for (const f of readdirSync(clientDir).filter((x) => x.endsWith('.json'))) {
-    const body = readFileSync(new URL(f, clientDir));
-    // Captured at another time: their own clock, so the time window takes them.
-    const d = decodeExportRequestJson(body, { ...limits, maxPastAgeMs: Number.MAX_SAFE_INTEGER / 2, maxFutureSkewMs: Number.MAX_SAFE_INTEGER / 2 } as typeof limits, NOW_MS);
-    const spans = d.spans.map((s) => ({ ...s, startTimeUnixNano: BigInt(NOW_MS - 5_000) * 1_000_000n, endTimeUnixNano: BigInt(NOW_MS - 4_000) * 1_000_000n }));
-    for (const bytes of requestsOf(spans)) out.push({ name: `clients/${f}`, bytes });
-  }
-  const sessions = generateScenario({ sessions: 60, seed: 7, runId: 'filter', nowMs: NOW_MS, shares: { error: 0.1, rarePath: 0.1, costOutlier: 0.1, lowEval: 0.1, lateLowEval: 0.05, detector: 0.04, nearMiss: 0.05 } });
-  for (const s of sessions) out.push({ name: `simulate/${s.sessionId}`, bytes: encodeTraces(s.traces, { serviceName: 'sim' }) });
-  for (const p of buildPool({ pairs: 2, spansPerRequest: 100, seed: 3 })) out.push({ name: 'e2e/a', bytes: p.a.bytes }, { name: 'e2e/b', bytes: p.b.bytes });
-  // What the captured clients did not send: exception events with stack traces, eval and content events, a link
-  // with attributes (an evaluator span), a refused provider call.
-  const t = BigInt(NOW_MS - 3_000) * 1_000_000n;
-  const events: FixtureSpan[] = [
-    {
-      traceId: 'a'.repeat(32),
-      spanId: 'b'.repeat(16),
-      name: 'chat gpt-4o',
-      kind: 3,
-      startTimeUnixNano: t,
-      attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'http.response.status_code': 429, 'retry_after': 2 },
-      events: [
-        { name: 'exception', attributes: { 'exception.type': 'RateLimitError', 'exception.message': 'slow down', 'exception.stacktrace': 'at call (client.js:1)\n'.repeat(40) } },
-        { name: 'gen_ai.content.prompt', attributes: { 'gen_ai.prompt': 'hello '.repeat(100) } },
-      ],
-      status: { code: 2, message: 'rate limited' },
-    },
-    {
-      traceId: 'a'.repeat(32),
-      spanId: 'c'.repeat(16),
-      name: 'evaluation relevance',
-      startTimeUnixNano: t,
-      attributes: { 'gen_ai.operation.name': 'evaluation' },
-      events: [{ name: 'gen_ai.evaluation.result', attributes: { 'gen_ai.evaluation.name': 'relevance', 'gen_ai.evaluation.score.value': 0.2, 'app.evaluator.notes': 'n'.repeat(300) } }],
-      links: [{ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), attributes: { 'app.link.reason': 'evaluates' } }],
-    },
-  ];
-  out.push({ name: 'events', bytes: buildExportRequest(events, { 'service.name': 'events-app' }, { nowMs: NOW_MS }) });
-  return out;
-}
 
 /** The attributes the filter keeps. */
 const only = (a: Attributes): Attributes => Object.fromEntries(Object.entries(a).filter(([k]) => kept(k)));
@@ -117,7 +41,7 @@ describe('decoding through the attribute filter', () => {
     n.cost = pricer.price(n);
     return n;
   };
-  const requests = corpus();
+  const requests = corpus(NOW_MS);
 
   it('gives the same spans, rejections, cuts and normalized spans as a whole decode, without the attributes it leaves out', () => {
     expect(requests.length).toBeGreaterThan(80);
