@@ -4,9 +4,9 @@
  *
  * Layout (the header gives every length; the buffer is exactly as long as they add up to):
  *   header   8 × u32: magic, strings, main words, f64s, u64s, string bytes, raw bytes, 0
- *   f64      every number, in the order read        u64   every bigint time, in the order read
+ *   f64      numbers but small integers, in order  u64   every bigint time, in the order read
  *   meta     u32 per string table entry: byte length × 4 + encoding (ASCII, UTF-8, UTF-16)
- *   main     u32 words: string refs, flags, counts, attribute value tags, in the order read
+ *   main     u32 words: string refs, flags, counts, small integers, attribute value tags, in the order read
  *   strings  the string table's bytes               raw   Uint8Array attribute values
  * The order of fields is fixed by the code (no keys, no tag per fixed field); attributes, events, links, evals and
  * string lists are counted sections. Each stream is its own typed array, so a read is one indexed load. Strings are
@@ -65,7 +65,7 @@ export const LAYOUT = {
   S_OVERSTATED: 21,
   S_UNREPORTED: 23,
   /** Fewest main words a span takes, to check a span count against the words left. */
-  MIN_SPAN_WORDS: 34,
+  MIN_SPAN_WORDS: 35,
 } as const;
 
 const { MAGIC, HEADER_WORDS, ASCII, UTF8, UTF16, T_STR, T_NUM, T_TRUE, T_FALSE, T_NULL, T_BYTES, T_ARR, T_OBJ, ABSENT, UNDEF, NULL, VALUE } = LAYOUT;
@@ -80,6 +80,12 @@ const MAX_KEPT_SCRATCH_BYTES = 8 * 1024 * 1024; // 8 MiB
 export function fail(what: string): never {
   throw new Error(`span-transfer: ${what}`);
 }
+
+/**
+ * Integers travel in the main stream so the reader makes them small integers (V8 Smis), as the decoders do: read from
+ * a Float64Array they would come back boxed, each a heap number, and make the fields that hold them doubles.
+ */
+const isSmallUint = (v: number, limit: number): boolean => Number.isInteger(v) && v >= 0 && v < limit && !Object.is(v, -0);
 
 const stateOf = (o: object, key: string, v: unknown): number => (v === undefined ? (key in o ? UNDEF : ABSENT) : v === null ? NULL : VALUE);
 
@@ -105,7 +111,14 @@ class Writer {
     this.u32[this.n32++] = v;
   }
 
+  /** A number: an integer in [0, 2^31) as one main word (× 2), else the word 1 and the value in the f64 stream. */
   num(v: number): void {
+    if (isSmallUint(v, 2 ** 31)) return this.w(v * 2);
+    this.w(1);
+    this.f64v(v);
+  }
+
+  f64v(v: number): void {
     if (this.nf === this.f64.length) this.f64 = grow(this.f64, 0);
     this.f64[this.nf++] = v;
   }
@@ -334,8 +347,12 @@ function writeAttrs(w: Writer, a: Attributes): void {
 function writeValue(w: Writer, v: AttrValue): void {
   if (typeof v === 'string') w.w(payload(w.ref(v)) | T_STR);
   else if (typeof v === 'number') {
-    w.w(T_NUM);
-    w.num(v);
+    // As `num`, in the tag word's payload: an integer under 2^28 × 2, else 1 and the value in the f64 stream.
+    if (isSmallUint(v, 2 ** 28)) w.w(v * 16 + T_NUM);
+    else {
+      w.w(8 + T_NUM);
+      w.f64v(v);
+    }
   } else if (typeof v === 'boolean') w.w(v ? T_TRUE : T_FALSE);
   else if (v === null) w.w(T_NULL);
   else if (v instanceof Uint8Array) {

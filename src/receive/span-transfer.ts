@@ -52,8 +52,10 @@ class Reader {
     return this.u32[this.p32++]!;
   }
 
+  /** A number as the writer's `num` wrote it. */
   num(): number {
-    return this.f64[this.pf++]!;
+    const x = this.u32[this.p32++]!;
+    return (x & 1) === 0 ? x >>> 1 : this.f64[this.pf++]!;
   }
 
   time(): bigint {
@@ -143,6 +145,7 @@ function readSpan(r: Reader): NormalizedSpan {
   const flags = r.w();
   const toolArgs = (flags >>> S_TOOL_ARGS) & 3;
   const http = (flags >>> S_HTTP) & 3;
+  const wireOffset = (flags >>> S_WIRE_OFFSET) & 3;
   // The key order of Normalizer.normalize, so decoded spans share its hidden class; values are read in key order.
   let span: NormalizedSpan = {
     tenantId: r.s(), traceId: r.s(), spanId: r.s(), parentSpanId: r.s(), traceState: r.s(), name: r.s(),
@@ -158,11 +161,11 @@ function readSpan(r: Reader): NormalizedSpan {
     usageRole: r.s() as NormalizedSpan['usageRole'], usageMissing: readList(r) as UsageField[], usageViolations: readList(r),
     cost: readCost(r, flags), isError: (flags & F_ERROR) !== 0, errorType: r.ns(), toolArgsHash: r.opt(toolArgs), httpStatus: r.opt(http),
     call: (flags & F_NO_CALL) !== 0 ? NO_CALL : readCall(r), evals: readEvals(r), wireBytes: r.num(),
+    // Added as normalize.ts adds it, which gives the span a map of its own (a later assignment would give another).
+    ...(wireOffset === ABSENT ? {} : { wireOffset: r.opt(wireOffset) as number | undefined }),
   };
   // Hand-built spans may lack these two keys; normalized ones always have them. A copy, not `delete` (dictionary mode).
   if (toolArgs === ABSENT || http === ABSENT) span = Object.fromEntries(Object.entries(span).filter(([k]) => !(toolArgs === ABSENT && k === 'toolArgsHash') && !(http === ABSENT && k === 'httpStatus'))) as unknown as NormalizedSpan;
-  const wireOffset = (flags >>> S_WIRE_OFFSET) & 3;
-  if (wireOffset !== ABSENT) span.wireOffset = r.opt(wireOffset) as number | undefined;
   const detailAt = (flags >>> S_DETAIL_AT) & 3;
   if (detailAt !== ABSENT) span.detailAt = r.opt(detailAt) as number | undefined;
   return span;
@@ -252,7 +255,7 @@ function readValue(r: Reader): AttrValue {
     case T_STR:
       return r.strings[v >>> 3] ?? fail('string ref out of range');
     case T_NUM:
-      return r.num();
+      return (v & 8) === 0 ? v >>> 4 : r.f64[r.pf++]!;
     case T_TRUE:
       return true;
     case T_FALSE:
