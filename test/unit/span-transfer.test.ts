@@ -171,6 +171,10 @@ describe('span transfer (receive/span-transfer.ts)', () => {
         big: '9007199254740993',
         maxSafe: Number.MAX_SAFE_INTEGER,
         neg: -1,
+        // Around the limits of the integers that travel in the main stream (2^28 in values, 2^31 in fields).
+        under28: 2 ** 28 - 1,
+        at28: 2 ** 28,
+        at31: 2 ** 31,
         yes: true,
         no: false,
         nothing: null,
@@ -217,12 +221,12 @@ describe('span transfer (receive/span-transfer.ts)', () => {
         }),
         // Optional fields absent, or present but undefined, on hand-built spans.
         (() => {
-          const s = span({ cost: { costUsd: null, source: 'unknown', priceVersion: '', catalogModel: undefined, overstatedUpToUsd: undefined }, detailAt: undefined, wireOffset: undefined });
+          const s = span({ cost: { costUsd: null, source: 'unknown', priceVersion: '', catalogModel: undefined, overstatedUpToUsd: undefined }, detailAt: undefined, wireOffset: undefined, wireBytes: 2 ** 31 - 1 });
           delete s.toolArgsHash;
           return s;
         })(),
         (() => {
-          const s = span({ toolArgsHash: undefined, call: { ...NO_PROVIDER_CALL, ttftMs: 0.5, refusal: null, httpStatus: null, retryAfterMs: null, hostProvider: null } });
+          const s = span({ wireBytes: 2 ** 31, toolArgsHash: undefined, call: { ...NO_PROVIDER_CALL, ttftMs: 0.5, refusal: null, httpStatus: null, retryAfterMs: null, hostProvider: null } });
           delete s.httpStatus;
           return s;
         })(),
