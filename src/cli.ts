@@ -46,7 +46,10 @@ program
   .action(async (opts: { config?: string }) => {
     const config = loadConfig({ file: opts.config });
     const log = createLogger(config.logLevel);
-    const server = await startServer(config, log);
+    // The handlers are in place before the start begins: a SIGTERM while recovering or right after the ports are
+    // bound (an orchestrator's rolling update) waits for the start, then shuts down as usual, instead of killing the
+    // process by the signal's default action.
+    const starting = startServer(config, log);
     let signals = 0;
     const onSignal = (signal: string): void => {
       signals++;
@@ -59,16 +62,19 @@ program
         process.exit(1);
       }, config.shutdownTimeoutMs);
       timer.unref();
-      server.shutdown().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+      starting
+        .then((server) => server.shutdown())
+        .then(
+          () => process.exit(0),
+          (err: unknown) => {
+            log.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
     };
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     process.on('SIGINT', () => onSignal('SIGINT'));
+    await starting;
   });
 
 program

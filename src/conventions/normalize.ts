@@ -48,11 +48,25 @@ export class Normalizer {
   normalize(span: OtlpSpan, tenantId: string): NormalizedSpan {
     // Alias lists the span carries no name of are not looked up while it is read (span-keys.ts).
     openAliasGate(span.attributes, span.resource.attributes);
+    let n: NormalizedSpan;
     try {
-      return this.read(span, tenantId);
+      n = this.read(span, tenantId);
     } finally {
       closeAliasGate();
     }
+    this.count(n);
+    return n;
+  }
+
+  /**
+   * Counts what normalization found wrong or absent on `n` (no-op without a registry). normalize() counts the spans
+   * it builds; spans normalized by a decode worker (which has no registry) are counted here on the main thread.
+   */
+  count(n: NormalizedSpan): void {
+    if (this.metrics === null) return;
+    for (const v of n.usageViolations) this.metrics.usageViolations.inc({ violation: v });
+    const isCall = n.usageRole === 'call' || n.genai.operation === 'chat' || n.genai.operation === 'text_completion';
+    if (isCall && n.usage === null) this.metrics.callsWithoutUsage.inc();
   }
 
   private read(span: OtlpSpan, tenantId: string): NormalizedSpan {
@@ -67,10 +81,6 @@ export class Normalizer {
     const isCall = usageRole === 'call' || genai.operation === 'chat' || genai.operation === 'text_completion';
     // Missing fields matter only on model calls (a streamed call without counts, no cache figures...).
     const usageMissing = shareEmpty(isCall ? USAGE_FIELDS.filter((f) => !reported.includes(f)) : []);
-    if (this.metrics !== null) {
-      for (const v of violations) this.metrics.usageViolations.inc({ violation: v });
-      if (isCall && usage === null) this.metrics.callsWithoutUsage.inc();
-    }
     const cost: SpanCost = reportedCost === null ? { costUsd: null, source: 'none', priceVersion: '' } : { costUsd: reportedCost, source: 'reported', priceVersion: '' };
     const { isError, errorType } = extractError(span, genai.operation === 'execute_tool');
     const serviceName = readString(res, ['service.name']) ?? 'unknown_service';

@@ -63,14 +63,20 @@ export class Pricer {
     return this.overrides.length > 0 ? `${this.version}+overrides` : this.version;
   }
 
+  /** Counts a priced span in the pricing metrics: price() counts its own; a decode worker's are counted here. */
+  count(cost: SpanCost): void {
+    if (this.metrics === null) return;
+    this.metrics.countPriced(cost.source);
+    if (cost.usageIncomplete !== undefined) this.metrics.countIncomplete(cost.usageIncomplete);
+  }
+
   /**
    * Reported cost wins; else catalog × usage for `call` spans; unknown model → {costUsd:null, source:'unknown'};
    * no usage → source 'none'. `aggregate` spans are never costed (not even a reported cost): counted once.
    */
   price(span: NormalizedSpan): SpanCost {
     const cost = this.computeSpanCost(span);
-    this.metrics?.countPriced(cost.source);
-    if (cost.usageIncomplete !== undefined) this.metrics?.countIncomplete(cost.usageIncomplete);
+    this.count(cost);
     if (span.usageRole !== 'call') return cost;
     const model = span.genai.responseModel ?? span.genai.requestModel;
     return model === null ? cost : costOfShape(cost, this.canonicalModel(model));

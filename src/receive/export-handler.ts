@@ -2,13 +2,13 @@
 import type { ErrorCode } from '../model/errors.js';
 import type { Logger } from '../log.js';
 import { ok, type Outcome } from '../model/outcome.js';
-import type { Authenticator, Credentials } from './auth.js';
+import type { Authenticator, Credentials, TenantAuth } from './auth.js';
 import type { OverloadGuard } from './overload.js';
 import type { ItemCounters, ReceiveMetrics } from './metrics.js';
 import type { QuotaManager } from './quota.js';
 import type { RefusalLog } from './refusal-log.js';
 import { NO_REDACTION, type RequestRedactor } from './redactor.js';
-import type { SignalRoute } from './signal-route.js';
+import { readInline, type ReadRequest, type SignalRoute } from './signal-route.js';
 
 /** The wait of a request with nothing to place (every item rejected). */
 const NOTHING_TO_PLACE: Promise<Outcome<void>> = Promise.resolve(ok());
@@ -69,7 +69,9 @@ export class ExportHandler<D = unknown, N = unknown> {
   }
 
   private async run(req: ExportRequest): Promise<ExportResult> {
-    const step = this.prepare(req);
+    // Not awaited when the request was read on the main thread: a resolved step costs no extra turn.
+    const prepared = this.prepare(req);
+    const step = prepared instanceof Promise ? await prepared : prepared;
     if (!('placed' in step)) return step;
     // Only counts and the answer's text wait here: the decoded request and its spans are not held while the log
     // makes the request durable (held, they outlived young-generation collections and fragmented the old one).
@@ -82,10 +84,13 @@ export class ExportHandler<D = unknown, N = unknown> {
     return ok({ accepted: step.items, rejected: step.rejected, errorMessage: step.errorMessage });
   }
 
-  /** Everything before the wait for durability: a final answer, or the items handed to the sink and the answer's parts. */
-  private prepare(req: ExportRequest): ExportResult | { placed: Promise<Outcome<void>>; items: number; rejected: number; errorMessage: string } {
+  /**
+   * Everything before the wait for durability: a final answer, or the items handed to the sink and the answer's
+   * parts. A promise when the route reads off the main thread; its answers come in the order requests were handed
+   * in, so the sink takes requests (and each session's spans) in arrival order either way.
+   */
+  private prepare(req: ExportRequest): Prepared | Promise<Prepared> {
     const { auth, quotas, route, metrics } = this.params;
-    const counters = this.counters;
     const who = auth.authenticate(req.credentials);
     if (who.status !== 'ok') return who;
     const tenant = who.value;
@@ -103,15 +108,23 @@ export class ExportHandler<D = unknown, N = unknown> {
     if (redacted.status !== 'ok') return redacted;
     const body = redacted.value;
     const nowMs = (this.params.now ?? Date.now)();
-    const read = route.decode(body, req.format, nowMs);
+    const offThread = route.readOffThread?.(body, req.format, nowMs, tenant);
+    if (offThread !== undefined) return offThread.then((read) => this.place(read, req, tenant, body, nowMs));
+    return this.place(readInline(route, body, req.format, nowMs, tenant), req, tenant, body, nowMs);
+  }
+
+  /** Counts what was read, takes the item quota and hands the items to the sink. */
+  private place(read: Outcome<ReadRequest<N>>, req: ExportRequest, tenant: TenantAuth, body: Uint8Array, nowMs: number): Prepared {
+    const { auth, quotas, route, metrics } = this.params;
+    const counters = this.counters;
     if (read.status !== 'ok') return read;
     const decoded = read.value;
-    const received = decoded.items.length + decoded.rejected.length;
+    const received = decoded.received;
     counters.received.inc({ transport: req.transport }, received);
     if (decoded.truncatedStrings) metrics.truncatedStrings.inc(decoded.truncatedStrings);
     if (decoded.unknownFields !== undefined) metrics.unknownFieldRequests.inc({ signal: route.signal });
 
-    const resolved = route.resolve(decoded, tenant);
+    const resolved = decoded.resolved;
     if (resolved.status !== 'ok') {
       counters.refused.inc({ reason: resolved.error.code }, received);
       return resolved;
@@ -139,3 +152,6 @@ export class ExportHandler<D = unknown, N = unknown> {
     return { placed, items: items.length, rejected, errorMessage };
   }
 }
+
+/** What prepare() ends in: a final answer, or the items handed to the sink and the answer's parts. */
+type Prepared = ExportResult | { placed: Promise<Outcome<void>>; items: number; rejected: number; errorMessage: string };

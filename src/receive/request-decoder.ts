@@ -57,6 +57,14 @@ export class RequestDecoder {
     return ok(normalized);
   }
 
+  /** Counts spans a decode worker normalized and priced in this process's metrics, as normalize() counts its own. */
+  countWorkerSpans(spans: readonly NormalizedSpan[]): void {
+    for (const n of spans) {
+      this.p.normalizer.count(n);
+      this.p.pricer.count(n.cost);
+    }
+  }
+
   /** Both steps for a logged request, as the receiver did them on arrival (recovery and upgrade read-backs). */
   spansOfLogged(r: RequestSource): Outcome<NormalizedSpan[]> {
     const decoded = this.decode(r.body, r.format, r.receivedAtMs);
