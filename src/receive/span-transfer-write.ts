@@ -149,7 +149,12 @@ class Writer {
     if (typeof s !== 'string') fail(`${typeof s} where a string belongs`);
     const i = this.strings.size;
     this.strings.set(s, i);
-    if (this.nc + s.length * 3 > this.chars.length) this.chars = Buffer.from(grow(this.chars, this.nc + s.length * 3).buffer) as NativeBuffer;
+    if (this.nc + s.length * 3 > this.chars.length) {
+      // Not `grow`: a Buffer's constructor is the deprecated Buffer().
+      const next = Buffer.allocUnsafe(Math.max(this.chars.length * 2, this.nc + s.length * 3)) as NativeBuffer;
+      this.chars.copy(next, 0, 0, this.nc);
+      this.chars = next;
+    }
     let n = this.chars.utf8Write(s, this.nc, s.length * 3);
     let enc: number = ASCII;
     // UTF-8 takes one byte per UTF-16 unit only for ASCII; anything else takes more.
