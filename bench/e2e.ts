@@ -10,10 +10,12 @@
  * p50/p99 (last span → decision, idle trigger), insert latency, and per second RSS, event-loop lag, CPU.
  * Run: npx tsx bench/e2e.ts [--duration 20] [--phases ceiling,agenttail,overload] [--rate 0] [--overload 2]
  *        [--senders 1] [--concurrency 16] [--channels 2] [--idle-ms 1000] [--baseline 0.04]
- *        [--buffer-mb 256] [--rss-cap-mb 0] [--pairs 16] [--warmup 3] [--profile] [--profile-dir bench/.profiles]
+ *        [--buffer-mb 256] [--rss-cap-mb 0] [--decode-workers auto] [--pairs 16] [--warmup 3] [--profile] [--profile-dir bench/.profiles]
  *        [--node-args=--max-semi-space-size=64]   (node flags for the collector child, space-separated)
  * --rss-cap-mb N runs the overload phase's collector with receive.overload.maxRssBytes = N MiB (0, the default: no
  * cap); the overload target is then judged against that cap.
+ * --decode-workers N sets receive.decodeWorkers for the collector phases (auto, the default, as `serve` runs; 0 =
+ * decode on the main thread): bench/README.md's worker scaling runs 0, 1, 2.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -42,6 +44,7 @@ const { values: a } = parseArgs({
     baseline: { type: 'string', default: '0.04' },
     'buffer-mb': { type: 'string', default: '256' },
     'rss-cap-mb': { type: 'string', default: '0' },
+    'decode-workers': { type: 'string', default: 'auto' },
     pairs: { type: 'string', default: '16' },
     warmup: { type: 'string', default: '3' },
     profile: { type: 'boolean', default: false },
@@ -65,6 +68,7 @@ const IDLE_MS = num('idle-ms', 1);
 const BUFFER_BYTES = num('buffer-mb', 1) * 1024 * 1024;
 const STORE_QUEUE_BYTES = 64 * 1024 * 1024;
 const RSS_CAP_MB = num('rss-cap-mb', 0);
+const DECODE_WORKERS: 'auto' | number = a['decode-workers'] === 'auto' ? 'auto' : num('decode-workers', 0);
 const PHASES = String(a.phases).split(',').map((s) => s.trim());
 for (const p of PHASES) if (!['ceiling', 'agenttail', 'overload'].includes(p)) throw new Error(`--phases: unknown phase '${p}' (ceiling, agenttail, overload)`);
 
@@ -243,7 +247,7 @@ async function collectorPhase(phase: string, spansPerSecond: number, concurrency
   const c = await startCollector({
     profileDir,
     nodeArgs: String(a['node-args']).split(' ').filter(Boolean),
-    overrides: phaseOverrides({ idleMs: IDLE_MS, bufferBytes: BUFFER_BYTES, storeQueueBytes: STORE_QUEUE_BYTES, baselineRate: num('baseline', 0), rssCapBytes }),
+    overrides: phaseOverrides({ idleMs: IDLE_MS, bufferBytes: BUFFER_BYTES, storeQueueBytes: STORE_QUEUE_BYTES, baselineRate: num('baseline', 0), rssCapBytes, decodeWorkers: DECODE_WORKERS }),
   });
   const scrapes: Scrape[] = [];
   let scraping = false;

@@ -6,6 +6,9 @@
  */
 export type CrashPoint = 'wal-write' | 'wal-synced' | 'store-inserted' | 'decision-logged';
 
+/** Points where a part of the process, not the process, is made to fail (a decode worker: `decode-worker:<n>`). */
+export type PartCrashPoint = 'decode-worker';
+
 const spec = parse(process.env.AGT_CRASH_AT);
 let passed = 0;
 
@@ -20,4 +23,13 @@ function parse(value: string | undefined): { point: string; n: number } | null {
 export function crashPoint(point: CrashPoint): void {
   if (spec === null || spec.point !== point) return;
   if (++passed >= spec.n) process.kill(process.pid, 'SIGKILL');
+}
+
+/**
+ * True exactly once, the n-th time the process passes `point` (see above): the caller makes that part fail (the
+ * n-th request handed to the decode workers ends its worker, as a crash would). Unset, always false.
+ */
+export function partCrashDue(point: PartCrashPoint): boolean {
+  if (spec === null || spec.point !== point) return false;
+  return ++passed === spec.n;
 }

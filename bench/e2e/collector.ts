@@ -76,6 +76,8 @@ export interface PhaseSettings {
   baselineRate: number;
   /** `receive.overload.maxRssBytes` (`--rss-cap-mb`); 0 = no cap. */
   rssCapBytes: number;
+  /** `receive.decodeWorkers` (`--decode-workers`): `auto` as `serve` runs by default, or a count (0 = main thread). */
+  decodeWorkers: 'auto' | number;
 }
 
 /** The config overrides of one phase (same shape as the YAML config). */
@@ -85,7 +87,7 @@ export function phaseOverrides(s: PhaseSettings): Record<string, unknown> {
     store: { maxQueueBytes: s.storeQueueBytes },
     sampling: { baselineRate: s.baselineRate },
     // Always explicit: under the default (`auto`) a cgroup memory limit on the bench machine would set a cap.
-    receive: { overload: { maxRssBytes: s.rssCapBytes } },
+    receive: { overload: { maxRssBytes: s.rssCapBytes }, decodeWorkers: s.decodeWorkers },
   };
 }
 

@@ -63,6 +63,14 @@ export const receiveSchema = z.strictObject({
       retryAfterMs: z.number().int().positive().default(1000),
     })
     .prefault({}),
+  /**
+   * Worker threads that decode, normalize and price trace requests off the main thread (src/receive/decode-pool.ts).
+   * `auto` (the default): one less than the cores the process may use (`os.availableParallelism()`), at most 4;
+   * 0 = on the main thread.
+   */
+  decodeWorkers: z
+    .union([z.literal('auto'), z.number().int().min(0).max(64)], { error: 'expected "auto" or a whole number of workers from 0 to 64 (0 = decode on the main thread)' })
+    .default('auto'),
   /** Structural limits applied while decoding. */
   limits: z
     .strictObject({
@@ -92,4 +100,13 @@ export const RSS_REFUSE_RATIO = 0.8;
 /** The RSS (bytes) from which Export requests are refused under a cap of `maxRssBytes`. */
 export function rssRefuseFromBytes(maxRssBytes: number): number {
   return Math.floor(maxRssBytes * RSS_REFUSE_RATIO);
+}
+
+/** Most workers `decodeWorkers: auto` starts: past it, the main thread's share (buffering, deciding, storing) is the limit. */
+export const AUTO_DECODE_WORKERS_MAX = 4;
+
+/** The number of decode workers `decodeWorkers` asks for, on a machine with `cores` available to the process. */
+export function decodeWorkerCount(setting: ReceiveConfig['decodeWorkers'], cores: number): number {
+  if (setting !== 'auto') return setting;
+  return Math.max(0, Math.min(AUTO_DECODE_WORKERS_MAX, cores - 1));
 }

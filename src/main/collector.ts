@@ -15,6 +15,7 @@ import type { OverloadGuard } from '../receive/overload.js';
 import type { Receivers, BoundPorts } from '../receive/receivers.js';
 import type { RefusalLog } from '../receive/refusal-log.js';
 import type { RequestDecoder } from '../receive/request-decoder.js';
+import type { DecodePool } from '../receive/decode-pool.js';
 
 export interface CollectorParts {
   registry: Registry;
@@ -39,6 +40,8 @@ export interface CollectorParts {
   /** Refused requests, logged as totals per interval. */
   refusals: RefusalLog;
   receivers: Receivers;
+  /** Trace decode workers (receive.decodeWorkers; absent at 0): started before the ports, stopped after them. */
+  decodePool?: DecodePool | undefined;
   log: Logger;
 }
 
@@ -65,20 +68,24 @@ export function collectorOf(parts: CollectorParts): Collector {
       refusals.start();
       let ports: BoundPorts;
       try {
+        // The workers are built before the first request: one that cannot start fails the start, not requests.
+        await parts.decodePool?.start();
         ports = await receivers.listen();
       } catch (err) {
         overload.stop();
         refusals.stop();
+        await parts.decodePool?.close();
         throw err;
       }
       started = true;
-      log.info({ ...ports, maxRssBytes: rssCap.bytes, maxRssSource: rssCap.source }, 'agenttail receivers listening');
+      log.info({ ...ports, maxRssBytes: rssCap.bytes, maxRssSource: rssCap.source, decodeWorkers: parts.decodePool?.size ?? 0 }, 'agenttail receivers listening');
       return ports;
     },
     async shutdown(graceMs) {
       if (!started) return;
       started = false;
       await receivers.close(graceMs);
+      await parts.decodePool?.close();
       overload.stop();
       refusals.stop();
     },

@@ -4,6 +4,7 @@
  * objects. Nothing here starts a timer or binds a port: src/main/lifecycle.ts does (recover → timers → listen).
  */
 import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
@@ -43,6 +44,7 @@ import { QuotaManager } from '../receive/quota.js';
 import { Receivers } from '../receive/receivers.js';
 import { RefusalLog } from '../receive/refusal-log.js';
 import { RequestDecoder } from '../receive/request-decoder.js';
+import { traceDecodePool } from '../receive/decode-pool.js';
 import { TraceRoute } from '../receive/trace-route.js';
 import { RedactionMetrics } from '../redaction/metrics.js';
 import { protectedKeys } from '../config/protected-keys.js';
@@ -169,10 +171,11 @@ export function composeReceiveSide(p: ReceiveSideParams): Collector {
     : null;
   // A sink that holds spans lean reads a kept session's attributes back from the log: arrivals build only what is read.
   const spanFilter = leanSpanFilter(sinks.spans, isRead);
+  const decodePool = traceDecodePool({ config, log, registry, heldKeys: sinks.spans.leanKeys?.() ?? null, cores: availableParallelism() });
   const logRoute = new LogRoute({ decoder: decoding.logDecoder, sink: sinks.logs });
   const metricRoute = new MetricRoute({ auth, limits: config.receive.limits, sink: sinks.metrics });
   const handlers = {
-    traces: new ExportHandler({ ...shared, redactor: redactor?.forSignal('traces') ?? NO_REDACTION, route: new TraceRoute({ decoder: decoding.decoder, sink: sinks.spans, filter: spanFilter }) }),
+    traces: new ExportHandler({ ...shared, redactor: redactor?.forSignal('traces') ?? NO_REDACTION, route: new TraceRoute({ decoder: decoding.decoder, sink: sinks.spans, filter: spanFilter, pool: decodePool }) }),
     logs: new ExportHandler({ ...shared, redactor: redactor?.forSignal('logs') ?? NO_REDACTION, route: logRoute }),
     // Metric attributes (data points, exemplars, metadata) are redacted like span attributes (docs/redaction.md).
     metrics: new ExportHandler({ ...shared, redactor: redactor?.forSignal('metrics') ?? NO_REDACTION, route: metricRoute }),
@@ -193,6 +196,7 @@ export function composeReceiveSide(p: ReceiveSideParams): Collector {
     rssCap,
     refusals,
     receivers,
+    decodePool,
     log,
   });
 }

@@ -5,7 +5,8 @@ import type { OtlpSpan } from '../otlp/types.js';
 import type { RequestSource, SpanSink } from '../model/sinks.js';
 import type { TenantAuth } from './auth.js';
 import type { RequestDecoder } from './request-decoder.js';
-import type { DecodedItems, SignalRoute } from './signal-route.js';
+import type { DecodedItems, ReadRequest, SignalRoute } from './signal-route.js';
+import type { DecodePool } from './decode-pool.js';
 import type { AttrFilter } from '../otlp/proto-attributes.js';
 
 /**
@@ -16,7 +17,17 @@ export class TraceRoute implements SignalRoute<OtlpSpan, NormalizedSpan> {
   readonly signal = 'traces';
   readonly rejectedJsonKey = 'rejectedSpans';
 
-  constructor(private readonly p: { decoder: RequestDecoder; sink: SpanSink; filter?: AttrFilter | undefined }) {}
+  /** `pool`: decode workers that read protobuf and JSON requests off the main thread (none: read here). */
+  constructor(private readonly p: { decoder: RequestDecoder; sink: SpanSink; filter?: AttrFilter | undefined; pool?: DecodePool | undefined }) {}
+
+  readOffThread(body: Uint8Array, format: 'protobuf' | 'json', nowMs: number, principal: TenantAuth): Promise<Outcome<ReadRequest<NormalizedSpan>>> | undefined {
+    const pool = this.p.pool;
+    if (pool === undefined) return undefined;
+    return pool.read(body, format, nowMs, principal).then((read) => {
+      if (read.status === 'ok' && read.value.resolved.status === 'ok') this.p.decoder.countWorkerSpans(read.value.resolved.value);
+      return read;
+    });
+  }
 
   decode(body: Uint8Array, format: 'protobuf' | 'json', nowMs: number): Outcome<DecodedItems<OtlpSpan>> {
     const d = this.p.decoder.decode(body, format, nowMs, this.p.filter);

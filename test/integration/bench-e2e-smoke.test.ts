@@ -92,8 +92,8 @@ describe('bench/e2e', () => {
   });
 
   it('runs a phase with --rss-cap-mb as receive.overload.maxRssBytes: over the cap every send is refused UNAVAILABLE, as the overload target expects', async () => {
-    const settings = { idleMs: 100, bufferBytes: 64 * 1024 * 1024, storeQueueBytes: 16 * 1024 * 1024, baselineRate: 0.04 };
-    expect(phaseOverrides({ ...settings, rssCapBytes: 0 })).toMatchObject({ receive: { overload: { maxRssBytes: 0 } } });
+    const settings = { idleMs: 100, bufferBytes: 64 * 1024 * 1024, storeQueueBytes: 16 * 1024 * 1024, baselineRate: 0.04, decodeWorkers: 1 };
+    expect(phaseOverrides({ ...settings, rssCapBytes: 0 })).toMatchObject({ receive: { overload: { maxRssBytes: 0 }, decodeWorkers: 1 } });
     // 1 byte: any process is over it.
     const t = await startTestServer(deepMerge(phaseOverrides({ ...settings, rssCapBytes: 1 }), { sessions: { sweepIntervalMs: 20 } }));
     try {

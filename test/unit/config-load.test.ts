@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envOverrides } from '../../src/config/env.js';
+import { decodeWorkerCount } from '../../src/config/receive.js';
 import { loadConfig } from '../../src/config/load.js';
 import { isAgtError } from '../../src/model/errors.js';
 import { errorOf } from '../support/error-of.js';
@@ -53,6 +54,18 @@ describe('loadConfig', () => {
     const err = errorOf(() => loadConfig({ env: { AGENTTAIL_CFG__RECEIVE__OVERLOAD__MAX_RSS_BYTES: '1GB' } }));
     expect(err.message).toContain('receive.overload.maxRssBytes = "1GB" (from AGENTTAIL_CFG__RECEIVE__OVERLOAD__MAX_RSS_BYTES): expected "auto" or a whole number of bytes ≥ 0 (0 = off)');
     expect(errorOf(() => loadConfig({ env: {}, overrides: { receive: { overload: { maxRssBytes: -1 } } } })).message).toContain('receive.overload.maxRssBytes = -1');
+  });
+
+  it('takes receive.decodeWorkers as auto (cores − 1, at most 4) or a count; anything else named', () => {
+    expect(loadConfig({ env: {} }).receive.decodeWorkers).toBe('auto');
+    expect([1, 2, 3, 5, 64].map((cores) => decodeWorkerCount('auto', cores))).toEqual([0, 1, 2, 4, 4]);
+    const two = loadConfig({ env: { AGENTTAIL_CFG__RECEIVE__DECODE_WORKERS: '2' } }).receive.decodeWorkers;
+    expect(two).toBe(2);
+    expect(decodeWorkerCount(two, 1)).toBe(2);
+    expect(decodeWorkerCount(loadConfig({ env: { AGENTTAIL_CFG__RECEIVE__DECODE_WORKERS: '0' } }).receive.decodeWorkers, 8)).toBe(0);
+    const err = errorOf(() => loadConfig({ env: { AGENTTAIL_CFG__RECEIVE__DECODE_WORKERS: 'many' } }));
+    expect(err.message).toContain('receive.decodeWorkers = "many" (from AGENTTAIL_CFG__RECEIVE__DECODE_WORKERS): expected "auto" or a whole number of workers from 0 to 64 (0 = decode on the main thread)');
+    expect(errorOf(() => loadConfig({ env: {}, overrides: { receive: { decodeWorkers: 65 } } })).message).toContain('receive.decodeWorkers = 65');
   });
 
   it('refuses unknown top-level fields by name', () => {

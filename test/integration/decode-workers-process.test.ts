@@ -1,0 +1,84 @@
+/**
+ * Decode workers from outside: the built collector as a child process with two trace decode workers, real OTel
+ * exporters sending four sessions at once (OTLP/HTTP protobuf, which retries a 503 itself, and OTLP/gRPC, which does
+ * not, so the client sends again as at-least-once clients do), and the second request handed to the workers ending
+ * its worker as a crash would (`AGT_CRASH_AT=decode-worker:2`). The request the dead worker held is answered
+ * retryably, the worker is replaced, and every session is stored once, with exact usage.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ExportResultCode } from '@opentelemetry/core';
+import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { queryDataDir, startCollectorProcess } from '../support/collector-process.js';
+import { buildSession, deliver, metricSum, processConfig, SESSION_CALLS, SESSION_TOKENS, until, untilWritten } from '../support/redelivery-client.js';
+
+/** Through the OTLP/HTTP protobuf exporter, which retries 429/503 answers itself; true once acknowledged. */
+async function deliverHttp(httpUrl: string, spans: ReadableSpan[]): Promise<boolean> {
+  const exporter = new ProtoTraceExporter({ url: `${httpUrl}/v1/traces`, timeoutMillis: 10_000 });
+  try {
+    return await new Promise<boolean>((resolve) => exporter.export(spans, (r) => resolve(r.code === ExportResultCode.SUCCESS)));
+  } finally {
+    await exporter.shutdown();
+  }
+}
+
+/** Through the OTLP/gRPC exporter (no retries of its own): sent again on a failed answer, at most 5 times. */
+async function deliverGrpcUntilAcknowledged(grpcTarget: string, spans: ReadableSpan[]): Promise<number> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    if (await deliver(grpcTarget, spans)) return attempt;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error('not acknowledged after 5 attempts');
+}
+
+describe('decode workers, from outside', () => {
+  it('answers the requests of a worker that died retryably, replaces it, and stores every session once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agt-workers-'));
+    try {
+      const config = processConfig(dir, {
+        receive: { decodeWorkers: 2 },
+        sessions: { idleTimeoutMs: 800, sweepIntervalMs: 50 },
+        sampling: { baselineRate: 1 },
+      });
+      const c = await startCollectorProcess(dir, config, { env: { AGT_CRASH_AT: 'decode-worker:2' } });
+      let exit: { code: number | null } = { code: null };
+      try {
+        expect(c.logs.find((l) => l.msg === 'agenttail receivers listening')?.decodeWorkers).toBe(2);
+        const sessions = ['dw-http-1', 'dw-http-2', 'dw-grpc-1', 'dw-grpc-2'];
+        const results = await Promise.all(
+          sessions.map((id) => (id.includes('http') ? deliverHttp(c.httpUrl, buildSession(id)).then((acked) => (acked ? 1 : 0)) : deliverGrpcUntilAcknowledged(c.grpcTarget, buildSession(id)))),
+        );
+        expect(results.every((r) => r >= 1)).toBe(true);
+        expect(await metricSum(c, 'agenttail_receive_decode_worker_restarts_total')).toBe(1);
+        const text = await (await fetch(`${c.httpUrl}/metrics`)).text();
+        const lost = [...text.matchAll(/^agenttail_receive_requests_total\{[^}]*code="AGT_ERR_DECODE_WORKER_LOST"[^}]*\} (\S+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+        // The request that ended the worker, and any queued behind it on that worker.
+        expect(lost).toBeGreaterThanOrEqual(1);
+        expect(lost).toBeLessThanOrEqual(3);
+        await until('the worker is replaced', async () => (await metricSum(c, 'agenttail_receive_decode_workers')) === 2);
+        expect(c.logs.some((l) => l.msg === 'decode worker stopped; replacing it')).toBe(true);
+        await untilWritten(c, sessions.length);
+      } finally {
+        c.child.kill('SIGTERM');
+        exit = await c.exited;
+      }
+      expect(exit.code).toBe(0);
+
+      const [spans, usage] = await queryDataDir(join(dir, 'clickhouse'), [
+        'SELECT SessionId, count() AS n, uniqExact(SpanId) AS ids FROM agenttail.spans GROUP BY SessionId ORDER BY SessionId',
+        'SELECT sum(InputTokens) AS i, sum(OutputTokens) AS o FROM agenttail.usage_hourly',
+      ]);
+      // Each session's root and its model calls, each once although one request was sent twice.
+      expect((spans as { SessionId: string; n: string | number; ids: string | number }[]).map((r) => [r.SessionId, Number(r.n), Number(r.ids)])).toEqual(
+        ['dw-grpc-1', 'dw-grpc-2', 'dw-http-1', 'dw-http-2'].map((id) => [id, SESSION_CALLS + 1, SESSION_CALLS + 1]),
+      );
+      const u = usage![0] as { i: string | number; o: string | number };
+      expect([Number(u.i), Number(u.o)]).toEqual([4 * SESSION_TOKENS.input, 4 * SESSION_TOKENS.output]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
