@@ -127,6 +127,10 @@ interface PhaseResult {
   rssPeakMb: number | null;
   lagP99MaxMs: number | null;
   collectorCpu: number | null;
+  /** The collector's main thread alone (Linux /proc/<pid>/task/<pid>/stat), in cores over the steady window; null elsewhere. */
+  mainThreadCpu: number | null;
+  /** CPU per accepted span over the steady window: the whole process, and its main thread (the one-thread limit). */
+  usPerSpan: { process: number; mainThread: number | null } | null;
   generatorCpu: number;
   rttMs: LoadResult['rttMs'];
   crashed: boolean;
@@ -152,10 +156,11 @@ function generatorCpuShare(load: LoadResult): number {
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); null where that cannot be read. */
-function procCpuSeconds(pid: number | undefined): number | null {
+function procCpuSeconds(pid: number | undefined, thread?: number): number | null {
   try {
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // A thread's own (`/proc/<pid>/task/<tid>/stat`; the main thread's tid is the pid).
+    const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
@@ -201,6 +206,8 @@ async function ceilingPhase(): Promise<PhaseResult> {
       lagP99MaxMs: null,
       // The ceiling server's own CPU over the whole load (warm-up included): what the transport alone costs.
       collectorCpu: cpu0 === null || cpu1 === null ? null : (cpu1 - cpu0) / ((Date.now() - t0) / 1000),
+      mainThreadCpu: null,
+      usPerSpan: null,
       generatorCpu: generatorCpuShare(load),
       rttMs: load.rttMs,
       crashed: server.exitCode !== null,
@@ -250,12 +257,15 @@ async function collectorPhase(phase: string, spansPerSecond: number, concurrency
     overrides: phaseOverrides({ idleMs: IDLE_MS, bufferBytes: BUFFER_BYTES, storeQueueBytes: STORE_QUEUE_BYTES, baselineRate: num('baseline', 0), rssCapBytes, decodeWorkers: DECODE_WORKERS }),
   });
   const scrapes: Scrape[] = [];
+  /** The main thread's CPU seconds when each scrape was taken. */
+  const mainCpuAt = new Map<Scrape, number | null>();
   let scraping = false;
   const take = async (): Promise<Scrape | null> => {
     if (scraping || c.exited() !== null) return null;
     scraping = true;
     try {
       const s = await scrape(c.httpUrl);
+      mainCpuAt.set(s, procCpuSeconds(c.pid, c.pid));
       scrapes.push(s);
       return s;
     } catch {
@@ -297,6 +307,11 @@ async function collectorPhase(phase: string, spansPerSecond: number, concurrency
     const triggers: Record<string, number> = {};
     for (const t of labelValues(end, 'agenttail_sessions_decision_delay_seconds_count', 'trigger')) triggers[t] = sum(end, 'agenttail_sessions_decision_delay_seconds_count', { trigger: t });
     const windowS = (sendEnd.atMs - steadyFrom.atMs) / 1000;
+    const acceptedInWindow = sum(sendEnd, 'agenttail_receive_spans_accepted_total') - sum(steadyFrom, 'agenttail_receive_spans_accepted_total');
+    const m0 = mainCpuAt.get(steadyFrom) ?? null;
+    const m1 = mainCpuAt.get(sendEnd) ?? null;
+    const mainThreadSeconds = m0 === null || m1 === null ? null : m1 - m0;
+    const mainThreadCores = mainThreadSeconds === null || windowS <= 0 ? null : mainThreadSeconds / windowS;
     const during = timeline.filter((r) => r.t * 1000 <= DURATION_MS + 1000);
     return {
       phase,
@@ -327,6 +342,8 @@ async function collectorPhase(phase: string, spansPerSecond: number, concurrency
       rssPeakMb: mbOf(end, 'agenttail_process_rss_peak_bytes'),
       lagP99MaxMs: Math.max(...during.map((r) => r.lagP99Ms)),
       collectorCpu: windowS > 0 ? (sum(sendEnd, 'process_cpu_seconds_total') - sum(steadyFrom, 'process_cpu_seconds_total')) / windowS : null,
+      mainThreadCpu: windowS > 0 ? mainThreadCores : null,
+      usPerSpan: acceptedInWindow > 0 ? { process: ((sum(sendEnd, 'process_cpu_seconds_total') - sum(steadyFrom, 'process_cpu_seconds_total')) / acceptedInWindow) * 1e6, mainThread: mainThreadSeconds === null ? null : (mainThreadSeconds / acceptedInWindow) * 1e6 } : null,
       generatorCpu: generatorCpuShare(load),
       rttMs: load.rttMs,
       crashed,
@@ -388,6 +405,11 @@ for (const r of results) {
   ]);
 }
 console.log(summary.toString());
+for (const r of results) {
+  if (r.usPerSpan === null) continue;
+  const main = r.usPerSpan.mainThread === null ? 'main thread: not readable here' : `main thread ${f2(r.mainThreadCpu)} cores, ${r.usPerSpan.mainThread.toFixed(1)} µs per span`;
+  console.log(`${r.phase}: CPU per accepted span: process ${r.usPerSpan.process.toFixed(1)} µs; ${main} (decode workers: ${String(DECODE_WORKERS)})`);
+}
 
 for (const r of results) {
   if (r.timeline.length === 0) continue;

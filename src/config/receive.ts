@@ -65,8 +65,9 @@ export const receiveSchema = z.strictObject({
     .prefault({}),
   /**
    * Worker threads that decode, normalize and price trace requests off the main thread (src/receive/decode-pool.ts).
-   * `auto` (the default): one less than the cores the process may use (`os.availableParallelism()`), at most 4;
-   * 0 = on the main thread.
+   * `auto` (the default): the cores the process may use (`os.availableParallelism()`) less two (one for the main
+   * thread, one for the embedded engine's threads and the collector's GC helpers), at most 4; 0 = on the main thread.
+   * On 2 cores that is 0: a worker there added CPU (encoding and rebuilding the spans) without adding throughput.
    */
   decodeWorkers: z
     .union([z.literal('auto'), z.number().int().min(0).max(64)], { error: 'expected "auto" or a whole number of workers from 0 to 64 (0 = decode on the main thread)' })
@@ -108,5 +109,5 @@ export const AUTO_DECODE_WORKERS_MAX = 4;
 /** The number of decode workers `decodeWorkers` asks for, on a machine with `cores` available to the process. */
 export function decodeWorkerCount(setting: ReceiveConfig['decodeWorkers'], cores: number): number {
   if (setting !== 'auto') return setting;
-  return Math.max(0, Math.min(AUTO_DECODE_WORKERS_MAX, cores - 1));
+  return Math.max(0, Math.min(AUTO_DECODE_WORKERS_MAX, cores - 2));
 }

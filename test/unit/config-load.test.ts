@@ -56,9 +56,9 @@ describe('loadConfig', () => {
     expect(errorOf(() => loadConfig({ env: {}, overrides: { receive: { overload: { maxRssBytes: -1 } } } })).message).toContain('receive.overload.maxRssBytes = -1');
   });
 
-  it('takes receive.decodeWorkers as auto (cores − 1, at most 4) or a count; anything else named', () => {
+  it('takes receive.decodeWorkers as auto (cores − 2, at most 4) or a count; anything else named', () => {
     expect(loadConfig({ env: {} }).receive.decodeWorkers).toBe('auto');
-    expect([1, 2, 3, 5, 64].map((cores) => decodeWorkerCount('auto', cores))).toEqual([0, 1, 2, 4, 4]);
+    expect([1, 2, 3, 4, 6, 64].map((cores) => decodeWorkerCount('auto', cores))).toEqual([0, 0, 1, 2, 4, 4]);
     const two = loadConfig({ env: { AGENTTAIL_CFG__RECEIVE__DECODE_WORKERS: '2' } }).receive.decodeWorkers;
     expect(two).toBe(2);
     expect(decodeWorkerCount(two, 1)).toBe(2);
