@@ -8,7 +8,8 @@
  *   requests, and each session's spans, in arrival order.
  * - Nothing is answered before it is logged: the pool only reads; the sink logs as before.
  * - A worker that dies (a crash, out of memory, terminated) is replaced; the requests it held are answered with a
- *   retryable AGT_ERR_DECODE_WORKER_LOST, so clients send them again and nothing acknowledged is lost.
+ *   retryable AGT_ERR_DECODE_WORKER_LOST, so clients send them again and nothing acknowledged is lost. One still
+ *   reading a request MAX_READ_MS after it was handed over is stuck: it is ended, and the same follows.
  * - Work waiting for the workers is bounded (bytes per worker); past it, requests get a retryable AGT_ERR_OVERLOADED.
  */
 import { createRequire } from 'node:module';
@@ -31,6 +32,11 @@ import { decodeTransferredSpans } from './span-transfer.js';
 
 /** Bytes of request bodies one worker may hold waiting (past it, requests are refused retryably). */
 export const MAX_QUEUED_BYTES_PER_WORKER = 64 * 1024 * 1024;
+/**
+ * A worker still reading a request this long after it was handed over is ended and replaced (its requests answered
+ * retryably): a 16 MiB request reads in well under a second, so only a worker stuck in a loop gets here.
+ */
+export const MAX_READ_MS = 30_000;
 /** A worker that dies before it is ready is restarted after this pause (a crash at load would spin). */
 const RESTART_PAUSE_MS = 1_000;
 
@@ -39,6 +45,8 @@ export type DecodedRead = Outcome<ReadRequest<NormalizedSpan>>;
 interface Job {
   id: number;
   bytes: number;
+  /** When it was handed to its slot (ms). */
+  sentAtMs: number;
   slot: Slot;
   answer: DecodedRead | DecodeAnswer | null;
   resolve: (read: DecodedRead) => void;
@@ -53,6 +61,10 @@ interface Slot {
   heldBytes: number;
   /** Jobs for this slot while its worker is being replaced, posted to the replacement. */
   waiting: DecodeJob[];
+  /** When its worker said it was ready (ms): a request sent before counts its time stuck from here. */
+  readyAtMs: number;
+  /** Why the pool ended this slot's worker (it was stuck), for the answers of the requests it held. */
+  endedBecause: string | null;
 }
 
 export class DecodePoolMetrics {
@@ -66,6 +78,11 @@ export class DecodePoolMetrics {
     this.restarts = new Counter({ name: 'agenttail_receive_decode_worker_restarts_total', help: 'Decode workers that stopped and were replaced (their requests were answered AGT_ERR_DECODE_WORKER_LOST, retryable)', registers });
     this.queuedBytes = new Gauge({ name: 'agenttail_receive_decode_queued_bytes', help: 'Request bytes handed to the decode workers and not answered yet', registers });
   }
+}
+
+/** AGT_CRASH_AT=decode-worker:<n>: the n-th request handed over ends its worker (src/crashpoints.ts). */
+function defaultFault(): DecodeJob['fault'] {
+  return partCrashDue('decode-worker') ? 'crash' : undefined;
 }
 
 /** tsx's ESM register API (its `import` export: the CommonJS one cannot register hooks from a worker). */
@@ -97,6 +114,7 @@ export class DecodePool {
   private spawned = false;
   private queuedBytes = 0;
   private readyWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  private watchdog: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly p: {
@@ -106,10 +124,17 @@ export class DecodePool {
       metrics?: DecodePoolMetrics;
       retryAfterMs: number;
       maxQueuedBytesPerWorker?: number;
+      /** MAX_READ_MS unless a test sets it. */
+      maxReadMs?: number;
+      /**
+       * Fault injection for the n-th request handed over (default: AGT_CRASH_AT=decode-worker:<n> crashes one worker,
+       * src/crashpoints.ts); tests also make a worker hang.
+       */
+      fault?: () => DecodeJob['fault'];
     },
   ) {
     if (p.size < 1) throw new Error('a decode pool needs at least one worker');
-    for (let i = 0; i < p.size; i++) this.slots.push({ index: i, worker: null, ready: false, held: new Map(), heldBytes: 0, waiting: [] });
+    for (let i = 0; i < p.size; i++) this.slots.push({ index: i, worker: null, ready: false, held: new Map(), heldBytes: 0, waiting: [], readyAtMs: 0, endedBecause: null });
   }
 
   get size(): number {
@@ -141,13 +166,14 @@ export class DecodePool {
     const copy = new Uint8Array(body.byteLength);
     copy.set(body);
     return new Promise((resolve) => {
-      const job: Job = { id: this.nextId++, bytes: body.byteLength, slot, answer: null, resolve };
+      const job: Job = { id: this.nextId++, bytes: body.byteLength, sentAtMs: Date.now(), slot, answer: null, resolve };
       this.order.push(job);
       slot.held.set(job.id, job);
       slot.heldBytes += job.bytes;
       this.addQueued(job.bytes);
       const msg: DecodeJob = { id: job.id, body: copy, format, nowMs, principal };
-      if (partCrashDue('decode-worker')) msg.crash = true;
+      const fault = (this.p.fault ?? defaultFault)();
+      if (fault !== undefined) msg.fault = fault;
       if (slot.worker === null) slot.waiting.push(msg);
       else slot.worker.postMessage(msg, [copy.buffer]);
     });
@@ -157,6 +183,7 @@ export class DecodePool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.watchdog !== null) clearInterval(this.watchdog);
     const stopping = this.slots.map((s) => s.worker?.terminate());
     await Promise.allSettled(stopping);
   }
@@ -170,6 +197,24 @@ export class DecodePool {
     if (this.spawned || this.closed) return;
     this.spawned = true;
     for (const s of this.slots) this.startWorker(s);
+    const maxReadMs = this.p.maxReadMs ?? MAX_READ_MS;
+    this.watchdog = setInterval(() => this.endStuckWorkers(maxReadMs), Math.max(10, Math.min(1_000, maxReadMs / 4)));
+    this.watchdog.unref();
+  }
+
+  /** Ends a worker whose oldest request (requests are read in the order sent) has been held past `maxReadMs`. */
+  private endStuckWorkers(maxReadMs: number): void {
+    const now = Date.now();
+    for (const slot of this.slots) {
+      const oldest = slot.held.values().next();
+      // A worker still starting (building its decoder, under tsx from sources) is not stuck.
+      if (oldest.done === true || slot.worker === null || !slot.ready || slot.endedBecause !== null) continue;
+      const heldMs = now - Math.max(oldest.value.sentAtMs, slot.readyAtMs);
+      if (heldMs <= maxReadMs) continue;
+      slot.endedBecause = `it was still reading after ${heldMs < 10_000 ? `${heldMs} ms` : `${Math.round(heldMs / 1000)} s`}`;
+      this.p.log.error({ worker: slot.index, heldMs, heldRequests: slot.held.size }, 'decode worker stuck; ending it');
+      void slot.worker.terminate();
+    }
   }
 
   private startWorker(slot: Slot): void {
@@ -181,6 +226,7 @@ export class DecodePool {
     worker.on('message', (m: DecodeAnswer | typeof WORKER_READY) => {
       if (typeof m === 'string') {
         slot.ready = true;
+        slot.readyAtMs = Date.now();
         this.p.metrics?.workers.inc();
         if (this.slots.every((s) => s.ready)) for (const w of this.readyWaiters.splice(0)) w.resolve();
         return;
@@ -204,9 +250,10 @@ export class DecodePool {
     for (const job of lost) {
       const err = this.closed
         ? new AgtError('AGT_ERR_SHUTTING_DOWN', 'the collector is shutting down')
-        : new AgtError('AGT_ERR_DECODE_WORKER_LOST', `the decode worker reading this request stopped (exit code ${code}); it is replaced: send the request again`, { retryInMs: this.p.retryAfterMs });
+        : new AgtError('AGT_ERR_DECODE_WORKER_LOST', `the decode worker reading this request stopped (${slot.endedBecause ?? `exit code ${code}`}); it is replaced: send the request again`, { retryInMs: this.p.retryAfterMs });
       this.settle(job, retryable(err, this.p.retryAfterMs));
     }
+    slot.endedBecause = null;
     if (this.closed) return;
     if (!wasReady) {
       const err = new Error(`decode worker ${slot.index} stopped while starting (exit code ${code})`);

@@ -38,8 +38,11 @@ export interface DecodeJob {
   format: 'protobuf' | 'json';
   nowMs: number;
   principal: TenantAuth;
-  /** Fault injection (AGT_CRASH_AT=decode-worker:<n>, src/crashpoints.ts): the worker ends as a crash would, before reading. */
-  crash?: true;
+  /**
+   * Fault injection (AGT_CRASH_AT=decode-worker:<n>, src/crashpoints.ts; tests): `crash` ends the worker as a crash
+   * would, `hang` keeps it busy forever (the pool's watchdog ends it), before reading.
+   */
+  fault?: 'crash' | 'hang';
 }
 
 /** A failed Outcome's parts, to rebuild it on the main thread. */
@@ -91,7 +94,9 @@ function serve(setup: DecodeWorkerSetup, port: NonNullable<typeof parentPort>): 
   };
 
   port.on('message', (job: DecodeJob) => {
-    if (job.crash === true) process.exit(70);
+    if (job.fault === 'crash') process.exit(70);
+    // eslint-disable-next-line no-empty -- a stuck worker, on purpose: what the pool's watchdog is for
+    if (job.fault === 'hang') for (;;) {}
     let out: { message: DecodeAnswer; transfer: ArrayBuffer[] };
     try {
       out = answer(job);

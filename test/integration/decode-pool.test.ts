@@ -177,6 +177,26 @@ describe('trace decode workers', () => {
     expect((await registry.getSingleMetric('agenttail_receive_decode_workers')!.get()).values[0]!.value).toBe(1);
   });
 
+  it('ends a worker stuck on a request, answers what it held retryably, and reads on with its replacement', async () => {
+    const registry = new Registry();
+    let n = 0;
+    const pool = newPool(1, true, { metrics: new DecodePoolMetrics(registry), maxReadMs: 1_000, fault: () => (++n === 2 ? 'hang' : undefined) });
+    await pool.start();
+    const first = await pool.read(bigRequest(3), 'protobuf', NOW_MS, OPEN);
+    expect(first.status).toBe('ok');
+    const startedMs = Date.now();
+    const [stuck, behind] = await Promise.all([pool.read(bigRequest(3), 'protobuf', NOW_MS, OPEN), pool.read(bigRequest(4), 'protobuf', NOW_MS, OPEN)]);
+    expect(Date.now() - startedMs).toBeGreaterThanOrEqual(1_000);
+    for (const a of [stuck, behind]) {
+      expect(a.status).toBe('retryable');
+      expect(codeOf(a)).toBe('AGT_ERR_DECODE_WORKER_LOST');
+      expect(a.status === 'retryable' && a.error.message).toMatch(/still reading after \d+ ms/);
+    }
+    const after = okValue(await pool.read(bigRequest(5), 'protobuf', NOW_MS, OPEN));
+    expect(after.resolved.status === 'ok' && after.resolved.value.length).toBe(5);
+    expect((await registry.getSingleMetric('agenttail_receive_decode_worker_restarts_total')!.get()).values[0]!.value).toBe(1);
+  });
+
   it('refuses retryably past its queue bound, and answers retryably once closed', async () => {
     const pool = newPool(1, true, { maxQueuedBytesPerWorker: 1 });
     await pool.start();
