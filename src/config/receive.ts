@@ -65,8 +65,9 @@ export const receiveSchema = z.strictObject({
     .prefault({}),
   /**
    * Worker threads that decode, normalize and price trace requests off the main thread (src/receive/decode-pool.ts).
-   * `auto` (the default): the cores the process may use (`os.availableParallelism()`) less two (one for the main
-   * thread, one for the embedded engine's threads and the collector's GC helpers), at most 4; 0 = on the main thread.
+   * `auto` (the default): the cores the process may use (`os.availableParallelism()`, or the cgroup CPU quota when
+   * lower, rounded up) less two (one for the main thread, one for the embedded engine's threads and the collector's
+   * GC helpers), at most 4; 0 = on the main thread.
    * On 2 cores that is 0: a worker there added CPU (encoding and rebuilding the spans) without adding throughput.
    */
   decodeWorkers: z

@@ -45,6 +45,7 @@ import { Receivers } from '../receive/receivers.js';
 import { RefusalLog } from '../receive/refusal-log.js';
 import { RequestDecoder } from '../receive/request-decoder.js';
 import { traceDecodePool } from '../receive/decode-pool.js';
+import { usableCores } from '../receive/cpu-limit.js';
 import { TraceRoute } from '../receive/trace-route.js';
 import { RedactionMetrics } from '../redaction/metrics.js';
 import { protectedKeys } from '../config/protected-keys.js';
@@ -171,7 +172,7 @@ export function composeReceiveSide(p: ReceiveSideParams): Collector {
     : null;
   // A sink that holds spans lean reads a kept session's attributes back from the log: arrivals build only what is read.
   const spanFilter = leanSpanFilter(sinks.spans, isRead);
-  const decodePool = traceDecodePool({ config, log, registry, heldKeys: sinks.spans.leanKeys?.() ?? null, cores: availableParallelism() });
+  const decodePool = traceDecodePool({ config, log, registry, heldKeys: sinks.spans.leanKeys?.() ?? null, cores: usableCores(availableParallelism()) });
   const logRoute = new LogRoute({ decoder: decoding.logDecoder, sink: sinks.logs });
   const metricRoute = new MetricRoute({ auth, limits: config.receive.limits, sink: sinks.metrics });
   const handlers = {
