@@ -1,6 +1,6 @@
 /** OTLP/JSON field readers: key aliases, ids, int64 values, enums, AnyValue and attribute lists. */
 import type { AttrValue, Attributes } from '../model/otlp-values.js';
-import { idKind, SpanRejectError } from './span-checks.js';
+import { checkAttributeCount, checkNesting, idKind, SpanRejectError } from './span-checks.js';
 import { isWellFormedString, setOwn, truncateString } from './text.js';
 
 type Json = Record<string, unknown>;
@@ -105,7 +105,7 @@ const BASE64 = /^[A-Za-z0-9+/\-_]*={0,2}$/;
 
 /** An AnyValue object; `depth` is 1 for an attribute's own value. */
 export function readAnyValue(st: JsonState, v: unknown, depth: number): AttrValue {
-  if (depth > st.maxAnyValueDepth) throw new SpanRejectError('nesting', `AnyValue nested deeper than maxAnyValueDepth ${st.maxAnyValueDepth}`);
+  checkNesting(depth, st.maxAnyValueDepth);
   if (v === undefined || v === null) return null;
   if (!isObject(v)) throw new SpanRejectError('malformed', 'AnyValue must be an object');
   let x: unknown;
@@ -117,13 +117,13 @@ export function readAnyValue(st: JsonState, v: unknown, depth: number): AttrValu
   if ((x = field(v, 'intValue', 'int_value')) !== undefined) return readInt64(x);
   if ((x = field(v, 'doubleValue', 'double_value')) !== undefined) return readDouble(x);
   if ((x = field(v, 'arrayValue', 'array_value')) !== undefined) {
-    if (depth + 1 > st.maxAnyValueDepth) throw new SpanRejectError('nesting', `AnyValue nested deeper than maxAnyValueDepth ${st.maxAnyValueDepth}`);
+    checkNesting(depth + 1, st.maxAnyValueDepth);
     const values = isObject(x) ? (x.values ?? []) : undefined;
     if (!Array.isArray(values)) throw new SpanRejectError('malformed', 'arrayValue.values must be an array');
     return values.map((e) => readAnyValue(st, e, depth + 1));
   }
   if ((x = field(v, 'kvlistValue', 'kvlist_value')) !== undefined) {
-    if (depth + 1 > st.maxAnyValueDepth) throw new SpanRejectError('nesting', `AnyValue nested deeper than maxAnyValueDepth ${st.maxAnyValueDepth}`);
+    checkNesting(depth + 1, st.maxAnyValueDepth);
     const values = isObject(x) ? (x.values ?? []) : undefined;
     if (!Array.isArray(values)) throw new SpanRejectError('malformed', 'kvlistValue.values must be an array');
     const out: Attributes = {};
@@ -147,9 +147,7 @@ export function readAttributes(st: JsonState, v: unknown, owner: string): Attrib
   const out: Attributes = {};
   if (v === undefined || v === null) return out;
   if (!Array.isArray(v)) throw new SpanRejectError('malformed', `${owner} attributes must be an array`);
-  if (v.length > st.maxAttributesPerSpan) {
-    throw new SpanRejectError('attributes', `${owner} has more than maxAttributesPerSpan ${st.maxAttributesPerSpan} attributes`);
-  }
+  checkAttributeCount(v.length, st.maxAttributesPerSpan, owner);
   for (const kv of v) readKeyValueInto(st, kv, out, 1);
   return out;
 }

@@ -1,7 +1,7 @@
 /** Protobuf decoding of KeyValue / AnyValue (opentelemetry-proto common/v1/common.proto). */
 import type { AttrValue, Attributes } from '../model/otlp-values.js';
 import type { ProtoReader } from './proto-reader.js';
-import { SpanRejectError } from './span-checks.js';
+import { checkAttributeCount, checkNesting } from './span-checks.js';
 import { setOwn } from './text.js';
 
 /** Decoding settings that attribute readers need. */
@@ -37,9 +37,7 @@ export function readKeyValueInto(r: ProtoReader, end: number, target: Attributes
 
 /** Reads one AnyValue message ending at `end`; `depth` is 1 for an attribute's own value. */
 export function readAnyValue(r: ProtoReader, end: number, limits: AttrLimits, depth: number): AttrValue {
-  if (depth > limits.maxAnyValueDepth) {
-    throw new SpanRejectError('nesting', `AnyValue nested deeper than maxAnyValueDepth ${limits.maxAnyValueDepth}`);
-  }
+  checkNesting(depth, limits.maxAnyValueDepth);
   let value: AttrValue = null;
   while (r.pos < end) {
     const tag = r.tag();
@@ -81,9 +79,7 @@ export function readAnyValue(r: ProtoReader, end: number, limits: AttrLimits, de
 }
 
 function readArrayValue(r: ProtoReader, end: number, limits: AttrLimits, depth: number): AttrValue[] {
-  if (depth > limits.maxAnyValueDepth) {
-    throw new SpanRejectError('nesting', `AnyValue nested deeper than maxAnyValueDepth ${limits.maxAnyValueDepth}`);
-  }
+  checkNesting(depth, limits.maxAnyValueDepth);
   const values: AttrValue[] = [];
   while (r.pos < end) {
     const tag = r.tag();
@@ -99,9 +95,7 @@ function readArrayValue(r: ProtoReader, end: number, limits: AttrLimits, depth: 
 }
 
 function readKeyValueList(r: ProtoReader, end: number, limits: AttrLimits, depth: number): Attributes {
-  if (depth > limits.maxAnyValueDepth) {
-    throw new SpanRejectError('nesting', `AnyValue nested deeper than maxAnyValueDepth ${limits.maxAnyValueDepth}`);
-  }
+  checkNesting(depth, limits.maxAnyValueDepth);
   const values: Attributes = {};
   while (r.pos < end) {
     const tag = r.tag();
@@ -132,9 +126,7 @@ export interface AttrFilter {
  * Returns -1 when the attribute was stored in `target`, else the marks of its key, left out.
  */
 export function readFilteredAttribute(r: ProtoReader, end: number, target: Attributes, limits: AttrLimits, count: number, filter: AttrFilter, owner: string): number {
-  if (count > limits.maxAttributesPerSpan) {
-    throw new SpanRejectError('attributes', `${owner} has more than maxAttributesPerSpan ${limits.maxAttributesPerSpan} attributes`);
-  }
+  checkAttributeCount(count, limits.maxAttributesPerSpan, owner);
   const kvEnd = r.lengthEnd(end);
   let key = '';
   let marks = -1;
@@ -186,9 +178,7 @@ export function readFilteredAttribute(r: ProtoReader, end: number, target: Attri
 
 /** Reads through one AnyValue as readAnyValue does, throwing the same errors, without making the value. */
 function checkAnyValue(r: ProtoReader, end: number, limits: AttrLimits, depth: number): void {
-  if (depth > limits.maxAnyValueDepth) {
-    throw new SpanRejectError('nesting', `AnyValue nested deeper than maxAnyValueDepth ${limits.maxAnyValueDepth}`);
-  }
+  checkNesting(depth, limits.maxAnyValueDepth);
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag >>> 3) {
@@ -229,9 +219,7 @@ function checkAnyValue(r: ProtoReader, end: number, limits: AttrLimits, depth: n
 
 /** Reads through an ArrayValue (values) or a KeyValueList (key-value pairs, at the list's depth) without making them. */
 function checkList(r: ProtoReader, end: number, limits: AttrLimits, depth: number, message: 'ArrayValue' | 'KeyValueList'): void {
-  if (depth > limits.maxAnyValueDepth) {
-    throw new SpanRejectError('nesting', `AnyValue nested deeper than maxAnyValueDepth ${limits.maxAnyValueDepth}`);
-  }
+  checkNesting(depth, limits.maxAnyValueDepth);
   while (r.pos < end) {
     const tag = r.tag();
     if (tag >>> 3 !== 1) {
@@ -268,8 +256,6 @@ function checkKeyValue(r: ProtoReader, end: number, limits: AttrLimits, depth: n
 
 /** Reads one KeyValue of an attribute list, rejecting the span once `count` exceeds the limit. */
 export function readAttribute(r: ProtoReader, end: number, target: Attributes, limits: AttrLimits, count: number, owner: string): void {
-  if (count > limits.maxAttributesPerSpan) {
-    throw new SpanRejectError('attributes', `${owner} has more than maxAttributesPerSpan ${limits.maxAttributesPerSpan} attributes`);
-  }
+  checkAttributeCount(count, limits.maxAttributesPerSpan, owner);
   readKeyValueInto(r, r.lengthEnd(end), target, limits, 1);
 }

@@ -15,6 +15,16 @@ export class SpanRejectError extends Error {
   }
 }
 
+/** Rejects the span when an AnyValue sits deeper than `maxDepth` (the same rule in the protobuf and JSON readers). */
+export function checkNesting(depth: number, maxDepth: number): void {
+  if (depth > maxDepth) throw new SpanRejectError('nesting', `AnyValue nested deeper than maxAnyValueDepth ${maxDepth}`);
+}
+
+/** Rejects the span when `owner` (a span, event or link) carries more than `max` attributes. */
+export function checkAttributeCount(count: number, max: number, owner: string): void {
+  if (count > max) throw new SpanRejectError('attributes', `${owner} has more than maxAttributesPerSpan ${max} attributes`);
+}
+
 /** A problem that rejects every span under a bad resource or scope. */
 export interface SpanProblem {
   kind: SpanRejectionKind;
