@@ -3,7 +3,7 @@
  * the process may run on), or the cgroup CPU quota when that is lower. A container limited to 1.5 CPUs on a 16-core
  * host may run on all 16 but only gets the time of 1.5; workers sized by the host would only take turns.
  */
-import { readFileSync } from 'node:fs';
+import { readCgroupFile } from './cgroup-file.js';
 
 /** cgroup v2: `<quota µs|max> <period µs>` of the process's own cgroup (inside a container: the container's). */
 export const CGROUP_CPU_MAX_PATH = '/sys/fs/cgroup/cpu.max';
@@ -19,14 +19,6 @@ export interface CpuLimitPaths {
 
 const DEFAULT_PATHS: CpuLimitPaths = { v2: CGROUP_CPU_MAX_PATH, v1Quota: CGROUP_V1_CPU_QUOTA_PATH, v1Period: CGROUP_V1_CPU_PERIOD_PATH };
 
-function read(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
-
 /** quota / period as whole cores (rounded up, at least 1), or null for no quota or a value that does not read as one. */
 function quotaCores(quota: string, period: string): number | null {
   if (!/^\d+$/.test(quota) || !/^\d+$/.test(period)) return null;
@@ -41,13 +33,13 @@ function quotaCores(quota: string, period: string): number | null {
  * cgroup, no container) or it cannot be read. The first version whose file exists decides.
  */
 export function readCgroupCpuLimit(paths: CpuLimitPaths = DEFAULT_PATHS): number | null {
-  const v2 = read(paths.v2);
+  const v2 = readCgroupFile(paths.v2);
   if (v2 !== undefined) {
     const [quota = '', period = ''] = v2.split(/\s+/);
     return quotaCores(quota, period);
   }
-  const quota = read(paths.v1Quota);
-  const period = read(paths.v1Period);
+  const quota = readCgroupFile(paths.v1Quota);
+  const period = readCgroupFile(paths.v1Period);
   if (quota === undefined || period === undefined) return null;
   return quotaCores(quota, period);
 }

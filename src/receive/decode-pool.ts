@@ -55,14 +55,16 @@ interface Job {
 interface Slot {
   index: number;
   worker: Worker | null;
-  ready: boolean;
   /** Jobs sent and not answered, by id. */
   held: Map<number, Job>;
   heldBytes: number;
   /** Jobs for this slot while its worker is being replaced, posted to the replacement. */
   waiting: DecodeJob[];
-  /** When its worker said it was ready (ms): a request sent before counts its time stuck from here. */
-  readyAtMs: number;
+  /**
+   * When its worker said it was ready (ms), null while it starts: a request sent before counts its time stuck from
+   * here.
+   */
+  readyAtMs: number | null;
   /** Why the pool ended this slot's worker (it was stuck), for the answers of the requests it held. */
   endedBecause: string | null;
 }
@@ -112,7 +114,6 @@ export class DecodePool {
   private nextId = 1;
   private closed = false;
   private spawned = false;
-  private queuedBytes = 0;
   private readyWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private watchdog: NodeJS.Timeout | null = null;
 
@@ -134,7 +135,7 @@ export class DecodePool {
     },
   ) {
     if (p.size < 1) throw new Error('a decode pool needs at least one worker');
-    for (let i = 0; i < p.size; i++) this.slots.push({ index: i, worker: null, ready: false, held: new Map(), heldBytes: 0, waiting: [], readyAtMs: 0, endedBecause: null });
+    for (let i = 0; i < p.size; i++) this.slots.push({ index: i, worker: null, held: new Map(), heldBytes: 0, waiting: [], readyAtMs: null, endedBecause: null });
   }
 
   get size(): number {
@@ -144,7 +145,7 @@ export class DecodePool {
   /** Starts the workers; resolves once each has built its decoder, rejects if one fails while starting. */
   start(): Promise<void> {
     this.spawnAll();
-    if (this.slots.every((s) => s.ready)) return Promise.resolve();
+    if (this.slots.every((s) => s.readyAtMs !== null)) return Promise.resolve();
     return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
@@ -160,7 +161,7 @@ export class DecodePool {
     if (slot === null) throw new Error('a decode pool without workers');
     const limit = this.p.maxQueuedBytesPerWorker ?? MAX_QUEUED_BYTES_PER_WORKER;
     if (slot.held.size > 0 && slot.heldBytes + body.byteLength > limit) {
-      const mib = (this.queuedBytes / 1048576).toFixed(1);
+      const mib = (this.queuedBytes() / 1048576).toFixed(1);
       return Promise.resolve(retryable(new AgtError('AGT_ERR_OVERLOADED', `collector overloaded: the decode workers hold ${mib} MiB of requests not read yet (limit ${limit / 1048576} MiB per worker)`, { retryInMs: this.p.retryAfterMs }), this.p.retryAfterMs));
     }
     const copy = new Uint8Array(body.byteLength);
@@ -170,7 +171,7 @@ export class DecodePool {
       this.order.push(job);
       slot.held.set(job.id, job);
       slot.heldBytes += job.bytes;
-      this.addQueued(job.bytes);
+      this.p.metrics?.queuedBytes.set(this.queuedBytes());
       const msg: DecodeJob = { id: job.id, body: copy, format, nowMs, principal };
       const fault = (this.p.fault ?? defaultFault)();
       if (fault !== undefined) msg.fault = fault;
@@ -208,7 +209,7 @@ export class DecodePool {
     for (const slot of this.slots) {
       const oldest = slot.held.values().next();
       // A worker still starting (building its decoder, under tsx from sources) is not stuck.
-      if (oldest.done === true || slot.worker === null || !slot.ready || slot.endedBecause !== null) continue;
+      if (oldest.done === true || slot.worker === null || slot.readyAtMs === null || slot.endedBecause !== null) continue;
       const heldMs = now - Math.max(oldest.value.sentAtMs, slot.readyAtMs);
       if (heldMs <= maxReadMs) continue;
       slot.endedBecause = `it was still reading after ${heldMs < 10_000 ? `${heldMs} ms` : `${Math.round(heldMs / 1000)} s`}`;
@@ -222,13 +223,12 @@ export class DecodePool {
     // The collector's shutdown stops the workers; a process that never called it may still exit.
     worker.unref();
     slot.worker = worker;
-    slot.ready = false;
+    slot.readyAtMs = null;
     worker.on('message', (m: DecodeAnswer | typeof WORKER_READY) => {
       if (typeof m === 'string') {
-        slot.ready = true;
         slot.readyAtMs = Date.now();
         this.p.metrics?.workers.inc();
-        if (this.slots.every((s) => s.ready)) for (const w of this.readyWaiters.splice(0)) w.resolve();
+        if (this.slots.every((s) => s.readyAtMs !== null)) for (const w of this.readyWaiters.splice(0)) w.resolve();
         return;
       }
       const job = slot.held.get(m.id);
@@ -242,10 +242,10 @@ export class DecodePool {
 
   private onExit(slot: Slot, worker: Worker, code: number): void {
     if (slot.worker !== worker) return;
-    if (slot.ready) this.p.metrics?.workers.dec();
+    const wasReady = slot.readyAtMs !== null;
+    if (wasReady) this.p.metrics?.workers.dec();
     slot.worker = null;
-    const wasReady = slot.ready;
-    slot.ready = false;
+    slot.readyAtMs = null;
     const lost = [...slot.held.values()];
     for (const job of lost) {
       const err = this.closed
@@ -276,33 +276,27 @@ export class DecodePool {
     job.answer = answer;
     job.slot.held.delete(job.id);
     job.slot.heldBytes -= job.bytes;
-    this.addQueued(-job.bytes);
+    this.p.metrics?.queuedBytes.set(this.queuedBytes());
     while (this.order.length > 0 && this.order[0]!.answer !== null) {
       const next = this.order.shift()!;
       next.resolve(this.outcomeOf(next.answer!));
     }
   }
 
-  private addQueued(bytes: number): void {
-    this.queuedBytes += bytes;
-    this.p.metrics?.queuedBytes.set(this.queuedBytes);
+  /** Request bytes the workers hold, not answered yet. */
+  private queuedBytes(): number {
+    let bytes = 0;
+    for (const s of this.slots) bytes += s.heldBytes;
+    return bytes;
   }
 
   /** A worker's answer as the Export path takes it; the spans are rebuilt here, when they are handed out. */
   private outcomeOf(a: DecodedRead | DecodeAnswer): DecodedRead {
     if (!('kind' in a)) return a;
     if (a.kind === 'unread') return this.failure(a.failure);
-    if (a.kind === 'unresolved') {
-      const read: ReadRequest<NormalizedSpan> = { received: a.received, rejected: [], resolved: this.failure(a.failure) };
-      if (a.truncatedStrings !== undefined) read.truncatedStrings = a.truncatedStrings;
-      if (a.unknownFields !== undefined) read.unknownFields = a.unknownFields;
-      return ok(read);
-    }
-    const t = decodeTransferredSpans(a.buf);
-    const read: ReadRequest<NormalizedSpan> = { received: t.received, rejected: t.rejected, resolved: ok(t.spans) };
-    if (t.truncatedStrings !== undefined) read.truncatedStrings = t.truncatedStrings;
-    if (t.unknownFields !== undefined) read.unknownFields = t.unknownFields;
-    return ok(read);
+    if (a.kind === 'unresolved') return ok({ ...a.counts, resolved: this.failure(a.failure) });
+    const { spans, ...counts } = decodeTransferredSpans(a.buf);
+    return ok({ ...counts, resolved: ok(spans) });
   }
 
   private failure(f: FailureParts): Outcome<never> {

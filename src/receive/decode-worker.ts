@@ -17,6 +17,8 @@ import type { DecodeLimits } from '../otlp/types.js';
 import { Pricer } from '../pricing/pricer.js';
 import { Authenticator, type TenantAuth } from './auth.js';
 import { RequestDecoder } from './request-decoder.js';
+import { readInline, type ReadRequest } from './signal-route.js';
+import { TraceReading } from './trace-route.js';
 import { SpanAttrFilter } from './span-attr-filter.js';
 import { encodeTransferredSpans } from './span-transfer.js';
 
@@ -56,7 +58,7 @@ export interface FailureParts {
 /** A worker's answer: the spans (encoded), the request refused while resolving tenants, or not read at all. */
 export type DecodeAnswer =
   | { id: number; kind: 'spans'; buf: ArrayBuffer }
-  | { id: number; kind: 'unresolved'; received: number; truncatedStrings?: number; unknownFields?: { fields: string[]; message: string }; failure: FailureParts }
+  | { id: number; kind: 'unresolved'; counts: Omit<ReadRequest<never>, 'resolved'>; failure: FailureParts }
   | { id: number; kind: 'unread'; failure: FailureParts };
 
 /** Sent once the worker is built, before any answer. */
@@ -74,22 +76,14 @@ function serve(setup: DecodeWorkerSetup, port: NonNullable<typeof parentPort>): 
   const decoder = new RequestDecoder({ auth, limits: setup.limits, normalizer, pricer });
   const filter = setup.filter === null ? undefined : new SpanAttrFilter(protectedKeys(setup.filter.reads), new Set(setup.filter.heldKeys));
 
+  const reading = new TraceReading({ decoder, filter });
+
   const answer = (job: DecodeJob): { message: DecodeAnswer; transfer: ArrayBuffer[] } => {
-    const read = decoder.decode(job.body, job.format, job.nowMs, filter);
+    const read = readInline(reading, job.body, job.format, job.nowMs, job.principal);
     if (read.status !== 'ok') return { message: { id: job.id, kind: 'unread', failure: partsOf(read) }, transfer: [] };
-    const decoded = read.value;
-    const received = decoded.spans.length + decoded.rejected.length;
-    const resolved = decoder.normalize(decoded, job.principal);
-    if (resolved.status !== 'ok') {
-      const message: DecodeAnswer = { id: job.id, kind: 'unresolved', received, failure: partsOf(resolved) };
-      if (decoded.truncatedStrings !== undefined) message.truncatedStrings = decoded.truncatedStrings;
-      if (decoded.unknownFields !== undefined) message.unknownFields = decoded.unknownFields;
-      return { message, transfer: [] };
-    }
-    const batch: Parameters<typeof encodeTransferredSpans>[0] = { spans: resolved.value, rejected: decoded.rejected, received };
-    if (decoded.truncatedStrings !== undefined) batch.truncatedStrings = decoded.truncatedStrings;
-    if (decoded.unknownFields !== undefined) batch.unknownFields = decoded.unknownFields;
-    const buf = encodeTransferredSpans(batch);
+    const { resolved, ...counts } = read.value;
+    if (resolved.status !== 'ok') return { message: { id: job.id, kind: 'unresolved', counts, failure: partsOf(resolved) }, transfer: [] };
+    const buf = encodeTransferredSpans({ ...counts, spans: resolved.value });
     return { message: { id: job.id, kind: 'spans', buf }, transfer: [buf] };
   };
 

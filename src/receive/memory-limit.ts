@@ -3,7 +3,7 @@
  * or `auto` = a share of the cgroup memory limit the container runs under (v2, else v1), so a collector in a memory-limited
  * container refuses retryably before the kernel's OOM killer ends it.
  */
-import { readFileSync } from 'node:fs';
+import { readCgroupFile } from './cgroup-file.js';
 
 /** Where cgroup v2 exposes the memory limit of the process's own cgroup (inside a container: the container's). */
 export const CGROUP_MEMORY_MAX_PATH = '/sys/fs/cgroup/memory.max';
@@ -30,12 +30,8 @@ export function readCgroupMemoryLimit(path: string = CGROUP_MEMORY_MAX_PATH): nu
 
 /** As readCgroupMemoryLimit, but `undefined` when the file cannot be read at all (so the next path is tried). */
 function readLimitFile(path: string): number | null | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
+  const text = readCgroupFile(path);
+  if (text === undefined) return undefined;
   if (!/^\d+$/.test(text)) return null;
   const bytes = Number(text);
   return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : null;

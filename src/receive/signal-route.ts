@@ -36,6 +36,9 @@ export interface ReadRequest<N> {
   resolved: Outcome<N[]>;
 }
 
+/** How a signal's requests are read: decoded, then resolved into what its sink takes (readInline runs both). */
+export type RequestReading<D, N> = Pick<SignalRoute<D, N>, 'decode' | 'resolve'>;
+
 /** A signal's part of the Export path. */
 export interface SignalRoute<D, N> {
   readonly signal: SignalName;
@@ -56,7 +59,7 @@ export interface SignalRoute<D, N> {
 }
 
 /** Reads a request on the main thread: `decode`, then `resolve` (normalization adds its rejections to the decoded ones). */
-export function readInline<D, N>(route: SignalRoute<D, N>, body: Uint8Array, format: 'protobuf' | 'json', nowMs: number, principal: TenantAuth): Outcome<ReadRequest<N>> {
+export function readInline<D, N>(route: RequestReading<D, N>, body: Uint8Array, format: 'protobuf' | 'json', nowMs: number, principal: TenantAuth): Outcome<ReadRequest<N>> {
   const read = route.decode(body, format, nowMs);
   if (read.status !== 'ok') return read;
   const decoded = read.value;

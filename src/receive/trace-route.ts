@@ -5,29 +5,17 @@ import type { OtlpSpan } from '../otlp/types.js';
 import type { RequestSource, SpanSink } from '../model/sinks.js';
 import type { TenantAuth } from './auth.js';
 import type { RequestDecoder } from './request-decoder.js';
-import type { DecodedItems, ReadRequest, SignalRoute } from './signal-route.js';
+import type { DecodedItems, ReadRequest, RequestReading, SignalRoute } from './signal-route.js';
 import type { DecodePool } from './decode-pool.js';
 import type { AttrFilter } from '../otlp/proto-attributes.js';
 
 /**
- * Spans: decoded, normalized and priced, handed to the session buffer. With `filter` (the sink holds spans lean),
- * protobuf spans build only the attributes it wants (src/receive/span-attr-filter.ts).
+ * How a trace request is read: decoded (protobuf spans through `filter` when given: the sink holds spans lean,
+ * src/receive/span-attr-filter.ts), then normalized and priced per resource tenant. The same on the main thread
+ * (TraceRoute) and in a decode worker (decode-worker.ts), each through readInline.
  */
-export class TraceRoute implements SignalRoute<OtlpSpan, NormalizedSpan> {
-  readonly signal = 'traces';
-  readonly rejectedJsonKey = 'rejectedSpans';
-
-  /** `pool`: decode workers that read protobuf and JSON requests off the main thread (none: read here). */
-  constructor(private readonly p: { decoder: RequestDecoder; sink: SpanSink; filter?: AttrFilter | undefined; pool?: DecodePool | undefined }) {}
-
-  readOffThread(body: Uint8Array, format: 'protobuf' | 'json', nowMs: number, principal: TenantAuth): Promise<Outcome<ReadRequest<NormalizedSpan>>> | undefined {
-    const pool = this.p.pool;
-    if (pool === undefined) return undefined;
-    return pool.read(body, format, nowMs, principal).then((read) => {
-      if (read.status === 'ok' && read.value.resolved.status === 'ok') this.p.decoder.countWorkerSpans(read.value.resolved.value);
-      return read;
-    });
-  }
+export class TraceReading implements RequestReading<OtlpSpan, NormalizedSpan> {
+  constructor(private readonly p: { decoder: RequestDecoder; filter?: AttrFilter | undefined }) {}
 
   decode(body: Uint8Array, format: 'protobuf' | 'json', nowMs: number): Outcome<DecodedItems<OtlpSpan>> {
     const d = this.p.decoder.decode(body, format, nowMs, this.p.filter);
@@ -40,6 +28,35 @@ export class TraceRoute implements SignalRoute<OtlpSpan, NormalizedSpan> {
 
   resolve(decoded: DecodedItems<OtlpSpan>, principal: TenantAuth): Outcome<NormalizedSpan[]> {
     return this.p.decoder.normalize({ spans: decoded.items, rejected: decoded.rejected }, principal);
+  }
+}
+
+/** Spans: read (TraceReading, or by the decode workers), handed to the session buffer. */
+export class TraceRoute implements SignalRoute<OtlpSpan, NormalizedSpan> {
+  readonly signal = 'traces';
+  readonly rejectedJsonKey = 'rejectedSpans';
+  private readonly reading: TraceReading;
+
+  /** `pool`: decode workers that read protobuf and JSON requests off the main thread (none: read here). */
+  constructor(private readonly p: { decoder: RequestDecoder; sink: SpanSink; filter?: AttrFilter | undefined; pool?: DecodePool | undefined }) {
+    this.reading = new TraceReading({ decoder: p.decoder, filter: p.filter });
+  }
+
+  readOffThread(body: Uint8Array, format: 'protobuf' | 'json', nowMs: number, principal: TenantAuth): Promise<Outcome<ReadRequest<NormalizedSpan>>> | undefined {
+    const pool = this.p.pool;
+    if (pool === undefined) return undefined;
+    return pool.read(body, format, nowMs, principal).then((read) => {
+      if (read.status === 'ok' && read.value.resolved.status === 'ok') this.p.decoder.countWorkerSpans(read.value.resolved.value);
+      return read;
+    });
+  }
+
+  decode(body: Uint8Array, format: 'protobuf' | 'json', nowMs: number): Outcome<DecodedItems<OtlpSpan>> {
+    return this.reading.decode(body, format, nowMs);
+  }
+
+  resolve(decoded: DecodedItems<OtlpSpan>, principal: TenantAuth): Outcome<NormalizedSpan[]> {
+    return this.reading.resolve(decoded, principal);
   }
 
   admit(tenantId: string, wireBytes: number): Outcome<void> {
