@@ -3,7 +3,10 @@
  * exporters sending four sessions at once (OTLP/HTTP protobuf, which retries a 503 itself, and OTLP/gRPC, which does
  * not, so the client sends again as at-least-once clients do), and the second request handed to the workers ending
  * its worker as a crash would (`AGT_CRASH_AT=decode-worker:2`). The request the dead worker held is answered
- * retryably, the worker is replaced, and every session is stored once, with exact usage.
+ * retryably, the worker is replaced, and every session is stored once, with exact usage. And a batch sent twice (a
+ * client that did not see the first answer) through the workers, kill -9 before any decision, a restart with workers
+ * on the same data directory (recovery re-reads the logged requests on the main thread): each span stored and
+ * counted once.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +16,7 @@ import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { queryDataDir, startCollectorProcess } from '../support/collector-process.js';
-import { buildSession, deliver, metricSum, processConfig, SESSION_CALLS, SESSION_TOKENS, until, untilWritten } from '../support/redelivery-client.js';
+import { buildSession, deliver, deliverTwiceKillRestart, metricSum, processConfig, SESSION_CALLS, SESSION_TOKENS, until, untilWritten } from '../support/redelivery-client.js';
 
 /** Through the OTLP/HTTP protobuf exporter, which retries 429/503 answers itself; true once acknowledged. */
 async function deliverHttp(httpUrl: string, spans: ReadableSpan[]): Promise<boolean> {
@@ -77,6 +80,38 @@ describe('decode workers, from outside', () => {
       );
       const u = usage![0] as { i: string | number; o: string | number };
       expect([Number(u.i), Number(u.o)]).toEqual([4 * SESSION_TOKENS.input, 4 * SESSION_TOKENS.output]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('counts and stores a batch sent twice once, across a kill -9 and a restart, with two workers before and after', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agt-workers-kill-'));
+    try {
+      // Long enough that nothing is decided before the kill; decided soon after the restart.
+      const config = processConfig(dir, { receive: { decodeWorkers: 2 }, sessions: { idleTimeoutMs: 1_500, sweepIntervalMs: 50 }, sampling: { baselineRate: 1 } });
+      const spans = [...buildSession('dw-kill-1'), ...buildSession('dw-kill-2')];
+      const second = await deliverTwiceKillRestart(dir, config, spans);
+      let exit: { code: number | null } = { code: null };
+      try {
+        expect(second.logs.find((l) => l.msg === 'agenttail receivers listening')?.decodeWorkers).toBe(2);
+        expect(second.logs.find((l) => l.msg === 'recovered from the write-ahead log')?.requestsReplayed).toBe(2);
+        await untilWritten(second, 2);
+      } finally {
+        second.child.kill('SIGTERM');
+        exit = await second.exited;
+      }
+      expect(exit.code).toBe(0);
+      const [rows, usage] = await queryDataDir(join(dir, 'clickhouse'), [
+        'SELECT SessionId, count() AS n, uniqExact(SpanId) AS ids FROM agenttail.spans GROUP BY SessionId ORDER BY SessionId',
+        'SELECT sum(InputTokens) AS i, sum(OutputTokens) AS o FROM agenttail.usage_hourly',
+      ]);
+      expect((rows as { SessionId: string; n: string | number; ids: string | number }[]).map((r) => [r.SessionId, Number(r.n), Number(r.ids)])).toEqual([
+        ['dw-kill-1', SESSION_CALLS + 1, SESSION_CALLS + 1],
+        ['dw-kill-2', SESSION_CALLS + 1, SESSION_CALLS + 1],
+      ]);
+      const u = usage![0] as { i: string | number; o: string | number };
+      expect([Number(u.i), Number(u.o)]).toEqual([2 * SESSION_TOKENS.input, 2 * SESSION_TOKENS.output]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
