@@ -1,8 +1,7 @@
 /** Cross-span check: a wrapper's aggregate usage must equal the sum of its model-call descendants. */
-import type { NormalizedSpan, Usage, UsageField } from '../model/span.js';
+import { USAGE_FIELDS, type NormalizedSpan, type Usage } from '../model/span.js';
 import { extractUsage } from './usage.js';
 
-const FIELDS: readonly UsageField[] = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens'];
 
 /**
  * One message per `aggregate` span whose usage differs from the sum of the `call` spans below it
@@ -25,7 +24,7 @@ export function checkAggregates(spans: readonly NormalizedSpan[]): string[] {
     const sum = sumCalls(s, children);
     if (sum === null) continue; // no call below it in what we hold: nothing to check against
     const reported = extractUsage(s.attributes).reported; // which fields, not their values: scope rules do not matter
-    const diffs = FIELDS.filter((f) => reported.includes(f)).filter((f) => (s.usage as Usage)[f] !== sum[f]).map((f) => `${f} ${(s.usage as Usage)[f]}≠${sum[f]}`);
+    const diffs = USAGE_FIELDS.filter((f) => reported.includes(f)).filter((f) => (s.usage as Usage)[f] !== sum[f]).map((f) => `${f} ${(s.usage as Usage)[f]}≠${sum[f]}`);
     if (diffs.length > 0) out.push(`span ${s.spanId} (${s.name}): aggregate usage differs from its calls: ${diffs.join(', ')}`);
   }
   return out;
@@ -41,7 +40,7 @@ function sumCalls(root: NormalizedSpan, children: Map<string, NormalizedSpan[]>)
     seen.add(s.spanId);
     if (s.usageRole === 'call' && s.usage !== null) {
       sum ??= { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
-      for (const f of FIELDS) sum[f] += s.usage[f];
+      for (const f of USAGE_FIELDS) sum[f] += s.usage[f];
     }
     for (const c of children.get(`${s.traceId}/${s.spanId}`) ?? []) stack.push(c);
   }

@@ -2,7 +2,7 @@
 import { shareEmpty, type OtlpSpan } from '../otlp/types.js';
 import { wireOffsetOf } from '../otlp/proto-span.js';
 import { type Attributes } from '../model/otlp-values.js';
-import type { GenAiInfo, NormalizedSpan, SpanCost, UsageField } from '../model/span.js';
+import { USAGE_FIELDS, type GenAiInfo, type NormalizedSpan, type SpanCost } from '../model/span.js';
 import type { Registry } from 'prom-client';
 import { closeAliasGate, conventionMask, openAliasGate } from './span-keys.js';
 import { ALIASES, CONVENTION_PREFIXES, EXCLUSIVE_INPUT_SCOPES } from './aliases.js';
@@ -18,7 +18,6 @@ import { httpStatusOf, toolArgsHashOf } from './call-signals.js';
 import { extractError } from './span-errors.js';
 import { extractUsage } from './usage.js';
 
-const USAGE_FIELDS: readonly UsageField[] = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens'];
 
 /** Maps spans of any supported convention onto the normalized span model. Stateless apart from config. */
 export class Normalizer {

@@ -12,6 +12,9 @@ export interface Usage {
 
 export type UsageField = keyof Usage;
 
+/** Every Usage field, in the order rows, sums and the decode workers' buffers take them. */
+export const USAGE_FIELDS: readonly UsageField[] = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens'];
+
 /**
  * The cache parts a model call did not report although its model's price has them (`usageIncompleteOf`,
  * docs/clients.md lists which clients send which fields). Such a call is priced as if nothing was cached.

@@ -15,7 +15,7 @@
  */
 import { NO_PROVIDER_CALL } from '../conventions/provider-call.js';
 import type { AttrValue, Attributes } from '../model/otlp-values.js';
-import type { NormalizedSpan, ProviderCall, UsageField } from '../model/span.js';
+import { USAGE_FIELDS, type NormalizedSpan, type ProviderCall } from '../model/span.js';
 import { isWellFormedString } from '../otlp/text.js';
 import type { SpanRejection } from '../otlp/types.js';
 import type { TransferredSpans } from './span-transfer.js';
@@ -72,7 +72,6 @@ const { MAGIC, HEADER_WORDS, ASCII, UTF8, UTF16, T_STR, T_NUM, T_TRUE, T_FALSE, 
 const { F_ERROR, F_USAGE, F_NO_CALL, F_COST_NULL, S_TOOL_ARGS, S_HTTP, S_WIRE_OFFSET, S_DETAIL_AT, S_CATALOG_MODEL, S_INCOMPLETE, S_OVERSTATED, S_UNREPORTED } = LAYOUT;
 const MAX_PAYLOAD = 2 ** 29;
 /** Usage in the key order of conventions/usage.ts. */
-const USAGE_FIELDS: readonly UsageField[] = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens'];
 /** Past this much scratch, the writer is replaced after its encode, so one huge request does not pin it. */
 const MAX_KEPT_SCRATCH_BYTES = 8 * 1024 * 1024; // 8 MiB
 

@@ -10,7 +10,8 @@ import { NO_PROVIDER_CALL } from '../conventions/provider-call.js';
 import type { AttrValue, Attributes, OtlpEvent, OtlpLink, SpanKindNumber, StatusCodeNumber } from '../model/otlp-values.js';
 import type { EvalResult, NormalizedSpan, ProviderCall, SpanCost, UsageField } from '../model/span.js';
 import { shareEmpty, type SpanRejection } from '../otlp/types.js';
-import { fail as throwError, LAYOUT, type NativeBuffer } from './span-transfer-write.js';
+import { setOwn } from '../otlp/text.js';
+import { fail, LAYOUT, type NativeBuffer } from './span-transfer-write.js';
 
 export { encodeTransferredSpans } from './span-transfer-write.js';
 
@@ -24,12 +25,10 @@ export interface TransferredSpans {
   unknownFields?: { fields: string[]; message: string };
 }
 
-// Module-level copies: under a loader that compiles imports to getters (tsx), hot paths would pay for each access.
+// The layout's constants read once, not as property loads on every span.
 const { MAGIC, HEADER_WORDS, ASCII, UTF8, T_STR, T_NUM, T_TRUE, T_FALSE, T_NULL, T_BYTES, T_ARR, ABSENT, NULL, VALUE, MIN_SPAN_WORDS } = LAYOUT;
 const { F_ERROR, F_USAGE, F_NO_CALL, F_COST_NULL, S_TOOL_ARGS, S_HTTP, S_WIRE_OFFSET, S_DETAIL_AT, S_CATALOG_MODEL, S_INCOMPLETE, S_OVERSTATED, S_UNREPORTED } = LAYOUT;
-const NO_CALL = NO_PROVIDER_CALL;
 const NOTHING: never[] = shareEmpty<never>([]);
-const fail = throwError;
 
 /** Reads the streams of one buffer; every read advances its stream's cursor. */
 class Reader {
@@ -160,7 +159,7 @@ function readSpan(r: Reader): NormalizedSpan {
     usage: (flags & F_USAGE) === 0 ? null : { inputTokens: r.num(), outputTokens: r.num(), cacheReadTokens: r.num(), cacheWriteTokens: r.num(), reasoningTokens: r.num() },
     usageRole: r.s() as NormalizedSpan['usageRole'], usageMissing: readList(r) as UsageField[], usageViolations: readList(r),
     cost: readCost(r, flags), isError: (flags & F_ERROR) !== 0, errorType: r.ns(), toolArgsHash: r.opt(toolArgs), httpStatus: r.opt(http),
-    call: (flags & F_NO_CALL) !== 0 ? NO_CALL : readCall(r), evals: readEvals(r), wireBytes: r.num(),
+    call: (flags & F_NO_CALL) !== 0 ? NO_PROVIDER_CALL : readCall(r), evals: readEvals(r), wireBytes: r.num(),
     // Added as normalize.ts adds it, which gives the span a map of its own (a later assignment would give another).
     ...(wireOffset === ABSENT ? {} : { wireOffset: r.opt(wireOffset) as number | undefined }),
   };
@@ -234,12 +233,6 @@ function readList(r: Reader): string[] {
   const list = readItems(r, 1, (x) => x.s());
   r.lists.push(list);
   return list;
-}
-
-/** otlp/text.ts `setOwn`, local (see NO_CALL): a `__proto__` key is an own property, as the decoders make it. */
-function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
-  else o[key] = value;
 }
 
 /** `n` key/value pairs: a span's, event's or link's attributes, or a kvlist value. */
