@@ -52,10 +52,18 @@ describe('agenttail costs', () => {
   const range = { from: '1970-01-01', to: String(Date.now() + 86_400_000) };
 
   it('asks a running collector and prints CSV that parses to the exact total', async () => {
-    const { out, text } = capture();
-    const source = await runCostsCommand({ ...range, to: String(Date.now() + 86_400_000), groupBy: 'tenant,model', format: 'csv', url: `http://127.0.0.1:${server.httpPort}`, config }, out);
+    // The simulation waits for the sessions' rows; the usage rollup rows the costs read may land one flush later
+    // (100 ms here), so the total is read again until it is complete, for at most 5 s.
+    let source = '';
+    let total = { cost: 0, rows: 0 };
+    for (const deadline = Date.now() + 5_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      const { out, text } = capture();
+      source = await runCostsCommand({ ...range, to: String(Date.now() + 86_400_000), groupBy: 'tenant,model', format: 'csv', url: `http://127.0.0.1:${server.httpPort}`, config }, out);
+      total = csvTotal(text());
+      if (Math.abs(total.cost - costSentUsd) < 1e-9) break;
+    }
     expect(source).toBe('api');
-    const { cost, rows } = csvTotal(text());
+    const { cost, rows } = total;
     expect(rows).toBe(3); // three agents, one model each, one tenant
     expect(Math.abs(cost - costSentUsd)).toBeLessThan(1e-9);
   });
