@@ -14,16 +14,27 @@ export interface KindMarkers {
   langfuseType: string | null;
 }
 
+/** Single names read as lists (constants: an array literal in the call built one per span). */
+const SEMCONV_OPERATION = ['gen_ai.operation.name'] as const;
+const VERCEL_OPERATION_ID = ['ai.operationId'] as const;
+const LLM_REQUEST_TYPE = ['llm.request.type'] as const;
+
 /** Reads every convention's kind marker. */
 export function readMarkers(attrs: Attributes): KindMarkers {
   return {
-    semconvOperation: readString(attrs, ['gen_ai.operation.name']),
-    vercelOperationId: readString(attrs, ['ai.operationId']),
+    semconvOperation: readString(attrs, SEMCONV_OPERATION),
+    vercelOperationId: readString(attrs, VERCEL_OPERATION_ID),
     openinferenceKind: readString(attrs, ALIASES.openinferenceKind)?.toUpperCase() ?? null,
     traceloopKind: readString(attrs, ALIASES.traceloopKind)?.toLowerCase() ?? null,
-    llmRequestType: readString(attrs, ['llm.request.type'])?.toLowerCase() ?? null,
+    llmRequestType: readString(attrs, LLM_REQUEST_TYPE)?.toLowerCase() ?? null,
     langfuseType: readString(attrs, ALIASES.langfuseType)?.toLowerCase() ?? null,
   };
+}
+
+/** A v6 operation id of a model call (its own function: a closure over `op` in operationOf allocated a context per span). */
+function isVercelCall(op: string): boolean {
+  for (const suffix of VERCEL_CALL_SUFFIXES) if (op.endsWith(suffix)) return true;
+  return false;
 }
 
 const OI_OPERATIONS: Record<string, string> = { LLM: 'chat', EMBEDDING: 'embeddings', TOOL: 'execute_tool', AGENT: 'invoke_agent', CHAIN: 'chain', EVALUATOR: 'evaluation', RETRIEVER: 'retrieval', RERANKER: 'rerank', GUARDRAIL: 'guardrail' };
@@ -37,7 +48,7 @@ export function operationOf(m: KindMarkers): string | null {
   const op = m.vercelOperationId;
   if (op !== null) {
     if (op.endsWith('.doEmbed')) return 'embeddings';
-    if (VERCEL_CALL_SUFFIXES.some((s) => op.endsWith(s))) return 'chat';
+    if (isVercelCall(op)) return 'chat';
     if (op === 'ai.toolCall') return 'execute_tool';
     return op;
   }
@@ -52,7 +63,7 @@ export function operationOf(m: KindMarkers): string | null {
 export function usageRoleOf(m: KindMarkers, hasUsage: boolean): UsageRole {
   if (!hasUsage) return 'none';
   const op = m.vercelOperationId;
-  if (op !== null && op.startsWith('ai.')) return VERCEL_CALL_SUFFIXES.some((s) => op.endsWith(s)) ? 'call' : 'aggregate';
+  if (op !== null && op.startsWith('ai.')) return isVercelCall(op) ? 'call' : 'aggregate';
   if (m.semconvOperation !== null) {
     if (CALL_OPERATIONS.includes(m.semconvOperation)) return 'call';
     if (WRAPPER_OPERATIONS.includes(m.semconvOperation)) return 'aggregate';

@@ -1,6 +1,6 @@
 /** Eval results carried by a span: semconv events, OpenInference attributes, evaluator spans with a link. */
 import type { Attributes } from '../model/otlp-values.js';
-import type { OtlpSpan } from '../otlp/types.js';
+import { shareEmpty, type OtlpSpan } from '../otlp/types.js';
 import type { EvalResult } from '../model/span.js';
 import { EVAL_OPERATIONS } from './aliases.js';
 import { readNumber, readString } from './read-attr.js';
@@ -15,10 +15,18 @@ const SEMCONV_KEYS = {
 const OI_EVAL_PREFIX = 'evaluations.';
 const OI_EVAL_RE = /^evaluations\.(\d+)\.evaluation\.(name|score|label|explanation)$/;
 
+function hasEvalEvent(span: OtlpSpan): boolean {
+  for (const ev of span.events) if (ev.name === EVAL_EVENT) return true;
+  return false;
+}
+
 /** Every eval result on the span; an evaluator span's results target the span it links to. */
 export function extractEvals(span: OtlpSpan, operation: string | null, openinferenceKind: string | null): EvalResult[] {
   const evaluator = openinferenceKind?.toUpperCase() === 'EVALUATOR' || (operation !== null && EVAL_OPERATIONS.includes(operation));
   const link = span.links[0];
+  const openInference = fromOpenInference(span.attributes);
+  // Nearly every span carries none: answered without building a target or a list.
+  if (openInference.length === 0 && !(evaluator && link !== undefined) && !hasEvalEvent(span)) return shareEmpty([]);
   const target =
     evaluator && link !== undefined
       ? { sessionId: null, traceId: link.traceId, spanId: link.spanId }
@@ -31,7 +39,7 @@ export function extractEvals(span: OtlpSpan, operation: string | null, openinfer
     if (r !== null) out.push({ ...r, target, source: 'event', timeUnixNano: ev.timeUnixNano });
   }
   const attrSource = evaluator && link !== undefined ? 'evaluator-span' : 'attribute';
-  for (const r of fromOpenInference(span.attributes)) out.push({ ...r, target, source: attrSource, timeUnixNano: span.endTimeUnixNano });
+  for (const r of openInference) out.push({ ...r, target, source: attrSource, timeUnixNano: span.endTimeUnixNano });
   if (evaluator && link !== undefined) {
     const r = fromKeys(span.attributes, SEMCONV_KEYS, span.name);
     if (r !== null) out.push({ ...r, target, source: 'evaluator-span', timeUnixNano: span.endTimeUnixNano });
@@ -78,7 +86,7 @@ function fromOpenInference(attrs: Attributes): Core[] {
     group[m[2] as string] = attrs[k] as Attributes[string];
     byIndex.set(idx, group);
   }
-  if (byIndex === null) return [];
+  if (byIndex === null) return shareEmpty([]);
   const out: Core[] = [];
   const indexes = [...byIndex.keys()].sort((a, b) => Number(a) - Number(b));
   for (const idx of indexes) {

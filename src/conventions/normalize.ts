@@ -2,7 +2,7 @@
 import { shareEmpty, type OtlpSpan } from '../otlp/types.js';
 import { wireOffsetOf } from '../otlp/proto-span.js';
 import { type Attributes } from '../model/otlp-values.js';
-import { USAGE_FIELDS, type GenAiInfo, type NormalizedSpan, type SpanCost } from '../model/span.js';
+import { type GenAiInfo, type NormalizedSpan, type SpanCost, type UsageField } from '../model/span.js';
 import type { Registry } from 'prom-client';
 import { closeAliasGate, conventionMask, openAliasGate } from './span-keys.js';
 import { ALIASES, CONVENTION_PREFIXES, EXCLUSIVE_INPUT_SCOPES } from './aliases.js';
@@ -17,6 +17,9 @@ import { resolveSessionId, sessionPrecedence } from './session.js';
 import { httpStatusOf, toolArgsHashOf } from './call-signals.js';
 import { extractError } from './span-errors.js';
 import { extractUsage } from './usage.js';
+
+/** The resource's service name, as a list read like ALIASES (one constant, not an array per span). */
+const SERVICE_NAME = ['service.name'] as const;
 
 
 /** Maps spans of any supported convention onto the normalized span model. Stateless apart from config. */
@@ -74,15 +77,16 @@ export class Normalizer {
     const markers = readMarkers(attrs);
     const genai = this.genAi(span, operationOf(markers));
     // Both throw SpanRejectError for a value no column can hold (value-checks.ts): read before anything is counted.
-    const { usage, reported, violations } = extractUsage(attrs, { inputExclusive: EXCLUSIVE_INPUT_SCOPES.includes(span.scope.name) });
+    const { usage, missing, violations } = extractUsage(attrs, { inputExclusive: EXCLUSIVE_INPUT_SCOPES.includes(span.scope.name) });
     const reportedCost = readReportedCostUsd(attrs);
     const usageRole = usageRoleOf(markers, usage !== null);
     const isCall = usageRole === 'call' || genai.operation === 'chat' || genai.operation === 'text_completion';
     // Missing fields matter only on model calls (a streamed call without counts, no cache figures...).
-    const usageMissing = shareEmpty(isCall ? USAGE_FIELDS.filter((f) => !reported.includes(f)) : []);
+    // A shared list (usage.ts); no closure here: one capturing a local made V8 allocate a context on every call.
+    const usageMissing = isCall ? missing : shareEmpty<UsageField>([]);
     const cost: SpanCost = reportedCost === null ? { costUsd: null, source: 'none', priceVersion: '' } : { costUsd: reportedCost, source: 'reported', priceVersion: '' };
     const { isError, errorType } = extractError(span, genai.operation === 'execute_tool');
-    const serviceName = readString(res, ['service.name']) ?? 'unknown_service';
+    const serviceName = readString(res, SERVICE_NAME) ?? 'unknown_service';
     const wireOffset = wireOffsetOf(span);
 
     return {

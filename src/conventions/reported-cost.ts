@@ -4,13 +4,16 @@ import { ALIASES } from './aliases.js';
 import { readJsonObject } from './read-attr.js';
 import { checkCostUsd, readCostUsd } from './value-checks.js';
 
+/** Each part's name as a list of one, built once (an array literal in the loop built one per part per span). */
+const COST_PARTS: readonly (readonly [string])[] = ALIASES.reportedCostPartsUsd.map((name) => [name] as const);
+
 /** The reported cost in USD, or null when the span reports none. Every present figure is checked (throws SpanRejectError). */
 export function readReportedCostUsd(attrs: Attributes): number | null {
   const total = readCostUsd(attrs, ALIASES.reportedCostUsd);
   if (total !== null) return total;
   let sum: number | null = null;
-  for (const name of ALIASES.reportedCostPartsUsd) {
-    const n = readCostUsd(attrs, [name]);
+  for (const name of COST_PARTS) {
+    const n = readCostUsd(attrs, name);
     if (n !== null) sum = (sum ?? 0) + n;
   }
   if (sum !== null) return checkCostUsd(ALIASES.reportedCostPartsUsd.join('+'), sum, sum);

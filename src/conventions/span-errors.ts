@@ -1,13 +1,22 @@
 /** Error signals of a span: status error, `error.type`, an `exception` event, a failed tool call. */
+import type { OtlpEvent } from '../model/otlp-values.js';
 import type { OtlpSpan } from '../otlp/types.js';
 import { ALIASES } from './aliases.js';
 import { readString } from './read-attr.js';
 
+const EXCEPTION_TYPE = ['exception.type'] as const;
+
 /** Whether the span failed, and the error type when one is named. */
 export function extractError(span: OtlpSpan, isTool: boolean): { isError: boolean; errorType: string | null } {
   const attrType = readString(span.attributes, ALIASES.errorType);
-  const exception = span.events.find((e) => e.name === 'exception');
-  const exceptionType = exception === undefined ? null : readString(exception.attributes, ['exception.type']);
+  let exception: OtlpEvent | undefined;
+  for (const e of span.events) {
+    if (e.name === 'exception') {
+      exception = e;
+      break;
+    }
+  }
+  const exceptionType = exception === undefined ? null : readString(exception.attributes, EXCEPTION_TYPE);
   // A tool reporting failure through an attribute rather than the status still failed the call.
   const toolFailed = isTool && (span.attributes['tool.error'] !== undefined || span.attributes['gen_ai.tool.call.error'] !== undefined);
   // Langfuse marks failed observations by level rather than status.

@@ -1,7 +1,7 @@
 /** Token usage from any convention, converted to inclusive input, with its missing fields and violations. */
 import { shareEmpty } from '../otlp/types.js';
 import { type Attributes } from '../model/otlp-values.js';
-import type { Usage, UsageField, UsageIncomplete } from '../model/span.js';
+import { USAGE_FIELDS, type Usage, type UsageField, type UsageIncomplete } from '../model/span.js';
 import { ALIASES, LANGFUSE_USAGE_KEYS } from './aliases.js';
 import { readJsonObject } from './read-attr.js';
 import { checkTokenCount, jsonChecked, readTokenCount } from './value-checks.js';
@@ -9,10 +9,24 @@ import { checkTokenCount, jsonChecked, readTokenCount } from './value-checks.js'
 /** What a span reports about tokens. `usage` is null when it reports no input or output total. */
 export interface ExtractedUsage {
   usage: Usage | null;
-  /** Fields the span reported (the rest are 0 in `usage`). */
+  /** Fields the span reported (the rest are 0 in `usage`). Shared and frozen, as is `missing`. */
   reported: UsageField[];
+  /** The fields it did not report, in USAGE_FIELDS order (all of them without usage). */
+  missing: UsageField[];
   violations: string[];
 }
+
+/**
+ * Every list of usage fields, by mask (bit i: USAGE_FIELDS[i]), frozen and shared: a span's reported and missing
+ * fields are one of these 32, so reading usage builds no list (bench/alloc-profile.ts).
+ */
+const FIELD_LISTS: readonly UsageField[][] = Array.from({ length: 1 << USAGE_FIELDS.length }, (_, mask) =>
+  shareEmpty(Object.freeze(USAGE_FIELDS.filter((_f, i) => (mask & (1 << i)) !== 0)) as UsageField[]),
+);
+const ALL_FIELDS = FIELD_LISTS.length - 1;
+
+/** What a span without usage reports: one shared answer. */
+const NO_USAGE: ExtractedUsage = Object.freeze({ usage: null, reported: FIELD_LISTS[0]!, missing: FIELD_LISTS[ALL_FIELDS]!, violations: FIELD_LISTS[0]! as never[] });
 
 type Partial5 = { [K in UsageField]: number | null };
 
@@ -22,8 +36,9 @@ type Partial5 = { [K in UsageField]: number | null };
  */
 export function extractUsage(attrs: Attributes, opts: { inputExclusive?: boolean } = {}): ExtractedUsage {
   const parts = fromAttributes(attrs, opts.inputExclusive === true) ?? fromLangfuse(attrs);
-  if (parts === null) return { usage: null, reported: shareEmpty([]), violations: shareEmpty([]) };
-  const reported = (Object.keys(parts) as UsageField[]).filter((k) => parts[k] !== null);
+  if (parts === null) return NO_USAGE;
+  let mask = 0;
+  for (let i = 0; i < USAGE_FIELDS.length; i++) if (parts[USAGE_FIELDS[i]!] !== null) mask |= 1 << i;
   const usage: Usage = {
     inputTokens: parts.inputTokens ?? 0,
     outputTokens: parts.outputTokens ?? 0,
@@ -31,11 +46,15 @@ export function extractUsage(attrs: Attributes, opts: { inputExclusive?: boolean
     cacheWriteTokens: parts.cacheWriteTokens ?? 0,
     reasoningTokens: parts.reasoningTokens ?? 0,
   };
-  return { usage, reported, violations: shareEmpty(checkUsage(usage)) };
+  return { usage, reported: FIELD_LISTS[mask]!, missing: FIELD_LISTS[ALL_FIELDS & ~mask]!, violations: checkUsage(usage) };
 }
 
-/** Consistency checks: parts never exceed totals, no negative counts. Recorded, never corrected. */
+/** Consistency checks: parts never exceed totals, no negative counts. Recorded, never corrected. None: the shared empty list. */
 export function checkUsage(u: Usage): string[] {
+  // Every check below passes (no negative count, cache parts within input, reasoning within output): nothing built.
+  if (u.inputTokens >= 0 && u.outputTokens >= 0 && u.cacheReadTokens >= 0 && u.cacheWriteTokens >= 0 && u.reasoningTokens >= 0 && u.cacheReadTokens + u.cacheWriteTokens <= u.inputTokens && u.reasoningTokens <= u.outputTokens) {
+    return shareEmpty([]);
+  }
   const out: string[] = [];
   for (const [k, v] of Object.entries(u)) if (v < 0) out.push(`${k}<0`);
   if (u.cacheReadTokens > u.inputTokens) out.push('cacheReadTokens>inputTokens');
@@ -44,7 +63,7 @@ export function checkUsage(u: Usage): string[] {
     out.push('cacheReadTokens+cacheWriteTokens>inputTokens');
   }
   if (u.reasoningTokens > u.outputTokens) out.push('reasoningTokens>outputTokens');
-  return out;
+  return shareEmpty(out);
 }
 
 function fromAttributes(attrs: Attributes, inputExclusive: boolean): Partial5 | null {
