@@ -10,7 +10,7 @@ import { buildEvalRow } from './eval-row.js';
 import type { MetricTable } from './metric-rows.js';
 import { connectStore } from './open-store.js';
 import type { InsertHold } from './insert-hold.js';
-import { markWrite } from './pending-lines.js';
+import { appendRow, markWrite } from './pending-lines.js';
 import { BatchInserter } from './batch-inserter.js';
 import type { RetryOptions } from './retry-policy.js';
 import { sessionTableRows } from './session-rows.js';
@@ -224,13 +224,8 @@ export class ClickHouseStore implements SessionStore {
       s.keys.push(key);
       s.rollup!.add(w!);
     } else {
-      // The row's text alone: its newline is written into the batch body (a `+ '\n'` here made a cons string that
-      // the body's byte count then flattened, a copy of every row).
-      for (const row of rows) {
-        const text = JSON.stringify(row);
-        s.lines.push(text);
-        s.bytes += text.length + 1;
-      }
+      // Each row's text goes into the table's batch body at once (pending-lines.ts): the string dies young.
+      for (const row of rows) appendRow(s, JSON.stringify(row));
       markWrite(s, key);
     }
     this.scheduler.maybeKick(table, s);

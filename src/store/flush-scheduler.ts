@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { BatchSender } from './batch-sender.js';
 import type { StoreMetrics } from './store-metrics.js';
 import { cutBatch, pendingBytes, pendingRows, type TableState } from './table-queue.js';
+import { emptyPendingLines } from './pending-lines.js';
 import type { StoreTable } from './tables.js';
 
 /** Dependencies of the scheduler. */
@@ -71,7 +72,7 @@ export class FlushScheduler {
     const { batchBytes, batchRows, maxQueueBytes } = this.p;
     if (s.inflight !== null) {
       // An insert is stuck (retrying): park what piled up behind it on disk rather than in memory.
-      if (s.spill !== null && s.lines.length > 0 && s.bytes >= Math.min(batchBytes, maxQueueBytes / 8)) this.spillPending(table, s);
+      if (s.spill !== null && s.rows > 0 && s.bytes >= Math.min(batchBytes, maxQueueBytes / 8)) this.spillPending(table, s);
       return;
     }
     const kickBytes = this.memoryPressure ? batchBytes / 4 : batchBytes;
@@ -83,13 +84,9 @@ export class FlushScheduler {
   }
 
   private spillPending(table: StoreTable, s: TableState): void {
-    const text = `${s.lines.join('\n')}\n`;
-    if (!s.spill!.push(text, s.keys, s.lines.length)) return; // disk budget spent: rows stay in memory (and count there)
+    if (!s.spill!.push(s.text!.subarray(0, s.bytes), s.keys, s.rows)) return; // disk budget spent: rows stay in memory (and count there)
     this.p.metrics.spilledBatches.inc({ table });
-    s.lines = [];
-    s.bytes = 0;
-    s.keys = [];
-    s.ends = [];
+    Object.assign(s, emptyPendingLines());
   }
 
   /** Takes the table's next batch (rebuilt, spilled, then pending rows, in that order) and starts sending it. */

@@ -57,8 +57,7 @@ export class SpillQueue {
   }
 
   /** Appends a chunk (synchronously: the rows leave memory at once); false when the budget would be passed. */
-  push(text: string, keys: string[], rows: number): boolean {
-    const body = Buffer.from(text, 'utf8');
+  push(body: Buffer, keys: string[], rows: number): boolean {
     if (this.budget.used + body.length > this.budget.max) return false;
     appendFileSync(this.path, body);
     this.chunks.push({ offset: this.end, length: body.length, keys, rows });

@@ -4,7 +4,7 @@
  * recovery), rows spilled to disk during an outage, and the insert in flight.
  */
 import { createHash } from 'node:crypto';
-import { takeWrites } from './pending-lines.js';
+import { emptyPendingLines, takeWrites, type PendingLines } from './pending-lines.js';
 import { newRollup, type SessionRollup } from './rollups.js';
 import type { SpillQueue } from './spill-queue.js';
 import type { StoreTable } from './tables.js';
@@ -23,15 +23,9 @@ export interface Batch {
 }
 
 /** The state of one table's queue. */
-export interface TableState {
-  /** Line tables: the pending rows' JSON text, without their newline (linesBuffer adds it). */
-  lines: string[];
-  bytes: number;
+export interface TableState extends PendingLines {
+  /** Rollup tables: the writes folded so far (line tables: null, their rows are the PendingLines). */
   rollup: SessionRollup | null;
-  /** Keys of the writes with rows pending in this table, in order. */
-  keys: string[];
-  /** Line tables: for each key, the index in `lines` just past its rows (pending-lines.ts). */
-  ends: number[];
   /** Batches ready to send before the pending rows (rebuilt on recovery). */
   ready: Batch[];
   /** Rows parked on disk during an outage (line tables, with the log on). */
@@ -46,12 +40,12 @@ const ROLLUP_ROW_BYTES = 320;
 
 /** A new, empty queue for `table`. */
 export function newTableQueue(table: StoreTable, spill: SpillQueue | null): TableState {
-  return { lines: [], bytes: 0, rollup: newRollup(table), keys: [], ends: [], ready: [], spill, inflight: null, inflightBytes: 0, inflightRows: 0 };
+  return { ...emptyPendingLines(), rollup: newRollup(table), ready: [], spill, inflight: null, inflightBytes: 0, inflightRows: 0 };
 }
 
 /** Rows queued in the table (pending, ready and spilled). */
 export function pendingRows(s: TableState): number {
-  let n = s.rollup !== null ? s.rollup.size : s.lines.length;
+  let n = s.rollup !== null ? s.rollup.size : s.rows;
   for (const b of s.ready) n += b.rows;
   if (s.spill !== null) n += s.spill.rows;
   return n;
@@ -71,7 +65,7 @@ export function pendingBytes(s: TableState): number {
 export function cutBatch(table: StoreTable, s: TableState, maxBytes: number, settle: (keys: readonly string[]) => void): Batch | null {
   const ready = s.ready.shift();
   if (ready !== undefined) return ready;
-  let lines: readonly string[];
+  let body: Buffer;
   let rows: number;
   let bytes: number;
   let keys: string[];
@@ -80,7 +74,7 @@ export function cutBatch(table: StoreTable, s: TableState, maxBytes: number, set
     const rollupRows = s.rollup.rows();
     rows = rollupRows.length;
     bytes = pendingBytes(s);
-    lines = rollupRows.map((r) => JSON.stringify(r));
+    body = linesBuffer(rollupRows.map((r) => JSON.stringify(r)));
     // The rollup rows carry no session ids: two different batches can sum to identical rows, so
     // the token also covers which session writes were summed (a true replay has the same ones).
     for (const k of s.keys) hash.update(k).update('\n');
@@ -88,17 +82,12 @@ export function cutBatch(table: StoreTable, s: TableState, maxBytes: number, set
     keys = s.keys;
     s.keys = [];
   } else {
-    const taken = takeWrites(s, maxBytes);
-    rows = taken.lines.length;
-    bytes = taken.bytes;
-    lines = taken.lines;
-    keys = taken.keys;
+    ({ body, rows, bytes, keys } = takeWrites(s, maxBytes));
   }
   if (rows === 0) {
     settle(keys);
     return null;
   }
-  const body = linesBuffer(lines);
   // Content hash, not a sequence: a retry reuses it. With the log on, the token and the batch's write keys
   // are logged before the insert, and recovery rebuilds exactly this batch under this token.
   const id = hash.update(body).digest('hex').slice(0, 32);
@@ -106,7 +95,7 @@ export function cutBatch(table: StoreTable, s: TableState, maxBytes: number, set
 }
 
 /**
- * The batch body: each row's UTF-8 bytes and a newline, written one by one into one Buffer. Joining them first made one
+ * A rollup table's batch body: each row's UTF-8 bytes and a newline, written one by one into one Buffer. Joining them first made one
  * more copy of the batch, a string of up to `batchBytes` (twice that in UTF-16) in the V8 heap, per batch. The Buffer
  * is sized for ASCII text (a byte a UTF-16 unit), so no pass counts the bytes first; a row that is not ASCII writes
  * more bytes than its length (4 bytes to spare make sure of that even when it does not fit), and the rows from it on

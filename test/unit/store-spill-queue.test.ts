@@ -14,8 +14,8 @@ describe('SpillQueue', () => {
   it('gives chunks back oldest first with their keys and rows, and removes the file once empty', async () => {
     const budget = { used: 0, max: 1_000_000 };
     const q = new SpillQueue(dir, 'spans', budget);
-    expect(q.push('{"a":1}\n{"a":2}\n', ['k1', 'k2'], 2)).toBe(true);
-    expect(q.push('{"a":3}\n', ['k3'], 1)).toBe(true);
+    expect(q.push(Buffer.from('{"a":1}\n{"a":2}\n'), ['k1', 'k2'], 2)).toBe(true);
+    expect(q.push(Buffer.from('{"a":3}\n'), ['k3'], 1)).toBe(true);
     expect(q.rows).toBe(3);
     expect(budget.used).toBe(24);
     const first = await q.shift();
@@ -33,17 +33,17 @@ describe('SpillQueue', () => {
     const budget = { used: 0, max: 20 };
     const a = new SpillQueue(dir, 'spans', budget);
     const b = new SpillQueue(dir, 'sessions', budget);
-    expect(a.push('x'.repeat(15), ['k'], 1)).toBe(true);
-    expect(b.push('y'.repeat(10), ['j'], 1)).toBe(false);
+    expect(a.push(Buffer.from('x'.repeat(15)), ['k'], 1)).toBe(true);
+    expect(b.push(Buffer.from('y'.repeat(10)), ['j'], 1)).toBe(false);
     expect(b.size).toBe(0);
     expect(budget.used).toBe(15);
   });
 
   it('keeps the file when a chunk is pushed while the last one is being read', async () => {
     const q = new SpillQueue(dir, 'spans', { used: 0, max: 1_000 });
-    q.push('one\n', ['a'], 1);
+    q.push(Buffer.from('one\n'), ['a'], 1);
     const reading = q.shift();
-    q.push('two\n', ['b'], 1);
+    q.push(Buffer.from('two\n'), ['b'], 1);
     expect((await reading)?.body.toString()).toBe('one\n');
     expect((await q.shift())?.body.toString()).toBe('two\n');
   });
