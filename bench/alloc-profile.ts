@@ -6,7 +6,12 @@
  * function and to the nearest frame on its stack that belongs to a known stage (bench/cpuprofile-top.ts's stages).
  * Sampling: one sample per `interval` bytes on average; the totals are estimates, good to a few per cent at these
  * volumes. Baseline in the same run: the bytes on the wire.
- * Run: npx tsx bench/alloc-profile.ts [requests=160] [top=25] [interval=4096]
+ * `promoted`: only what survived the young generation (promoted to old space: live at the end, or freed by an
+ * old-generation collection), by the function that allocated it: the objects the scavenger copied.
+ * `live`: instead, what is still held when the last request has been answered, before any of its sessions is decided
+ * (what outlives young-generation collections: the buffered sessions, caches, queues), by the function that
+ * allocated it.
+ * Run: npx tsx bench/alloc-profile.ts [requests=160] [top=25] [interval=4096] [all|promoted|live]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -23,6 +28,9 @@ import { FreshBodies, sendAll } from './support/export-traffic.js';
 const REQUESTS = Number(process.argv[2] ?? 160);
 const TOP = Number(process.argv[3] ?? 25);
 const INTERVAL = Number(process.argv[4] ?? 4096);
+const MODE = (process.argv[5] ?? 'all') as 'all' | 'promoted' | 'live';
+if (!['all', 'promoted', 'live'].includes(MODE)) throw new Error(`alloc-profile: mode ${MODE} is not all, promoted or live`);
+const LIVE = MODE === 'live';
 const CONCURRENCY = 16;
 const IDLE_MS = 250;
 
@@ -77,11 +85,17 @@ try {
 
   const bodies = traffic.next();
   const wireBytes = bodies.reduce((n, b) => n + b.length, 0);
-  await session.post('HeapProfiler.startSampling', { samplingInterval: INTERVAL, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await session.post('HeapProfiler.startSampling', { samplingInterval: INTERVAL, includeObjectsCollectedByMajorGC: MODE !== 'live', includeObjectsCollectedByMinorGC: MODE === 'all' });
   const spans = await sendAll(server.collector.handler, bodies, CONCURRENCY);
-  while (server.buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
-  await server.store.forceFlush();
+  if (!LIVE) {
+    while (server.buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
+    await server.store.forceFlush();
+  }
   const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: { head: SamplingNode } };
+  if (LIVE) {
+    while (server.buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
+    await server.store.forceFlush();
+  }
   const { byFn, byStage, total } = summarize(profile.head);
 
   const perSpan = (b: number): string => Math.round(b / spans).toLocaleString('en-US');
@@ -89,10 +103,10 @@ try {
   for (const [s, b] of [...byStage].sort((x, y) => y[1] - x[1])) stages.push([s, perSpan(b), `${((b / total) * 100).toFixed(1)}%`]);
   const fns = new Table({ head: ['function (self)', 'B per span', 'share'] });
   for (const [f, b] of [...byFn].sort((x, y) => y[1] - x[1]).slice(0, TOP)) fns.push([f, perSpan(b), `${((b / total) * 100).toFixed(1)}%`]);
-  console.log(`allocated on the main thread: ${perSpan(total)} B per span (${(total / wireBytes).toFixed(2)}× the ${perSpan(wireBytes)} wire bytes per span)`);
+  console.log(`${{ all: 'allocated on the main thread', promoted: 'promoted to the old generation', live: 'still held after the last answer' }[MODE]}: ${perSpan(total)} B per span (${(total / wireBytes).toFixed(2)}× the ${perSpan(wireBytes)} wire bytes per span)`);
   console.log(stages.toString());
   console.log(fns.toString());
-  console.log(JSON.stringify({ bench: 'alloc-profile', node: process.version, requests: REQUESTS, spans, wireBytesPerSpan: wireBytes / spans, allocatedBytesPerSpan: total / spans, stages: Object.fromEntries([...byStage].map(([s, b]) => [s, Math.round(b / spans)])) }));
+  console.log(JSON.stringify({ bench: 'alloc-profile', node: process.version, mode: MODE, requests: REQUESTS, spans, wireBytesPerSpan: wireBytes / spans, allocatedBytesPerSpan: total / spans, stages: Object.fromEntries([...byStage].map(([s, b]) => [s, Math.round(b / spans)])) }));
 } finally {
   session.disconnect();
   await server.shutdown();
