@@ -66,7 +66,9 @@ export class Normalizer {
    */
   count(n: NormalizedSpan): void {
     if (this.metrics === null) return;
-    for (const v of n.usageViolations) this.metrics.usageViolations.inc({ violation: v });
+    // Indexed: a for-of over a frozen list (the shared empty one) allocates an iterator per call.
+    const violations = n.usageViolations;
+    for (let i = 0; i < violations.length; i++) this.metrics.usageViolations.inc({ violation: violations[i]! });
     const isCall = n.usageRole === 'call' || n.genai.operation === 'chat' || n.genai.operation === 'text_completion';
     if (isCall && n.usage === null) this.metrics.callsWithoutUsage.inc();
   }

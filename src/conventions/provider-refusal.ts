@@ -92,7 +92,9 @@ export function classifyRefusal(attrs: Attributes, errorType: string | null, eve
   let kind = httpStatus === null ? null : refusalOfStatus(httpStatus);
   if (kind === null && errorType !== null) kind = refusalOfErrorType(errorType);
   if (kind === null) {
-    for (const e of events) {
+    // Indexed: a for-of over the shared frozen empty list allocates an iterator per span.
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
       if (e.name !== 'exception') continue;
       const t = readString(e.attributes, ['exception.type']);
       if (t !== null) kind = refusalOfErrorType(t);

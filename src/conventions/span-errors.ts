@@ -10,9 +10,11 @@ const EXCEPTION_TYPE = ['exception.type'] as const;
 export function extractError(span: OtlpSpan, isTool: boolean): { isError: boolean; errorType: string | null } {
   const attrType = readString(span.attributes, ALIASES.errorType);
   let exception: OtlpEvent | undefined;
-  for (const e of span.events) {
-    if (e.name === 'exception') {
-      exception = e;
+  // Indexed: a for-of over the shared frozen empty list allocates an iterator on every call.
+  const events = span.events;
+  for (let i = 0; i < events.length; i++) {
+    if (events[i]!.name === 'exception') {
+      exception = events[i];
       break;
     }
   }

@@ -267,14 +267,17 @@ function writeSpan(w: Writer, s: NormalizedSpan): void {
   }
   w.strs(s.scopeName, s.scopeVersion);
   writeAttrs(w, s.attributes);
+  // Lists are walked by index: a for-of over a frozen list (the shared empty one) allocates an iterator per span.
   w.w(listHead(s.events));
-  for (const e of s.events) {
+  for (let i = 0; i < s.events.length; i++) {
+    const e = s.events[i]!;
     w.time(e.timeUnixNano);
     w.strs(e.name);
     writeAttrs(w, e.attributes);
   }
   w.w(listHead(s.links));
-  for (const l of s.links) {
+  for (let i = 0; i < s.links.length; i++) {
+    const l = s.links[i]!;
     w.strs(l.traceId, l.spanId, l.traceState);
     writeAttrs(w, l.attributes);
   }
@@ -298,7 +301,8 @@ function writeSpan(w: Writer, s: NormalizedSpan): void {
   if (http === VALUE) w.num(s.httpStatus!);
   if (s.call !== NO_PROVIDER_CALL) writeCall(w, s.call);
   w.w(listHead(s.evals));
-  for (const e of s.evals) {
+  for (let i = 0; i < s.evals.length; i++) {
+    const e = s.evals[i]!;
     w.w(e.score === null ? 1 : 0);
     w.strs(e.name);
     if (e.score !== null) w.num(e.score);

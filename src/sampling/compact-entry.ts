@@ -9,6 +9,9 @@
 import type { SessionSummary } from '../model/session.js';
 import type { Decision } from '../model/decision.js';
 
+/** The one empty list every entry shares. */
+const NO_STRINGS: string[] = Object.freeze([]) as unknown as string[];
+
 /** Strings longer than this are not shared (a long one is rarely repeated, and the table would hold it). */
 const MAX_SHARED_CHARS = 256;
 /** Lists longer than this are copied, not shared. */
@@ -55,18 +58,30 @@ export class Interner {
 
   /** A frozen list equal to `list`, shared with equal lists handed out before (its strings shared too). */
   list(list: readonly string[]): string[] {
-    if (list.length > MAX_SHARED_LIST) return list.map((s) => this.string(s));
+    if (list.length === 0) return NO_STRINGS;
+    if (list.length > MAX_SHARED_LIST) return this.strings_(list);
     // Each string after its length: no two different lists give the same key, whatever their strings hold (a
     // separator alone does not: ['a\0', 'b'] and ['a', '\0b'] joined by NUL are the same text).
     let key = '';
-    for (const s of list) key += `${s.length}:${s}`;
-    if (key.length > MAX_SHARED_LIST * 16) return list.map((s) => this.string(s));
+    // Indexed: the list is often a frozen one (shared), and a for-of over a frozen list allocates an iterator.
+    for (let i = 0; i < list.length; i++) key += `${list[i]!.length}:${list[i]!}`;
+    if (key.length > MAX_SHARED_LIST * 16) return this.strings_(list);
     const held = this.lists.get(key);
     if (held !== undefined) return held as string[];
     if (this.lists.size >= this.maxEntries) this.lists.clear();
-    const shared = Object.freeze(list.map((s) => this.string(s)));
+    const shared = Object.freeze(this.strings_(list));
     this.lists.set(key, shared);
     return shared as string[];
+  }
+
+  /**
+   * A copy of `list` with its strings shared. A loop, not `list.map((s) => this.string(s))`: an arrow taking `this`
+   * made V8 allocate a context on every call of list(), found or not.
+   */
+  private strings_(list: readonly string[]): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < list.length; i++) out.push(this.string(list[i]!));
+    return out;
   }
 }
 

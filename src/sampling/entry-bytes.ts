@@ -46,7 +46,8 @@ export function sessionEntryBytes(e: CachedSession, key: string): number {
   n += SLOT * (s.traceIds.length + (e.requestLsns?.length ?? 0));
   // Lists longer than the interner shares (compact-entry.ts) are held per entry.
   for (const list of [s.toolPath, s.serviceNames, s.agentNames, s.models, s.providers]) if (list.length > 64) n += SLOT * list.length;
-  for (const ev of s.evals) n += SLOT + evalBytes(ev);
+  // Indexed: a for-of over the shared frozen empty list allocates an iterator per call.
+  for (let i = 0; i < s.evals.length; i++) n += SLOT + evalBytes(s.evals[i]!);
   if (e.decision.detectors !== undefined) n += detectorBytes(e.decision.detectors);
   return Math.ceil(n);
 }

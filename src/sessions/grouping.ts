@@ -105,7 +105,10 @@ export class SessionGroups {
     const foreignEvals = new Map<string, EvalResult[]>();
     for (const span of spans) {
       this.route(span, arrival);
-      for (const e of span.evals) {
+      // Indexed: a for-of over the shared frozen empty list allocates an iterator per span.
+      const evals = span.evals;
+      for (let i = 0; i < evals.length; i++) {
+        const e = evals[i]!;
         if (isOwnEval(e, span)) continue;
         const list = foreignEvals.get(span.tenantId) ?? [];
         list.push(e);

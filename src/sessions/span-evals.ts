@@ -12,6 +12,10 @@ export function isOwnEval(e: EvalResult, span: NormalizedSpan): boolean {
 /** The evals of `spans` that belong to those spans' own session. */
 export function ownEvals(spans: readonly NormalizedSpan[]): EvalResult[] {
   const out: EvalResult[] = [];
-  for (const s of spans) for (const e of s.evals) if (isOwnEval(e, s)) out.push(e);
+  for (const s of spans) {
+    // Indexed: a for-of over the shared frozen empty list allocates an iterator per span.
+    const evals = s.evals;
+    for (let i = 0; i < evals.length; i++) if (isOwnEval(evals[i]!, s)) out.push(evals[i]!);
+  }
   return out;
 }
