@@ -80,7 +80,12 @@ export interface TakenWrites {
 /** Removes and returns the oldest whole writes whose rows fit in `maxBytes` (at least one write); all when maxBytes is Infinity. */
 export function takeWrites(p: PendingLines, maxBytes: number): TakenWrites {
   const text = p.text;
-  if (text === null) return { body: Buffer.alloc(0), rows: 0, bytes: 0, keys: [] };
+  if (text === null) {
+    // No rows: any keys (a write that added none) are handed back to be settled, as with rows.
+    const keys = p.keys;
+    Object.assign(p, emptyPendingLines());
+    return { body: Buffer.alloc(0), rows: 0, bytes: 0, keys };
+  }
   let k = p.keys.length;
   if (p.bytes > maxBytes && k > 1) {
     k = 1;

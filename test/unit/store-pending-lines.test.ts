@@ -89,10 +89,15 @@ describe('takeWrites', () => {
     expect(p.rowEnds).toEqual([1, 4]);
   });
 
-  it('takes nothing from an empty queue', () => {
+  it('takes nothing from an empty queue, and hands back the keys of writes that added no row', () => {
     const t = takeWrites(emptyPendingLines(), Infinity);
     expect(t.rows).toBe(0);
     expect(t.keys).toEqual([]);
     expect(t.body.length).toBe(0);
+    const p = emptyPendingLines();
+    markWrite(p, 'none');
+    const k = takeWrites(p, Infinity);
+    expect(k).toMatchObject({ rows: 0, bytes: 0, keys: ['none'] });
+    expect(p).toEqual(emptyPendingLines());
   });
 });
