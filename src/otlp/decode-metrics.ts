@@ -97,7 +97,6 @@ function readRequest(req: Obj, limits: DecodeLimits, nowMs: number): DecodedMetr
           isMonotonic: data.isMonotonic === true,
         };
         ((data.dataPoints as Obj[]) ?? []).forEach((dp, pi) => {
-          const at = `${path}.${kindKey}.dataPoints[${pi}] (${name})`;
           if (points.length + rejected.length >= limits.maxSpansPerRequest) {
             throw new AgtError('AGT_ERR_LIMIT_EXCEEDED', `request has more than maxSpansPerRequest ${limits.maxSpansPerRequest} data points`);
           }
@@ -107,7 +106,8 @@ function readRequest(req: Obj, limits: DecodeLimits, nowMs: number): DecodedMetr
             points.push(p);
           } catch (err) {
             if (!(err instanceof MetricRejectError)) throw err;
-            rejected.push({ kind: err.kind, path: at, reason: err.message });
+            // The point's path is built only for a rejection (it was a string per point).
+            rejected.push({ kind: err.kind, path: `${path}.${kindKey}.dataPoints[${pi}] (${name})`, reason: err.message });
           }
         });
       });

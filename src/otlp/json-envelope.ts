@@ -124,16 +124,16 @@ function walk<T>(body: string | Uint8Array, limits: DecodeLimits, nowMs: number,
       }
       const ctx: JsonItemContext = { st, limits, window, resource, scope };
       for (let k = 0; k < list.length; k++) {
-        const path = `${ssPath}.${names.itemKey}[${k}]`;
+        // The item's path is built only for a rejection (it was a string per item).
         if (scopeProblem !== null) {
-          rejected.push({ path, ...scopeProblem });
+          rejected.push({ path: `${ssPath}.${names.itemKey}[${k}]`, ...scopeProblem });
           continue;
         }
         try {
           items.push(read(list[k], ctx));
         } catch (err) {
           if (!(err instanceof SpanRejectError)) throw err;
-          rejected.push({ path, kind: err.kind, reason: err.message });
+          rejected.push({ path: `${ssPath}.${names.itemKey}[${k}]`, kind: err.kind, reason: err.message });
         }
       }
     }

@@ -30,6 +30,11 @@ function finite(what: string, v: number): void {
   if (!Number.isFinite(v)) throw new MetricRejectError('value', `${what} is ${v}: the tables hold finite numbers only`);
 }
 
+/** finite() for the i-th entry of a list (`list[i]` + `field`): the name is built only when the value is refused. */
+function finiteAt(list: string, i: number, field: string, v: number): void {
+  if (!Number.isFinite(v)) finite(`${list}[${i}]${field}`, v);
+}
+
 function total(counts: readonly bigint[]): bigint {
   let n = 0n;
   for (const c of counts) n += c;
@@ -46,7 +51,7 @@ export function checkMetricPoint(p: OtlpMetricPoint, window: TimeWindowNs): void
   if ('exemplars' in p) {
     for (const [i, e] of p.exemplars.entries()) {
       if (e.timeUnixNano !== 0n && (e.timeUnixNano < MIN_START_NS || e.timeUnixNano > window.maxNs)) throw new MetricRejectError('timestamp', `exemplars[${i}].timeUnixNano ${e.timeUnixNano} is before 2000-01-01 or in the future`);
-      finite(`exemplars[${i}].value`, e.value);
+      finiteAt('exemplars', i, '.value', e.value);
     }
   }
   if (p.startTimeUnixNano > p.timeUnixNano) throw new MetricRejectError('timestamp', `startTimeUnixNano ${p.startTimeUnixNano} is after timeUnixNano ${p.timeUnixNano}`);
@@ -62,7 +67,7 @@ export function checkMetricPoint(p: OtlpMetricPoint, window: TimeWindowNs): void
         throw new MetricRejectError('buckets', `bucketCounts has ${p.bucketCounts.length} entries; with ${bounds.length} explicitBounds it must have ${bounds.length + 1}`);
       }
       for (let i = 0; i < bounds.length; i++) {
-        finite(`explicitBounds[${i}]`, bounds[i]!);
+        finiteAt('explicitBounds', i, '', bounds[i]!);
         if (i > 0 && bounds[i]! <= bounds[i - 1]!) throw new MetricRejectError('buckets', `explicitBounds must increase: [${i - 1}] = ${bounds[i - 1]} then [${i}] = ${bounds[i]}`);
       }
       if (p.bucketCounts.length > 0 && total(p.bucketCounts) !== p.count) throw new MetricRejectError('buckets', `bucketCounts add up to ${total(p.bucketCounts)}, not count ${p.count}`);
@@ -79,7 +84,7 @@ export function checkMetricPoint(p: OtlpMetricPoint, window: TimeWindowNs): void
       finite('sum', p.sum);
       for (const [i, q] of p.quantiles.entries()) {
         if (!(q.quantile >= 0 && q.quantile <= 1)) throw new MetricRejectError('value', `quantileValues[${i}].quantile ${q.quantile} is outside [0, 1]`);
-        finite(`quantileValues[${i}].value`, q.value);
+        finiteAt('quantileValues', i, '.value', q.value);
       }
       return;
   }

@@ -197,9 +197,10 @@ function readScopeGroup<T>(st: WalkState<T>, end: number, path: string, resource
     if (++st.count > st.limits.maxSpansPerRequest) {
       throw new AgtError('AGT_ERR_LIMIT_EXCEEDED', `request has more than maxSpansPerRequest ${st.limits.maxSpansPerRequest} ${st.names.itemNoun}`);
     }
-    const itemPath = `${path}.${st.names.itemKey}[${index++}]`;
+    // The item's path is built only for a rejection (it was a string per span).
+    const at = index++;
     if (problem !== null) {
-      st.rejected.push({ path: itemPath, ...problem });
+      st.rejected.push({ path: itemPathOf(path, st.names.itemKey, at), ...problem });
       r.pos = itemEnd;
       continue;
     }
@@ -207,10 +208,15 @@ function readScopeGroup<T>(st: WalkState<T>, end: number, path: string, resource
       st.items.push(st.read(r, itemEnd, ctx));
     } catch (err) {
       if (!(err instanceof SpanRejectError)) throw err;
-      st.rejected.push({ path: itemPath, kind: err.kind, reason: err.message });
+      st.rejected.push({ path: itemPathOf(path, st.names.itemKey, at), kind: err.kind, reason: err.message });
       r.pos = itemEnd;
     }
   }
+}
+
+/** Where a rejected item is in the request, e.g. `resourceSpans[0].scopeSpans[1].spans[7]`. */
+function itemPathOf(scopePath: string, itemKey: string, index: number): string {
+  return `${scopePath}.${itemKey}[${index}]`;
 }
 
 function readScope<T>(st: WalkState<T>, end: number): OtlpScope {

@@ -90,6 +90,27 @@ describe('decodeMetricsRequest', () => {
     expect(d.rejected[2]!.path).toBe('resourceMetrics[0].scopeMetrics[0].metrics[3].gauge.dataPoints[0] (novalue)');
   });
 
+  it('names the list entry that is not a finite number (the name is built only for a refusal)', () => {
+    const t = now();
+    const d = decodeMetricsRequestJson(
+      json(
+        request([
+          { name: 'bound', histogram: { dataPoints: [{ timeUnixNano: t, count: '2', bucketCounts: ['1', '1', '0'], explicitBounds: [1, 'Infinity'] }] } },
+          { name: 'exemplar', gauge: { dataPoints: [{ timeUnixNano: t, asDouble: 1, exemplars: [{ timeUnixNano: t, asDouble: 1 }, { timeUnixNano: t, asDouble: 'NaN' }] }] } },
+          { name: 'quantile', summary: { dataPoints: [{ timeUnixNano: t, count: '1', sum: 1, quantileValues: [{ quantile: 0.5, value: 1 }, { quantile: 0.9, value: '-Infinity' }] }] } },
+        ]),
+      ),
+      DEFAULT_DECODE_LIMITS,
+      NOW_MS,
+    );
+    expect(d.points).toEqual([]);
+    expect(d.rejected.map((r) => [r.kind, r.reason])).toEqual([
+      ['value', 'explicitBounds[1] is Infinity: the tables hold finite numbers only'],
+      ['value', 'exemplars[1].value is NaN: the tables hold finite numbers only'],
+      ['value', 'quantileValues[1].value is -Infinity: the tables hold finite numbers only'],
+    ]);
+  });
+
   it('throws AGT_ERR_MALFORMED_REQUEST for JSON that is no request and AGT_ERR_LIMIT_EXCEEDED past maxSpansPerRequest', () => {
     expect(() => decodeMetricsRequestJson(json([1, 2]), DEFAULT_DECODE_LIMITS, NOW_MS)).toThrow(expect.objectContaining({ code: 'AGT_ERR_MALFORMED_REQUEST' }));
     expect(() => decodeMetricsRequestJson(Buffer.from('{"resourceMetrics": ['), DEFAULT_DECODE_LIMITS, NOW_MS)).toThrow(expect.objectContaining({ code: 'AGT_ERR_MALFORMED_REQUEST' }));
