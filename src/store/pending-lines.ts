@@ -110,3 +110,13 @@ export function takeWrites(p: PendingLines, maxBytes: number): TakenWrites {
   p.rowEnds = p.rowEnds.slice(k).map((r) => r - rows);
   return taken;
 }
+
+/**
+ * The JSONEachRow body of `rows` (each row's text without its newline), written the way queued rows are: a rollup
+ * table's rows are built at the cut, not queued, and go through the same encoder.
+ */
+export function linesBuffer(rows: readonly string[]): Buffer {
+  const p = emptyPendingLines();
+  for (let i = 0; i < rows.length; i++) appendRow(p, rows[i]!);
+  return takeWrites(p, Infinity).body;
+}

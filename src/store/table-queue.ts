@@ -4,7 +4,7 @@
  * recovery), rows spilled to disk during an outage, and the insert in flight.
  */
 import { createHash } from 'node:crypto';
-import { emptyPendingLines, takeWrites, type PendingLines } from './pending-lines.js';
+import { emptyPendingLines, linesBuffer, takeWrites, type PendingLines } from './pending-lines.js';
 import { newRollup, type SessionRollup } from './rollups.js';
 import type { SpillQueue } from './spill-queue.js';
 import type { StoreTable } from './tables.js';
@@ -92,41 +92,4 @@ export function cutBatch(table: StoreTable, s: TableState, maxBytes: number, set
   // are logged before the insert, and recovery rebuilds exactly this batch under this token.
   const id = hash.update(body).digest('hex').slice(0, 32);
   return { table, body, rows, bytes, id, keys, logged: false };
-}
-
-/**
- * A rollup table's batch body: each row's UTF-8 bytes and a newline, written one by one into one Buffer. Joining them first made one
- * more copy of the batch, a string of up to `batchBytes` (twice that in UTF-16) in the V8 heap, per batch. The Buffer
- * is sized for ASCII text (a byte a UTF-16 unit), so no pass counts the bytes first; a row that is not ASCII writes
- * more bytes than its length (4 bytes to spare make sure of that even when it does not fit), and the rows from it on
- * are then counted and written into a Buffer of their exact size.
- */
-export function linesBuffer(rows: readonly string[]): Buffer {
-  let units = 0;
-  for (const row of rows) units += row.length + 1;
-  const body = Buffer.allocUnsafe(units + 4);
-  let at = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    if (body.write(row, at, 'utf8') !== row.length) return withRowsCounted(rows, i, body, at);
-    at += row.length;
-    body[at++] = NEWLINE;
-  }
-  return body.subarray(0, at);
-}
-
-const NEWLINE = 0x0a;
-
-/** The body whose first `headBytes` (rows before `from`, all ASCII) are in `head`, the rest counted exactly. */
-function withRowsCounted(rows: readonly string[], from: number, head: Buffer, headBytes: number): Buffer {
-  let size = headBytes;
-  for (let i = from; i < rows.length; i++) size += Buffer.byteLength(rows[i]!, 'utf8') + 1;
-  const body = Buffer.allocUnsafe(size);
-  head.copy(body, 0, 0, headBytes);
-  let at = headBytes;
-  for (let i = from; i < rows.length; i++) {
-    at += body.write(rows[i]!, at, 'utf8');
-    body[at++] = NEWLINE;
-  }
-  return body;
 }

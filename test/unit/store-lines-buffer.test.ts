@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linesBuffer } from '../../src/store/table-queue.js';
+import { linesBuffer } from '../../src/store/pending-lines.js';
 
 /** The body the rows make as JSONEachRow text: each row and a newline. */
 const expected = (rows: string[]): Buffer => Buffer.from(rows.map((r) => `${r}\n`).join(''), 'utf8');
