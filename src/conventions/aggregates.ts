@@ -2,7 +2,6 @@
 import { USAGE_FIELDS, type NormalizedSpan, type Usage } from '../model/span.js';
 import { extractUsage } from './usage.js';
 
-
 /**
  * One message per `aggregate` span whose usage differs from the sum of the `call` spans below it
  * (nested wrappers are looked through; only calls are summed). Only the fields the wrapper itself

@@ -2,7 +2,7 @@
 import { shareEmpty, type OtlpSpan } from '../otlp/types.js';
 import { wireOffsetOf } from '../otlp/proto-span.js';
 import { type Attributes } from '../model/otlp-values.js';
-import { type GenAiInfo, type NormalizedSpan, type SpanCost, type UsageField } from '../model/span.js';
+import type { GenAiInfo, NormalizedSpan, SpanCost, UsageField } from '../model/span.js';
 import type { Registry } from 'prom-client';
 import { closeAliasGate, conventionMask, openAliasGate } from './span-keys.js';
 import { ALIASES, CONVENTION_PREFIXES, EXCLUSIVE_INPUT_SCOPES } from './aliases.js';
@@ -20,7 +20,6 @@ import { extractUsage } from './usage.js';
 
 /** The resource's service name, as a list read like ALIASES (one constant, not an array per span). */
 const SERVICE_NAME = ['service.name'] as const;
-
 
 /** Maps spans of any supported convention onto the normalized span model. Stateless apart from config. */
 export class Normalizer {

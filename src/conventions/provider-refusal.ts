@@ -7,6 +7,7 @@
 import type { Attributes, OtlpEvent } from '../model/otlp-values.js';
 import { ALIASES } from './aliases.js';
 import { readNumber, readString, toNumber } from './read-attr.js';
+import { EXCEPTION_TYPE } from './span-errors.js';
 import type { RefusalKind } from '../model/span.js';
 
 
@@ -96,7 +97,7 @@ export function classifyRefusal(attrs: Attributes, errorType: string | null, eve
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       if (e.name !== 'exception') continue;
-      const t = readString(e.attributes, ['exception.type']);
+      const t = readString(e.attributes, EXCEPTION_TYPE);
       if (t !== null) kind = refusalOfErrorType(t);
       if (kind !== null) break;
     }

@@ -4,7 +4,8 @@ import type { OtlpSpan } from '../otlp/types.js';
 import { ALIASES } from './aliases.js';
 import { readString } from './read-attr.js';
 
-const EXCEPTION_TYPE = ['exception.type'] as const;
+/** The exception event's type, as a list read like ALIASES (a constant: an array literal in a call is one per span). */
+export const EXCEPTION_TYPE = ['exception.type'] as const;
 
 /** Whether the span failed, and the error type when one is named. */
 export function extractError(span: OtlpSpan, isTool: boolean): { isError: boolean; errorType: string | null } {

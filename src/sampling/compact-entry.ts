@@ -59,17 +59,17 @@ export class Interner {
   /** A frozen list equal to `list`, shared with equal lists handed out before (its strings shared too). */
   list(list: readonly string[]): string[] {
     if (list.length === 0) return NO_STRINGS;
-    if (list.length > MAX_SHARED_LIST) return this.strings_(list);
+    if (list.length > MAX_SHARED_LIST) return this.sharedStrings(list);
     // Each string after its length: no two different lists give the same key, whatever their strings hold (a
     // separator alone does not: ['a\0', 'b'] and ['a', '\0b'] joined by NUL are the same text).
     let key = '';
     // Indexed: the list is often a frozen one (shared), and a for-of over a frozen list allocates an iterator.
     for (let i = 0; i < list.length; i++) key += `${list[i]!.length}:${list[i]!}`;
-    if (key.length > MAX_SHARED_LIST * 16) return this.strings_(list);
+    if (key.length > MAX_SHARED_LIST * 16) return this.sharedStrings(list);
     const held = this.lists.get(key);
     if (held !== undefined) return held as string[];
     if (this.lists.size >= this.maxEntries) this.lists.clear();
-    const shared = Object.freeze(this.strings_(list));
+    const shared = Object.freeze(this.sharedStrings(list));
     this.lists.set(key, shared);
     return shared as string[];
   }
@@ -78,7 +78,7 @@ export class Interner {
    * A copy of `list` with its strings shared. A loop, not `list.map((s) => this.string(s))`: an arrow taking `this`
    * made V8 allocate a context on every call of list(), found or not.
    */
-  private strings_(list: readonly string[]): string[] {
+  private sharedStrings(list: readonly string[]): string[] {
     const out: string[] = [];
     for (let i = 0; i < list.length; i++) out.push(this.string(list[i]!));
     return out;
