@@ -37,6 +37,16 @@ async function deliverGrpcUntilAcknowledged(grpcTarget: string, spans: ReadableS
   throw new Error('not acknowledged after 5 attempts');
 }
 
+/** What the stopped collector stored: per session its span rows and distinct span ids, and the usage rollup's token sums. */
+async function storedRows(dir: string): Promise<{ spans: [string, number, number][]; tokens: [number, number] }> {
+  const [spans, usage] = await queryDataDir<Record<string, string | number>>(join(dir, 'clickhouse'), [
+    'SELECT SessionId, count() AS n, uniqExact(SpanId) AS ids FROM agenttail.spans GROUP BY SessionId ORDER BY SessionId',
+    'SELECT sum(InputTokens) AS i, sum(OutputTokens) AS o FROM agenttail.usage_hourly',
+  ]);
+  const u = usage![0]!;
+  return { spans: spans!.map((r) => [String(r.SessionId), Number(r.n), Number(r.ids)]), tokens: [Number(u.i), Number(u.o)] };
+}
+
 describe('decode workers, from outside', () => {
   it('answers the requests of a worker that died retryably, replaces it, and stores every session once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agt-workers-'));
@@ -70,16 +80,10 @@ describe('decode workers, from outside', () => {
       }
       expect(exit.code).toBe(0);
 
-      const [spans, usage] = await queryDataDir(join(dir, 'clickhouse'), [
-        'SELECT SessionId, count() AS n, uniqExact(SpanId) AS ids FROM agenttail.spans GROUP BY SessionId ORDER BY SessionId',
-        'SELECT sum(InputTokens) AS i, sum(OutputTokens) AS o FROM agenttail.usage_hourly',
-      ]);
+      const stored = await storedRows(dir);
       // Each session's root and its model calls, each once although one request was sent twice.
-      expect((spans as { SessionId: string; n: string | number; ids: string | number }[]).map((r) => [r.SessionId, Number(r.n), Number(r.ids)])).toEqual(
-        ['dw-grpc-1', 'dw-grpc-2', 'dw-http-1', 'dw-http-2'].map((id) => [id, SESSION_CALLS + 1, SESSION_CALLS + 1]),
-      );
-      const u = usage![0] as { i: string | number; o: string | number };
-      expect([Number(u.i), Number(u.o)]).toEqual([4 * SESSION_TOKENS.input, 4 * SESSION_TOKENS.output]);
+      expect(stored.spans).toEqual(['dw-grpc-1', 'dw-grpc-2', 'dw-http-1', 'dw-http-2'].map((id) => [id, SESSION_CALLS + 1, SESSION_CALLS + 1]));
+      expect(stored.tokens).toEqual([4 * SESSION_TOKENS.input, 4 * SESSION_TOKENS.output]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -102,16 +106,12 @@ describe('decode workers, from outside', () => {
         exit = await second.exited;
       }
       expect(exit.code).toBe(0);
-      const [rows, usage] = await queryDataDir(join(dir, 'clickhouse'), [
-        'SELECT SessionId, count() AS n, uniqExact(SpanId) AS ids FROM agenttail.spans GROUP BY SessionId ORDER BY SessionId',
-        'SELECT sum(InputTokens) AS i, sum(OutputTokens) AS o FROM agenttail.usage_hourly',
-      ]);
-      expect((rows as { SessionId: string; n: string | number; ids: string | number }[]).map((r) => [r.SessionId, Number(r.n), Number(r.ids)])).toEqual([
+      const stored = await storedRows(dir);
+      expect(stored.spans).toEqual([
         ['dw-kill-1', SESSION_CALLS + 1, SESSION_CALLS + 1],
         ['dw-kill-2', SESSION_CALLS + 1, SESSION_CALLS + 1],
       ]);
-      const u = usage![0] as { i: string | number; o: string | number };
-      expect([Number(u.i), Number(u.o)]).toEqual([2 * SESSION_TOKENS.input, 2 * SESSION_TOKENS.output]);
+      expect(stored.tokens).toEqual([2 * SESSION_TOKENS.input, 2 * SESSION_TOKENS.output]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
