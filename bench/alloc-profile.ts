@@ -18,19 +18,16 @@ import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Table from 'cli-table3';
-import { parseConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/log.js';
 import { startServer } from '../src/main/lifecycle.js';
 import { stageOf } from './cpuprofile-top.js';
-import { benchConfig } from './e2e/collector.js';
-import { FreshBodies, sendAll } from './support/export-traffic.js';
+import { FreshBodies, inProcessServerConfig, sendAll, untilWritten } from './support/export-traffic.js';
 
 const REQUESTS = Number(process.argv[2] ?? 160);
 const TOP = Number(process.argv[3] ?? 25);
 const INTERVAL = Number(process.argv[4] ?? 4096);
 const MODE = (process.argv[5] ?? 'all') as 'all' | 'promoted' | 'live';
 if (!['all', 'promoted', 'live'].includes(MODE)) throw new Error(`alloc-profile: mode ${MODE} is not all, promoted or live`);
-const LIVE = MODE === 'live';
 const CONCURRENCY = 16;
 const IDLE_MS = 250;
 
@@ -67,12 +64,7 @@ function summarize(head: SamplingNode): { byFn: Map<string, number>; byStage: Ma
 
 const log = silentLogger();
 const dir = mkdtempSync(join(tmpdir(), 'agt-alloc-'));
-const config = parseConfig({
-  ...benchConfig(dir),
-  logLevel: 'warn',
-  sessions: { idleTimeoutMs: IDLE_MS, sweepIntervalMs: 50, maxBufferBytes: 8 * 1024 ** 3 },
-  receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, overload: { maxRssBytes: 0, maxEventLoopLagMs: 60_000 } },
-});
+const config = inProcessServerConfig(dir, { sessions: { idleTimeoutMs: IDLE_MS, sweepIntervalMs: 50, maxBufferBytes: 8 * 1024 ** 3 } });
 const server = await startServer(config, log);
 const traffic = new FreshBodies(REQUESTS);
 const session = new Session();
@@ -80,22 +72,16 @@ session.connect();
 try {
   // Warm-up: the hot functions optimized, the caches filled, before the counted round.
   await sendAll(server.collector.handler, traffic.next(), CONCURRENCY);
-  while (server.buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
-  await server.store.forceFlush();
+  await untilWritten(server.buffer, server.store);
 
   const bodies = traffic.next();
   const wireBytes = bodies.reduce((n, b) => n + b.length, 0);
   await session.post('HeapProfiler.startSampling', { samplingInterval: INTERVAL, includeObjectsCollectedByMajorGC: MODE !== 'live', includeObjectsCollectedByMinorGC: MODE === 'all' });
   const spans = await sendAll(server.collector.handler, bodies, CONCURRENCY);
-  if (!LIVE) {
-    while (server.buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
-    await server.store.forceFlush();
-  }
+  // `live` stops sampling at the last answer, the others once every session is decided and written.
+  if (MODE !== 'live') await untilWritten(server.buffer, server.store);
   const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: { head: SamplingNode } };
-  if (LIVE) {
-    while (server.buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
-    await server.store.forceFlush();
-  }
+  if (MODE === 'live') await untilWritten(server.buffer, server.store);
   const { byFn, byStage, total } = summarize(profile.head);
 
   const perSpan = (b: number): string => Math.round(b / spans).toLocaleString('en-US');

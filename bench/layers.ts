@@ -16,16 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Table from 'cli-table3';
-import { parseConfig } from '../src/config/load.js';
 import { storeSchema } from '../src/config/store.js';
 import { silentLogger } from '../src/log.js';
 import { Durability } from '../src/durability/durability.js';
 import { startServer } from '../src/main/lifecycle.js';
 import { ClickHouseStore } from '../src/store/clickhouse-store.js';
 import type { SessionStore } from '../src/model/session-store.js';
-import { benchConfig } from './e2e/collector.js';
 import { CountingStore } from './support/counting-store.js';
-import { FreshBodies, sendAll } from './support/export-traffic.js';
+import { FreshBodies, inProcessServerConfig, sendAll, untilWritten } from './support/export-traffic.js';
 import { ingestPipeline } from './support/ingest-pipeline.js';
 
 const REQUESTS = Number(process.argv[2] ?? 240);
@@ -66,11 +64,8 @@ async function run(layer: Layer, chStore: ClickHouseStore): Promise<Result> {
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   const spans = await sendAll(handler, bodies, CONCURRENCY);
-  if (deciding) {
-    // Every session decided and, with the embedded store, every row inserted.
-    while (buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
-    await store.forceFlush();
-  }
+  // Every session decided and, with the embedded store, every row inserted.
+  if (deciding) await untilWritten(buffer, store);
   const wallMs = performance.now() - t0 - (deciding ? IDLE_MS : 0);
   const busyMs = performance.eventLoopUtilization(elu0).active;
   await buffer.shutdown();
@@ -83,22 +78,14 @@ async function run(layer: Layer, chStore: ClickHouseStore): Promise<Result> {
 /** Layer 4: the server as `serve` builds it (its config as the e2e bench's collector has it, idle IDLE_MS). */
 async function runServer(): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'agt-layers-srv-'));
-  const config = parseConfig({
-    ...benchConfig(dir),
-    logLevel: 'warn',
-    // chDB binds one data directory per process: the server opens the same one as layer 3.
-    store: { kind: 'embedded', path: chDir },
-    sessions: DECIDING_SESSIONS,
-    // Shedding off: on a shared 2-core machine the loop can lag past the production limit; this bench measures throughput.
-    receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, overload: { maxRssBytes: 0, maxEventLoopLagMs: 60_000 } },
-  });
+  // chDB binds one data directory per process: the server opens the same one as layer 3.
+  const config = inProcessServerConfig(dir, { store: { kind: 'embedded', path: chDir }, sessions: DECIDING_SESSIONS });
   const server = await startServer(config, log);
   const bodies = traffic.next();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   const spans = await sendAll(server.collector.handler, bodies, CONCURRENCY);
-  while (server.buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
-  await server.store.forceFlush();
+  await untilWritten(server.buffer, server.store);
   const wallMs = performance.now() - t0 - IDLE_MS;
   const busyMs = performance.eventLoopUtilization(elu0).active;
   await server.shutdown();

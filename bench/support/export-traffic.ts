@@ -1,5 +1,8 @@
 /** The e2e traffic handed straight to an ExportHandler, shared by bench/layers.ts and bench/shared-decisions.ts. */
+import { parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
 import type { ExportHandler } from '../../src/receive/export-handler.js';
+import { benchConfig } from '../e2e/collector.js';
 import { buildPool, stamp } from '../e2e/requests.js';
 
 /** Hands every body to the handler with `concurrency` requests in flight; the spans accepted. */
@@ -32,4 +35,24 @@ export class FreshBodies {
     this.nonceBase += Math.ceil(this.requests / n) + 1;
     return Array.from({ length: this.requests }, (_, i) => stamp(this.templates[i % n]!, base + Math.floor(i / n) + 1));
   }
+}
+
+/**
+ * The config of a server built in process (`startServer`) for the e2e traffic: the e2e collector's settings, any free
+ * ports, shedding off (on a shared 2-core machine the loop can lag past the production limit; these benches measure
+ * throughput and allocation), `overrides` on top (sessions, store).
+ */
+export function inProcessServerConfig(dir: string, overrides: Record<string, unknown>): Config {
+  return parseConfig({
+    ...benchConfig(dir),
+    logLevel: 'warn',
+    receive: { grpc: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, overload: { maxRssBytes: 0, maxEventLoopLagMs: 60_000 } },
+    ...overrides,
+  });
+}
+
+/** Waits until every open session is decided and the store has inserted what it queued. */
+export async function untilWritten(buffer: { stats(): { openSessions: number } }, store: { forceFlush(): Promise<void> }): Promise<void> {
+  while (buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 10));
+  await store.forceFlush();
 }
