@@ -14,12 +14,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import Table from 'cli-table3';
 import type { AttrFilter } from '../src/otlp/proto-attributes.js';
 import { decodeTransferredSpans, encodeTransferredSpans, type TransferredSpans } from '../src/receive/span-transfer.js';
 import { buildPool, stamp } from './e2e/requests.js';
 import { CountingStore } from './support/counting-store.js';
+import { GcPauses } from './support/gc-pauses.js';
 import { ingestPipeline } from './support/ingest-pipeline.js';
 
 const REQUESTS = Number(process.argv[2] ?? 64);
@@ -51,11 +52,8 @@ interface Sample {
   gcUs: number;
 }
 
-/** Main-thread GC pauses seen (start, duration). */
-const gcPauses: { start: number; ms: number }[] = [];
-new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) gcPauses.push({ start: e.startTime, ms: e.duration });
-}).observe({ entryTypes: ['gc'] });
+/** Main-thread GC pauses. */
+const gcPauses = new GcPauses();
 
 /**
  * The main thread's own CPU time in ms (Linux: /proc/thread-self/schedstat, ns on the CPU), so neither the other
@@ -77,15 +75,13 @@ async function time<I, O>(inputs: I[], fn: (x: I) => O, spans: number): Promise<
   held.length = 0;
   collect?.();
   await new Promise((r) => setTimeout(r, 20));
-  gcPauses.length = 0;
+  gcPauses.clear();
   const cpu0 = mainThreadMs();
   const t0 = performance.now();
   for (let i = 0; i < inputs.length; i++) held[i % HELD] = fn(inputs[i]!);
   const t1 = performance.now();
   const cpuMs = mainThreadMs() - cpu0;
-  // gc entries arrive asynchronously: wait for the measurement's, then take those that began within it.
-  await new Promise((r) => setTimeout(r, 20));
-  const gcMs = gcPauses.filter((g) => g.start >= t0 && g.start < t1).reduce((n, g) => n + g.ms, 0);
+  const gcMs = await gcPauses.within(t0, t1, 20);
   return { us: (cpuMs * 1000) / spans, wallUs: ((t1 - t0) * 1000) / spans, gcUs: (gcMs * 1000) / spans };
 }
 

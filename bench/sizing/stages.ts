@@ -7,7 +7,7 @@
  * → row build + insert (the production ClickHouseStore on chDB: write every session write, then forceFlush).
  * Denominator: every span ingested (about 10 % of sessions are kept, so only their spans become span rows).
  */
-import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import type { DecodedExport } from '../../src/otlp/types.js';
 import type { NormalizedSpan } from '../../src/model/span.js';
 import type { Outcome } from '../../src/model/outcome.js';
@@ -15,6 +15,7 @@ import type { SessionWrite } from '../../src/model/session.js';
 import type { ClickHouseStore } from '../../src/store/clickhouse-store.js';
 import { CountingStore } from '../support/counting-store.js';
 import type { FreshBodies } from '../support/export-traffic.js';
+import { GcPauses } from '../support/gc-pauses.js';
 import { ingestPipeline } from '../support/ingest-pipeline.js';
 
 /** e2e's collector settings that shape decisions (bench/e2e/collector.ts): ≈ 10 % of sessions kept. */
@@ -36,11 +37,8 @@ export interface StageSample {
   gcMs: number;
 }
 
-/** Main-thread GC pauses seen (start, duration), to charge each stage the pauses within it. */
-const gcPauses: { start: number; ms: number }[] = [];
-new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) gcPauses.push({ start: e.startTime, ms: e.duration });
-}).observe({ entryTypes: ['gc'] });
+/** Main-thread GC pauses, to charge each stage the pauses within it. */
+const gcPauses = new GcPauses();
 
 /** A store that keeps what it is given, so the same writes go to ClickHouse afterwards. */
 class KeepingStore extends CountingStore {
@@ -60,10 +58,7 @@ async function measure<T>(fn: () => T | Promise<T>): Promise<{ value: T; wallMs:
   const value = await fn();
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
-  // gc entries are delivered asynchronously: wait for the stage's, then take those that began within it.
-  await new Promise((r) => setTimeout(r, 50));
-  const gcMs = gcPauses.filter((g) => g.start >= t0 && g.start < t1).reduce((n, g) => n + g.ms, 0);
-  gcPauses.length = 0;
+  const gcMs = await gcPauses.within(t0, t1, 50);
   return { value, wallMs: t1 - t0, cpuMs: (cpu.user + cpu.system) / 1000, gcMs };
 }
 
