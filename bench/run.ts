@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['decode', 'span-transfer', 'normalize', 'offload', 'sampling', 'detectors', 'buffer', 'store', 'store-rows', 'costs-query', 'residency-report', 'wal', 'wal-ingest', 'logs-ingest', 'metrics-ingest', 'layers', 'alloc-profile', 'sizing', 'outage-resume', 'shared-decisions', 'outlier-restart', 'e2e'];
+const BENCHES = ['decode', 'span-transfer', 'normalize', 'offload', 'sampling', 'detectors', 'buffer', 'store', 'store-rows', 'store-format', 'costs-query', 'residency-report', 'wal', 'wal-ingest', 'logs-ingest', 'metrics-ingest', 'layers', 'alloc-profile', 'sizing', 'outage-resume', 'shared-decisions', 'outlier-restart', 'e2e'];
 const only = process.argv.slice(2);
 let failed = 0;
 for (const name of BENCHES) {

@@ -11,26 +11,16 @@
  * Run: node --expose-gc --import tsx bench/store-rows.ts [requests] [rounds]
  */
 import Table from 'cli-table3';
-import { ok, type Outcome } from '../src/model/outcome.js';
-import type { SessionWrite } from '../src/model/session.js';
 import { ProviderRollup } from '../src/store/provider-rollup.js';
 import { sessionTableRows } from '../src/store/session-rows.js';
 import { UsageRollup } from '../src/store/usage-rollup.js';
-import { CountingStore } from './support/counting-store.js';
+import { KeepingStore } from './support/counting-store.js';
 import { FreshBodies, sendAll } from './support/export-traffic.js';
 import { ingestPipeline } from './support/ingest-pipeline.js';
 
 const REQUESTS = Number(process.argv[2] ?? 120);
 const ROUNDS = Number(process.argv[3] ?? 7);
 const BATCH = 500;
-
-class KeepingStore extends CountingStore {
-  readonly kept: SessionWrite[] = [];
-  override write(w: SessionWrite): Outcome<void> {
-    this.kept.push(w);
-    return ok();
-  }
-}
 
 const store = new KeepingStore();
 const { handler, buffer } = ingestPipeline({ store, sessions: { idleTimeoutMs: 100, sweepIntervalMs: 20, maxBufferBytes: 8 * 1024 ** 3 }, sampling: { baselineRate: 0.04, budget: { enabled: false } } });

@@ -25,3 +25,12 @@ export class CountingStore implements SessionStore {
     return Promise.resolve();
   }
 }
+
+/** A CountingStore that also keeps every session write (benches that replay the writes into the store's stages). */
+export class KeepingStore extends CountingStore {
+  readonly kept: SessionWrite[] = [];
+  override write(w: SessionWrite): Outcome<void> {
+    this.kept.push(w);
+    return super.write(w);
+  }
+}

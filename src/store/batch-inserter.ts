@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { drainStream, type ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../log.js';
 import { ResumeGate } from './resume-gate.js';
+import { insertStatement } from './row-format.js';
 import { backoffMs, errorCode, isRetryable, RETRYABLE_NETWORK_CODES, type RetryOptions } from './retry-policy.js';
 import type { StoreMetrics } from './store-metrics.js';
 import { BUDGET_FAILURES_BEFORE_LIFT, budgetSettings, MEMORY_LIMIT_EXCEEDED } from './insert-budget.js';
@@ -15,7 +16,7 @@ import { BUDGET_FAILURES_BEFORE_LIFT, budgetSettings, MEMORY_LIMIT_EXCEEDED } fr
 export type InsertResult = { status: 'ok' } | { status: 'refused'; err: unknown } | { status: 'gave-up'; err: unknown } | { status: 'abandoned' };
 
 
-/** Sends JSONEachRow bodies to ClickHouse tables. */
+/** Sends batch bodies (row-format.ts: JSONCompactEachRow or JSONEachRow lines) to ClickHouse tables. */
 export class BatchInserter {
   /** The last attempt failed retryably and is being retried. */
   failing = false;
@@ -72,12 +73,15 @@ export class BatchInserter {
         // exec with a byte stream, not insert(): insert() wants row objects for JSON formats, and
         // serialising rows on the client's path blocks the loop on chDB (REFERENCE.md section 3).
         const res = await this.p.client.exec({
-          query: `INSERT INTO ${this.p.database}.${table} FORMAT JSONEachRow`,
+          query: insertStatement(this.p.database, table),
           values: Readable.from([body], { objectMode: false }),
           clickhouse_settings: {
             insert_deduplication_token: token,
             // A misspelt column must fail the insert, never silently default.
             input_format_skip_unknown_fields: 0,
+            // A compact row's null in a column that is not Nullable is the column's default, as an omitted key is
+            // in JSONEachRow (row-format.ts); the server's default is 1 too, set here so no profile can change it.
+            input_format_null_as_default: 1,
             ...budget,
           },
         });

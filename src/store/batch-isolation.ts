@@ -29,7 +29,7 @@ export interface IsolationResult {
   abandoned: boolean;
 }
 
-/** Splits `body` (JSONEachRow) until every row is inserted or parked, then writes the parked rows to dead_letter. */
+/** Splits `body` (one row per line: row-format.ts) until every row is inserted or parked, then writes the parked rows to dead_letter. */
 export async function isolateRefusedRows(p: {
   table: string;
   batchId: string;
@@ -81,7 +81,7 @@ export async function isolateRefusedRows(p: {
   return out;
 }
 
-/** The rows of a JSONEachRow body, each with its newline (JSON strings escape newlines, so '\n' ends a row). */
+/** The rows of a body, each with its newline (JSON strings escape newlines, so '\n' ends a row). */
 function splitLines(body: Buffer): string[] {
   const text = body.toString('utf8');
   const out: string[] = [];

@@ -27,6 +27,7 @@ import { newRollup } from './rollups.js';
 import { NoopJournal, type Journal } from '../durability/journal.js';
 import type { ReplayPlan } from '../durability/replay.js';
 import { LIVE_WRITES, ReplayRebuild, type WriteRouter } from './replay-rebuild.js';
+import { rowLine } from './row-format.js';
 import { sessionWriteKey } from './write-key.js';
 
 
@@ -225,7 +226,7 @@ export class ClickHouseStore implements SessionStore {
       s.rollup!.add(w!);
     } else {
       // Each row's text goes into the table's batch body at once (pending-lines.ts): the string dies young.
-      for (const row of rows) appendRow(s, JSON.stringify(row));
+      for (let i = 0; i < rows.length; i++) appendRow(s, rowLine(table, rows[i]!));
       markWrite(s, key);
     }
     this.scheduler.maybeKick(table, s);

@@ -1,6 +1,7 @@
 /** Rows of the `dead_letter` table (schema/007_dead_letter.sql): what ClickHouse refused, with the error, for a later re-insert. */
 import { createHash } from 'node:crypto';
 import { errorCode } from './retry-policy.js';
+import { objectLine } from './row-format.js';
 
 /** The table parked rows go to. */
 export const DEAD_LETTER_TABLE = 'dead_letter';
@@ -10,7 +11,7 @@ const MAX_ERROR_CHARS = 2000;
 
 /** A row ClickHouse refused, with the error of the smallest insert that still held it. */
 export interface ParkedRow {
-  /** The JSONEachRow line as it was sent (newline included). */
+  /** The line as it was sent (newline included): JSONEachRow, or JSONCompactEachRow for a compact table (row-format.ts). */
   line: string;
   err: unknown;
 }
@@ -27,7 +28,8 @@ export function deadLetterBody(table: string, batchId: string, parked: readonly 
         BatchId: batchId,
         ErrorCode: errorCode(p.err) ?? '',
         Error: message.length > MAX_ERROR_CHARS ? `${message.slice(0, MAX_ERROR_CHARS)}…` : message,
-        Row: p.line.endsWith('\n') ? p.line.slice(0, -1) : p.line,
+        // As a JSONEachRow object whatever the batch's format, so it can be re-inserted as docs/storage.md says.
+        Row: objectLine(table, p.line.endsWith('\n') ? p.line.slice(0, -1) : p.line),
       }) + '\n';
   }
   return Buffer.from(text, 'utf8');

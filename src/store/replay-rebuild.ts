@@ -6,6 +6,7 @@
  */
 import type { ReplayIntent, ReplayPlan } from '../durability/replay.js';
 import type { SessionWrite } from '../model/session.js';
+import { rowLine } from './row-format.js';
 import { newRollup } from './rollups.js';
 import type { StoreTable } from './tables.js';
 
@@ -65,7 +66,7 @@ export class ReplayRebuild implements WriteRouter {
     const rb = this.byKey.get(table)?.get(key);
     if (rb === undefined) return;
     if (rows === null) rb.writes.set(key, w!);
-    else rb.lines.set(key, rows.map((r) => JSON.stringify(r) + '\n'));
+    else rb.lines.set(key, rows.map((r) => rowLine(table, r) + '\n'));
     if (rb.lines.size + rb.writes.size === rb.keys.length) this.send(rb);
   }
 

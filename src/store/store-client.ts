@@ -49,8 +49,11 @@ type Connection = NonNullable<ClickHouseConnection>;
 type ExecParams = Parameters<Connection['exec']>[0];
 type ExecResult = Awaited<ReturnType<Connection['exec']>>;
 
-/** `INSERT INTO <db>.<table> FORMAT <format>`, the statement the batch inserter sends (src/store/batch-inserter.ts). */
-const INSERT_FORMAT = /^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*)\s+FORMAT\s+(JSONEachRow)\s*$/i;
+/**
+ * `INSERT INTO <db>.<table> [(<columns>)] FORMAT <format>`, the statements the batch inserter sends (row-format.ts):
+ * the table, the column list (compact rows) and the format.
+ */
+const INSERT_FORMAT = /^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*)\s*(?:\(([A-Za-z0-9_.,\s]+)\))?\s+FORMAT\s+(JSONEachRow|JSONCompactEachRow)\s*$/i;
 /** Settings of the HTTP layer the client adds and the engine does not know (chdb/connection drops the same ones). */
 const HTTP_ONLY_SETTINGS = new Set(['wait_end_of_query', 'send_progress_in_http_headers', 'http_response_buffer_size', 'http_headers_progress_interval_ms', 'http_send_progress_interval_ms', 'enable_http_compression', 'http_zlib_compression_level', 'http_response_compression_method', 'http_native_compression_disable_checksumming_on_decompress']);
 /** How often the engine returns freed pages outside inserts (background merges free memory too). */
@@ -84,7 +87,7 @@ export function embeddedConnection(chdb: ChdbConnection): Connection {
     }
     rssAfterPurge = rss();
   };
-  const rawInsert = async (params: ExecParams, table: string, format: 'JSONEachRow'): Promise<ExecResult> => {
+  const rawInsert = async (params: ExecParams, table: string, columns: string[] | undefined, format: 'JSONEachRow' | 'JSONCompactEachRow'): Promise<ExecResult> => {
     const body = await bodyBuffer(params.values);
     const settings: Record<string, string | number | boolean> = {};
     for (const [k, v] of Object.entries(params.clickhouse_settings ?? {})) {
@@ -94,7 +97,7 @@ export function embeddedConnection(chdb: ChdbConnection): Connection {
     let written = 0;
     if (body.length > 0) {
       try {
-        const r = await chdb.chdb.rawInsert({ table, values: body, format, settings });
+        const r = await chdb.chdb.rawInsert({ table, columns, values: body, format, settings });
         written = r.rowsWritten;
       } catch (err) {
         const msg = err instanceof Error && err.message ? err.message : String(err);
@@ -143,7 +146,8 @@ export function embeddedConnection(chdb: ChdbConnection): Connection {
           const m = INSERT_FORMAT.exec(params.query);
           if (m === null || params.values === undefined) return t.exec(params);
           try {
-            return await rawInsert(params, m[1]!, 'JSONEachRow');
+            const columns = m[2]?.split(',').map((c) => c.trim());
+            return await rawInsert(params, m[1]!, columns, m[3]!.toLowerCase() === 'jsoncompacteachrow' ? 'JSONCompactEachRow' : 'JSONEachRow');
           } finally {
             await purge();
           }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { emptyPendingLines, linesBuffer, takeWrites, type PendingLines } from './pending-lines.js';
 import { newRollup, type SessionRollup } from './rollups.js';
+import { rowLine } from './row-format.js';
 import type { SpillQueue } from './spill-queue.js';
 import type { StoreTable } from './tables.js';
 
@@ -74,7 +75,7 @@ export function cutBatch(table: StoreTable, s: TableState, maxBytes: number, set
     const rollupRows = s.rollup.rows();
     rows = rollupRows.length;
     bytes = pendingBytes(s);
-    body = linesBuffer(rollupRows.map((r) => JSON.stringify(r)));
+    body = linesBuffer(rollupRows.map((r) => rowLine(table, r)));
     // The rollup rows carry no session ids: two different batches can sum to identical rows, so
     // the token also covers which session writes were summed (a true replay has the same ones).
     for (const k of s.keys) hash.update(k).update('\n');

@@ -1,0 +1,108 @@
+/**
+ * What the row format costs, on the e2e traffic's session writes (bench/e2e/requests.ts through the production ingest
+ * path, sessions decided): the rows of the tables written as JSONCompactEachRow (src/store/row-format.ts) turned into
+ * lines and inserted into the embedded engine through the production connection, against the same rows as JSONEachRow
+ * objects (the format before; twin tables `CREATE TABLE … AS` the real ones) in the same run, alternating which goes
+ * first. Per ingested span: the main thread's CPU to write the lines (`lines`), the process's CPU while the insert
+ * runs (`engine`: chDB parses and writes the part on its own threads), and the body's bytes.
+ * CPU is process.cpuUsage (every thread), each case after a forced GC and a pause.
+ * Run: node --expose-gc --import tsx bench/store-format.ts [requests] [rounds]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { drainStream } from '@clickhouse/client';
+import Table from 'cli-table3';
+import { silentLogger } from '../src/log.js';
+import { runMigrations } from '../src/store/migrations.js';
+import { COMPACT_COLUMNS, insertStatement, rowLine } from '../src/store/row-format.js';
+import { sessionTableRows } from '../src/store/session-rows.js';
+import { createStoreClient } from '../src/store/store-client.js';
+import type { StoreTable } from '../src/store/tables.js';
+import { KeepingStore } from './support/counting-store.js';
+import { FreshBodies, sendAll } from './support/export-traffic.js';
+import { ingestPipeline } from './support/ingest-pipeline.js';
+
+const REQUESTS = Number(process.argv[2] ?? 120);
+const ROUNDS = Number(process.argv[3] ?? 4);
+
+const store = new KeepingStore();
+const { handler, buffer } = ingestPipeline({ store, sessions: { idleTimeoutMs: 100, sweepIntervalMs: 20, maxBufferBytes: 8 * 1024 ** 3 } });
+buffer.start();
+await sendAll(handler, new FreshBodies(REQUESTS).next(), 8);
+while (buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 20));
+await buffer.shutdown();
+const spans = store.spans;
+const byTable = new Map<StoreTable, Record<string, unknown>[]>();
+for (const w of store.kept) {
+  for (const t of sessionTableRows(w)) {
+    if (t.rows === null || COMPACT_COLUMNS[t.table] === undefined) continue;
+    const list = byTable.get(t.table) ?? [];
+    for (const r of t.rows) list.push(r);
+    byTable.set(t.table, list);
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'agt-store-format-'));
+const client = await createStoreClient({ kind: 'embedded', path: dir, database: 'agenttail' } as Parameters<typeof createStoreClient>[0]);
+await runMigrations({ client, database: 'agenttail', log: silentLogger() });
+for (const table of byTable.keys()) await client.command({ query: `CREATE TABLE agenttail.objects_${table} AS agenttail.${table}` });
+
+const cpuMs = (): number => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+type Format = 'JSONEachRow (before)' | 'JSONCompactEachRow';
+const CASES: Record<Format, { line: (table: StoreTable, row: Record<string, unknown>) => string; statement: (table: StoreTable) => string }> = {
+  'JSONEachRow (before)': { line: (_t, row) => JSON.stringify(row), statement: (t) => `INSERT INTO agenttail.objects_${t} FORMAT JSONEachRow` },
+  JSONCompactEachRow: { line: rowLine, statement: (t) => insertStatement('agenttail', t) },
+};
+const samples = new Map<Format, { lines: number[]; engine: number[]; bytes: number }>();
+
+async function run(format: Format): Promise<void> {
+  const c = CASES[format];
+  let lines = 0;
+  let engine = 0;
+  let bytes = 0;
+  for (const [table, rows] of byTable) {
+    globalThis.gc?.();
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = cpuMs();
+    let text = '';
+    for (const row of rows) text += c.line(table, row) + '\n';
+    const body = Buffer.from(text);
+    const t1 = cpuMs();
+    const res = await client.exec({ query: c.statement(table), values: Readable.from([body]), clickhouse_settings: { input_format_skip_unknown_fields: 0, input_format_null_as_default: 1 } });
+    await drainStream(res.stream);
+    const t2 = cpuMs();
+    lines += t1 - t0;
+    engine += t2 - t1;
+    bytes += body.length;
+  }
+  const s = samples.get(format) ?? { lines: [], engine: [], bytes };
+  s.lines.push((lines * 1000) / spans);
+  s.engine.push((engine * 1000) / spans);
+  samples.set(format, s);
+}
+
+try {
+  const formats = Object.keys(CASES) as Format[];
+  for (let round = 0; round < ROUNDS; round++) for (const f of round % 2 === 0 ? formats : [...formats].reverse()) await run(f);
+} finally {
+  await client.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const base = samples.get('JSONEachRow (before)')!;
+const rowsPerTable = Object.fromEntries([...byTable].map(([t, r]) => [t, r.length]));
+const table = new Table({ head: [`${spans} spans; rows ${JSON.stringify(rowsPerTable)}`, 'lines: CPU µs/span (median)', 'engine: CPU µs/span (median)', 'body B/span', 'lines + engine vs before'] });
+const out: Record<string, unknown> = {};
+for (const [format, s] of samples) {
+  const total = median(s.lines) + median(s.engine);
+  table.push([format, median(s.lines).toFixed(2), median(s.engine).toFixed(2), (s.bytes / spans).toFixed(0), `${(total / (median(base.lines) + median(base.engine))).toFixed(2)}×`]);
+  out[format] = { linesUsPerSpan: s.lines, engineUsPerSpan: s.engine, bodyBytesPerSpan: s.bytes / spans };
+}
+console.log(table.toString());
+console.log(JSON.stringify({ bench: 'store-format', requests: REQUESTS, rounds: ROUNDS, spans, rows: rowsPerTable, formats: out }));
