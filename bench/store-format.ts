@@ -1,9 +1,10 @@
 /**
  * What the row format costs, on the e2e traffic's session writes (bench/e2e/requests.ts through the production ingest
  * path, sessions decided): the rows of the tables written as JSONCompactEachRow (src/store/row-format.ts) turned into
- * lines and inserted into the embedded engine through the production connection, against the same rows as JSONEachRow
- * objects (the format before; twin tables `CREATE TABLE … AS` the real ones) in the same run, alternating which goes
- * first. Per ingested span: the main thread's CPU to write the lines (`lines`), the process's CPU while the insert
+ * lines and inserted into the embedded engine through the production connection, parsed on one thread as the store's
+ * inserts are, against the same rows as JSONEachRow objects parsed in parallel chunks (the engine's default: the store
+ * before) and the compact lines parsed in parallel, in the same run (each into its own twin table, `CREATE TABLE … AS`
+ * the real one), alternating the order of the cases. Per ingested span: the main thread's CPU to write the lines (`lines`), the process's CPU while the insert
  * runs (`engine`: chDB parses and writes the part on its own threads), and the body's bytes.
  * CPU is process.cpuUsage (every thread), each case after a forced GC and a pause.
  * Run: node --expose-gc --import tsx bench/store-format.ts [requests] [rounds]
@@ -44,19 +45,22 @@ for (const w of store.kept) {
   }
 }
 
+type Format = 'JSONEachRow, parallel parsing (before)' | 'JSONCompactEachRow, parallel parsing' | 'JSONCompactEachRow, one thread (now)';
+/** The twin table each case inserts into (each its own, so parts and merges are alike), its lines and its settings. */
+const CASES: Record<Format, { twin: string; line: (table: StoreTable, row: Record<string, unknown>) => string; compact: boolean; parallel: 0 | 1 }> = {
+  'JSONEachRow, parallel parsing (before)': { twin: 'objects', line: (_t, row) => JSON.stringify(row), compact: false, parallel: 1 },
+  'JSONCompactEachRow, parallel parsing': { twin: 'parallel', line: rowLine, compact: true, parallel: 1 },
+  // What the store sends: the embedded connection parses on one thread unless told otherwise.
+  'JSONCompactEachRow, one thread (now)': { twin: 'now', line: rowLine, compact: true, parallel: 0 },
+};
 const dir = mkdtempSync(join(tmpdir(), 'agt-store-format-'));
 const client = await createStoreClient({ kind: 'embedded', path: dir, database: 'agenttail' } as Parameters<typeof createStoreClient>[0]);
 await runMigrations({ client, database: 'agenttail', log: silentLogger() });
-for (const table of byTable.keys()) await client.command({ query: `CREATE TABLE agenttail.objects_${table} AS agenttail.${table}` });
+for (const table of byTable.keys()) for (const c of Object.values(CASES)) await client.command({ query: `CREATE TABLE agenttail.${c.twin}_${table} AS agenttail.${table}` });
 
 const cpuMs = (): number => {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1000;
-};
-type Format = 'JSONEachRow (before)' | 'JSONCompactEachRow';
-const CASES: Record<Format, { line: (table: StoreTable, row: Record<string, unknown>) => string; statement: (table: StoreTable) => string }> = {
-  'JSONEachRow (before)': { line: (_t, row) => JSON.stringify(row), statement: (t) => `INSERT INTO agenttail.objects_${t} FORMAT JSONEachRow` },
-  JSONCompactEachRow: { line: rowLine, statement: (t) => insertStatement('agenttail', t) },
 };
 const samples = new Map<Format, { lines: number[]; engine: number[]; bytes: number }>();
 
@@ -73,7 +77,8 @@ async function run(format: Format): Promise<void> {
     for (const row of rows) text += c.line(table, row) + '\n';
     const body = Buffer.from(text);
     const t1 = cpuMs();
-    const res = await client.exec({ query: c.statement(table), values: Readable.from([body]), clickhouse_settings: { input_format_skip_unknown_fields: 0, input_format_null_as_default: 1 } });
+    const statement = c.compact ? insertStatement('agenttail', table).replace(`agenttail.${table} `, `agenttail.${c.twin}_${table} `) : `INSERT INTO agenttail.${c.twin}_${table} FORMAT JSONEachRow`;
+    const res = await client.exec({ query: statement, values: Readable.from([body]), clickhouse_settings: { input_format_skip_unknown_fields: 0, input_format_null_as_default: 1, input_format_parallel_parsing: c.parallel } });
     await drainStream(res.stream);
     const t2 = cpuMs();
     lines += t1 - t0;
@@ -95,7 +100,7 @@ try {
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-const base = samples.get('JSONEachRow (before)')!;
+const base = samples.get('JSONEachRow, parallel parsing (before)')!;
 const rowsPerTable = Object.fromEntries([...byTable].map(([t, r]) => [t, r.length]));
 const table = new Table({ head: [`${spans} spans; rows ${JSON.stringify(rowsPerTable)}`, 'lines: CPU µs/span (median)', 'engine: CPU µs/span (median)', 'body B/span', 'lines + engine vs before'] });
 const out: Record<string, unknown> = {};
