@@ -17,7 +17,7 @@ import { drainStream } from '@clickhouse/client';
 import Table from 'cli-table3';
 import { silentLogger } from '../src/log.js';
 import { runMigrations } from '../src/store/migrations.js';
-import { COMPACT_COLUMNS, insertStatement, rowLine } from '../src/store/row-format.js';
+import { insertStatement, rowLine } from '../src/store/row-format.js';
 import { sessionTableRows } from '../src/store/session-rows.js';
 import { createStoreClient } from '../src/store/store-client.js';
 import type { StoreTable } from '../src/store/tables.js';
@@ -38,7 +38,7 @@ const spans = store.spans;
 const byTable = new Map<StoreTable, Record<string, unknown>[]>();
 for (const w of store.kept) {
   for (const t of sessionTableRows(w)) {
-    if (t.rows === null || COMPACT_COLUMNS[t.table] === undefined) continue;
+    if (t.rows === null) continue;
     const list = byTable.get(t.table) ?? [];
     for (const r of t.rows) list.push(r);
     byTable.set(t.table, list);

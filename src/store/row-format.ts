@@ -1,24 +1,26 @@
 /**
  * How a table's rows are written as batch lines, and the INSERT that names their format (one job of the store).
  *
- * The tables every session write fills (`spans`, `sessions`, `session_ts`, `trace_ts`) go as **JSONCompactEachRow**:
- * each row is a JSON array of its values in the order of the table's column list below, and the INSERT names the
- * columns once. The other tables (rollups, evals, logs, metrics) go as JSONEachRow objects.
+ * Every table the store writes goes as **JSONCompactEachRow**: each row is a JSON array of its values in the order of
+ * the table's column list below, and the INSERT names the columns once. Only dead letters (dead-letter.ts) stay
+ * JSONEachRow objects, so a parked row can be re-inserted by hand.
  *
  * Why (bench/store-format.ts on the e2e traffic's rows, against JSONEachRow in the same run): without the column names
- * in every row the bodies are 37 % smaller, the main thread writes the lines in 0.7× the CPU and the embedded engine
- * inserts them in 0.86×.
+ * in every row the bodies are 37 % smaller, the main thread writes the lines in 0.7–0.8× the CPU and the embedded
+ * engine inserts them in 0.83–0.86×.
  *
  * A value a builder leaves undefined is written as null; the insert reads null in a column that is not Nullable as
  * the column's default (`input_format_null_as_default`, set on every insert), which is what an omitted key was in
- * JSONEachRow ('' / 0 for these tables: none of their columns has a DEFAULT expression). A key a builder sets that
- * is not in the list would be lost, so `test/unit/store-row-format.test.ts` checks every builder's keys against the
- * lists, and `test/integration/store-row-format-schema.test.ts` checks the lists against the migrated schema.
+ * JSONEachRow: '' / 0 / NULL for the listed columns, none of which has a DEFAULT expression (a column that has one,
+ * `logs.TimestampTime`, is not listed, so the engine computes it). A key a builder sets that is not in its table's list
+ * would be lost, so `test/unit/store-row-format.test.ts` checks every builder's keys against the lists, and
+ * `test/integration/store-row-format-schema.test.ts` checks the lists against the migrated schema and that a compact
+ * line stores what the JSONEachRow object stored.
  */
 import type { StoreTable } from './tables.js';
 
-/** The columns of the tables written as JSONCompactEachRow, in the order of each row's values (schema order). */
-export const COMPACT_COLUMNS: Readonly<Partial<Record<StoreTable, readonly string[]>>> = Object.freeze({
+/** The columns of each table, in the order of each row's values (schema order; a new table must get its list). */
+export const COMPACT_COLUMNS: Readonly<Record<StoreTable, readonly string[]>> = Object.freeze({
   spans: Object.freeze([
     'Timestamp', 'TraceId', 'SpanId', 'ParentSpanId', 'TraceState', 'SpanName', 'SpanKind', 'ServiceName', 'ResourceAttributes', 'ScopeName',
     'ScopeVersion', 'SpanAttributes', 'Duration', 'StatusCode', 'StatusMessage', 'Events.Timestamp', 'Events.Name', 'Events.Attributes',
@@ -37,6 +39,59 @@ export const COMPACT_COLUMNS: Readonly<Partial<Record<StoreTable, readonly strin
   ]),
   session_ts: Object.freeze(['TenantId', 'SessionId', 'Start', 'End']),
   trace_ts: Object.freeze(['TenantId', 'TraceId', 'Start', 'End']),
+  usage_hourly: Object.freeze([
+    'TenantId', 'Hour', 'ServiceName', 'AgentName', 'Provider', 'Model', 'RawModel', 'Region', 'Endpoint', 'Calls',
+    'InputTokens', 'OutputTokens', 'CacheReadTokens', 'CacheWriteTokens', 'ReasoningTokens', 'CostUsd',
+    'UnpricedCalls', 'ReportedCalls', 'Sessions', 'ModelSessions', 'UsageIncompleteCalls',
+    'CacheUnreportedInputTokens', 'CostOverstatedUpToUsd',
+  ]),
+  provider_minutely: Object.freeze([
+    'TenantId', 'Minute', 'Provider', 'Model', 'Region', 'Calls', 'Attempts', 'Refusals', 'RateLimited',
+    'Overloaded', 'ServerErrors', 'RetryAfterCount', 'RetryAfterSumMs', 'InputTokens', 'OutputTokens', 'TtftCount',
+    'TtftSumUs',
+  ]),
+  evals: Object.freeze([
+    'TenantId', 'Timestamp', 'SessionId', 'TraceId', 'SpanId', 'Name', 'Score', 'Label', 'Explanation', 'Source',
+  ]),
+  logs: Object.freeze([
+    'Timestamp', 'TraceId', 'SpanId', 'TraceFlags', 'SeverityText', 'SeverityNumber', 'ServiceName', 'Body',
+    'ResourceSchemaUrl', 'ResourceAttributes', 'ScopeSchemaUrl', 'ScopeName', 'ScopeVersion', 'ScopeAttributes',
+    'LogAttributes', 'EventName', 'TenantId', 'SessionId',
+  ]),
+  otel_metrics_sum: Object.freeze([
+    'ResourceAttributes', 'ResourceSchemaUrl', 'ScopeName', 'ScopeVersion', 'ScopeAttributes',
+    'ScopeDroppedAttrCount', 'ScopeSchemaUrl', 'ServiceName', 'MetricName', 'MetricDescription', 'MetricUnit',
+    'Attributes', 'StartTimeUnix', 'TimeUnix', 'Value', 'Flags', 'Exemplars.FilteredAttributes',
+    'Exemplars.TimeUnix', 'Exemplars.Value', 'Exemplars.SpanId', 'Exemplars.TraceId', 'AggregationTemporality',
+    'IsMonotonic', 'TenantId',
+  ]),
+  otel_metrics_gauge: Object.freeze([
+    'ResourceAttributes', 'ResourceSchemaUrl', 'ScopeName', 'ScopeVersion', 'ScopeAttributes',
+    'ScopeDroppedAttrCount', 'ScopeSchemaUrl', 'ServiceName', 'MetricName', 'MetricDescription', 'MetricUnit',
+    'Attributes', 'StartTimeUnix', 'TimeUnix', 'Value', 'Flags', 'Exemplars.FilteredAttributes',
+    'Exemplars.TimeUnix', 'Exemplars.Value', 'Exemplars.SpanId', 'Exemplars.TraceId', 'TenantId',
+  ]),
+  otel_metrics_histogram: Object.freeze([
+    'ResourceAttributes', 'ResourceSchemaUrl', 'ScopeName', 'ScopeVersion', 'ScopeAttributes',
+    'ScopeDroppedAttrCount', 'ScopeSchemaUrl', 'ServiceName', 'MetricName', 'MetricDescription', 'MetricUnit',
+    'Attributes', 'StartTimeUnix', 'TimeUnix', 'Count', 'Sum', 'BucketCounts', 'ExplicitBounds',
+    'Exemplars.FilteredAttributes', 'Exemplars.TimeUnix', 'Exemplars.Value', 'Exemplars.SpanId', 'Exemplars.TraceId',
+    'Flags', 'Min', 'Max', 'AggregationTemporality', 'TenantId',
+  ]),
+  otel_metrics_exponential_histogram: Object.freeze([
+    'ResourceAttributes', 'ResourceSchemaUrl', 'ScopeName', 'ScopeVersion', 'ScopeAttributes',
+    'ScopeDroppedAttrCount', 'ScopeSchemaUrl', 'ServiceName', 'MetricName', 'MetricDescription', 'MetricUnit',
+    'Attributes', 'StartTimeUnix', 'TimeUnix', 'Count', 'Sum', 'Scale', 'ZeroCount', 'PositiveOffset',
+    'PositiveBucketCounts', 'NegativeOffset', 'NegativeBucketCounts', 'Exemplars.FilteredAttributes',
+    'Exemplars.TimeUnix', 'Exemplars.Value', 'Exemplars.SpanId', 'Exemplars.TraceId', 'Flags', 'Min', 'Max',
+    'AggregationTemporality', 'TenantId',
+  ]),
+  otel_metrics_summary: Object.freeze([
+    'ResourceAttributes', 'ResourceSchemaUrl', 'ScopeName', 'ScopeVersion', 'ScopeAttributes',
+    'ScopeDroppedAttrCount', 'ScopeSchemaUrl', 'ServiceName', 'MetricName', 'MetricDescription', 'MetricUnit',
+    'Attributes', 'StartTimeUnix', 'TimeUnix', 'Count', 'Sum', 'ValueAtQuantiles.Quantile', 'ValueAtQuantiles.Value',
+    'Flags', 'TenantId',
+  ]),
 });
 
 /**
@@ -50,7 +105,12 @@ for (const [table, columns] of Object.entries(COMPACT_COLUMNS)) {
   VALUES.set(table, new Function('row', `return [${columns.map((c) => `row[${JSON.stringify(c)}]`).join(', ')}];`) as ValuesOf);
 }
 
-/** The insert format of `table`'s batches. */
+/** The column list of `table`; undefined for a table written as JSONEachRow objects (dead letters). */
+function columnsOf(table: string): readonly string[] | undefined {
+  return (COMPACT_COLUMNS as Readonly<Partial<Record<string, readonly string[]>>>)[table];
+}
+
+/** The insert format of `table`'s batches (JSONEachRow: dead letters). */
 export function rowFormat(table: string): 'JSONCompactEachRow' | 'JSONEachRow' {
   return VALUES.has(table) ? 'JSONCompactEachRow' : 'JSONEachRow';
 }
@@ -63,7 +123,7 @@ export function rowLine(table: string, row: Record<string, unknown>): string {
 
 /** The INSERT of a batch of `table` lines (rowLine), with the column list of a compact table. */
 export function insertStatement(database: string, table: string): string {
-  const columns = COMPACT_COLUMNS[table as StoreTable];
+  const columns = columnsOf(table);
   return columns === undefined ? `INSERT INTO ${database}.${table} FORMAT JSONEachRow` : `INSERT INTO ${database}.${table} (${columns.join(', ')}) FORMAT JSONCompactEachRow`;
 }
 
@@ -72,7 +132,7 @@ export function insertStatement(database: string, table: string): string {
  * can be re-inserted with `INSERT INTO <table> FORMAT JSONEachRow` whatever the batch's format was.
  */
 export function objectLine(table: string, line: string): string {
-  const columns = COMPACT_COLUMNS[table as StoreTable];
+  const columns = columnsOf(table);
   if (columns === undefined) return line;
   const nl = line.endsWith('\n');
   let values: unknown;
