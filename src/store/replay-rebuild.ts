@@ -101,7 +101,7 @@ export class ReplayRebuild implements WriteRouter {
       for (const k of keys) rollup.add(rb.writes.get(k)!);
       const built = rollup.rows();
       rows = built.length;
-      text = built.map((r) => JSON.stringify(r) + '\n').join('');
+      text = built.map((r) => rowLine(table, r) + '\n').join('');
     } else {
       for (const k of keys) {
         const lines = rb.lines.get(k)!;

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { ClickHouseStore } from '../../src/store/clickhouse-store.js';
 import { backoffMs, isRetryable } from '../../src/store/retry-policy.js';
+import { COMPACT_COLUMNS, insertStatement, objectLine } from '../../src/store/row-format.js';
 import { costCell, costUnits, unitsCell } from '../../src/store/cell-format.js';
 import { randomSession, seeded } from '../integration/store-fixtures.js';
 
@@ -106,7 +107,8 @@ describe('ClickHouseStore', () => {
       await store.forceFlush();
       expect(fake.calls).toHaveLength(3);
       expect(new Set(fake.calls.map((c) => c.token)).size).toBe(1);
-      expect(fake.calls[0]!.query).toBe('INSERT INTO agenttail.evals FORMAT JSONEachRow');
+      expect(fake.calls[0]!.query).toBe(insertStatement('agenttail', 'evals'));
+      expect(fake.calls[0]!.query).toMatch(/^INSERT INTO agenttail\.evals \(TenantId, Timestamp, .*\) FORMAT JSONCompactEachRow$/);
       expect(written).toEqual(['evals:1']);
       expect(await metric(registry, 'agenttail_store_inserts_retried_total', 'table="evals"')).toBe(2);
       expect(await metric(registry, 'agenttail_store_rows_written_total', 'table="evals"')).toBe(1);
@@ -127,9 +129,11 @@ describe('ClickHouseStore', () => {
       fake.failures.push(chError('62')); // SYNTAX_ERROR
       store.writeEvals('t', [{ name: 'q', score: 1, label: null, explanation: null, target: { sessionId: 's', traceId: null, spanId: null }, source: 'api', timeUnixNano: BASE }]);
       await store.forceFlush();
-      expect(fake.calls.map((c) => c.query)).toEqual(['INSERT INTO agenttail.evals FORMAT JSONEachRow', 'INSERT INTO agenttail.dead_letter FORMAT JSONEachRow']);
+      expect(fake.calls.map((c) => c.query)).toEqual([insertStatement('agenttail', 'evals'), 'INSERT INTO agenttail.dead_letter FORMAT JSONEachRow']);
       const parked = JSON.parse(fake.calls[1]!.body) as Record<string, string>;
-      expect(parked).toMatchObject({ TargetTable: 'evals', BatchId: fake.calls[0]!.token, ErrorCode: '62', Error: 'code 62', Row: fake.calls[0]!.body.trim() });
+      // The parked row is the sent line as a JSONEachRow object, re-insertable by hand.
+      expect(parked).toMatchObject({ TargetTable: 'evals', BatchId: fake.calls[0]!.token, ErrorCode: '62', Error: 'code 62', Row: objectLine('evals', fake.calls[0]!.body.trim()) });
+      expect(JSON.parse(parked.Row!)).toMatchObject({ TenantId: 't', SessionId: 's', Name: 'q', Score: 1, Source: 'api' });
       expect(written).toEqual(['evals:0']);
       expect(await metric(registry, 'agenttail_store_inserts_failed_total', 'table="evals",reason="fatal"')).toBe(1);
       expect(await metric(registry, 'agenttail_store_rows_parked_total', 'table="evals",code="62"')).toBe(1);
@@ -143,7 +147,8 @@ describe('ClickHouseStore', () => {
       const ev = (name: string) => ({ name, score: 1, label: null, explanation: null, target: { sessionId: 's', traceId: null, spanId: null }, source: 'api' as const, timeUnixNano: BASE });
       store.writeEvals('t', [ev('a'), ev('b'), ev('c'), ev('d')]);
       await store.forceFlush();
-      const names = (body: string) => body.trim().split('\n').map((l) => (JSON.parse(l) as { Name: string }).Name).join('');
+      const name = COMPACT_COLUMNS.evals.indexOf('Name');
+      const names = (body: string) => body.trim().split('\n').map((l) => (JSON.parse(l) as string[])[name]).join('');
       expect(fake.calls.slice(0, 5).map((c) => names(c.body))).toEqual(['abcd', 'ab', 'cd', 'c', 'd']);
       const batchToken = fake.calls[0]!.token;
       const tokens = fake.calls.map((c) => c.token);
