@@ -4,8 +4,10 @@
  * lines and inserted into the embedded engine through the production connection, parsed on one thread as the store's
  * inserts are, against the same rows as JSONEachRow objects parsed in parallel chunks (the engine's default: the store
  * before) and the compact lines parsed in parallel, in the same run (each into its own twin table, `CREATE TABLE … AS`
- * the real one), alternating the order of the cases. Per ingested span: the main thread's CPU to write the lines (`lines`), the process's CPU while the insert
- * runs (`engine`: chDB parses and writes the part on its own threads), and the body's bytes.
+ * the real one), alternating the order of the cases. Per ingested span: the main thread's CPU to write the lines
+ * (`lines`), the process's CPU while the insert runs (`engine`: chDB parses and writes the part on its own threads),
+ * and the body's bytes. Then the same per row for log records and metric points (20,000 rows per table, built by the
+ * production builders).
  * CPU is process.cpuUsage (every thread), each case after a forced GC and a pause.
  * Run: node --expose-gc --import tsx bench/store-format.ts [requests] [rounds]
  */
@@ -21,6 +23,7 @@ import { insertStatement, rowLine } from '../src/store/row-format.js';
 import { sessionTableRows } from '../src/store/session-rows.js';
 import { createStoreClient } from '../src/store/store-client.js';
 import type { StoreTable } from '../src/store/tables.js';
+import { rowsOfEveryTable } from '../test/integration/store-table-rows.js';
 import { KeepingStore } from './support/counting-store.js';
 import { FreshBodies, sendAll } from './support/export-traffic.js';
 import { ingestPipeline } from './support/ingest-pipeline.js';
@@ -56,20 +59,57 @@ const CASES: Record<Format, { twin: string; line: (table: StoreTable, row: Recor
 const dir = mkdtempSync(join(tmpdir(), 'agt-store-format-'));
 const client = await createStoreClient({ kind: 'embedded', path: dir, database: 'agenttail' } as Parameters<typeof createStoreClient>[0]);
 await runMigrations({ client, database: 'agenttail', log: silentLogger() });
-for (const table of byTable.keys()) for (const c of Object.values(CASES)) await client.command({ query: `CREATE TABLE agenttail.${c.twin}_${table} AS agenttail.${table}` });
 
 const cpuMs = (): number => {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1000;
 };
-const samples = new Map<Format, { lines: number[]; engine: number[]; bytes: number }>();
 
-async function run(format: Format): Promise<void> {
+/**
+ * Logs and metric points: LOG_METRIC_ROWS rows per table, from the production builders' rows of
+ * test/integration/store-table-rows.ts with their values, names, bodies and attributes varied row by row.
+ */
+const LOG_METRIC_ROWS = 20_000;
+const LOG_METRIC_TABLES: StoreTable[] = ['logs', 'otel_metrics_sum', 'otel_metrics_gauge', 'otel_metrics_histogram'];
+function logAndMetricRows(): Map<StoreTable, Record<string, unknown>[]> {
+  const seed = rowsOfEveryTable(BigInt(Date.now() - 3_600_000) * 1_000_000n);
+  const out = new Map<StoreTable, Record<string, unknown>[]>();
+  for (const t of LOG_METRIC_TABLES) {
+    const proto = seed.get(t)!;
+    const rows: Record<string, unknown>[] = [];
+    for (let i = 0; i < LOG_METRIC_ROWS; i++) {
+      const r = { ...proto[i % proto.length]! };
+      if ('Value' in r) r.Value = i * 0.5;
+      if ('MetricName' in r) r.MetricName = `agent.metric.${i % 50}`;
+      if ('Body' in r) r.Body = `tool call ${i} finished after ${i % 997} ms`;
+      if ('Attributes' in r) r.Attributes = { route: `r${i % 20}`, 'gen_ai.request.model': 'gpt-4o' };
+      rows.push(r);
+    }
+    out.set(t, rows);
+  }
+  return out;
+}
+
+/** One measured group of rows: the session writes' tables (per ingested span) or one log or metric table (per row). */
+interface Group {
+  name: string;
+  rows: Map<StoreTable, Record<string, unknown>[]>;
+  /** What the CPU is divided by. */
+  per: number;
+  unit: string;
+}
+const groups: Group[] = [{ name: `session writes of ${spans} spans (${JSON.stringify(Object.fromEntries([...byTable].map(([t, r]) => [t, r.length])))} rows)`, rows: byTable, per: spans, unit: 'span' }];
+for (const [t, rows] of logAndMetricRows()) groups.push({ name: `${t} (${rows.length} rows)`, rows: new Map([[t, rows]]), per: rows.length, unit: 'row' });
+for (const g of groups) for (const table of g.rows.keys()) for (const c of Object.values(CASES)) await client.command({ query: `CREATE TABLE IF NOT EXISTS agenttail.${c.twin}_${table} AS agenttail.${table}` });
+
+const samples = new Map<string, { lines: number[]; engine: number[]; bytes: number }>();
+
+async function run(g: Group, format: Format): Promise<void> {
   const c = CASES[format];
   let lines = 0;
   let engine = 0;
   let bytes = 0;
-  for (const [table, rows] of byTable) {
+  for (const [table, rows] of g.rows) {
     globalThis.gc?.();
     await new Promise((r) => setTimeout(r, 50));
     const t0 = cpuMs();
@@ -85,29 +125,33 @@ async function run(format: Format): Promise<void> {
     engine += t2 - t1;
     bytes += body.length;
   }
-  const s = samples.get(format) ?? { lines: [], engine: [], bytes };
-  s.lines.push((lines * 1000) / spans);
-  s.engine.push((engine * 1000) / spans);
-  samples.set(format, s);
+  const key = `${g.name}\u0000${format}`;
+  const s = samples.get(key) ?? { lines: [], engine: [], bytes };
+  s.lines.push((lines * 1000) / g.per);
+  s.engine.push((engine * 1000) / g.per);
+  samples.set(key, s);
 }
 
 try {
   const formats = Object.keys(CASES) as Format[];
-  for (let round = 0; round < ROUNDS; round++) for (const f of round % 2 === 0 ? formats : [...formats].reverse()) await run(f);
+  for (let round = 0; round < ROUNDS; round++) for (const g of groups) for (const f of round % 2 === 0 ? formats : [...formats].reverse()) await run(g, f);
 } finally {
   await client.close();
   rmSync(dir, { recursive: true, force: true });
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-const base = samples.get('JSONEachRow, parallel parsing (before)')!;
-const rowsPerTable = Object.fromEntries([...byTable].map(([t, r]) => [t, r.length]));
-const table = new Table({ head: [`${spans} spans; rows ${JSON.stringify(rowsPerTable)}`, 'lines: CPU µs/span (median)', 'engine: CPU µs/span (median)', 'body B/span', 'lines + engine vs before'] });
-const out: Record<string, unknown> = {};
-for (const [format, s] of samples) {
-  const total = median(s.lines) + median(s.engine);
-  table.push([format, median(s.lines).toFixed(2), median(s.engine).toFixed(2), (s.bytes / spans).toFixed(0), `${(total / (median(base.lines) + median(base.engine))).toFixed(2)}×`]);
-  out[format] = { linesUsPerSpan: s.lines, engineUsPerSpan: s.engine, bodyBytesPerSpan: s.bytes / spans };
+const table = new Table({ head: ['rows', 'format', 'lines: CPU µs (median)', 'engine: CPU µs (median)', 'body B', 'lines + engine vs before'] });
+const out: Record<string, Record<string, unknown>> = {};
+for (const g of groups) {
+  const base = samples.get(`${g.name}\u0000JSONEachRow, parallel parsing (before)`)!;
+  const baseTotal = median(base.lines) + median(base.engine);
+  for (const format of Object.keys(CASES) as Format[]) {
+    const s = samples.get(`${g.name}\u0000${format}`)!;
+    const total = median(s.lines) + median(s.engine);
+    table.push([`${g.name}, per ${g.unit}`, format, median(s.lines).toFixed(2), median(s.engine).toFixed(2), (s.bytes / g.per).toFixed(0), `${(total / baseTotal).toFixed(2)}×`]);
+    (out[g.name] ??= {})[format] = { per: g.unit, linesUs: s.lines, engineUs: s.engine, bodyBytes: s.bytes / g.per };
+  }
 }
 console.log(table.toString());
-console.log(JSON.stringify({ bench: 'store-format', requests: REQUESTS, rounds: ROUNDS, spans, rows: rowsPerTable, formats: out }));
+console.log(JSON.stringify({ bench: 'store-format', requests: REQUESTS, rounds: ROUNDS, spans, groups: out }));

@@ -42,7 +42,8 @@ export function markdownTable(r: SizingResult, command: string): string {
   const perMillion = (bytes: number): string => (((bytes / r.clickhouse.spansIngested) * 1e6) / 1e9).toFixed(3);
   rows.push(['ClickHouse per stored span / session row', `**${perRow('spans')}** per span row, **${perRow('sessions')}** per session row`, 'system.parts bytes_on_disk ÷ rows, merged']);
   rows.push(['ClickHouse per million ingested spans', `**${perMillion(all)} GB** (${perMillion(allRaw)} GB uncompressed; all tables, ~10 % of sessions kept)`, 'system.parts, merged']);
-  rows.push(['decode workers', 'none yet (issue 31 part 1): one main thread', 'e2e spans/s: `npx tsx bench/e2e.ts`']);
+  // The stages above run on one thread; how throughput grows with workers is an e2e measurement (README, decode workers).
+  rows.push(['decode workers', 'not measured here: the stages run on one thread (`receive.decodeWorkers` moves decode, normalize and price to workers)', 'e2e spans/s by worker count: `npx tsx bench/e2e.ts --decode-workers 0|1|2`']);
   const head = `${command} — ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB.toFixed(0)} GiB, Node ${m.node}, load ${m.load.map((x) => x.toFixed(1)).join(' ')} → ${m.loadAfter.map((x) => x.toFixed(1)).join(' ')}; ${r.stages[0]!.spans} spans per round, ${r.params.rounds} rounds`;
   return [head, '', '| what | figure | how |', '|---|---|---|', ...rows.map((x) => `| ${x.join(' | ')} |`)].join('\n');
 }
