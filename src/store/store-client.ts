@@ -65,10 +65,11 @@ export const PURGE_SQL = 'SYSTEM JEMALLOC PURGE';
 
 /**
  * The embedded engine's connection with two changes to how inserts take memory, both for the RSS cap
- * (receive.overload.maxRssBytes, docs/storage.md "Memory"):
- * - an `INSERT ... FORMAT JSONEachRow` exec hands its body to chDB as the Buffer it is (chDB's raw insert: zero-copy,
- *   settings in a SETTINGS clause), where chdb/connection turns the stream into a JS string, splices it after the
- *   statement and copies it again into the engine: three transient copies of an 8 MiB batch in the V8 heap, gone;
+ * (receive.overload.maxRssBytes, docs/storage.md "Memory"), and one to the CPU they take:
+ * - an `INSERT ... [(columns)] FORMAT JSONCompactEachRow|JSONEachRow` exec hands its body to chDB as the Buffer it is
+ *   (chDB's raw insert: zero-copy, settings in a SETTINGS clause), where chdb/connection turns the stream into a JS
+ *   string, splices it after the statement and copies it again into the engine: three transient copies of an 8 MiB
+ *   batch in the V8 heap, gone;
  * - its rows are parsed on one thread (`input_format_parallel_parsing = 0` unless the insert sets it);
  * - after every insert the engine returns the pages the insert freed (`SYSTEM JEMALLOC PURGE`): its allocator keeps
  *   them for seconds otherwise (measured +100–230 MB of RSS after one 10k-row insert with the engine's own memory
@@ -91,7 +92,7 @@ export function embeddedConnection(chdb: ChdbConnection): Connection {
   const rawInsert = async (params: ExecParams, table: string, columns: string[] | undefined, format: 'JSONEachRow' | 'JSONCompactEachRow'): Promise<ExecResult> => {
     const body = await bodyBuffer(params.values);
     // One parsing thread unless the caller says otherwise: the engine shares the collector's cores, and parsing a
-    // batch (≤ store.batchBytes) in parallel chunks cost 8–9 % more of its CPU for the same rows
+    // batch (≤ store.batchBytes) in parallel chunks cost 4–10 % more of its CPU for the same rows
     // (bench/store-format.ts), for a shorter insert nobody waits on.
     const settings: Record<string, string | number | boolean> = { input_format_parallel_parsing: 0 };
     for (const [k, v] of Object.entries(params.clickhouse_settings ?? {})) {
