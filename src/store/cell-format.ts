@@ -1,4 +1,4 @@
-/** Conversions from agenttail values to ClickHouse JSONEachRow cells. */
+/** Conversions from agenttail values to ClickHouse JSON cells (the values of a row's line, row-format.ts). */
 import type { AttrValue, Attributes, SpanKindNumber, StatusCodeNumber } from '../model/otlp-values.js';
 
 const SPAN_KINDS = [

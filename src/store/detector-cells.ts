@@ -2,7 +2,7 @@
 import type { Decision } from '../model/decision.js';
 import { costCell } from './cell-format.js';
 
-/** Detector columns as JSONEachRow cells; zeros and empties when no detector reported anything. */
+/** Detector columns as JSON cells; zeros and empties when no detector reported anything. */
 export function detectorCells(d: Decision): Record<string, unknown> {
   const f = d.detectors?.figures ?? {};
   return {

@@ -2,7 +2,7 @@
 import type { EvalResult } from '../model/span.js';
 import { nsCell } from './cell-format.js';
 
-/** One `evals` row as a JSONEachRow object. */
+/** One `evals` row as an object by column (row-format.ts writes its line). */
 export function buildEvalRow(tenantId: string, e: EvalResult): Record<string, unknown> {
   return {
     TenantId: tenantId,

@@ -2,7 +2,7 @@
 import type { OtlpLogRecord } from '../otlp/log-types.js';
 import { attrsToMap, attrToString, nsCell } from './cell-format.js';
 
-/** One `logs` row as a JSONEachRow object; `sessionId` is the session the record joined ('' for none). */
+/** One `logs` row as an object by column (row-format.ts writes its line); `sessionId` is the session the record joined ('' for none). */
 export function buildLogRow(tenantId: string, r: OtlpLogRecord, sessionId: string): Record<string, unknown> {
   const service = r.resource.attributes['service.name'];
   // A record without a time is placed at its observed time (the OTLP data model's fallback).

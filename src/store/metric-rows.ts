@@ -23,7 +23,7 @@ function timeCell(ns: bigint): string {
   return ns === 0n ? '1970-01-01 00:00:00.000000000' : nsCell(ns);
 }
 
-/** uint64 cells go as decimal strings: exact past 2^53, and ClickHouse reads quoted integers in JSONEachRow. */
+/** uint64 cells go as decimal strings: exact past 2^53, and ClickHouse reads quoted integers in its JSON input formats. */
 const u64 = (n: bigint): string => n.toString();
 
 function exemplarCells(ex: readonly OtlpExemplar[]): Record<string, unknown> {
@@ -47,7 +47,7 @@ function sharedMap(attrs: Attributes): Record<string, string> {
   return cell;
 }
 
-/** One row of the point's table, as a JSONEachRow object. */
+/** One row of the point's table, as an object by column (row-format.ts writes its line). */
 export function buildMetricRow(tenantId: string, p: OtlpMetricPoint): Record<string, unknown> {
   const service = p.resource.attributes['service.name'];
   const row: Record<string, unknown> = {

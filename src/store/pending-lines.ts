@@ -1,5 +1,5 @@
 /**
- * The rows a line table has pending, by write, as the batch body they will be: each row's JSONEachRow text in UTF-8
+ * The rows a line table has pending, by write, as the batch body they will be: each row's line (row-format.ts) in UTF-8
  * and its newline, written into one growing Buffer as the row is queued, with which rows and bytes each write added,
  * so a batch can be cut between writes.
  *
@@ -69,7 +69,7 @@ export function markWrite(p: PendingLines, key: string): void {
   p.rowEnds.push(p.rows);
 }
 
-/** The oldest whole writes taken from the queue: their rows as one JSONEachRow body. */
+/** The oldest whole writes taken from the queue: their rows as one batch body. */
 export interface TakenWrites {
   body: Buffer;
   rows: number;
@@ -112,7 +112,7 @@ export function takeWrites(p: PendingLines, maxBytes: number): TakenWrites {
 }
 
 /**
- * The JSONEachRow body of `rows` (each row's text without its newline), written the way queued rows are: a rollup
+ * The batch body of `rows` (each row's line without its newline), written the way queued rows are: a rollup
  * table's rows are built at the cut, not queued, and go through the same encoder.
  */
 export function linesBuffer(rows: readonly string[]): Buffer {

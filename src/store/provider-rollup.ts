@@ -134,7 +134,7 @@ export class ProviderRollup {
     return a;
   }
 
-  /** The accumulated rows as JSONEachRow objects, in a stable order (so a rebuilt batch is identical). */
+  /** The accumulated rows as objects by column, in a stable order (so a rebuilt batch is identical). */
   rows(): Record<string, unknown>[] {
     return inKeyOrder(this.acc.values(), (a) => [a.tenantId, a.minuteS, a.provider, a.model, a.region]).map((a) => ({
         TenantId: a.tenantId,

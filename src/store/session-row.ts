@@ -3,7 +3,7 @@ import type { SessionWrite } from '../model/session.js';
 import { costCell, nsCell } from './cell-format.js';
 import { detectorCells } from './detector-cells.js';
 
-/** One `sessions` row as a JSONEachRow object. */
+/** One `sessions` row as an object by column (row-format.ts writes its line). */
 export function buildSessionRow(w: SessionWrite): Record<string, unknown> {
   const s = w.summary;
   const d = w.decision;

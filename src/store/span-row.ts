@@ -13,7 +13,7 @@ export function spanModel(span: NormalizedSpan): string {
 const NONE: readonly never[] = Object.freeze([]);
 
 /**
- * One `spans` row as a JSONEachRow object. `sessionId` is the session the span was grouped into; `resource` is the
+ * One `spans` row as an object by column (row-format.ts writes its line). `sessionId` is the session the span was grouped into; `resource` is the
  * span's resource attributes as a cell when the caller has them already (spans of one resource share the object).
  */
 export function buildSpanRow(span: NormalizedSpan, sessionId: string, decision: Decision, resource?: Record<string, string>): Record<string, unknown> {

@@ -18,7 +18,7 @@ interface Chunk {
   rows: number;
 }
 
-/** What `shift` returns: one chunk's JSONEachRow text, keys and row count. */
+/** What `shift` returns: one chunk's lines (row-format.ts), keys and row count. */
 export interface SpilledBatch {
   body: Buffer;
   keys: string[];

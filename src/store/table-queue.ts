@@ -10,7 +10,7 @@ import { rowLine } from './row-format.js';
 import type { SpillQueue } from './spill-queue.js';
 import type { StoreTable } from './tables.js';
 
-/** One insert: a table's rows as JSONEachRow text, its dedup token and the write keys it holds. */
+/** One insert: a table's rows as lines (row-format.ts), its dedup token and the write keys it holds. */
 export interface Batch {
   table: StoreTable;
   body: Buffer;

@@ -167,7 +167,7 @@ export class UsageRollup {
     return a;
   }
 
-  /** The accumulated rows as JSONEachRow objects, in a stable order (so a rebuilt batch is identical). */
+  /** The accumulated rows as objects by column, in a stable order (so a rebuilt batch is identical). */
   rows(): Record<string, unknown>[] {
     return inKeyOrder(this.acc.values(), (a) => [a.tenantId, a.hourS, a.service, a.agent, a.provider, a.model, a.rawModel, a.region, a.endpoint]).map((a) => ({
         TenantId: a.tenantId,
