@@ -110,11 +110,6 @@ function columnsOf(table: string): readonly string[] | undefined {
   return (COMPACT_COLUMNS as Readonly<Partial<Record<string, readonly string[]>>>)[table];
 }
 
-/** The insert format of `table`'s batches (JSONEachRow: dead letters). */
-export function rowFormat(table: string): 'JSONCompactEachRow' | 'JSONEachRow' {
-  return VALUES.has(table) ? 'JSONCompactEachRow' : 'JSONEachRow';
-}
-
 /** One row of `table` as its batch line (no newline): a JSON array in column order for a compact table, else the object. */
 export function rowLine(table: string, row: Record<string, unknown>): string {
   const values = VALUES.get(table);
