@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { BatchSender } from './batch-sender.js';
 import type { StoreMetrics } from './store-metrics.js';
 import { cutBatch, pendingBytes, pendingRows, type TableState } from './table-queue.js';
-import { emptyPendingLines } from './pending-lines.js';
+import { clearPending, pendingBody } from './pending-lines.js';
 import type { StoreTable } from './tables.js';
 
 /** Dependencies of the scheduler. */
@@ -84,9 +84,9 @@ export class FlushScheduler {
   }
 
   private spillPending(table: StoreTable, s: TableState): void {
-    if (!s.spill!.push(s.text!.subarray(0, s.bytes), s.keys, s.rows)) return; // disk budget spent: rows stay in memory (and count there)
+    if (!s.spill!.push(pendingBody(s), s.keys, s.rows)) return; // disk budget spent: rows stay in memory (and count there)
     this.p.metrics.spilledBatches.inc({ table });
-    Object.assign(s, emptyPendingLines());
+    clearPending(s);
   }
 
   /** Takes the table's next batch (rebuilt, spilled, then pending rows, in that order) and starts sending it. */

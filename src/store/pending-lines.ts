@@ -62,6 +62,16 @@ function grown(old: Buffer | null, used: number, need: number): Buffer {
   return text;
 }
 
+/** Every pending row's bytes, a view of the buffer (not a copy): what spilling the whole queue writes. */
+export function pendingBody(p: PendingLines): Buffer {
+  return p.text === null ? Buffer.alloc(0) : p.text.subarray(0, p.bytes);
+}
+
+/** Forgets every pending row and write (all taken, or spilled). */
+export function clearPending(p: PendingLines): void {
+  Object.assign(p, emptyPendingLines());
+}
+
 /** Records that the write `key` added the rows up to the current end. */
 export function markWrite(p: PendingLines, key: string): void {
   p.keys.push(key);
@@ -83,7 +93,7 @@ export function takeWrites(p: PendingLines, maxBytes: number): TakenWrites {
   if (text === null) {
     // No rows: any keys (a write that added none) are handed back to be settled, as with rows.
     const keys = p.keys;
-    Object.assign(p, emptyPendingLines());
+    clearPending(p);
     return { body: Buffer.alloc(0), rows: 0, bytes: 0, keys };
   }
   let k = p.keys.length;
@@ -94,7 +104,7 @@ export function takeWrites(p: PendingLines, maxBytes: number): TakenWrites {
   if (k === p.keys.length) {
     // Everything: the buffer itself is the body (the queue starts a new one).
     const taken = { body: text.subarray(0, p.bytes), rows: p.rows, bytes: p.bytes, keys: p.keys };
-    Object.assign(p, emptyPendingLines());
+    clearPending(p);
     return taken;
   }
   const cut = p.ends[k - 1]!;
