@@ -24,22 +24,14 @@ import { sessionTableRows } from '../src/store/session-rows.js';
 import { createStoreClient } from '../src/store/store-client.js';
 import type { StoreTable } from '../src/store/tables.js';
 import { rowsOfEveryTable } from '../test/integration/store-table-rows.js';
-import { KeepingStore } from './support/counting-store.js';
-import { FreshBodies, sendAll } from './support/export-traffic.js';
-import { ingestPipeline } from './support/ingest-pipeline.js';
+import { decidedWrites } from './support/ingest-pipeline.js';
 
 const REQUESTS = Number(process.argv[2] ?? 120);
 const ROUNDS = Number(process.argv[3] ?? 4);
 
-const store = new KeepingStore();
-const { handler, buffer } = ingestPipeline({ store, sessions: { idleTimeoutMs: 100, sweepIntervalMs: 20, maxBufferBytes: 8 * 1024 ** 3 } });
-buffer.start();
-await sendAll(handler, new FreshBodies(REQUESTS).next(), 8);
-while (buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 20));
-await buffer.shutdown();
-const spans = store.spans;
+const { writes, spans } = await decidedWrites(REQUESTS);
 const byTable = new Map<StoreTable, Record<string, unknown>[]>();
-for (const w of store.kept) {
+for (const w of writes) {
   for (const t of sessionTableRows(w)) {
     if (t.rows === null) continue;
     const list = byTable.get(t.table) ?? [];

@@ -14,22 +14,13 @@ import Table from 'cli-table3';
 import { ProviderRollup } from '../src/store/provider-rollup.js';
 import { sessionTableRows } from '../src/store/session-rows.js';
 import { UsageRollup } from '../src/store/usage-rollup.js';
-import { KeepingStore } from './support/counting-store.js';
-import { FreshBodies, sendAll } from './support/export-traffic.js';
-import { ingestPipeline } from './support/ingest-pipeline.js';
+import { decidedWrites } from './support/ingest-pipeline.js';
 
 const REQUESTS = Number(process.argv[2] ?? 120);
 const ROUNDS = Number(process.argv[3] ?? 7);
 const BATCH = 500;
 
-const store = new KeepingStore();
-const { handler, buffer } = ingestPipeline({ store, sessions: { idleTimeoutMs: 100, sweepIntervalMs: 20, maxBufferBytes: 8 * 1024 ** 3 }, sampling: { baselineRate: 0.04, budget: { enabled: false } } });
-buffer.start();
-await sendAll(handler, new FreshBodies(REQUESTS).next(), 8);
-while (buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 20));
-await buffer.shutdown();
-const writes = store.kept;
-const spans = writes.reduce((n, w) => n + w.spans.length, 0);
+const { writes, spans } = await decidedWrites(REQUESTS, { baselineRate: 0.04, budget: { enabled: false } });
 
 let sink = 0;
 const cases: Record<string, () => void> = {

@@ -10,10 +10,8 @@
 import { performance } from 'node:perf_hooks';
 import type { DecodedExport } from '../../src/otlp/types.js';
 import type { NormalizedSpan } from '../../src/model/span.js';
-import type { Outcome } from '../../src/model/outcome.js';
-import type { SessionWrite } from '../../src/model/session.js';
 import type { ClickHouseStore } from '../../src/store/clickhouse-store.js';
-import { CountingStore } from '../support/counting-store.js';
+import { KeepingStore } from '../support/counting-store.js';
 import type { FreshBodies } from '../support/export-traffic.js';
 import { GcPauses } from '../support/gc-pauses.js';
 import { ingestPipeline } from '../support/ingest-pipeline.js';
@@ -39,15 +37,6 @@ export interface StageSample {
 
 /** Main-thread GC pauses, to charge each stage the pauses within it. */
 const gcPauses = new GcPauses();
-
-/** A store that keeps what it is given, so the same writes go to ClickHouse afterwards. */
-class KeepingStore extends CountingStore {
-  readonly kept: SessionWrite[] = [];
-  override write(w: SessionWrite): Outcome<void> {
-    this.kept.push(w);
-    return super.write(w);
-  }
-}
 
 /** Runs `fn` and returns its result with the wall and process CPU time it took. */
 async function measure<T>(fn: () => T | Promise<T>): Promise<{ value: T; wallMs: number; cpuMs: number; gcMs: number }> {

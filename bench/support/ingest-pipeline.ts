@@ -25,6 +25,9 @@ import { protectedKeys } from '../../src/config/protected-keys.js';
 import { configuredReads } from '../../src/config/redaction.js';
 import { SpanAttrFilter, leanSpanFilter } from '../../src/receive/span-attr-filter.js';
 import type { SessionStore } from '../../src/model/session-store.js';
+import type { SessionWrite } from '../../src/model/session.js';
+import { KeepingStore } from './counting-store.js';
+import { FreshBodies, sendAll } from './export-traffic.js';
 
 export interface IngestPipelineOptions {
   store: SessionStore;
@@ -76,4 +79,19 @@ export function ingestPipeline(o: IngestPipelineOptions) {
   /** The filter `serve` decodes arrivals with when spans are held lean (the default), whether or not this buffer holds them so. */
   const leanFilter = new SpanAttrFilter(isRead, engine.attributeKeys);
   return { handler, buffer, decoder, auth, cache, leanFilter };
+}
+
+/**
+ * The session writes the production path makes of `requests` fresh e2e requests: ingested, every session decided (idle
+ * after 100 ms), handed to a store that keeps them; `sampling` overrides the sampling config. The benches of what the
+ * store does with writes start from these.
+ */
+export async function decidedWrites(requests: number, sampling?: Record<string, unknown>): Promise<{ writes: SessionWrite[]; spans: number }> {
+  const store = new KeepingStore();
+  const { handler, buffer } = ingestPipeline({ store, sessions: { idleTimeoutMs: 100, sweepIntervalMs: 20, maxBufferBytes: 8 * 1024 ** 3 }, ...(sampling === undefined ? {} : { sampling }) });
+  buffer.start();
+  await sendAll(handler, new FreshBodies(requests).next(), 8);
+  while (buffer.stats().openSessions > 0) await new Promise((r) => setTimeout(r, 20));
+  await buffer.shutdown();
+  return { writes: store.kept, spans: store.spans };
 }
