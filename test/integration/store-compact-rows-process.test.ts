@@ -17,8 +17,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
-import { queryDataDir, startCollectorProcess } from '../support/collector-process.js';
-import { buildSession, deliver, processConfig, SESSION_CALLS, untilWritten } from '../support/redelivery-client.js';
+import { queryDataDir } from '../support/collector-process.js';
+import { buildSession, deliverTwiceKillRestart, processConfig, SESSION_CALLS, stopWhenWritten } from '../support/redelivery-client.js';
 
 const SESSION = 'compact-日本-😀';
 const NOTE = 'é ✓ 😀 日本語';
@@ -69,25 +69,12 @@ describe('compact rows of every kind of data, from outside', () => {
       const root = spans.find((s) => s.parentSpanContext === undefined)!.spanContext();
       const logs = await logRecords(root.traceId, root.spanId);
       const points = await metrics();
-      const first = await startCollectorProcess(dir, config);
-      const url = `http://${first.grpcTarget}`;
-      for (let i = 0; i < 2; i++) {
-        if (!(await deliver(first.grpcTarget, spans))) throw new Error('spans not acknowledged');
+      const c = await deliverTwiceKillRestart(dir, config, spans, async (grpcTarget) => {
+        const url = `http://${grpcTarget}`;
         await exportOnce(new OTLPLogExporter({ url, timeoutMillis: 3000 }), logs);
         for (const rm of points) await exportOnce(new OTLPMetricExporter({ url, timeoutMillis: 3000 }), rm);
-      }
-      first.child.kill('SIGKILL');
-      expect((await first.exited).signal).toBe('SIGKILL');
-
-      const c = await startCollectorProcess(dir, config);
-      let exit: { code: number | null } = { code: null };
-      try {
-        await untilWritten(c, 1);
-      } finally {
-        c.child.kill('SIGTERM');
-        exit = await c.exited;
-      }
-      expect(exit.code).toBe(0);
+      });
+      expect(await stopWhenWritten(c, 1)).toBe(0);
       const [stored, logRows, sums, gauges, histograms] = await queryDataDir<Record<string, unknown>>(join(dir, 'clickhouse'), [
         'SELECT count() AS n, uniqExact(SpanId) AS u, any(SessionId) AS session FROM agenttail.spans',
         "SELECT Body, SeverityText, SeverityNumber, LogAttributes['app.note'] AS note, LogAttributes['app.n'] AS n, SessionId, ScopeName, TraceId, TimestampTime = toDateTime(Timestamp) AS defaulted FROM agenttail.logs ORDER BY SeverityNumber",

@@ -13,7 +13,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { queryDataDir } from '../support/collector-process.js';
-import { deliverTwiceKillRestart, processConfig, untilWritten } from '../support/redelivery-client.js';
+import { deliverTwiceKillRestart, processConfig, stopWhenWritten } from '../support/redelivery-client.js';
 
 const SESSION = 'sesión-日本-😀';
 const NOTE = 'é ✓ 😀 日本語 \u00ff';
@@ -45,14 +45,7 @@ describe('store rows as UTF-8 bytes, from outside', () => {
     try {
       const config = processConfig(dir, { sessions: { idleTimeoutMs: 1_500, sweepIntervalMs: 50 }, sampling: { baselineRate: 1 } });
       const c = await deliverTwiceKillRestart(dir, config, spans());
-      let exit: { code: number | null } = { code: null };
-      try {
-        await untilWritten(c, 1);
-      } finally {
-        c.child.kill('SIGTERM');
-        exit = await c.exited;
-      }
-      expect(exit.code).toBe(0);
+      expect(await stopWhenWritten(c, 1)).toBe(0);
       const [rows, sessions] = await queryDataDir<Record<string, string | number>>(join(dir, 'clickhouse'), [
         "SELECT SessionId, SpanName, StatusMessage, ServiceName, SpanAttributes['app.note'] AS note, SpanAttributes['app.long'] AS long FROM agenttail.spans ORDER BY SpanName",
         'SELECT SessionId, SpanCount FROM agenttail.sessions FINAL',

@@ -72,6 +72,16 @@ export function untilWritten(c: CollectorProcess, sessions: number): Promise<voi
   return until(`${sessions} sessions are decided and written`, async () => (await metricSum(c, 'agenttail_sessions_decided_total')) >= sessions && (await metricSum(c, 'agenttail_store_rows_written_total')) > 0 && (await metricSum(c, 'agenttail_store_queue_rows')) === 0);
 }
 
+/** Waits until `sessions` are decided and written, then stops the collector gracefully (SIGTERM, also on a timeout); its exit code. */
+export async function stopWhenWritten(c: CollectorProcess, sessions: number): Promise<number | null> {
+  try {
+    await untilWritten(c, sessions);
+  } finally {
+    c.child.kill('SIGTERM');
+  }
+  return (await c.exited).code;
+}
+
 /**
  * The config the restart tests start the built collector with: `dir` as its data directory and store, rows flushed
  * every 100 ms, free ports, the log fsync'ed, info logs (startCollectorProcess reads them); `overrides` deep-merged.
@@ -83,11 +93,15 @@ export function processConfig(dir: string, overrides: Record<string, unknown> = 
 /**
  * A retrying client and a crash: starts the built collector on `dir`, delivers `spans` twice (each through a fresh
  * exporter, as a client that did not see the first answer does), kills it with SIGKILL before anything is decided
- * (`config` must hold sessions longer than this takes), and starts it again on the same data directory.
+ * (`config` must hold sessions longer than this takes), and starts it again on the same data directory. `alsoSend`
+ * (logs, metrics: through its own exporters) runs after each delivery of the spans, so it is sent twice too.
  */
-export async function deliverTwiceKillRestart(dir: string, config: Record<string, unknown>, spans: ReadableSpan[]): Promise<CollectorProcess> {
+export async function deliverTwiceKillRestart(dir: string, config: Record<string, unknown>, spans: ReadableSpan[], alsoSend?: (grpcTarget: string) => Promise<void>): Promise<CollectorProcess> {
   const first = await startCollectorProcess(dir, config);
-  for (let i = 0; i < 2; i++) if (!(await deliver(first.grpcTarget, spans))) throw new Error('the collector did not acknowledge the export');
+  for (let i = 0; i < 2; i++) {
+    if (!(await deliver(first.grpcTarget, spans))) throw new Error('the collector did not acknowledge the export');
+    await alsoSend?.(first.grpcTarget);
+  }
   first.child.kill('SIGKILL');
   const death = await first.exited;
   if (death.signal !== 'SIGKILL') throw new Error(`the collector ended by ${death.signal ?? `exit ${death.code}`}, not SIGKILL`);
