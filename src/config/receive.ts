@@ -1,6 +1,11 @@
 /** Config section: receivers, tenants and quotas (src/receive/). */
 import { z } from 'zod';
 
+/** HTTP/2's default window (RFC 9113 §6.9.2): what a peer may send before the receiver raises it. */
+const HTTP2_DEFAULT_WINDOW = 65_535;
+/** The largest window HTTP/2 allows (2^31 − 1). */
+const HTTP2_MAX_WINDOW = 2 ** 31 - 1;
+
 export const tenantKeySchema = z.strictObject({
   /** sha256 of the API key, hex. Generate with `agenttail hash-key <key>`. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a 64-char lowercase hex sha256'),
@@ -28,6 +33,13 @@ export const receiveSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(4317),
       /** Largest accepted gRPC message, decompressed. */
       maxMessageBytes: z.number().int().positive().default(16 * 1024 * 1024), // 16 MiB
+      /**
+       * HTTP/2 receive window of each call: how many bytes of one request a client may send before the receiver has
+       * read them. HTTP/2's default (65,535) makes a ~500 KiB request wait for ~8 round trips (src/receive/grpc-flow-control.ts).
+       */
+      streamWindowBytes: z.number().int().min(HTTP2_DEFAULT_WINDOW).max(HTTP2_MAX_WINDOW).default(4 * 1024 * 1024), // 4 MiB
+      /** HTTP/2 receive window of each connection: how many bytes of all its calls together may be in flight. */
+      connectionWindowBytes: z.number().int().min(HTTP2_DEFAULT_WINDOW).max(HTTP2_MAX_WINDOW).default(16 * 1024 * 1024), // 16 MiB
     })
     .prefault({}),
   http: z

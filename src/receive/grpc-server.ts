@@ -6,6 +6,7 @@ import { AgtError } from '../model/errors.js';
 import { failed } from '../model/outcome.js';
 import { toGrpcAnswer, type GrpcAnswer } from './answers.js';
 import type { ExportHandler } from './export-handler.js';
+import { setReceiveWindows, type ReceiveWindows } from './grpc-flow-control.js';
 import { isAddressInUse, portInUseError, probePort, type Receiver } from './port-in-use.js';
 
 const GRPC: Receiver = { section: 'grpc', label: 'OTLP/gRPC' };
@@ -30,7 +31,7 @@ function reply(cb: sendUnaryData<Buffer>, answer: GrpcAnswer): void {
 export class GrpcReceiver {
   private readonly server: Server;
 
-  constructor(private readonly params: { handlers: { traces: ExportHandler; logs: ExportHandler; metrics: ExportHandler }; host: string; port: number; maxMessageBytes: number; log: Logger }) {
+  constructor(private readonly params: { handlers: { traces: ExportHandler; logs: ExportHandler; metrics: ExportHandler }; host: string; port: number; maxMessageBytes: number; windows: ReceiveWindows; log: Logger }) {
     // grpc-js decompresses gzip/deflate messages itself and enforces the (decompressed) size limit.
     this.server = new Server({ 'grpc.max_receive_message_length': params.maxMessageBytes });
     const services: [string, ExportHandler][] = [
@@ -71,10 +72,19 @@ export class GrpcReceiver {
     if (!probe.free) throw portInUseError(GRPC, host, port, probe.cause);
     return new Promise((resolve, reject) => {
       this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => {
-        if (err === null) resolve({ port: bound });
-        else reject(isAddressInUse(err) ? portInUseError(GRPC, host, port, err) : err);
+        if (err === null) {
+          this.widenWindows();
+          resolve({ port: bound });
+        } else reject(isAddressInUse(err) ? portInUseError(GRPC, host, port, err) : err);
       });
     });
+  }
+
+  /** Sets the receive windows on what bindAsync bound; says so when this grpc-js keeps its HTTP/2 servers elsewhere. */
+  private widenWindows(): void {
+    const { windows, log } = this.params;
+    if (setReceiveWindows(this.server, windows) > 0) return;
+    log.warn({ ...windows }, 'OTLP/gRPC: could not set the HTTP/2 receive windows (receive.grpc.streamWindowBytes, connectionWindowBytes) on this @grpc/grpc-js version; they stay 64 KiB, and large requests arrive slower');
   }
 
   /** Drains in-flight calls for up to graceMs, then forces the rest closed. */

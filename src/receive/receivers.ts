@@ -41,7 +41,7 @@ export class Receivers {
     this.http = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger, bodyLimit: config.http.maxBodyBytes }) as unknown as FastifyInstance;
     void this.http.register(otlpHttpRoutes({ handlers, maxBodyBytes: config.http.maxBodyBytes }));
     for (const route of p.routes) void this.http.register(route);
-    this.grpc = config.grpc.enabled ? new GrpcReceiver({ handlers, host: config.grpc.host, port: config.grpc.port, maxMessageBytes: config.grpc.maxMessageBytes, log }) : null;
+    this.grpc = config.grpc.enabled ? new GrpcReceiver({ handlers, host: config.grpc.host, port: config.grpc.port, maxMessageBytes: config.grpc.maxMessageBytes, windows: { streamBytes: config.grpc.streamWindowBytes, connectionBytes: config.grpc.connectionWindowBytes }, log }) : null;
   }
 
   /** Binds both ports; resolves with the ports actually bound. */
