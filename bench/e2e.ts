@@ -3,10 +3,11 @@
  * processes to the real collector (child process: `node dist/cli.js serve`, embedded store, ~10 % kept,
  * 1 s idle timeout), and, in the same run, to a minimal @grpc/grpc-js server that only accepts the bytes
  * (the transport ceiling). Phases (each `--duration` seconds of sending):
- *   ceiling    generator → ceiling server, as fast as accepted
+ *   ceiling    generator → ceiling server, as fast as accepted (grpc-js as it builds its servers: 64 KiB HTTP/2 windows)
+ *   ceiling-windows  the same with the collector's HTTP/2 receive windows (4 MiB per call, 16 MiB per connection)
  *   agenttail  generator → collector, as fast as accepted (or --rate spans/s)
  *   overload   generator → collector at --overload × the agenttail phase's accepted rate (open loop)
- * Reports accepted spans/s, ratio to the ceiling, refusals by gRPC code, kept share, decision delay
+ * Reports accepted spans/s, ratio to the ceiling (and to ceiling-windows when run), refusals by gRPC code, kept share, decision delay
  * p50/p99 (last span → decision, idle trigger), insert latency, and per second RSS, event-loop lag, CPU.
  * Run: npx tsx bench/e2e.ts [--duration 20] [--phases ceiling,agenttail,overload] [--rate 0] [--overload 2]
  *        [--senders 1] [--concurrency 16] [--channels 2] [--idle-ms 1000] [--baseline 0.04]
@@ -70,7 +71,7 @@ const STORE_QUEUE_BYTES = 64 * 1024 * 1024;
 const RSS_CAP_MB = num('rss-cap-mb', 0);
 const DECODE_WORKERS: 'auto' | number = a['decode-workers'] === 'auto' ? 'auto' : num('decode-workers', 0);
 const PHASES = String(a.phases).split(',').map((s) => s.trim());
-for (const p of PHASES) if (!['ceiling', 'agenttail', 'overload'].includes(p)) throw new Error(`--phases: unknown phase '${p}' (ceiling, agenttail, overload)`);
+for (const p of PHASES) if (!['ceiling', 'ceiling-windows', 'agenttail', 'overload'].includes(p)) throw new Error(`--phases: unknown phase '${p}' (ceiling, ceiling-windows, agenttail, overload)`);
 
 const work = mkdtempSync(join(tmpdir(), 'agt-e2e-pool-'));
 const poolFile = join(work, 'pool.json');
@@ -168,8 +169,10 @@ function procCpuSeconds(pid: number | undefined, thread?: number): number | null
   }
 }
 
-async function ceilingPhase(): Promise<PhaseResult> {
-  const server = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./e2e/ceiling-server.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** `ceiling`: grpc-js's own windows; `ceiling-windows`: the collector's. */
+async function ceilingPhase(phase: 'ceiling' | 'ceiling-windows'): Promise<PhaseResult> {
+  const args = ['--import', 'tsx', fileURLToPath(new URL('./e2e/ceiling-server.ts', import.meta.url)), ...(phase === 'ceiling-windows' ? ['--windows'] : [])];
+  const server = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     server.stdout!.on('data', (d: Buffer) => {
@@ -185,7 +188,7 @@ async function ceilingPhase(): Promise<PhaseResult> {
     const load = await runLoad({ target: `127.0.0.1:${port}`, poolFile, senders: SENDERS, durationMs: DURATION_MS, spansPerSecond: 0, concurrency: CONCURRENCY, channels: CHANNELS });
     const cpu1 = procCpuSeconds(server.pid);
     return {
-      phase: 'ceiling',
+      phase,
       targetSpansPerS: null,
       acceptedSpansPerS: steadyRate(load, (r) => r.okSpans),
       collectorAcceptedSpansPerS: null,
@@ -366,7 +369,7 @@ try {
     process.stderr.write(`phase ${phase} (${DURATION_MS / 1000} s) …\n`);
     lastProfile = undefined;
     let r: PhaseResult;
-    if (phase === 'ceiling') r = await ceilingPhase();
+    if (phase === 'ceiling' || phase === 'ceiling-windows') r = await ceilingPhase(phase);
     else if (phase === 'agenttail') r = await collectorPhase('agenttail', num('rate', 0), CONCURRENCY, 0);
     else {
       const base = results.find((x) => x.phase === 'agenttail')?.acceptedSpansPerS ?? num('rate', 0);
@@ -381,6 +384,8 @@ try {
 }
 
 const ceiling = results.find((r) => r.phase === 'ceiling')?.acceptedSpansPerS ?? null;
+const ceilingWindows = results.find((r) => r.phase === 'ceiling-windows')?.acceptedSpansPerS ?? null;
+const isCeiling = (r: PhaseResult): boolean => r.phase === 'ceiling' || r.phase === 'ceiling-windows';
 const k = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : Math.round(x).toLocaleString('en'));
 const f2 = (x: number | null | undefined, d = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
 const codes = (c: Record<string, number>): string => Object.entries(c).map(([name, n]) => `${name} ${n}`).join(', ') || '–';
@@ -394,7 +399,7 @@ for (const r of results) {
     r.phase + (r.crashed ? ' (CRASHED)' : ''),
     k(r.targetSpansPerS),
     k(r.acceptedSpansPerS),
-    ceiling && r.phase !== 'ceiling' ? f2(r.acceptedSpansPerS / ceiling) : '–',
+    ceiling && !isCeiling(r) ? f2(r.acceptedSpansPerS / ceiling) : '–',
     codes(r.codes) + (r.behind > 0 ? `; ${r.behind} sends skipped (in-flight cap)` : ''),
     r.keptShare === null ? '–' : `${(r.keptShare * 100).toFixed(1)}%`,
     r.decisionDelayS ? `${f2(r.decisionDelayS.p50)} / ${f2(r.decisionDelayS.p99)}` : '–',
@@ -405,6 +410,9 @@ for (const r of results) {
   ]);
 }
 console.log(summary.toString());
+if (ceilingWindows !== null) {
+  for (const r of results) if (!isCeiling(r)) console.log(`${r.phase}: ${f2(r.acceptedSpansPerS / ceilingWindows)} of ceiling-windows (${k(ceilingWindows)} spans/s: the transport with the collector's HTTP/2 windows)`);
+}
 for (const r of results) {
   if (r.usPerSpan === null) continue;
   const main = r.usPerSpan.mainThread === null ? 'main thread: not readable here' : `main thread ${f2(r.mainThreadCpu)} cores, ${r.usPerSpan.mainThread.toFixed(1)} µs per span`;
@@ -463,7 +471,13 @@ console.log(
       params: { nodeArgs: String(a['node-args']), durationS: DURATION_MS / 1000, warmupS: WARMUP_MS / 1000, senders: SENDERS, concurrency: CONCURRENCY, channels: CHANNELS, idleMs: IDLE_MS, bufferBytes: BUFFER_BYTES, storeQueueBytes: STORE_QUEUE_BYTES, rssCapMb: RSS_CAP_MB, baselineRate: num('baseline', 0) },
       pool: poolInfo,
       ceilingSpansPerS: ceiling,
-      phases: results.map((r) => ({ ...r, ratioToCeiling: ceiling && r.phase !== 'ceiling' ? r.acceptedSpansPerS / ceiling : null, profile: r.profile ? { file: r.profile.file, stages: r.profile.summary.stages, top: r.profile.summary.top.slice(0, 15) } : undefined })),
+      ceilingWindowsSpansPerS: ceilingWindows,
+      phases: results.map((r) => ({
+        ...r,
+        ratioToCeiling: ceiling && !isCeiling(r) ? r.acceptedSpansPerS / ceiling : null,
+        ratioToCeilingWindows: ceilingWindows && !isCeiling(r) ? r.acceptedSpansPerS / ceilingWindows : null,
+        profile: r.profile ? { file: r.profile.file, stages: r.profile.summary.stages, top: r.profile.summary.top.slice(0, 15) } : undefined,
+      })),
       targets,
     },
     null,

@@ -143,8 +143,14 @@ export async function runGenerator(p: GeneratorParams, onReport: (r: GeneratorRe
 // Process entry: forked with the params as argv[2].
 if (process.send !== undefined && process.argv[2] !== undefined) {
   const params = JSON.parse(process.argv[2]) as GeneratorParams;
-  runGenerator(params, (report) => process.send!(report)).then(
-    () => process.disconnect(),
+  // The 'done' report (every round-trip time: ~250 KB at 400K spans/s for 15 s) may still be in the pipe when the
+  // run ends; disconnecting then dropped it, and the parent saw a generator exit without its totals.
+  let sent: Promise<void> = Promise.resolve();
+  const send = (report: GeneratorReport): void => {
+    sent = new Promise((resolve) => process.send!(report, undefined, undefined, () => resolve()));
+  };
+  runGenerator(params, send).then(
+    () => sent.then(() => process.disconnect()),
     (err: unknown) => {
       process.stderr.write(`generator ${params.senderIndex}: ${(err as Error).stack ?? String(err)}\n`);
       process.exit(1);

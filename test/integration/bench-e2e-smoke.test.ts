@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCeilingServer } from '../../bench/e2e/ceiling-server.js';
+import { collectorWindows, startCeilingServer } from '../../bench/e2e/ceiling-server.js';
 import { phaseOverrides } from '../../bench/e2e/collector.js';
 import { runGenerator, type GeneratorParams } from '../../bench/e2e/generator.js';
 import { histogramQuantile, parseMetrics, sum } from '../../bench/e2e/prom.js';
@@ -58,8 +58,11 @@ describe('bench/e2e', () => {
     expect(a1.every((s) => bTraces.has(s.traceId))).toBe(true);
   });
 
-  it('sends as fast as accepted to the ceiling server', async () => {
-    const server = await startCeilingServer();
+  it.each([
+    ['with grpc-js\'s windows', undefined],
+    ['with the collector\'s windows (ceiling-windows)', collectorWindows()],
+  ])('sends as fast as accepted to the ceiling server %s', async (_name, windows) => {
+    const server = await startCeilingServer('127.0.0.1', 0, windows);
     try {
       const r = await runGenerator(params(`127.0.0.1:${server.port}`, {}), () => {});
       expect(r.okRequests).toBeGreaterThan(0);
