@@ -6,9 +6,10 @@
  * link (BDP estimation, up to 16 MiB). A @grpc/grpc-js server (1.14) keeps 64 KiB. A ~500 KiB Export request then takes
  * about eight round trips of WINDOW_UPDATE frames. Each one is sent only when the main thread returns to the socket, and
  * it stays away for milliseconds while it reads the request before. Measured on e2e (`bench/e2e.ts`, 16 calls in
- * flight, same machine): 30.9–32.5K spans/s with 64 KiB windows, 34.1–35.4K with 4 MiB / 16 MiB; the main thread's CPU
- * per span fell from 22.2–22.4 to 19.7–20.4 µs. Across a network, 64 KiB per round trip caps a connection at
- * 64 KiB ÷ RTT (6.4 MB/s at 10 ms).
+ * flight, the generator on the same 2 cores, three alternating pairs): 31.5–34.5K spans/s with 4 MiB / 16 MiB against
+ * 30.4–31.8K with 64 KiB; the main thread's CPU per span 20.2–22.3 against 22.1–23.1 µs. Across a network, 64 KiB per
+ * round trip caps a connection at 64 KiB ÷ RTT (6.4 MB/s at 10 ms). Node itself later raised its HTTP/2 defaults to
+ * 4 MB per stream and 32 MB per connection for that reason (nodejs/node#64623); Node 20 keeps 64 KiB.
  *
  * A bigger window does not add memory a client could take anyway: grpc-js reads a whole message (up to
  * `receive.grpc.maxMessageBytes`) before the handler runs, and pauses the stream after it.
