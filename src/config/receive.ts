@@ -1,10 +1,6 @@
 /** Config section: receivers, tenants and quotas (src/receive/). */
+import { constants as http2 } from 'node:http2';
 import { z } from 'zod';
-
-/** HTTP/2's default window (RFC 9113 §6.9.2): what a peer may send before the receiver raises it. */
-const HTTP2_DEFAULT_WINDOW = 65_535;
-/** The largest window HTTP/2 allows (2^31 − 1). */
-const HTTP2_MAX_WINDOW = 2 ** 31 - 1;
 
 export const tenantKeySchema = z.strictObject({
   /** sha256 of the API key, hex. Generate with `agenttail hash-key <key>`. */
@@ -37,9 +33,9 @@ export const receiveSchema = z.strictObject({
        * HTTP/2 receive window of each call: how many bytes of one request a client may send before the receiver has
        * read them. HTTP/2's default (65,535) makes a ~500 KiB request wait for ~8 round trips (src/receive/grpc-flow-control.ts).
        */
-      streamWindowBytes: z.number().int().min(HTTP2_DEFAULT_WINDOW).max(HTTP2_MAX_WINDOW).default(4 * 1024 * 1024), // 4 MiB
+      streamWindowBytes: z.number().int().min(http2.DEFAULT_SETTINGS_INITIAL_WINDOW_SIZE).max(http2.MAX_INITIAL_WINDOW_SIZE).default(4 * 1024 * 1024), // 4 MiB
       /** HTTP/2 receive window of each connection: how many bytes of all its calls together may be in flight. */
-      connectionWindowBytes: z.number().int().min(HTTP2_DEFAULT_WINDOW).max(HTTP2_MAX_WINDOW).default(16 * 1024 * 1024), // 16 MiB
+      connectionWindowBytes: z.number().int().min(http2.DEFAULT_SETTINGS_INITIAL_WINDOW_SIZE).max(http2.MAX_INITIAL_WINDOW_SIZE).default(16 * 1024 * 1024), // 16 MiB
     })
     .prefault({}),
   http: z
