@@ -10,14 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { parseConfig } from '../../src/config/load.js';
 import { rawTraceService } from '../../src/otlp/trace-service.js';
-import { setReceiveWindows, type ReceiveWindows } from '../../src/receive/grpc-flow-control.js';
+import { receiveWindows, setReceiveWindows, type ReceiveWindows } from '../../src/receive/grpc-flow-control.js';
 
 const EMPTY = Buffer.alloc(0);
 
 /** The collector's default receive windows. */
 export function collectorWindows(): ReceiveWindows {
-  const grpc = parseConfig({}).receive.grpc;
-  return { streamBytes: grpc.streamWindowBytes, connectionBytes: grpc.connectionWindowBytes };
+  return receiveWindows(parseConfig({}).receive.grpc);
 }
 
 /**

@@ -17,8 +17,9 @@
  * grpc-js builds its HTTP/2 servers itself, and passes only `maxConcurrentStreams` to them. So the windows are set on
  * the servers it has bound: the stream window as the servers' initial setting, and the connection window on each new
  * session. It reads grpc-js's private `http2Servers` map. When that map is missing (another grpc-js version), this
- * returns 0 and the receiver logs a warning. `test/integration/receive-grpc-flow-control.test.ts` checks, against the
- * pinned version, that a client sees both windows.
+ * returns 0 and the receiver logs a warning. `test/integration/receive-grpc-flow-control.test.ts` (in process) and
+ * `receive-grpc-windows-process.test.ts` (the built collector) check, against the pinned version, that a client sees
+ * both windows.
  */
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import type { Server } from '@grpc/grpc-js';
@@ -29,6 +30,11 @@ export interface ReceiveWindows {
   streamBytes: number;
   /** The connection's window: how much of all the connection's requests together may be in flight. */
   connectionBytes: number;
+}
+
+/** The windows a receiver's config section sets (`receive.grpc`). */
+export function receiveWindows(grpc: { streamWindowBytes: number; connectionWindowBytes: number }): ReceiveWindows {
+  return { streamBytes: grpc.streamWindowBytes, connectionBytes: grpc.connectionWindowBytes };
 }
 
 /**

@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPlug
 import type { ReceiveConfig } from '../config/receive.js';
 import type { Logger } from '../log.js';
 import type { ExportHandler } from './export-handler.js';
+import { receiveWindows } from './grpc-flow-control.js';
 import { GrpcReceiver } from './grpc-server.js';
 import { otlpHttpRoutes } from './http-routes.js';
 import { isAddressInUse, portInUseError } from './port-in-use.js';
@@ -41,7 +42,7 @@ export class Receivers {
     this.http = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger, bodyLimit: config.http.maxBodyBytes }) as unknown as FastifyInstance;
     void this.http.register(otlpHttpRoutes({ handlers, maxBodyBytes: config.http.maxBodyBytes }));
     for (const route of p.routes) void this.http.register(route);
-    this.grpc = config.grpc.enabled ? new GrpcReceiver({ handlers, host: config.grpc.host, port: config.grpc.port, maxMessageBytes: config.grpc.maxMessageBytes, windows: { streamBytes: config.grpc.streamWindowBytes, connectionBytes: config.grpc.connectionWindowBytes }, log }) : null;
+    this.grpc = config.grpc.enabled ? new GrpcReceiver({ handlers, host: config.grpc.host, port: config.grpc.port, maxMessageBytes: config.grpc.maxMessageBytes, windows: receiveWindows(config.grpc), log }) : null;
   }
 
   /** Binds both ports; resolves with the ports actually bound. */
