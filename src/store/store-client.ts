@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { ClickHouseLogLevel, createClient, parseError, type ClickHouseClient } from '@clickhouse/client';
+import { drainPending } from 'chdb';
 import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
 import type { StoreConfig } from '../config/store.js';
 import { AgtError } from '../model/errors.js';
@@ -75,19 +76,26 @@ export const PURGE_SQL = 'SYSTEM JEMALLOC PURGE';
  *   them for seconds otherwise (measured +100–230 MB of RSS after one 10k-row insert with the engine's own memory
  *   tracker back at its idle 27 MB, decaying over ~5 s).
  */
-export function embeddedConnection(chdb: ChdbConnection): Connection {
+export function embeddedConnection(chdb: ChdbConnection, drain: () => Promise<void> = drainPending): Connection {
   // chdb types its Connection against its own copy of @clickhouse/client-common; the runtime contract is the same
   // (chdb's tests run @clickhouse/client over it), hence the cast.
   const target = chdb as unknown as Connection;
   const rss = (): number => process.memoryUsage.rss();
   let rssAfterPurge = rss();
-  const purge = async (): Promise<void> => {
-    try {
-      await target.command({ query: PURGE_SQL });
-    } catch {
-      // nothing to undo: the pages decay on their own
-    }
-    rssAfterPurge = rss();
+  // Purges still running, awaited by close: the engine must not be torn down under one.
+  const purges = new Set<Promise<void>>();
+  const purge = (): Promise<void> => {
+    const p = (async () => {
+      try {
+        await target.command({ query: PURGE_SQL });
+      } catch {
+        // nothing to undo: the pages decay on their own
+      }
+      rssAfterPurge = rss();
+    })();
+    purges.add(p);
+    void p.finally(() => purges.delete(p));
+    return p;
   };
   const rawInsert = async (params: ExecParams, table: string, columns: string[] | undefined, format: 'JSONEachRow' | 'JSONCompactEachRow'): Promise<ExecResult> => {
     const body = await bodyBuffer(params.values);
@@ -132,9 +140,17 @@ export function embeddedConnection(chdb: ChdbConnection): Connection {
   return new Proxy(target, {
     get(t, prop) {
       if (prop === 'close') {
+        // Returns only once the engine is released. chDB's close returns at once and defers the teardown while a
+        // statement still runs on a libuv thread (a timer's purge, an API query). A process that exits then (the CLI
+        // right after "shutdown complete") leaves the teardown to chdb-node's atexit backstop, which closes the
+        // connection under that statement: a clean shutdown once ended by SIGSEGV that way in CI. A second engine at
+        // another path is refused until then too. So: no new purge, the running ones awaited, the close, and chDB's
+        // wait for everything native still outstanding.
         return async () => {
           clearInterval(timer);
-          return t.close();
+          await Promise.allSettled([...purges]);
+          await t.close();
+          await drain();
         };
       }
       if (prop === 'insert') {

@@ -4,10 +4,14 @@ import { embeddedConnection } from '../../src/store/store-client.js';
 
 type Conn = ReturnType<typeof embeddedConnection>;
 
-/** A chDB connection that records what its raw insert and commands are given. */
-function recordingChdb(): { conn: Conn; inserts: Record<string, unknown>[]; commands: string[] } {
+/**
+ * A chDB connection that records what its raw insert and commands are given. `commandDone` (when given) is what each
+ * command waits for; `order` gets 'close' and 'drain' as they happen.
+ */
+function recordingChdb(opts: { commandDone?: Promise<void>; order?: string[] } = {}): { conn: Conn; inserts: Record<string, unknown>[]; commands: string[] } {
   const inserts: Record<string, unknown>[] = [];
   const commands: string[] = [];
+  const order = opts.order ?? [];
   const chdb = {
     chdb: {
       rawInsert: (p: Record<string, unknown>) => {
@@ -15,15 +19,27 @@ function recordingChdb(): { conn: Conn; inserts: Record<string, unknown>[]; comm
         return Promise.resolve({ rowsWritten: 2 });
       },
     },
-    command: (p: { query: string }) => {
+    command: async (p: { query: string }) => {
       commands.push(p.query);
-      return Promise.resolve({ query_id: 'q', response_headers: {}, http_status_code: 200 });
+      await opts.commandDone;
+      return { query_id: 'q', response_headers: {}, http_status_code: 200 };
     },
     exec: () => Promise.reject(new Error('not the raw path')),
-    close: () => Promise.resolve(),
+    close: () => {
+      order.push('close');
+      return Promise.resolve();
+    },
   };
-  return { conn: embeddedConnection(chdb as never), inserts, commands };
+  const drain = (): Promise<void> => {
+    order.push('drain');
+    return Promise.resolve();
+  };
+  return { conn: embeddedConnection(chdb as never, drain), inserts, commands };
 }
+
+const ticks = async (n: number): Promise<void> => {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+};
 
 const exec = (conn: Conn, query: string, settings: Record<string, unknown> = {}) =>
   conn.exec({ query, values: Readable.from([Buffer.from('[1,"a"]\n[2,"b"]\n')]), clickhouse_settings: settings, query_id: 'q1' } as never);
@@ -49,5 +65,25 @@ describe('embeddedConnection', () => {
     // Anything else is not the raw path.
     await expect(exec(conn, 'INSERT INTO agenttail.x SELECT 1')).rejects.toThrow('not the raw path');
     await conn.close();
+  });
+
+  it('closes only after the purge still running, then waits for chDB to release the engine', async () => {
+    let release!: () => void;
+    const order: string[] = [];
+    const { conn, commands } = recordingChdb({ commandDone: new Promise<void>((resolve) => (release = resolve)), order });
+    // An insert whose purge has not come back yet (the caller did not wait for it: an abandoned flush).
+    void exec(conn, 'INSERT INTO agenttail.spans FORMAT JSONEachRow');
+    await ticks(3);
+    expect(commands).toEqual(['SYSTEM JEMALLOC PURGE']);
+    let closed = false;
+    const closing = conn.close().then(() => (closed = true));
+    await ticks(5);
+    // The engine is not closed under the running purge.
+    expect(order).toEqual([]);
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    // Then closed, then chDB's wait for everything still outstanding in the engine.
+    expect(order).toEqual(['close', 'drain']);
   });
 });
