@@ -143,9 +143,9 @@ export function embeddedConnection(chdb: ChdbConnection, drain: () => Promise<vo
         // Returns only once the engine is released. chDB's close returns at once and defers the teardown while a
         // statement still runs on a libuv thread (a timer's purge, an API query). A process that exits then (the CLI
         // right after "shutdown complete") leaves the teardown to chdb-node's atexit backstop, which closes the
-        // connection under that statement: the likeliest cause of a clean shutdown ended by SIGSEGV in CI. A second engine at
-        // another path is refused until then too. So: no new purge, the running ones awaited, the close, and chDB's
-        // wait for everything native still outstanding.
+        // connection under that statement: the likeliest cause of a clean shutdown ended by SIGSEGV in CI. A second
+        // engine at another path is refused until then too. So: no new purge, the running ones awaited, the close,
+        // and chDB's wait for everything native still outstanding.
         return async () => {
           clearInterval(timer);
           await Promise.allSettled([...purges]);
