@@ -82,7 +82,8 @@ export function embeddedConnection(chdb: ChdbConnection, drain: () => Promise<vo
   const target = chdb as unknown as Connection;
   const rss = (): number => process.memoryUsage.rss();
   let rssAfterPurge = rss();
-  // Purges still running, awaited by close: the engine must not be torn down under one.
+  // Purges still running: the timer starts none while one runs, and close awaits them (the engine must not be torn
+  // down under one).
   const purges = new Set<Promise<void>>();
   const purge = (): Promise<void> => {
     const p = (async () => {
@@ -129,12 +130,10 @@ export function embeddedConnection(chdb: ChdbConnection, drain: () => Promise<vo
     } as unknown as ExecResult;
   };
   // Background merges free memory the engine keeps too: purged on a timer as well (once RSS has grown), one at a time.
-  let purging = false;
   const timer = setInterval(() => {
     // Only when RSS grew since the last purge: an idle process sends no statement.
-    if (purging || rss() - rssAfterPurge < PURGE_MIN_GROWTH_BYTES) return;
-    purging = true;
-    void purge().finally(() => (purging = false));
+    if (purges.size > 0 || rss() - rssAfterPurge < PURGE_MIN_GROWTH_BYTES) return;
+    void purge();
   }, PURGE_INTERVAL_MS);
   timer.unref();
   return new Proxy(target, {
