@@ -8,7 +8,6 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storeSchema } from '../../src/config/store.js';
 import { createStoreClient } from '../../src/store/store-client.js';
@@ -18,6 +17,15 @@ const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
+
+/** Runs a TypeScript file as a child process; how it ended (a timeout ends it by SIGTERM) and what it printed. */
+function runChild(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, ['--import', 'tsx', ...args], { timeout: 60_000 }, (_err, stdout, stderr) =>
+      resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr }),
+    );
+  });
+}
 
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'agt-close-'));
@@ -54,10 +62,9 @@ describe('closing the embedded store', () => {
     const ROWS = 20_000_000;
     for (let run = 0; run < 2; run++) {
       const dir = tempDir();
-      const child = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'store-close-exit.ts'), dir, String(ROWS)], { timeout: 60_000 }).catch(
-        (err: { code?: unknown; signal?: unknown; stderr?: string }) => ({ failed: { code: err.code, signal: err.signal, stderr: err.stderr?.slice(-500) }, stdout: '' }),
-      );
-      expect(child).not.toHaveProperty('failed');
+      const child = await runChild([join(import.meta.dirname, 'store-close-exit.ts'), dir, String(ROWS)]);
+      // On failure, the signal that ended it and its last words.
+      expect({ code: child.code, signal: child.signal }, child.stderr.slice(-500)).toEqual({ code: 0, signal: null });
       expect(JSON.parse(child.stdout)).toEqual({ runningAtClose: true });
       const [[count]] = await queryDataDir<{ n: string | number }>(dir, ['SELECT count() AS n FROM default.t']);
       expect(Number(count!.n)).toBe(ROWS);
